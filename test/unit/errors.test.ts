@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { HoldfastError, NonRetryableError, toHoldfastError } from '../../src/errors.js';
+
+describe('HoldfastError', () => {
+  it('starts its message with the code and round-trips through JSON', () => {
+    const error = new HoldfastError('ACTOR_NOT_FOUND', 'no actor a1', { details: { id: 'a1' } });
+    expect(error.message).toBe('[ACTOR_NOT_FOUND] no actor a1');
+    const copy = HoldfastError.fromJSON(JSON.parse(JSON.stringify(error)));
+    expect(copy.code).toBe('ACTOR_NOT_FOUND');
+    expect(copy.reason).toBe('no actor a1');
+    expect(copy.details).toEqual({ id: 'a1' });
+  });
+
+  it('wraps foreign errors and keeps the cause', () => {
+    const cause = new Error('boom');
+    const wrapped = toHoldfastError(cause);
+    expect(wrapped.code).toBe('EFFECT_FAILED');
+    expect(wrapped.cause).toBe(cause);
+    expect(toHoldfastError(new NonRetryableError('stop'))).toBeInstanceOf(NonRetryableError);
+  });
+});
