@@ -1,0 +1,58 @@
+/**
+ * holdfast: an embeddable, durable actor runtime for batch data work.
+ * The default assembly: the LMDB store behind the runtime. Exports by name, no barrels.
+ */
+import { openLmdbStore } from './persistence/lmdb-store.js';
+import { containStorageFullRejections } from './persistence/storage-full-guard.js';
+import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
+
+// Runtime
+export type { Runtime, RuntimeOptions, RecordsApi, SpawnOptions } from './runtime/runtime.js';
+export type { RuntimeEvent, RuntimeListener } from './runtime/runtime-events.js';
+export type { Limits } from './runtime/limiter.js';
+export type { Clock } from './runtime/clock.js';
+export type { EffectContext } from './runtime/effect-runner.js';
+export { defineMachine } from './runtime/machine-registry.js';
+export type { MachineDefinition, EffectOptions } from './runtime/machine-registry.js';
+export { effect } from './runtime/effect.js';
+export { verifyStore } from './runtime/verify-store.js';
+export type { StoreReport, StoreViolation } from './runtime/verify-store.js';
+
+// Machines' messaging helpers
+export { sendMessage, spawnActors, writeRecord } from './machines/messaging.js';
+
+// Store
+export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
+export type { Store, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
+export { actorId } from './persistence/store.js';
+
+// Errors
+export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';
+export type { ErrorCode, SerializedError } from './errors.js';
+
+/**
+ * Opens a runtime over a store folder (created if missing) or an opened Store,
+ * and resumes every actor that was not final.
+ * @throws INVALID_OPTIONS naming every problem; STORE_LOCKED; STORE_FORMAT_TOO_NEW; STORE_CORRUPT
+ * @example
+ * const runtime = await createRuntime({ store: './.holdfast', machines: [counter] });
+ * const id = await runtime.spawn('counter', { step: 2 });
+ * await runtime.send(id, { type: 'increment' });
+ * await runtime.close();
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  validateRuntimeOptions(options);
+  const ownsStore = typeof options.store === 'string';
+  const store = typeof options.store === 'string' ? openLmdbStore(options.store, options.clock ? { now: options.clock.now } : {}) : options.store;
+  let report: (error: unknown) => void = () => {};
+  const release = containStorageFullRejections((error) => report(error));
+  try {
+    const runtime = startRuntime(options, { store, ownsStore, onClose: release });
+    report = runtime.reportStorageFull;
+    return runtime;
+  } catch (error) {
+    release();
+    if (ownsStore) await store.close();
+    throw error;
+  }
+}

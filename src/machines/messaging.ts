@@ -1,0 +1,56 @@
+/**
+ * How a machine talks to other actors: durable messages addressed by id
+ * (DESIGN.md, contract 3). These are XState `emit` actions with reserved types;
+ * the runtime writes them in the same commit as the step that emits them and
+ * delivers them only after it. Machines stay pure: no actor refs, no I/O.
+ */
+import { emit, type EventObject } from 'xstate';
+
+/** Where a message goes: an absolute actor id, the sender's parent, or one of its children by key. */
+export type Address = { to: string } | { toParent: true } | { toChild: string };
+
+export type SendRequest = { type: 'holdfast.send'; event: EventObject } & Address;
+
+/** A child actor to create in the same commit; its id is `<parent id>/<key>`. */
+export interface SpawnRequest {
+  type: 'holdfast.spawn';
+  machine: string;
+  key: string;
+  input?: unknown;
+  tags?: string[];
+}
+
+/** A keyed record written in the same commit (results, exceptions...). `value: null` deletes it. */
+export interface RecordRequest {
+  type: 'holdfast.record';
+  collection: string;
+  key: string | number | (string | number)[];
+  value: unknown;
+}
+
+export type RuntimeRequest = SendRequest | SpawnRequest | RecordRequest;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- XState's action argument types are deeply generic; these helpers accept any machine's. */
+type Args<TContext, TEvent> = { context: TContext; event: TEvent };
+type Expr = (args: any) => any;
+/** An action usable in any machine's entry, exit or transition actions. */
+export type HoldfastAction = any;
+
+/** Send a durable message: `sendMessage(({ context }) => ({ toParent: true, event: { type: 'file.copied' } }))`. */
+export function sendMessage<TContext = any, TEvent extends EventObject = any>(
+  build: (args: Args<TContext, TEvent>) => Address & { event: EventObject },
+) : HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.send', ...build(args) })) as Expr);
+}
+
+/** Spawn children durably: one spawn request, or many (a batch spawning its files). */
+export function spawnActors<TContext = any, TEvent extends EventObject = any>(
+  build: (args: Args<TContext, TEvent>) => Omit<SpawnRequest, 'type'>[],
+) : HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.spawnMany', spawns: build(args) })) as Expr);
+}
+
+/** Write a keyed record in the step's commit. */
+export function writeRecord<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>) : HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.record', ...build(args) })) as Expr);
+}

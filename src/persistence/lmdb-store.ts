@@ -1,0 +1,301 @@
+/**
+ * The Store on LMDB (lmdb-js). One environment, named databases, ordered array
+ * keys. Values carry a checksum (record-codec.ts). No LMDB type leaves this file.
+ *
+ * Durability (RELIABILITY.md, "known hazards"): lmdb-js shows a write to readers
+ * before its fsync, and with its default `overlappingSync` a write's promise can
+ * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
+ * Never `noSync`, `useWritemap` or `noMetaSync` here.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { HoldfastError } from '../errors.js';
+import { HIGH, indexChanges, indexKeysOf, matches, rangeFor } from './index-keys.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
+import { acquireStoreLock } from './store-lock.js';
+import type {
+  ActorFilter,
+  ActorId,
+  ActorRecord,
+  CorruptEntry,
+  Durability,
+  InboxMessage,
+  JournalEntry,
+  Mutation,
+  RecordKey,
+  Store,
+  TimerEntry,
+} from './store.js';
+
+/** Bumped when the layout changes; a store written by a newer holdfast is refused. */
+export const STORE_FORMAT_VERSION = 1;
+const DATA_FILE = 'data.mdb';
+const PRESENT = Buffer.from([1]);
+
+type Key = (string | number)[];
+type Bytes = Buffer;
+
+export interface OpenStoreOptions {
+  /** Read beside a running owner: takes no lock, writes nothing. */
+  readOnly?: boolean;
+  /** Injected clock for the lock record. */
+  now?: () => number;
+}
+
+/**
+ * Opens (creating if needed) the store in `folder`.
+ * @throws STORE_LOCKED when another live process owns it (unless readOnly)
+ * @throws STORE_FORMAT_TOO_NEW, STORE_CORRUPT
+ */
+export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): Store {
+  const path = resolve(folder);
+  const readOnly = options.readOnly ?? false;
+  const dataFile = join(path, DATA_FILE);
+  if (readOnly && !existsSync(dataFile)) {
+    throw new HoldfastError('STORE_CORRUPT', `no store at ${path} (missing ${DATA_FILE})`, { details: { path } });
+  }
+  if (!readOnly) mkdirSync(path, { recursive: true, mode: 0o700 });
+  const release = readOnly ? () => {} : acquireStoreLock(path, (options.now ?? Date.now)());
+  let root: RootDatabase<Bytes, Key>;
+  try {
+    root = open<Bytes, Key>({ path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false });
+  } catch (cause) {
+    release();
+    throw new HoldfastError('STORE_CORRUPT', `store ${path} cannot be opened: ${(cause as Error).message}`, {
+      cause,
+      details: { path },
+    });
+  }
+  try {
+    return new LmdbStore(path, root, readOnly, release);
+  } catch (error) {
+    void root.close();
+    release();
+    throw error;
+  }
+}
+
+class LmdbStore implements Store {
+  private readonly actors: Database<Bytes, Key>;
+  private readonly index: Database<Bytes, Key>;
+  private readonly inboxDb: Database<Bytes, Key>;
+  private readonly timersDb: Database<Bytes, Key>;
+  private readonly journalDb: Database<Bytes, Key>;
+  private readonly records: Database<Bytes, Key>;
+  private readonly meta: Database<Bytes, Key>;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly root: RootDatabase<Bytes, Key>,
+    readonly readOnly: boolean,
+    private readonly release: () => void,
+  ) {
+    const db = (name: string) => root.openDB<Bytes, Key>({ name, encoding: 'binary', compression: false });
+    this.actors = db('actors');
+    this.index = db('index');
+    this.inboxDb = db('inbox');
+    this.timersDb = db('timers');
+    this.journalDb = db('journal');
+    this.records = db('records');
+    this.meta = db('meta');
+    this.checkFormat();
+  }
+
+  /** Refuses a store written by a newer format; stamps a new store with ours. */
+  private checkFormat(): void {
+    const format = this.getMeta<number>('format');
+    if (format !== undefined && format > STORE_FORMAT_VERSION) {
+      throw new HoldfastError(
+        'STORE_FORMAT_TOO_NEW',
+        `store ${this.path} has format ${format}; this holdfast reads up to ${STORE_FORMAT_VERSION}: upgrade holdfast`,
+        { details: { path: this.path, format, supported: STORE_FORMAT_VERSION } },
+      );
+    }
+    if (format === undefined && !this.readOnly) this.meta.putSync(['format'], encodeRecord(STORE_FORMAT_VERSION));
+  }
+
+  async commit(mutations: readonly Mutation[], durability: Durability): Promise<void> {
+    this.assertWritable();
+    // Encode before the batch so a value that cannot be stored fails the commit, not the write thread.
+    const puts: [Database<Bytes, Key>, Key, Bytes][] = [];
+    const removes: [Database<Bytes, Key>, Key][] = [];
+    for (const mutation of mutations) this.plan(mutation, puts, removes);
+    try {
+      await this.root.batch(() => {
+        for (const [db, key] of removes) void db.remove(key);
+        for (const [db, key, value] of puts) void db.put(key, value);
+      });
+      if (durability === 'flush') await this.root.flushed;
+    } catch (cause) {
+      throw storageError(cause, this.path);
+    }
+  }
+
+  /** Turns one mutation into puts and removes. Keys: see the header of each database in DESIGN.md. */
+  private plan(mutation: Mutation, puts: [Database<Bytes, Key>, Key, Bytes][], removes: [Database<Bytes, Key>, Key][]): void {
+    switch (mutation.op) {
+      case 'putActor': {
+        const { record, previous } = mutation;
+        puts.push([this.actors, [record.id], encodeRecord(record)]);
+        const { removed, added } = indexChanges(previous, record);
+        for (const key of removed) removes.push([this.index, key]);
+        for (const key of added) puts.push([this.index, key, PRESENT]);
+        return;
+      }
+      case 'deleteActor':
+        removes.push([this.actors, [mutation.record.id]]);
+        for (const key of indexKeysOf(mutation.record)) removes.push([this.index, key]);
+        return;
+      case 'putJournal':
+        puts.push([this.journalDb, [mutation.actor, mutation.entry.seq], encodeRecord(mutation.entry)]);
+        return;
+      case 'putInbox':
+        puts.push([this.inboxDb, [mutation.message.to, mutation.message.seq], encodeRecord(mutation.message)]);
+        return;
+      case 'deleteInbox':
+        removes.push([this.inboxDb, [mutation.to, mutation.seq]]);
+        return;
+      case 'putTimer':
+        puts.push([this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer)]);
+        return;
+      case 'deleteTimer':
+        removes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id]]);
+        return;
+      case 'putRecord':
+        puts.push([this.records, recordKey(mutation.collection, mutation.key), encodeRecord(mutation.value)]);
+        return;
+      case 'deleteRecord':
+        removes.push([this.records, recordKey(mutation.collection, mutation.key)]);
+        return;
+    }
+  }
+
+  getActor(id: ActorId): ActorRecord | undefined {
+    const bytes = this.actors.get([id]);
+    return bytes === undefined ? undefined : decodeRecord<ActorRecord>(bytes, `actor ${id}`);
+  }
+
+  *queryActors(filter: ActorFilter): Iterable<ActorRecord> {
+    const { start, end } = rangeFor(filter);
+    let skipped = 0;
+    let yielded = 0;
+    for (const key of this.index.getKeys({ start, end })) {
+      const id = key[key.length - 1] as ActorId;
+      let record: ActorRecord | undefined;
+      try {
+        record = this.getActor(id);
+      } catch {
+        continue; // reported by corruptActors(), never decoded into nonsense
+      }
+      if (!record || !matches(record, filter)) continue;
+      if (skipped < (filter.offset ?? 0)) {
+        skipped++;
+        continue;
+      }
+      yield record;
+      if (++yielded === filter.limit) return;
+    }
+  }
+
+  *actorIds(filter: ActorFilter): Iterable<ActorId> {
+    const { start, end } = rangeFor(filter);
+    for (const key of this.index.getKeys({ start, end })) yield key[key.length - 1] as ActorId;
+  }
+
+  countActors(filter: ActorFilter): number {
+    const { start, end } = rangeFor(filter);
+    const needsRecords = Object.keys(filter).filter((k) => k !== 'limit' && k !== 'offset').length > 1;
+    if (!needsRecords) return this.index.getKeysCount({ start, end });
+    let count = 0;
+    for (const _ of this.queryActors({ ...filter, limit: undefined as never })) count++;
+    return count;
+  }
+
+  corruptActors(): CorruptEntry[] {
+    const corrupt: CorruptEntry[] = [];
+    for (const { key, value } of this.actors.getRange({})) {
+      try {
+        decodeRecord(value, 'actor');
+      } catch (error) {
+        corrupt.push({ id: String(key[0]), reason: (error as Error).message });
+      }
+    }
+    return corrupt;
+  }
+
+  *inbox(to?: ActorId): Iterable<InboxMessage> {
+    const range = to === undefined ? {} : { start: [to], end: [to, Number.MAX_SAFE_INTEGER] };
+    for (const { value } of this.inboxDb.getRange(range)) yield decodeRecord<InboxMessage>(value, 'inbox message');
+  }
+
+  *timers(): Iterable<TimerEntry> {
+    for (const { value } of this.timersDb.getRange({})) yield decodeRecord<TimerEntry>(value, 'timer');
+  }
+
+  *journal(id: ActorId, options: { fromSeq?: number; limit?: number } = {}): Iterable<JournalEntry> {
+    const range = { start: [id, options.fromSeq ?? 0], end: [id, Number.MAX_SAFE_INTEGER], ...(options.limit ? { limit: options.limit } : {}) };
+    for (const { value } of this.journalDb.getRange(range)) yield decodeRecord<JournalEntry>(value, `journal of ${id}`);
+  }
+
+  getRecord<T>(collection: string, key: RecordKey): T | undefined {
+    const bytes = this.records.get(recordKey(collection, key));
+    return bytes === undefined ? undefined : decodeRecord<T>(bytes, `${collection} record`);
+  }
+
+  *scanRecords<T>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }> {
+    const start = prefix === undefined ? [collection] : recordKey(collection, prefix);
+    for (const { key, value } of this.records.getRange({ start, end: [...start, HIGH] })) {
+      const rest = key.slice(1);
+      yield { key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord<T>(value, `${collection} record`) };
+    }
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const bytes = this.meta.get([key]);
+    return bytes === undefined ? undefined : decodeRecord<T>(bytes, `meta ${key}`);
+  }
+
+  async putMeta(key: string, value: unknown): Promise<void> {
+    this.assertWritable();
+    await this.meta.put([key], encodeRecord(value));
+    await this.root.flushed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.readOnly) await this.root.flushed;
+      await this.root.close();
+    } finally {
+      this.release();
+    }
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new HoldfastError('STORE_CLOSED', `store ${this.path} is closed`);
+    if (this.readOnly) throw new HoldfastError('STORE_LOCKED', `store ${this.path} is open read-only`);
+  }
+}
+
+function recordKey(collection: string, key: RecordKey): Key {
+  return typeof key === 'object' ? [collection, ...key] : [collection, key];
+}
+
+/** Maps a failed write to STORAGE_FULL when the disk or map is full; keeps the cause. */
+export function storageError(cause: unknown, path: string): HoldfastError {
+  if (cause instanceof HoldfastError) return cause;
+  const message = (cause as Error)?.message ?? String(cause);
+  if (isStorageFull(cause)) {
+    return new HoldfastError('STORAGE_FULL', `store ${path}: no space left; free space and resume`, { cause, details: { path } });
+  }
+  return new HoldfastError('STORE_CORRUPT', `store ${path}: write failed: ${message}`, { cause, details: { path } });
+}
+
+/** True for lmdb-js's and the OS's ways of saying the disk is full. */
+export function isStorageFull(error: unknown): boolean {
+  const text = `${(error as { code?: string })?.code ?? ''} ${(error as Error)?.message ?? String(error)}`;
+  return /ENOSPC|No space left|MDB_MAP_FULL|-30792|\b28\b/.test(text);
+}

@@ -1,0 +1,152 @@
+/**
+ * The Store port: what the runtime needs from durable storage, and nothing
+ * about how it is kept. LMDB implements it today (lmdb-store.ts); a shared
+ * PostgreSQL store for several nodes must be able to slot in behind it later.
+ */
+import type { SerializedError } from '../errors.js';
+
+/** An actor's id. Branded so that a plain string is never passed by mistake. */
+export type ActorId = string & { readonly __brand: 'ActorId' };
+
+/** Cast a string to an ActorId at the edges (CLI arguments, stored ids). */
+export const actorId = (id: string): ActorId => id as ActorId;
+
+/** Lifecycle of an actor record: `active` runs, the rest are at rest. */
+export type ActorStatus = 'active' | 'done' | 'error' | 'stopped' | 'parked';
+
+/** An XState machine snapshot in the JSON form the store keeps. */
+export interface PersistedSnapshot {
+  value: unknown;
+  context: unknown;
+  status: 'active' | 'done' | 'error' | 'stopped';
+  output?: unknown;
+  error?: unknown;
+  historyValue?: unknown;
+}
+
+/** An effect (an invoked promise actor) that a committed step started and no step has finished. */
+export interface EffectRecord {
+  src: string;
+  input: unknown;
+  /** Stable across re-runs of the same invocation: the actor id, the invoke id and the step that started it. */
+  key: string;
+  /** 1 for the first run; incremented by each retry and each recovery. */
+  attempt: number;
+  /** Absolute time at which the next attempt may start (retry backoff), if it waits. */
+  retryAt?: number;
+}
+
+/** The durable record of one actor. */
+export interface ActorRecord {
+  id: ActorId;
+  machine: string;
+  version: string;
+  parent?: ActorId;
+  /** The top actor of this actor's tree (itself for a top actor): the "job". */
+  root: ActorId;
+  tags?: string[];
+  status: ActorStatus;
+  /** The state value flattened to a dotted path, such as `copying` or `running.waiting`. */
+  state: string;
+  snapshot: PersistedSnapshot | null;
+  /** Number of steps taken; the journal key of the latest. */
+  seq: number;
+  effects: Record<string, EffectRecord>;
+  /** Delayed events waiting to fire: send id to absolute due time. */
+  timers: Record<string, number>;
+  error?: SerializedError;
+  /** Times this actor was found mid-effect when a store was opened: bounded, so a poison actor is parked. */
+  recoveries?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One transition of one actor, as shown by `journal`. */
+export interface JournalEntry {
+  seq: number;
+  event: string;
+  from: string;
+  to: string;
+  at: number;
+  durationMs: number;
+  /** The snapshot after the step, so a client can show the actor at that moment. */
+  snapshot?: PersistedSnapshot;
+}
+
+/** A JSON event addressed to an actor, waiting in its inbox. */
+export interface InboxMessage {
+  to: ActorId;
+  seq: number;
+  event: { type: string; [key: string]: unknown };
+  from?: ActorId;
+}
+
+/** A delayed event with its absolute due time. */
+export interface TimerEntry {
+  due: number;
+  actor: ActorId;
+  /** The XState send id (`xstate.after.1000.machine.state`) or a runtime timer id. */
+  id: string;
+  event: { type: string; [key: string]: unknown };
+}
+
+/** Keyed records that commit with a step (results, users, stored data, secrets...). */
+export type RecordKey = string | number | ReadonlyArray<string | number>;
+
+/** One change; a commit applies a list of them atomically. */
+export type Mutation =
+  | { op: 'putActor'; record: ActorRecord; previous?: ActorRecord | undefined }
+  | { op: 'deleteActor'; record: ActorRecord }
+  | { op: 'putJournal'; actor: ActorId; entry: JournalEntry }
+  | { op: 'putInbox'; message: InboxMessage }
+  | { op: 'deleteInbox'; to: ActorId; seq: number }
+  | { op: 'putTimer'; timer: TimerEntry }
+  | { op: 'deleteTimer'; due: number; actor: ActorId; id: string }
+  | { op: 'putRecord'; collection: string; key: RecordKey; value: unknown }
+  | { op: 'deleteRecord'; collection: string; key: RecordKey };
+
+/** A range query over actors, answered from the index. */
+export interface ActorFilter {
+  parent?: ActorId;
+  root?: ActorId;
+  machine?: string;
+  /** Needs `machine`; a prefix match on the dotted state path. */
+  state?: string;
+  status?: ActorStatus;
+  /** Only top actors (no parent). */
+  topOnly?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** `commit` survives a killed process; `flush` survives power loss too. */
+export type Durability = 'commit' | 'flush';
+
+/** A record that failed its checksum or did not decode. */
+export interface CorruptEntry {
+  id: string;
+  reason: string;
+}
+
+export interface Store {
+  /** The folder the store lives in, for locks, sockets and secrets. */
+  readonly path: string;
+  readonly readOnly: boolean;
+  /** Apply the mutations in one transaction; resolves once durable at the given level. */
+  commit(mutations: readonly Mutation[], durability: Durability): Promise<void>;
+  getActor(id: ActorId): ActorRecord | undefined;
+  queryActors(filter: ActorFilter): Iterable<ActorRecord>;
+  /** Ids from the index alone, so a caller can handle records that fail to decode one by one. */
+  actorIds(filter: ActorFilter): Iterable<ActorId>;
+  countActors(filter: ActorFilter): number;
+  /** Ids of records that fail to decode (reported, not thrown, so the rest can run). */
+  corruptActors(): CorruptEntry[];
+  inbox(to?: ActorId): Iterable<InboxMessage>;
+  timers(): Iterable<TimerEntry>;
+  journal(id: ActorId, options?: { fromSeq?: number; limit?: number }): Iterable<JournalEntry>;
+  getRecord<T = unknown>(collection: string, key: RecordKey): T | undefined;
+  scanRecords<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }>;
+  getMeta<T = unknown>(key: string): T | undefined;
+  putMeta(key: string, value: unknown): Promise<void>;
+  close(): Promise<void>;
+}

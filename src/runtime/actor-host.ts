@@ -1,0 +1,437 @@
+/**
+ * The actor host: live actors, their mailboxes, and the step loop.
+ *
+ * A delivery (inbox message, external send, effect result, due timer) becomes
+ * one step: compute the next snapshot with XState's pure transition, plan the
+ * mutations, hand them to the group committer, and only after the commit start
+ * effects, deliver messages, arm timers and publish events (contract 1).
+ * Actors with nothing to do are passivated: dropped from memory once their
+ * last step is durable, rehydrated from the store when a delivery arrives
+ * (contract 4: a live XState actor costs about 4 KB; a million do not fit).
+ */
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { HoldfastError, toHoldfastError, type SerializedError } from '../errors.js';
+import type { ActorId, ActorRecord, Mutation, Store } from '../persistence/store.js';
+import type { Clock } from './clock.js';
+import type { Committer } from './committer.js';
+import { backoffDelay, type EffectOutcome, type EffectRunner } from './effect-runner.js';
+import type { MachineDefinition, MachineRegistry } from './machine-registry.js';
+import { pureTransition } from './pure-transition.js';
+import type { EventHub } from './runtime-events.js';
+import { restoreSnapshot } from './snapshot-codec.js';
+import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
+import type { TimerQueue } from './timer-queue.js';
+
+export type Delivery =
+  | { kind: 'inbox'; seq: number; event: EventObject }
+  | { kind: 'external'; event: EventObject; resolve: () => void; reject: (error: HoldfastError) => void }
+  | { kind: 'effect'; invokeId: string; key: string; outcome: EffectOutcome; durationMs: number }
+  | { kind: 'timer'; id: string; due: number; event: EventObject };
+
+export interface LiveActor {
+  record: ActorRecord;
+  definition: MachineDefinition;
+  snapshot: AnyMachineSnapshot;
+  mailbox: Delivery[];
+  queued: boolean;
+  pendingCommits: number;
+}
+
+export interface HostOptions {
+  store: Store;
+  registry: MachineRegistry;
+  committer: Committer;
+  effects: EffectRunner;
+  timers: TimerQueue;
+  events: EventHub;
+  clock: Clock;
+  random: () => number;
+  /** Steps computed per event-loop turn before yielding to I/O. */
+  stepsPerTurn?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+export class ActorHost {
+  private readonly live = new Map<ActorId, LiveActor>();
+  private runnable: LiveActor[] = [];
+  private pumping = false;
+  private messageSeq: number;
+  /** Steps computed but not yet durable, for backpressure. */
+  private inFlightSteps = 0;
+  closing = false;
+
+  constructor(private readonly o: HostOptions) {
+    this.messageSeq = o.clock.now() * 1000;
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** True when no step, commit or effect is pending (timers may still wait). */
+  get quiet(): boolean {
+    return this.runnable.length === 0 && this.inFlightSteps === 0 && this.o.effects.size === 0 && this.o.committer.backlog === 0;
+  }
+
+  /** Keeps message sequence numbers above any already stored. */
+  seenMessageSeq(seq: number): void {
+    if (seq >= this.messageSeq) this.messageSeq = seq + 1;
+  }
+
+  /** Creates a top actor (or a child, given `parent`); resolves once it is durable. */
+  spawn(definition: MachineDefinition, id: ActorId, input: unknown, options: { parent?: ActorId; root?: ActorId; tags?: string[] } = {}): Promise<ActorRecord> {
+    if (this.live.has(id) || this.o.store.getActor(id)) {
+      return Promise.reject(new HoldfastError('ACTOR_EXISTS', `actor ${id} already exists`, { details: { id } }));
+    }
+    const plan = emptyPlan();
+    const root = options.root ?? id;
+    const identity = { id, root, ...(options.parent ? { parent: options.parent } : {}), ...(options.tags ? { tags: options.tags } : {}) };
+    let spawned;
+    try {
+      spawned = planSpawn(plan, definition, identity, input, this.planContext());
+    } catch (error) {
+      return Promise.reject(toHoldfastError(error, 'MACHINE_ERROR'));
+    }
+    return new Promise((resolve, reject) => {
+      this.commit(id, plan, () => resolve(spawned.record), reject);
+    });
+  }
+
+  /** Queues an external event; resolves once the step it causes is durable. */
+  send(id: ActorId, event: EventObject): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const actor = this.load(id);
+      if (!actor) return reject(new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } }));
+      if (actor.record.status === 'parked') {
+        return reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${id} is parked: ${actor.record.error?.message ?? ''}`, { details: { id } }));
+      }
+      this.deliver(actor, { kind: 'external', event, resolve, reject });
+    });
+  }
+
+  /** Hands a delivery to an actor, rehydrating it if needed. */
+  deliverTo(id: ActorId, delivery: Delivery): void {
+    const actor = this.load(id);
+    if (actor) this.deliver(actor, delivery);
+  }
+
+  /** The live actor, or one rehydrated from the store; undefined when missing or parked now. */
+  load(id: ActorId): LiveActor | undefined {
+    const live = this.live.get(id);
+    if (live) return live;
+    let record: ActorRecord | undefined;
+    try {
+      record = this.o.store.getActor(id);
+    } catch (error) {
+      this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
+      return undefined;
+    }
+    if (!record) return undefined;
+    if (record.status === 'parked') return undefined;
+    try {
+      const definition = this.o.registry.get(record.machine);
+      if (!record.snapshot) throw new HoldfastError('RECORD_CORRUPT', `actor ${id} has no snapshot`);
+      const snapshot = restoreSnapshot(definition.machine, record.snapshot);
+      if (record.version !== definition.version) record = { ...record, version: definition.version };
+      const actor: LiveActor = { record, definition, snapshot, mailbox: [], queued: false, pendingCommits: 0 };
+      this.live.set(id, actor);
+      return actor;
+    } catch (error) {
+      this.park(record, toHoldfastError(error, 'RECORD_CORRUPT'));
+      return undefined;
+    }
+  }
+
+  /** Starts (again) the effects a recovered actor had in flight, with `attempt` incremented durably. */
+  resumeEffects(actor: LiveActor): void {
+    const record = actor.record;
+    const recoveries = (record.recoveries ?? 0) + 1;
+    const limit = actor.definition.maxRecoveries ?? 5;
+    if (recoveries > limit) {
+      this.park(record, new HoldfastError('POISON_ACTOR', `actor ${record.id} was mid-effect at ${recoveries - 1} restarts: parked so the rest can run`, { details: { id: record.id, effects: Object.keys(record.effects) } }));
+      return;
+    }
+    const effects = Object.fromEntries(Object.entries(record.effects).map(([id, effect]) => [id, { ...effect, attempt: effect.attempt + 1 }]));
+    const next: ActorRecord = { ...record, effects, recoveries, updatedAt: this.o.clock.now() };
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'putActor', record: next, previous: record });
+    for (const [invokeId, effect] of Object.entries(effects)) plan.started.push({ actor: record.id, invokeId, effect });
+    actor.record = next;
+    this.commit(record.id, plan, () => {}, () => {});
+  }
+
+  /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
+  park(record: ActorRecord, error: HoldfastError): void {
+    const live = this.live.get(record.id);
+    const previous = live?.record ?? record;
+    for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
+    this.o.timers.removeActor(record.id);
+    this.live.delete(record.id);
+    const parked: ActorRecord = { ...previous, status: 'parked', error: error.toJSON(), updatedAt: this.o.clock.now() };
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'putActor', record: parked, previous });
+    this.commit(record.id, plan, () => this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() }), () => {});
+    if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
+  }
+
+  private parkUnreadable(id: ActorId, error: HoldfastError): void {
+    const now = this.o.clock.now();
+    this.park({ id, machine: 'unknown', version: '', root: id, status: 'active', state: '', snapshot: null, seq: 0, effects: {}, timers: {}, createdAt: now, updatedAt: now }, error);
+  }
+
+  private deliver(actor: LiveActor, delivery: Delivery): void {
+    actor.mailbox.push(delivery);
+    if (!actor.queued) {
+      actor.queued = true;
+      this.runnable.push(actor);
+    }
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumping = false;
+    if (this.o.committer.blocked) return void setTimeout(() => this.schedulePump(), 100).unref();
+    const budget = this.o.stepsPerTurn ?? 2_000;
+    // Backpressure: while a large backlog awaits its commit, let the disk catch up.
+    if (this.inFlightSteps > budget * 4) return void setTimeout(() => this.schedulePump(), 1).unref();
+    const batch = this.runnable;
+    this.runnable = [];
+    let steps = 0;
+    let index = 0;
+    for (; index < batch.length && steps < budget; index++) {
+      const actor = batch[index]!;
+      actor.queued = false;
+      const delivery = actor.mailbox.shift();
+      if (delivery) {
+        this.step(actor, delivery);
+        steps++;
+      }
+      if (actor.mailbox.length > 0 && this.live.get(actor.record.id) === actor && !actor.queued) {
+        actor.queued = true;
+        this.runnable.push(actor);
+      }
+      this.maybePassivate(actor);
+    }
+    for (; index < batch.length; index++) this.runnable.push(batch[index]!);
+    if (this.runnable.length > 0) this.schedulePump();
+  }
+
+  private step(actor: LiveActor, delivery: Delivery): void {
+    const record = actor.record;
+    const now = this.o.clock.now();
+    if (record.status !== 'active') return this.refuseDelivery(actor, delivery);
+    let event: EventObject;
+    const extra: Mutation[] = [];
+    let consumedEffect: string | undefined;
+    switch (delivery.kind) {
+      case 'inbox':
+        event = delivery.event;
+        extra.push({ op: 'deleteInbox', to: record.id, seq: delivery.seq });
+        break;
+      case 'external':
+        event = delivery.event;
+        break;
+      case 'timer':
+        if (record.timers[delivery.id] !== delivery.due) return this.dropStaleTimer(record, delivery); // cancelled or re-armed
+        event = delivery.event;
+        extra.push({ op: 'deleteTimer', due: delivery.due, actor: record.id, id: delivery.id });
+        break;
+      case 'effect': {
+        const effect = record.effects[delivery.invokeId];
+        if (!effect || effect.key !== delivery.key) return; // stale: the state was left meanwhile
+        const outcome = delivery.outcome;
+        this.publishEffectOutcome(record, delivery, effect.src, effect.attempt, outcome);
+        if (!outcome.ok && outcome.retryable && !this.closing) {
+          const options = actor.definition.effects?.[effect.src];
+          if (effect.attempt < (options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) return this.scheduleRetry(actor, delivery.invokeId, options);
+        }
+        if (!outcome.ok && this.closing) return; // interrupted by close: re-runs after a restart
+        event = (outcome.ok
+          ? { type: `xstate.done.actor.${delivery.invokeId}`, output: outcome.output }
+          : { type: `xstate.error.actor.${delivery.invokeId}`, error: failedAfterRetries(outcome.error, effect.src, effect.attempt) }) as unknown as EventObject;
+        consumedEffect = delivery.invokeId;
+        break;
+      }
+    }
+    const plan = emptyPlan();
+    let next: ActorRecord;
+    try {
+      const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event);
+      next = planStep(plan, record, record, snapshot, actions, this.planContext(), consumedEffect);
+      if (consumedEffect !== undefined || delivery.kind === 'effect') next.recoveries = 0;
+      actor.snapshot = snapshot;
+    } catch (error) {
+      const failure = toHoldfastError(error, 'MACHINE_ERROR');
+      if (delivery.kind === 'external') delivery.reject(failure);
+      return this.park(record, failure);
+    }
+    plan.mutations.push(...extra);
+    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now } });
+    actor.record = next;
+    const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, at: now };
+    this.commit(
+      record.id,
+      plan,
+      () => {
+        this.o.events.publish(stepped);
+        if (delivery.kind === 'external') delivery.resolve();
+      },
+      (error) => {
+        if (delivery.kind === 'external') delivery.reject(error);
+      },
+    );
+  }
+
+  private refuseDelivery(actor: LiveActor, delivery: Delivery): void {
+    if (delivery.kind === 'external') delivery.reject(new HoldfastError('INVALID_EVENT', `actor ${actor.record.id} is ${actor.record.status}: it takes no more events`));
+    if (delivery.kind === 'inbox') {
+      // A message to a finished actor is consumed, so it never looks like waiting work.
+      const plan = emptyPlan();
+      plan.mutations.push({ op: 'deleteInbox', to: actor.record.id, seq: delivery.seq });
+      this.commit(actor.record.id, plan, () => {}, () => {});
+    }
+  }
+
+  private dropStaleTimer(record: ActorRecord, timer: Extract<Delivery, { kind: 'timer' }>): void {
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'deleteTimer', due: timer.due, actor: record.id, id: timer.id });
+    this.commit(record.id, plan, () => {}, () => {});
+  }
+
+  private scheduleRetry(actor: LiveActor, invokeId: string, options: { backoffMs?: number; maxBackoffMs?: number } | undefined): void {
+    const record = actor.record;
+    const effect = record.effects[invokeId]!;
+    const delay = backoffDelay(effect.attempt, options?.backoffMs ?? 200, options?.maxBackoffMs ?? 30_000, this.o.random);
+    const retried = { ...effect, attempt: effect.attempt + 1, retryAt: this.o.clock.now() + delay };
+    const next: ActorRecord = { ...record, effects: { ...record.effects, [invokeId]: retried }, updatedAt: this.o.clock.now() };
+    actor.record = next;
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'putActor', record: next, previous: record });
+    plan.started.push({ actor: record.id, invokeId, effect: retried });
+    this.commit(record.id, plan, () => {}, () => {});
+  }
+
+  /** Hands the plan to the group committer; runs its consequences once durable. */
+  private commit(owner: ActorId, plan: StepPlan, after: () => void, failed: (error: HoldfastError) => void): void {
+    const touched = [owner, ...plan.spawned.map((s) => s.record.id)];
+    for (const id of touched) {
+      const actor = this.live.get(id);
+      if (actor) actor.pendingCommits++;
+    }
+    this.inFlightSteps++;
+    this.o.committer.enqueue({
+      owner,
+      mutations: plan.mutations,
+      after: () => {
+        this.inFlightSteps--;
+        this.afterCommit(plan);
+        after();
+        this.settle(touched);
+      },
+      failed: (error) => {
+        this.inFlightSteps--;
+        failed(error);
+        this.settle(touched);
+        const actor = this.live.get(owner);
+        if (actor && error.code !== 'STORAGE_FULL') {
+          this.live.delete(owner); // its in-memory state ran ahead of the store
+          this.park(actor.record, error);
+        }
+      },
+    });
+  }
+
+  private afterCommit(plan: StepPlan): void {
+    const now = this.o.clock.now();
+    for (const spawned of plan.spawned) {
+      this.o.events.publish({ type: 'actor.spawned', id: spawned.record.id, machine: spawned.record.machine, ...(spawned.record.parent ? { parent: spawned.record.parent } : {}), state: spawned.record.state, at: now });
+      const needsLife = Object.keys(spawned.record.effects).length > 0 && !this.live.has(spawned.record.id);
+      if (needsLife) this.live.set(spawned.record.id, { record: spawned.record, definition: spawned.definition, snapshot: spawned.snapshot, mailbox: [], queued: false, pendingCommits: 0 });
+    }
+    for (const { actor, invokeId } of plan.cancelled) this.o.effects.cancel(actor, invokeId);
+    for (const { actor, id } of plan.timersCleared) this.o.timers.remove(actor, id);
+    for (const timer of plan.timersSet) this.o.timers.add(timer);
+    for (const started of plan.started) this.startEffect(started.actor, started.invokeId);
+    for (const message of plan.messages) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
+    for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });
+  }
+
+  /** Starts one attempt of an effect recorded on a live actor, waiting out its retry delay first. */
+  private startEffect(id: ActorId, invokeId: string): void {
+    if (this.closing) return;
+    const actor = this.live.get(id);
+    const effect = actor?.record.effects[invokeId];
+    if (!actor || !effect) return;
+    const wait = (effect.retryAt ?? 0) - this.o.clock.now();
+    if (wait > 0) return void this.o.clock.setTimeout(() => this.startEffect(id, invokeId), wait);
+    const options = actor.definition.effects?.[effect.src];
+    const logic = (actor.definition.machine.implementations.actors as Record<string, { config?: unknown }>)[effect.src];
+    const implementation = typeof logic?.config === 'function' ? (logic.config as (args: Record<string, unknown>) => PromiseLike<unknown>) : undefined;
+    const at = this.o.clock.now();
+    this.o.events.publish({ type: 'effect.started', id, invokeId, src: effect.src, attempt: effect.attempt, at });
+    this.o.effects.start(
+      {
+        actor: id,
+        invokeId,
+        src: effect.src,
+        input: effect.input,
+        key: effect.key,
+        attempt: effect.attempt,
+        timeoutMs: options?.timeoutMs,
+        queue: options?.queue,
+        limitKey: options?.key?.(effect.input),
+        implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
+      },
+      (outcome, durationMs) => this.deliverTo(id, { kind: 'effect', invokeId, key: effect.key, outcome: implementation ? outcome : { ...outcome, retryable: false } as EffectOutcome, durationMs }),
+    );
+  }
+
+  private publishEffectOutcome(record: ActorRecord, delivery: Extract<Delivery, { kind: 'effect' }>, src: string, attempt: number, outcome: EffectOutcome): void {
+    const base = { id: record.id, invokeId: delivery.invokeId, src, attempt, at: this.o.clock.now() };
+    if (outcome.ok) this.o.events.publish({ type: 'effect.finished', ...base, durationMs: delivery.durationMs });
+    else this.o.events.publish({ type: 'effect.failed', ...base, error: outcome.error.toJSON(), willRetry: outcome.retryable });
+  }
+
+  private settle(ids: ActorId[]): void {
+    for (const id of ids) {
+      const actor = this.live.get(id);
+      if (!actor) continue;
+      actor.pendingCommits = Math.max(0, actor.pendingCommits - 1);
+      this.maybePassivate(actor);
+    }
+  }
+
+  /** Lets a loaded actor go if it has nothing to do (recovery loads every active one). */
+  passivateIfIdle(actor: LiveActor): void {
+    this.maybePassivate(actor);
+  }
+
+  /** Drops an actor from memory once it has nothing in flight: its store record is then current. */
+  private maybePassivate(actor: LiveActor): void {
+    if (actor.pendingCommits > 0 || actor.queued || actor.mailbox.length > 0) return;
+    if (actor.record.status === 'active' && Object.keys(actor.record.effects).length > 0) return;
+    if (this.live.get(actor.record.id) === actor) this.live.delete(actor.record.id);
+  }
+
+  private planContext(): PlanContext {
+    return {
+      now: this.o.clock.now(),
+      nextMessageSeq: () => this.messageSeq++,
+      definitionOf: (machine) => this.o.registry.get(machine),
+      exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
+    };
+  }
+}
+
+function failedAfterRetries(error: HoldfastError, src: string, attempts: number): SerializedError {
+  const details = { src, attempts, cause: error.code };
+  if (error.code === 'EFFECT_FAILED' || error.code === 'EFFECT_TIMEOUT') return { code: 'EFFECT_FAILED', message: `${src} failed after ${attempts} attempt(s): ${error.reason}`, details };
+  return { code: error.code, message: error.reason, details };
+}

@@ -1,0 +1,133 @@
+/**
+ * Runs effects: the promise actors a machine invokes, implemented by adapters
+ * through `machine.provide({ actors })`. Effects are at-least-once (contract 2):
+ * each attempt gets `{ input, idempotencyKey, attempt, signal }`, and the same
+ * invocation keeps the same key across retries and restarts. Runs within the
+ * limiter's bounds; one attempt at a time per invocation; the host decides on
+ * retries, because an attempt count must be durable before the retry waits.
+ */
+import { HoldfastError, NonRetryableError, toHoldfastError } from '../errors.js';
+import type { ActorId } from '../persistence/store.js';
+import type { Clock } from './clock.js';
+import type { Limiter } from './limiter.js';
+
+/** What an effect implementation receives besides its input. */
+export interface EffectContext {
+  /** The same for every attempt of one invocation, across restarts. */
+  idempotencyKey: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Aborted on timeout, on leaving the invoking state, and on runtime close. */
+  signal: AbortSignal;
+}
+
+export type EffectOutcome = { ok: true; output: unknown } | { ok: false; error: HoldfastError; retryable: boolean };
+
+export interface EffectRun {
+  actor: ActorId;
+  invokeId: string;
+  src: string;
+  input: unknown;
+  key: string;
+  attempt: number;
+  timeoutMs: number | undefined;
+  queue: string | undefined;
+  limitKey: string | undefined;
+  /** The promise creator of the `fromPromise` logic the machine was provided with. */
+  implementation: (args: Record<string, unknown>) => PromiseLike<unknown>;
+}
+
+export class EffectRunner {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly limiter: Limiter,
+    private readonly clock: Clock,
+  ) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  isRunning(actor: ActorId, invokeId: string): boolean {
+    return this.running.has(slot(actor, invokeId));
+  }
+
+  /** Starts one attempt; `done` is called exactly once, unless the attempt was cancelled. */
+  start(run: EffectRun, done: (outcome: EffectOutcome, durationMs: number) => void): void {
+    const id = slot(run.actor, run.invokeId);
+    this.running.get(id)?.abort(new HoldfastError('EFFECT_FAILED', 'superseded by a new attempt'));
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    const startedAt = this.clock.now();
+    this.limiter
+      .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller.signal)
+      .then(
+        (output): EffectOutcome => ({ ok: true, output }),
+        (error: unknown): EffectOutcome => {
+          const holdfastError = toHoldfastError(error);
+          return { ok: false, error: holdfastError, retryable: !(error instanceof NonRetryableError) };
+        },
+      )
+      .then((outcome) => {
+        if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
+        this.running.delete(id);
+        if (controller.signal.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
+        done(outcome, this.clock.now() - startedAt);
+      });
+  }
+
+  /** Aborts a running attempt; its result, if any, is dropped. */
+  cancel(actor: ActorId, invokeId: string, reason = 'the invoking state was left'): void {
+    const id = slot(actor, invokeId);
+    const controller = this.running.get(id);
+    if (!controller) return;
+    this.running.delete(id);
+    controller.abort(new HoldfastError('EFFECT_FAILED', `cancelled: ${reason}`));
+  }
+
+  /** Aborts everything (runtime close): the work re-runs after a restart. */
+  cancelAll(reason: string): void {
+    for (const [id, controller] of this.running) {
+      this.running.delete(id);
+      controller.abort(new HoldfastError('RUNTIME_CLOSED', reason));
+    }
+  }
+
+  private async attempt(run: EffectRun, controller: AbortController): Promise<unknown> {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    let timer: unknown;
+    const work = Promise.resolve(
+      run.implementation({
+        input: run.input,
+        signal: controller.signal,
+        idempotencyKey: run.key,
+        attempt: run.attempt,
+        emit: () => {},
+      }),
+    );
+    if (run.timeoutMs === undefined) return work;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => {
+        const error = new HoldfastError('EFFECT_TIMEOUT', `effect ${run.src} took longer than ${run.timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, run.timeoutMs!);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+}
+
+function slot(actor: ActorId, invokeId: string): string {
+  return `${actor}\u0000${invokeId}`;
+}
+
+/** Full-jitter exponential backoff: a random delay up to base * 2^(attempt-1), capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,0 +1,66 @@
+/**
+ * Machines known to a runtime, by name, with their version and the options of
+ * the effects they invoke. The runtime hosts any machine and knows no adapter:
+ * effect implementations arrive with the machine, through `machine.provide()`.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { HoldfastError } from '../errors.js';
+
+/** How one named effect runs: retries, timeout, and which limits it counts against. */
+export interface EffectOptions {
+  /** Attempts before the effect fails for good. @default 5 */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt, with full jitter. @default 200 */
+  backoffMs?: number;
+  /** Longest retry delay. @default 30_000 */
+  maxBackoffMs?: number;
+  /** An attempt that runs longer is aborted and counts as failed. @default none */
+  timeoutMs?: number;
+  /** The limit queue it counts against (see `limits.queues`). */
+  queue?: string;
+  /** A key it counts against (see `limits.perKey`), such as a user or a dataset. */
+  key?: (input: unknown) => string | undefined;
+}
+
+/** A machine as registered with a runtime. */
+export interface MachineDefinition {
+  /** Stable name stored on every actor. */
+  name: string;
+  /** Stored on every actor; a changed version continues old actors whose states still exist. */
+  version: string;
+  machine: AnyStateMachine;
+  effects?: Record<string, EffectOptions>;
+  /** Times an actor may be found mid-effect at open before it is parked as poison. @default 5 */
+  maxRecoveries?: number;
+}
+
+/** Declare a machine for a runtime: a name, a version, the machine and its effect options. */
+export function defineMachine(definition: MachineDefinition): MachineDefinition {
+  return definition;
+}
+
+export class MachineRegistry {
+  private readonly byName = new Map<string, MachineDefinition>();
+
+  constructor(definitions: readonly MachineDefinition[]) {
+    for (const definition of definitions) this.byName.set(definition.name, definition);
+  }
+
+  get(name: string): MachineDefinition {
+    const definition = this.byName.get(name);
+    if (!definition) throw new HoldfastError('UNKNOWN_MACHINE', `no machine named ${name} is registered`, { details: { machine: name } });
+    return definition;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  all(): MachineDefinition[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * `createRuntime`: one runtime over one store. Validates its options at once,
+ * recovers every interrupted actor, and exposes spawn / send / get / query /
+ * waitFor / subscribe / records / close. Two runtimes may live in one process
+ * (on two stores); nothing happens at import.
+ */
+import { z } from 'zod';
+import type { EventObject } from 'xstate';
+import { HoldfastError, toHoldfastError } from '../errors.js';
+import type { ActorFilter, ActorId, ActorRecord, Durability, JournalEntry, RecordKey, Store } from '../persistence/store.js';
+import { ActorHost } from './actor-host.js';
+import { createIdGenerator, systemClock, type Clock } from './clock.js';
+import { Committer } from './committer.js';
+import { EffectRunner } from './effect-runner.js';
+import { Limiter, type Limits } from './limiter.js';
+import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
+import { recoverActors } from './recovery.js';
+import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
+import { TimerQueue } from './timer-queue.js';
+
+export interface RuntimeOptions {
+  /** A folder path (opened and owned by the runtime) or an opened Store (closed by its opener). */
+  store: string | Store;
+  machines: readonly MachineDefinition[];
+  limits?: Limits;
+  /** @default 'flush' (a step counts as done once on disk; survives power loss) */
+  durability?: Durability;
+  clock?: Clock;
+  random?: () => number;
+  newId?: (prefix?: string) => string;
+  /** Milliseconds `close()` lets running effects finish before aborting them. @default 2000 */
+  closeGraceMs?: number;
+  /** Called with errors that belong to no caller (a throwing listener). @default console.error */
+  onError?: (error: unknown) => void;
+}
+
+const optionsSchema = z.object({
+  store: z.union([z.string().min(1), z.object({ commit: z.function() }).passthrough()]),
+  machines: z.array(
+    z.object({ name: z.string().min(1), version: z.string().min(1), machine: z.object({ id: z.string() }).passthrough() }).passthrough(),
+  ),
+  limits: z
+    .object({ concurrency: z.number().int().positive().optional(), queues: z.record(z.string(), z.number().int().positive()).optional(), perKey: z.number().int().positive().optional() })
+    .strict()
+    .optional(),
+  durability: z.enum(['flush', 'commit']).optional(),
+  closeGraceMs: z.number().nonnegative().optional(),
+}).passthrough();
+
+/** What `spawn` accepts besides the machine and input. */
+export interface SpawnOptions {
+  id?: string;
+  parent?: ActorId;
+  tags?: string[];
+}
+
+export interface Runtime {
+  readonly store: Store;
+  spawn(machine: string | MachineDefinition, input?: unknown, options?: SpawnOptions): Promise<ActorId>;
+  send(id: ActorId | string, event: EventObject): Promise<void>;
+  get(id: ActorId | string): ActorRecord | undefined;
+  query(filter?: ActorFilter): ActorRecord[];
+  journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
+  waitFor(id: ActorId | string, predicate: (record: ActorRecord) => boolean, timeoutMs?: number): Promise<ActorRecord>;
+  /** Resolves when nothing is stepping, committing or running (timers may still wait). */
+  whenIdle(timeoutMs?: number): Promise<void>;
+  subscribe(listener: RuntimeListener): () => void;
+  records: RecordsApi;
+  /** Graceful: no new work, running effects finish or are interrupted, everything flushed, store released. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Keyed records kept beside the actors. */
+export interface RecordsApi {
+  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
+  scan<T = unknown>(collection: string, prefix?: RecordKey): { key: RecordKey; value: T }[];
+  put(collection: string, key: RecordKey, value: unknown): Promise<void>;
+  delete(collection: string, key: RecordKey): Promise<void>;
+}
+
+/** Throws INVALID_OPTIONS naming every problem at once. */
+export function validateRuntimeOptions(options: RuntimeOptions): void {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`);
+  throw new HoldfastError('INVALID_OPTIONS', `invalid runtime options: ${problems.join('; ')}`, { details: { problems } });
+}
+
+/** How the entry point that opened the store hands it over. */
+export interface RuntimeWiring {
+  store: Store;
+  /** Close the store with the runtime (it was opened for it). */
+  ownsStore: boolean;
+  /** Runs at the end of close (releases process-wide hooks). */
+  onClose?: () => void;
+}
+
+/**
+ * Starts a runtime over an opened store and resumes every actor that was not final.
+ * Entry points call this through `createRuntime` (src/index.ts), which opens the store.
+ */
+export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Runtime & { reportStorageFull(error: unknown): void } {
+  validateRuntimeOptions(options);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const newId = options.newId ?? createIdGenerator(clock);
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const { store, ownsStore } = wiring;
+  const registry = new MachineRegistry(options.machines);
+  const events = new EventHub(onError);
+  const committer = new Committer(store, options.durability ?? 'flush', clock, {
+    storageFull: (error) => events.publish({ type: 'runtime.storageFull', error: error.toJSON(), at: clock.now() }),
+    storageRecovered: () => events.publish({ type: 'runtime.storageRecovered', at: clock.now() }),
+  });
+  const limiter = new Limiter({ concurrency: 64, ...options.limits });
+  const effects = new EffectRunner(limiter, clock);
+  let host: ActorHost;
+  const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
+  host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random });
+  recoverActors({ store, host, timers, events, clock });
+
+  const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
+  let closed: Promise<void> | undefined;
+
+  const runtime: Runtime & { reportStorageFull(error: unknown): void } = {
+    store,
+    reportStorageFull: (error) => events.publish({ type: 'runtime.storageFull', error: toHoldfastError(error, 'STORAGE_FULL').toJSON(), at: clock.now() }),
+    async spawn(machine, input, spawnOptions = {}) {
+      assertOpen();
+      const definition = resolveDefinition(machine);
+      const id = (spawnOptions.id ?? newId()) as ActorId;
+      const parent = spawnOptions.parent ? store.getActor(spawnOptions.parent) : undefined;
+      if (spawnOptions.parent && !parent) throw new HoldfastError('ACTOR_NOT_FOUND', `no parent actor ${spawnOptions.parent}`);
+      const record = await host.spawn(definition, id, input ?? {}, {
+        ...(parent ? { parent: parent.id, root: parent.root } : {}),
+        ...(spawnOptions.tags ? { tags: spawnOptions.tags } : {}),
+      });
+      return record.id;
+    },
+    send(id, event) {
+      assertOpen();
+      return host.send(id as ActorId, validateEvent(event));
+    },
+    get: (id) => store.getActor(id as ActorId),
+    query: (filter = {}) => [...store.queryActors(filter)],
+    journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
+    waitFor(id, predicate, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const record = store.getActor(id as ActorId);
+          if (record && predicate(record)) {
+            finish();
+            resolve(record);
+          }
+        };
+        const timer = clock.setTimeout(() => {
+          finish();
+          reject(new HoldfastError('WAIT_TIMEOUT', `actor ${id} did not reach the awaited condition within ${timeoutMs} ms`, { details: { id: String(id), timeoutMs } }));
+        }, timeoutMs);
+        const unsubscribe = events.subscribe((event) => {
+          if ('id' in event && event.id === id) check();
+        });
+        const finish = () => {
+          clock.clearTimeout(timer);
+          unsubscribe();
+        };
+        check();
+      });
+    },
+    whenIdle(timeoutMs = 60_000) {
+      const deadline = clock.now() + timeoutMs;
+      return new Promise((resolve, reject) => {
+        const poll = () => {
+          if (host.quiet) return resolve();
+          if (clock.now() > deadline) return reject(new HoldfastError('WAIT_TIMEOUT', `runtime not idle within ${timeoutMs} ms`));
+          setTimeout(poll, 5).unref();
+        };
+        poll();
+      });
+    },
+    subscribe: (listener) => events.subscribe(listener),
+    records: {
+      get: (collection, key) => store.getRecord(collection, key),
+      scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
+      put: (collection, key, value) => store.commit([{ op: 'putRecord', collection, key, value }], options.durability ?? 'flush'),
+      delete: (collection, key) => store.commit([{ op: 'deleteRecord', collection, key }], options.durability ?? 'flush'),
+    },
+    close() {
+      closed ??= (async () => {
+        host.closing = true;
+        const graceUntil = clock.now() + (options.closeGraceMs ?? 2_000);
+        while (effects.size > 0 && clock.now() < graceUntil) await new Promise((r) => setTimeout(r, 10));
+        effects.cancelAll('the runtime closed; the effect runs again after a restart');
+        timers.close();
+        await committer.drain();
+        try {
+          if (ownsStore) await store.close();
+        } finally {
+          wiring.onClose?.();
+        }
+      })();
+      return closed;
+    },
+    [Symbol.asyncDispose]() {
+      return runtime.close();
+    },
+  };
+
+  function assertOpen(): void {
+    if (closed) throw new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed');
+  }
+
+  return runtime;
+}
+
+/** Events from outside are plain JSON objects with a string type, of bounded size. */
+function validateEvent(event: unknown): EventObject {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || typeof (event as { type?: unknown }).type !== 'string') {
+    throw new HoldfastError('INVALID_EVENT', 'an event is an object with a string `type`');
+  }
+  const type = (event as EventObject).type;
+  if (type.startsWith('xstate.') || type.startsWith('holdfast.')) throw new HoldfastError('INVALID_EVENT', `event type ${type} is reserved`);
+  let json: string;
+  try {
+    json = JSON.stringify(event);
+  } catch (cause) {
+    throw new HoldfastError('INVALID_EVENT', 'event is not JSON-serialisable', { cause });
+  }
+  if (json.length > 1_000_000) throw new HoldfastError('INVALID_EVENT', `event is ${json.length} bytes; the limit is 1,000,000`);
+  return JSON.parse(json, (key, value) => (key === '__proto__' ? undefined : value)) as EventObject;
+}
+
+export type { RuntimeEvent };

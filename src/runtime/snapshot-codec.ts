@@ -1,0 +1,61 @@
+/**
+ * XState snapshots in and out of the store. Only the JSON part is kept: value,
+ * context, status, output, error, history. Invoked children are not: holdfast
+ * tracks in-flight effects on the actor record itself, because XState restores
+ * an in-flight promise actor by silently running it again (RELIABILITY.md).
+ */
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import { HoldfastError } from '../errors.js';
+import type { PersistedSnapshot } from '../persistence/store.js';
+import { inertScope } from './pure-transition.js';
+
+/** The storable form of a snapshot. */
+export function persistSnapshot(snapshot: AnyMachineSnapshot): PersistedSnapshot {
+  const persisted: PersistedSnapshot = { value: snapshot.value, context: snapshot.context, status: snapshot.status };
+  if (snapshot.output !== undefined) persisted.output = snapshot.output;
+  if (snapshot.error !== undefined) persisted.error = errorToJson(snapshot.error);
+  const history = snapshot.historyValue as Record<string, { id: string }[]> | undefined;
+  if (history && Object.keys(history).length > 0) {
+    persisted.historyValue = Object.fromEntries(Object.entries(history).map(([key, nodes]) => [key, nodes.map((node) => ({ id: node.id }))]));
+  }
+  return persisted;
+}
+
+/**
+ * A live snapshot from its stored form. Throws VERSION_INCOMPATIBLE when the
+ * stored state no longer exists in the machine (it changed incompatibly).
+ */
+export function restoreSnapshot(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
+  try {
+    return machine.restoreSnapshot({ ...persisted, children: {} } as never, inertScope(machine) as never) as AnyMachineSnapshot;
+  } catch (cause) {
+    throw new HoldfastError(
+      'VERSION_INCOMPATIBLE',
+      `state ${JSON.stringify(persisted.value)} does not exist in machine ${machine.id}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+/** A state value as one dotted path per active leaf, joined with `|` for parallel states. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  const paths: string[] = [];
+  const walk = (node: unknown, prefix: string): void => {
+    if (typeof node === 'string') return void paths.push(prefix ? `${prefix}.${node}` : node);
+    const entries = Object.entries(node as Record<string, unknown>);
+    if (entries.length === 0) return void paths.push(prefix);
+    for (const [key, child] of entries) walk(child, prefix ? `${prefix}.${key}` : key);
+  };
+  walk(value, '');
+  return paths.join('|');
+}
+
+function errorToJson(error: unknown): unknown {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return error;
+}

@@ -1,0 +1,82 @@
+/**
+ * `verifyStore()`: the invariants of RELIABILITY.md checked over a closed (or
+ * read-only) store, run after every crash test. Later kinds of work add their
+ * own checks (counts of their parents, files on disk) through `checks`.
+ */
+import type { ActorRecord, ActorStatus, Store } from '../persistence/store.js';
+
+export interface StoreViolation {
+  invariant: 'I2' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
+  id?: string;
+  message: string;
+}
+
+export interface StoreReport {
+  actors: number;
+  byStatus: Record<ActorStatus, number>;
+  /** Active actors with no effect, timer or message pending: waiting on the outside world. */
+  waiting: string[];
+  violations: StoreViolation[];
+}
+
+export interface VerifyOptions {
+  /** Extra checks per actor (counters of a parent against its children...). */
+  checks?: (record: ActorRecord, store: Store) => StoreViolation[];
+  /** Every actor must be at rest (done, error, stopped or parked): no active work left. */
+  expectSettled?: boolean;
+}
+
+export function verifyStore(store: Store, options: VerifyOptions = {}): StoreReport {
+  const violations: StoreViolation[] = [];
+  const byStatus: Record<ActorStatus, number> = { active: 0, done: 0, error: 0, stopped: 0, parked: 0 };
+  const waiting: string[] = [];
+  const timersByActor = new Map<string, Set<string>>();
+  for (const timer of store.timers()) {
+    const ids = timersByActor.get(timer.actor) ?? new Set<string>();
+    ids.add(timer.id);
+    timersByActor.set(timer.actor, ids);
+  }
+  const inboxTargets = new Set<string>();
+  for (const message of store.inbox()) inboxTargets.add(message.to);
+
+  for (const corrupt of store.corruptActors()) {
+    violations.push({ invariant: 'I7', id: corrupt.id, message: `record does not decode and was not parked: ${corrupt.reason}` });
+  }
+  let actors = 0;
+  for (const record of store.queryActors({})) {
+    actors++;
+    byStatus[record.status]++;
+    const storedTimers = timersByActor.get(record.id) ?? new Set<string>();
+    timersByActor.delete(record.id);
+    for (const id of Object.keys(record.timers)) {
+      if (!storedTimers.has(id)) violations.push({ invariant: 'I2', id: record.id, message: `timer ${id} is on the record but not stored: it would never fire` });
+    }
+    if (record.status === 'parked' && !record.error) violations.push({ invariant: 'I7', id: record.id, message: 'parked without an error code' });
+    if (record.status === 'active') {
+      const pending = Object.keys(record.effects).length + storedTimers.size + (inboxTargets.has(record.id) ? 1 : 0);
+      if (pending === 0) waiting.push(record.id);
+      if (options.expectSettled) violations.push({ invariant: 'I2', id: record.id, message: `still active in state ${record.state}` });
+    }
+    if (options.checks) violations.push(...options.checks(record, store));
+  }
+  for (const [actor, ids] of timersByActor) {
+    const record = safeGet(store, actor);
+    if (!record || record.status !== 'parked') {
+      violations.push({ invariant: 'I2', id: actor, message: `timers ${[...ids].join(', ')} belong to no active actor` });
+    }
+  }
+  for (const target of inboxTargets) {
+    const record = safeGet(store, target);
+    if (!record) violations.push({ invariant: 'I2', id: target, message: 'messages wait for an actor that does not exist' });
+    else if (record.status !== 'active' && record.status !== 'parked') violations.push({ invariant: 'I4', id: target, message: `messages wait for an actor that is ${record.status}` });
+  }
+  return { actors, byStatus, waiting, violations };
+}
+
+function safeGet(store: Store, id: string): ActorRecord | undefined {
+  try {
+    return store.getActor(id as ActorRecord['id']);
+  } catch {
+    return undefined;
+  }
+}

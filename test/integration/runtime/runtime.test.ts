@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fromPromise } from 'xstate';
+import { createRuntime, defineMachine, effect, NonRetryableError, type RuntimeEvent } from '../../../src/index.js';
+import { child, counter, flakyMachine, parent, sleeper } from '../../fixtures/machines.js';
+import { tempFolder } from '../../helpers/temp-store.js';
+
+describe('runtime over a real LMDB store', () => {
+  it('runs a parent whose 200 children each run an effect and report back once', async () => {
+    const folder = tempFolder();
+    const ledger = join(folder, 'ledger.txt');
+    const runtime = await createRuntime({ store: join(folder, 'store'), machines: [parent, child] });
+    const id = await runtime.spawn('parent', { children: 200, ledger });
+    const done = await runtime.waitFor(id, (r) => r.status === 'done', 20_000);
+    expect((done.snapshot?.context as { done: number }).done).toBe(200);
+    expect(runtime.query({ parent: id })).toHaveLength(200);
+    expect(runtime.query({ parent: id, status: 'done' } as never)).toHaveLength(200);
+    expect(readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(200);
+    expect(runtime.journal(id).map((e) => e.event)).toContain('child.done');
+    await runtime.close();
+  });
+
+  it('keeps state across a close and reopen, and refuses events after the final state', async () => {
+    const store = join(tempFolder(), 'store');
+    let runtime = await createRuntime({ store, machines: [counter] });
+    const id = await runtime.spawn('counter', {}, { id: 'count-1' });
+    await runtime.send(id, { type: 'increment', by: 5 });
+    await runtime.close();
+    runtime = await createRuntime({ store, machines: [counter] });
+    await runtime.send(id, { type: 'increment' });
+    expect((runtime.get(id)?.snapshot?.context as { count: number }).count).toBe(6);
+    await runtime.send(id, { type: 'finish' });
+    await expect(runtime.send(id, { type: 'increment' })).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+    await runtime.close();
+  });
+
+  it('fires a delayed transition that fell due while the runtime was closed', async () => {
+    const store = join(tempFolder(), 'store');
+    let runtime = await createRuntime({ store, machines: [sleeper] });
+    const id = await runtime.spawn('sleeper', { ms: 300 });
+    await runtime.close();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the process is "down" past the due time
+    runtime = await createRuntime({ store, machines: [sleeper] });
+    const record = await runtime.waitFor(id, (r) => r.status === 'done', 5_000);
+    expect(record.state).toBe('awake');
+    await runtime.close();
+  });
+
+  it('retries a failing effect with the same idempotency key, then succeeds', async () => {
+    const calls: { key: string; attempt: number }[] = [];
+    const flaky = defineMachine({
+      name: 'flaky',
+      version: '1',
+      effects: { flaky: { maxAttempts: 5, backoffMs: 5 } },
+      machine: flakyMachine.provide({
+        actors: {
+          flaky: effect(async (_input, context) => {
+            calls.push({ key: context.idempotencyKey, attempt: context.attempt });
+            if (context.attempt < 3) throw new Error('not yet');
+            return 'ok';
+          }),
+        },
+      }),
+    });
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [flaky] });
+    const id = await runtime.spawn('flaky');
+    const record = await runtime.waitFor(id, (r) => r.status === 'done');
+    expect(record.state).toBe('succeeded');
+    expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(calls.map((c) => c.key)).size).toBe(1);
+    await runtime.close();
+  });
+
+  it('stops retrying at a NonRetryableError and hands the machine a typed error', async () => {
+    let calls = 0;
+    const flaky = defineMachine({
+      name: 'flaky',
+      version: '1',
+      machine: flakyMachine.provide({ actors: { flaky: fromPromise(async () => { calls++; throw new NonRetryableError('bad input'); }) } }),
+    });
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [flaky] });
+    const id = await runtime.spawn('flaky');
+    const record = await runtime.waitFor(id, (r) => r.status === 'done');
+    expect(record.state).toBe('failed');
+    expect((record.snapshot?.context as { error: { code: string } }).error.code).toBe('EFFECT_FAILED');
+    expect(calls).toBe(1);
+    await runtime.close();
+  });
+
+  it('publishes spawn, step and effect events only after they are durable', async () => {
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [parent, child] });
+    const seen: RuntimeEvent['type'][] = [];
+    runtime.subscribe((event) => {
+      seen.push(event.type);
+      if (event.type === 'actor.stepped') expect(runtime.get(event.id)?.seq).toBeGreaterThan(0);
+    });
+    const id = await runtime.spawn('parent', { children: 3 });
+    await runtime.waitFor(id, (r) => r.status === 'done');
+    expect(seen).toEqual(expect.arrayContaining(['actor.spawned', 'actor.stepped', 'effect.started', 'effect.finished']));
+    await runtime.close();
+  });
+
+  it('refuses malformed and reserved events without changing state', async () => {
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [counter] });
+    const id = await runtime.spawn('counter');
+    const before = runtime.get(id)!.seq;
+    const cyclic: Record<string, unknown> = { type: 'stash' };
+    cyclic.self = cyclic;
+    expect(() => runtime.send(id, null as never)).toThrow(/INVALID_EVENT/);
+    expect(() => runtime.send(id, { type: 42 } as never)).toThrow(/INVALID_EVENT/);
+    expect(() => runtime.send(id, { type: 'xstate.done.actor.x' })).toThrow(/reserved/);
+    expect(() => runtime.send(id, cyclic as never)).toThrow(/INVALID_EVENT/);
+    expect(() => runtime.send(id, { type: 'stash', payload: 'x'.repeat(1_100_000) } as never)).toThrow(/limit/);
+    await runtime.send(id, JSON.parse('{"type":"stash","payload":{"__proto__":{"polluted":true}}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(runtime.get(id)!.seq).toBe(before + 1);
+    await expect(runtime.send('nobody', { type: 'increment' })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+    await runtime.close();
+  });
+
+  it('validates all options at once', async () => {
+    await expect(createRuntime({ store: '', machines: [{} as never], durability: 'fast' as never })).rejects.toThrow(/INVALID_OPTIONS.*store.*machines.*durability/);
+  });
+});
