@@ -54,6 +54,8 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
+  /** Effects found in flight at open whose attempt is bumped when they next start. */
+  private readonly recovering = new Set<string>();
   private runnable: LiveActor[] = [];
   private pumping = false;
   private messageSeq: number;
@@ -143,22 +145,39 @@ export class ActorHost {
     }
   }
 
-  /** Starts (again) the effects a recovered actor had in flight, with `attempt` incremented durably. */
+  /**
+   * Starts again the effects a recovered actor had in flight. Each one's attempt
+   * count (and the actor's recovery count) is bumped durably only when it gets
+   * a slot and is about to run, so effects that were merely queued at the
+   * crash never count against the poison limit.
+   */
   resumeEffects(actor: LiveActor): void {
+    for (const invokeId of Object.keys(actor.record.effects)) {
+      this.recovering.add(slotOf(actor.record.id, invokeId));
+      this.startEffect(actor.record.id, invokeId);
+    }
+  }
+
+  /** Durably counts one more attempt of a recovered effect; parks the actor past its recovery limit. */
+  private bumpRecovery(id: ActorId, invokeId: string): Promise<number> {
+    this.recovering.delete(slotOf(id, invokeId));
+    const actor = this.live.get(id);
+    const effect = actor?.record.effects[invokeId];
+    if (!actor || !effect) return Promise.reject(new HoldfastError('EFFECT_FAILED', 'the effect is no longer wanted'));
     const record = actor.record;
     const recoveries = (record.recoveries ?? 0) + 1;
     const limit = actor.definition.maxRecoveries ?? 5;
     if (recoveries > limit) {
-      this.park(record, new HoldfastError('POISON_ACTOR', `actor ${record.id} was mid-effect at ${recoveries - 1} restarts: parked so the rest can run`, { details: { id: record.id, effects: Object.keys(record.effects) } }));
-      return;
+      const error = new HoldfastError('POISON_ACTOR', `actor ${id} was interrupted mid-effect ${recoveries - 1} times: parked so the rest can run`, { details: { id, src: effect.src } });
+      this.park(record, error);
+      return Promise.reject(error);
     }
-    const effects = Object.fromEntries(Object.entries(record.effects).map(([id, effect]) => [id, { ...effect, attempt: effect.attempt + 1 }]));
-    const next: ActorRecord = { ...record, effects, recoveries, updatedAt: this.o.clock.now() };
+    const bumped = { ...effect, attempt: effect.attempt + 1 };
+    const next: ActorRecord = { ...record, effects: { ...record.effects, [invokeId]: bumped }, recoveries, updatedAt: this.o.clock.now() };
+    actor.record = next;
     const plan = emptyPlan();
     plan.mutations.push({ op: 'putActor', record: next, previous: record });
-    for (const [invokeId, effect] of Object.entries(effects)) plan.started.push({ actor: record.id, invokeId, effect });
-    actor.record = next;
-    this.commit(record.id, plan, () => {}, () => {});
+    return new Promise((resolve, reject) => this.commit(id, plan, () => resolve(bumped.attempt), reject));
   }
 
   /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
@@ -387,6 +406,7 @@ export class ActorHost {
         timeoutMs: options?.timeoutMs,
         queue: options?.queue,
         limitKey: options?.key?.(effect.input),
+        ...(this.recovering.has(slotOf(id, invokeId)) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
         implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
       },
       (outcome, durationMs) => this.deliverTo(id, { kind: 'effect', invokeId, key: effect.key, outcome: implementation ? outcome : { ...outcome, retryable: false } as EffectOutcome, durationMs }),
@@ -428,6 +448,10 @@ export class ActorHost {
       exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
     };
   }
+}
+
+function slotOf(actor: ActorId, invokeId: string): string {
+  return `${actor}\u0000${invokeId}`;
 }
 
 function failedAfterRetries(error: HoldfastError, src: string, attempts: number): SerializedError {

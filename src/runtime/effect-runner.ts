@@ -33,6 +33,8 @@ export interface EffectRun {
   timeoutMs: number | undefined;
   queue: string | undefined;
   limitKey: string | undefined;
+  /** Runs once a slot is granted, before the implementation; returns the attempt number to use. */
+  beforeRun?: () => Promise<number>;
   /** The promise creator of the `fromPromise` logic the machine was provided with. */
   implementation: (args: Record<string, unknown>) => PromiseLike<unknown>;
 }
@@ -96,13 +98,15 @@ export class EffectRunner {
 
   private async attempt(run: EffectRun, controller: AbortController): Promise<unknown> {
     if (controller.signal.aborted) throw controller.signal.reason;
+    const attempt = run.beforeRun ? await run.beforeRun() : run.attempt;
+    if (controller.signal.aborted) throw controller.signal.reason;
     let timer: unknown;
     const work = Promise.resolve(
       run.implementation({
         input: run.input,
         signal: controller.signal,
         idempotencyKey: run.key,
-        attempt: run.attempt,
+        attempt,
         emit: () => {},
       }),
     );

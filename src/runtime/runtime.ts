@@ -57,7 +57,7 @@ export interface SpawnOptions {
 export interface Runtime {
   readonly store: Store;
   spawn(machine: string | MachineDefinition, input?: unknown, options?: SpawnOptions): Promise<ActorId>;
-  send(id: ActorId | string, event: EventObject): Promise<void>;
+  send(id: ActorId | string, event: { type: string; [key: string]: unknown }): Promise<void>;
   get(id: ActorId | string): ActorRecord | undefined;
   query(filter?: ActorFilter): ActorRecord[];
   journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];

@@ -55,7 +55,7 @@ describe('runtime over a real LMDB store', () => {
       effects: { flaky: { maxAttempts: 5, backoffMs: 5 } },
       machine: flakyMachine.provide({
         actors: {
-          flaky: effect(async (_input, context) => {
+          flaky: effect<unknown>(async (_input, context) => {
             calls.push({ key: context.idempotencyKey, attempt: context.attempt });
             if (context.attempt < 3) throw new Error('not yet');
             return 'ok';
@@ -77,7 +77,7 @@ describe('runtime over a real LMDB store', () => {
     const flaky = defineMachine({
       name: 'flaky',
       version: '1',
-      machine: flakyMachine.provide({ actors: { flaky: fromPromise(async () => { calls++; throw new NonRetryableError('bad input'); }) } }),
+      machine: flakyMachine.provide({ actors: { flaky: fromPromise<unknown>(async () => { calls++; throw new NonRetryableError('bad input'); }) } }),
     });
     const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [flaky] });
     const id = await runtime.spawn('flaky');

@@ -1,0 +1,71 @@
+/**
+ * SIGKILL at random instants across a 1,000-child workload (issue 2, RELIABILITY.md:
+ * I1, I2, I4, I5). Repeatable: HOLDFAST_CRASH_SEED=<seed> npm test.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openLmdbStore, verifyStore } from '../../src/index.js';
+import { fullScale, seededRandom, startWorkload, waitForOutput } from '../helpers/processes.js';
+import { tempFolder } from '../helpers/temp-store.js';
+
+const CHILDREN = 1_000;
+const KILLS = fullScale ? 40 : 20;
+
+describe('crash: parent with 1,000 children under repeated SIGKILL', () => {
+  it('ends with every actor final, counts exact, every effect run with a stable key, and a clean store', async () => {
+    const seed = Number(process.env.HOLDFAST_CRASH_SEED ?? Date.now() % 1_000_000);
+    const random = seededRandom(seed);
+    const folder = tempFolder('holdfast-crash-');
+    const store = join(folder, 'store');
+    const ledger = join(folder, 'ledger.txt');
+    const args = [store, ledger, String(CHILDREN), '40'];
+    let kills = 0;
+    for (let run = 0; kills < KILLS && run < KILLS * 3; run++) {
+      const workload = startWorkload('parent-children', args, { HOLDFAST_WORK_MS: '30' });
+      expect(await waitForOutput(workload, 'READY'), `seed ${seed}: runtime did not open`).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
+      if (workload.output().includes('DONE')) {
+        await workload.exited;
+        break; // finished before we could kill it: the kills so far stand
+      }
+      workload.child.kill('SIGKILL');
+      await workload.exited;
+      kills++;
+    }
+    const last = startWorkload('parent-children', args);
+    const finished = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 120_000))]);
+    if (!finished) last.child.kill('SIGKILL');
+    const { code } = await last.exited;
+    expect(code, `seed ${seed}: final run failed`).toBe(0);
+    expect(last.output()).toContain('DONE');
+
+    const readOnly = openLmdbStore(store, { readOnly: true });
+    try {
+      const root = readOnly.getActor('root' as never)!;
+      const context = root.snapshot!.context as { done: number; total: number; seen: Record<string, true> };
+      expect(root.status, `seed ${seed}`).toBe('done');
+      expect(context.done, `seed ${seed}: parent counted each child once`).toBe(CHILDREN);
+      expect(Object.keys(context.seen)).toHaveLength(CHILDREN);
+      const children = [...readOnly.queryActors({ parent: 'root' as never })];
+      expect(children).toHaveLength(CHILDREN);
+      expect(children.every((c) => c.status === 'done')).toBe(true);
+      const report = verifyStore(readOnly, { expectSettled: true });
+      expect(report.violations, `seed ${seed}`).toEqual([]);
+      expect([...readOnly.inbox()]).toHaveLength(0);
+      expect([...readOnly.timers()]).toHaveLength(0);
+    } finally {
+      await readOnly.close();
+    }
+    expect(existsSync(ledger)).toBe(true);
+    const keysByIndex = new Map<string, Set<string>>();
+    for (const line of readFileSync(ledger, 'utf8').trim().split('\n')) {
+      const [index, , key] = line.split(' ');
+      if (!keysByIndex.has(index!)) keysByIndex.set(index!, new Set());
+      keysByIndex.get(index!)!.add(key!);
+    }
+    expect(keysByIndex.size, `seed ${seed}: every effect ran at least once`).toBe(CHILDREN);
+    for (const [index, keys] of keysByIndex) expect(keys.size, `seed ${seed}: child ${index} re-ran under one key`).toBe(1);
+    console.log(`crash seed ${seed}: ${kills} kills`);
+  });
+});
