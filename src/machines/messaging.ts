@@ -31,7 +31,7 @@ export interface RecordRequest {
 export type RuntimeRequest = SendRequest | SpawnRequest | RecordRequest;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- XState's action argument types are deeply generic; these helpers accept any machine's. */
-type Args<TContext, TEvent> = { context: TContext; event: TEvent };
+type Args<TContext, TEvent> = { context: TContext; event: TEvent; self: { id: string } };
 type Expr = (args: any) => any;
 /** An action usable in any machine's entry, exit or transition actions. */
 export type HoldfastAction = any;
@@ -41,6 +41,13 @@ export function sendMessage<TContext = any, TEvent extends EventObject = any>(
   build: (args: Args<TContext, TEvent>) => Address & { event: EventObject },
 ) : HoldfastAction {
   return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.send', ...build(args) })) as Expr);
+}
+
+/** Send many durable messages in one action (a batch telling each of its files its outcome). */
+export function sendMessages<TContext = any, TEvent extends EventObject = any>(
+  build: (args: Args<TContext, TEvent>) => (Address & { event: EventObject })[],
+): HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.sendMany', messages: build(args) })) as Expr);
 }
 
 /** Spawn children durably: one spawn request, or many (a batch spawning its files). */

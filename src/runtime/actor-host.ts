@@ -19,6 +19,7 @@ import type { MachineDefinition, MachineRegistry } from './machine-registry.js';
 import { pureTransition } from './pure-transition.js';
 import type { EventHub } from './runtime-events.js';
 import { restoreSnapshot } from './snapshot-codec.js';
+import { faultPoint } from '../testing/fault-points.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
 
@@ -266,6 +267,7 @@ export class ActorHost {
         const effect = record.effects[delivery.invokeId];
         if (!effect || effect.key !== delivery.key) return; // stale: the state was left meanwhile
         const outcome = delivery.outcome;
+        faultPoint('effect.afterRunBeforeCommit');
         this.publishEffectOutcome(record, delivery, effect.src, effect.attempt, outcome);
         if (!outcome.ok && outcome.retryable && !this.closing) {
           const options = actor.definition.effects?.[effect.src];
@@ -282,7 +284,7 @@ export class ActorHost {
     const plan = emptyPlan();
     let next: ActorRecord;
     try {
-      const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event);
+      const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event, record.id);
       next = planStep(plan, record, record, snapshot, actions, this.planContext(), consumedEffect);
       if (consumedEffect !== undefined || delivery.kind === 'effect') next.recoveries = 0;
       actor.snapshot = snapshot;

@@ -12,6 +12,7 @@
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { Durability, Mutation, Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
+import { faultPoint } from '../testing/fault-points.js';
 
 export interface PendingStep {
   /** The actor whose step this is: after a failed step, its later steps in the same batch fail too. */
@@ -84,6 +85,7 @@ export class Committer {
     const mutations: Mutation[] = [];
     for (const step of batch) for (const mutation of step.mutations) mutations.push(mutation);
     try {
+      faultPoint('committer.beforeCommit');
       await this.store.commit(mutations, this.durability);
     } catch (cause) {
       const error = toHoldfastError(cause, 'STORE_CORRUPT');
@@ -91,6 +93,7 @@ export class Committer {
       if (batch.length === 1) return batch[0]!.failed(error);
       return this.commitOneByOne(batch);
     }
+    faultPoint('committer.afterCommitBeforeEffects');
     this.recovered();
     for (const step of batch) step.after();
   }

@@ -47,10 +47,20 @@ export function inertScope(machine: AnyStateMachine): InertScope {
   return scope;
 }
 
-/** The next snapshot and the actions to execute, for one event. */
-export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, ExecutableAction[]] {
+/**
+ * The scope's `self` carries the durable actor id while a transition runs, so
+ * a machine can name itself (`({ self }) => self.id`) in inputs and messages.
+ */
+function enter(machine: AnyStateMachine, actorId: string): InertScope {
   const scope = inertScope(machine);
+  (scope.self as { id: string }).id = actorId;
   collected = [];
+  return scope;
+}
+
+/** The next snapshot and the actions to execute, for one event. */
+export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject, actorId: string): [AnyMachineSnapshot, ExecutableAction[]] {
+  const scope = enter(machine, actorId);
   const next = machine.transition(snapshot, event, scope as never) as AnyMachineSnapshot;
   const actions = collected;
   collected = [];
@@ -58,9 +68,8 @@ export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSna
 }
 
 /** The initial snapshot and its actions. */
-export function pureInitialTransition(machine: AnyStateMachine, input: unknown): [AnyMachineSnapshot, ExecutableAction[]] {
-  const scope = inertScope(machine);
-  collected = [];
+export function pureInitialTransition(machine: AnyStateMachine, input: unknown, actorId: string): [AnyMachineSnapshot, ExecutableAction[]] {
+  const scope = enter(machine, actorId);
   const next = machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot;
   const actions = collected;
   collected = [];

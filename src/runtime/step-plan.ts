@@ -143,7 +143,7 @@ export function planSpawn(
   input: unknown,
   context: PlanContext,
 ): SpawnedActor {
-  let [snapshot, actions] = pureInitialTransition(definition.machine, input);
+  const [snapshot, actions] = pureInitialTransition(definition.machine, input, identity.id);
   const base: ActorRecord = {
     id: identity.id,
     machine: definition.name,
@@ -176,6 +176,13 @@ function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key
       plan.mutations.push({ op: 'putInbox', message });
       return;
     }
+    case 'holdfast.sendMany':
+      for (const request of event.messages as Record<string, unknown>[]) {
+        const message: InboxMessage = { to: addressOf(base, request), seq: context.nextMessageSeq(), event: request.event as InboxMessage['event'], from: base.id };
+        plan.messages.push(message);
+        plan.mutations.push({ op: 'putInbox', message });
+      }
+      return;
     case 'holdfast.spawnMany':
       for (const request of event.spawns as Omit<SpawnRequest, 'type'>[]) {
         const id = `${base.id}/${request.key}` as ActorId;

@@ -1,0 +1,185 @@
+/**
+ * The effects of the data load, named by the `dataload` and `datafile`
+ * machines and provided to them at assembly. Each is idempotent (contract 2):
+ * a copy that already matches is not written again, and registration first
+ * asks Dataverse what the draft already holds.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HoldfastError, NonRetryableError } from '../../errors.js';
+import type { CopiedEntry, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkResult } from '../../machines/dataload.types.js';
+import { effect } from '../../runtime/effect.js';
+import { faultPoint } from '../../testing/fault-points.js';
+import type { DataverseClient } from '../dataverse/dataverse-client.js';
+import { fileStorageId } from '../dataverse/dataverse-pid.js';
+import type { AddFileEntry } from '../dataverse/dataverse-types.js';
+import { copyAndVerify, removeTemporaries, toSourceError } from '../files/copy-verify.js';
+import { datasetFolderFromPid, datasetFolderFromStorageIdentifier } from '../files/dataset-location.js';
+import type { HashPool } from '../files/hash-pool.js';
+import { detectMimeType } from '../files/mime-type.js';
+import { resolveUnder } from '../files/safe-path.js';
+import { randomStorageIdentifier } from '../files/storage-identifier.js';
+import { walkFolder } from '../files/walk-folder.js';
+
+/** Read access to the records that steps wrote (entries, registrations, loaded files, metadata). */
+export interface RecordsReader {
+  getRecord<T>(collection: string, key: string | (string | number)[]): T | undefined;
+  scanRecords<T>(collection: string, prefix?: string | (string | number)[]): Iterable<{ key: unknown; value: T }>;
+}
+
+export interface DataLoadPorts {
+  hashPool: HashPool;
+  records: RecordsReader;
+  /** A client for a Dataverse installation, with the token kept for it. */
+  dataverse: (baseUrl: string) => DataverseClient;
+  now?: () => number;
+}
+
+/** What a later load remembers of a loaded file (`loaded` records, keyed by dataset and path). */
+export interface LoadedFile {
+  size: number;
+  mtimeMs: number;
+  md5: string;
+  fileId: number | null;
+  storageIdentifier: string;
+  batchId: string;
+}
+
+export type FileMetadata = { description?: string; categories?: string[]; directoryLabel?: string };
+
+export function createDataLoadEffects(ports: DataLoadPorts) {
+  const entriesOf = (batchId: string) => [...ports.records.scanRecords<CopiedEntry>('entries', [batchId])].map((r) => r.value);
+
+  return {
+    locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string }>(async (input, context) => {
+      const folder = input.dataverseUrl
+        ? datasetFolderFromStorageIdentifier((await ports.dataverse(input.dataverseUrl).getDataset(input.dataset, context.signal)).storageIdentifier)
+        : datasetFolderFromPid(input.dataset);
+      return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
+    }),
+
+    walkSource: effect<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[] }>(async (input) => {
+      const result: WalkResult = { files: [], refused: [], alreadyLoaded: 0 };
+      for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
+        if (entry.kind === 'refused') {
+          result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
+          continue;
+        }
+        const loaded = ports.records.getRecord<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
+        if (loaded && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs) {
+          result.alreadyLoaded++;
+          continue;
+        }
+        result.files.push({
+          key: fileKey(entry.relativePath),
+          source: join(input.dir, entry.relativePath),
+          relativePath: entry.relativePath,
+          directoryLabel: entry.directoryLabel,
+          fileName: entry.fileName,
+          size: entry.size,
+          mtimeMs: entry.mtimeMs,
+        });
+      }
+      return result;
+    }),
+
+    prepareFile: effect<PreparedFile, DataFileInput>(async (input, context) => {
+      const stats = await lstat(input.source).catch((error: unknown) => {
+        throw toSourceError(error, input.source);
+      });
+      if (!stats.isFile()) throw new NonRetryableError(`${input.relativePath} is no longer a regular file`, { code: 'SOURCE_UNREADABLE' });
+      const { md5, size } = await ports.hashPool.md5File(input.source, context.signal).catch((error: unknown) => {
+        throw toSourceError(error, input.source);
+      });
+      const mimeType = await detectMimeType(input.source, input.fileName);
+      return { storageIdentifier: randomStorageIdentifier(ports.now?.()), mimeType, md5, size };
+    }),
+
+    copyFile: effect<{ target: string }, { source: string; targetDir: string; prepared: PreparedFile }>(async (input, context) => {
+      const target = resolveUnder(input.targetDir, input.prepared.storageIdentifier);
+      await copyAndVerify({ source: input.source, target, expectedMd5: input.prepared.md5, expectedSize: input.prepared.size }, context, ports.hashPool);
+      faultPoint('datafile.afterCopyBeforeCommit');
+      return { target };
+    }),
+
+    registerFiles: effect<{ results: RegistrationResult[] }, { batchId: string; dataset: string; dataverseUrl: string; chunkSize: number; lockWaitMs: number }>(async (input, context) => {
+      const client = ports.dataverse(input.dataverseUrl);
+      const entries = entriesOf(input.batchId);
+      // A crash between an addFiles call and its commit must not register twice: ask first.
+      const present = new Map((await client.listDraftFiles(input.dataset, context.signal)).map((file) => [fileStorageId(file.storageIdentifier) ?? file.storageIdentifier, file]));
+      const results: RegistrationResult[] = [];
+      const pending: CopiedEntry[] = [];
+      for (const entry of entries) {
+        const already = present.get(entry.storageIdentifier);
+        if (already) results.push({ key: entry.key, ok: true, fileId: already.fileId });
+        else pending.push(entry);
+      }
+      for (let start = 0; start < pending.length; start += input.chunkSize) {
+        const chunk = pending.slice(start, start + input.chunkSize);
+        await client.waitUntilUnlocked(input.dataset, { maxWaitMs: input.lockWaitMs, signal: context.signal });
+        const answers = await client.addFiles(input.dataset, chunk.map(toAddFileEntry), context.signal);
+        const byId = new Map(answers.map((answer) => [fileStorageId(answer.storageIdentifier) ?? answer.storageIdentifier, answer]));
+        for (const entry of chunk) results.push(registrationOf(entry, byId.get(entry.storageIdentifier)));
+      }
+      faultPoint('dataload.afterRegisterBeforeCommit');
+      return { results };
+    }),
+
+    updateMetadata: effect<{ updated: number }, { batchId: string; dataverseUrl: string }>(async (input, context) => {
+      const client = ports.dataverse(input.dataverseUrl);
+      const metadata = ports.records.getRecord<Record<string, FileMetadata>>('metadata', input.batchId) ?? {};
+      const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId) ?? [];
+      const pathOf = new Map(entriesOf(input.batchId).map((entry) => [entry.key, entry.relativePath]));
+      let updated = 0;
+      for (const result of registrations) {
+        const wanted = result.ok ? metadata[pathOf.get(result.key) ?? ''] : undefined;
+        if (!result.ok || !wanted) continue;
+        await client.updateFileMetadata(result.fileId, wanted, context.signal); // an overwrite: safe to repeat
+        updated++;
+      }
+      return { updated };
+    }),
+
+    cleanUp: effect<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>(async (input) => {
+      if (input.targetDir) await removeTemporaries(input.targetDir).catch(ignoreMissing);
+      const entries = entriesOf(input.batchId);
+      if (input.discard) {
+        for (const entry of entries) await rm(entry.target, { force: true });
+        return { discardedKeys: entries.map((entry) => entry.key) };
+      }
+      if (input.move) {
+        const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId);
+        const registered = registrations ? new Set(registrations.filter((r) => r.ok).map((r) => r.key)) : undefined;
+        for (const entry of entries) if (!registered || registered.has(entry.key)) await rm(entry.source, { force: true });
+      }
+      return { discardedKeys: [] };
+    }),
+  };
+}
+
+/** A stable child key per relative path: the same file gets the same actor id in a batch. */
+export function fileKey(relativePath: string): string {
+  return `f${createHash('sha1').update(relativePath).digest('hex').slice(0, 16)}`;
+}
+
+function toAddFileEntry(entry: CopiedEntry): AddFileEntry {
+  return {
+    storageIdentifier: `file://${entry.storageIdentifier}`,
+    fileName: entry.fileName,
+    ...(entry.directoryLabel ? { directoryLabel: entry.directoryLabel } : {}),
+    mimeType: entry.mimeType,
+    checksum: { '@type': 'MD5', '@value': entry.md5 },
+  };
+}
+
+function registrationOf(entry: CopiedEntry, answer: Awaited<ReturnType<DataverseClient['addFiles']>>[number] | undefined): RegistrationResult {
+  if (!answer) return { key: entry.key, ok: false, message: 'Dataverse did not answer for this file' };
+  if (!answer.ok) return { key: entry.key, ok: false, message: answer.message };
+  if (answer.size !== entry.size) return { key: entry.key, ok: false, message: `Dataverse recorded ${answer.size} bytes, the file has ${entry.size}` };
+  return { key: entry.key, ok: true, fileId: answer.fileId };
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new HoldfastError('EFFECT_FAILED', `cleanup failed: ${(error as Error).message}`, { cause: error });
+}

@@ -1,0 +1,224 @@
+/**
+ * A data load (a batch): locate the dataset's folder, walk the source folder,
+ * spawn one datafile per file, and once every file has reported, run the
+ * batch callbacks as good_job does: on_success registers the copies with
+ * Dataverse, then updates metadata, then cleans up; on_discard (any file
+ * failed, unless partial loads are allowed) registers nothing and removes this
+ * batch's copies. The batch keeps counters, never its files' snapshots.
+ * States waiting on a person (`blocked`, `registrationFailed`) take `retry`.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import { sendMessages, spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
+import { DATAFILE_MACHINE } from './datafile.machine.js';
+import type { DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
+
+export const DATALOAD_MACHINE = 'dataload';
+export const DATALOAD_VERSION = '1';
+/** Problems kept on the batch itself; the rest stay on their datafiles. */
+const MAX_PROBLEMS = 50;
+
+export interface DataLoadCounts {
+  total: number;
+  copied: number;
+  skipped: number;
+  failed: number;
+  registered: number;
+  registrationFailed: number;
+  refused: number;
+  alreadyLoaded: number;
+}
+
+export interface DataLoadContext extends DataLoadInput {
+  targetDir?: string;
+  folder?: DatasetFolder;
+  counts: DataLoadCounts;
+  problems: FileProblem[];
+  error?: ErrorJson | undefined;
+  /** Where `retry` resumes after `blocked`. */
+  resumeAt?: 'locating' | 'registering' | 'updatingMetadata' | 'cleaning' | undefined;
+}
+
+type RetryEvent = { type: 'retry' };
+
+const notProvided = <TOutput, TInput>(name: string) =>
+  fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`effect ${name} was not provided`);
+  });
+
+const errorOf = (error: unknown): ErrorJson => {
+  const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as Partial<ErrorJson>;
+  return { code, message };
+};
+
+const reported = (c: DataLoadCounts) => c.copied + c.skipped + c.failed === c.total;
+const block = (resumeAt: NonNullable<DataLoadContext['resumeAt']>): HoldfastAction =>
+  assign(({ event }: { event: unknown }) => ({ error: errorOf((event as { error?: unknown }).error), resumeAt }));
+
+export const dataloadMachine = setup({
+  types: {
+    input: {} as DataLoadInput,
+    context: {} as DataLoadContext,
+    events: {} as DataFileReport | RetryEvent,
+  },
+  actors: {
+    locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
+    walkSource: notProvided<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[] }>('walkSource'),
+    registerFiles: notProvided<{ results: RegistrationResult[] }, { batchId: string; dataset: string; dataverseUrl: string; chunkSize: number; lockWaitMs: number }>('registerFiles'),
+    updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
+    cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
+  },
+  actions: {
+    countRegistrations: assign(({ context, event }) => {
+      const results = outputOf<{ results: RegistrationResult[] }>(event).results;
+      const registered = results.filter((r) => r.ok).length;
+      return { counts: { ...context.counts, registered, registrationFailed: results.length - registered }, error: undefined };
+    }),
+    tellFiles: sendMessages(({ event }: { event: unknown }) =>
+      outputOf<{ results: RegistrationResult[] }>(event).results.map((result) => ({
+        toChild: result.key,
+        event: result.ok ? { type: 'file.registered', fileId: result.fileId } : { type: 'file.registrationFailed', message: result.message },
+      })),
+    ),
+    keepRegistrations: writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
+      collection: 'registrations',
+      key: self.id,
+      value: outputOf<{ results: RegistrationResult[] }>(event).results,
+    })),
+  },
+  guards: {
+    discard: ({ context }) => reported(context.counts) && context.counts.failed > 0 && !context.allowPartial,
+    register: ({ context }) => reported(context.counts) && context.counts.copied > 0 && context.dataverseUrl !== undefined,
+    finishCopying: ({ context }) => reported(context.counts),
+  },
+}).createMachine({
+  id: DATALOAD_MACHINE,
+  context: ({ input }) => ({
+    ...input,
+    counts: { total: 0, copied: 0, skipped: 0, failed: 0, registered: 0, registrationFailed: 0, refused: 0, alreadyLoaded: 0 },
+    problems: [],
+  }),
+  initial: 'locating',
+  states: {
+    locating: {
+      invoke: {
+        id: 'locate',
+        src: 'locateDataset',
+        input: ({ context }) => ({ dataset: context.dataset, filesDir: context.filesDir, dataverseUrl: context.dataverseUrl }),
+        onDone: { target: 'walking', actions: assign(({ event }) => ({ folder: event.output.folder, targetDir: event.output.targetDir, error: undefined })) },
+        onError: [
+          { guard: ({ event }) => errorOf(event.error).code === 'DATAVERSE_NOT_FOUND', target: 'failed', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+          { target: 'blocked', actions: block('locating') },
+        ],
+      },
+    },
+    walking: {
+      invoke: {
+        id: 'walk',
+        src: 'walkSource',
+        input: ({ context, self }) => ({ batchId: self.id, dir: context.dir, dataset: context.dataset, includeHidden: context.includeHidden, exclude: context.exclude }),
+        onDone: {
+          target: 'copying',
+          actions: [
+            assign(({ context, event }) => ({
+              counts: { ...context.counts, total: event.output.files.length, refused: event.output.refused.length, alreadyLoaded: event.output.alreadyLoaded },
+              problems: event.output.refused.slice(0, MAX_PROBLEMS).map((r) => ({ relativePath: r.relativePath, code: 'REFUSED', reason: r.reason })),
+            })),
+            spawnActors(({ context, event, self }: { context: DataLoadContext; event: unknown; self: { id: string } }) =>
+              outputOf<WalkResult>(event).files.map((file) => ({
+                machine: DATAFILE_MACHINE,
+                key: file.key,
+                input: { ...file, batchId: self.id, dataset: context.dataset, targetDir: context.targetDir!, registers: context.dataverseUrl !== undefined },
+              })),
+            ),
+          ],
+        },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    copying: {
+      always: [
+        { guard: 'discard', target: 'discarding' },
+        { guard: 'register', target: 'registering' },
+        { guard: 'finishCopying', target: 'cleaning' },
+      ],
+      on: {
+        'file.copied': { actions: assign({ counts: ({ context }) => ({ ...context.counts, copied: context.counts.copied + 1 }) }) },
+        'file.skipped': { actions: assign(({ context, event }) => ({ counts: { ...context.counts, skipped: context.counts.skipped + 1 }, problems: keep(context.problems, event.problem) })) },
+        'file.failed': { actions: assign(({ context, event }) => ({ counts: { ...context.counts, failed: context.counts.failed + 1 }, problems: keep(context.problems, event.problem) })) },
+      },
+    },
+    registering: {
+      invoke: {
+        id: 'register',
+        src: 'registerFiles',
+        input: ({ context, self }) => ({ batchId: self.id, dataset: context.dataset, dataverseUrl: context.dataverseUrl!, chunkSize: context.chunkSize, lockWaitMs: context.lockWaitMs }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.results.some((r) => !r.ok),
+            target: 'registrationFailed',
+            actions: ['countRegistrations', 'tellFiles', 'keepRegistrations'],
+          },
+          { target: 'updatingMetadata', actions: ['countRegistrations', 'tellFiles', 'keepRegistrations'] },
+        ],
+        onError: { target: 'blocked', actions: block('registering') },
+      },
+    },
+    registrationFailed: {
+      on: { retry: { target: 'registering', actions: assign({ error: undefined }) } },
+    },
+    updatingMetadata: {
+      always: { guard: ({ context }) => !context.hasMetadata, target: 'cleaning' },
+      invoke: {
+        id: 'metadata',
+        src: 'updateMetadata',
+        input: ({ context, self }) => ({ batchId: self.id, dataverseUrl: context.dataverseUrl! }),
+        onDone: 'cleaning',
+        onError: { target: 'blocked', actions: block('updatingMetadata') },
+      },
+    },
+    cleaning: {
+      invoke: {
+        id: 'cleanup',
+        src: 'cleanUp',
+        input: ({ context, self }) => ({ batchId: self.id, targetDir: context.targetDir ?? '', move: context.move, discard: false }),
+        onDone: 'completed',
+        onError: { target: 'blocked', actions: block('cleaning') },
+      },
+    },
+    discarding: {
+      invoke: {
+        id: 'discard',
+        src: 'cleanUp',
+        input: ({ context, self }) => ({ batchId: self.id, targetDir: context.targetDir ?? '', move: false, discard: true }),
+        onDone: {
+          target: 'discarded',
+          actions: sendMessages(({ event }: { event: unknown }) =>
+            outputOf<{ discardedKeys: string[] }>(event).discardedKeys.map((key) => ({ toChild: key, event: { type: 'file.discarded' } })),
+          ),
+        },
+        onError: { target: 'discarded', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    blocked: {
+      on: {
+        retry: [
+          { guard: ({ context }) => context.resumeAt === 'locating', target: 'locating' },
+          { guard: ({ context }) => context.resumeAt === 'updatingMetadata', target: 'updatingMetadata' },
+          { guard: ({ context }) => context.resumeAt === 'cleaning', target: 'cleaning' },
+          { target: 'registering' },
+        ],
+      },
+    },
+    completed: { type: 'final' },
+    discarded: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});
+
+function outputOf<T>(event: unknown): T {
+  return (event as { output: T }).output;
+}
+
+function keep(problems: FileProblem[], problem: FileProblem): FileProblem[] {
+  return problems.length >= MAX_PROBLEMS ? problems : [...problems, problem];
+}

@@ -1,0 +1,96 @@
+/**
+ * The data load's shared shapes: what a batch and its files are given, the
+ * facts they tell each other, and what their effects return. Pure types.
+ */
+
+/** Where a dataset's files live in the Dataverse file store: FILES/<authority>/<identifier>/. */
+export interface DatasetFolder {
+  authority: string;
+  identifier: string;
+}
+
+/** One file found by the walk. */
+export interface WalkedFile {
+  key: string;
+  source: string;
+  relativePath: string;
+  directoryLabel: string;
+  fileName: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface DataLoadInput {
+  dir: string;
+  dataset: string;
+  filesDir: string;
+  dataverseUrl?: string;
+  chunkSize: number;
+  lockWaitMs: number;
+  allowPartial: boolean;
+  move: boolean;
+  includeHidden: boolean;
+  exclude: string[];
+  hasMetadata: boolean;
+}
+
+export interface DataFileInput extends WalkedFile {
+  batchId: string;
+  dataset: string;
+  /** The dataset's folder in the file store, absolute. */
+  targetDir: string;
+  /** Register with Dataverse after copying (false: the load ends at the copy). */
+  registers: boolean;
+}
+
+/** What `prepareFile` finds out about a source file. */
+export interface PreparedFile {
+  storageIdentifier: string;
+  mimeType: string;
+  md5: string;
+  size: number;
+}
+
+/** A file copied and verified, ready to register: kept as an `entries` record of its batch. */
+export interface CopiedEntry extends PreparedFile {
+  key: string;
+  relativePath: string;
+  directoryLabel: string;
+  fileName: string;
+  source: string;
+  target: string;
+  mtimeMs: number;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  refused: { relativePath: string; reason: string }[];
+  /** Files skipped because the same path, size and mtime were loaded into this dataset before. */
+  alreadyLoaded: number;
+}
+
+export type RegistrationResult = { key: string; ok: true; fileId: number } | { key: string; ok: false; message: string };
+
+/** A failure worth listing: which file, and why. */
+export interface FileProblem {
+  relativePath: string;
+  code: string;
+  reason: string;
+}
+
+/** Facts a datafile tells its batch. */
+export type DataFileReport =
+  | { type: 'file.copied'; key: string }
+  | { type: 'file.skipped'; key: string; problem: FileProblem }
+  | { type: 'file.failed'; key: string; problem: FileProblem };
+
+/** Facts a batch tells a datafile. */
+export type BatchVerdict =
+  | { type: 'file.registered'; fileId: number }
+  | { type: 'file.registrationFailed'; message: string }
+  | { type: 'file.discarded' };
+
+export interface ErrorJson {
+  code: string;
+  message: string;
+}
