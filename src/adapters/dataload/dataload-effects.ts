@@ -52,7 +52,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
   const entriesOf = (batchId: string) => [...ports.records.scanRecords<CopiedEntry>('entries', [batchId])].map((r) => r.value);
 
   return {
-    locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string }>(async (input, context) => {
+    locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>(async (input, context) => {
       const folder = input.dataverseUrl
         ? datasetFolderFromStorageIdentifier((await ports.dataverse(input.dataverseUrl).getDataset(input.dataset, context.signal)).storageIdentifier)
         : datasetFolderFromPid(input.dataset);

@@ -1,0 +1,142 @@
+/**
+ * `holdfast ingest DIR --dataset PID --files-dir FILES [...]`: one data load in
+ * the foreground, from walk to registration, with progress and a summary.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
+import { parsePid } from '../../adapters/files/dataset-location.js';
+import { HoldfastError } from '../../errors.js';
+import type { DataLoadInput } from '../../machines/dataload.types.js';
+import { actorId } from '../../persistence/store.js';
+import { openHoldfast } from '../assembly.js';
+import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
+import { describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
+import { createProgress } from '../progress.js';
+import { dryRun } from './ingest-dry-run.js';
+
+export interface IngestOptions extends GlobalOptions {
+  dataset: string;
+  filesDir: string;
+  dataverse?: string;
+  token?: string;
+  dryRun?: boolean;
+  chunkSize: number;
+  metadata?: string;
+  move?: boolean;
+  allowPartial?: boolean;
+  includeHidden?: boolean;
+  exclude: string[];
+  lockWait: number;
+}
+
+const metadataSchema = z.record(
+  z.string(),
+  z.object({ description: z.string().max(10_000).optional(), categories: z.array(z.string().max(200)).max(100).optional(), directoryLabel: z.string().max(1_000).optional() }).strict(),
+);
+
+export function registerIngest(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('ingest')
+    .description('load a folder of files into a Dataverse dataset: copy, verify, register')
+    .argument('<dir>', 'the folder to load')
+    .requiredOption('--dataset <pid>', 'the dataset persistent id, e.g. doi:10.5072/FK2/ABC123')
+    .requiredOption('--files-dir <dir>', "the Dataverse file store's root folder")
+    .option('--dataverse <url>', 'Dataverse installation URL (without it, files are copied but not registered)')
+    .option('--token <token>', 'Dataverse API token (kept in the store for resume; never printed)')
+    .option('--dry-run', 'prepare everything; print the addFiles JSON and target paths; copy nothing')
+    .option('--chunk-size <n>', 'files per addFiles call', positiveInt('--chunk-size'), 100)
+    .option('--metadata <file>', 'JSON keyed by relative path: description, categories, directoryLabel')
+    .option('--move', 'remove the sources of registered files')
+    .option('--allow-partial', 'register the good files even if some failed')
+    .option('--include-hidden', 'load hidden and system files too')
+    .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
+    .action((dir: string, options: IngestOptions, command: Command) => run(() => ingest(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+}
+
+export async function ingest(dirArgument: string, options: IngestOptions): Promise<number> {
+  const out = createOutput(options.json ?? false);
+  const dir = resolve(dirArgument);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw usage(`${dirArgument} is ${info ? 'not a folder' : 'missing'}: give the folder to load`);
+  parsePid(options.dataset);
+  const dataverseUrl = options.dataverse?.replace(/\/+$/, '');
+  if (dataverseUrl !== undefined && !/^https?:\/\//.test(dataverseUrl)) throw usage(`--dataverse must be an http(s) URL, got ${JSON.stringify(options.dataverse)}`);
+  if (options.token !== undefined && dataverseUrl === undefined) throw usage('--token needs --dataverse');
+  const metadata = options.metadata ? await readMetadata(options.metadata) : undefined;
+  const input: DataLoadInput = {
+    dir,
+    dataset: options.dataset,
+    filesDir: resolve(options.filesDir),
+    ...(dataverseUrl ? { dataverseUrl } : {}),
+    chunkSize: options.chunkSize,
+    lockWaitMs: options.lockWait,
+    allowPartial: options.allowPartial ?? false,
+    move: options.move ?? false,
+    includeHidden: options.includeHidden ?? false,
+    exclude: options.exclude,
+    hasMetadata: metadata !== undefined,
+  };
+  if (options.dryRun) return dryRun(input, out);
+
+  const holdfast = await openHoldfast({ store: options.store });
+  const progress = createProgress(out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
+  const stop = () => void holdfast.close().then(() => process.exit(130));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    if (dataverseUrl) {
+      if (options.token) await holdfast.keepToken(dataverseUrl, options.token);
+      await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
+    }
+    const id = actorId(`load-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+    if (metadata) await holdfast.runtime.records.put('metadata', id, metadata);
+    const startedAt = Date.now();
+    await holdfast.runtime.spawn('dataload', input, { id });
+    out.say(`load ${id}: ${dir} -> ${options.dataset}`);
+    const summary = await followLoad(holdfast.runtime, id, progress, startedAt);
+    progress.stop();
+    report(summary, out);
+    return summary.succeeded ? 0 : 1;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+    progress.stop();
+    await holdfast.close();
+  }
+}
+
+export function report(summary: LoadSummary, out: ReturnType<typeof createOutput>): void {
+  out.result(summary);
+  for (const line of describeSummary(summary)) out.say(line);
+}
+
+async function readMetadata(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new HoldfastError('USAGE', `--metadata ${path} cannot be read: ${(cause as Error).message}`, { cause });
+  }
+  if (text.length > 50_000_000) throw usage(`--metadata ${path} is over 50 MB`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new HoldfastError('USAGE', `--metadata ${path} is not JSON: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = metadataSchema.safeParse(json);
+  if (!parsed.success) throw usage(`--metadata ${path}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** An unknown dataset is bad input (exit 2); a refused token leaves the load resumable instead. */
+async function assertDatasetExists(token: string, baseUrl: string, pid: string): Promise<void> {
+  try {
+    await new DataverseClient({ baseUrl, token, retries: 1 }).getDataset(pid);
+  } catch (error) {
+    if (error instanceof HoldfastError && error.code === 'DATAVERSE_NOT_FOUND') throw error;
+  }
+}

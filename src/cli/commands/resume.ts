@@ -1,0 +1,47 @@
+/**
+ * `holdfast resume [--token T]`: opening the store resumes every interrupted
+ * actor; loads waiting on a person (a refused token, files Dataverse refused)
+ * are retried. Exits when every load is final or waits again.
+ */
+import type { Command } from 'commander';
+import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import { openHoldfast } from '../assembly.js';
+import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { describeSummary, loadSettled, summarize, WAITING_STATES } from '../load-follow.js';
+
+export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('resume')
+    .description('continue everything interrupted: loads, and loads waiting for a retry')
+    .option('--token <token>', 'a new Dataverse API token for the interrupted loads (kept, never printed)')
+    .action((options: { token?: string }, command: Command) => run(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+}
+
+export async function resume(options: GlobalOptions & { token?: string }): Promise<number> {
+  const out = createOutput(options.json ?? false);
+  const startedAt = Date.now();
+  const holdfast = await openHoldfast({ store: options.store });
+  const stop = () => void holdfast.close().then(() => process.exit(130));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    const { runtime } = holdfast;
+    const loads = runtime.query({ machine: 'dataload', status: 'active' });
+    if (options.token) {
+      const urls = new Set(loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined));
+      for (const url of urls) await holdfast.keepToken(url, options.token);
+    }
+    for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
+    out.say(loads.length === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s)`);
+    const summaries = [];
+    for (const load of loads) {
+      await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
+      summaries.push(summarize(runtime, load.id, startedAt));
+    }
+    out.result({ resumed: summaries.length, loads: summaries });
+    for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
+    return summaries.every((s) => s.succeeded) ? 0 : 1;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+    await holdfast.close();
+  }
+}
