@@ -19,3 +19,13 @@ describe('HoldfastError', () => {
     expect(toHoldfastError(new NonRetryableError('stop'))).toBeInstanceOf(NonRetryableError);
   });
 });
+
+describe('docs/errors.md', () => {
+  it('lists every error code with what to do', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ErrorCodes } = await import('../../src/errors.js');
+    const table = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    const missing = ErrorCodes.filter((code) => !table.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
+  });
+});

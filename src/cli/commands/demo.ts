@@ -58,9 +58,9 @@ async function demo(options: GlobalOptions & { dir: string; largeMb: number; sto
     say(`Dataverse stand-in now lists ${registered.length} files in ${DEMO_DATASET}.`);
     say('Where to look:');
     say(`  copied files:  ${filesDir}`);
-    say(`  the store:     holdfast jobs --store ${store}`);
-    say(`  one load:      holdfast job <load id> --stats --store ${store}`);
-    say('  inspector:     not built yet (its issue is open); `holdfast jobs` shows the same state');
+    say(`  the store:     npx holdfast jobs --store ${store}`);
+    say(`  one load:      npx holdfast job <load id> --stats --store ${store}`);
+    say('  inspector:     not built yet (its issue is open); `npx holdfast jobs` shows the same state');
     return code;
   } finally {
     await standin.close();
