@@ -5,6 +5,7 @@
 import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
 import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
+import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js';
 import { createRuntime } from '../index.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
@@ -13,6 +14,7 @@ import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { HoldfastError } from '../errors.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -21,6 +23,8 @@ export interface HoldfastOptions {
   durability?: Durability;
   /** Replaces the Dataverse HTTP client's fetch (tests). */
   fetch?: typeof fetch;
+  /** Answer other holdfast processes' commands on the store's socket. @default true */
+  listen?: boolean;
 }
 
 export interface Holdfast {
@@ -73,14 +77,17 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       limits: { concurrency: 64, queues: { prepare: 8, copy: 4 }, perKey: 1, ...options.limits },
       durability: options.durability ?? 'flush',
     });
+    const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
+    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken);
     let closed: Promise<void> | undefined;
     return {
       runtime,
       store,
-      keepToken: (dataverseUrl, token) => runtime.records.put(SECRETS, dataverseUrl, { token }),
+      keepToken,
       close: () =>
         (closed ??= (async () => {
           try {
+            await socket?.close();
             await runtime.close();
           } finally {
             await hashPool.close();
@@ -93,4 +100,20 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     await store.close();
     throw error;
   }
+}
+
+/** The commands other processes may send the owner (DESIGN.md, "One owner, many commands"). */
+function listen(folder: string, runtime: Runtime, keepToken: (url: string, token: string) => Promise<void>): Promise<OwnerSocket> {
+  const text = (args: Record<string, unknown>, name: string) => {
+    const value = args[name];
+    if (typeof value !== 'string' || value.length === 0) throw new HoldfastError('INVALID_INPUT', `${name} must be a non-empty string`);
+    return value;
+  };
+  return startOwnerSocket(folder, {
+    ping: async () => ({ pid: process.pid }),
+    spawn: async (args) => runtime.spawn(text(args, 'machine'), args.input ?? {}, typeof args.id === 'string' ? { id: args.id } : {}),
+    send: async (args) => runtime.send(text(args, 'id'), args.event as { type: string }),
+    keepToken: async (args) => keepToken(text(args, 'url'), text(args, 'token')),
+    putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
+  });
 }

@@ -17,6 +17,8 @@ import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } fr
 import { describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
 import { createProgress } from '../progress.js';
 import { dryRun } from './ingest-dry-run.js';
+import { otherOwner } from '../owner-routing.js';
+import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 
 export interface IngestOptions extends GlobalOptions {
   dataset: string;
@@ -82,6 +84,8 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     hasMetadata: metadata !== undefined,
   };
   if (options.dryRun) return dryRun(input, out);
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) return handToOwner(options, input, metadata, owner, out);
 
   const holdfast = await openHoldfast({ store: options.store });
   const progress = createProgress(out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
@@ -92,7 +96,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
       if (options.token) await holdfast.keepToken(dataverseUrl, options.token);
       await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
     }
-    const id = actorId(`load-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+    const id = newLoadId();
     if (metadata) await holdfast.runtime.records.put('metadata', id, metadata);
     const startedAt = Date.now();
     await holdfast.runtime.spawn('dataload', input, { id });
@@ -106,6 +110,21 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     progress.stop();
     await holdfast.close();
   }
+}
+
+function newLoadId() {
+  return actorId(`load-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+}
+
+/** Another process owns the store: it runs the load; we hand it over and say how to follow it. */
+async function handToOwner(options: IngestOptions, input: DataLoadInput, metadata: Record<string, unknown> | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
+  const id = newLoadId();
+  if (options.token && input.dataverseUrl) await sendOwnerCommand(options.store, 'keepToken', { url: input.dataverseUrl, token: options.token });
+  if (metadata) await sendOwnerCommand(options.store, 'putMetadata', { id, metadata });
+  await sendOwnerCommand(options.store, 'spawn', { machine: 'dataload', input, id });
+  out.result({ id, owner, handedOver: true });
+  out.say(`load ${id} handed to the store's owner (pid ${owner}); follow it with: holdfast job ${id} --store ${options.store}`);
+  return 0;
 }
 
 export function report(summary: LoadSummary, out: ReturnType<typeof createOutput>): void {

@@ -6,6 +6,9 @@
 import type { Command } from 'commander';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import { openHoldfast } from '../assembly.js';
+import { openLmdbStore } from '../../persistence/lmdb-store.js';
+import { sendOwnerCommand } from '../../adapters/owner-socket.js';
+import { otherOwner } from '../owner-routing.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { describeSummary, loadSettled, summarize, WAITING_STATES } from '../load-follow.js';
 
@@ -19,6 +22,8 @@ export function registerResume(program: Command, run: (task: () => Promise<numbe
 
 export async function resume(options: GlobalOptions & { token?: string }): Promise<number> {
   const out = createOutput(options.json ?? false);
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) return resumeThroughOwner(options, owner, out);
   const startedAt = Date.now();
   const holdfast = await openHoldfast({ store: options.store });
   const stop = () => void holdfast.close().then(() => process.exit(130));
@@ -44,4 +49,25 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();
   }
+}
+
+/** The owner is running: it already resumed everything at open; retry what waits, through it. */
+async function resumeThroughOwner(options: GlobalOptions & { token?: string }, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
+  const store = openLmdbStore(options.store, { readOnly: true });
+  const loads = (() => {
+    try {
+      return [...store.queryActors({ machine: 'dataload', status: 'active' })];
+    } finally {
+      void store.close();
+    }
+  })();
+  if (options.token) {
+    const urls = new Set(loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined));
+    for (const url of urls) await sendOwnerCommand(options.store, 'keepToken', { url, token: options.token });
+  }
+  const retried = loads.filter((load) => WAITING_STATES.has(load.state));
+  for (const load of retried) await sendOwnerCommand(options.store, 'send', { id: load.id, event: { type: 'retry' } });
+  out.result({ owner, retried: retried.map((load) => load.id) });
+  out.say(`the store's owner (pid ${owner}) runs the work; retried ${retried.length} waiting load(s)`);
+  return 0;
 }
