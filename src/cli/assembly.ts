@@ -9,6 +9,7 @@ import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js'
 import { createRuntime } from '../index.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
+import { WATCH_MACHINE, WATCH_VERSION, watchMachine } from '../machines/watch.machine.js';
 import { openLmdbStore } from '../persistence/lmdb-store.js';
 import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
@@ -57,6 +58,7 @@ export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick
       // The Dataverse client retries HTTP failures itself; one registration per dataset at a time.
       effects: { registerFiles: { maxAttempts: 2, key: (input) => `dataset:${(input as { dataset: string }).dataset}` }, locateDataset: { maxAttempts: 2 } },
     }),
+    defineMachine({ name: WATCH_MACHINE, version: WATCH_VERSION, machine: watchMachine }),
     defineMachine({
       name: DATAFILE_MACHINE,
       version: DATAFILE_VERSION,

@@ -54,10 +54,30 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
   });
   try {
     await runtime.waitFor(id, loadSettled, 24 * 3_600_000);
+    await waitForVerdicts(runtime, id);
   } finally {
     unsubscribe();
   }
   return summarize(runtime, id, startedAt);
+}
+
+/**
+ * Waits until the load's files have taken the verdicts it sent them
+ * (registered, refused, discarded). The load settles in the step that sends
+ * them, and each file takes its own in a later step: summarizing or closing
+ * before then would report files as `copied`, leave the load's counters ahead
+ * of its files in the store (I5), and record them as loaded only at the next
+ * open. A message to a file that is already final is dropped by the runtime
+ * without an event, hence a short poll of the inbox rather than a subscription.
+ */
+export async function waitForVerdicts(runtime: Runtime, id: ActorId, timeoutMs = 60_000): Promise<void> {
+  const prefix = `${id}/`;
+  const pending = () => {
+    for (const message of runtime.store.inbox()) if (message.to.startsWith(prefix)) return true;
+    return false;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (pending() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 export function summarize(runtime: Runtime, id: ActorId, startedAt: number): LoadSummary {

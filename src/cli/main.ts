@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerResume } from './commands/resume.js';
+import { registerWatch } from './commands/watch.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerIngest(program, run);
   registerResume(program, run);
+  registerWatch(program, run);
   registerJobs(program, run);
   registerDemo(program, run);
   try {

@@ -8,7 +8,7 @@
  * States waiting on a person (`blocked`, `registrationFailed`) take `retry`.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { sendMessages, spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
+import { sendMessage, sendMessages, spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
 import { DATAFILE_MACHINE } from './datafile.machine.js';
 import type { DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
 
@@ -62,7 +62,7 @@ export const dataloadMachine = setup({
   },
   actors: {
     locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
-    walkSource: notProvided<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[] }>('walkSource'),
+    walkSource: notProvided<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[]; only?: { watchId: string; batch: number } }>('walkSource'),
     registerFiles: notProvided<{ results: RegistrationResult[] }, { batchId: string; dataset: string; dataverseUrl: string; chunkSize: number; lockWaitMs: number }>('registerFiles'),
     updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
     cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
@@ -79,6 +79,12 @@ export const dataloadMachine = setup({
         event: result.ok ? { type: 'file.registered', fileId: result.fileId } : { type: 'file.registrationFailed', message: result.message },
       })),
     ),
+    /** A batch opened by a watch tells it how it ended; a top batch has no parent and says nothing. */
+    reportToParent: sendMessage(({ context, self }: { context: DataLoadContext; self: { id: string } }, params: { state: string }) => ({
+      toParent: true as const,
+      optional: true,
+      event: { type: 'batch.finished', batch: self.id, state: params.state, copied: context.counts.copied, failed: context.counts.failed, skipped: context.counts.skipped, registered: context.counts.registered },
+    })),
     keepRegistrations: writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
       collection: 'registrations',
       key: self.id,
@@ -115,7 +121,7 @@ export const dataloadMachine = setup({
       invoke: {
         id: 'walk',
         src: 'walkSource',
-        input: ({ context, self }) => ({ batchId: self.id, dir: context.dir, dataset: context.dataset, includeHidden: context.includeHidden, exclude: context.exclude }),
+        input: ({ context, self }) => ({ batchId: self.id, dir: context.dir, dataset: context.dataset, includeHidden: context.includeHidden, exclude: context.exclude, ...(context.only ? { only: context.only } : {}) }),
         onDone: {
           target: 'copying',
           actions: [
@@ -209,9 +215,9 @@ export const dataloadMachine = setup({
         ],
       },
     },
-    completed: { type: 'final' },
-    discarded: { type: 'final' },
-    failed: { type: 'final' },
+    completed: { type: 'final', entry: { type: 'reportToParent', params: { state: 'completed' } } },
+    discarded: { type: 'final', entry: { type: 'reportToParent', params: { state: 'discarded' } } },
+    failed: { type: 'final', entry: { type: 'reportToParent', params: { state: 'failed' } } },
   },
 });
 

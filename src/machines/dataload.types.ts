@@ -32,6 +32,8 @@ export interface DataLoadInput {
   includeHidden: boolean;
   exclude: string[];
   hasMetadata: boolean;
+  /** Load only the files a watch accepted into one of its batches, not the whole folder. */
+  only?: { watchId: string; batch: number };
 }
 
 export interface DataFileInput extends WalkedFile {
@@ -67,6 +69,17 @@ export interface WalkResult {
   refused: { relativePath: string; reason: string }[];
   /** Files skipped because the same path, size and mtime were loaded into this dataset before. */
   alreadyLoaded: number;
+}
+
+/** What a finished batch tells the watch that opened it. */
+export interface BatchFinished {
+  type: 'batch.finished';
+  batch: string;
+  state: string;
+  copied: number;
+  failed: number;
+  skipped: number;
+  registered: number;
 }
 
 export type RegistrationResult = { key: string; ok: true; fileId: number } | { key: string; ok: false; message: string };

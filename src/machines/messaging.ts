@@ -7,7 +7,7 @@
 import { emit, type EventObject } from 'xstate';
 
 /** Where a message goes: an absolute actor id, the sender's parent, or one of its children by key. */
-export type Address = { to: string } | { toParent: true } | { toChild: string };
+export type Address = { to: string } | { toParent: true; /** Skip silently when the sender has no parent. */ optional?: boolean } | { toChild: string };
 
 export type SendRequest = { type: 'holdfast.send'; event: EventObject } & Address;
 
@@ -32,15 +32,15 @@ export type RuntimeRequest = SendRequest | SpawnRequest | RecordRequest;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- XState's action argument types are deeply generic; these helpers accept any machine's. */
 type Args<TContext, TEvent> = { context: TContext; event: TEvent; self: { id: string } };
-type Expr = (args: any) => any;
+type Expr = (args: any, params: any) => any;
 /** An action usable in any machine's entry, exit or transition actions. */
 export type HoldfastAction = any;
 
 /** Send a durable message: `sendMessage(({ context }) => ({ toParent: true, event: { type: 'file.copied' } }))`. */
 export function sendMessage<TContext = any, TEvent extends EventObject = any>(
-  build: (args: Args<TContext, TEvent>) => Address & { event: EventObject },
-) : HoldfastAction {
-  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.send', ...build(args) })) as Expr);
+  build: (args: Args<TContext, TEvent>, params: any) => Address & { event: EventObject },
+): HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>, params: unknown) => ({ type: 'holdfast.send', ...build(args, params) })) as Expr);
 }
 
 /** Send many durable messages in one action (a batch telling each of its files its outcome). */
@@ -53,11 +53,11 @@ export function sendMessages<TContext = any, TEvent extends EventObject = any>(
 /** Spawn children durably: one spawn request, or many (a batch spawning its files). */
 export function spawnActors<TContext = any, TEvent extends EventObject = any>(
   build: (args: Args<TContext, TEvent>) => Omit<SpawnRequest, 'type'>[],
-) : HoldfastAction {
+): HoldfastAction {
   return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.spawnMany', spawns: build(args) })) as Expr);
 }
 
 /** Write a keyed record in the step's commit. */
-export function writeRecord<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>) : HoldfastAction {
+export function writeRecord<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>): HoldfastAction {
   return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.record', ...build(args) })) as Expr);
 }

@@ -59,7 +59,7 @@ function enter(machine: AnyStateMachine, actorId: string): InertScope {
 }
 
 /** The next snapshot and the actions to execute, for one event. */
-export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject, actorId: string): [AnyMachineSnapshot, ExecutableAction[]] {
+export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject, actorId = ''): [AnyMachineSnapshot, ExecutableAction[]] {
   const scope = enter(machine, actorId);
   const next = machine.transition(snapshot, event, scope as never) as AnyMachineSnapshot;
   const actions = collected;
@@ -68,7 +68,7 @@ export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSna
 }
 
 /** The initial snapshot and its actions. */
-export function pureInitialTransition(machine: AnyStateMachine, input: unknown, actorId: string): [AnyMachineSnapshot, ExecutableAction[]] {
+export function pureInitialTransition(machine: AnyStateMachine, input: unknown, actorId = ''): [AnyMachineSnapshot, ExecutableAction[]] {
   const scope = enter(machine, actorId);
   const next = machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot;
   const actions = collected;

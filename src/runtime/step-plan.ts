@@ -169,19 +169,10 @@ export function planSpawn(
 
 function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key: string]: unknown }, context: PlanContext): void {
   switch (event.type) {
-    case 'holdfast.send': {
-      const to = addressOf(base, event);
-      const message: InboxMessage = { to, seq: context.nextMessageSeq(), event: event.event as InboxMessage['event'], from: base.id };
-      plan.messages.push(message);
-      plan.mutations.push({ op: 'putInbox', message });
-      return;
-    }
+    case 'holdfast.send':
+      return planMessage(plan, base, event, context);
     case 'holdfast.sendMany':
-      for (const request of event.messages as Record<string, unknown>[]) {
-        const message: InboxMessage = { to: addressOf(base, request), seq: context.nextMessageSeq(), event: request.event as InboxMessage['event'], from: base.id };
-        plan.messages.push(message);
-        plan.mutations.push({ op: 'putInbox', message });
-      }
+      for (const request of event.messages as Record<string, unknown>[]) planMessage(plan, base, request, context);
       return;
     case 'holdfast.spawnMany':
       for (const request of event.spawns as Omit<SpawnRequest, 'type'>[]) {
@@ -201,6 +192,13 @@ function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key
     default:
       plan.emitted.push({ actor: base.id, event });
   }
+}
+
+function planMessage(plan: StepPlan, base: ActorRecord, request: Record<string, unknown>, context: PlanContext): void {
+  if (request.toParent === true && request.optional === true && base.parent === undefined) return;
+  const message: InboxMessage = { to: addressOf(base, request), seq: context.nextMessageSeq(), event: request.event as InboxMessage['event'], from: base.id };
+  plan.messages.push(message);
+  plan.mutations.push({ op: 'putInbox', message });
 }
 
 function addressOf(base: ActorRecord, request: Record<string, unknown>): ActorId {

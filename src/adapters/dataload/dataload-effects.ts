@@ -59,8 +59,14 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
     }),
 
-    walkSource: effect<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[] }>(async (input) => {
+    walkSource: effect<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[]; only?: { watchId: string; batch: number } }>(async (input) => {
       const result: WalkResult = { files: [], refused: [], alreadyLoaded: 0 };
+      if (input.only) {
+        for (const { value } of ports.records.scanRecords<WatchedFile>('watch.batch', [input.only.watchId, input.only.batch])) {
+          result.files.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs });
+        }
+        return result;
+      }
       for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
         if (entry.kind === 'refused') {
           result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
@@ -156,6 +162,18 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       return { discardedKeys: [] };
     }),
   };
+}
+
+/** A file a watch accepted into a batch (`watch.batch` records, keyed by watch, batch and path). */
+export interface WatchedFile {
+  relativePath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+function splitPath(relativePath: string): { directoryLabel: string; fileName: string } {
+  const slash = relativePath.lastIndexOf('/');
+  return slash < 0 ? { directoryLabel: '', fileName: relativePath } : { directoryLabel: relativePath.slice(0, slash), fileName: relativePath.slice(slash + 1) };
 }
 
 /** A stable child key per relative path: the same file gets the same actor id in a batch. */

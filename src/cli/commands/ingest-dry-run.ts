@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { fileStorageId } from '../../adapters/dataverse/dataverse-pid.js';
-import { datasetFolderFromPid } from '../../adapters/files/dataset-location.js';
+import { datasetFolderFromPid, type DatasetFolder } from '../../adapters/files/dataset-location.js';
 import { createHashPool } from '../../adapters/files/hash-pool.js';
 import { detectMimeType } from '../../adapters/files/mime-type.js';
 import { resolveUnder } from '../../adapters/files/safe-path.js';
@@ -13,8 +13,8 @@ import { walkFolder } from '../../adapters/files/walk-folder.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import type { Output } from '../cli-context.js';
 
-export async function dryRun(input: DataLoadInput, out: Output): Promise<number> {
-  const folder = datasetFolderFromPid(input.dataset);
+/** `folder` is the dataset's folder as its Dataverse reports it; without one it is derived from the PID. */
+export async function dryRun(input: DataLoadInput, out: Output, folder: DatasetFolder = datasetFolderFromPid(input.dataset)): Promise<number> {
   const targetDir = resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`);
   const hashPool = createHashPool();
   const addFiles: unknown[] = [];

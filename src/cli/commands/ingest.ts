@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
-import { parsePid } from '../../adapters/files/dataset-location.js';
+import { datasetFolderFromStorageIdentifier, parsePid, type DatasetFolder } from '../../adapters/files/dataset-location.js';
 import { HoldfastError } from '../../errors.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import { actorId } from '../../persistence/store.js';
@@ -83,7 +83,8 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     exclude: options.exclude,
     hasMetadata: metadata !== undefined,
   };
-  if (options.dryRun) return dryRun(input, out);
+  // The targets a dry run prints are the real ones: the dataset's own folder when a Dataverse can be asked.
+  if (options.dryRun) return dryRun(input, out, dataverseUrl && options.token ? await datasetFolderAt(dataverseUrl, options.token, options.dataset) : undefined);
   const owner = otherOwner(options.store);
   if (owner !== undefined) return handToOwner(options, input, metadata, owner, out);
 
@@ -149,6 +150,12 @@ async function readMetadata(path: string): Promise<Record<string, unknown>> {
   const parsed = metadataSchema.safeParse(json);
   if (!parsed.success) throw usage(`--metadata ${path}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
+}
+
+/** The dataset's folder in the file store, from the storage identifier its Dataverse reports. */
+async function datasetFolderAt(baseUrl: string, token: string, pid: string): Promise<DatasetFolder> {
+  const dataset = await new DataverseClient({ baseUrl, token, retries: 1 }).getDataset(pid);
+  return datasetFolderFromStorageIdentifier(dataset.storageIdentifier);
 }
 
 /** An unknown dataset is bad input (exit 2); a refused token leaves the load resumable instead. */

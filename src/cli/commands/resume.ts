@@ -10,7 +10,7 @@ import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { otherOwner } from '../owner-routing.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
-import { describeSummary, loadSettled, summarize, WAITING_STATES } from '../load-follow.js';
+import { describeSummary, loadSettled, summarize, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
@@ -40,6 +40,7 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
     const summaries = [];
     for (const load of loads) {
       await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
+      await waitForVerdicts(runtime, load.id);
       summaries.push(summarize(runtime, load.id, startedAt));
     }
     out.result({ resumed: summaries.length, loads: summaries });

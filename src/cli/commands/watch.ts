@@ -1,0 +1,175 @@
+/**
+ * `holdfast watch DIR --dataset PID --files-dir FILES [...]`: files dropped into
+ * DIR are loaded automatically in rolling batches until SIGINT or SIGTERM, which
+ * close the open batch and the store cleanly. Restarting resumes the same watch.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startFolderWatcher } from '../../adapters/watch/folder-watcher.js';
+import { parsePid } from '../../adapters/files/dataset-location.js';
+import type { HoldfastError } from '../../errors.js';
+import type { WatchContext, WatchInput } from '../../machines/watch.machine.js';
+import { actorId, type ActorId } from '../../persistence/store.js';
+import { openHoldfast, type Holdfast } from '../assembly.js';
+import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
+import type { LoadedFile } from '../../adapters/dataload/dataload-effects.js';
+
+interface WatchOptions extends GlobalOptions {
+  dataset: string;
+  filesDir: string;
+  dataverse?: string;
+  token?: string;
+  settle: number;
+  batchFiles: number;
+  batchIdle: number;
+  poll?: boolean;
+  chunkSize: number;
+  move?: boolean;
+  includeHidden?: boolean;
+  exclude: string[];
+  lockWait: number;
+}
+
+export function registerWatch(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('watch')
+    .description('load files dropped into a folder automatically, in rolling batches, until stopped')
+    .argument('<dir>', 'the folder to watch')
+    .requiredOption('--dataset <pid>', 'the dataset persistent id')
+    .requiredOption('--files-dir <dir>', "the Dataverse file store's root folder")
+    .option('--dataverse <url>', 'Dataverse installation URL (without it, files are copied but not registered)')
+    .option('--token <token>', 'Dataverse API token (kept in the store; never printed)')
+    .option('--settle <ms>', 'a file is taken once its size and mtime are stable this long', milliseconds('--settle'), 2_000)
+    .option('--batch-files <n>', 'close a batch after this many files', positiveInt('--batch-files'), 1_000)
+    .option('--batch-idle <ms>', 'close a batch after this long without a new file', milliseconds('--batch-idle'), 10_000)
+    .option('--poll', 'poll the folder (network mounts)')
+    .option('--chunk-size <n>', 'files per addFiles call', positiveInt('--chunk-size'), 100)
+    .option('--move', 'remove the sources of registered files')
+    .option('--include-hidden', 'load hidden and system files too')
+    .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
+    .action((dir: string, options: WatchOptions, command: Command) => run(() => watchFolder(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+}
+
+async function watchFolder(dirArgument: string, options: WatchOptions): Promise<number> {
+  const out = createOutput(options.json ?? false);
+  const dir = resolve(dirArgument);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw usage(`${dirArgument} is ${info ? 'not a folder' : 'missing'}: give the folder to watch`);
+  parsePid(options.dataset);
+  const dataverseUrl = options.dataverse?.replace(/\/+$/, '');
+  if (dataverseUrl !== undefined && !/^https?:\/\//.test(dataverseUrl)) throw usage(`--dataverse must be an http(s) URL, got ${JSON.stringify(options.dataverse)}`);
+  const input: WatchInput = {
+    dir,
+    dataset: options.dataset,
+    filesDir: resolve(options.filesDir),
+    ...(dataverseUrl ? { dataverseUrl } : {}),
+    chunkSize: options.chunkSize,
+    lockWaitMs: options.lockWait,
+    move: options.move ?? false,
+    includeHidden: options.includeHidden ?? false,
+    exclude: options.exclude,
+    batchFiles: options.batchFiles,
+    batchIdleMs: options.batchIdle,
+  };
+  const holdfast = await openHoldfast({ store: options.store });
+  const line = (event: Record<string, unknown>) => (out.json ? process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`) : undefined);
+  if (dataverseUrl && options.token) await holdfast.keepToken(dataverseUrl, options.token);
+  const id = await watchActor(holdfast, input);
+  out.say(`watching ${dir} -> ${options.dataset} (watch ${id}); stop with Ctrl-C`);
+  line({ event: 'watch.started', id, dir });
+  const status = statusLine(holdfast, id, out.json);
+  const unsubscribe = holdfast.runtime.subscribe((event) => {
+    if (event.type === 'actor.emitted' && event.id === id) line({ event: event.event.type, file: event.event.relativePath });
+    if (event.type === 'actor.spawned' && event.machine === 'dataload' && event.parent === id) line({ event: 'batch.closed', batch: event.id });
+    if (event.type === 'actor.stepped' && event.machine === 'dataload' && event.id.startsWith(`${id}/`) && event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
+    if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
+  });
+  // Accepting in order, one at a time, keeps the in-memory view of what was sent exact.
+  const sent = new Map<string, string>();
+  let sending = Promise.resolve();
+  let failure: HoldfastError | undefined;
+  let stop: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (stop = resolve));
+  const watcher = startFolderWatcher({
+    dir,
+    settleMs: options.settle,
+    poll: options.poll ?? false,
+    includeHidden: input.includeHidden,
+    exclude: input.exclude,
+    ready: (file) => {
+      const version = `${file.size}:${file.mtimeMs}`;
+      if (sent.get(file.relativePath) === version) return;
+      const taken = holdfast.store.getRecord<{ size: number; mtimeMs: number }>('watch.taken', [id, file.relativePath]);
+      if (taken && `${taken.size}:${taken.mtimeMs}` === version) return void sent.set(file.relativePath, version);
+      const loaded = holdfast.store.getRecord<LoadedFile>('loaded', [input.dataset, file.relativePath]);
+      if (!taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return void sent.set(file.relativePath, version);
+      sent.set(file.relativePath, version);
+      const replaced = taken !== undefined || loaded !== undefined;
+      sending = sending.then(() => holdfast.runtime.send(id, { type: 'file.ready', ...file, replaced })).catch((error: HoldfastError) => {
+        failure ??= error;
+        stop(1);
+      });
+    },
+    refused: (relativePath, reason) => {
+      line({ event: 'file.refused', file: relativePath, reason });
+      out.say(`refused ${relativePath}: ${reason}`);
+    },
+    failed: (error) => {
+      failure ??= error;
+      stop(1);
+    },
+  });
+  const onSignal = () => stop(0);
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const code = await stopped;
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  // Graceful stop: no new batch; the open one is closed and handed to a load; running copies finish or stay resumable.
+  await watcher.close();
+  await sending;
+  await holdfast.runtime.send(id, { type: 'watch.flush' }).catch(() => {});
+  unsubscribe();
+  status.stop();
+  const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
+  await holdfast.close();
+  if (failure) out.error(`holdfast: ${failure.message}`);
+  out.result({ id, stopped: true, counts: context?.counts, ...(failure ? { error: failure.toJSON() } : {}) });
+  out.say(`watch ${id} stopped; \`holdfast watch\` again (or \`holdfast resume\`) continues it`);
+  return failure ? 1 : code;
+}
+
+/** The watch of this folder and dataset: resumed if it exists, else created. */
+async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorId> {
+  const id = actorId(`watch-${createHash('sha1').update(`${input.dir}\u0000${input.dataset}`).digest('hex').slice(0, 12)}`);
+  const existing = holdfast.runtime.get(id);
+  if (existing?.status === 'active') return id;
+  if (existing) throw usage(`watch ${id} of ${input.dir} is ${existing.status}; delete it to start over`);
+  return actorId(await holdfast.runtime.spawn('watch', input, { id }));
+}
+
+/** On a terminal, one live line: accepted, in flight, loaded, failed, current batch. */
+function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
+  if (silent || !process.stdout.isTTY) return { refresh: () => {}, stop: () => {} };
+  let last = 0;
+  const draw = () => {
+    const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
+    if (!context) return;
+    const c = context.counts;
+    const inFlight = c.accepted - c.loaded - c.failed - c.skipped - context.open;
+    process.stdout.write(`\r\x1b[Kseen ${c.accepted} | in flight ${Math.max(0, inFlight)} | loaded ${c.loaded} | failed ${c.failed} | batch ${context.batch} (${context.open} files)`);
+  };
+  return {
+    refresh() {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      draw();
+    },
+    stop() {
+      draw();
+      process.stdout.write('\n');
+    },
+  };
+}
