@@ -26,6 +26,8 @@ export interface HoldfastOptions {
   fetch?: typeof fetch;
   /** Answer other holdfast processes' commands on the store's socket. @default true */
   listen?: boolean;
+  /** Resume interrupted work at open (false for short commands). @default true */
+  resume?: boolean;
 }
 
 export interface Holdfast {
@@ -78,6 +80,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       machines: dataLoadMachines(store, hashPool, options),
       limits: { concurrency: 64, queues: { prepare: 8, copy: 4 }, perKey: 1, ...options.limits },
       durability: options.durability ?? 'flush',
+      resume: options.resume ?? true,
     });
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken);
@@ -116,6 +119,9 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     spawn: async (args) => runtime.spawn(text(args, 'machine'), args.input ?? {}, typeof args.id === 'string' ? { id: args.id } : {}),
     send: async (args) => runtime.send(text(args, 'id'), args.event as { type: string }),
     keepToken: async (args) => keepToken(text(args, 'url'), text(args, 'token')),
+    pause: async (args) => runtime.pause(text(args, 'id')),
+    unpause: async (args) => runtime.unpause(text(args, 'id')),
+    retry: async (args) => runtime.retry(text(args, 'id')),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
   });
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '../errors.js';
 import { DEFAULT_STORE } from './assembly.js';
 import { exitCodeFor } from './cli-context.js';
+import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerResume(program, run);
   registerWatch(program, run);
   registerJobs(program, run);
+  registerControl(program, run);
   registerDemo(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });

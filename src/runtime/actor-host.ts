@@ -57,6 +57,11 @@ export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
   /** Effects found in flight at open whose attempt is bumped when they next start. */
   private readonly recovering = new Set<string>();
+  /** Jobs (root ids) paused by a person: their actors take no step and start no effect. */
+  private readonly pausedRoots = new Set<string>();
+  /** Actors and effects held back by a pause, released by unpause. */
+  private readonly heldActors = new Set<LiveActor>();
+  private readonly heldEffects: { id: ActorId; invokeId: string }[] = [];
   private runnable: LiveActor[] = [];
   private pumping = false;
   private messageSeq: number;
@@ -181,6 +186,69 @@ export class ActorHost {
     return new Promise((resolve, reject) => this.commit(id, plan, () => resolve(bumped.attempt), reject));
   }
 
+  /** Marks a job paused at open (from its stored record). */
+  restorePause(root: string): void {
+    this.pausedRoots.add(root);
+  }
+
+  /** Pauses a job: its actors finish the effects already running, then take no step until unpaused. */
+  pause(root: ActorId): Promise<void> {
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'putRecord', collection: 'paused', key: root, value: { at: this.o.clock.now() } });
+    this.pausedRoots.add(root);
+    return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
+  }
+
+  /** Lets a paused job run again: held deliveries are stepped and held effects start. */
+  unpause(root: ActorId): Promise<void> {
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'deleteRecord', collection: 'paused', key: root });
+    return new Promise((resolve, reject) =>
+      this.commit(root, plan, () => {
+        this.pausedRoots.delete(root);
+        for (const actor of [...this.heldActors]) {
+          if (actor.record.root !== root) continue;
+          this.heldActors.delete(actor);
+          if (actor.mailbox.length > 0 && !actor.queued) {
+            actor.queued = true;
+            this.runnable.push(actor);
+          }
+        }
+        const held = this.heldEffects.splice(0);
+        for (const effect of held) this.startEffect(effect.id, effect.invokeId);
+        this.schedulePump();
+        resolve();
+      }, reject),
+    );
+  }
+
+  isPaused(root: string): boolean {
+    return this.pausedRoots.has(root);
+  }
+
+  /**
+   * Retries a parked actor: it becomes active again, its effects run again
+   * (attempt incremented) and its waiting messages are delivered. An actor that
+   * fails again is parked again, with the new error.
+   */
+  unpark(record: ActorRecord): Promise<void> {
+    if (!record.snapshot) return Promise.reject(new HoldfastError('RECORD_CORRUPT', `actor ${record.id} has no readable snapshot to retry from`));
+    const next: ActorRecord = { ...record, status: 'active', recoveries: 0, updatedAt: this.o.clock.now() };
+    delete next.error;
+    const plan = emptyPlan();
+    plan.mutations.push({ op: 'putActor', record: next, previous: record });
+    return new Promise((resolve, reject) =>
+      this.commit(record.id, plan, () => {
+        const actor = this.load(record.id);
+        if (actor && Object.keys(actor.record.effects).length > 0) this.resumeEffects(actor);
+        for (const timer of this.o.store.timers()) if (timer.actor === record.id) this.o.timers.add(timer);
+        for (const message of this.o.store.inbox(record.id)) this.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event });
+        if (actor) this.maybePassivate(actor);
+        resolve();
+      }, reject),
+    );
+  }
+
   /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
   park(record: ActorRecord, error: HoldfastError): void {
     const live = this.live.get(record.id);
@@ -228,6 +296,10 @@ export class ActorHost {
     for (; index < batch.length && steps < budget; index++) {
       const actor = batch[index]!;
       actor.queued = false;
+      if (this.pausedRoots.has(actor.record.root)) {
+        this.heldActors.add(actor);
+        continue;
+      }
       const delivery = actor.mailbox.shift();
       if (delivery) {
         this.step(actor, delivery);
@@ -390,6 +462,7 @@ export class ActorHost {
     const actor = this.live.get(id);
     const effect = actor?.record.effects[invokeId];
     if (!actor || !effect) return;
+    if (this.pausedRoots.has(actor.record.root)) return void this.heldEffects.push({ id, invokeId });
     const wait = (effect.retryAt ?? 0) - this.o.clock.now();
     if (wait > 0) return void this.o.clock.setTimeout(() => this.startEffect(id, invokeId), wait);
     const options = actor.definition.effects?.[effect.src];

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   newId?: (prefix?: string) => string;
   /** Milliseconds `close()` lets running effects finish before aborting them. @default 2000 */
   closeGraceMs?: number;
+  /** Resume interrupted actors at open. False for a short command that only writes a record or an event. @default true */
+  resume?: boolean;
   /** Called with errors that belong to no caller (a throwing listener). @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -45,6 +47,7 @@ const optionsSchema = z.object({
     .optional(),
   durability: z.enum(['flush', 'commit']).optional(),
   closeGraceMs: z.number().nonnegative().optional(),
+  resume: z.boolean().optional(),
 }).passthrough();
 
 /** What `spawn` accepts besides the machine and input. */
@@ -65,6 +68,13 @@ export interface Runtime {
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
   whenIdle(timeoutMs?: number): Promise<void>;
   subscribe(listener: RuntimeListener): () => void;
+  /** Pauses a job (a top actor and everything under it): running effects finish, nothing new starts. */
+  pause(id: ActorId | string): Promise<void>;
+  unpause(id: ActorId | string): Promise<void>;
+  /** Retries a parked actor (its error cleared, its effects run again), or sends `retry` to an active one. */
+  retry(id: ActorId | string): Promise<void>;
+  /** True when the job is paused. */
+  isPaused(id: ActorId | string): boolean;
   records: RecordsApi;
   /** Graceful: no new work, running effects finish or are interrupted, everything flushed, store released. Idempotent. */
   close(): Promise<void>;
@@ -118,7 +128,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random });
-  recoverActors({ store, host, timers, events, clock });
+  for (const { key } of store.scanRecords('paused')) host.restorePause(String(key));
+  if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;
@@ -180,6 +191,23 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       });
     },
     subscribe: (listener) => events.subscribe(listener),
+    pause(id) {
+      assertOpen();
+      return host.pause(rootOf(id));
+    },
+    unpause(id) {
+      assertOpen();
+      return host.unpause(rootOf(id));
+    },
+    async retry(id) {
+      assertOpen();
+      const record = store.getActor(id as ActorId);
+      if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+      if (record.status === 'parked') return host.unpark(record);
+      if (record.status === 'active') return host.send(record.id, { type: 'retry' });
+      throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
+    },
+    isPaused: (id) => host.isPaused(String(id)),
     records: {
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
@@ -206,6 +234,13 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       return runtime.close();
     },
   };
+
+  /** A job is paused as a whole: its top actor's id. */
+  function rootOf(id: ActorId | string): ActorId {
+    const record = store.getActor(id as ActorId);
+    if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+    return record.root;
+  }
 
   function assertOpen(): void {
     if (closed) throw new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed');

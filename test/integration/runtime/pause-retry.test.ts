@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRuntime } from '../../../src/index.js';
+import { counter } from '../../fixtures/machines.js';
+import { tempFolder } from '../../helpers/temp-store.js';
+
+describe('pause, unpause and retry', () => {
+  it('holds a paused job\'s events until it is unpaused, across a restart', async () => {
+    const store = join(tempFolder(), 'store');
+    let runtime = await createRuntime({ store, machines: [counter] });
+    const id = await runtime.spawn('counter', {}, { id: 'paused-counter' });
+    await runtime.pause(id);
+    expect(runtime.isPaused(id)).toBe(true);
+    await runtime.close();
+
+    runtime = await createRuntime({ store, machines: [counter] });
+    expect(runtime.isPaused(id)).toBe(true);
+    let applied = false;
+    const sent = runtime.send(id, { type: 'increment', by: 3 }).then(() => (applied = true));
+    await runtime.whenIdle();
+    expect(applied).toBe(false);
+    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(0);
+    await runtime.unpause(id);
+    await sent;
+    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(3);
+    expect(runtime.isPaused(id)).toBe(false);
+    await runtime.close();
+  });
+
+  it('retries a parked actor once its machine is known again', async () => {
+    const store = join(tempFolder(), 'store');
+    let runtime = await createRuntime({ store, machines: [counter] });
+    const id = await runtime.spawn('counter', {}, { id: 'orphan' });
+    await runtime.close();
+
+    runtime = await createRuntime({ store, machines: [] });
+    await runtime.whenIdle();
+    expect(runtime.get(id)).toMatchObject({ status: 'parked', error: { code: 'UNKNOWN_MACHINE' } });
+    await runtime.close();
+
+    runtime = await createRuntime({ store, machines: [counter] });
+    expect(runtime.get(id)!.status).toBe('parked');
+    await expect(runtime.send(id, { type: 'increment' })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+    await runtime.retry(id);
+    expect(runtime.get(id)).toMatchObject({ status: 'active' });
+    expect(runtime.get(id)!.error).toBeUndefined();
+    await runtime.send(id, { type: 'increment' });
+    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(1);
+    await runtime.send(id, { type: 'finish' });
+    await expect(runtime.retry(id)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+    await runtime.close();
+  });
+});
