@@ -62,18 +62,20 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
 }
 
 /**
- * Waits until the load's files have taken the verdicts it sent them
- * (registered, refused, discarded). The load settles in the step that sends
- * them, and each file takes its own in a later step: summarizing or closing
- * before then would report files as `copied`, leave the load's counters ahead
- * of its files in the store (I5), and record them as loaded only at the next
- * open. A message to a file that is already final is dropped by the runtime
- * without an event, hence a short poll of the inbox rather than a subscription.
+ * Waits until the load's files (every actor, without `id`) have taken the
+ * messages sent to them: verdicts such as registered, refused, discarded. A
+ * load settles in the step that sends them, and each file takes its own in a
+ * later step: summarizing or closing before then would report files as
+ * `copied`, leave the load's counters ahead of its files in the store (I5),
+ * and record them as loaded only at the next open. A message to an actor that
+ * is already final is dropped by the runtime without an event, hence a short
+ * poll of the inbox rather than a subscription; one to a parked actor waits
+ * for a person and is not waited for.
  */
-export async function waitForVerdicts(runtime: Runtime, id: ActorId, timeoutMs = 60_000): Promise<void> {
-  const prefix = `${id}/`;
+export async function waitForVerdicts(runtime: Runtime, id?: ActorId, timeoutMs = 60_000): Promise<void> {
+  const prefix = id === undefined ? '' : `${id}/`;
   const pending = () => {
-    for (const message of runtime.store.inbox()) if (message.to.startsWith(prefix)) return true;
+    for (const message of runtime.store.inbox()) if (message.to.startsWith(prefix) && runtime.get(message.to)?.status === 'active') return true;
     return false;
   };
   const deadline = Date.now() + timeoutMs;
@@ -104,7 +106,8 @@ export function summarize(runtime: Runtime, id: ActorId, startedAt: number): Loa
     id,
     dataset: context.dataset,
     state: record.state,
-    succeeded: record.status === 'done' && record.state === 'completed',
+    // A partial load (--allow-partial) that completed with failed files still exits 1: work failed, details printed.
+    succeeded: record.status === 'done' && record.state === 'completed' && context.counts.failed === 0 && context.counts.registrationFailed === 0,
     counts: context.counts,
     bytes,
     seconds: (Date.now() - startedAt) / 1000,

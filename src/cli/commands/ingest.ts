@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
 import { datasetFolderFromStorageIdentifier, parsePid, type DatasetFolder } from '../../adapters/files/dataset-location.js';
 import { HoldfastError } from '../../errors.js';
+import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { actorId } from '../../persistence/store.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
@@ -93,6 +95,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
+    assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
     if (dataverseUrl) {
       if (options.token) await holdfast.keepToken(dataverseUrl, options.token);
       await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
@@ -156,6 +159,20 @@ async function readMetadata(path: string): Promise<Record<string, unknown>> {
 async function datasetFolderAt(baseUrl: string, token: string, pid: string): Promise<DatasetFolder> {
   const dataset = await new DataverseClient({ baseUrl, token, retries: 1 }).getDataset(pid);
   return datasetFolderFromStorageIdentifier(dataset.storageIdentifier);
+}
+
+/**
+ * A load of the same folder into the same dataset that has not finished (it
+ * waits for a new token, a lifted lock, a retry) still holds copies that are
+ * not yet registered: a second load would copy and register them again under
+ * new storage identifiers, and Dataverse would list each file twice.
+ */
+function assertNoUnfinishedLoad(runtime: Runtime, dir: string, dataset: string): void {
+  for (const load of runtime.query({ machine: 'dataload', status: 'active' })) {
+    const context = load.snapshot?.context as DataLoadContext | undefined;
+    if (context?.dir !== dir || context.dataset !== dataset) continue;
+    throw usage(`load ${load.id} of ${dir} into ${dataset} has not finished (${load.state}): run \`holdfast resume\` (with --token NEW for a refused token) instead of a new ingest`);
+  }
 }
 
 /** An unknown dataset is bad input (exit 2); a refused token leaves the load resumable instead. */

@@ -43,6 +43,8 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
       await waitForVerdicts(runtime, load.id);
       summaries.push(summarize(runtime, load.id, startedAt));
     }
+    // Messages a finished load sent just before an interruption are delivered at open: let them land.
+    await waitForVerdicts(runtime);
     out.result({ resumed: summaries.length, loads: summaries });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
     return summaries.every((s) => s.succeeded) ? 0 : 1;
