@@ -38,6 +38,10 @@ export const ErrorCodes = [
   'DATAVERSE_LOCKED',
   'INVALID_PID',
   'USAGE',
+  'UNKNOWN_TASK', 'TASK_NOT_SERVED', 'ARCHIVE_MISSING',
+  'IMPORT_INVALID', 'IMPORT_REJECTED', 'IMPORT_UNAVAILABLE',
+  // Inspector and HTTP server
+  'UNAUTHORIZED', 'FORBIDDEN', 'BAD_MESSAGE', 'NOT_AVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

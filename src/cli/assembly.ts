@@ -4,6 +4,7 @@
  */
 import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
 import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
+import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js';
 import { createRuntime } from '../index.js';
@@ -28,6 +29,8 @@ export interface HoldfastOptions {
   listen?: boolean;
   /** Resume interrupted work at open (false for short commands). @default true */
   resume?: boolean;
+  /** Run task jobs here: the task registry and the queues this process serves. */
+  tasks?: TaskWorkerOptions;
 }
 
 export interface Holdfast {
@@ -77,11 +80,12 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   try {
     const runtime = await createRuntime({
       store,
-      machines: dataLoadMachines(store, hashPool, options),
-      limits: { concurrency: 64, queues: { prepare: 8, copy: 4 }, perKey: 1, ...options.limits },
+      machines: [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...(await import('../adapters/import/import-machines.js')).importMachines(store, options)],
+      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...options.limits?.queues } },
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
     });
+    if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken);
     let closed: Promise<void> | undefined;

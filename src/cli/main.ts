@@ -11,6 +11,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerResume } from './commands/resume.js';
+import { registerTaskCommands } from './commands/defer.js';
 import { registerWatch } from './commands/watch.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -32,6 +33,9 @@ export async function main(argv: string[]): Promise<number> {
   registerJobs(program, run);
   registerControl(program, run);
   registerDemo(program, run);
+  (await import('./commands/serve.js')).registerServe(program, run);
+  registerTaskCommands(program, run);
+  (await import('./commands/import.js')).registerImport(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -430,15 +430,25 @@ export class ActorHost {
       },
       failed: (error) => {
         this.inFlightSteps--;
+        const actor = this.live.get(owner); // before settle(), which may passivate it
         failed(error);
         this.settle(touched);
-        const actor = this.live.get(owner);
         if (actor && error.code !== 'STORAGE_FULL') {
-          this.live.delete(owner); // its in-memory state ran ahead of the store
-          this.park(actor.record, error);
+          if (this.live.get(owner) === actor) this.live.delete(owner); // its in-memory state ran ahead of the store
+          // Park the last durable record: the in-memory one holds the step that could not be stored.
+          this.park(this.durableRecord(owner) ?? actor.record, error);
         }
       },
     });
+  }
+
+  /** The actor's record as last committed, or undefined when it has none (or it does not decode). */
+  private durableRecord(id: ActorId): ActorRecord | undefined {
+    try {
+      return this.o.store.getActor(id);
+    } catch {
+      return undefined;
+    }
   }
 
   private afterCommit(plan: StepPlan): void {
@@ -479,7 +489,7 @@ export class ActorHost {
         key: effect.key,
         attempt: effect.attempt,
         timeoutMs: options?.timeoutMs,
-        queue: options?.queue,
+        queue: typeof options?.queue === 'function' ? options.queue(effect.input) : options?.queue,
         limitKey: options?.key?.(effect.input),
         ...(this.recovering.has(slotOf(id, invokeId)) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
         implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),

@@ -16,8 +16,8 @@ export interface EffectOptions {
   maxBackoffMs?: number;
   /** An attempt that runs longer is aborted and counts as failed. @default none */
   timeoutMs?: number;
-  /** The limit queue it counts against (see `limits.queues`). */
-  queue?: string;
+  /** The limit queue it counts against (see `limits.queues`): a name, or one chosen per input (a job's own queue). */
+  queue?: string | ((input: unknown) => string | undefined);
   /** A key it counts against (see `limits.perKey`), such as a user or a dataset. */
   key?: (input: unknown) => string | undefined;
 }

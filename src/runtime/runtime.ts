@@ -133,6 +133,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;
+  /** Pending waitFor calls: close() ends them, so no timer outlives the runtime. */
+  const waits = new Set<(error: unknown) => void>();
 
   const runtime: Runtime & { reportStorageFull(error: unknown): void } = {
     store,
@@ -157,17 +159,28 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     query: (filter = {}) => [...store.queryActors(filter)],
     journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
     waitFor(id, predicate, timeoutMs = 30_000) {
+      if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
       return new Promise((resolve, reject) => {
         const check = () => {
-          const record = store.getActor(id as ActorId);
-          if (record && predicate(record)) {
+          let record: ActorRecord | undefined;
+          try {
+            record = store.getActor(id as ActorId);
+          } catch {
+            return; // a record that does not decode is being parked: its parked record will
+          }
+          let matched: boolean;
+          try {
+            matched = record !== undefined && predicate(record);
+          } catch (error) {
+            return cancel(error); // the caller's predicate threw: hand its error back
+          }
+          if (matched) {
             finish();
-            resolve(record);
+            resolve(record!);
           }
         };
         const timer = clock.setTimeout(() => {
-          finish();
-          reject(new HoldfastError('WAIT_TIMEOUT', `actor ${id} did not reach the awaited condition within ${timeoutMs} ms`, { details: { id: String(id), timeoutMs } }));
+          cancel(new HoldfastError('WAIT_TIMEOUT', `actor ${id} did not reach the awaited condition within ${timeoutMs} ms`, { details: { id: String(id), timeoutMs } }));
         }, timeoutMs);
         const unsubscribe = events.subscribe((event) => {
           if ('id' in event && event.id === id) check();
@@ -175,7 +188,13 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
         const finish = () => {
           clock.clearTimeout(timer);
           unsubscribe();
+          waits.delete(cancel);
         };
+        const cancel = (error: unknown) => {
+          finish();
+          reject(error);
+        };
+        waits.add(cancel);
         check();
       });
     },
@@ -185,7 +204,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
         const poll = () => {
           if (host.quiet) return resolve();
           if (clock.now() > deadline) return reject(new HoldfastError('WAIT_TIMEOUT', `runtime not idle within ${timeoutMs} ms`));
-          setTimeout(poll, 5).unref();
+          setTimeout(poll, 5); // not unref'd: an awaited whenIdle keeps the process alive
         };
         poll();
       });
@@ -222,6 +241,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
         effects.cancelAll('the runtime closed; the effect runs again after a restart');
         timers.close();
         await committer.drain();
+        for (const cancel of [...waits]) cancel(new HoldfastError('RUNTIME_CLOSED', 'the runtime closed before the awaited condition was reached'));
         try {
           if (ownsStore) await store.close();
         } finally {
