@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
 import { HIGH, indexChanges, indexKeysOf, matches, rangeFor } from './index-keys.js';
+import { isStorageFull, trackWritableStore } from './disk-space.js';
+import { assertLmdbEnvironment } from './lmdb-header.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import type {
@@ -30,6 +32,7 @@ import type {
 
 /** Bumped when the layout changes; a store written by a newer holdfast is refused. */
 export const STORE_FORMAT_VERSION = 1;
+export { isStorageFull } from './disk-space.js';
 const DATA_FILE = 'data.mdb';
 const PRESENT = Buffer.from([1]);
 
@@ -56,8 +59,14 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     throw new HoldfastError('STORE_CORRUPT', `no store at ${path} (missing ${DATA_FILE})`, { details: { path } });
   }
   if (!readOnly) mkdirSync(path, { recursive: true, mode: 0o700 });
-  const release = readOnly ? () => {} : acquireStoreLock(path, (options.now ?? Date.now)());
+  const release = readOnly ? () => {} : releaseBoth(acquireStoreLock(path, (options.now ?? Date.now)()), trackWritableStore(path));
   let root: RootDatabase<Bytes, Key>;
+  try {
+    assertLmdbEnvironment(dataFile, path); // lmdb-js segfaults on a damaged environment: refuse it first
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     root = open<Bytes, Key>({ path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false });
   } catch (cause) {
@@ -124,12 +133,13 @@ class LmdbStore implements Store {
     for (const mutation of mutations) this.plan(mutation, puts, removes);
     try {
       await this.root.batch(() => {
-        for (const [db, key] of removes) void db.remove(key);
-        for (const [db, key, value] of puts) void db.put(key, value);
+        // Each write's own promise rejects with the batch's failure too: the batch reports it, once.
+        for (const [db, key] of removes) db.remove(key).then(undefined, reportedByBatch);
+        for (const [db, key, value] of puts) db.put(key, value).then(undefined, reportedByBatch);
       });
       if (durability === 'flush') await this.root.flushed;
     } catch (cause) {
-      throw storageError(cause, this.path);
+      throw storageError(await commitCause(cause), this.path);
     }
   }
 
@@ -288,14 +298,37 @@ function recordKey(collection: string, key: RecordKey): Key {
 export function storageError(cause: unknown, path: string): HoldfastError {
   if (cause instanceof HoldfastError) return cause;
   const message = (cause as Error)?.message ?? String(cause);
-  if (isStorageFull(cause)) {
+  if (isStorageFull(cause, path)) {
     return new HoldfastError('STORAGE_FULL', `store ${path}: no space left; free space and resume`, { cause, details: { path } });
   }
   return new HoldfastError('STORE_CORRUPT', `store ${path}: write failed: ${message}`, { cause, details: { path } });
 }
 
-/** True for lmdb-js's and the OS's ways of saying the disk is full. */
-export function isStorageFull(error: unknown): boolean {
-  const text = `${(error as { code?: string })?.code ?? ''} ${(error as Error)?.message ?? String(error)}`;
-  return /ENOSPC|No space left|MDB_MAP_FULL|-30792|\b28\b/.test(text);
+/**
+ * lmdb-js rejects a failed commit's writes with "Commit failed (see commitError
+ * for details)"; the reason (ENOSPC, EIO...) is in the `commitError` promise.
+ * Awaiting it also handles that promise's rejection.
+ */
+async function commitCause(cause: unknown): Promise<unknown> {
+  const inner = (cause as { commitError?: unknown } | undefined)?.commitError;
+  if (typeof (inner as PromiseLike<unknown> | undefined)?.then !== 'function') return cause;
+  try {
+    await (inner as PromiseLike<unknown>);
+    return cause;
+  } catch (reason) {
+    return reason;
+  }
+}
+
+/** A write's own rejection inside a batch: the batch's promise carries the same failure. */
+function reportedByBatch(): void {}
+
+function releaseBoth(first: () => void, second: () => void): () => void {
+  return () => {
+    try {
+      first();
+    } finally {
+      second();
+    }
+  };
 }

@@ -92,7 +92,7 @@ export class Limiter {
         i++;
         continue;
       }
-      if (i === this.head) this.head++;
+      if (i === this.head) i = ++this.head;
       else this.waiters.splice(i, 1);
       waiter.start();
     }

@@ -1,0 +1,78 @@
+/**
+ * A look at an LMDB environment's meta pages before lmdb-js opens it.
+ *
+ * Why: lmdb-js 3.5 kills the process with SIGSEGV when `open()` meets a file
+ * that is not a sound LMDB environment (garbage over data.mdb, a truncated
+ * file, a damaged meta page), instead of returning MDB_INVALID (measured here:
+ * exit 139 in every such case). A store that cannot be read must be refused
+ * with STORE_CORRUPT and left as it is (RELIABILITY.md), so the two meta pages
+ * are checked first, as LMDB's own `mdb_env_read_header` would:
+ *
+ *   offset 18  uint16  page flags, P_META (0x08) set
+ *   offset 24  uint32  magic 0xBEEFC0DE
+ *   offset 28  uint32  data version (low 16 bits) 2
+ *   offset 48  uint32  page size (mm_dbs[FREE_DBI].md_pad), a power of two
+ *
+ * for page 0 at offset 0 and page 1 at offset `page size` (little-endian, the
+ * only byte order lmdb-js builds for here). Damage deeper in the file is
+ * LMDB's to find; record values carry their own checksums (record-codec.ts).
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { HoldfastError } from '../errors.js';
+
+const P_META = 0x08;
+const MDB_MAGIC = 0xbeefc0de;
+const MDB_DATA_VERSION = 2;
+const HEADER_BYTES = 64;
+
+/**
+ * Throws STORE_CORRUPT unless `dataFile` is missing, empty (LMDB initialises
+ * it) or starts with two sound meta pages. Reads only; never writes the file.
+ */
+export function assertLmdbEnvironment(dataFile: string, storePath: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dataFile, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new HoldfastError('STORE_CORRUPT', `store ${storePath} cannot be read: ${(error as Error).message}`, { cause: error, details: { path: storePath } });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const problem = inspect(fd, size);
+    if (problem) {
+      throw new HoldfastError('STORE_CORRUPT', `store ${storePath} is not a sound LMDB environment (${problem}); it was left as it is`, {
+        details: { path: storePath, file: dataFile, size },
+      });
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first thing wrong with the meta pages, or undefined when both look sound. */
+function inspect(fd: number, size: number): string | undefined {
+  const first = readAt(fd, 0);
+  const firstProblem = metaProblem(first, 0);
+  if (firstProblem) return firstProblem;
+  const pageSize = first.readUInt32LE(48);
+  if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) return `meta page 0 gives page size ${pageSize}`;
+  if (size < 2 * pageSize) return `file is ${size} bytes, shorter than its two meta pages of ${pageSize}`;
+  return metaProblem(readAt(fd, pageSize), 1);
+}
+
+function metaProblem(page: Buffer, index: number): string | undefined {
+  if (page.length < HEADER_BYTES) return `meta page ${index} is cut short`;
+  if ((page.readUInt16LE(18) & P_META) === 0) return `page ${index} is not a meta page`;
+  if (page.readUInt32LE(24) !== MDB_MAGIC) return `meta page ${index} has no LMDB magic`;
+  const version = page.readUInt32LE(28) & 0xffff;
+  if (version !== MDB_DATA_VERSION) return `meta page ${index} has data version ${version}, expected ${MDB_DATA_VERSION}`;
+  return undefined;
+}
+
+function readAt(fd: number, offset: number): Buffer {
+  const buffer = Buffer.alloc(HEADER_BYTES);
+  const read = readSync(fd, buffer, 0, HEADER_BYTES, offset);
+  return buffer.subarray(0, read);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { HIGH, indexChanges, indexKeysOf, matches, rangeFor } from '../../../src/persistence/index-keys.js';
+import type { ActorId, ActorRecord } from '../../../src/persistence/store.js';
+
+const id = (value: string) => value as ActorId;
+
+function record(overrides: Partial<ActorRecord> = {}): ActorRecord {
+  return {
+    id: id('job/f1'),
+    machine: 'datafile',
+    version: '1',
+    parent: id('job'),
+    root: id('job'),
+    status: 'active',
+    state: 'copying',
+    snapshot: null,
+    seq: 1,
+    effects: {},
+    timers: {},
+    createdAt: 0,
+    updatedAt: 0,
+    ...overrides,
+  };
+}
+
+describe('index keys', () => {
+  it('lists an actor by parent, root, machine and state, and status', () => {
+    expect(indexKeysOf(record())).toEqual([
+      ['p', 'job', 'job/f1'],
+      ['r', 'job', 'job/f1'],
+      ['m', 'datafile', 'copying', 'job/f1'],
+      ['s', 'active', 'job/f1'],
+    ]);
+  });
+
+  it("files a top actor under the empty parent ''", () => {
+    const top = record({ id: id('job'), root: id('job') });
+    delete top.parent;
+    expect(indexKeysOf(top)[0]).toEqual(['p', '', 'job']);
+  });
+
+  it('adds every key for a new actor and removes nothing', () => {
+    const next = record();
+    expect(indexChanges(undefined, next)).toEqual({ removed: [], added: indexKeysOf(next) });
+  });
+
+  it('rewrites only the keys a step changed', () => {
+    const previous = record();
+    const sameState = record({ seq: 2 });
+    expect(indexChanges(previous, sameState)).toEqual({ removed: [], added: [] });
+    const moved = record({ state: 'verifying', seq: 2 });
+    expect(indexChanges(previous, moved)).toEqual({ removed: [['m', 'datafile', 'copying', 'job/f1']], added: [['m', 'datafile', 'verifying', 'job/f1']] });
+    const finished = record({ state: 'done', status: 'done', seq: 3 });
+    expect(indexChanges(moved, finished)).toEqual({
+      removed: [['m', 'datafile', 'verifying', 'job/f1'], ['s', 'active', 'job/f1']],
+      added: [['m', 'datafile', 'done', 'job/f1'], ['s', 'done', 'job/f1']],
+    });
+  });
+
+  it('answers a filter from its most selective range', () => {
+    expect(rangeFor({ parent: id('job'), status: 'active' })).toEqual({ start: ['p', 'job'], end: ['p', 'job', HIGH] });
+    expect(rangeFor({ topOnly: true })).toEqual({ start: ['p', ''], end: ['p', '', HIGH] });
+    expect(rangeFor({ machine: 'datafile', state: 'copying' })).toEqual({ start: ['m', 'datafile', 'copying'], end: ['m', 'datafile', 'copying', HIGH] });
+    expect(rangeFor({ root: id('job'), machine: 'datafile' })).toEqual({ start: ['r', 'job'], end: ['r', 'job', HIGH] });
+    expect(rangeFor({ machine: 'datafile' })).toEqual({ start: ['m', 'datafile'], end: ['m', 'datafile', HIGH] });
+    expect(rangeFor({ status: 'parked' })).toEqual({ start: ['s', 'parked'], end: ['s', 'parked', HIGH] });
+    expect(rangeFor({})).toEqual({ start: ['r'], end: ['r', HIGH] });
+  });
+
+  it('checks the conditions the range did not cover', () => {
+    const actor = record();
+    expect(matches(actor, { parent: id('job'), status: 'active', machine: 'datafile', state: 'copying', root: id('job') })).toBe(true);
+    expect(matches(actor, { parent: id('job'), status: 'done' })).toBe(false);
+    expect(matches(actor, { topOnly: true })).toBe(false);
+    expect(matches(actor, { machine: 'batch' })).toBe(false);
+    expect(matches(actor, { root: id('other') })).toBe(false);
+  });
+});
