@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Test tiers (STYLE.md): unit (no disk), integration (real LMDB, files, sockets),
-// crash (child processes killed with SIGKILL; one file at a time).
+// crash (child processes killed with SIGKILL; one file at a time), browser (headless Chromium).
 export default defineConfig({
   test: {
     projects: [
@@ -13,6 +13,16 @@ export default defineConfig({
           include: ['test/crash/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Headless Debian chromium driven by playwright-core (scripts/ensure-chromium.sh installs it).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },

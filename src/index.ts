@@ -26,6 +26,28 @@ export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js
 export type { Store, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
 export { actorId } from './persistence/store.js';
 
+// Inspector and HTTP server: adapters beside the runtime, which knows neither
+export { startInspector } from './adapters/inspector/start-inspector.js';
+export type { InspectorOptions, InspectorHandle } from './adapters/inspector/start-inspector.js';
+export { startServer } from './adapters/http/http-server.js';
+export type { ServerOptions, ServerHandle } from './adapters/http/http-server.js';
+export type { InspectorStats } from './adapters/inspector/inspector-hub.js';
+export type { ClientMessage as InspectorClientMessage, ServerMessage as InspectorServerMessage } from './adapters/inspector/inspector-protocol.js';
+
+// Default assembly: the store, every built-in machine and its adapters
+export { openHoldfast, dataLoadMachines, DEFAULT_STORE } from './cli/assembly.js';
+export type { Holdfast, HoldfastOptions } from './cli/assembly.js';
+
+// Typed task jobs
+export { Job, DatasetJob, parseJob, isDatasetJob } from './adapters/tasks/job-model.js';
+export type { AnyJob, Entity } from './adapters/tasks/job-model.js';
+export { defineTasks } from './adapters/tasks/task-registry.js';
+export type { Task, TaskContext, TaskRegistry, FileReference } from './adapters/tasks/task-registry.js';
+export { taskJobMachines, taskQueueLimits, wakeTaskJobs, deferTaskJob, describeTaskJob } from './adapters/tasks/task-worker.js';
+export type { TaskWorkerOptions, TaskJobView } from './adapters/tasks/task-worker.js';
+export { openArchive, archiveFolder } from './adapters/tasks/content-archive.js';
+export type { ContentArchive } from './adapters/tasks/content-archive.js';
+
 // Errors
 export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';
 export type { ErrorCode, SerializedError } from './errors.js';

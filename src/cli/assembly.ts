@@ -36,6 +36,8 @@ export interface HoldfastOptions {
 export interface Holdfast {
   runtime: Runtime;
   store: Store;
+  /** The machines the runtime hosts (the inspector draws them). */
+  machines: readonly MachineDefinition[];
   /** Keeps a Dataverse token for a URL, in the store's secrets (never printed or sent to the inspector). */
   keepToken(dataverseUrl: string, token: string): Promise<void>;
   close(): Promise<void>;
@@ -78,9 +80,10 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   const store = openLmdbStore(options.store ?? DEFAULT_STORE);
   const hashPool = createHashPool();
   try {
+    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...(await import('../adapters/import/import-machines.js')).importMachines(store, options)];
     const runtime = await createRuntime({
       store,
-      machines: [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...(await import('../adapters/import/import-machines.js')).importMachines(store, options)],
+      machines,
       limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...options.limits?.queues } },
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
@@ -92,6 +95,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     return {
       runtime,
       store,
+      machines,
       keepToken,
       close: () =>
         (closed ??= (async () => {

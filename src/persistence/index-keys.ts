@@ -51,6 +51,13 @@ export function rangeFor(filter: ActorFilter): { start: IndexKey; end: IndexKey 
   return span(['r']);
 }
 
+/** True when the range of `rangeFor(filter)` holds exactly the actors the filter asks for: counting needs no record. */
+export function rangeAnswers(filter: ActorFilter): boolean {
+  const conditions = (['parent', 'root', 'machine', 'state', 'status'] as const).filter((key) => filter[key] !== undefined).length + (filter.topOnly ? 1 : 0);
+  if (conditions <= 1) return true;
+  return conditions === 2 && filter.machine !== undefined && filter.state !== undefined;
+}
+
 /** The remaining conditions of a filter, checked on each record the range yields. */
 export function matches(record: ActorRecord, filter: ActorFilter): boolean {
   return (

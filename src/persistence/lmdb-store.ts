@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
-import { HIGH, indexChanges, indexKeysOf, matches, rangeFor } from './index-keys.js';
+import { HIGH, indexChanges, indexKeysOf, matches, rangeAnswers, rangeFor } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
@@ -216,12 +216,12 @@ class LmdbStore implements Store {
 
   countActors(filter: ActorFilter): number {
     const { start, end } = rangeFor(filter);
-    const needsRecords = Object.keys(filter).filter((k) => k !== 'limit' && k !== 'offset').length > 1;
-    if (!needsRecords) return this.index.getKeysCount({ start, end });
+    if (rangeAnswers(filter)) return this.index.getKeysCount({ start, end });
     let count = 0;
     for (const _ of this.queryActors({ ...filter, limit: undefined as never })) count++;
     return count;
   }
+
 
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];

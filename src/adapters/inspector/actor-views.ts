@@ -1,0 +1,208 @@
+/**
+ * What the inspector shows of actors, read through the runtime in pages: ids
+ * come from the index (no record decoded to skip an offset), then only the
+ * page's records are read. Never every actor.
+ */
+import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { HoldfastError } from '../../errors.js';
+import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
+
+/** Larger snapshots are left out of an actor view (the page shows their size instead). */
+const MAX_SNAPSHOT_CHARS = 256 * 1024;
+
+export const MAX_PAGE = 200;
+
+/** The first `count` ids after skipping `skip`, read from the index only. */
+function slice(ids: Iterable<ActorId>, skip: number, count: number): ActorId[] {
+  const out: ActorId[] = [];
+  if (count <= 0) return out;
+  let index = 0;
+  for (const id of ids) {
+    if (index++ < skip) continue;
+    out.push(id);
+    if (out.length === count) break;
+  }
+  return out;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+/** Counter names that mean "this many items have reported", summed when a context has no `done`. */
+const DONE_COUNTERS = ['copied', 'skipped', 'failed', 'completed', 'processed', 'succeeded'];
+
+/** A job's progress from its own counters (`progress`, `counts.total` with `done` or reported counters, `total`/`done`). */
+export function progressFromContext(context: unknown): { done: number; total: number } | null {
+  if (!isObject(context)) return null;
+  const explicit = context.progress;
+  if (isObject(explicit) && isCount(explicit.total) && isCount(explicit.done)) return { done: explicit.done, total: explicit.total };
+  for (const source of [context.counts, context]) {
+    if (!isObject(source) || !isCount(source.total)) continue;
+    if (isCount(source.done)) return { done: source.done, total: source.total };
+    const parts = DONE_COUNTERS.map((name) => source[name]).filter(isCount);
+    if (parts.length > 0) return { done: parts.reduce((a, b) => a + b, 0), total: source.total };
+  }
+  return null;
+}
+
+/** A job's progress from a scan of its tree: descendants at rest over descendants. */
+export function progressFromStats(stats: JobStats, job: ActorRecord): { done: number; total: number } | null {
+  if (!stats.complete) return null;
+  const atRest = (stats.byStatus.done ?? 0) + (stats.byStatus.error ?? 0) + (stats.byStatus.stopped ?? 0);
+  const total = stats.total - 1;
+  if (total <= 0) return null;
+  return { done: Math.max(0, atRest - (job.status === 'active' || job.status === 'parked' ? 0 : 1)), total };
+}
+
+/**
+ * Index counts of big trees cost time (about 40 ms per million keys here), and a
+ * busy job's row is rebuilt every tick: each count is reused for a while, longer
+ * the more it cost (50 times its cost, at least `minMs`).
+ */
+class CountCache {
+  private readonly entries = new Map<string, { value: number; until: number }>();
+
+  constructor(private readonly minMs = 1_000, private readonly maxEntries = 10_000) {}
+
+  get(key: string, count: () => number): number {
+    const now = performance.now();
+    const cached = this.entries.get(key);
+    if (cached && cached.until > now) return cached.value;
+    const value = count();
+    const cost = performance.now() - now;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, { value, until: now + Math.max(this.minMs, cost * 50) });
+    return value;
+  }
+}
+
+export class ActorViews {
+  private readonly counts = new CountCache();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly statsOf: (root: string) => JobStats | undefined,
+  ) {}
+
+  /** Top actors, newest first (ids sort by creation time). */
+  jobsPage(offset: number, limit: number): Page<JobRow> {
+    const store = this.runtime.store;
+    const total = store.countActors({ topOnly: true });
+    const end = Math.max(0, total - offset);
+    const start = Math.max(0, end - limit);
+    const ids = slice(store.actorIds({ topOnly: true }), start, end - start).reverse();
+    return { items: ids.flatMap((id) => this.jobRow(id) ?? []), offset, limit, total };
+  }
+
+  jobRow(id: string): JobRow | undefined {
+    const record = this.read(id);
+    if (!record) return undefined;
+    const stats = this.statsOf(record.id);
+    const progress = progressFromContext(record.snapshot?.context) ?? (stats ? progressFromStats(stats, record) : null);
+    return {
+      id: record.id,
+      machine: record.machine,
+      state: record.state,
+      status: record.status,
+      paused: this.runtime.isPaused(record.id),
+      actors: this.counts.get(`r:${record.id}`, () => this.runtime.store.countActors({ root: record.id })),
+      progress,
+      ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  /** Direct children of an actor, in id order. */
+  childrenPage(parent: string, offset: number, limit: number): Page<ActorRow> {
+    const store = this.runtime.store;
+    const filter = { parent: parent as ActorId };
+    const total = store.countActors(filter);
+    const ids = slice(store.actorIds(filter), offset, limit);
+    return { items: ids.flatMap((id) => this.actorRow(id) ?? []), offset, limit, total };
+  }
+
+  actorRow(id: string, record = this.read(id)): ActorRow | undefined {
+    if (!record) return undefined;
+    return {
+      id: record.id,
+      machine: record.machine,
+      state: record.state,
+      status: record.status,
+      parent: record.parent ?? null,
+      root: record.root,
+      children: this.counts.get(`p:${record.id}`, () => this.runtime.store.countActors({ parent: record.id })),
+      ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  /** One actor in full. @throws ACTOR_NOT_FOUND */
+  actorView(id: string): ActorView {
+    const record = this.read(id);
+    if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
+    const row = this.actorRow(id, record)!;
+    const json = JSON.stringify(record.snapshot);
+    const omitted = json !== undefined && json.length > MAX_SNAPSHOT_CHARS;
+    return {
+      ...row,
+      version: record.version,
+      seq: record.seq,
+      paused: this.runtime.isPaused(record.root),
+      snapshot: omitted ? null : record.snapshot,
+      ...(omitted ? { snapshotOmitted: `snapshot of ${json.length} characters is over the ${MAX_SNAPSHOT_CHARS} shown` } : {}),
+      effects: Object.entries(record.effects).map(([invokeId, effect]) => ({
+        invokeId,
+        src: effect.src,
+        attempt: effect.attempt,
+        ...(effect.retryAt !== undefined ? { retryAt: effect.retryAt } : {}),
+      })),
+      timers: Object.entries(record.timers).map(([timerId, due]) => ({ id: timerId, due })),
+      createdAt: record.createdAt,
+    };
+  }
+
+  /** The newest `limit` journal entries before `beforeSeq`, newest first. @throws ACTOR_NOT_FOUND */
+  journal(id: string, beforeSeq: number | undefined, limit: number): { entries: JournalRow[]; seq: number } {
+    const record = this.read(id);
+    if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
+    const end = Math.min(beforeSeq ?? record.seq + 1, record.seq + 1);
+    const fromSeq = Math.max(0, end - limit);
+    const entries = this.runtime
+      .journal(id, { fromSeq, limit: end - fromSeq })
+      .filter((entry) => entry.seq < end)
+      .map((entry) => journalRow(entry, record))
+      .reverse();
+    return { entries, seq: record.seq };
+  }
+
+  /** One journal entry with the snapshot at that moment, when one is known. @throws ACTOR_NOT_FOUND */
+  journalEntry(id: string, seq: number): { entry: JournalRow; snapshot: unknown; source: 'journal' | 'current' | 'none' } {
+    const record = this.read(id);
+    const entry = record ? this.runtime.journal(id, { fromSeq: seq, limit: 1 })[0] : undefined;
+    if (!record || !entry || entry.seq !== seq) throw new HoldfastError('ACTOR_NOT_FOUND', `no journal entry ${seq} of actor ${id}`, { details: { id, seq } });
+    if (entry.snapshot !== undefined) return { entry: journalRow(entry, record), snapshot: entry.snapshot, source: 'journal' };
+    if (entry.seq === record.seq) return { entry: journalRow(entry, record), snapshot: record.snapshot, source: 'current' };
+    return { entry: journalRow(entry, record), snapshot: null, source: 'none' };
+  }
+
+  /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
+  read(id: string): ActorRecord | undefined {
+    try {
+      return this.runtime.get(id);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function journalRow(entry: JournalEntry, record: ActorRecord): JournalRow {
+  return {
+    seq: entry.seq,
+    event: entry.event,
+    from: entry.from,
+    to: entry.to,
+    at: entry.at,
+    durationMs: entry.durationMs,
+    hasSnapshot: entry.snapshot !== undefined || entry.seq === record.seq,
+  };
+}

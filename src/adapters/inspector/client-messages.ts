@@ -1,0 +1,64 @@
+/**
+ * Parses what a client sends: JSON text of one known shape, or a BAD_MESSAGE
+ * error naming what is wrong. Nothing a client sends reaches the runtime
+ * before it passes here (hostile JSON: `__proto__` and unknown keys refused,
+ * sizes bounded).
+ */
+import { z } from 'zod';
+import { HoldfastError } from '../../errors.js';
+import type { ClientMessage } from './inspector-protocol.js';
+import { MAX_PAGE } from './actor-views.js';
+
+const ref = z.union([z.string().max(64), z.number().int().safe()]).optional();
+const id = z.string().min(1).max(1_024);
+const offset = z.number().int().min(0).max(1e9).optional();
+const limit = z.number().int().min(1).max(MAX_PAGE).optional();
+
+const schema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('jobs'), ref, offset, limit }),
+  z.strictObject({ type: z.literal('children'), ref, id, offset, limit }),
+  z.strictObject({ type: z.literal('actor'), ref, id }),
+  z.strictObject({ type: z.literal('jobStats'), ref, id: id.nullable() }),
+  z.strictObject({ type: z.literal('journal'), ref, id, beforeSeq: z.number().int().min(0).optional(), limit }),
+  z.strictObject({ type: z.literal('journalEntry'), ref, id, seq: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal('subscribe'), ref, id, scope: z.enum(['actor', 'subtree']) }),
+  z.strictObject({ type: z.literal('unsubscribe'), ref, id }),
+  z.strictObject({ type: z.literal('pause'), ref, id }),
+  z.strictObject({ type: z.literal('unpause'), ref, id }),
+  z.strictObject({ type: z.literal('retry'), ref, id }),
+  z.strictObject({ type: z.literal('resolve'), ref, id, item: z.string().max(1_024).optional(), value: z.unknown().optional() }),
+  z.strictObject({ type: z.literal('ping'), ref }),
+]);
+
+/** The request's `ref`, if the text is an object carrying a valid one (so an error can be correlated). */
+export function refOf(value: unknown): string | number | undefined {
+  const candidate = (value as { ref?: unknown } | null)?.ref;
+  return ref.safeParse(candidate).success ? (candidate as string | number | undefined) : undefined;
+}
+
+/** @throws BAD_MESSAGE (with `details.ref` when the request had one) */
+export function parseClientMessage(text: string): ClientMessage {
+  let value: unknown;
+  let hostile = false;
+  try {
+    value = JSON.parse(text, (key, item: unknown) => {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') hostile = true;
+      return item;
+    });
+  } catch {
+    throw new HoldfastError('BAD_MESSAGE', 'a message is one JSON object; this one is not JSON');
+  }
+  if (hostile) throw new HoldfastError('BAD_MESSAGE', 'keys `__proto__`, `constructor` and `prototype` are refused');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HoldfastError('BAD_MESSAGE', 'a message is one JSON object with a string `type`');
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data as ClientMessage;
+  const type = (value as { type?: unknown }).type;
+  const known = schema.options.some((option) => option.shape.type.value === type);
+  const problem = known
+    ? parsed.error.issues.map((issue) => `${issue.path.join('.') || 'message'}: ${issue.message}`).join('; ')
+    : `unknown message type ${JSON.stringify(type)?.slice(0, 80) ?? 'undefined'}`;
+  const request = refOf(value);
+  throw new HoldfastError('BAD_MESSAGE', problem, request === undefined ? {} : { details: { ref: request } });
+}

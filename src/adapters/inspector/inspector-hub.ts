@@ -1,0 +1,325 @@
+/**
+ * The inspector's WebSocket side, without an HTTP server of its own (`ws` in
+ * noServer mode): an HTTP server checks the token, Host and Origin and hands
+ * the upgrade here with the token's role. It listens to the runtime's events,
+ * coalesces them per tick (at most one update per actor per tick), and fans
+ * the tick out to every client; heartbeats drop dead peers.
+ *
+ * The runtime's listener only tallies (a few map operations per event), and
+ * does nothing more while no client is connected: the runtime keeps its pace.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ActorRecord } from '../../persistence/store.js';
+import type { MachineDefinition } from '../../runtime/machine-registry.js';
+import type { RuntimeEvent } from '../../runtime/runtime-events.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { ActorRoots } from './actor-roots.js';
+import { ActorViews } from './actor-views.js';
+import { InspectorClient } from './inspector-client.js';
+import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
+import { JobStatsScanner } from './job-stats.js';
+import { LiveAggregates, type AggregatesContext } from './live-aggregates.js';
+import { chartOf } from './machine-charts.js';
+
+export interface InspectorHubOptions {
+  /** The machines registered with the runtime (it does not expose them): their charts and per-state counts. @default [] */
+  machines?: readonly MachineDefinition[];
+  /** Coalescing period: at most one update per actor per tick. @default 100 */
+  tickMs?: number;
+  /** A peer that has not answered the previous ping by the next is dropped. @default 30_000 */
+  heartbeatMs?: number;
+  /** Largest message a client may send; a larger one closes the connection (1009). @default 65_536 */
+  maxPayloadBytes?: number;
+  /** Unread bytes past which a client drops to summaries and is told. @default 1 MiB */
+  highWaterBytes?: number;
+  /** Unread bytes under which a degraded client gets everything again. @default 64 KiB */
+  lowWaterBytes?: number;
+  /** Unread bytes past which a client is closed: the bound on what the server buffers for one client. @default 8 MiB */
+  maxBufferedBytes?: number;
+  /** Connections at once; more are refused before the upgrade (503). @default 64 */
+  maxClients?: number;
+  /** Subscriptions per connection. @default 16 */
+  maxSubscriptions?: number;
+  /** Actors' inspection frames per client per tick; the rest of a tick's changes are skipped. @default 200 */
+  maxFramesPerTick?: number;
+  /** Counts are redone from the index after this long without events. @default 2_000 */
+  quietMs?: number;
+  /** ...and at most this often. @default 30_000 */
+  recountEveryMs?: number;
+  /** Errors that belong to no client (a failing tick). @default console.error */
+  onError?: (error: unknown) => void;
+}
+
+export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError'>>;
+
+const DEFAULTS: ResolvedHubOptions = {
+  tickMs: 100,
+  heartbeatMs: 30_000,
+  maxPayloadBytes: 64 * 1024,
+  highWaterBytes: 1024 * 1024,
+  lowWaterBytes: 64 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxClients: 64,
+  maxSubscriptions: 16,
+  maxFramesPerTick: 200,
+  quietMs: 2_000,
+  recountEveryMs: 30_000,
+};
+
+/** One actor's changes in one tick, coalesced: the last event, how many steps. */
+export interface Change {
+  root: string | undefined;
+  event: string | undefined;
+  steps: number;
+  at: number;
+}
+
+/** What one tick shows every client; records and rows are read once per tick, lazily. */
+export interface TickView {
+  at: number;
+  aggregates: AggregatesContext;
+  changes: ReadonlyMap<string, Change>;
+  touchedRoots: ReadonlySet<string>;
+  newJobs: boolean;
+  record(id: string): ActorRecord | undefined;
+  jobRow(id: string): JobRow | undefined;
+  actorRow(id: string): ActorRow | undefined;
+}
+
+/** What a client uses of the hub. */
+export interface HubServices {
+  readonly runtime: Runtime;
+  readonly views: ActorViews;
+  readonly stats: JobStatsScanner;
+  readonly aggregates: LiveAggregates;
+  readonly charts: MachineChart[];
+  readonly protocol: number;
+  readonly options: ResolvedHubOptions;
+  definitionJson(machine: string): string | undefined;
+  onSlowClientDropped(client: InspectorClient): void;
+}
+
+export interface InspectorStats {
+  clients: { role: Role; bufferedAmount: number; degraded: boolean }[];
+  /** Clients closed because they left more than `maxBufferedBytes` unread. */
+  droppedSlow: number;
+  /** Clients closed by the heartbeat. */
+  droppedDead: number;
+}
+
+export class InspectorHub implements HubServices {
+  readonly views: ActorViews;
+  readonly stats: JobStatsScanner;
+  readonly aggregates: LiveAggregates;
+  readonly charts: MachineChart[];
+  readonly protocol = INSPECTOR_PROTOCOL;
+  readonly options: ResolvedHubOptions;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<InspectorClient>();
+  private readonly roots: ActorRoots;
+  private readonly definitions = new Map<string, MachineDefinition>();
+  private readonly definitionCache = new Map<string, string>();
+  private readonly unsubscribe: () => void;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly onError: (error: unknown) => void;
+  private changes = new Map<string, Change>();
+  private newJobs = false;
+  private lastEventAt = 0;
+  private lastRecountAt = 0;
+  private countsDirty = false;
+  private droppedSlow = 0;
+  private droppedDead = 0;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly runtime: Runtime,
+    options: InspectorHubOptions = {},
+  ) {
+    this.options = { ...DEFAULTS, ...withoutUndefined(options) };
+    this.onError = options.onError ?? ((error) => console.error(error));
+    const machines = options.machines ?? [];
+    for (const definition of machines) this.definitions.set(definition.name, definition);
+    this.charts = machines.map(chartOf);
+    this.roots = new ActorRoots(runtime);
+    this.stats = new JobStatsScanner(runtime, (stats) => {
+      for (const client of this.clients) if (client.followedJob === stats.id) client.jobStats({ type: 'jobStats', stats });
+    });
+    this.views = new ActorViews(runtime, (root) => this.stats.get(root));
+    // Counted before subscribing, in one turn of the event loop: no event falls between.
+    this.aggregates = new LiveAggregates(runtime.store, machines);
+    this.unsubscribe = runtime.subscribe((event) => this.onEvent(event));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.ticker = setInterval(() => this.tick(), this.options.tickMs).unref();
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs).unref();
+  }
+
+  /** False when the connection limit is reached (refuse the upgrade with 503). */
+  get accepting(): boolean {
+    return this.closed === undefined && this.clients.size < this.options.maxClients;
+  }
+
+  /** Completes an upgrade the HTTP layer has authorised, with the token's role. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, role: Role): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(ws, role));
+  }
+
+  inspect(): InspectorStats {
+    return {
+      clients: [...this.clients].map((client) => ({ role: client.role, bufferedAmount: client.bufferedAmount, degraded: client.isDegraded })),
+      droppedSlow: this.droppedSlow,
+      droppedDead: this.droppedDead,
+    };
+  }
+
+  definitionJson(machine: string): string | undefined {
+    const cached = this.definitionCache.get(machine);
+    if (cached !== undefined) return cached;
+    const definition = this.definitions.get(machine);
+    if (!definition) return undefined;
+    const json = JSON.stringify(definition.machine.toJSON());
+    this.definitionCache.set(machine, json);
+    return json;
+  }
+
+  onSlowClientDropped(): void {
+    this.droppedSlow++;
+  }
+
+  /** Closes every connection (1001) and stops listening to the runtime. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      clearInterval(this.ticker);
+      clearInterval(this.heartbeat);
+      this.unsubscribe();
+      this.stats.close();
+      for (const client of this.clients) client.close(1001, 'inspector closing');
+      const deadline = Date.now() + 1_000;
+      while (this.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const client of this.clients) client.terminate();
+      this.clients.clear();
+      await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    })();
+    return this.closed;
+  }
+
+  private connect(ws: WebSocket, role: Role): void {
+    if (this.closed) return void ws.terminate();
+    ws.on('error', () => {}); // a protocol error (oversize, bad frame) closes the socket; 'close' cleans up
+    let client: InspectorClient;
+    try {
+      client = new InspectorClient(ws, role, this);
+    } catch (error) {
+      this.onError(error);
+      return void ws.terminate();
+    }
+    this.clients.add(client);
+    ws.on('close', () => {
+      this.clients.delete(client);
+      client.detach();
+    });
+  }
+
+  private onEvent(event: RuntimeEvent): void {
+    this.aggregates.record(event);
+    this.lastEventAt = Date.now();
+    this.countsDirty = true;
+    if (this.clients.size === 0) return;
+    switch (event.type) {
+      case 'actor.spawned':
+        this.roots.spawned(event.id, event.parent);
+        if (event.parent === undefined) this.newJobs = true;
+        return this.note(event.id, 'xstate.init', event.at);
+      case 'actor.stepped':
+        return this.note(event.id, event.event, event.at);
+      case 'actor.parked':
+        return this.note(event.id, 'holdfast.parked', event.at);
+      default:
+        return;
+    }
+  }
+
+  private note(id: string, event: string, at: number): void {
+    const change = this.changes.get(id);
+    if (change) {
+      change.event = event;
+      change.steps++;
+      change.at = at;
+    } else {
+      this.changes.set(id, { root: undefined, event, steps: 1, at });
+    }
+  }
+
+  private tick(): void {
+    try {
+      const at = Date.now();
+      this.aggregates.flush(at);
+      const changes = this.changes;
+      const newJobs = this.newJobs;
+      this.changes = new Map();
+      this.newJobs = false;
+      this.recountWhenQuiet(at);
+      if (this.clients.size === 0) return;
+      const touchedRoots = new Set<string>();
+      for (const [id, change] of changes) {
+        change.root = this.roots.of(id);
+        if (change.root === undefined) continue;
+        touchedRoots.add(change.root);
+        this.stats.touched(change.root);
+      }
+      this.stats.tick();
+      const view = this.viewOf(at, changes, touchedRoots, newJobs);
+      for (const client of this.clients) client.tick(view);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  private viewOf(at: number, changes: Map<string, Change>, touchedRoots: Set<string>, newJobs: boolean): TickView {
+    const records = new Map<string, ActorRecord | undefined>();
+    const jobRows = new Map<string, JobRow | undefined>();
+    const actorRows = new Map<string, ActorRow | undefined>();
+    const memo = <T>(cache: Map<string, T>, id: string, read: () => T): T => {
+      if (!cache.has(id)) cache.set(id, read());
+      return cache.get(id) as T;
+    };
+    const record = (id: string) => memo(records, id, () => this.views.read(id));
+    return {
+      at,
+      aggregates: this.aggregates.context,
+      changes,
+      touchedRoots,
+      newJobs,
+      record,
+      jobRow: (id) => memo(jobRows, id, () => this.views.jobRow(id)),
+      actorRow: (id) => memo(actorRows, id, () => this.views.actorRow(id, record(id))),
+    };
+  }
+
+  /** Events cannot tell everything (a write seen before its event, an unpark): count again when quiet. */
+  private recountWhenQuiet(at: number): void {
+    if (!this.countsDirty || at - this.lastEventAt < this.options.quietMs || at - this.lastRecountAt < this.options.recountEveryMs) return;
+    this.countsDirty = false;
+    this.lastRecountAt = at;
+    this.aggregates.recount();
+  }
+
+  private beat(): void {
+    for (const client of this.clients) {
+      if (client.alive) {
+        client.ping();
+        continue;
+      }
+      this.droppedDead++;
+      this.clients.delete(client);
+      client.detach();
+      client.terminate();
+    }
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,170 @@
+/**
+ * The inspector page: connects with the token of its own address, keeps the
+ * client state in an @xstate/store, and redraws the views that changed. The
+ * server sends aggregates and pages only, so the page stays light with a
+ * million actors in the store.
+ */
+import type { ServerMessage } from '../adapters/inspector/inspector-protocol.js';
+import type { Actions } from './actions.js';
+import { Connection } from './connection.js';
+import { h, stateName } from './dom.js';
+import { createPageStore } from './page-store.js';
+import { actorView } from './views/actor-view.js';
+import { headerView } from './views/header-view.js';
+import { jobView } from './views/job-view.js';
+import { jobsView } from './views/jobs-view.js';
+import { statechartView } from './views/statechart-view.js';
+import { throughputView } from './views/throughput-view.js';
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const store = createPageStore();
+let subscribed: string | undefined;
+let errorTimer: number | undefined;
+let summaries = 0;
+
+const showError = (error: unknown) => {
+  store.trigger.error({ message: error instanceof Error ? error.message : String(error) });
+  clearTimeout(errorTimer);
+  errorTimer = window.setTimeout(() => store.trigger.error({ message: null }), 8_000);
+};
+
+/** Runs a request and hands its reply to `then`; failures go to the error banner. */
+function ask<T extends ServerMessage['type']>(request: Parameters<Connection['request']>[0], type: T, then: (reply: Extract<ServerMessage, { type: T }>) => void): Promise<void> {
+  return connection
+    .request(request)
+    .then((reply) => {
+      if (reply.type === type) then(reply as Extract<ServerMessage, { type: T }>);
+    })
+    .catch(showError);
+}
+
+/** Refreshes happen at most once per this long (a busy job list or journal changes every tick). */
+function debounce(action: () => void, ms: number): () => void {
+  let timer: number | undefined;
+  return () => {
+    if (timer !== undefined) return;
+    timer = window.setTimeout(() => {
+      timer = undefined;
+      action();
+    }, ms);
+  };
+}
+
+const refreshJobs = debounce(() => actions.jobsPage(store.getSnapshot().context.jobs?.offset ?? 0), 500);
+/** The selected actor stepped: its journal (and step count, effects, timers) are read again. */
+const refreshActor = debounce(() => {
+  const actor = store.getSnapshot().context.actor;
+  if (!actor) return;
+  void ask({ type: 'actor', id: actor.id }, 'actor', (reply) => store.trigger.actor({ actor: reply.actor }));
+  void ask({ type: 'journal', id: actor.id }, 'journal', (reply) => store.trigger.journal(reply));
+}, 300);
+
+const actions: Actions = {
+  selectJob(id) {
+    store.trigger.selectJob({ id });
+    void ask({ type: 'jobStats', id }, 'jobStats', (reply) => store.trigger.jobStats({ stats: reply.stats }));
+    void ask({ type: 'children', id }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
+    actions.selectActor(id);
+  },
+  openNode(path) {
+    const id = path[path.length - 1];
+    if (id === undefined) return;
+    store.trigger.openNode({ path });
+    void ask({ type: 'children', id }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
+  },
+  selectActor(id) {
+    store.trigger.selectActor({ id });
+    if (subscribed !== undefined && subscribed !== id) void connection.request({ type: 'unsubscribe', id: subscribed }).catch(() => {});
+    subscribed = id;
+    void ask({ type: 'actor', id }, 'actor', (reply) => store.trigger.actor({ actor: reply.actor }));
+    void ask({ type: 'journal', id }, 'journal', (reply) => store.trigger.journal(reply));
+    void connection.request({ type: 'subscribe', id, scope: 'actor' }).catch(showError);
+  },
+  selectEntry(seq) {
+    const actor = store.getSnapshot().context.actor;
+    if (!actor) return;
+    void ask({ type: 'journalEntry', id: actor.id, seq }, 'journalEntry', (reply) => store.trigger.entry({ entry: { id: reply.id, entry: reply.entry, snapshot: reply.snapshot, source: reply.source } }));
+  },
+  selectMachine(name) {
+    store.trigger.selectMachine({ name });
+  },
+  jobsPage(offset) {
+    void ask({ type: 'jobs', offset }, 'jobs', (reply) => store.trigger.jobs({ page: reply.page }));
+  },
+  childrenPage(offset) {
+    const { path } = store.getSnapshot().context;
+    const id = path[path.length - 1];
+    if (id !== undefined) void ask({ type: 'children', id, offset }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
+  },
+  command(name, id) {
+    void ask({ type: name, id }, 'command', () => {
+      refreshJobs();
+      const actor = store.getSnapshot().context.actor;
+      if (actor) void ask({ type: 'actor', id: actor.id }, 'actor', (reply) => store.trigger.actor({ actor: reply.actor }));
+    });
+  },
+};
+
+function onMessage(message: ServerMessage): void {
+  switch (message.type) {
+    case 'summary': {
+      store.trigger.summary({ summary: message });
+      if (summaries++ === 0) {
+        performance.mark('holdfast:first-summary');
+        document.body.setAttribute('data-ready', 'true');
+      }
+      // After a reconnection: the server forgot this page's views; ask again.
+      const { selectedJob, actor } = store.getSnapshot().context;
+      subscribed = undefined;
+      if (selectedJob !== null) actions.selectJob(selectedJob);
+      if (actor && actor.id !== selectedJob) actions.selectActor(actor.id);
+      return;
+    }
+    case 'update':
+      store.trigger.update({ update: message });
+      if (message.jobsStale) refreshJobs();
+      return;
+    case 'jobStats':
+      return void store.trigger.jobStats({ stats: message.stats });
+    case 'degraded':
+      return void store.trigger.degraded({ reason: message.reason });
+    case 'recovered': {
+      store.trigger.recovered();
+      const { selectedJob } = store.getSnapshot().context;
+      refreshJobs();
+      if (selectedJob !== null) actions.selectJob(selectedJob);
+      return;
+    }
+    case '@xstate.snapshot': {
+      const snapshot = message.snapshot as { value?: unknown } | null;
+      store.trigger.actorSnapshot({ id: message.sessionId, snapshot: message.snapshot, status: message.status, state: stateName(snapshot?.value) });
+      if (message.sessionId === store.getSnapshot().context.actor?.id && message.event.type !== 'holdfast.subscribed') refreshActor();
+      return;
+    }
+    case 'error':
+      if (message.ref === undefined) showError(`[${message.code}] ${message.message}`);
+      return;
+    default:
+      return;
+  }
+}
+
+const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`, {
+  onOpen: () => store.trigger.connecting(),
+  onClose: () => store.trigger.closed(),
+  onMessage,
+});
+
+const views = [headerView(), jobsView(actions), throughputView(), jobView(actions), statechartView(actions), actorView(actions)];
+const [header, jobs, throughput, job, chart, actor] = views;
+document.body.replaceChildren(
+  header!.element,
+  h('main', { class: 'layout' }, h('aside', { class: 'jobs-area' }, jobs!.element), h('div', { class: 'wide-area' }, throughput!.element, chart!.element), h('div', { class: 'job-area' }, job!.element), h('div', { class: 'actor-area' }, actor!.element)),
+);
+const render = () => {
+  const state = store.getSnapshot().context;
+  for (const view of views) view.update(state);
+};
+store.subscribe(render);
+render();
+connection.open();
