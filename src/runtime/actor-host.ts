@@ -49,6 +49,8 @@ export interface HostOptions {
   random: () => number;
   /** Steps computed per event-loop turn before yielding to I/O. */
   stepsPerTurn?: number;
+  /** Keep each step's snapshot in its journal entry, so any past moment can be shown. */
+  journalSnapshots?: boolean;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -366,7 +368,7 @@ export class ActorHost {
       return this.park(record, failure);
     }
     plan.mutations.push(...extra);
-    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now } });
+    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.o.journalSnapshots && next.snapshot ? { snapshot: next.snapshot } : {}) } });
     actor.record = next;
     const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, at: now };
     this.commit(
@@ -531,6 +533,7 @@ export class ActorHost {
       nextMessageSeq: () => this.messageSeq++,
       definitionOf: (machine) => this.o.registry.get(machine),
       exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
+      journalSnapshots: this.o.journalSnapshots ?? false,
     };
   }
 }

@@ -30,6 +30,11 @@ export interface RuntimeOptions {
   newId?: (prefix?: string) => string;
   /** Milliseconds `close()` lets running effects finish before aborting them. @default 2000 */
   closeGraceMs?: number;
+  /**
+   * What each journal entry keeps: `snapshots` (the default) stores the snapshot after every
+   * step, so the inspector can show any past moment; `transitions` only the event and states.
+   */
+  journal?: 'snapshots' | 'transitions';
   /** Resume interrupted actors at open. False for a short command that only writes a record or an event. @default true */
   resume?: boolean;
   /** Called with errors that belong to no caller (a throwing listener). @default console.error */
@@ -48,6 +53,7 @@ const optionsSchema = z.object({
   durability: z.enum(['flush', 'commit']).optional(),
   closeGraceMs: z.number().nonnegative().optional(),
   resume: z.boolean().optional(),
+  journal: z.enum(['snapshots', 'transitions']).optional(),
 }).passthrough();
 
 /** What `spawn` accepts besides the machine and input. */
@@ -127,7 +133,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const effects = new EffectRunner(limiter, clock);
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
-  host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random });
+  host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });
   for (const { key } of store.scanRecords('paused')) host.restorePause(String(key));
   if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
 

@@ -43,6 +43,7 @@ export interface PlanContext {
   definitionOf: (machine: string) => MachineDefinition;
   /** True when an actor with this id exists (so a repeated spawn is skipped). */
   exists: (id: ActorId) => boolean;
+  journalSnapshots?: boolean;
 }
 
 export function emptyPlan(): StepPlan {
@@ -161,7 +162,8 @@ export function planSpawn(
   if (identity.parent !== undefined) base.parent = identity.parent;
   if (identity.tags !== undefined) base.tags = identity.tags;
   const record = planStep(plan, undefined, base, snapshot, actions, context);
-  plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: record.seq, event: 'xstate.init', from: '', to: record.state, at: context.now, durationMs: 0 } });
+  const entry = { seq: record.seq, event: 'xstate.init', from: '', to: record.state, at: context.now, durationMs: 0 };
+  plan.mutations.push({ op: 'putJournal', actor: record.id, entry: context.journalSnapshots && record.snapshot ? { ...entry, snapshot: record.snapshot } : entry });
   const spawned = { record, snapshot, definition };
   plan.spawned.push(spawned);
   return spawned;

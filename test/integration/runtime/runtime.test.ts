@@ -119,6 +119,21 @@ describe('runtime over a real LMDB store', () => {
     await runtime.close();
   });
 
+  it('keeps the snapshot after every step in the journal, unless told to keep transitions only', async () => {
+    const folder = tempFolder();
+    let runtime = await createRuntime({ store: join(folder, 'a'), machines: [counter] });
+    const id = await runtime.spawn('counter');
+    await runtime.send(id, { type: 'increment', by: 2 });
+    await runtime.send(id, { type: 'increment', by: 3 });
+    expect(runtime.journal(id).map((entry) => (entry.snapshot?.context as { count: number }).count)).toEqual([0, 2, 5]);
+    await runtime.close();
+    runtime = await createRuntime({ store: join(folder, 'b'), machines: [counter], journal: 'transitions' });
+    const lean = await runtime.spawn('counter');
+    await runtime.send(lean, { type: 'increment' });
+    expect(runtime.journal(lean).every((entry) => entry.snapshot === undefined)).toBe(true);
+    await runtime.close();
+  });
+
   it('validates all options at once', async () => {
     await expect(createRuntime({ store: '', machines: [{} as never], durability: 'fast' as never })).rejects.toThrow(/INVALID_OPTIONS.*store.*machines.*durability/);
   });
