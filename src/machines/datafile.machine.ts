@@ -28,8 +28,9 @@ const problemOf = (context: DataFileContext, error: unknown): FileProblem => {
   return { relativePath: context.relativePath, code, reason: message };
 };
 
-/** Sources that vanished are skipped with a reason; everything else is a failure. */
-const vanished = ({ event }: { event: unknown }) => ((event as { error?: Partial<ErrorJson> }).error?.code ?? '') === 'SOURCE_MISSING';
+/** Sources that vanished or changed since the walk are skipped with a reason; everything else is a failure. */
+const SKIPPED_CODES = new Set(['SOURCE_MISSING', 'SOURCE_CHANGED']);
+const vanished = ({ event }: { event: unknown }) => SKIPPED_CODES.has((event as { error?: Partial<ErrorJson> }).error?.code ?? '');
 
 export const datafileMachine = setup({
   types: {

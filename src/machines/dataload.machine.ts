@@ -34,11 +34,23 @@ export interface DataLoadContext extends DataLoadInput {
   counts: DataLoadCounts;
   problems: FileProblem[];
   error?: ErrorJson | undefined;
+  /** Registration rounds begun: a later round may find files an earlier one registered. */
+  rounds?: number;
   /** Where `retry` resumes after `blocked`. */
   resumeAt?: 'locating' | 'registering' | 'updatingMetadata' | 'cleaning' | undefined;
 }
 
 type RetryEvent = { type: 'retry' };
+
+/** What registration needs; `round` 1 on the first attempt is the one call that cannot have run before. */
+export interface RegisterInput {
+  batchId: string;
+  dataset: string;
+  dataverseUrl: string;
+  chunkSize: number;
+  lockWaitMs: number;
+  round: number;
+}
 
 const notProvided = <TOutput, TInput>(name: string) =>
   fromPromise<TOutput, TInput>(async () => {
@@ -63,7 +75,7 @@ export const dataloadMachine = setup({
   actors: {
     locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
     walkSource: notProvided<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[]; only?: { watchId: string; batch: number } }>('walkSource'),
-    registerFiles: notProvided<{ results: RegistrationResult[] }, { batchId: string; dataset: string; dataverseUrl: string; chunkSize: number; lockWaitMs: number }>('registerFiles'),
+    registerFiles: notProvided<{ results: RegistrationResult[] }, RegisterInput>('registerFiles'),
     updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
     cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
   },
@@ -154,10 +166,11 @@ export const dataloadMachine = setup({
       },
     },
     registering: {
+      entry: assign({ rounds: ({ context }) => (context.rounds ?? 0) + 1 }),
       invoke: {
         id: 'register',
         src: 'registerFiles',
-        input: ({ context, self }) => ({ batchId: self.id, dataset: context.dataset, dataverseUrl: context.dataverseUrl!, chunkSize: context.chunkSize, lockWaitMs: context.lockWaitMs }),
+        input: ({ context, self }) => ({ batchId: self.id, dataset: context.dataset, dataverseUrl: context.dataverseUrl!, chunkSize: context.chunkSize, lockWaitMs: context.lockWaitMs, round: context.rounds ?? 1 }),
         onDone: [
           {
             guard: ({ event }) => event.output.results.some((r) => !r.ok),

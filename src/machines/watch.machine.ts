@@ -45,12 +45,13 @@ const accept: HoldfastAction[] = [
   writeRecord(({ context, event, self }: { context: WatchContext; event: FileReady; self: { id: string } }) => ({
     collection: 'watch.taken',
     key: [self.id, event.relativePath],
-    value: { size: event.size, mtimeMs: event.mtimeMs, batch: context.batch },
+    value: { size: event.size, mtimeMs: event.mtimeMs, batch: context.batch, replaced: event.replaced },
   })),
   writeRecord(({ context, event, self }: { context: WatchContext; event: FileReady; self: { id: string } }) => ({
     collection: 'watch.batch',
     key: [self.id, context.batch, event.relativePath],
-    value: { relativePath: event.relativePath, size: event.size, mtimeMs: event.mtimeMs },
+    // `replaced`: a new version of a path loaded (or taken) before; the record is what keeps that event.
+    value: { relativePath: event.relativePath, size: event.size, mtimeMs: event.mtimeMs, replaced: event.replaced },
   })),
   assign(({ context, event }: { context: WatchContext; event: FileReady }) => ({
     open: context.open + 1,

@@ -38,6 +38,8 @@ const PRESENT = Buffer.from([1]);
 
 type Key = (string | number)[];
 type Bytes = Buffer;
+/** A put, or a remove when the value is undefined. */
+type Write = [Database<Bytes, Key>, Key, Bytes | undefined];
 
 export interface OpenStoreOptions {
   /** Read beside a running owner: takes no lock, writes nothing. */
@@ -128,14 +130,13 @@ class LmdbStore implements Store {
   async commit(mutations: readonly Mutation[], durability: Durability): Promise<void> {
     this.assertWritable();
     // Encode before the batch so a value that cannot be stored fails the commit, not the write thread.
-    const puts: [Database<Bytes, Key>, Key, Bytes][] = [];
-    const removes: [Database<Bytes, Key>, Key][] = [];
-    for (const mutation of mutations) this.plan(mutation, puts, removes);
+    // In order: two steps of one actor in one batch may put a key and then remove it (a timer set, then fired).
+    const writes: Write[] = [];
+    for (const mutation of mutations) this.plan(mutation, writes);
     try {
       await this.root.batch(() => {
         // Each write's own promise rejects with the batch's failure too: the batch reports it, once.
-        for (const [db, key] of removes) db.remove(key).then(undefined, reportedByBatch);
-        for (const [db, key, value] of puts) db.put(key, value).then(undefined, reportedByBatch);
+        for (const [db, key, value] of writes) (value === undefined ? db.remove(key) : db.put(key, value)).then(undefined, reportedByBatch);
       });
       if (durability === 'flush') await this.root.flushed;
     } catch (cause) {
@@ -143,41 +144,41 @@ class LmdbStore implements Store {
     }
   }
 
-  /** Turns one mutation into puts and removes. Keys: see the header of each database in DESIGN.md. */
-  private plan(mutation: Mutation, puts: [Database<Bytes, Key>, Key, Bytes][], removes: [Database<Bytes, Key>, Key][]): void {
+  /** Turns one mutation into puts and removes (a write without a value). Keys: see DESIGN.md's store layout. */
+  private plan(mutation: Mutation, writes: Write[]): void {
     switch (mutation.op) {
       case 'putActor': {
         const { record, previous } = mutation;
-        puts.push([this.actors, [record.id], encodeRecord(record)]);
+        writes.push([this.actors, [record.id], encodeRecord(record)]);
         const { removed, added } = indexChanges(previous, record);
-        for (const key of removed) removes.push([this.index, key]);
-        for (const key of added) puts.push([this.index, key, PRESENT]);
+        for (const key of removed) writes.push([this.index, key, undefined]);
+        for (const key of added) writes.push([this.index, key, PRESENT]);
         return;
       }
       case 'deleteActor':
-        removes.push([this.actors, [mutation.record.id]]);
-        for (const key of indexKeysOf(mutation.record)) removes.push([this.index, key]);
+        writes.push([this.actors, [mutation.record.id], undefined]);
+        for (const key of indexKeysOf(mutation.record)) writes.push([this.index, key, undefined]);
         return;
       case 'putJournal':
-        puts.push([this.journalDb, [mutation.actor, mutation.entry.seq], encodeRecord(mutation.entry)]);
+        writes.push([this.journalDb, [mutation.actor, mutation.entry.seq], encodeRecord(mutation.entry)]);
         return;
       case 'putInbox':
-        puts.push([this.inboxDb, [mutation.message.to, mutation.message.seq], encodeRecord(mutation.message)]);
+        writes.push([this.inboxDb, [mutation.message.to, mutation.message.seq], encodeRecord(mutation.message)]);
         return;
       case 'deleteInbox':
-        removes.push([this.inboxDb, [mutation.to, mutation.seq]]);
+        writes.push([this.inboxDb, [mutation.to, mutation.seq], undefined]);
         return;
       case 'putTimer':
-        puts.push([this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer)]);
+        writes.push([this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer)]);
         return;
       case 'deleteTimer':
-        removes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id]]);
+        writes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id], undefined]);
         return;
       case 'putRecord':
-        puts.push([this.records, recordKey(mutation.collection, mutation.key), encodeRecord(mutation.value)]);
+        writes.push([this.records, recordKey(mutation.collection, mutation.key), encodeRecord(mutation.value)]);
         return;
       case 'deleteRecord':
-        removes.push([this.records, recordKey(mutation.collection, mutation.key)]);
+        writes.push([this.records, recordKey(mutation.collection, mutation.key), undefined]);
         return;
     }
   }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
+import type { RegisterInput } from '../../machines/dataload.machine.js';
 import type { CopiedEntry, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkResult } from '../../machines/dataload.types.js';
 import { effect } from '../../runtime/effect.js';
 import { faultPoint } from '../../testing/fault-points.js';
@@ -95,6 +96,10 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
         throw toSourceError(error, input.source);
       });
       if (!stats.isFile()) throw new NonRetryableError(`${input.relativePath} is no longer a regular file`, { code: 'SOURCE_UNREADABLE' });
+      // Loading other bytes than were found would record them under the old size and mtime: skip; a watch takes the new version.
+      if (stats.size !== input.size || stats.mtimeMs !== input.mtimeMs) {
+        throw new NonRetryableError(`${input.relativePath} changed after it was found (${input.size} -> ${stats.size} bytes)`, { code: 'SOURCE_CHANGED' });
+      }
       const { md5, size } = await ports.hashPool.md5File(input.source, context.signal).catch((error: unknown) => {
         throw toSourceError(error, input.source);
       });
@@ -109,11 +114,15 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       return { target };
     }),
 
-    registerFiles: effect<{ results: RegistrationResult[] }, { batchId: string; dataset: string; dataverseUrl: string; chunkSize: number; lockWaitMs: number }>(async (input, context) => {
+    registerFiles: effect<{ results: RegistrationResult[] }, RegisterInput>(async (input, context) => {
       const client = ports.dataverse(input.dataverseUrl);
       const entries = entriesOf(input.batchId);
-      // A crash between an addFiles call and its commit must not register twice: ask first.
-      const present = new Map((await client.listDraftFiles(input.dataset, context.signal)).map((file) => [fileStorageId(file.storageIdentifier) ?? file.storageIdentifier, file]));
+      // A crash between an addFiles call and its commit must not register twice: unless this is the very
+      // first call for the batch (which nothing can have preceded), ask the draft what it already holds.
+      // Skipping the listing then matters: a watch's batches would each list the whole dataset.
+      const firstCall = input.round === 1 && context.attempt === 1;
+      const draft = firstCall ? [] : await client.listDraftFiles(input.dataset, context.signal);
+      const present = new Map(draft.map((file) => [fileStorageId(file.storageIdentifier) ?? file.storageIdentifier, file]));
       const results: RegistrationResult[] = [];
       const pending: CopiedEntry[] = [];
       for (const entry of entries) {

@@ -76,8 +76,15 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   };
   const holdfast = await openHoldfast({ store: options.store });
   const line = (event: Record<string, unknown>) => (out.json ? process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`) : undefined);
-  if (dataverseUrl && options.token) await holdfast.keepToken(dataverseUrl, options.token);
-  const id = await watchActor(holdfast, input);
+  let id: ActorId;
+  try {
+    if (dataverseUrl && options.token) await holdfast.keepToken(dataverseUrl, options.token);
+    id = await watchActor(holdfast, input);
+  } catch (error) {
+    // Closed here, or the store and its socket would keep the process running after the error.
+    await holdfast.close();
+    throw error;
+  }
   out.say(`watching ${dir} -> ${options.dataset} (watch ${id}); stop with Ctrl-C`);
   line({ event: 'watch.started', id, dir });
   const status = statusLine(holdfast, id, out.json);
@@ -87,12 +94,22 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     if (event.type === 'actor.stepped' && event.machine === 'dataload' && event.id.startsWith(`${id}/`) && event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
   });
-  // Accepting in order, one at a time, keeps the in-memory view of what was sent exact.
+  // What was sent and is not yet committed, by path: a file reported ready twice meanwhile is sent once.
+  // Once committed, the `watch.taken` record answers, so this map holds only the files in flight.
   const sent = new Map<string, string>();
-  let sending = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
   let failure: HoldfastError | undefined;
   let stop: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => (stop = resolve));
+  const fail = (error: HoldfastError) => {
+    failure ??= error;
+    stop(1);
+  };
+  /** Runs a store write without awaiting it here (sends to one actor keep their order; commits are grouped); stopping awaits them all. */
+  const track = (write: Promise<void>) => {
+    const done = write.catch(fail).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
   const watcher = startFolderWatcher({
     dir,
     settleMs: options.settle,
@@ -100,35 +117,39 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     includeHidden: input.includeHidden,
     exclude: input.exclude,
     ready: (file) => {
+      const path = file.relativePath;
       const version = `${file.size}:${file.mtimeMs}`;
-      if (sent.get(file.relativePath) === version) return;
-      const taken = holdfast.store.getRecord<{ size: number; mtimeMs: number }>('watch.taken', [id, file.relativePath]);
-      if (taken && `${taken.size}:${taken.mtimeMs}` === version) return void sent.set(file.relativePath, version);
-      const loaded = holdfast.store.getRecord<LoadedFile>('loaded', [input.dataset, file.relativePath]);
-      if (!taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return void sent.set(file.relativePath, version);
-      sent.set(file.relativePath, version);
-      const replaced = taken !== undefined || loaded !== undefined;
-      sending = sending.then(() => holdfast.runtime.send(id, { type: 'file.ready', ...file, replaced })).catch((error: HoldfastError) => {
-        failure ??= error;
-        stop(1);
-      });
+      const pending = sent.get(path);
+      if (pending === version) return;
+      const taken = holdfast.store.getRecord<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
+      if (pending === undefined && taken && `${taken.size}:${taken.mtimeMs}` === version) return;
+      const loaded = holdfast.store.getRecord<LoadedFile>('loaded', [input.dataset, path]);
+      if (pending === undefined && !taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return;
+      sent.set(path, version);
+      const replaced = pending !== undefined || taken !== undefined || loaded !== undefined;
+      track(
+        holdfast.runtime.send(id, { type: 'file.ready', ...file, replaced }).then(() => {
+          if (sent.get(path) === version) sent.delete(path);
+        }),
+      );
     },
     refused: (relativePath, reason) => {
       line({ event: 'file.refused', file: relativePath, reason });
       out.say(`refused ${relativePath}: ${reason}`);
+      // Kept in the store (`watch.refused`, by watch and path) so the refusal outlives the output.
+      track(holdfast.runtime.records.put('watch.refused', [id, relativePath], { reason, at: Date.now() }));
     },
-    failed: (error) => {
-      failure ??= error;
-      stop(1);
-    },
+    failed: fail,
   });
+  // Files present at start are found by the initial scan (the rescan after a restart).
+  void watcher.scanned.then(() => line({ event: 'watch.scanned' }));
   const onSignal = () => stop(0);
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const code = await stopped;
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   // Graceful stop: no new batch; the open one is closed and handed to a load; running copies finish or stay resumable.
   await watcher.close();
-  await sending;
+  while (inFlight.size > 0) await Promise.all(inFlight);
   await holdfast.runtime.send(id, { type: 'watch.flush' }).catch(() => {});
   unsubscribe();
   status.stop();
