@@ -11,7 +11,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { vi } from 'vitest';
 import type { DataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
 import { datasetFolderFromPid } from '../../src/adapters/files/dataset-location.js';
-import { openHoldfast, type Holdfast } from '../../src/cli/assembly.js';
+import type { Holdfast } from '../../src/cli/assembly.js';
 import { loadSettled } from '../../src/cli/load-follow.js';
 import { main } from '../../src/cli/main.js';
 import type { DataFileContext } from '../../src/machines/datafile.machine.js';

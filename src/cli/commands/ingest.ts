@@ -3,12 +3,11 @@
  * the foreground, from walk to registration, with progress and a summary.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
-import { datasetFolderFromStorageIdentifier, parsePid, type DatasetFolder } from '../../adapters/files/dataset-location.js';
+import { datasetFolderFromStorageIdentifier, type DatasetFolder } from '../../adapters/files/dataset-location.js';
 import { HoldfastError } from '../../errors.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
@@ -19,6 +18,7 @@ import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } fr
 import { describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
 import { createProgress } from '../progress.js';
 import { dryRun } from './ingest-dry-run.js';
+import { loadTarget } from '../load-target.js';
 import { otherOwner } from '../owner-routing.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 
@@ -64,27 +64,10 @@ export function registerIngest(program: Command, run: (task: () => Promise<numbe
 
 export async function ingest(dirArgument: string, options: IngestOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  const dir = resolve(dirArgument);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw usage(`${dirArgument} is ${info ? 'not a folder' : 'missing'}: give the folder to load`);
-  parsePid(options.dataset);
-  const dataverseUrl = options.dataverse?.replace(/\/+$/, '');
-  if (dataverseUrl !== undefined && !/^https?:\/\//.test(dataverseUrl)) throw usage(`--dataverse must be an http(s) URL, got ${JSON.stringify(options.dataverse)}`);
-  if (options.token !== undefined && dataverseUrl === undefined) throw usage('--token needs --dataverse');
+  const target = await loadTarget(dirArgument, options, 'load');
+  const { dir, dataverseUrl } = target;
   const metadata = options.metadata ? await readMetadata(options.metadata) : undefined;
-  const input: DataLoadInput = {
-    dir,
-    dataset: options.dataset,
-    filesDir: resolve(options.filesDir),
-    ...(dataverseUrl ? { dataverseUrl } : {}),
-    chunkSize: options.chunkSize,
-    lockWaitMs: options.lockWait,
-    allowPartial: options.allowPartial ?? false,
-    move: options.move ?? false,
-    includeHidden: options.includeHidden ?? false,
-    exclude: options.exclude,
-    hasMetadata: metadata !== undefined,
-  };
+  const input: DataLoadInput = { ...target, allowPartial: options.allowPartial ?? false, hasMetadata: metadata !== undefined };
   // The targets a dry run prints are the real ones: the dataset's own folder when a Dataverse can be asked.
   if (options.dryRun) return dryRun(input, out, dataverseUrl && options.token ? await datasetFolderAt(dataverseUrl, options.token, options.dataset) : undefined);
   const owner = otherOwner(options.store);

@@ -4,11 +4,9 @@
  * close the open batch and the store cleanly. Restarting resumes the same watch.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startFolderWatcher } from '../../adapters/watch/folder-watcher.js';
-import { parsePid } from '../../adapters/files/dataset-location.js';
+import { loadTarget } from '../load-target.js';
 import type { HoldfastError } from '../../errors.js';
 import type { WatchContext, WatchInput } from '../../machines/watch.machine.js';
 import { actorId, type ActorId } from '../../persistence/store.js';
@@ -55,25 +53,9 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
 
 async function watchFolder(dirArgument: string, options: WatchOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  const dir = resolve(dirArgument);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw usage(`${dirArgument} is ${info ? 'not a folder' : 'missing'}: give the folder to watch`);
-  parsePid(options.dataset);
-  const dataverseUrl = options.dataverse?.replace(/\/+$/, '');
-  if (dataverseUrl !== undefined && !/^https?:\/\//.test(dataverseUrl)) throw usage(`--dataverse must be an http(s) URL, got ${JSON.stringify(options.dataverse)}`);
-  const input: WatchInput = {
-    dir,
-    dataset: options.dataset,
-    filesDir: resolve(options.filesDir),
-    ...(dataverseUrl ? { dataverseUrl } : {}),
-    chunkSize: options.chunkSize,
-    lockWaitMs: options.lockWait,
-    move: options.move ?? false,
-    includeHidden: options.includeHidden ?? false,
-    exclude: options.exclude,
-    batchFiles: options.batchFiles,
-    batchIdleMs: options.batchIdle,
-  };
+  const target = await loadTarget(dirArgument, options, 'watch');
+  const { dir, dataverseUrl } = target;
+  const input: WatchInput = { ...target, batchFiles: options.batchFiles, batchIdleMs: options.batchIdle };
   const holdfast = await openHoldfast({ store: options.store });
   const line = (event: Record<string, unknown>) => (out.json ? process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`) : undefined);
   let id: ActorId;

@@ -1,0 +1,227 @@
+/**
+ * `holdfast import FILE --service URL [--link-tags FILE] [--on-complete URL]`:
+ * one import batch in the foreground. Exits 0 when it completes, 1 when an
+ * object or link failed (or requests wait for the service's callback), 2 when
+ * the input is invalid (every problem printed with its line; nothing was sent).
+ */
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { sendOwnerCommand } from '../../adapters/owner-socket.js';
+import type { ImportBatchContext } from '../../machines/import-batch.machine.js';
+import { IMPORT_RECORDS, type ErrorJson, type ImportBatchInput, type ImportProblem, type OutcomeCounts } from '../../machines/import.types.js';
+import type { PendingLinkContext } from '../../machines/pending-link.machine.js';
+import type { PendingObjectContext } from '../../machines/pending-object.machine.js';
+import { actorId, type ActorId, type ActorRecord } from '../../persistence/store.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { openHoldfast } from '../assembly.js';
+import { createOutput, usage, type GlobalOptions } from '../cli-context.js';
+import { otherOwner } from '../owner-routing.js';
+
+interface ImportOptions extends GlobalOptions {
+  service: string;
+  linkTags?: string;
+  onComplete?: string;
+}
+
+/** What `holdfast import` reports when it ends (its `--json` object). */
+export interface ImportSummary {
+  id: string;
+  state: string;
+  succeeded: boolean;
+  objects: OutcomeCounts;
+  links: OutcomeCounts;
+  seconds: number;
+  error?: ErrorJson;
+  notifyError?: ErrorJson;
+  problems?: ImportProblem[];
+  failures?: { key: string; line: number; state: string; reason: string }[];
+  /** Requests the service accepted (202) and has not called back yet. */
+  awaitingCallback?: number;
+  /** Children parked (poison, corrupt record): they wait for a person. */
+  parked?: number;
+}
+
+const MAX_FAILURES = 100;
+const PENDING = ['pendingObject', 'pendingLink'] as const;
+
+/** Adds `holdfast import` to the CLI. */
+export function registerImport(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('import')
+    .description('create pending objects and links with an external service, in dependency order')
+    .argument('<file>', 'the import: JSON or JSON Lines of pending objects and links')
+    .requiredOption('--service <url>', 'the import service (docs/import-protocol.md)')
+    .option('--link-tags <file>', 'JSON: which child type may link to which parent type under each tag')
+    .option('--on-complete <url>', 'post the import-complete event to this URL')
+    .action((file: string, options: ImportOptions, command: Command) => run(() => importFile(file, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+}
+
+/**
+ * Runs one import in the foreground (or hands it to the store's owner); resolves with the exit code.
+ * @throws USAGE for a missing file or a malformed URL (exit 2)
+ */
+export async function importFile(fileArgument: string, options: ImportOptions): Promise<number> {
+  const out = createOutput(options.json ?? false);
+  const input: ImportBatchInput = { file: await existingFile(fileArgument, 'the import file'), service: httpUrl('--service', options.service) };
+  if (options.linkTags !== undefined) input.linkTags = await existingFile(options.linkTags, '--link-tags');
+  if (options.onComplete !== undefined) input.onComplete = httpUrl('--on-complete', options.onComplete);
+  const id = actorId(`import-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) {
+    await sendOwnerCommand(options.store, 'spawn', { machine: 'importBatch', input, id });
+    out.result({ id, owner, handedOver: true });
+    out.say(`import ${id} handed to the store's owner (pid ${owner}); follow it with: holdfast job ${id} --store ${options.store}`);
+    return 0;
+  }
+  const holdfast = await openHoldfast({ store: options.store });
+  const stop = () => void holdfast.close().then(() => process.exit(130));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const startedAt = Date.now();
+  try {
+    await holdfast.runtime.spawn('importBatch', input, { id });
+    out.say(`import ${id}: ${input.file} -> ${input.service}`);
+    const progress = out.json ? undefined : setInterval(() => out.say(progressLine(holdfast.runtime, id)), 5_000).unref();
+    try {
+      await followImport(holdfast.runtime, id);
+    } finally {
+      clearInterval(progress);
+    }
+    const summary = summarizeImport(holdfast.runtime, id, startedAt);
+    out.result(summary);
+    for (const line of describeImport(summary)) out.say(line);
+    return exitCodeOf(summary);
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+    await holdfast.close();
+  }
+}
+
+/**
+ * Resolves when the batch is final, or when nothing runs and what is left
+ * waits on the service's callbacks (DESIGN.md: a foreground command exits then).
+ */
+export async function followImport(runtime: Runtime, id: ActorId): Promise<void> {
+  for (;;) {
+    const next = nextEvent(runtime);
+    if (runtime.get(id)?.status !== 'active') return next.cancel();
+    await runtime.whenIdle(24 * 3_600_000);
+    if (runtime.get(id)?.status !== 'active') return next.cancel();
+    if (!working(runtime, id)) return next.cancel(); // only callbacks (or a person) can move it now
+    await next.promise;
+  }
+}
+
+/** True while the batch or any of its pending actors has an effect running or waiting to retry. */
+function working(runtime: Runtime, id: ActorId): boolean {
+  if (Object.keys(runtime.get(id)?.effects ?? {}).length > 0) return true;
+  const running = (record: ActorRecord) => record.parent === id && record.status === 'active' && Object.keys(record.effects).length > 0;
+  return PENDING.some((machine) => runtime.query({ machine, state: 'creating' }).some(running));
+}
+
+function nextEvent(runtime: Runtime): { promise: Promise<void>; cancel: () => void } {
+  let cancel = () => {};
+  const promise = new Promise<void>((resolve) => {
+    const unsubscribe = runtime.subscribe(() => {
+      unsubscribe();
+      resolve();
+    });
+    cancel = unsubscribe;
+  });
+  return { promise, cancel };
+}
+
+/** The summary of a batch: counts, problems, failures with their reasons, requests awaiting callbacks. */
+export function summarizeImport(runtime: Runtime, id: ActorId, startedAt: number): ImportSummary {
+  const record = runtime.get(id)!;
+  const context = record.snapshot!.context as ImportBatchContext;
+  const summary: ImportSummary = {
+    id,
+    state: record.state,
+    succeeded: record.state === 'complete' && context.notifyError === undefined,
+    objects: context.objects,
+    links: context.links,
+    seconds: (Date.now() - startedAt) / 1000,
+  };
+  if (context.error) summary.error = context.error;
+  if (context.notifyError) summary.notifyError = context.notifyError;
+  if (context.problemCount > 0) summary.problems = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id) ?? context.problems;
+  const failures = failuresOf(runtime, id);
+  if (failures.length > 0) summary.failures = failures;
+  if (record.status === 'active') {
+    summary.awaitingCallback = PENDING.reduce((n, machine) => n + runtime.query({ machine, state: 'awaitingCallback' }).filter((r) => r.parent === id).length, 0);
+    const parked = runtime.query({ status: 'parked' }).filter((r) => r.parent === id).length;
+    if (parked > 0) summary.parked = parked;
+  }
+  return summary;
+}
+
+function failuresOf(runtime: Runtime, id: ActorId): NonNullable<ImportSummary['failures']> {
+  const failures: NonNullable<ImportSummary['failures']> = [];
+  for (const machine of PENDING) {
+    for (const state of ['error', 'blocked']) {
+      for (const record of runtime.query({ machine, state })) {
+        if (record.parent !== id) continue;
+        failures.push(failureOf(record));
+        if (failures.length >= MAX_FAILURES) return failures;
+      }
+    }
+  }
+  return failures.sort((a, b) => a.line - b.line);
+}
+
+function failureOf(record: ActorRecord): NonNullable<ImportSummary['failures']>[number] {
+  const context = record.snapshot!.context as (PendingObjectContext | PendingLinkContext) & { id?: string; childId?: string };
+  const what = record.machine === 'pendingObject' ? `object "${context.id ?? ''}"` : `link "${context.childId ?? ''}" -> "${(context as PendingLinkContext).parentId}" (${(context as PendingLinkContext).linkTag})`;
+  const reason = context.blockedBy
+    ? `by "${context.blockedBy.id}" (line ${context.blockedBy.line}), which failed: ${context.blockedBy.reason}`
+    : `[${context.error?.code ?? 'IMPORT_REJECTED'}] ${context.error?.message ?? ''}`;
+  return { key: record.id, line: context.line, state: record.state, reason: `${what}: ${reason}` };
+}
+
+/** The human form of a summary. */
+export function describeImport(summary: ImportSummary): string[] {
+  const counts = (c: OutcomeCounts) => `${c.complete} complete, ${c.error} error, ${c.blocked} blocked (of ${c.total})`;
+  const waiting = summary.awaitingCallback || summary.parked;
+  const lines = [`import ${summary.id}: ${waiting ? `waiting (${summary.state})` : summary.state} in ${summary.seconds.toFixed(1)} s`];
+  if (summary.problems) {
+    lines.push(`  invalid input, nothing was sent: ${summary.problems.length} problem(s)`);
+    for (const problem of summary.problems.slice(0, 200)) lines.push(`  line ${problem.line}: ${problem.message}`);
+    if (summary.problems.length > 200) lines.push(`  ... and ${summary.problems.length - 200} more (--json lists them all)`);
+    return lines;
+  }
+  lines.push(`  objects: ${counts(summary.objects)}`, `  links: ${counts(summary.links)}`);
+  if (summary.error) lines.push(`  [${summary.error.code}] ${summary.error.message}`);
+  for (const failure of summary.failures ?? []) lines.push(`  line ${failure.line}: ${failure.state}: ${failure.reason}`);
+  if (summary.notifyError) lines.push(`  the import-complete post failed: [${summary.notifyError.code}] ${summary.notifyError.message}`);
+  if (summary.parked) lines.push(`  ${summary.parked} object(s) or link(s) are parked and wait for a person: see \`holdfast job ${summary.id}\``);
+  if (summary.awaitingCallback) lines.push(`  ${summary.awaitingCallback} request(s) wait for the service's callback (POST /import/callbacks on \`holdfast serve\`); the import resumes when they arrive`);
+  return lines;
+}
+
+function exitCodeOf(summary: ImportSummary): number {
+  if (summary.succeeded) return 0;
+  return summary.error?.code === 'IMPORT_INVALID' ? 2 : 1;
+}
+
+function progressLine(runtime: Runtime, id: ActorId): string {
+  const record = runtime.get(id);
+  const context = record?.snapshot?.context as ImportBatchContext | undefined;
+  if (!record || !context) return `import ${id}: starting`;
+  const done = (c: OutcomeCounts) => c.complete + c.error + c.blocked;
+  return `import ${id}: ${record.state}: objects ${done(context.objects)}/${context.objects.total}, links ${done(context.links)}/${context.links.total}`;
+}
+
+async function existingFile(path: string, what: string): Promise<string> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isFile()) throw usage(`${what} ${path} is ${info ? 'not a file' : 'missing'}`);
+  return absolute;
+}
+
+function httpUrl(flag: string, value: string): string {
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw usage(`${flag} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  return value.replace(/\/+$/, '');
+}
+
