@@ -109,11 +109,11 @@ describe('the inspector protocol', () => {
     await harness.runtime.whenIdle();
     const journal = await client.request<Of<'journal'>>({ type: 'journal', id });
     expect(journal.entries.map((entry) => entry.event)).toEqual(['xstate.done.actor.work', 'go', 'xstate.init']);
-    expect(journal.entries.map((entry) => entry.hasSnapshot)).toEqual([true, false, false]);
+    expect(journal.entries.map((entry) => entry.hasSnapshot)).toEqual([true, true, true]);
     const latest = await client.request<Of<'journalEntry'>>({ type: 'journalEntry', id, seq: journal.entries[0]!.seq });
-    expect(latest).toMatchObject({ source: 'current', snapshot: { value: 'done' } });
+    expect(latest).toMatchObject({ source: 'journal', snapshot: { value: 'done' } });
     const older = await client.request<Of<'journalEntry'>>({ type: 'journalEntry', id, seq: journal.entries[1]!.seq });
-    expect(older).toMatchObject({ source: 'none', snapshot: null, entry: { event: 'go', from: 'waiting', to: 'working.copying' } });
+    expect(older).toMatchObject({ source: 'journal', snapshot: { value: { working: 'copying' } }, entry: { event: 'go', from: 'waiting', to: 'working.copying' } });
 
     // An entry that carries its snapshot (JournalEntry.snapshot) is shown as kept.
     const kept = { value: { working: 'copying' }, context: { index: 2, ms: 0 }, status: 'active' as const };

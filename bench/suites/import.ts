@@ -1,0 +1,99 @@
+/**
+ * (import) An import of 100,000 objects and 200,000 links against the
+ * in-process service (issue 6): objects per second with their links, durable
+ * steps per second, and peak RSS. Target: at least 2,000 objects/s, RSS under 600 MB.
+ *
+ * The graph: 25,000 authors created at once; 75,000 books, each a dependent
+ * child of one author (75,000 links completed with their child); 75,000
+ * independent `cites` links between books and 50,000 independent `mentions`
+ * links from books to authors, each created after both ends.
+ * Timed from `spawn` to the batch's final step, at durability 'flush'.
+ * Peak RSS includes the store's memory map (lmdb-js maps the whole file); the
+ * process's own memory is `peakAnonRssMb`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importMachines } from '../../src/adapters/import/import-machines.js';
+import { inProcessService } from '../../src/adapters/import/import-service.js';
+import { createRuntime, openLmdbStore } from '../../src/index.js';
+import type { ImportBatchContext } from '../../src/machines/import-batch.machine.js';
+import { MB, round } from '../lib/stats.js';
+import { report, suiteOptions } from '../lib/suite.js';
+import { tempFolder } from '../lib/temp.js';
+
+const { quick } = suiteOptions();
+const OBJECTS = quick ? 10_000 : 100_000;
+const AUTHORS = OBJECTS / 4;
+const BOOKS = OBJECTS - AUTHORS;
+
+const folder = tempFolder('import');
+const file = join(folder.path, 'import.jsonl');
+const linkTags = join(folder.path, 'link-tags.json');
+writeGraph();
+
+let calls = 0;
+const service = inProcessService({
+  createObject: async (request) => ((calls++), { identifiers: { id: request.idempotencyKey } }),
+  createLink: async (request) => ((calls++), { identifiers: { id: request.idempotencyKey } }),
+});
+const store = openLmdbStore(join(folder.path, 'store'));
+const runtime = await createRuntime({ store, machines: importMachines(store, { services: { bench: service } }), durability: 'flush' });
+let steps = 0;
+runtime.subscribe((event) => {
+  if (event.type === 'actor.stepped' || event.type === 'actor.spawned') steps++;
+  if (event.type === 'actor.parked') process.stdout.write(`parked ${event.id}: ${event.error.message}\n`);
+});
+const baseRssMb = process.memoryUsage().rss / MB;
+// Peak RSS counts the store's memory map (file-backed pages, the OS can drop them); anonymous RSS is the process's own.
+let peakAnonMb = 0;
+const sampler = setInterval(() => (peakAnonMb = Math.max(peakAnonMb, anonRssMb())), 250);
+const started = performance.now();
+await runtime.spawn('importBatch', { file, linkTags, service: 'bench' }, { id: 'bench' });
+const record = await runtime.waitFor('bench', (r) => r.status !== 'active', 3_600_000);
+const seconds = (performance.now() - started) / 1000;
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+clearInterval(sampler);
+const context = record.snapshot!.context as ImportBatchContext;
+if (record.state !== 'complete' || context.objects.complete !== OBJECTS || context.links.complete !== OBJECTS * 2) {
+  throw new Error(`import ended ${record.state}: ${JSON.stringify({ objects: context.objects, links: context.links, error: context.error })}`);
+}
+await runtime.close();
+await store.close();
+folder.remove();
+
+report({
+  objectsPerSec: Math.round(OBJECTS / seconds),
+  linksPerSec: Math.round((OBJECTS * 2) / seconds),
+  durableStepsPerSec: Math.round(steps / seconds),
+  durableSteps: steps,
+  serviceCalls: calls,
+  seconds: round(seconds, 1),
+  peakRssMb: Math.round(peakRssMb),
+  peakAnonRssMb: Math.round(peakAnonMb),
+  baseRssMb: Math.round(baseRssMb),
+  objects: OBJECTS,
+  links: OBJECTS * 2,
+});
+
+/** Anonymous resident memory (heap, native allocations) from /proc; 0 where there is no /proc. */
+function anonRssMb(): number {
+  try {
+    const kb = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? 0 : Number(kb) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function writeGraph(): void {
+  const lines: string[] = [];
+  for (let i = 0; i < AUTHORS; i++) lines.push(JSON.stringify({ kind: 'object', id: `a${i}`, type: 'author', data: { name: `Author ${i}` } }));
+  for (let i = 0; i < BOOKS; i++) lines.push(JSON.stringify({ kind: 'object', id: `b${i}`, type: 'book', data: { title: `Book ${i}`, year: 1900 + (i % 120) } }));
+  for (let i = 0; i < BOOKS; i++) lines.push(JSON.stringify({ kind: 'link', child: `b${i}`, parent: `a${i % AUTHORS}`, linkTag: 'writtenBy', linkType: 'dependent' }));
+  for (let i = 0; i < BOOKS; i++) lines.push(JSON.stringify({ kind: 'link', child: `b${i}`, parent: `b${(i + 1) % BOOKS}`, linkTag: 'cites', linkType: 'independent' }));
+  const mentions = OBJECTS * 2 - BOOKS * 2;
+  for (let i = 0; i < mentions; i++) lines.push(JSON.stringify({ kind: 'link', child: `b${i}`, parent: `a${(i * 13 + 5) % AUTHORS}`, linkTag: 'mentions', linkType: 'independent' }));
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const tags = { writtenBy: [{ child: 'book', parent: 'author' }], cites: [{ child: 'book', parent: 'book' }], mentions: [{ child: 'book', parent: 'author' }] };
+  writeFileSync(linkTags, JSON.stringify(tags));
+}

@@ -1,0 +1,199 @@
+/**
+ * An import batch: load and validate the import (every problem with its line;
+ * with any, the batch ends `error` and nothing is sent), keep the plan in
+ * records, spawn its pending links and objects chunk by chunk, count their
+ * reports, and once nothing awaits emit `import.completed` (posted to
+ * `onComplete` when given) and end `complete`, or `error` when any object or
+ * link failed or was blocked.
+ *   loading -> spawning (pacing <-> reading) -> running -> notifying -> complete | error
+ * The context holds counters only: it is rewritten by each of the batch's
+ * reports (one per object and per link), so no list may grow in it.
+ */
+import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
+import { spawnActors, writeRecord } from './messaging.js';
+import { errorOf } from './import-callback.js';
+import {
+  IMPORT_RECORDS,
+  type ErrorJson,
+  type ImportBatchInput,
+  type ImportCompleted,
+  type ImportProblem,
+  type LinkSettled,
+  type LoadResult,
+  type ObjectSettled,
+  type OutcomeCounts,
+  type PlanChunk,
+} from './import.types.js';
+
+/** Stored on every batch actor; bump with an incompatible change of its states. */
+export const IMPORT_BATCH_VERSION = '1';
+/** Problems kept in the context; all of them are in the `importProblems` record. */
+const MAX_PROBLEMS = 50;
+const DEFAULT_WINDOW = 2_000;
+
+/** The batch's context: its input and counters, nothing that grows with the import. */
+export interface ImportBatchContext extends ImportBatchInput {
+  objects: OutcomeCounts;
+  links: OutcomeCounts;
+  /** Plan chunks, and the next one to spawn. */
+  chunks: number;
+  nextChunk: number;
+  /** Objects spawned `ready` (created at once) that have not settled: bounds the work in flight. */
+  readyInFlight: number;
+  problems: ImportProblem[];
+  problemCount: number;
+  error?: ErrorJson;
+  /** Posting the import-complete event failed after its retries. */
+  notifyError?: ErrorJson;
+}
+
+const zero = (): OutcomeCounts => ({ total: 0, complete: 0, error: 0, blocked: 0 });
+const settled = (c: OutcomeCounts) => c.complete + c.error + c.blocked === c.total;
+const count = (c: OutcomeCounts, outcome: ObjectSettled['outcome']): OutcomeCounts => ({ ...c, [outcome]: c[outcome] + 1 });
+const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
+
+const notProvided = <TOutput, TInput>(name: string) =>
+  fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`effect ${name} was not provided`);
+  });
+
+/** The `importBatch` machine; its effects are provided at assembly (import-machines.ts). */
+export const importBatchMachine = setup({
+  types: {
+    input: {} as ImportBatchInput,
+    context: {} as ImportBatchContext,
+    events: {} as ObjectSettled | LinkSettled,
+    emitted: {} as ImportCompleted,
+  },
+  actors: {
+    loadImport: notProvided<LoadResult, { file: string; linkTags?: string | undefined }>('loadImport'),
+    readPlanChunk: notProvided<PlanChunk, { batch: string; chunk: number }>('readPlanChunk'),
+    postCompletion: notProvided<{ status: number }, { key: string; url: string; event: ImportCompleted }>('postCompletion'),
+  },
+  guards: {
+    allSpawned: ({ context }) => context.nextChunk >= context.chunks,
+    windowOpen: ({ context }) => context.readyInFlight < (context.window ?? DEFAULT_WINDOW),
+    nothingAwaits: ({ context }) => settled(context.objects) && settled(context.links),
+    anyFailed: ({ context }) => context.objects.error + context.objects.blocked + context.links.error + context.links.blocked > 0,
+    notifies: ({ context }) => context.onComplete !== undefined,
+  },
+  actions: {
+    announce: emit(({ context, self }) => completedEvent(context, self.id)),
+  },
+}).createMachine({
+  id: 'importBatch',
+  context: ({ input }) => ({ ...input, objects: zero(), links: zero(), chunks: 0, nextChunk: 0, readyInFlight: 0, problems: [], problemCount: 0 }),
+  initial: 'loading',
+  on: {
+    'object.settled': {
+      actions: assign(({ context, event }) => ({
+        objects: count(context.objects, event.outcome),
+        readyInFlight: event.ready ? context.readyInFlight - 1 : context.readyInFlight,
+      })),
+    },
+    'link.settled': { actions: assign(({ context, event }) => ({ links: count(context.links, event.outcome) })) },
+  },
+  states: {
+    loading: {
+      invoke: {
+        id: 'load',
+        src: 'loadImport',
+        input: ({ context }) => ({ file: context.file, linkTags: context.linkTags }),
+        onDone: [
+          {
+            guard: ({ event }) => !event.output.ok,
+            target: 'error',
+            actions: [
+              assign(({ event }) => {
+                const problems = (event.output as Extract<LoadResult, { ok: false }>).problems;
+                const error = { code: 'IMPORT_INVALID', message: `the import has ${problems.length} problem(s); nothing was sent` };
+                return { problems: problems.slice(0, MAX_PROBLEMS), problemCount: problems.length, error };
+              }),
+              writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
+                collection: IMPORT_RECORDS.problems,
+                key: self.id,
+                value: outputOf<Extract<LoadResult, { ok: false }>>(event).problems,
+              })),
+            ],
+          },
+          {
+            target: 'spawning',
+            actions: [
+              assign(({ context, event }) => {
+                const plan = event.output as Extract<LoadResult, { ok: true }>;
+                return { objects: { ...context.objects, total: plan.objects }, links: { ...context.links, total: plan.links }, chunks: plan.chunks.length };
+              }),
+              // The plan is kept in records, one per chunk, so the context stays small and a restart re-reads it.
+              enqueueActions(({ enqueue, event, self }) => {
+                const plan = outputOf<Extract<LoadResult, { ok: true }>>(event);
+                plan.chunks.forEach((chunk, index) => enqueue(writeRecord(() => ({ collection: IMPORT_RECORDS.plan, key: [self.id, index], value: chunk }))));
+              }),
+            ],
+          },
+        ],
+        onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    spawning: {
+      initial: 'pacing',
+      states: {
+        pacing: {
+          always: [
+            { guard: 'allSpawned', target: '#importBatch.running' },
+            { guard: 'windowOpen', target: 'reading' },
+          ],
+        },
+        reading: {
+          invoke: {
+            id: 'chunk',
+            src: 'readPlanChunk',
+            input: ({ context, self }) => ({ batch: self.id, chunk: context.nextChunk }),
+            onDone: {
+              target: 'pacing',
+              actions: [
+                spawnActors(({ context, event, self }: { context: ImportBatchContext; event: unknown; self: { id: string } }) =>
+                  outputOf<PlanChunk>(event).spawns.map((spawn) => ({ machine: spawn.machine, key: spawn.key, input: { ...spawn.input, batch: self.id, service: context.service } })),
+                ),
+                // Spawned with this step, the chunk is no longer needed: 300,000 spawn requests are ~100 MB of store.
+                writeRecord(({ context, self }: { context: ImportBatchContext; self: { id: string } }) => ({ collection: IMPORT_RECORDS.plan, key: [self.id, context.nextChunk], value: null })),
+                assign(({ context, event }) => ({ nextChunk: context.nextChunk + 1, readyInFlight: context.readyInFlight + event.output.ready })),
+              ],
+            },
+            onError: { target: '#importBatch.error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+          },
+        },
+      },
+    },
+    running: {
+      always: { guard: 'nothingAwaits', target: 'notifying' },
+    },
+    notifying: {
+      entry: 'announce',
+      always: [
+        { guard: 'notifies', target: 'posting' },
+        { guard: 'anyFailed', target: 'error' },
+        { target: 'complete' },
+      ],
+    },
+    posting: {
+      invoke: {
+        id: 'post',
+        src: 'postCompletion',
+        input: ({ context, self }) => ({ key: self.id, url: context.onComplete!, event: completedEvent(context, self.id) }),
+        onDone: [{ guard: 'anyFailed', target: 'error' }, { target: 'complete' }],
+        onError: [
+          { guard: 'anyFailed', target: 'error', actions: assign({ notifyError: ({ event }) => errorOf(event.error) }) },
+          { target: 'complete', actions: assign({ notifyError: ({ event }) => errorOf(event.error) }) },
+        ],
+      },
+    },
+    complete: { type: 'final' },
+    error: { type: 'final' },
+  },
+});
+
+/** The import-complete event of a batch whose pending objects and links have all settled. */
+export function completedEvent(context: ImportBatchContext, batch: string): ImportCompleted {
+  const failed = context.objects.error + context.objects.blocked + context.links.error + context.links.blocked > 0;
+  return { type: 'import.completed', batch, outcome: failed ? 'error' : 'complete', objects: context.objects, links: context.links };
+}

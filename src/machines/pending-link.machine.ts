@@ -1,0 +1,101 @@
+/**
+ * One pending link of an import.
+ *   awaiting --(its ends created)--> creating --> complete
+ *      |  a dependent link completes with its child      \--> awaitingCallback (202) --> complete | error
+ *      \--(an end failed or was blocked)--> blocked       \--> error
+ * A dependent link waits for its child only (the child was created with this
+ * link's parent among its parents), unless `separateDependentLinkCreate`: then,
+ * like an independent link, it waits for both ends and is created on its own.
+ */
+import { and, assign, fromPromise, setup } from 'xstate';
+import { calledBackCreated, callbackError, errorOf } from './import-callback.js';
+import { sendMessage } from './messaging.js';
+import type { BlockOrigin, CreateLinkInput, EndCreated, EndFailed, ErrorJson, Identifiers, PendingLinkInput, ServiceAnswer, ServiceCallback } from './import.types.js';
+
+/** Stored on every pending link; bump with an incompatible change of its states. */
+export const PENDING_LINK_VERSION = '1';
+
+/** A link's context: its plan, the identifiers of its ends as they arrive, and how it ended. */
+export interface PendingLinkContext extends Omit<PendingLinkInput, 'awaiting'> {
+  /** Ends still to hear from. */
+  awaiting: number;
+  child?: Identifiers;
+  parent?: Identifiers;
+  identifiers?: Identifiers;
+  error?: ErrorJson;
+  blockedBy?: BlockOrigin;
+}
+
+const notProvided = fromPromise<ServiceAnswer, CreateLinkInput>(async () => {
+  throw new Error('effect createLink was not provided');
+});
+
+function settle(outcome: 'complete' | 'error' | 'blocked') {
+  return sendMessage(() => ({ toParent: true, event: { type: 'link.settled', outcome } }));
+}
+
+/** The `pendingLink` machine; `createLink` is provided at assembly. */
+export const pendingLinkMachine = setup({
+  types: {
+    input: {} as PendingLinkInput,
+    context: {} as PendingLinkContext,
+    events: {} as EndCreated | EndFailed | ServiceCallback,
+  },
+  actors: { createLink: notProvided },
+  guards: {
+    endsCreated: ({ context }) => context.awaiting === 0,
+    completesWithChild: ({ context }) => context.dependent && !context.separate,
+    calledBackCreated,
+  },
+  actions: {
+    keepCallbackIdentifiers: assign({ identifiers: ({ event }) => (event as { identifiers: Identifiers }).identifiers }),
+    keepCallbackError: assign({ error: ({ event }) => callbackError(event) }),
+  },
+}).createMachine({
+  id: 'pendingLink',
+  context: ({ input }) => ({ ...input }),
+  initial: 'awaiting',
+  states: {
+    awaiting: {
+      always: [
+        { guard: and(['endsCreated', 'completesWithChild']), target: 'complete' },
+        { guard: 'endsCreated', target: 'creating' },
+      ],
+      on: {
+        'end.created': {
+          actions: assign(({ context, event }) => ({ awaiting: context.awaiting - 1, [event.end]: event.identifiers })),
+        },
+        'end.failed': { target: 'blocked', actions: assign({ blockedBy: ({ event }) => event.origin }) },
+      },
+    },
+    creating: {
+      invoke: {
+        id: 'create',
+        src: 'createLink',
+        input: ({ context, self }) => ({ key: self.id, service: context.service, linkTag: context.linkTag, child: context.child!, parent: context.parent! }),
+        onDone: [
+          { guard: ({ event }) => 'identifiers' in event.output, target: 'complete', actions: assign({ identifiers: ({ event }) => (event.output as { identifiers: Identifiers }).identifiers }) },
+          { target: 'awaitingCallback' },
+        ],
+        onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+      on: {
+        'service.callback': [
+          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
+          { target: 'error', actions: 'keepCallbackError' },
+        ],
+      },
+    },
+    awaitingCallback: {
+      on: {
+        'service.callback': [
+          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
+          { target: 'error', actions: 'keepCallbackError' },
+        ],
+      },
+    },
+    complete: { type: 'final', entry: settle('complete') },
+    error: { type: 'final', entry: settle('error') },
+    blocked: { type: 'final', entry: settle('blocked') },
+  },
+});

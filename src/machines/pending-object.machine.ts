@@ -1,0 +1,141 @@
+/**
+ * One pending object of an import.
+ *   awaiting --(every dependent parent created)--> creating --> complete
+ *      |  an object that exists skips creating           \--> awaitingCallback (202) --> complete | error
+ *      \--(a parent failed or was blocked)--> blocked     \--> error (refused, or unavailable after retries)
+ * It counts `parent.created` messages (its awaiting count), keeping each
+ * parent's identifiers in a record rather than its context, so a child of
+ * 1,000 parents is not rewritten with a growing list on every message. Once
+ * settled it tells its dependent children, its links and its batch.
+ */
+import { and, assign, fromPromise, setup } from 'xstate';
+import { calledBackCreated, callbackError, errorOf } from './import-callback.js';
+import { sendMessages, writeRecord, type Address } from './messaging.js';
+import {
+  IMPORT_RECORDS,
+  linkKey,
+  objectKey,
+  type BlockOrigin,
+  type CreateObjectInput,
+  type EndCreated,
+  type EndFailed,
+  type ErrorJson,
+  type Identifiers,
+  type ObjectSettled,
+  type ParentCreated,
+  type ParentFailed,
+  type PendingObjectInput,
+  type ServiceAnswer,
+  type ServiceCallback,
+} from './import.types.js';
+
+/** Stored on every pending object; bump with an incompatible change of its states. */
+export const PENDING_OBJECT_VERSION = '1';
+
+/** An object's context: its plan (awaiting counts down), its identifiers once known, and how it ended. */
+export interface PendingObjectContext extends PendingObjectInput {
+  error?: ErrorJson;
+  blockedBy?: BlockOrigin;
+}
+
+type Args = { context: PendingObjectContext; self: { id: string } };
+
+const notProvided = fromPromise<ServiceAnswer, CreateObjectInput>(async () => {
+  throw new Error('effect createObject was not provided');
+});
+
+/** Every message a settled object sends: to dependent children, to its links (as child and as parent), to its batch. */
+function settle(outcome: 'complete' | 'error' | 'blocked') {
+  return sendMessages(({ context }: Args) => {
+    const { batch, index } = context;
+    const messages: (Address & { event: ParentCreated | ParentFailed | EndCreated | EndFailed | ObjectSettled })[] = [];
+    if (outcome === 'complete') {
+      const identifiers = context.identifiers!;
+      for (const [child, linkTag] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.created', parent: index, linkTag, identifiers } });
+      for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.created', end: 'child', identifiers } });
+      for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.created', end: 'parent', identifiers } });
+    } else {
+      // A blocked object passes on the origin, not a growing chain of reasons (chains run 1,000 deep).
+      const origin: BlockOrigin = context.blockedBy ?? { id: context.id, line: context.line, reason: `[${context.error!.code}] ${context.error!.message}` };
+      for (const [child] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.failed', origin } });
+      for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.failed', end: 'child', origin } });
+      for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.failed', end: 'parent', origin } });
+    }
+    messages.push({ toParent: true, event: { type: 'object.settled', outcome, ready: context.ready } });
+    return messages;
+  });
+}
+
+/** The `pendingObject` machine; `createObject` is provided at assembly. */
+export const pendingObjectMachine = setup({
+  types: {
+    input: {} as PendingObjectInput,
+    context: {} as PendingObjectContext,
+    events: {} as ParentCreated | ParentFailed | ServiceCallback,
+  },
+  actors: { createObject: notProvided },
+  guards: {
+    parentsCreated: ({ context }) => context.awaiting === 0,
+    exists: ({ context }) => context.identifiers !== undefined,
+    calledBackCreated,
+  },
+  actions: {
+    keepCallbackIdentifiers: assign({ identifiers: ({ event }) => (event as { identifiers: Identifiers }).identifiers }),
+    keepCallbackError: assign({ error: ({ event }) => callbackError(event as ServiceCallback) }),
+  },
+}).createMachine({
+  id: 'pendingObject',
+  context: ({ input }) => ({ ...input }),
+  initial: 'awaiting',
+  states: {
+    awaiting: {
+      always: [
+        { guard: and(['parentsCreated', 'exists']), target: 'complete' },
+        { guard: 'parentsCreated', target: 'creating' },
+      ],
+      on: {
+        'parent.created': {
+          actions: [
+            assign({ awaiting: ({ context }) => context.awaiting - 1 }),
+            writeRecord(({ context, event }: Args & { event: ParentCreated }) => ({
+              collection: IMPORT_RECORDS.parents,
+              key: [context.batch, context.index, event.parent, event.linkTag],
+              value: { linkTag: event.linkTag, identifiers: event.identifiers },
+            })),
+          ],
+        },
+        'parent.failed': { target: 'blocked', actions: assign({ blockedBy: ({ event }) => event.origin }) },
+      },
+    },
+    creating: {
+      invoke: {
+        id: 'create',
+        src: 'createObject',
+        input: ({ context, self }) => ({ key: self.id, batch: context.batch, index: context.index, service: context.service, type: context.type, data: context.data ?? null }),
+        onDone: [
+          { guard: ({ event }) => 'identifiers' in event.output, target: 'complete', actions: assign({ identifiers: ({ event }) => (event.output as { identifiers: Identifiers }).identifiers }) },
+          { target: 'awaitingCallback' },
+        ],
+        onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+      // A service may call back before its 202 answer is stored.
+      on: {
+        'service.callback': [
+          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
+          { target: 'error', actions: 'keepCallbackError' },
+        ],
+      },
+    },
+    awaitingCallback: {
+      on: {
+        'service.callback': [
+          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
+          { target: 'error', actions: 'keepCallbackError' },
+        ],
+      },
+    },
+    complete: { type: 'final', entry: settle('complete') },
+    error: { type: 'final', entry: settle('error') },
+    blocked: { type: 'final', entry: settle('blocked') },
+  },
+});
