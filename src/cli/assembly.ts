@@ -6,6 +6,7 @@ import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
 import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
 import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
+import { importMachines } from '../adapters/import/import-machines.js';
 import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js';
 import { createRuntime } from '../index.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
@@ -80,7 +81,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   const store = openLmdbStore(options.store ?? DEFAULT_STORE);
   const hashPool = createHashPool();
   try {
-    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...(await import('../adapters/import/import-machines.js')).importMachines(store, options)];
+    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...importMachines(store, options)];
     const runtime = await createRuntime({
       store,
       machines,

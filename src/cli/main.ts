@@ -8,9 +8,11 @@ import { DEFAULT_STORE } from './assembly.js';
 import { exitCodeFor } from './cli-context.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
+import { registerImport } from './commands/import.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerResume } from './commands/resume.js';
+import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/defer.js';
 import { registerWatch } from './commands/watch.js';
 
@@ -33,9 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   registerJobs(program, run);
   registerControl(program, run);
   registerDemo(program, run);
-  (await import('./commands/serve.js')).registerServe(program, run);
+  registerServe(program, run);
   registerTaskCommands(program, run);
-  (await import('./commands/import.js')).registerImport(program, run);
+  registerImport(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -31,6 +31,8 @@ export type Delivery =
 
 export interface LiveActor {
   record: ActorRecord;
+  /** Inbox messages handed to this live actor, so a message read again from the store is not stepped twice. */
+  seenInbox?: Set<number>;
   definition: MachineDefinition;
   snapshot: AnyMachineSnapshot;
   mailbox: Delivery[];
@@ -69,6 +71,8 @@ export class ActorHost {
   private messageSeq: number;
   /** Steps computed but not yet durable, for backpressure. */
   private inFlightSteps = 0;
+  /** Effects waiting out a retry delay: work that is not finished, though nothing runs. */
+  private waitingRetries = 0;
   closing = false;
 
   constructor(private readonly o: HostOptions) {
@@ -81,7 +85,7 @@ export class ActorHost {
 
   /** True when no step, commit or effect is pending (timers may still wait). */
   get quiet(): boolean {
-    return this.runnable.length === 0 && this.inFlightSteps === 0 && this.o.effects.size === 0 && this.o.committer.backlog === 0;
+    return this.runnable.length === 0 && this.inFlightSteps === 0 && this.waitingRetries === 0 && this.o.effects.size === 0 && this.o.committer.backlog === 0;
   }
 
   /** Keeps message sequence numbers above any already stored. */
@@ -271,6 +275,11 @@ export class ActorHost {
   }
 
   private deliver(actor: LiveActor, delivery: Delivery): void {
+    if (delivery.kind === 'inbox') {
+      actor.seenInbox ??= new Set();
+      if (actor.seenInbox.has(delivery.seq)) return;
+      actor.seenInbox.add(delivery.seq);
+    }
     actor.mailbox.push(delivery);
     if (!actor.queued) {
       actor.queued = true;
@@ -368,7 +377,7 @@ export class ActorHost {
       return this.park(record, failure);
     }
     plan.mutations.push(...extra);
-    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.o.journalSnapshots && next.snapshot ? { snapshot: next.snapshot } : {}) } });
+    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.keepsSnapshots(actor.definition) && next.snapshot ? { snapshot: next.snapshot } : {}) } });
     actor.record = next;
     const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, at: now };
     this.commit(
@@ -465,6 +474,10 @@ export class ActorHost {
     for (const timer of plan.timersSet) this.o.timers.add(timer);
     for (const started of plan.started) this.startEffect(started.actor, started.invokeId);
     for (const message of plan.messages) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
+    // Messages may be sent to an id before the actor exists (a child told about a parent spawned later).
+    for (const spawned of plan.spawned) {
+      for (const message of this.o.store.inbox(spawned.record.id)) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
+    }
     for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });
   }
 
@@ -476,7 +489,14 @@ export class ActorHost {
     if (!actor || !effect) return;
     if (this.pausedRoots.has(actor.record.root)) return void this.heldEffects.push({ id, invokeId });
     const wait = (effect.retryAt ?? 0) - this.o.clock.now();
-    if (wait > 0) return void this.o.clock.setTimeout(() => this.startEffect(id, invokeId), wait);
+    if (wait > 0) {
+      this.waitingRetries++;
+      this.o.clock.setTimeout(() => {
+        this.waitingRetries--;
+        this.startEffect(id, invokeId);
+      }, wait);
+      return;
+    }
     const options = actor.definition.effects?.[effect.src];
     const logic = (actor.definition.machine.implementations.actors as Record<string, { config?: unknown }>)[effect.src];
     const implementation = typeof logic?.config === 'function' ? (logic.config as (args: Record<string, unknown>) => PromiseLike<unknown>) : undefined;
@@ -525,6 +545,10 @@ export class ActorHost {
     if (actor.pendingCommits > 0 || actor.queued || actor.mailbox.length > 0) return;
     if (actor.record.status === 'active' && Object.keys(actor.record.effects).length > 0) return;
     if (this.live.get(actor.record.id) === actor) this.live.delete(actor.record.id);
+  }
+
+  private keepsSnapshots(definition: MachineDefinition): boolean {
+    return (definition.journal ?? (this.o.journalSnapshots ? 'snapshots' : 'transitions')) === 'snapshots';
   }
 
   private planContext(): PlanContext {

@@ -30,6 +30,8 @@ export interface MachineDefinition {
   version: string;
   machine: AnyStateMachine;
   effects?: Record<string, EffectOptions>;
+  /** What its journal entries keep; overrides the runtime's `journal` (a machine with a million tiny actors keeps transitions). */
+  journal?: 'snapshots' | 'transitions';
   /** Times an actor may be found mid-effect at open before it is parked as poison. @default 5 */
   maxRecoveries?: number;
 }

@@ -28,6 +28,8 @@ export interface SpawnedActor {
 export interface StepPlan {
   mutations: Mutation[];
   spawned: SpawnedActor[];
+  /** Ids in `spawned`, so a step spawning thousands checks repeats in constant time. */
+  spawnedIds: Set<string>;
   started: StartedEffect[];
   cancelled: { actor: ActorId; invokeId: string }[];
   timersSet: TimerEntry[];
@@ -47,7 +49,7 @@ export interface PlanContext {
 }
 
 export function emptyPlan(): StepPlan {
-  return { mutations: [], spawned: [], started: [], cancelled: [], timersSet: [], timersCleared: [], messages: [], emitted: [] };
+  return { mutations: [], spawned: [], spawnedIds: new Set(), started: [], cancelled: [], timersSet: [], timersCleared: [], messages: [], emitted: [] };
 }
 
 /**
@@ -163,9 +165,11 @@ export function planSpawn(
   if (identity.tags !== undefined) base.tags = identity.tags;
   const record = planStep(plan, undefined, base, snapshot, actions, context);
   const entry = { seq: record.seq, event: 'xstate.init', from: '', to: record.state, at: context.now, durationMs: 0 };
-  plan.mutations.push({ op: 'putJournal', actor: record.id, entry: context.journalSnapshots && record.snapshot ? { ...entry, snapshot: record.snapshot } : entry });
+  const keepSnapshot = (definition.journal ?? (context.journalSnapshots ? 'snapshots' : 'transitions')) === 'snapshots';
+  plan.mutations.push({ op: 'putJournal', actor: record.id, entry: keepSnapshot && record.snapshot ? { ...entry, snapshot: record.snapshot } : entry });
   const spawned = { record, snapshot, definition };
   plan.spawned.push(spawned);
+  plan.spawnedIds.add(record.id);
   return spawned;
 }
 
@@ -179,7 +183,7 @@ function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key
     case 'holdfast.spawnMany':
       for (const request of event.spawns as Omit<SpawnRequest, 'type'>[]) {
         const id = `${base.id}/${request.key}` as ActorId;
-        if (context.exists(id) || plan.spawned.some((s) => s.record.id === id)) continue; // spawning is idempotent by key
+        if (plan.spawnedIds.has(id) || context.exists(id)) continue; // spawning is idempotent by key
         const identity = { id, parent: base.id, root: base.root, ...(request.tags ? { tags: request.tags } : {}) };
         planSpawn(plan, context.definitionOf(request.machine), identity, request.input, context);
       }

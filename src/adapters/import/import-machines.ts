@@ -57,7 +57,8 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
       effects: { loadImport: { maxAttempts: 2 }, readPlanChunk: { maxAttempts: 3 }, postCompletion: retry },
     }),
     // A service call does not kill its process: a crash loop of the host should not park ordinary objects as poison after 5.
-    defineMachine({ name: PENDING_OBJECT_MACHINE, version: PENDING_OBJECT_VERSION, machine: pendingObjectMachine.provide({ actors: { createObject } }), effects: { createObject: calls }, maxRecoveries: 20 }),
-    defineMachine({ name: PENDING_LINK_MACHINE, version: PENDING_LINK_VERSION, machine: pendingLinkMachine.provide({ actors: { createLink } }), effects: { createLink: calls }, maxRecoveries: 20 }),
+    // Hundreds of thousands of small actors per import: their journals keep transitions, not snapshots.
+    defineMachine({ name: PENDING_OBJECT_MACHINE, version: PENDING_OBJECT_VERSION, machine: pendingObjectMachine.provide({ actors: { createObject } }), effects: { createObject: calls }, maxRecoveries: 20, journal: 'transitions' }),
+    defineMachine({ name: PENDING_LINK_MACHINE, version: PENDING_LINK_VERSION, machine: pendingLinkMachine.provide({ actors: { createLink } }), effects: { createLink: calls }, maxRecoveries: 20, journal: 'transitions' }),
   ];
 }

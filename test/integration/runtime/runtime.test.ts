@@ -138,3 +138,28 @@ describe('runtime over a real LMDB store', () => {
     await expect(createRuntime({ store: '', machines: [{} as never], durability: 'fast' as never })).rejects.toThrow(/INVALID_OPTIONS.*store.*machines.*durability/);
   });
 });
+
+describe('messages to an actor that does not exist yet', () => {
+  it('are delivered once it is spawned, exactly once', async () => {
+    const { setup } = await import('xstate');
+    const { sendMessage } = await import('../../../src/index.js');
+    const early = setup({ types: { input: {} as { to: string } } }).createMachine({
+      id: 'early',
+      context: ({ input }) => input,
+      entry: sendMessage(({ context }: { context: { to: string } }) => ({ to: context.to, event: { type: 'increment', by: 7 } })),
+      initial: 'sent',
+      states: { sent: { type: 'final' } },
+    });
+    const sender = defineMachine({ name: 'early', version: '1', machine: early });
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [counter, sender] });
+    await runtime.spawn('early', { to: 'later' });
+    await runtime.whenIdle();
+    expect([...runtime.store.inbox('later' as never)]).toHaveLength(1);
+    await runtime.spawn('counter', {}, { id: 'later' });
+    await runtime.waitFor('later', (record) => (record.snapshot?.context as { count: number }).count === 7);
+    await runtime.whenIdle();
+    expect(runtime.get('later')!.seq).toBe(2);
+    expect([...runtime.store.inbox('later' as never)]).toHaveLength(0);
+    await runtime.close();
+  });
+});
