@@ -48,6 +48,12 @@ export type { TaskWorkerOptions, TaskJobView } from './adapters/tasks/task-worke
 export { openArchive, archiveFolder } from './adapters/tasks/content-archive.js';
 export type { ContentArchive } from './adapters/tasks/content-archive.js';
 
+// Import graph
+export { importMachines } from './adapters/import/import-machines.js';
+export type { ImportOptions } from './adapters/import/import-machines.js';
+export { inProcessService, rejectImport } from './adapters/import/import-service.js';
+export type { ImportService, CreateObjectRequest, CreateLinkRequest } from './adapters/import/import-service.js';
+
 // Errors
 export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';
 export type { ErrorCode, SerializedError } from './errors.js';

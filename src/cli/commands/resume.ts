@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import { openHoldfast } from '../assembly.js';
+import { IMPORT_BATCH_MACHINE } from '../../machines/import.types.js';
+import { describeImport, followImport, summarizeImport } from './import.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { otherOwner } from '../owner-routing.js';
@@ -36,7 +38,8 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
       for (const url of urls) await holdfast.keepToken(url, options.token);
     }
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
-    out.say(loads.length === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s)`);
+    const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
+    out.say(loads.length + imports.length === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s) and ${imports.length} import(s)`);
     const summaries = [];
     for (const load of loads) {
       await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
@@ -45,9 +48,15 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
     }
     // Messages a finished load sent just before an interruption are delivered at open: let them land.
     await waitForVerdicts(runtime);
-    out.result({ resumed: summaries.length, loads: summaries });
+    const importSummaries = [];
+    for (const batch of imports) {
+      await followImport(runtime, batch.id);
+      importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
+    }
+    out.result({ resumed: summaries.length + importSummaries.length, loads: summaries, imports: importSummaries });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
-    return summaries.every((s) => s.succeeded) ? 0 : 1;
+    for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
+    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();
