@@ -11,6 +11,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../inspector/inspector-hub.js';
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';
 import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions } from './http-auth.js';
+import { receiveImportCallback } from './import-callbacks.js';
 import { loadInspectorPage, pageHeaders, DEFAULT_PAGE_DIR } from './inspector-page-file.js';
 
 export interface ServerOptions extends InspectorHubOptions {
@@ -76,7 +77,13 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
     const url = new URL(request.url ?? '/', 'http://server');
     if (url.pathname === '/health') return reply(response, 200, { status: 'ok', protocol: INSPECTOR_PROTOCOL, clients: hub.inspect().clients.length });
     if (!hostAllowed(request, allowedHosts)) return refuse(response, 403, 'FORBIDDEN', `Host ${JSON.stringify(request.headers.host ?? '')} is not this server`);
-    if (roleOf(tokens, tokenOf(request, url)) === undefined) return refuse(response, 401, 'UNAUTHORIZED', 'a token is needed: open the address `holdfast serve` printed');
+    const role = roleOf(tokens, tokenOf(request, url));
+    if (role === undefined) return refuse(response, 401, 'UNAUTHORIZED', 'a token is needed: open the address `holdfast serve` printed');
+    if (url.pathname === '/import/callbacks') {
+      if (request.method !== 'POST') return refuse(response, 405, 'BAD_MESSAGE', 'callbacks are POSTed');
+      if (role !== 'admin') return refuse(response, 403, 'FORBIDDEN', 'a callback needs the admin token');
+      return void receiveImportCallback(runtime, request).then(({ status, body }) => reply(response, status, body));
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'BAD_MESSAGE', `${request.method} is not allowed here`);
     if (url.pathname !== '/') return refuse(response, 404, 'NOT_AVAILABLE', `nothing at ${url.pathname}`);
     if (!page) return refuse(response, 503, 'NOT_AVAILABLE', 'the inspector page is not built: run `npm run build`');

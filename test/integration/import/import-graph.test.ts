@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startImportStandin, type ImportStandin } from '../../../src/adapters/import/import-standin.js';
-import type { RuntimeEvent } from '../../../src/index.js';
+import { startServer, type RuntimeEvent } from '../../../src/index.js';
 import type { PendingLinkContext } from '../../../src/machines/pending-link.machine.js';
 import type { PendingObjectContext } from '../../../src/machines/pending-object.machine.js';
 import {
@@ -227,6 +227,36 @@ describe('import graph against the HTTP stand-in', () => {
     expect(record.state).toBe('complete');
     expect(standin.created.filter((c) => c.body.type === 'book').every((c) => (c.body.parents as unknown[]).length === 1)).toBe(true);
     await close();
+  });
+
+  it('takes the callback over HTTP at POST /import/callbacks on holdfast serve, refusing bad and unauthorised ones', async () => {
+    const folder = tempFolder();
+    standin.defer = () => true;
+    const { file, linkTags } = writeImport(folder, { objects: [object('a1', 'author')], links: [] });
+    const { runtime, close } = await openImportRuntime(folder);
+    const server = await startServer(runtime, { port: 0 });
+    try {
+      await runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
+      await runtime.waitFor('batch/o0', (r) => r.state === 'awaitingCallback');
+      const post = (body: unknown, token = server.tokens.admin) =>
+        fetch(new URL('/import/callbacks', server.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 1 } }, server.tokens.readOnly)).status).toBe(403);
+      expect((await post('{not json')).status).toBe(400);
+      expect((await post({ idempotencyKey: 'batch/o0' })).status).toBe(400);
+      expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 1 }, extra: true })).status).toBe(400);
+      expect((await post({ idempotencyKey: 'nobody', identifiers: { id: 1 } })).status).toBe(404);
+      expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 'x'.repeat(70_000) } })).status).toBe(413);
+      expect(runtime.get('batch/o0')!.state).toBe('awaitingCallback');
+      const accepted = await post({ idempotencyKey: 'batch/o0', identifiers: standin.complete('batch/o0') });
+      expect(accepted.status).toBe(202);
+      expect(await accepted.json()).toEqual({ accepted: true, id: 'batch/o0' });
+      expect((await runtime.waitFor('batch', (r) => r.status !== 'active')).state).toBe('complete');
+      expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 1 } })).status).toBe(202); // a repeat changes nothing
+      expect(runtime.get('batch')!.state).toBe('complete');
+    } finally {
+      await server.close();
+      await close();
+    }
   });
 
   it('ends an object error when the service calls back with an error', async () => {
