@@ -12,6 +12,7 @@ import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';
 import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions } from './http-auth.js';
 import { receiveImportCallback } from './import-callbacks.js';
+import { deferJobRoute, readJobRoute, TASK_JOBS_PATH } from './task-routes.js';
 import { loadInspectorPage, pageHeaders, DEFAULT_PAGE_DIR } from './inspector-page-file.js';
 
 export interface ServerOptions extends InspectorHubOptions {
@@ -83,6 +84,14 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
       if (request.method !== 'POST') return refuse(response, 405, 'BAD_MESSAGE', 'callbacks are POSTed');
       if (role !== 'admin') return refuse(response, 403, 'FORBIDDEN', 'a callback needs the admin token');
       return void receiveImportCallback(runtime, request).then(({ status, body }) => reply(response, status, body));
+    }
+    if (url.pathname === TASK_JOBS_PATH && request.method === 'POST') {
+      if (role !== 'admin') return refuse(response, 403, 'FORBIDDEN', 'deferring a job needs the admin token');
+      return void deferJobRoute(runtime, request).then(({ status, body }) => reply(response, status, body));
+    }
+    if (url.pathname.startsWith(`${TASK_JOBS_PATH}/`) && request.method === 'GET') {
+      const { status, body } = readJobRoute(runtime, url.pathname.slice(TASK_JOBS_PATH.length + 1));
+      return reply(response, status, body);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'BAD_MESSAGE', `${request.method} is not allowed here`);
     if (url.pathname !== '/') return refuse(response, 404, 'NOT_AVAILABLE', `nothing at ${url.pathname}`);

@@ -7,8 +7,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { HoldfastError, toHoldfastError } from '../../errors.js';
+import { toHoldfastError } from '../../errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { readBody } from './http-body.js';
 
 /** A callback is small: identifiers or an error message. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -24,7 +25,7 @@ export type CallbackAnswer = { status: number; body: { accepted: true; id: strin
 export async function receiveImportCallback(runtime: Runtime, request: IncomingMessage): Promise<CallbackAnswer> {
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(request));
+    body = JSON.parse(await readBody(request, MAX_BODY_BYTES));
   } catch (error) {
     const failure = toHoldfastError(error, 'BAD_MESSAGE');
     return { status: failure.code === 'BAD_MESSAGE' ? 400 : 413, body: { code: failure.code, message: failure.reason } };
@@ -47,22 +48,4 @@ export async function receiveImportCallback(runtime: Runtime, request: IncomingM
     if (failure.code !== 'INVALID_EVENT') return { status: 409, body: { code: failure.code, message: failure.reason } };
   }
   return { status: 202, body: { accepted: true, id: idempotencyKey } };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Refuse, and discard the rest unread rather than cut the connection before the answer.
-        chunks.length = 0;
-        return reject(new HoldfastError('INVALID_INPUT', `a callback body is at most ${MAX_BODY_BYTES} bytes`));
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
