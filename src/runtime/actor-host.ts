@@ -10,11 +10,12 @@
  * (contract 4: a live XState actor costs about 4 KB; a million do not fit).
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
-import { HoldfastError, toHoldfastError, type SerializedError } from '../errors.js';
+import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { ActorId, ActorRecord, Mutation, Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
-import { backoffDelay, type EffectOutcome, type EffectRunner } from './effect-runner.js';
+import { EffectLauncher } from './effect-launcher.js';
+import type { EffectOutcome, EffectRunner } from './effect-runner.js';
 import type { MachineDefinition, MachineRegistry } from './machine-registry.js';
 import { pureTransition } from './pure-transition.js';
 import type { EventHub } from './runtime-events.js';
@@ -55,12 +56,9 @@ export interface HostOptions {
   journalSnapshots?: boolean;
 }
 
-const DEFAULT_MAX_ATTEMPTS = 5;
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
-  /** Effects found in flight at open whose attempt is bumped when they next start. */
-  private readonly recovering = new Set<string>();
   /** Jobs (root ids) paused by a person: their actors take no step and start no effect. */
   private readonly pausedRoots = new Set<string>();
   /** Actors and effects held back by a pause, released by unpause. */
@@ -71,12 +69,32 @@ export class ActorHost {
   private messageSeq: number;
   /** Steps computed but not yet durable, for backpressure. */
   private inFlightSteps = 0;
-  /** Effects waiting out a retry delay: work that is not finished, though nothing runs. */
-  private waitingRetries = 0;
+  private readonly launcher: EffectLauncher;
   closing = false;
 
   constructor(private readonly o: HostOptions) {
     this.messageSeq = o.clock.now() * 1000;
+    const host = this;
+    this.launcher = new EffectLauncher(
+      {
+        live: (id) => this.live.get(id),
+        commit: (owner, plan, after, failed) => this.commit(owner, plan, after, failed),
+        park: (record, error) => this.park(record, error),
+        deliverTo: (id, delivery) => this.deliverTo(id, delivery),
+        holdIfPaused: (actor, invokeId) => {
+          if (!this.pausedRoots.has(actor.record.root)) return false;
+          this.heldEffects.push({ id: actor.record.id, invokeId });
+          return true;
+        },
+        get closing() {
+          return host.closing;
+        },
+      },
+      o.effects,
+      o.clock,
+      o.events,
+      o.random,
+    );
   }
 
   get liveCount(): number {
@@ -85,7 +103,7 @@ export class ActorHost {
 
   /** True when no step, commit or effect is pending (timers may still wait). */
   get quiet(): boolean {
-    return this.runnable.length === 0 && this.inFlightSteps === 0 && this.waitingRetries === 0 && this.o.effects.size === 0 && this.o.committer.backlog === 0;
+    return this.runnable.length === 0 && this.inFlightSteps === 0 && this.launcher.idle && this.o.committer.backlog === 0;
   }
 
   /** Keeps message sequence numbers above any already stored. */
@@ -157,39 +175,9 @@ export class ActorHost {
     }
   }
 
-  /**
-   * Starts again the effects a recovered actor had in flight. Each one's attempt
-   * count (and the actor's recovery count) is bumped durably only when it gets
-   * a slot and is about to run, so effects that were merely queued at the
-   * crash never count against the poison limit.
-   */
+  /** Starts again the effects a recovered actor had in flight (see EffectLauncher.resume). */
   resumeEffects(actor: LiveActor): void {
-    for (const invokeId of Object.keys(actor.record.effects)) {
-      this.recovering.add(slotOf(actor.record.id, invokeId));
-      this.startEffect(actor.record.id, invokeId);
-    }
-  }
-
-  /** Durably counts one more attempt of a recovered effect; parks the actor past its recovery limit. */
-  private bumpRecovery(id: ActorId, invokeId: string): Promise<number> {
-    this.recovering.delete(slotOf(id, invokeId));
-    const actor = this.live.get(id);
-    const effect = actor?.record.effects[invokeId];
-    if (!actor || !effect) return Promise.reject(new HoldfastError('EFFECT_FAILED', 'the effect is no longer wanted'));
-    const record = actor.record;
-    const recoveries = (record.recoveries ?? 0) + 1;
-    const limit = actor.definition.maxRecoveries ?? 5;
-    if (recoveries > limit) {
-      const error = new HoldfastError('POISON_ACTOR', `actor ${id} was interrupted mid-effect ${recoveries - 1} times: parked so the rest can run`, { details: { id, src: effect.src } });
-      this.park(record, error);
-      return Promise.reject(error);
-    }
-    const bumped = { ...effect, attempt: effect.attempt + 1 };
-    const next: ActorRecord = { ...record, effects: { ...record.effects, [invokeId]: bumped }, recoveries, updatedAt: this.o.clock.now() };
-    actor.record = next;
-    const plan = emptyPlan();
-    plan.mutations.push({ op: 'putActor', record: next, previous: record });
-    return new Promise((resolve, reject) => this.commit(id, plan, () => resolve(bumped.attempt), reject));
+    this.launcher.resume(actor);
   }
 
   /** Marks a job paused at open (from its stored record). */
@@ -221,7 +209,7 @@ export class ActorHost {
           }
         }
         const held = this.heldEffects.splice(0);
-        for (const effect of held) this.startEffect(effect.id, effect.invokeId);
+        for (const effect of held) this.launcher.start(effect.id, effect.invokeId);
         this.schedulePump();
         resolve();
       }, reject),
@@ -246,7 +234,7 @@ export class ActorHost {
     return new Promise((resolve, reject) =>
       this.commit(record.id, plan, () => {
         const actor = this.load(record.id);
-        if (actor && Object.keys(actor.record.effects).length > 0) this.resumeEffects(actor);
+        if (actor && Object.keys(actor.record.effects).length > 0) this.launcher.resume(actor);
         for (const timer of this.o.store.timers()) if (timer.actor === record.id) this.o.timers.add(timer);
         for (const message of this.o.store.inbox(record.id)) this.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event });
         if (actor) this.maybePassivate(actor);
@@ -349,17 +337,10 @@ export class ActorHost {
       case 'effect': {
         const effect = record.effects[delivery.invokeId];
         if (!effect || effect.key !== delivery.key) return; // stale: the state was left meanwhile
-        const outcome = delivery.outcome;
         faultPoint('effect.afterRunBeforeCommit');
-        this.publishEffectOutcome(record, delivery, effect.src, effect.attempt, outcome);
-        if (!outcome.ok && outcome.retryable && !this.closing) {
-          const options = actor.definition.effects?.[effect.src];
-          if (effect.attempt < (options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) return this.scheduleRetry(actor, delivery.invokeId, options);
-        }
-        if (!outcome.ok && this.closing) return; // interrupted by close: re-runs after a restart
-        event = (outcome.ok
-          ? { type: `xstate.done.actor.${delivery.invokeId}`, output: outcome.output }
-          : { type: `xstate.error.actor.${delivery.invokeId}`, error: failedAfterRetries(outcome.error, effect.src, effect.attempt) }) as unknown as EventObject;
+        const outcome = this.launcher.outcomeEvent(actor, delivery);
+        if (!outcome) return; // a retry was scheduled, or the runtime is closing
+        event = outcome;
         consumedEffect = delivery.invokeId;
         break;
       }
@@ -406,19 +387,6 @@ export class ActorHost {
   private dropStaleTimer(record: ActorRecord, timer: Extract<Delivery, { kind: 'timer' }>): void {
     const plan = emptyPlan();
     plan.mutations.push({ op: 'deleteTimer', due: timer.due, actor: record.id, id: timer.id });
-    this.commit(record.id, plan, () => {}, () => {});
-  }
-
-  private scheduleRetry(actor: LiveActor, invokeId: string, options: { backoffMs?: number; maxBackoffMs?: number } | undefined): void {
-    const record = actor.record;
-    const effect = record.effects[invokeId]!;
-    const delay = backoffDelay(effect.attempt, options?.backoffMs ?? 200, options?.maxBackoffMs ?? 30_000, this.o.random);
-    const retried = { ...effect, attempt: effect.attempt + 1, retryAt: this.o.clock.now() + delay };
-    const next: ActorRecord = { ...record, effects: { ...record.effects, [invokeId]: retried }, updatedAt: this.o.clock.now() };
-    actor.record = next;
-    const plan = emptyPlan();
-    plan.mutations.push({ op: 'putActor', record: next, previous: record });
-    plan.started.push({ actor: record.id, invokeId, effect: retried });
     this.commit(record.id, plan, () => {}, () => {});
   }
 
@@ -472,58 +440,13 @@ export class ActorHost {
     for (const { actor, invokeId } of plan.cancelled) this.o.effects.cancel(actor, invokeId);
     for (const { actor, id } of plan.timersCleared) this.o.timers.remove(actor, id);
     for (const timer of plan.timersSet) this.o.timers.add(timer);
-    for (const started of plan.started) this.startEffect(started.actor, started.invokeId);
+    for (const started of plan.started) this.launcher.start(started.actor, started.invokeId);
     for (const message of plan.messages) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
     // Messages may be sent to an id before the actor exists (a child told about a parent spawned later).
     for (const spawned of plan.spawned) {
       for (const message of this.o.store.inbox(spawned.record.id)) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
     }
     for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });
-  }
-
-  /** Starts one attempt of an effect recorded on a live actor, waiting out its retry delay first. */
-  private startEffect(id: ActorId, invokeId: string): void {
-    if (this.closing) return;
-    const actor = this.live.get(id);
-    const effect = actor?.record.effects[invokeId];
-    if (!actor || !effect) return;
-    if (this.pausedRoots.has(actor.record.root)) return void this.heldEffects.push({ id, invokeId });
-    const wait = (effect.retryAt ?? 0) - this.o.clock.now();
-    if (wait > 0) {
-      this.waitingRetries++;
-      this.o.clock.setTimeout(() => {
-        this.waitingRetries--;
-        this.startEffect(id, invokeId);
-      }, wait);
-      return;
-    }
-    const options = actor.definition.effects?.[effect.src];
-    const logic = (actor.definition.machine.implementations.actors as Record<string, { config?: unknown }>)[effect.src];
-    const implementation = typeof logic?.config === 'function' ? (logic.config as (args: Record<string, unknown>) => PromiseLike<unknown>) : undefined;
-    const at = this.o.clock.now();
-    this.o.events.publish({ type: 'effect.started', id, invokeId, src: effect.src, attempt: effect.attempt, at });
-    this.o.effects.start(
-      {
-        actor: id,
-        invokeId,
-        src: effect.src,
-        input: effect.input,
-        key: effect.key,
-        attempt: effect.attempt,
-        timeoutMs: options?.timeoutMs,
-        queue: typeof options?.queue === 'function' ? options.queue(effect.input) : options?.queue,
-        limitKey: options?.key?.(effect.input),
-        ...(this.recovering.has(slotOf(id, invokeId)) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
-        implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
-      },
-      (outcome, durationMs) => this.deliverTo(id, { kind: 'effect', invokeId, key: effect.key, outcome: implementation ? outcome : { ...outcome, retryable: false } as EffectOutcome, durationMs }),
-    );
-  }
-
-  private publishEffectOutcome(record: ActorRecord, delivery: Extract<Delivery, { kind: 'effect' }>, src: string, attempt: number, outcome: EffectOutcome): void {
-    const base = { id: record.id, invokeId: delivery.invokeId, src, attempt, at: this.o.clock.now() };
-    if (outcome.ok) this.o.events.publish({ type: 'effect.finished', ...base, durationMs: delivery.durationMs });
-    else this.o.events.publish({ type: 'effect.failed', ...base, error: outcome.error.toJSON(), willRetry: outcome.retryable });
   }
 
   private settle(ids: ActorId[]): void {
@@ -562,12 +485,3 @@ export class ActorHost {
   }
 }
 
-function slotOf(actor: ActorId, invokeId: string): string {
-  return `${actor}\u0000${invokeId}`;
-}
-
-function failedAfterRetries(error: HoldfastError, src: string, attempts: number): SerializedError {
-  const details = { src, attempts, cause: error.code };
-  if (error.code === 'EFFECT_FAILED' || error.code === 'EFFECT_TIMEOUT') return { code: 'EFFECT_FAILED', message: `${src} failed after ${attempts} attempt(s): ${error.reason}`, details };
-  return { code: error.code, message: error.reason, details };
-}
