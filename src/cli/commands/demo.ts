@@ -9,6 +9,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startDataverseStandin } from '../../adapters/dataverse/dataverse-standin.js';
+import { startServer } from '../../adapters/http/http-server.js';
+import type { Holdfast } from '../assembly.js';
 import type { GlobalOptions } from '../cli-context.js';
 import { ingest } from './ingest.js';
 
@@ -52,6 +54,7 @@ async function demo(options: GlobalOptions & { dir: string; largeMb: number; sto
       chunkSize: 100,
       exclude: [],
       lockWait: 60_000,
+      withHoldfast: (holdfast) => showInspector(holdfast, say, options.json ?? false),
     });
     const registered = standin.registered(DEMO_DATASET);
     say('');
@@ -60,11 +63,28 @@ async function demo(options: GlobalOptions & { dir: string; largeMb: number; sto
     say(`  copied files:  ${filesDir}`);
     say(`  the store:     npx holdfast jobs --store ${store}`);
     say(`  one load:      npx holdfast job <load id> --stats --store ${store}`);
-    say('  inspector:     not built yet (its issue is open); `npx holdfast jobs` shows the same state');
+    say(`  live, later:   npx holdfast serve --store ${store}   (prints the inspector's address)`);
     return code;
   } finally {
     await standin.close();
   }
+}
+
+/**
+ * Serves the inspector while the demo loads, and prints its address. On a
+ * terminal it stays up after the load until Ctrl-C, so the finished job can be
+ * looked at; elsewhere (scripts, CI) the demo ends with the load.
+ */
+async function showInspector(holdfast: Holdfast, say: (line: string) => void, json: boolean): Promise<() => Promise<void>> {
+  const server = await startServer(holdfast.runtime, { port: 0, machines: holdfast.machines });
+  say(`inspector: ${server.url}`);
+  return async () => {
+    if (process.stdout.isTTY && process.stdin.isTTY && !json) {
+      say(`inspector still at ${server.url}: press Ctrl-C to stop`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    await server.close();
+  };
 }
 
 /** Varied sample files: what real deposits look like, awkward names included. */

@@ -13,7 +13,7 @@ import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { actorId } from '../../persistence/store.js';
-import { openHoldfast } from '../assembly.js';
+import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import { describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
 import { createProgress } from '../progress.js';
@@ -23,6 +23,8 @@ import { otherOwner } from '../owner-routing.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 
 export interface IngestOptions extends GlobalOptions {
+  /** Called once the store is open (the demo starts the inspector here); its result runs before the store closes. */
+  withHoldfast?: (holdfast: Holdfast) => Promise<() => Promise<void>>;
   dataset: string;
   filesDir: string;
   dataverse?: string;
@@ -74,6 +76,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   if (owner !== undefined) return handToOwner(options, input, metadata, owner, out);
 
   const holdfast = await openHoldfast({ store: options.store });
+  const beforeClose = (await options.withHoldfast?.(holdfast)) ?? (async () => {});
   const progress = createProgress(out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -95,6 +98,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     progress.stop();
+    await beforeClose();
     await holdfast.close();
   }
 }
