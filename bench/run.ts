@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: every suite in its own child process (fresh heap, honest
+ * RSS), repeated and reduced to medians, printed as a table beside the targets
+ * of issue 2. `--json` adds all figures as one JSON object on the last line;
+ * `--only NAME` runs one suite; `--quick` runs small sizes (a smoke test);
+ * `--repeat N` overrides the repeats.
+ */
+import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { median, round } from './lib/stats.js';
+import { runTs, type Figures } from './lib/suite.js';
+
+interface Target {
+  key: string;
+  label: string;
+  unit: string;
+  /** `min`: at least; `max`: under; absent: shown for reference. */
+  kind?: 'min' | 'max';
+  bound?: number;
+}
+
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq'] as const;
+
+const TARGETS: Target[] = [
+  { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
+  { key: 'p99StepLatencyMs', label: '(a) p99 step-to-durable latency', unit: 'ms', kind: 'max', bound: 20 },
+  { key: 'ceilingStepsPerSec', label: '(b) raw lmdb-js ceiling', unit: '/s' },
+  { key: 'ratioToCeiling', label: '(a)/(b)', unit: 'x', kind: 'min', bound: 0.6 },
+  { key: 'recoveryMs', label: '(c) recovery of 10k in 1M', unit: 'ms', kind: 'max', bound: 3_000 },
+  { key: 'recoveryPeakRssMb', label: '(c) recovery peak RSS', unit: 'MB', kind: 'max', bound: 400 },
+  { key: 'passivatedMbPer100k', label: '(d) heap+external per 100k passivated', unit: 'MB', kind: 'max', bound: 20 },
+  { key: 'jobsPerSec', label: '(e) holdfast no-op jobs', unit: '/s' },
+  { key: 'bullmqJobsPerSec', label: '(e) BullMQ no-op jobs', unit: '/s' },
+  { key: 'ratioToBullmq', label: '(e) holdfast / BullMQ', unit: 'x', kind: 'min', bound: 0.7 },
+];
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const quick = argv.includes('--quick');
+const option = (name: string) => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const only = option('--only');
+const repeats = Number(option('--repeat') ?? 3);
+// `--only` also runs a suite file not (yet) in SUITES, such as a later issue's.
+const available = readdirSync(fileURLToPath(new URL('./suites/', import.meta.url))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+if (only && !available.includes(only)) {
+  console.error(`unknown suite ${only}; suites: ${available.join(', ')}`);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const results: Figures = {};
+const errors: Record<string, string> = {};
+const startedAt = performance.now();
+const loadBefore = loadavg()[0]!;
+
+for (const suite of only ? [only] : SUITES) {
+  const file = fileURLToPath(new URL(`./suites/${suite}.ts`, import.meta.url));
+  const runs: Figures[] = [];
+  try {
+    for (let n = 1; n <= repeats; n++) {
+      const figures = await runTs(file, quick ? ['--quick'] : [], (line) => log(`  [${suite}] ${line}`));
+      log(`${suite} run ${n}/${repeats}: ${JSON.stringify(figures)}`);
+      runs.push(figures);
+      if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
+    }
+  } catch (error) {
+    errors[suite] = (error as Error).message;
+    log(`${suite} FAILED: ${(error as Error).message}`);
+  }
+  Object.assign(results, medians(runs));
+  // The store is built by the first run at most: say so, with that run's build time.
+  const built = runs.find((run) => run.recoveryStoreCached === 0);
+  if (built) Object.assign(results, { recoveryStoreCached: 0, recoveryStoreBuildMs: built.recoveryStoreBuildMs! });
+}
+
+/** Median of each numeric figure across runs; strings from the first run. */
+function medians(runs: Figures[]): Figures {
+  const out: Figures = {};
+  for (const key of new Set(runs.flatMap((run) => Object.keys(run)))) {
+    const values = runs.map((run) => run[key]);
+    const numbers = values.filter((value): value is number => typeof value === 'number');
+    out[key] = numbers.length === values.length ? round(median(numbers), 2) : String(values.find((v) => v !== undefined));
+  }
+  return out;
+}
+
+// (a)/(b) come from separate processes: a ratio of medians. (e)'s ratio is the median of paired runs.
+const num = (key: string) => (typeof results[key] === 'number' ? (results[key] as number) : undefined);
+const a = num('transitionsPerSec');
+if (a !== undefined && num('ceilingStepsPerSec')) results.ratioToCeiling = round(a / num('ceilingStepsPerSec')!, 2);
+if (a !== undefined && num('ceilingExactStepsPerSec')) results.ratioToExactCeiling = round(a / num('ceilingExactStepsPerSec')!, 2);
+
+const verdict = (target: Target, value: number | undefined): string => {
+  if (value === undefined || target.kind === undefined || target.bound === undefined) return '';
+  const met = target.kind === 'min' ? value >= target.bound : value < target.bound;
+  return met ? 'met' : 'NOT MET';
+};
+const rows = TARGETS.filter((target) => results[target.key] !== undefined).map((target) => {
+  const value = num(target.key);
+  const bound = target.bound === undefined ? '' : `${target.kind === 'min' ? '>=' : '<'} ${target.bound.toLocaleString('en-US')} ${target.unit}`;
+  return [target.label, value === undefined ? String(results[target.key]) : `${value.toLocaleString('en-US')} ${target.unit}`, bound, verdict(target, value)];
+});
+const header = ['figure', `median of ${repeats}`, 'target', ''];
+const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
+const line = (row: string[]) => row.map((cell, column) => (column === 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+console.log(`\nholdfast bench${quick ? ' (--quick: small sizes, targets do not apply)' : ''}: node ${process.version}, ${cpus().length} cpus, load ${loadBefore.toFixed(2)} before, ${round((performance.now() - startedAt) / 1000, 0)} s`);
+console.log(line(header));
+console.log(line(widths.map((width) => '-'.repeat(width))));
+for (const row of rows) console.log(line(row));
+const shown = new Set(TARGETS.map((target) => target.key));
+const details = Object.entries(results).filter(([key]) => !shown.has(key));
+if (details.length > 0) console.log(`details: ${details.map(([key, value]) => `${key}=${value}`).join(', ')}`);
+if (typeof results.recoveryStorePath === 'string') {
+  console.log(`recovery store ${results.recoveryStoreCached === 1 ? 'reused from cache' : 'built and cached'} at ${results.recoveryStorePath} (delete it to rebuild)`);
+}
+if (typeof results.bullmqSkipped === 'string') console.log(`BullMQ skipped: ${results.bullmqSkipped}`);
+for (const [suite, message] of Object.entries(errors)) {
+  const cause = message.split('\n').find((text) => /Error|\[[A-Z_]+\]/.test(text)) ?? message.split('\n')[0];
+  console.log(`${suite} FAILED: ${cause?.trim()}`);
+}
+// Every target key is present (null when its suite was skipped or not run), so readers need no guessing.
+const required = Object.fromEntries(TARGETS.map((target) => [target.key, results[target.key] ?? null]));
+if (json) console.log(JSON.stringify({ ...required, ...results, quick, repeats, ...(Object.keys(errors).length ? { errors } : {}) }));
+process.exitCode = Object.keys(errors).length > 0 ? 1 : 0;

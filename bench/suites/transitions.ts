@@ -1,0 +1,106 @@
+/**
+ * (a) Durable transitions per second: 100,000 actors of three steps each
+ * (spawn, a no-op effect, a second no-op effect, final) at durability 'flush'.
+ *
+ * A producer keeps WINDOW actors unfinished at a time (a new spawn per final
+ * actor), so steps in flight stay bounded as in a real feed.
+ * Step-to-durable latency, measured from outside on every 10th actor:
+ *  - spawn: from the spawn() call (which computes the first step) to its resolve (durable);
+ *  - effect steps: from the effect's promise settling to the `actor.stepped`
+ *    event (published only after the commit is flushed). This also counts the
+ *    wait for the step loop, so it is an upper bound of compute -> durable.
+ */
+import { join } from 'node:path';
+import { createRuntime, openLmdbStore } from '../../src/index.js';
+import { countingStore } from '../lib/counting-store.js';
+import { threeSteps } from '../lib/machines.js';
+import { percentile, round } from '../lib/stats.js';
+import { report, suiteOptions } from '../lib/suite.js';
+import { tempFolder } from '../lib/temp.js';
+
+const { quick } = suiteOptions();
+const ACTORS = quick ? 10_000 : 100_000;
+// Little's law: 30,000 steps/s with ~8 ms per step round trip is ~250 in flight; a
+// larger window buys little throughput (the steps move in lockstep) and costs latency.
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 250);
+const SAMPLE_EVERY = 10;
+
+const folder = tempFolder('transitions');
+const { store, stats } = countingStore(openLmdbStore(join(folder.path, 'store')));
+const effectSettledAt = new Map<string, number>();
+const spawnLatencies: number[] = [];
+const effectLatencies: number[] = [];
+
+// Keyed by actor and invoke: the next state's effect starts before the step that started it is published.
+const machine = threeSteps(async ({ i }, { idempotencyKey }) => {
+  if (i % SAMPLE_EVERY === 0) effectSettledAt.set(idempotencyKey.slice(0, idempotencyKey.lastIndexOf(':')), performance.now());
+  return null;
+});
+// Concurrency as large as the window: the limiter must not be what is measured.
+const runtime = await createRuntime({ store, machines: [machine], limits: { concurrency: WINDOW }, durability: 'flush' });
+
+let spawned = 0;
+let finished = 0;
+let durableSteps = 0;
+let failure: unknown;
+let allDone!: () => void;
+const done = new Promise<void>((resolve) => (allDone = resolve));
+
+function spawnNext(): void {
+  const i = spawned++;
+  const sampled = i % SAMPLE_EVERY === 0;
+  const calledAt = sampled ? performance.now() : 0;
+  runtime.spawn('three', { i }, { id: `t${i}` }).then(
+    () => void (sampled && spawnLatencies.push(performance.now() - calledAt)),
+    (error: unknown) => {
+      failure = error;
+      allDone();
+    },
+  );
+}
+
+runtime.subscribe((event) => {
+  if (event.type === 'actor.spawned') durableSteps++;
+  if (event.type !== 'actor.stepped') return;
+  durableSteps++;
+  const slot = `${event.id}:${event.event.slice('xstate.done.actor.'.length)}`;
+  const settledAt = effectSettledAt.get(slot);
+  if (settledAt !== undefined) {
+    effectLatencies.push(performance.now() - settledAt);
+    effectSettledAt.delete(slot);
+  }
+  if (event.status !== 'done') return;
+  finished++;
+  if (spawned < ACTORS) spawnNext();
+  else if (finished === ACTORS) allDone();
+});
+
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+while (spawned < Math.min(WINDOW, ACTORS)) spawnNext();
+await done;
+const elapsedMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+if (failure) throw failure;
+if (durableSteps !== ACTORS * 3) throw new Error(`expected ${ACTORS * 3} durable steps, saw ${durableSteps}`);
+const journalled = [...store.journal(`t${ACTORS - 1}` as never)].length;
+if (journalled !== 3) throw new Error(`expected 3 journal entries for the last actor, found ${journalled}`);
+
+await runtime.close();
+await store.close();
+folder.remove();
+
+report({
+  transitionsPerSec: Math.round(durableSteps / (elapsedMs / 1000)),
+  p99StepLatencyMs: round(percentile([...spawnLatencies, ...effectLatencies], 99), 2),
+  p50StepLatencyMs: round(percentile([...spawnLatencies, ...effectLatencies], 50), 2),
+  p99SpawnLatencyMs: round(percentile(spawnLatencies, 99), 2),
+  p99EffectStepLatencyMs: round(percentile(effectLatencies, 99), 2),
+  latencySamples: spawnLatencies.length + effectLatencies.length,
+  // CPU of the whole process (JS and lmdb-js's write thread) per step: steadier than wall time on a shared machine.
+  cpuUsPerStep: round((cpu.user + cpu.system) / durableSteps, 1),
+  stepsPerCommit: round(durableSteps / stats.commits, 0),
+  commitBusyPct: round((100 * stats.commitMs) / elapsedMs, 0),
+  actors: ACTORS,
+  window: WINDOW,
+});
