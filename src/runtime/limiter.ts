@@ -3,6 +3,11 @@
  * per key (a user, a dataset). Waiters are served first come, first served
  * among those that fit, so a busy key never starves the others and no one
  * waits behind a waiter that cannot run.
+ *
+ * Waiters are kept in one FIFO per (queue, key) class, each tagged with its
+ * arrival number; a freed slot goes to the oldest class head that fits. A
+ * class that cannot run is skipped in one step, not waiter by waiter (a scan
+ * of 20,000 stuck waiters per release made 20,000 other effects take 3 s).
  */
 export interface Limits {
   /** Effects running at once across the runtime. @default 64 */
@@ -14,19 +19,27 @@ export interface Limits {
 }
 
 interface Waiter {
+  seq: number;
+  start: () => void;
+  /** Started or aborted: no longer waiting. */
+  done: boolean;
+}
+
+/** The waiters of one (queue, key) class, oldest first; `head` skips the ones already started. */
+interface WaiterClass {
   queue: string | undefined;
   key: string | undefined;
-  start: () => void;
-  signal: AbortSignal | undefined;
+  waiters: Waiter[];
+  head: number;
 }
 
 export class Limiter {
   private running = 0;
   private readonly perQueue = new Map<string, number>();
   private readonly perKey = new Map<string, number>();
-  private waiters: Waiter[] = [];
-  /** Index of the first live waiter: shifting a 100k-long array per release would be quadratic. */
-  private head = 0;
+  private readonly classes = new Map<string, WaiterClass>();
+  private waitingCount = 0;
+  private seq = 0;
 
   constructor(private readonly limits: Required<Pick<Limits, 'concurrency'>> & Limits) {}
 
@@ -35,7 +48,7 @@ export class Limiter {
   }
 
   get waiting(): number {
-    return this.waiters.length - this.head;
+    return this.waitingCount;
   }
 
   /** Runs `task` once a slot is free; the slot is freed when it settles. */
@@ -50,16 +63,29 @@ export class Limiter {
             this.drain();
           });
       };
-      if (this.fits(queue, key)) return start();
-      const waiter: Waiter = { queue, key, start, signal };
-      this.waiters.push(waiter);
-      signal?.addEventListener('abort', () => {
-        const index = this.waiters.indexOf(waiter, this.head);
-        if (index < 0) return;
-        this.waiters.splice(index, 1);
-        reject(signal.reason);
-      }, { once: true });
+      if (this.waitingCount === 0 && this.fits(queue, key)) return start();
+      const waiter: Waiter = { seq: this.seq++, start, done: false };
+      this.classOf(queue, key).waiters.push(waiter);
+      this.waitingCount++;
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (waiter.done) return;
+          waiter.done = true;
+          this.waitingCount--;
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+      this.drain();
     });
+  }
+
+  private classOf(queue: string | undefined, key: string | undefined): WaiterClass {
+    const name = `${queue ?? ''}\u0000${key ?? ''}`;
+    let waiterClass = this.classes.get(name);
+    if (!waiterClass) this.classes.set(name, (waiterClass = { queue, key, waiters: [], head: 0 }));
+    return waiterClass;
   }
 
   private fits(queue: string | undefined, key: string | undefined): boolean {
@@ -84,22 +110,35 @@ export class Limiter {
     if (key !== undefined) decrement(this.perKey, key);
   }
 
+  /** Starts the oldest waiters that fit, while slots last. */
   private drain(): void {
-    let i = this.head;
-    while (i < this.waiters.length && this.running < this.limits.concurrency) {
-      const waiter = this.waiters[i]!;
-      if (!this.fits(waiter.queue, waiter.key)) {
-        i++;
-        continue;
+    while (this.waitingCount > 0 && this.running < this.limits.concurrency) {
+      let oldest: WaiterClass | undefined;
+      for (const [name, waiterClass] of this.classes) {
+        const head = this.headOf(waiterClass);
+        if (!head) {
+          this.classes.delete(name);
+          continue;
+        }
+        if ((!oldest || head.seq < this.headOf(oldest)!.seq) && this.fits(waiterClass.queue, waiterClass.key)) oldest = waiterClass;
       }
-      if (i === this.head) i = ++this.head;
-      else this.waiters.splice(i, 1);
+      if (!oldest) return;
+      const waiter = this.headOf(oldest)!;
+      oldest.head++;
+      waiter.done = true;
+      this.waitingCount--;
       waiter.start();
     }
-    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
-      this.waiters = this.waiters.slice(this.head);
-      this.head = 0;
+  }
+
+  /** The first waiter of a class still waiting; compacts the array now and then. */
+  private headOf(waiterClass: WaiterClass): Waiter | undefined {
+    while (waiterClass.head < waiterClass.waiters.length && waiterClass.waiters[waiterClass.head]!.done) waiterClass.head++;
+    if (waiterClass.head > 1024 && waiterClass.head * 2 > waiterClass.waiters.length) {
+      waiterClass.waiters = waiterClass.waiters.slice(waiterClass.head);
+      waiterClass.head = 0;
     }
+    return waiterClass.waiters[waiterClass.head];
   }
 }
 
