@@ -20,7 +20,7 @@ interface Target {
   bound?: number;
 }
 
-const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq'] as const;
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks'] as const;
 
 const TARGETS: Target[] = [
   { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
@@ -33,6 +33,15 @@ const TARGETS: Target[] = [
   { key: 'jobsPerSec', label: '(e) holdfast no-op jobs', unit: '/s' },
   { key: 'bullmqJobsPerSec', label: '(e) BullMQ no-op jobs', unit: '/s' },
   { key: 'ratioToBullmq', label: '(e) holdfast / BullMQ', unit: 'x', kind: 'min', bound: 0.7 },
+  // Issue 3: 1,000 files of 1 MB and two of 1 GiB, beside cp -r + sync + md5sum of the same files.
+  { key: 'ingestMBPerSec', label: 'ingest (copy, verify, register)', unit: 'MB/s' },
+  { key: 'ingestCeilingMBPerSec', label: 'ingest ceiling: cp -r, sync, md5sum', unit: 'MB/s' },
+  { key: 'ingestTimeToCeiling', label: 'ingest time / ceiling time', unit: 'x', kind: 'max', bound: 1.5 },
+  // Issue 6: 100,000 objects and 200,000 links against the in-process service.
+  { key: 'objectsPerSec', label: 'import objects (with their links)', unit: '/s', kind: 'min', bound: 2_000 },
+  { key: 'peakRssMb', label: 'import peak RSS (incl. mapped store pages)', unit: 'MB', kind: 'max', bound: 600 },
+  // Issue 8: a two-stage defer chain of 100,000 jobs, concurrency 50.
+  { key: 'taskJobsPerSec', label: 'task jobs, two-stage defer chain', unit: '/s' },
 ];
 
 const argv = process.argv.slice(2);
