@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRuntime } from '../../src/index.js';
 import { cachedStorePath, ensureStore, resetActive, storeSizeMb } from '../lib/recovery-store.js';
 import { job } from '../lib/machines.js';
-import { MB, round } from '../lib/stats.js';
+import { MB } from '../lib/stats.js';
 import { report, runTs, suiteOptions } from '../lib/suite.js';
 
 const { quick, args } = suiteOptions();

@@ -89,7 +89,7 @@ describe('task jobs: deferring the next stage', () => {
   it('writes nothing for an attempt that throws, and retries it under the same idempotency key', async () => {
     const keys: string[] = [];
     const tasks = defineTasks({
-      'flaky.write': (job, { writer, attempt, idempotencyKey }) => {
+      'flaky.write': (_job, { writer, attempt, idempotencyKey }) => {
         keys.push(idempotencyKey);
         writer().add({ id: `attempt-${attempt}`, schema: 'Thing', properties: {} });
         if (attempt === 1) throw new Error('the first attempt fails');
