@@ -27,3 +27,14 @@ export function errorOf(error: unknown): ErrorJson {
   const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as Partial<ErrorJson>;
   return { code, message };
 }
+
+/**
+ * A 202's callback, in `creating` (it may arrive before the 202 answer is stored)
+ * and in `awaitingCallback`: identifiers complete the actor, anything else ends it `error`.
+ */
+export const onServiceCallback = {
+  'service.callback': [
+    { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
+    { target: 'error', actions: 'keepCallbackError' },
+  ],
+} as const;

@@ -8,7 +8,7 @@
  * like an independent link, it waits for both ends and is created on its own.
  */
 import { and, assign, fromPromise, setup } from 'xstate';
-import { calledBackCreated, callbackError, errorOf } from './import-callback.js';
+import { calledBackCreated, callbackError, errorOf, onServiceCallback } from './import-callback.js';
 import { sendMessage } from './messaging.js';
 import type { BlockOrigin, CreateLinkInput, EndCreated, EndFailed, ErrorJson, Identifiers, PendingLinkInput, ServiceAnswer, ServiceCallback } from './import.types.js';
 
@@ -79,20 +79,10 @@ export const pendingLinkMachine = setup({
         ],
         onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
       },
-      on: {
-        'service.callback': [
-          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
-          { target: 'error', actions: 'keepCallbackError' },
-        ],
-      },
+      on: onServiceCallback,
     },
     awaitingCallback: {
-      on: {
-        'service.callback': [
-          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
-          { target: 'error', actions: 'keepCallbackError' },
-        ],
-      },
+      on: onServiceCallback,
     },
     complete: { type: 'final', entry: settle('complete') },
     error: { type: 'final', entry: settle('error') },

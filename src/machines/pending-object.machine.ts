@@ -9,7 +9,7 @@
  * settled it tells its dependent children, its links and its batch.
  */
 import { and, assign, fromPromise, setup } from 'xstate';
-import { calledBackCreated, callbackError, errorOf } from './import-callback.js';
+import { calledBackCreated, callbackError, errorOf, onServiceCallback } from './import-callback.js';
 import { sendMessages, writeRecord, type Address } from './messaging.js';
 import {
   IMPORT_RECORDS,
@@ -119,20 +119,10 @@ export const pendingObjectMachine = setup({
         onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
       },
       // A service may call back before its 202 answer is stored.
-      on: {
-        'service.callback': [
-          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
-          { target: 'error', actions: 'keepCallbackError' },
-        ],
-      },
+      on: onServiceCallback,
     },
     awaitingCallback: {
-      on: {
-        'service.callback': [
-          { guard: 'calledBackCreated', target: 'complete', actions: 'keepCallbackIdentifiers' },
-          { target: 'error', actions: 'keepCallbackError' },
-        ],
-      },
+      on: onServiceCallback,
     },
     complete: { type: 'final', entry: settle('complete') },
     error: { type: 'final', entry: settle('error') },
