@@ -20,7 +20,9 @@ import { handlesOf, readStore, startWatch, viewWatch, waitUntil, watchIdOf, type
 const TOKEN = 'token-watch-0c1d2e3f-4a5b-6c7d-8e9f-001122334455';
 const PID = 'doi:10.5072/FK2/WATCH2';
 const BURST = fullScale ? 10_000 : 1_000;
-const MAX_RSS_MB = 600;
+// Measured: 226-253 MB for 1,000 files, 468-602 MB for 10,000 (about 40 MB of it live after GC; the
+// rest is garbage V8 has not collected yet). The bound catches growth per file, not V8's laziness.
+const MAX_RSS_MB = fullScale ? 800 : 600;
 
 let root: string;
 let setup: WatchSetup;
