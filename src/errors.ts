@@ -23,6 +23,7 @@ export const ErrorCodes = [
   'INVALID_EVENT',
   'INVALID_INPUT',
   'POISON_ACTOR',
+  'JOB_RUNNING',
   'MACHINE_ERROR',
   'WAIT_TIMEOUT',
   'RUNTIME_CLOSED',

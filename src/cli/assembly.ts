@@ -131,6 +131,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     pause: async (args) => runtime.pause(text(args, 'id')),
     unpause: async (args) => runtime.unpause(text(args, 'id')),
     retry: async (args) => runtime.retry(text(args, 'id')),
+    delete: async (args) => runtime.delete(text(args, 'id')),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
   });
 }

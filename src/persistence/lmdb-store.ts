@@ -171,6 +171,9 @@ class LmdbStore implements Store {
       case 'putTimer':
         writes.push([this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer)]);
         return;
+      case 'deleteJournal':
+        for (const key of this.journalDb.getKeys({ start: [mutation.actor, 0], end: [mutation.actor, Number.MAX_SAFE_INTEGER] })) writes.push([this.journalDb, key, undefined]);
+        return;
       case 'deleteTimer':
         writes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id], undefined]);
         return;

@@ -102,6 +102,8 @@ export type Mutation =
   | { op: 'deleteInbox'; to: ActorId; seq: number }
   | { op: 'putTimer'; timer: TimerEntry }
   | { op: 'deleteTimer'; due: number; actor: ActorId; id: string }
+  /** Every journal entry of an actor (deleting a job). */
+  | { op: 'deleteJournal'; actor: ActorId }
   | { op: 'putRecord'; collection: string; key: RecordKey; value: unknown }
   | { op: 'deleteRecord'; collection: string; key: RecordKey };
 

@@ -243,6 +243,26 @@ export class ActorHost {
     );
   }
 
+  /**
+   * Deletes a job: every actor under `root`, their journals, messages and timers,
+   * in one commit. Their live state, effects and timers here are dropped first.
+   */
+  deleteJob(root: ActorId, records: ActorRecord[]): Promise<void> {
+    const plan = emptyPlan();
+    for (const record of records) {
+      const live = this.live.get(record.id);
+      for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
+      this.o.timers.removeActor(record.id);
+      this.live.delete(record.id);
+      plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
+      for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
+      for (const message of this.o.store.inbox(record.id)) plan.mutations.push({ op: 'deleteInbox', to: record.id, seq: message.seq });
+    }
+    plan.mutations.push({ op: 'deleteRecord', collection: 'paused', key: root });
+    this.pausedRoots.delete(root);
+    return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
+  }
+
   /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
   park(record: ActorRecord, error: HoldfastError): void {
     const live = this.live.get(record.id);

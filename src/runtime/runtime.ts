@@ -81,6 +81,11 @@ export interface Runtime {
   retry(id: ActorId | string): Promise<void>;
   /** True when the job is paused. */
   isPaused(id: ActorId | string): boolean;
+  /**
+   * Deletes a job (a top actor) with everything under it. Refused with JOB_RUNNING while any of its
+   * actors is active, unless the job is paused.
+   */
+  delete(id: ActorId | string): Promise<void>;
   records: RecordsApi;
   /** Graceful: no new work, running effects finish or are interrupted, everything flushed, store released. Idempotent. */
   close(): Promise<void>;
@@ -233,6 +238,18 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
     isPaused: (id) => host.isPaused(String(id)),
+    async delete(id) {
+      assertOpen();
+      const record = store.getActor(id as ActorId);
+      if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+      if (record.root !== record.id) throw new HoldfastError('INVALID_INPUT', `${id} belongs to job ${record.root}: delete the job`, { details: { id: String(id), job: record.root } });
+      const records = [...store.queryActors({ root: record.id })];
+      const active = records.filter((actor) => actor.status === 'active').length;
+      if (active > 0 && !host.isPaused(record.id)) {
+        throw new HoldfastError('JOB_RUNNING', `job ${id} has ${active} active actor(s): pause it (holdfast pause ${id}) or let it finish, then delete it`, { details: { id: String(id), active } });
+      }
+      await host.deleteJob(record.id, records);
+    },
     records: {
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],

@@ -51,3 +51,29 @@ describe('pause, unpause and retry', () => {
     await runtime.close();
   });
 });
+
+describe('delete', () => {
+  it('removes a finished job with everything under it, and refuses a running one unless paused', async () => {
+    const { parent, child } = await import('../../fixtures/machines.js');
+    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [parent, child, counter] });
+    const done = await runtime.spawn('parent', { children: 5 }, { id: 'finished' });
+    await runtime.waitFor(done, (record) => record.status === 'done');
+    const running = await runtime.spawn('counter', {}, { id: 'running' });
+
+    await expect(runtime.delete('finished/c1')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await runtime.delete(done);
+    expect(runtime.get(done)).toBeUndefined();
+    expect(runtime.query({ root: done })).toEqual([]);
+    expect(runtime.journal(done)).toEqual([]);
+    expect(runtime.journal('finished/c1')).toEqual([]);
+
+    await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
+    await runtime.pause(running);
+    await runtime.delete(running);
+    expect(runtime.get(running)).toBeUndefined();
+    expect(runtime.isPaused(running)).toBe(false);
+    expect(runtime.query({})).toEqual([]);
+    await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+    await runtime.close();
+  });
+});
