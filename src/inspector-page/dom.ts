@@ -49,23 +49,7 @@ export const time = (at: number) => new Date(at).toLocaleTimeString();
 /** Long ids (`job/file.csv`) shown by their last part, the whole in a tooltip. */
 export const shortId = (id: string) => (id.length > 40 ? `…${id.slice(-39)}` : id);
 
-/**
- * A state value as the dotted path records keep (`a.b`, parallel leaves joined
- * with `|`): the same rule as the runtime's `stateName` (src/runtime/snapshot-codec.ts).
- */
-export function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === null || typeof value !== 'object') return String(value);
-  const paths: string[] = [];
-  const walk = (node: unknown, prefix: string): void => {
-    if (typeof node === 'string') return void paths.push(prefix ? `${prefix}.${node}` : node);
-    const entries = Object.entries(node as Record<string, unknown>);
-    if (entries.length === 0) return void paths.push(prefix);
-    for (const [key, child] of entries) walk(child, prefix ? `${prefix}.${key}` : key);
-  };
-  walk(value, '');
-  return paths.join('|');
-}
+export { stateName } from '../runtime/state-name.js';
 
 /** True when a record's state (`a.b|c.d`) is in the state node at `path` (itself or a descendant). */
 export function inNode(state: string, path: string): boolean {

@@ -9,6 +9,8 @@ import { HoldfastError } from '../errors.js';
 import type { PersistedSnapshot } from '../persistence/store.js';
 import { inertScope } from './pure-transition.js';
 
+export { stateName } from './state-name.js';
+
 /** The storable form of a snapshot. */
 export function persistSnapshot(snapshot: AnyMachineSnapshot): PersistedSnapshot {
   const persisted: PersistedSnapshot = { value: snapshot.value, context: snapshot.context, status: snapshot.status };
@@ -35,21 +37,6 @@ export function restoreSnapshot(machine: AnyStateMachine, persisted: PersistedSn
       { cause },
     );
   }
-}
-
-/** A state value as one dotted path per active leaf, joined with `|` for parallel states. */
-export function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === null || typeof value !== 'object') return String(value);
-  const paths: string[] = [];
-  const walk = (node: unknown, prefix: string): void => {
-    if (typeof node === 'string') return void paths.push(prefix ? `${prefix}.${node}` : node);
-    const entries = Object.entries(node as Record<string, unknown>);
-    if (entries.length === 0) return void paths.push(prefix);
-    for (const [key, child] of entries) walk(child, prefix ? `${prefix}.${key}` : key);
-  };
-  walk(value, '');
-  return paths.join('|');
 }
 
 function errorToJson(error: unknown): unknown {

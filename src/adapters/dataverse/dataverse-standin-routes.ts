@@ -55,7 +55,7 @@ export function standinRouter(state: StandinState, token: string): Route {
     const given = headers['x-dataverse-key'] ?? query.get('key') ?? undefined;
     const key = Buffer.from(typeof given === 'string' ? given : '');
     if (key.length === 0) {
-      return error(401, 'Please provide a key query parameter (?key=XXX) or via the HTTP header X-Dataverse-key');
+      return error(401, 'Please provide a key query parameter (?key=YOUR_TOKEN) or via the HTTP header X-Dataverse-key');
     }
     if (key.length !== expectedKey.length || !timingSafeEqual(key, expectedKey)) return error(401, 'Bad api key ');
 

@@ -4,6 +4,7 @@
  * types and constants, no runtime imports, so the browser bundle can use them.
  * docs/inspector-protocol.md describes every message.
  */
+import type { JournalEntry } from '../../persistence/store.js';
 
 /** Bumped on an incompatible change; sent in the summary. */
 export const INSPECTOR_PROTOCOL = 1;
@@ -117,13 +118,7 @@ export interface JobStats {
 }
 
 /** One journal entry as listed (snapshot sent on demand with `journalEntry`). */
-export interface JournalRow {
-  seq: number;
-  event: string;
-  from: string;
-  to: string;
-  at: number;
-  durationMs: number;
+export interface JournalRow extends Omit<JournalEntry, 'snapshot'> {
   /** A snapshot can be shown for this step (kept with the entry, or the actor's current one for its latest step). */
   hasSnapshot: boolean;
 }
