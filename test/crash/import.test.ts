@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startImportStandin, type ImportStandin } from '../../src/adapters/import/import-standin.js';
 import { openLmdbStore } from '../../src/index.js';
-import { fullScale, seededRandom, startWorkload, waitForOutput } from '../helpers/processes.js';
+import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../helpers/processes.js';
 import { childStates, dependent, existing, independent, LINK_TAGS, object, verifyImportStore, writeImport, type Graph } from '../helpers/import/import-fixtures.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
@@ -65,8 +65,7 @@ afterEach(async () => {
 
 describe('crash: an import under repeated SIGKILL', () => {
   it('creates each object and link exactly once, never before its parents, and completes the batch once', async () => {
-    const seed = Number(process.env.HOLDFAST_CRASH_SEED ?? Date.now() % 1_000_000);
-    const random = seededRandom(seed);
+    const { seed, random } = crashSeed();
     const folder = tempFolder('holdfast-crash-import-');
     const store = join(folder, 'store');
     const graph = library();
@@ -75,23 +74,16 @@ describe('crash: an import under repeated SIGKILL', () => {
     let kills = 0;
     const createdAtKills: number[] = [];
     for (let run = 0; kills < KILLS && run < KILLS * 3; run++) {
-      const workload = startWorkload('import', args);
-      expect(await waitForOutput(workload, 'READY'), `seed ${seed}: runtime did not open`).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(random() * 400)));
-      if (workload.output().includes('DONE')) {
-        await workload.exited;
-        break;
-      }
-      workload.child.kill('SIGKILL');
-      await workload.exited;
+      const outcome = await killAfter(startWorkload('import', args), 100 + Math.floor(random() * 400));
+      expect(outcome, `seed ${seed}: runtime did not open`).not.toBe('unready');
+      if (outcome === 'finished') break;
       kills++;
       createdAtKills.push(standin.created.length);
     }
     expect(kills, `seed ${seed}: the import finished before it was killed ${KILLS} times`).toBeGreaterThanOrEqual(10);
     const last = startWorkload('import', args);
-    const finished = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 120_000))]);
-    if (!finished) last.child.kill('SIGKILL');
-    expect((await last.exited).code, `seed ${seed}: final run failed: ${finished ? last.output() : await describeStuck(store)}`).toBe(0);
+    const { code, timedOut } = await runToEnd(last);
+    expect(code, `seed ${seed}: final run failed: ${timedOut ? await describeStuck(store) : last.output()}`).toBe(0);
     expect(last.output()).toContain('DONE');
 
     const toCreate = graph.objects.filter((o) => o.identifiers === undefined).length;

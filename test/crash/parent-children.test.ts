@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
-import { fullScale, seededRandom, startWorkload, waitForOutput } from '../helpers/processes.js';
+import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
 const CHILDREN = 1_000;
@@ -14,29 +14,20 @@ const KILLS = fullScale ? 40 : 20;
 
 describe('crash: parent with 1,000 children under repeated SIGKILL', () => {
   it('ends with every actor final, counts exact, every effect run with a stable key, and a clean store', async () => {
-    const seed = Number(process.env.HOLDFAST_CRASH_SEED ?? Date.now() % 1_000_000);
-    const random = seededRandom(seed);
+    const { seed, random } = crashSeed();
     const folder = tempFolder('holdfast-crash-');
     const store = join(folder, 'store');
     const ledger = join(folder, 'ledger.txt');
     const args = [store, ledger, String(CHILDREN), '40'];
     let kills = 0;
     for (let run = 0; kills < KILLS && run < KILLS * 3; run++) {
-      const workload = startWorkload('parent-children', args, { HOLDFAST_WORK_MS: '30' });
-      expect(await waitForOutput(workload, 'READY'), `seed ${seed}: runtime did not open`).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
-      if (workload.output().includes('DONE')) {
-        await workload.exited;
-        break; // finished before we could kill it: the kills so far stand
-      }
-      workload.child.kill('SIGKILL');
-      await workload.exited;
+      const outcome = await killAfter(startWorkload('parent-children', args, { HOLDFAST_WORK_MS: '30' }), Math.floor(random() * 300));
+      expect(outcome, `seed ${seed}: runtime did not open`).not.toBe('unready');
+      if (outcome === 'finished') break; // finished before we could kill it: the kills so far stand
       kills++;
     }
     const last = startWorkload('parent-children', args);
-    const finished = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 120_000))]);
-    if (!finished) last.child.kill('SIGKILL');
-    const { code } = await last.exited;
+    const { code } = await runToEnd(last);
     expect(code, `seed ${seed}: final run failed`).toBe(0);
     expect(last.output()).toContain('DONE');
 

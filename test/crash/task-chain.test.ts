@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
-import { fullScale, seededRandom, startWorkload, waitForOutput } from '../helpers/processes.js';
+import { crashSeed, fullScale, killAfter, runToEnd, startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
 const CHAINS = fullScale ? 300 : 120;
@@ -19,8 +19,7 @@ const STAGES = ['chain', 'chain/next', 'chain/next/next'];
 
 describe('crash: task jobs deferring their next stage under repeated SIGKILL', () => {
   it('ends with every next stage spawned once, every job ended once, fragments written once and no temporaries', async () => {
-    const seed = Number(process.env.HOLDFAST_CRASH_SEED ?? Date.now() % 1_000_000);
-    const random = seededRandom(seed);
+    const { seed, random } = crashSeed();
     const folder = tempFolder('holdfast-task-crash-');
     const store = join(folder, 'store');
     const ledger = join(folder, 'ledger.txt');
@@ -38,21 +37,13 @@ describe('crash: task jobs deferring their next stage under repeated SIGKILL', (
         requeued += Number(/IDLE (\d+)/.exec(idle.output())?.[1] ?? 0);
         continue;
       }
-      const workload = startWorkload('task-chain', args('worker'), { HOLDFAST_WORK_MS: '25' });
-      expect(await waitForOutput(workload, 'READY'), `seed ${seed}: runtime did not open`).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 250)));
-      if (workload.output().includes('DONE')) {
-        await workload.exited;
-        break;
-      }
-      workload.child.kill('SIGKILL');
-      await workload.exited;
+      const outcome = await killAfter(startWorkload('task-chain', args('worker'), { HOLDFAST_WORK_MS: '25' }), Math.floor(random() * 250));
+      expect(outcome, `seed ${seed}: runtime did not open`).not.toBe('unready');
+      if (outcome === 'finished') break;
       kills++;
     }
     const last = startWorkload('task-chain', args('worker'));
-    const finished = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 120_000))]);
-    if (!finished) last.child.kill('SIGKILL');
-    expect((await last.exited).code, `seed ${seed}: final run failed`).toBe(0);
+    expect((await runToEnd(last)).code, `seed ${seed}: final run failed`).toBe(0);
     expect(last.output()).toContain('DONE');
     expect(kills, `seed ${seed}: the chains finished before ${KILLS} kills`).toBeGreaterThanOrEqual(Math.min(KILLS, 10));
 

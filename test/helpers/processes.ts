@@ -58,3 +58,33 @@ export function seededRandom(seed: number): () => number {
 
 /** Test sizes: `npm test` runs the small scale, `npm run test:full` the sizes the issues name. */
 export const fullScale = process.env.HOLDFAST_TEST_SCALE === 'full';
+
+/** The seed of a crash run (`HOLDFAST_CRASH_SEED` repeats one) and its random source. */
+export function crashSeed(): { seed: number; random: () => number } {
+  const seed = Number(process.env.HOLDFAST_CRASH_SEED ?? Date.now() % 1_000_000);
+  return { seed, random: seededRandom(seed) };
+}
+
+/**
+ * Waits for the workload's READY, then `delayMs`, then SIGKILLs it unless it
+ * already printed DONE. Resolves once it has exited: 'killed', 'finished', or
+ * 'unready' when it never became ready.
+ */
+export async function killAfter(workload: Workload, delayMs: number): Promise<'killed' | 'finished' | 'unready'> {
+  if (!(await waitForOutput(workload, 'READY'))) return 'unready';
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  if (workload.output().includes('DONE')) {
+    await workload.exited;
+    return 'finished';
+  }
+  workload.child.kill('SIGKILL');
+  await workload.exited;
+  return 'killed';
+}
+
+/** Lets a last, unkilled run finish; kills it after `timeoutMs`. Resolves with how it exited. */
+export async function runToEnd(workload: Workload, timeoutMs = 120_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }> {
+  const finished = await Promise.race([workload.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs))]);
+  if (!finished) workload.child.kill('SIGKILL');
+  return { ...(await workload.exited), timedOut: !finished };
+}
