@@ -19,7 +19,7 @@ export { verifyStore } from './runtime/verify-store.js';
 export type { StoreReport, StoreViolation } from './runtime/verify-store.js';
 
 // Machines' messaging helpers
-export { sendMessage, spawnActors, writeRecord } from './machines/messaging.js';
+export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/messaging.js';
 
 // Store
 export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';

@@ -61,3 +61,8 @@ export function spawnActors<TContext = any, TEvent extends EventObject = any>(
 export function writeRecord<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>): HoldfastAction {
   return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.record', ...build(args) })) as Expr);
 }
+
+/** Write many keyed records in the step's commit (a batch's results with its progress). */
+export function writeRecords<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>[]): HoldfastAction {
+  return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.recordMany', records: build(args) })) as Expr);
+}

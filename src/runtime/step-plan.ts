@@ -189,15 +189,20 @@ function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key
       }
       return;
     case 'holdfast.record':
-      plan.mutations.push(
-        event.value === null
-          ? { op: 'deleteRecord', collection: String(event.collection), key: event.key as string }
-          : { op: 'putRecord', collection: String(event.collection), key: event.key as string, value: event.value },
-      );
+      plan.mutations.push(recordMutation(event));
+      return;
+    case 'holdfast.recordMany':
+      for (const request of event.records as Record<string, unknown>[]) plan.mutations.push(recordMutation(request));
       return;
     default:
       plan.emitted.push({ actor: base.id, event });
   }
+}
+
+function recordMutation(request: Record<string, unknown>): Mutation {
+  const collection = String(request.collection);
+  const key = request.key as string;
+  return request.value === null ? { op: 'deleteRecord', collection, key } : { op: 'putRecord', collection, key, value: request.value };
 }
 
 function planMessage(plan: StepPlan, base: ActorRecord, request: Record<string, unknown>, context: PlanContext): void {
