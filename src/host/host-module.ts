@@ -1,0 +1,34 @@
+/**
+ * The host module: what a host app registers with holdfast's CLI, in
+ * `holdfast.config.js` / `.ts` in the current folder or a file given with
+ * `--app FILE`. Its default export (or the module itself) is a HostModule.
+ * Each feature reads its own field; the loader (host-loader.ts) only checks
+ * the shape and computes the code version.
+ */
+
+/** A batch-job application's DAG and config (issue 5); see src/batch/application.ts. */
+export type HostApplications = readonly unknown[];
+
+/** A source of items for `--source app:NAME`: an async (or plain) iterable of item values or `{ id, value }`. */
+export type HostSource = () => AsyncIterable<unknown> | Iterable<unknown>;
+
+/** A `function` process of the job server (issue 7): the bound data and the job's parameters in, JSON out. */
+export type HostProcessFunction = (data: unknown, parameters: Record<string, unknown>, context: { signal: AbortSignal; jobId: string }) => unknown;
+
+/** Turns `stored` data of one `datatype` into the value passed to a process (issue 7). */
+export type HostDatatype = (value: unknown) => unknown;
+
+export interface HostModule {
+  /** Batch-job applications (`defineApplication` from 'holdfast'). */
+  applications?: HostApplications;
+  /** Item sources for `--source app:NAME`. */
+  sources?: Record<string, HostSource>;
+  /** Job-server `function` processes by name. */
+  functions?: Record<string, HostProcessFunction>;
+  /** Job-server `stored` data converters by datatype. */
+  datatypes?: Record<string, HostDatatype>;
+  /** Folder of executables for `file` processes (relative to the module's folder). */
+  scriptsDir?: string;
+  /** Folder of data files (relative to the module's folder). */
+  dataDir?: string;
+}
