@@ -20,7 +20,7 @@ interface Target {
   bound?: number;
 }
 
-const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks'] as const;
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch'] as const;
 
 const TARGETS: Target[] = [
   { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
@@ -42,6 +42,9 @@ const TARGETS: Target[] = [
   { key: 'peakRssMb', label: 'import peak RSS (incl. mapped store pages)', unit: 'MB', kind: 'max', bound: 600 },
   // Issue 8: a two-stage defer chain of 100,000 jobs, concurrency 50.
   { key: 'taskJobsPerSec', label: 'task jobs, two-stage defer chain', unit: '/s' },
+  { key: 'batchItemsPerSec', label: 'batch job: 1M items, 3-step DAG, size:10000, parallel 2', unit: '/s', kind: 'min', bound: 100_000 }, { key: 'batchPeakRssMb', label: 'batch job peak RSS (create + run)', unit: 'MB', kind: 'max', bound: 500 },
+  // Issue 7: POST /api/jobs of a trivial function process, 20 clients over keep-alive.
+  { key: 'httpJobCreationsPerSec', label: 'HTTP job creations (20 clients)', unit: '/s' },
 ];
 
 const argv = process.argv.slice(2);

@@ -42,8 +42,12 @@ export const ErrorCodes = [
   'USAGE',
   'UNKNOWN_TASK', 'TASK_NOT_SERVED', 'ARCHIVE_MISSING',
   'IMPORT_INVALID', 'IMPORT_REJECTED', 'IMPORT_UNAVAILABLE',
+  // Batch jobs
+  'UNKNOWN_APPLICATION', 'JOB_NOT_FOUND',
+  // Job server (process jobs, data files, users)
+  'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'DATA_NOT_FOUND', 'PROCESS_FAILED', 'PROCESS_TIMEOUT',
   // Inspector and HTTP server
-  'UNAUTHORIZED', 'FORBIDDEN', 'BAD_MESSAGE', 'NOT_AVAILABLE',
+  'UNAUTHORIZED', 'FORBIDDEN', 'BAD_MESSAGE', 'NOT_AVAILABLE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL_ERROR',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

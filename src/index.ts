@@ -31,6 +31,7 @@ export { startInspector } from './adapters/inspector/start-inspector.js';
 export type { InspectorOptions, InspectorHandle } from './adapters/inspector/start-inspector.js';
 export { startServer } from './adapters/http/http-server.js';
 export type { ServerOptions, ServerHandle } from './adapters/http/http-server.js';
+export type { BatchJobsView } from './adapters/http/batch-job-routes.js';
 export type { InspectorStats } from './adapters/inspector/inspector-hub.js';
 export type { ClientMessage as InspectorClientMessage, ServerMessage as InspectorServerMessage } from './adapters/inspector/inspector-protocol.js';
 
@@ -53,6 +54,26 @@ export { importMachines } from './adapters/import/import-machines.js';
 export type { ImportOptions } from './adapters/import/import-machines.js';
 export { inProcessService, rejectImport } from './adapters/import/import-service.js';
 export type { ImportService, CreateObjectRequest, CreateLinkRequest } from './adapters/import/import-service.js';
+
+// Host module: what a host app registers with the CLI (holdfast.config.ts or --app FILE)
+export type { HostModule, HostSource } from './host/host-module.js';
+export { loadHostModule, requireHostModule, HOST_MODULE_NAMES } from './host/host-loader.js';
+export type { LoadedHost, LoadHostOptions } from './host/host-loader.js';
+
+// Batch jobs (issue 5): applications, the job engine and its machines
+export { defineApplication } from './batch/application.js';
+export type { Application, DagStep, StepContext, ConfigSchema } from './batch/application.js';
+export { createBatchJobs } from './batch/batch-jobs.js';
+export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './batch/batch-jobs.js';
+export { batchJobMachines, bindBatchMachines } from './batch/batch-machines.js';
+export type { BatchMachineOptions } from './batch/batch-machines.js';
+export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './batch/partition.js';
+export type { Partition } from './batch/partition.js';
+
+// Job server (issue 7): process jobs bound to data, users, data files, stored data
+export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs, processJobRequestSchema, storedDataRequestSchema } from './jobserver/job-server.js';
+export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi, ProcessJobRequest, StoredDataRequest } from './jobserver/job-server.js';
+export type { HostProcessFunction, HostDatatype } from './host/host-module.js';
 
 // Errors
 export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';

@@ -5,6 +5,8 @@
 import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
 import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
 import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServer, type JobServerOptions } from '../jobserver/job-server.js';
+import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { importMachines } from '../adapters/import/import-machines.js';
 import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js';
@@ -18,6 +20,9 @@ import type { Limits } from '../runtime/limiter.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
+import type { Application } from '../batch/application.js';
+import { batchJobMachines } from '../batch/batch-machines.js';
+import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -32,6 +37,10 @@ export interface HoldfastOptions {
   resume?: boolean;
   /** Run task jobs here: the task registry and the queues this process serves. */
   tasks?: TaskWorkerOptions;
+  /** Run process jobs here (issue 7): the data folder, scripts, functions, datatypes and limits. */
+  jobServer?: JobServerOptions;
+  /** Batch-job applications (issue 5) this process runs; `batchJobs` serves them. */
+  applications?: readonly Application[];
 }
 
 export interface Holdfast {
@@ -41,6 +50,10 @@ export interface Holdfast {
   machines: readonly MachineDefinition[];
   /** Keeps a Dataverse token for a URL, in the store's secrets (never printed or sent to the inspector). */
   keepToken(dataverseUrl: string, token: string): Promise<void>;
+  /** The job server, when `jobServer` options were given. */
+  jobServer?: JobServer;
+  /** Batch jobs over the applications given in `applications`. */
+  batchJobs: BatchJobs;
   close(): Promise<void>;
 }
 
@@ -81,15 +94,18 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   const store = openLmdbStore(options.store ?? DEFAULT_STORE);
   const hashPool = createHashPool();
   try {
-    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...importMachines(store, options)];
+    const applications = options.applications ?? [];
+    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...processJobMachines(options.jobServer, store), ...importMachines(store, options), ...batchJobMachines(applications, { store })];
     const runtime = await createRuntime({
       store,
       machines,
-      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...options.limits?.queues } },
+      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...processQueueLimits(options.jobServer), ...options.limits?.queues } },
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
     });
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
+    const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false }) : undefined;
+    await jobServer?.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken);
     let closed: Promise<void> | undefined;
@@ -98,6 +114,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       store,
       machines,
       keepToken,
+      ...(jobServer ? { jobServer } : {}),
+      batchJobs: createBatchJobs(runtime, applications),
       close: () =>
         (closed ??= (async () => {
           try {
@@ -133,5 +151,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     retry: async (args) => runtime.retry(text(args, 'id')),
     delete: async (args) => runtime.delete(text(args, 'id')),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
+    // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
+    addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),
   });
 }

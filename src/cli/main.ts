@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '../errors.js';
 import { DEFAULT_STORE } from './assembly.js';
 import { exitCodeFor } from './cli-context.js';
+import { registerBatchViews } from './commands/batch-exceptions.js';
+import { registerBatchRun } from './commands/batch-run.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
@@ -14,6 +16,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerResume } from './commands/resume.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/defer.js';
+import { registerUser } from './commands/user.js';
 import { registerWatch } from './commands/watch.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -33,11 +36,14 @@ export async function main(argv: string[]): Promise<number> {
   registerResume(program, run);
   registerWatch(program, run);
   registerJobs(program, run);
+  registerBatchRun(program, run);
+  registerBatchViews(program, run);
   registerControl(program, run);
   registerDemo(program, run);
   registerServe(program, run);
   registerTaskCommands(program, run);
   registerImport(program, run);
+  registerUser(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -70,10 +70,19 @@ export class ActorHost {
   /** Steps computed but not yet durable, for backpressure. */
   private inFlightSteps = 0;
   private readonly launcher: EffectLauncher;
+  /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
+  private readonly context: PlanContext;
   closing = false;
 
   constructor(private readonly o: HostOptions) {
     this.messageSeq = o.clock.now() * 1000;
+    this.context = {
+      now: 0,
+      nextMessageSeq: () => this.messageSeq++,
+      definitionOf: (machine) => this.o.registry.get(machine),
+      exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
+      journalSnapshots: o.journalSnapshots ?? false,
+    };
     const host = this;
     this.launcher = new EffectLauncher(
       {
@@ -495,13 +504,8 @@ export class ActorHost {
   }
 
   private planContext(): PlanContext {
-    return {
-      now: this.o.clock.now(),
-      nextMessageSeq: () => this.messageSeq++,
-      definitionOf: (machine) => this.o.registry.get(machine),
-      exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
-      journalSnapshots: this.o.journalSnapshots ?? false,
-    };
+    this.context.now = this.o.clock.now();
+    return this.context;
   }
 }
 

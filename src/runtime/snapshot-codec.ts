@@ -7,7 +7,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { HoldfastError } from '../errors.js';
 import type { PersistedSnapshot } from '../persistence/store.js';
-import { inertScope } from './pure-transition.js';
+import { inertScope, pureMachine } from './pure-transition.js';
 
 export { stateName } from './state-name.js';
 
@@ -29,7 +29,8 @@ export function persistSnapshot(snapshot: AnyMachineSnapshot): PersistedSnapshot
  */
 export function restoreSnapshot(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
   try {
-    return machine.restoreSnapshot({ ...persisted, children: {} } as never, inertScope(machine) as never) as AnyMachineSnapshot;
+    const pure = pureMachine(machine);
+    return pure.restoreSnapshot({ ...persisted, children: {} } as never, inertScope(pure) as never) as AnyMachineSnapshot;
   } catch (cause) {
     throw new HoldfastError(
       'VERSION_INCOMPATIBLE',

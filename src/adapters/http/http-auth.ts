@@ -115,3 +115,31 @@ export function originAllowed(request: IncomingMessage, allowedOrigins: readonly
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
   return parsed.host.toLowerCase() === request.headers.host?.toLowerCase();
 }
+
+/** Who a request acts as in the job server's API: a user, or `admin` for the admin token. */
+export interface Principal {
+  user: string;
+  superuser: boolean;
+}
+
+/** What a presented token grants: a serve token's role, or a job-server user. */
+export type Access = { kind: 'serve'; role: Role; principal: Principal } | { kind: 'user'; principal: Principal };
+
+/** Users known to the job server, looked up by API token (its own constant-time check). */
+export interface UserDirectory {
+  authenticate(token: string): Principal | undefined;
+}
+
+/**
+ * The access a token grants. The admin token acts as the superuser `admin`;
+ * the read-only token reads everything (as `readonly`, a superuser that may
+ * only GET); any other token is asked of the job server's users.
+ */
+export function accessOf(tokens: Tokens, presented: string | undefined, users?: UserDirectory): Access | undefined {
+  const role = roleOf(tokens, presented);
+  if (role === 'admin') return { kind: 'serve', role, principal: { user: 'admin', superuser: true } };
+  if (role === 'readOnly') return { kind: 'serve', role, principal: { user: 'readonly', superuser: true } };
+  if (presented === undefined || presented.length === 0 || presented.length > 512 || users === undefined) return undefined;
+  const principal = users.authenticate(presented);
+  return principal ? { kind: 'user', principal: { user: principal.user, superuser: principal.superuser } } : undefined;
+}

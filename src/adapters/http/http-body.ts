@@ -1,27 +1,16 @@
-/** Request bodies for the HTTP API: read whole, up to a size, as UTF-8. */
-import type { IncomingMessage } from 'node:http';
-import { HoldfastError } from '../../errors.js';
+/** Request bodies for the HTTP API: how a group of routes parses them. */
+import type { FastifyInstance } from 'fastify';
+
+/** JSON bodies of the API: 1 MB at most. */
+export const MAX_JSON_BYTES = 1024 * 1024;
 
 /**
- * Reads a body of at most `maxBytes`.
- * @throws INVALID_INPUT past the limit: the rest is discarded unread, so the answer still reaches the client
+ * Within `scope` (a Fastify plugin's own context), every body is read as JSON
+ * whatever its Content-Type, up to `bodyLimit` bytes: the routes the import
+ * service and `curl -d` already call (docs/import-protocol.md) do not all send
+ * `application/json`. Keys `__proto__` and `constructor.prototype` are refused.
  */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    request.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        refused = true;
-        chunks.length = 0;
-        return reject(new HoldfastError('INVALID_INPUT', `a request body is at most ${maxBytes} bytes`));
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+export function acceptJsonOfAnyType(scope: FastifyInstance, bodyLimit: number): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, scope.getDefaultJsonParser('error', 'error'));
 }

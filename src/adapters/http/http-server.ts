@@ -1,19 +1,31 @@
 /**
- * `holdfast serve`'s HTTP server: `/health` (no token), the inspector page at
- * `/`, its WebSocket at `/ws`. Bound to 127.0.0.1 unless told otherwise; every
- * other request needs a token, checked before anything is read or upgraded.
- * The HTTP API of later issues mounts here.
+ * `holdfast serve`'s HTTP server, on Fastify: `/health` (no token), the
+ * inspector page at `/`, its WebSocket at `/ws` (`ws`, through the server's
+ * `upgrade` event), import callbacks, task jobs, and, when given, the job
+ * server's and batch jobs' API under `/api` with its OpenAPI document at
+ * `/openapi.json`. Bound to 127.0.0.1 unless told otherwise; every other
+ * request needs a token, checked before any body is read or any upgrade.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { JobServer } from '../../jobserver/job-server.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../inspector/inspector-hub.js';
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';
+import { accessCheck } from './http-access.js';
 import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions } from './http-auth.js';
-import { receiveImportCallback } from './import-callbacks.js';
-import { deferJobRoute, readJobRoute, TASK_JOBS_PATH } from './task-routes.js';
+import { MAX_JSON_BYTES } from './http-body.js';
+import { describeError, errorHandler, sendError } from './http-errors.js';
+import { importCallbackRoutes } from './import-callbacks.js';
 import { loadInspectorPage, pageHeaders, DEFAULT_PAGE_DIR } from './inspector-page-file.js';
+import { batchJobRoutes, type BatchJobsView } from './batch-job-routes.js';
+import { dataFileRoutes, documentUpload } from './datafile-routes.js';
+import { jobRoutes } from './job-routes.js';
+import { storedDataRoutes } from './stored-data-routes.js';
+import { taskRoutes } from './task-routes.js';
 
 export interface ServerOptions extends InspectorHubOptions {
   /** 0 picks a free port. @default 7480 */
@@ -28,6 +40,12 @@ export interface ServerOptions extends InspectorHubOptions {
   allowedOrigins?: string[];
   /** Folder of the built page. @default dist/inspector-page of this package */
   pageDir?: string;
+  /** The job server whose process jobs, data files and stored data `/api` serves; its users' tokens are accepted there. */
+  jobServer?: JobServer;
+  /** The batch jobs `/api/batch-jobs` lists (read-only). */
+  batchJobs?: BatchJobsView;
+  /** A whole request, uploads included, must arrive within this time. @default 30_000 */
+  requestTimeoutMs?: number;
 }
 
 /** A running server. `close()` is idempotent. */
@@ -36,6 +54,8 @@ export interface ServerHandle {
   readonly url: string;
   /** The same with an admin token. */
   readonly adminUrl: string;
+  /** The HTTP API's base address, `http://HOST:PORT/api/` (no token in it). */
+  readonly apiUrl: string;
   readonly host: string;
   readonly port: number;
   readonly tokens: { readOnly: string; admin: string };
@@ -48,7 +68,7 @@ export interface ServerHandle {
 export const DEFAULT_PORT = 7480;
 export const DEFAULT_HOST = '127.0.0.1';
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 
 /**
  * Starts the HTTP server with the inspector on `runtime`.
@@ -63,44 +83,46 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
   const tokens = resolveTokens(options.tokens);
   const page = await loadInspectorPage(options.pageDir ?? DEFAULT_PAGE_DIR);
   const hub = new InspectorHub(runtime, options);
-  let allowedHosts = new Set<string>();
+  let allowedHosts: ReadonlySet<string> = new Set<string>();
+  // Unexpected errors (answered 500 without details) go where the hub's go: `onError`, or stderr.
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
 
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
-    try {
-      route(request, response);
-    } catch (error) {
-      reply(response, 500, { code: 'UNEXPECTED', message: (error as Error).message });
-    }
+  const app = createApp(options.requestTimeoutMs ?? 30_000, onError);
+  app.setErrorHandler(errorHandler((error) => onError(error)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, { code: 'NOT_AVAILABLE', message: `nothing at ${request.method} ${new URL(request.url, 'http://server').pathname}` }));
+  // JSON routes take application/json only (415 otherwise); uploads add their own parser.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', accessCheck(tokens, () => allowedHosts, options.jobServer?.users));
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'holdfast serve', version: String(INSPECTOR_PROTOCOL), description: 'docs/http-api.md' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transformObject: (documents) => {
+      const openapi = 'openapiObject' in documents ? documents.openapiObject : documents.swaggerObject;
+      documentUpload(openapi as Parameters<typeof documentUpload>[0]);
+      return openapi;
+    },
   });
-  server.maxHeadersCount = 64;
 
-  function route(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://server');
-    if (url.pathname === '/health') return reply(response, 200, { status: 'ok', protocol: INSPECTOR_PROTOCOL, clients: hub.inspect().clients.length });
-    if (!hostAllowed(request, allowedHosts)) return refuse(response, 403, 'FORBIDDEN', `Host ${JSON.stringify(request.headers.host ?? '')} is not this server`);
-    const role = roleOf(tokens, tokenOf(request, url));
-    if (role === undefined) return refuse(response, 401, 'UNAUTHORIZED', 'a token is needed: open the address `holdfast serve` printed');
-    if (url.pathname === '/import/callbacks') {
-      if (request.method !== 'POST') return refuse(response, 405, 'BAD_MESSAGE', 'callbacks are POSTed');
-      if (role !== 'admin') return refuse(response, 403, 'FORBIDDEN', 'a callback needs the admin token');
-      return void receiveImportCallback(runtime, request).then(({ status, body }) => reply(response, status, body));
-    }
-    if (url.pathname === TASK_JOBS_PATH && request.method === 'POST') {
-      if (role !== 'admin') return refuse(response, 403, 'FORBIDDEN', 'deferring a job needs the admin token');
-      return void deferJobRoute(runtime, request).then(({ status, body }) => reply(response, status, body));
-    }
-    if (url.pathname.startsWith(`${TASK_JOBS_PATH}/`) && request.method === 'GET') {
-      const { status, body } = readJobRoute(runtime, url.pathname.slice(TASK_JOBS_PATH.length + 1));
-      return reply(response, status, body);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'BAD_MESSAGE', `${request.method} is not allowed here`);
-    if (url.pathname !== '/') return refuse(response, 404, 'NOT_AVAILABLE', `nothing at ${url.pathname}`);
-    if (!page) return refuse(response, 503, 'NOT_AVAILABLE', 'the inspector page is not built: run `npm run build`');
-    response.writeHead(200, pageHeaders(page, request.headers.host!));
-    response.end(request.method === 'HEAD' ? undefined : page.html);
+  app.get('/health', { config: { access: 'none' }, schema: { security: [], summary: 'liveness; no token needed' } }, async () => ({ status: 'ok', protocol: INSPECTOR_PROTOCOL, clients: hub.inspect().clients.length }));
+  app.get('/', { config: { access: 'serve' }, schema: { summary: 'the inspector page (token in ?token=)' } }, async (request, reply) => {
+    if (!page) return sendError(reply, 503, { code: 'NOT_AVAILABLE', message: 'the inspector page is not built: run `npm run build`' });
+    return reply.headers(pageHeaders(page, request.headers.host!)).send(page.html);
+  });
+  app.get('/openapi.json', { schema: { summary: 'this document' } }, async () => app.swagger());
+  await importCallbackRoutes(app, runtime);
+  await taskRoutes(app, runtime);
+  if (options.jobServer) {
+    await jobRoutes(app, options.jobServer);
+    await dataFileRoutes(app, options.jobServer);
+    await storedDataRoutes(app, options.jobServer);
   }
+  if (options.batchJobs) await batchJobRoutes(app, options.batchJobs);
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://server');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'NOT_AVAILABLE', 'the WebSocket is at /ws');
@@ -112,17 +134,14 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
     hub.handleUpgrade(request, socket, head, role);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch(async (error: unknown) => {
+  try {
+    await app.listen({ port: options.port ?? DEFAULT_PORT, host });
+  } catch (error) {
     await hub.close();
+    await app.close().catch(() => {});
     throw error;
-  });
-  const port = (server.address() as AddressInfo).port;
+  }
+  const port = (app.server.address() as AddressInfo).port;
   allowedHosts = allowedHostsFor(host, port, options.allowedHosts);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}/`;
@@ -131,31 +150,46 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
   const handle: ServerHandle = {
     url: `${base}?token=${encodeURIComponent(tokens.readOnly[0]!)}`,
     adminUrl: `${base}?token=${encodeURIComponent(tokens.admin[0]!)}`,
+    apiUrl: `${base}api/`,
     host,
     port,
     tokens: { readOnly: tokens.readOnly[0]!, admin: tokens.admin[0]! },
     inspect: () => hub.inspect(),
     close: () =>
       (closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await hub.close();
-        server.closeAllConnections();
-        await stopped;
+        await app.close();
       })()),
     [Symbol.asyncDispose]: () => handle.close(),
   };
   return handle;
 }
 
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  response.end(text);
-}
-
-function refuse(response: ServerResponse, status: number, code: string, message: string): void {
-  if (status === 401) response.setHeader('www-authenticate', 'Bearer');
-  reply(response, status, { code, message });
+/**
+ * Fastify on a node:http server with today's limits: headers within 10 s,
+ * the whole request within `requestTimeoutMs`, 64 headers at most; JSON
+ * bodies of 1 MB; no logger (tokens travel in URLs); connections cut on close.
+ */
+function createApp(requestTimeoutMs: number, onRouterError: (error: unknown) => void): FastifyInstance {
+  return Fastify({
+    logger: false,
+    bodyLimit: MAX_JSON_BYTES,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 1_024 },
+    // Unknown fields are refused, never silently dropped; types are never coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+    serverFactory: (handler) => {
+      const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: 10_000 }, handler);
+      server.maxHeadersCount = 64;
+      return server;
+    },
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body, unexpected } = describeError(error);
+      if (unexpected) onRouterError(error);
+      return sendError(reply, status, body);
+    },
+  });
 }
 
 /** Answers a refused upgrade with a plain HTTP status, before any WebSocket exists. */

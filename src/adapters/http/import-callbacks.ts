@@ -5,11 +5,11 @@
  * actor id; the callback becomes its `service.callback` event. A repeated
  * callback changes nothing: the actor has moved on and ignores it.
  */
-import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toHoldfastError } from '../../errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { readBody } from './http-body.js';
+import { acceptJsonOfAnyType } from './http-body.js';
 
 /** A callback is small: identifiers or an error message. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -21,15 +21,19 @@ const callbackSchema = z.union([
 
 export type CallbackAnswer = { status: number; body: { accepted: true; id: string } | { code: string; message: string } };
 
-/** Reads, checks and delivers one callback; never throws. */
-export async function receiveImportCallback(runtime: Runtime, request: IncomingMessage): Promise<CallbackAnswer> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(request, MAX_BODY_BYTES));
-  } catch (error) {
-    const failure = toHoldfastError(error, 'BAD_MESSAGE');
-    return { status: failure.code === 'BAD_MESSAGE' ? 400 : 413, body: { code: failure.code, message: failure.reason } };
-  }
+/** The route, admin token only (checked by the server's access hook). */
+export async function importCallbackRoutes(app: FastifyInstance, runtime: Runtime): Promise<void> {
+  await app.register(async (scope) => {
+    acceptJsonOfAnyType(scope, MAX_BODY_BYTES);
+    scope.post('/import/callbacks', { config: { access: 'serve', admin: 'a callback needs the admin token' }, schema: { summary: 'an import service calls back (docs/import-protocol.md); admin token' } }, async (request, reply) => {
+      const { status, body } = await receiveImportCallback(runtime, request.body);
+      return reply.code(status).send(body);
+    });
+  });
+}
+
+/** Checks and delivers one parsed callback; never throws. */
+export async function receiveImportCallback(runtime: Runtime, body: unknown): Promise<CallbackAnswer> {
   const parsed = callbackSchema.safeParse(body);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);

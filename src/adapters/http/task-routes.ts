@@ -3,45 +3,32 @@
  *   POST /tasks/jobs       a job as JSON (admin token) -> 201 { id }, 400 naming every wrong field
  *   GET  /tasks/jobs/ID    one job as `holdfast job` shows it -> 200, or 404
  */
-import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { deferTaskJob, describeTaskJob } from '../tasks/task-worker.js';
-import { toHoldfastError } from '../../errors.js';
+import { HoldfastError, toHoldfastError } from '../../errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { readBody } from './http-body.js';
+import { acceptJsonOfAnyType, MAX_JSON_BYTES } from './http-body.js';
 
-const MAX_JOB_BYTES = 1024 * 1024;
 export const TASK_JOBS_PATH = '/tasks/jobs';
 
-export interface RouteAnswer {
-  status: number;
-  body: unknown;
-}
-
-export async function deferJobRoute(runtime: Runtime, request: IncomingMessage): Promise<RouteAnswer> {
-  let job: unknown;
-  try {
-    job = JSON.parse(await readBody(request, MAX_JOB_BYTES));
-  } catch (error) {
-    const failure = toHoldfastError(error, 'BAD_MESSAGE');
-    return { status: failure.code === 'INVALID_INPUT' ? 413 : 400, body: { code: failure.code === 'INVALID_INPUT' ? 'INVALID_INPUT' : 'BAD_MESSAGE', message: failure.reason } };
-  }
-  try {
-    const id = await deferTaskJob(runtime, job);
-    return { status: 201, body: { id } };
-  } catch (error) {
-    const failure = toHoldfastError(error, 'INVALID_INPUT');
-    return { status: failure.code === 'INVALID_INPUT' ? 400 : 500, body: failure.toJSON() };
-  }
-}
-
-export function readJobRoute(runtime: Runtime, encodedId: string): RouteAnswer {
-  let id: string;
-  try {
-    id = decodeURIComponent(encodedId);
-  } catch {
-    return { status: 400, body: { code: 'BAD_MESSAGE', message: 'the job id in the path is not valid percent-encoding' } };
-  }
-  const record = runtime.get(id);
-  if (!record || record.machine !== 'taskJob') return { status: 404, body: { code: 'ACTOR_NOT_FOUND', message: `no task job ${id}` } };
-  return { status: 200, body: describeTaskJob(record) };
+/** The two routes; the id in the path is decoded once by the router. */
+export async function taskRoutes(app: FastifyInstance, runtime: Runtime): Promise<void> {
+  await app.register(async (scope) => {
+    acceptJsonOfAnyType(scope, MAX_JSON_BYTES);
+    scope.post(TASK_JOBS_PATH, { config: { access: 'serve', admin: 'deferring a job needs the admin token' }, schema: { summary: 'defer a task job (admin token)' } }, async (request, reply) => {
+      try {
+        const id = await deferTaskJob(runtime, request.body);
+        return reply.code(201).send({ id });
+      } catch (error) {
+        // deferTaskJob names every wrong field; anything else is not the caller's doing.
+        const failure = toHoldfastError(error, 'INVALID_INPUT');
+        throw failure.code === 'INVALID_INPUT' ? failure : error;
+      }
+    });
+    scope.get<{ Params: { id: string } }>(`${TASK_JOBS_PATH}/:id`, { config: { access: 'serve' }, schema: { summary: 'one task job' } }, async (request) => {
+      const record = runtime.get(request.params.id);
+      if (!record || record.machine !== 'taskJob') throw new HoldfastError('ACTOR_NOT_FOUND', `no task job ${request.params.id}`);
+      return describeTaskJob(record);
+    });
+  });
 }

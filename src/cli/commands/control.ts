@@ -1,13 +1,20 @@
 /**
  * `holdfast pause ID`, `holdfast unpause ID`, `holdfast retry ID`: a person's
  * hand on a job. Sent to the store's owner when one runs; otherwise applied to
- * the store directly, without resuming any other work.
+ * the store directly, without resuming any other work. Deleting a batch job
+ * removes its records too and says how many went.
  */
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
+import { existsSync } from 'node:fs';
+import { HoldfastError } from '../../errors.js';
+import { BATCH_JOB_MACHINE } from '../../machines/batch-job.machine.js';
+import { openLmdbStore } from '../../persistence/lmdb-store.js';
+import { actorId } from '../../persistence/store.js';
+import { withBatchJobs } from './batch-context.js';
 
 const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
@@ -29,6 +36,7 @@ export function registerControl(program: Command, run: (task: () => Promise<numb
 async function control(name: keyof typeof COMMANDS, id: string, options: GlobalOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
   const owner = otherOwner(options.store);
+  if (name === 'delete' && isBatchJob(options.store, id)) return deleteBatchJob(id, options, owner, out);
   if (owner !== undefined) {
     await sendOwnerCommand(options.store, name, { id });
   } else {
@@ -41,5 +49,30 @@ async function control(name: keyof typeof COMMANDS, id: string, options: GlobalO
   }
   out.result({ id, done: name, ...(owner !== undefined ? { owner } : {}) });
   out.say(`${name}: ${id}${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
+  return 0;
+}
+
+/** Whether `id` is a batch job (peeked read-only, beside any owner). */
+function isBatchJob(store: string, id: string): boolean {
+  if (!existsSync(store)) return false;
+  let peek;
+  try {
+    peek = openLmdbStore(store, { readOnly: true });
+  } catch {
+    return false; // no store yet (or a damaged one): the plain delete path reports it
+  }
+  try {
+    return peek.getActor(actorId(id))?.machine === BATCH_JOB_MACHINE;
+  } finally {
+    void peek.close();
+  }
+}
+
+/** A batch job goes with its items, results, exceptions and statistics; says how many records went. */
+async function deleteBatchJob(id: string, options: GlobalOptions, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
+  if (owner !== undefined) throw new HoldfastError('STORE_LOCKED', `the store's owner (pid ${owner}) is running; stop it, then delete batch job ${id}`, { details: { ownerPid: owner } });
+  const { records, actors } = await withBatchJobs(options, { host: undefined, resume: false }, ({ jobs }) => jobs.delete(id));
+  out.result({ id, done: 'delete', records, actors });
+  out.say(`deleted batch job ${id}: ${records} record(s) and ${actors} actor(s)`);
   return 0;
 }

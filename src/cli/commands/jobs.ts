@@ -1,13 +1,18 @@
 /**
  * Read-only views that work beside a running owner: `holdfast jobs` lists the
  * top actors of every kind of work; `holdfast job ID` shows one, its children
- * by state and its latest transitions.
+ * by state and its latest transitions (a batch job: batch-job-view.ts);
+ * `holdfast job create` makes a batch job (batch-create.ts).
  */
 import type { Command } from 'commander';
 import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId, type ActorRecord, type Store } from '../../persistence/store.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
+import { batchTask } from './batch-context.js';
+import { registerJobCreate } from './batch-create.js';
+import { showBatchJob, type BatchJobViewOptions } from './batch-job-view.js';
 
 export function registerJobs(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
@@ -15,12 +20,31 @@ export function registerJobs(program: Command, run: (task: () => Promise<number>
     .description('list the top actors of every kind of work with their state')
     .option('--limit <n>', 'show at most n', (v) => Number(v), 100)
     .action((options: { limit: number }, command: Command) => run(() => withStore(command, (store, out) => listJobs(store, out, options.limit))));
-  program
+  const job = program
     .command('job')
-    .description('show one job: its state, its children by state, its latest transitions')
+    .description('show one job: its state, its children by state, its latest transitions (a batch job: its record and execution summary)')
     .argument('<id>', 'the job (actor) id')
-    .option('--stats', 'include counts per state of every machine under it')
-    .action((id: string, options: { stats?: boolean }, command: Command) => run(() => withStore(command, (store, out) => showJob(store, out, id, options.stats ?? false))));
+    .option('--stats', 'include counts per state of every machine under it (a batch job: statistics per DAG node)')
+    .option('--results', "a batch job's results, streamed (one line per item; with --json one object)")
+    .option('--sample', "with --results: the last sample run's results")
+    .action((id: string, options: BatchJobViewOptions, command: Command) =>
+      run(batchTask(async () => {
+        if (isBatchJob(command, id)) return showBatchJob(id, { ...command.optsWithGlobals<GlobalOptions>(), ...options });
+        if (options.results || options.sample) throw new HoldfastError('USAGE', `--results and --sample are for batch jobs; ${id} is not one`);
+        return withStore(command, (store, out) => showJob(store, out, id, options.stats ?? false));
+      })),
+    );
+  registerJobCreate(job, run);
+}
+
+/** Whether `id` is a batch job (peeked read-only, so it works beside a running owner). */
+function isBatchJob(command: Command, id: string): boolean {
+  const store = openLmdbStore(command.optsWithGlobals<GlobalOptions>().store, { readOnly: true });
+  try {
+    return store.getActor(actorId(id))?.machine === BATCH_JOB_MACHINE;
+  } finally {
+    void store.close();
+  }
 }
 
 async function withStore(command: Command, task: (store: Store, out: ReturnType<typeof createOutput>) => number): Promise<number> {
@@ -38,7 +62,10 @@ function listJobs(store: Store, out: ReturnType<typeof createOutput>, limit: num
   const jobs = [...store.queryActors({ topOnly: true, limit })].map(summaryOf);
   out.result({ jobs });
   if (jobs.length === 0) out.say('no jobs');
-  for (const job of jobs) out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${new Date(job.createdAt).toISOString()}${job.error ? `  ${job.error}` : ''}`);
+  for (const job of jobs) {
+    const batch = 'application' in job ? `  ${job.application}, ${job.items} items${job.description ? `: ${job.description}` : ''}` : '';
+    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${new Date(job.createdAt).toISOString()}${job.error ? `  ${job.error}` : ''}${batch}`);
+  }
   return 0;
 }
 
@@ -68,7 +95,14 @@ function summaryOf(record: ActorRecord) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(record.error ? { error: `[${record.error.code}] ${record.error.message}` } : {}),
+    ...(record.machine === BATCH_JOB_MACHINE ? batchFacts(record) : {}),
   };
+}
+
+/** What tells batch jobs apart in a list: application, items, description. */
+function batchFacts(record: ActorRecord) {
+  const context = record.snapshot?.context as Partial<BatchJobContext> | undefined;
+  return { application: context?.application, items: context?.items, batches: context?.batches, description: context?.description };
 }
 
 /** Never print anything that looks like a secret. */

@@ -1,7 +1,8 @@
 /**
  * `holdfast resume [--token T]`: opening the store resumes every interrupted
  * actor; loads waiting on a person (a refused token, files Dataverse refused)
- * are retried. Exits when every load is final or waits again.
+ * are retried; interrupted batch runs continue (with the host module's
+ * applications). Exits when every load is final or waits again.
  */
 import type { Command } from 'commander';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
@@ -12,6 +13,11 @@ import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { otherOwner } from '../owner-routing.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
+import { batchTask, hostFor } from './batch-context.js';
+import { describeRun } from './batch-run.js';
 import { describeSummary, loadSettled, summarize, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -19,15 +25,19 @@ export function registerResume(program: Command, run: (task: () => Promise<numbe
     .command('resume')
     .description('continue everything interrupted: loads, and loads waiting for a retry')
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (kept, never printed)')
-    .action((options: { token?: string }, command: Command) => run(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+    .option('--app <file>', 'the host module interrupted batch runs need (default: holdfast.config.* in this folder)')
+    .action((options: { token?: string; app?: string }, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));
 }
 
-export async function resume(options: GlobalOptions & { token?: string }): Promise<number> {
+export async function resume(options: GlobalOptions & { token?: string; app?: string }): Promise<number> {
   const out = createOutput(options.json ?? false);
   const owner = otherOwner(options.store);
   if (owner !== undefined) return resumeThroughOwner(options, owner, out);
   const startedAt = Date.now();
-  const holdfast = await openHoldfast({ store: options.store });
+  // Interrupted batch runs execute the host module's steps: load it before anything resumes.
+  const interrupted = interruptedBatchRuns(options.store);
+  const host = await hostFor(options, interrupted > 0);
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [] });
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
@@ -39,7 +49,7 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
     }
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
     const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
-    out.say(loads.length + imports.length === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s) and ${imports.length} import(s)`);
+    out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
     for (const load of loads) {
       await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
@@ -53,13 +63,26 @@ export async function resume(options: GlobalOptions & { token?: string }): Promi
       await followImport(runtime, batch.id);
       importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
     }
-    out.result({ resumed: summaries.length + importSummaries.length, loads: summaries, imports: importSummaries });
+    const batchRuns = await holdfast.batchJobs.resumeRuns();
+    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
     for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
+    for (const summary of batchRuns) for (const line of describeRun(summary, holdfast.batchJobs.get(summary.job)?.summary.exceptionsOpen ?? 0)) out.say(line);
     return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();
+  }
+}
+
+/** Batch jobs with a run in progress, read before the store is opened for writing. */
+function interruptedBatchRuns(store: string): number {
+  if (!existsSync(join(store, 'data.mdb'))) return 0;
+  const peek = openLmdbStore(store, { readOnly: true });
+  try {
+    return [...peek.queryActors({ machine: BATCH_JOB_MACHINE, status: 'active' })].filter((job) => (job.snapshot?.context as BatchJobContext | undefined)?.run !== undefined).length;
+  } finally {
+    void peek.close();
   }
 }
 

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLmdbStore } from '../../../src/persistence/lmdb-store.js';
+import { decodeJournalEntry, encodeJournalEntry } from '../../../src/persistence/journal-codec.js';
+import { openLmdbStore, STORE_FORMAT_VERSION } from '../../../src/persistence/lmdb-store.js';
+import { encodeRecord } from '../../../src/persistence/record-codec.js';
 import type { ActorRecord, ActorId, Mutation } from '../../../src/persistence/store.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
@@ -41,6 +43,80 @@ describe('LMDB store commits', () => {
       expect(store.countActors({ status: 'active' })).toBe(0);
       expect([...store.queryActors({ machine: 'm', state: 'c' })]).toHaveLength(1);
       expect([...store.queryActors({ machine: 'm', state: 'a' })]).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LMDB store: steps of one actor in one commit', () => {
+  it('writes the last record of a chain, with the index changes from the first previous record', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      const stored = record('a');
+      await store.commit([{ op: 'putActor', record: stored }], 'flush');
+      const b = { ...record('b'), seq: 2 };
+      const c = { ...record('c', 'done'), seq: 3 };
+      await store.commit([{ op: 'putActor', record: b, previous: stored }, { op: 'putActor', record: c, previous: b }], 'flush');
+      expect(store.getActor(stored.id)).toMatchObject({ state: 'c', seq: 3, status: 'done' });
+      expect(store.countActors({ machine: 'm', state: 'a' })).toBe(0);
+      expect(store.countActors({ machine: 'm', state: 'b' })).toBe(0);
+      expect(store.countActors({ machine: 'm', state: 'c' })).toBe(1);
+      expect(store.countActors({ status: 'done' })).toBe(1);
+      expect(store.countActors({ status: 'active' })).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('applies a put after a delete of the same actor as a new record', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      const first = record('a');
+      await store.commit([{ op: 'putActor', record: first }], 'flush');
+      const again = record('z');
+      await store.commit([{ op: 'deleteActor', record: first }, { op: 'putActor', record: again }], 'flush');
+      expect(store.getActor(first.id)?.state).toBe('z');
+      expect(store.countActors({ machine: 'm', state: 'a' })).toBe(0);
+      expect(store.countActors({ machine: 'm', state: 'z' })).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LMDB store: journal entries', () => {
+  it('returns entries as committed, with and without a snapshot, in seq order', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      const id = 'a1' as ActorId;
+      const plain = { seq: 1, event: 'xstate.init', from: '', to: 'a', at: 10, durationMs: 0 };
+      const withSnapshot = { seq: 2, event: 'go', from: 'a', to: 'b', at: 11, durationMs: 3, snapshot: { value: 'b', context: { n: 1 }, status: 'active' as const } };
+      await store.commit([{ op: 'putJournal', actor: id, entry: withSnapshot }, { op: 'putJournal', actor: id, entry: plain }], 'flush');
+      expect([...store.journal(id)]).toEqual([plain, withSnapshot]);
+      expect([...store.journal(id, { fromSeq: 2 })]).toEqual([withSnapshot]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads a format 1 entry (an object) and refuses an entry of the wrong shape as RECORD_CORRUPT', () => {
+    const old = { seq: 4, event: 'e', from: 'a', to: 'b', at: 1, durationMs: 0 };
+    expect(decodeJournalEntry(4, encodeRecord(old), 'journal')).toEqual(old);
+    expect(decodeJournalEntry(5, encodeJournalEntry({ ...old, seq: 5 }), 'journal')).toEqual({ ...old, seq: 5 });
+    expect(() => decodeJournalEntry(6, encodeRecord(['e', 'a', 2, 1, 0]), 'journal')).toThrow(expect.objectContaining({ code: 'RECORD_CORRUPT' }));
+    expect(() => decodeJournalEntry(6, encodeRecord('e'), 'journal')).toThrow(expect.objectContaining({ code: 'RECORD_CORRUPT' }));
+  });
+
+  it('stamps a format 1 store with the current format when it opens it for writing', async () => {
+    const folder = join(tempFolder(), 'store');
+    let store = openLmdbStore(folder);
+    await store.putMeta('format', 1);
+    await store.close();
+    store = openLmdbStore(folder);
+    try {
+      expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
+      expect(STORE_FORMAT_VERSION).toBe(2);
     } finally {
       await store.close();
     }

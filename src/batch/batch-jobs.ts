@@ -1,0 +1,267 @@
+/**
+ * `createBatchJobs(runtime, applications)`: the library API of batch jobs
+ * (issue 5). Create a job over a source's items, run one batch, all, the
+ * stale ones, in parallel or as a sample; resolve and reprocess exceptions;
+ * change the config; read the job, its batches, DAG statistics, exceptions,
+ * results and items; delete it with everything under it. A run is a durable
+ * request held by the job actor, so a killed process continues it on open.
+ */
+import { randomBytes } from 'node:crypto';
+import { HoldfastError } from '../errors.js';
+import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
+import type { BatchRange, RunMode, RunRequested } from '../machines/batch.types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { MachineDefinition } from '../runtime/machine-registry.js';
+import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
+import { bindBatchMachines } from './batch-machines.js';
+import { EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
+import { drifted } from './chunk-effect.js';
+import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
+import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
+import type { NodeStats } from './node-stats.js';
+
+export interface RunRequest {
+  batches: number[] | 'all' | 'stale';
+  /** Batches running at once. @default 1 */
+  parallel?: number;
+  /** A test run on a deterministic sample of this many items: results kept apart, no batch marked done. */
+  sample?: number;
+  /** Give up waiting (the run goes on) after this long. @default no limit */
+  timeoutMs?: number;
+}
+
+export interface RunSummary {
+  job: string;
+  batchesRun: number;
+  items: number;
+  results: number;
+  exceptions: number;
+  elapsedMs: number;
+  /** Batches a run `all` or `stale` found nothing to do in. */
+  batchesSkipped: number;
+  /** Batches that failed as a whole (an unknown application, an unreadable item); their errors are in `errors`. */
+  batchesFailed: number;
+  errors: { batch: number; code: string; message: string }[];
+}
+
+export interface BatchJobs {
+  create(request: CreateJobRequest): Promise<string>;
+  run(jobId: string, request: RunRequest): Promise<RunSummary>;
+  resumeRuns(): Promise<RunSummary[]>;
+  reprocess(jobId: string, options?: { parallel?: number }): Promise<RunSummary>;
+  resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
+  updateConfig(jobId: string, config: unknown): Promise<void>;
+  get(jobId: string): JobView | undefined;
+  list(): JobView[];
+  batches(jobId: string): BatchView[];
+  stats(jobId: string): NodeStats[];
+  exceptions(jobId: string, options?: { open?: boolean; sample?: boolean }): ExceptionView[];
+  results(jobId: string, options?: { sample?: boolean }): Iterable<{ item: string; value: unknown }>;
+  items(jobId: string): Iterable<ItemInput>;
+  delete(jobId: string): Promise<{ records: number; actors: number }>;
+}
+
+export interface BatchJobsOptions {
+  /** Machines made by batchJobMachines without a store: bound to this runtime's. */
+  machines?: readonly MachineDefinition[];
+  now?: () => number;
+}
+
+const MAX_PARALLEL = 64;
+const NO_LIMIT = 2_147_483_647;
+
+export function createBatchJobs(runtime: Runtime, applications: readonly Application[], options: BatchJobsOptions = {}): BatchJobs {
+  const apps = applicationIndex(applications);
+  const now = options.now ?? Date.now;
+  if (options.machines) bindBatchMachines(options.machines, runtime.store);
+  const creating = new Set<string>();
+
+  /** The job's context. @throws JOB_NOT_FOUND */
+  const contextOf = (jobId: string): BatchJobContext => {
+    const context = typeof jobId === 'string' ? jobContext(runtime.get(jobId)) : undefined;
+    if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(String(jobId).slice(0, 200))}`, { details: { job: String(jobId).slice(0, 200) } });
+    return context;
+  };
+  const appOf = (context: BatchJobContext): Application => {
+    const app = apps.get(context.application);
+    if (!app) throw new HoldfastError('UNKNOWN_APPLICATION', `application "${context.application}" is not registered here: load the host module that defines it`, { details: { application: context.application } });
+    return app;
+  };
+
+  /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */
+  const assertNotPaused = (jobId: string): void => {
+    if (runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
+  };
+
+  /** Sends a run request and waits for its summary record. */
+  const request = async (jobId: string, run: Omit<RunRequested, 'type' | 'request' | 'at'>, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
+    assertNotPaused(jobId);
+    const id = randomBytes(6).toString('hex');
+    await runtime.send(jobId, { type: 'run.requested', request: id, ...run, at: now() });
+    return waitForRun(jobId, id, timeoutMs);
+  };
+  const waitForRun = async (jobId: string, id: string, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
+    const summaryOf = () => runtime.store.getRecord<RunRecord>(RUNS, [jobId, id]);
+    if (!summaryOf()) await runtime.waitFor(jobId, () => summaryOf() !== undefined, timeoutMs);
+    const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = summaryOf()!;
+    return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
+  };
+
+  return {
+    async create(createRequest) {
+      const input = jobInputOf(createRequest, apps, now());
+      const jobId = newJobId();
+      creating.add(jobId);
+      try {
+        await cleanAbandonedCreates(runtime, creating);
+        return await createJob(runtime, input, createRequest.items, jobId);
+      } finally {
+        creating.delete(jobId);
+      }
+    },
+
+    async run(jobId, runRequest) {
+      const context = contextOf(jobId);
+      appOf(context);
+      assertNotPaused(jobId);
+      if (typeof runRequest !== 'object' || runRequest === null) throw new HoldfastError('INVALID_INPUT', 'a run request is an object');
+      const parallel = checkParallel(runRequest.parallel);
+      if (runRequest.sample !== undefined) {
+        const sample = runRequest.sample;
+        if (!Number.isSafeInteger(sample) || sample < 1) throw new HoldfastError('INVALID_INPUT', `sample must be a positive integer, not ${String(sample)}`);
+        if (!context.run && context.queue.length === 0) await removeJobRecords(runtime, jobId, [SAMPLE_RESULTS]); // a new sample replaces the last
+        return request(jobId, { kind: 'sample', mode: 'force', todo: [[0, 0]], parallel: 1, sample: Math.min(sample, context.items) }, runRequest.timeoutMs);
+      }
+      let mode: RunMode;
+      let batches: number[];
+      if (runRequest.batches === 'all') {
+        mode = 'pending';
+        const records = batchRecords(runtime, jobId);
+        batches = range(context.batches).filter((batch) => !records.get(batch)?.done);
+      } else if (runRequest.batches === 'stale') {
+        mode = 'stale';
+        const codeVersion = currentCodeVersion(context, apps);
+        batches = [...batchRecords(runtime, jobId)].filter(([, record]) => record.done && drifted(record, context.configHash, codeVersion)).map(([batch]) => batch);
+      } else if (Array.isArray(runRequest.batches) && runRequest.batches.length > 0) {
+        mode = 'force';
+        const bad = runRequest.batches.filter((batch) => !Number.isSafeInteger(batch) || batch < 0 || batch >= context.batches);
+        if (bad.length > 0) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has batches 0 to ${context.batches - 1}; no batch ${bad.slice(0, 10).join(', ')}`, { details: { job: jobId, batches: context.batches } });
+        batches = [...new Set(runRequest.batches)];
+      } else {
+        throw new HoldfastError('INVALID_INPUT', "batches must be 'all', 'stale' or a non-empty list of batch numbers");
+      }
+      return request(jobId, { kind: 'batch', mode, todo: toRanges(batches), parallel }, runRequest.timeoutMs);
+    },
+
+    async resumeRuns() {
+      await cleanAbandonedCreates(runtime, creating);
+      const waits: Promise<RunSummary>[] = [];
+      for (const record of runtime.query({ machine: BATCH_JOB_MACHINE })) {
+        const context = jobContext(record);
+        if (!context || record.status !== 'active') continue;
+        const ids = [...(context.run ? [context.run.request] : []), ...context.queue.map((queued) => queued.request)];
+        for (const id of ids) waits.push(waitForRun(record.id, id));
+      }
+      return Promise.all(waits);
+    },
+
+    async reprocess(jobId, reprocessOptions = {}) {
+      const context = contextOf(jobId);
+      appOf(context);
+      const parallel = checkParallel(reprocessOptions.parallel);
+      const batches = new Set<number>();
+      for (const { value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
+      return request(jobId, { kind: 'reprocess', mode: 'force', todo: toRanges([...batches]), parallel });
+    },
+
+    async resolve(jobId, itemId, value) {
+      contextOf(jobId);
+      const key = [jobId, String(itemId)];
+      const exception = runtime.store.getRecord<ExceptionRecord>(EXCEPTIONS, key);
+      if (!exception) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has no exception for item ${JSON.stringify(String(itemId).slice(0, 200))}`, { details: { job: jobId, item: String(itemId).slice(0, 200) } });
+      if (value === undefined) throw new HoldfastError('INVALID_INPUT', 'a resolution needs a value (JSON)');
+      try {
+        JSON.stringify(value);
+      } catch (cause) {
+        throw new HoldfastError('INVALID_INPUT', `the value is not JSON: ${(cause as Error).message}`, { cause });
+      }
+      const resolved: ExceptionRecord = { ...exception, resolved: true, value, resolution: 'human', resolvedAt: now() };
+      await runtime.store.commit(
+        [
+          { op: 'putRecord', collection: RESULTS, key, value: { value, batch: exception.batch } },
+          { op: 'putRecord', collection: EXCEPTIONS, key, value: resolved },
+        ],
+        'flush',
+      );
+    },
+
+    async updateConfig(jobId, config) {
+      const context = contextOf(jobId);
+      const parsed = validateConfig(appOf(context), config);
+      assertNotPaused(jobId);
+      await runtime.send(jobId, { type: 'config.updated', config: parsed, configHash: configHash(parsed) });
+    },
+
+    get(jobId) {
+      const record = typeof jobId === 'string' ? runtime.get(jobId) : undefined;
+      return record ? jobView(runtime, record, apps, now()) : undefined;
+    },
+
+    list() {
+      const views: JobView[] = [];
+      for (const record of runtime.query({ machine: BATCH_JOB_MACHINE })) {
+        const view = jobView(runtime, record, apps, now());
+        if (view) views.push(view);
+      }
+      return views.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    },
+
+    batches: (jobId) => batchViews(runtime, jobId, contextOf(jobId), apps),
+    stats: (jobId) => jobStats(runtime, jobId, contextOf(jobId), apps),
+    exceptions(jobId, exceptionOptions = {}) {
+      contextOf(jobId);
+      return exceptionViews(runtime, jobId, exceptionOptions);
+    },
+    results(jobId, resultOptions = {}) {
+      contextOf(jobId);
+      return resultEntries(runtime, jobId, resultOptions.sample === true);
+    },
+    items(jobId) {
+      contextOf(jobId);
+      return itemEntries(runtime, jobId);
+    },
+
+    async delete(jobId) {
+      contextOf(jobId);
+      const actors = runtime.query({ root: jobId as never });
+      if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
+      const records = await removeJobRecords(runtime, jobId, JOB_COLLECTIONS);
+      await runtime.delete(jobId);
+      return { records, actors: actors.length };
+    },
+  };
+}
+
+function checkParallel(parallel: number | undefined): number {
+  if (parallel === undefined) return 1;
+  if (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) throw new HoldfastError('INVALID_INPUT', `parallel must be an integer from 1 to ${MAX_PARALLEL}, not ${String(parallel)}`);
+  return parallel;
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index);
+}
+
+/** Sorted inclusive ranges of a set of batch numbers: a run of 'all' on a fresh job is one range. */
+export function toRanges(batches: number[]): BatchRange[] {
+  const sorted = [...new Set(batches)].sort((a, b) => a - b);
+  const ranges: BatchRange[] = [];
+  for (const batch of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === batch - 1) last[1] = batch;
+    else ranges.push([batch, batch]);
+  }
+  return ranges;
+}
+
+export type { CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats };

@@ -1,0 +1,90 @@
+/**
+ * Runs one item through an application's DAG: each step in order, given the
+ * results of the steps it names; the first step that throws ends the item as
+ * an exception at that step. Every node run is timed into its counter. A step
+ * that returns a promise is awaited; a plain value is taken as is (no await,
+ * so a chunk of synchronous steps costs no microtask per step).
+ */
+import type { DagPlan, StepContext } from './application.js';
+import type { ErrorInfo } from './batch-records.js';
+import { NodeCounter } from './node-stats.js';
+
+export type ItemOutcome = { ok: true; value: unknown } | { ok: false; step: string; error: ErrorInfo };
+
+/** Longest message and stack kept on an exception. */
+const MAX_MESSAGE = 2_000;
+const MAX_STACK = 4_000;
+
+export class DagRunner {
+  readonly counters: Map<string, NodeCounter>;
+  private readonly resultIndex: number;
+
+  constructor(private readonly plan: DagPlan) {
+    this.counters = new Map(plan.order.map((node) => [node.name, new NodeCounter()]));
+    this.resultIndex = plan.order.findIndex((node) => node.name === plan.result);
+  }
+
+  /** Runs the item; never throws (a step's failure is the outcome). */
+  run(item: unknown, context: StepContext): ItemOutcome | Promise<ItemOutcome> {
+    const outputs: Record<string, unknown> = {};
+    return this.from(0, item, context, outputs);
+  }
+
+  private from(start: number, item: unknown, context: StepContext, outputs: Record<string, unknown>): ItemOutcome | Promise<ItemOutcome> {
+    const order = this.plan.order;
+    for (let index = start; index < order.length; index++) {
+      const node = order[index]!;
+      const counter = this.counters.get(node.name)!;
+      const inputs: Record<string, unknown> = {};
+      for (let i = 0; i < node.after.length; i++) inputs[node.after[i]!] = outputs[node.after[i]!];
+      const startedAt = performance.now();
+      let value: unknown;
+      try {
+        value = node.run(item, inputs, context);
+      } catch (error) {
+        counter.record(performance.now() - startedAt, false);
+        return { ok: false, step: node.name, error: errorInfo(error) };
+      }
+      if (isThenable(value)) return this.awaitStep(value, startedAt, index, item, context, outputs);
+      counter.record(performance.now() - startedAt, true);
+      outputs[node.name] = value;
+    }
+    return { ok: true, value: outputs[order[this.resultIndex]!.name] };
+  }
+
+  private async awaitStep(pending: PromiseLike<unknown>, startedAt: number, index: number, item: unknown, context: StepContext, outputs: Record<string, unknown>): Promise<ItemOutcome> {
+    const node = this.plan.order[index]!;
+    const counter = this.counters.get(node.name)!;
+    try {
+      outputs[node.name] = await pending;
+    } catch (error) {
+      counter.record(performance.now() - startedAt, false);
+      return { ok: false, step: node.name, error: errorInfo(error) };
+    }
+    counter.record(performance.now() - startedAt, true);
+    return this.from(index + 1, item, context, outputs);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** What an exception keeps of a thrown value: its code, message and stack (bounded). */
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      ...(typeof code === 'string' ? { code } : {}),
+      message: error.message.slice(0, MAX_MESSAGE),
+      ...(error.stack ? { stack: error.stack.slice(0, MAX_STACK) } : {}),
+    };
+  }
+  let message: string;
+  try {
+    message = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    message = String(error);
+  }
+  return { message: message.slice(0, MAX_MESSAGE) };
+}

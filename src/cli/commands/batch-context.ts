@@ -1,0 +1,124 @@
+/**
+ * What the batch-job commands share: loading the host module, opening the
+ * store with its applications, turning bad input into exit 2, and parsing
+ * the flags every command reads the same way.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { BatchJobs } from '../../batch/batch-jobs.js';
+import type { JobView } from '../../batch/job-views.js';
+import { HoldfastError, type ErrorCode } from '../../errors.js';
+import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
+import { openHoldfast, type Holdfast } from '../assembly.js';
+import { createOutput, exitCodeFor, type GlobalOptions, type Output } from '../cli-context.js';
+
+export type Run = (task: () => Promise<number>) => Promise<void>;
+
+export interface BatchOptions extends GlobalOptions {
+  app?: string;
+}
+
+/**
+ * Errors that mean the command was given something wrong (exit 2), beyond the
+ * CLI's usual ones: a source that cannot be read, a job or application that
+ * does not exist.
+ */
+const BATCH_INPUT_CODES: ReadonlySet<string> = new Set<ErrorCode | string>(['SOURCE_UNREADABLE', 'JOB_NOT_FOUND', 'UNKNOWN_APPLICATION']);
+
+/** Runs a batch command: bad input prints its message and exits 2; anything else goes to main's handler. */
+export function batchTask(task: () => Promise<number>): () => Promise<number> {
+  return async () => {
+    try {
+      return await task();
+    } catch (error) {
+      if (error instanceof HoldfastError && exitCodeFor(error) === 1 && BATCH_INPUT_CODES.has(error.code)) {
+        process.stderr.write(`holdfast: ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  };
+}
+
+/** The global options plus the command's own, and an Output. */
+export function optionsOf<T extends object>(command: Command): { options: BatchOptions & T; out: Output } {
+  const options = command.optsWithGlobals<BatchOptions & T>();
+  return { options, out: createOutput(options.json ?? false) };
+}
+
+/**
+ * Loads the host module: required when `need` is set (a missing one says
+ * where it looked), else optional (read-only views work without it).
+ */
+export async function hostFor(options: BatchOptions, need: boolean): Promise<LoadedHost | undefined> {
+  const request = { cwd: process.cwd(), ...(options.app !== undefined ? { app: options.app } : {}) };
+  return need ? requireHostModule(request) : loadHostModule(request);
+}
+
+export interface OpenBatch {
+  holdfast: Holdfast;
+  jobs: BatchJobs;
+  host: LoadedHost | undefined;
+}
+
+/**
+ * Opens the store with the host module's applications and runs `task`.
+ * `resume` false for commands that only read or write records: they must not
+ * start other interrupted work.
+ */
+export async function withBatchJobs<T>(options: BatchOptions, open: { host: LoadedHost | undefined; resume: boolean }, task: (open: OpenBatch) => Promise<T>): Promise<T> {
+  const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], resume: open.resume, listen: open.resume });
+  try {
+    return await task({ holdfast, jobs: holdfast.batchJobs, host: open.host });
+  } finally {
+    await holdfast.close();
+  }
+}
+
+/** The job, or JOB_NOT_FOUND naming it. */
+export function jobOrFail(jobs: BatchJobs, id: string): JobView {
+  const job = jobs.get(id);
+  if (!job) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${id}; see holdfast jobs`, { details: { job: id } });
+  return job;
+}
+
+/** `--param K=V` (repeatable) into a record; a value may hold '='. */
+export function collectParam(value: string, all: Record<string, string>): Record<string, string> {
+  const equals = value.indexOf('=');
+  const key = equals === -1 ? '' : value.slice(0, equals).trim();
+  if (equals <= 0 || key === '') throw new HoldfastError('USAGE', `--param must be KEY=VALUE, got ${JSON.stringify(value)}`);
+  if (Object.hasOwn(all, key)) throw new HoldfastError('USAGE', `--param ${key} is given twice`);
+  return { ...all, [key]: value.slice(equals + 1) };
+}
+
+/** A JSON file (`--config FILE`): missing is SOURCE_MISSING, malformed INVALID_INPUT naming the file. */
+export async function readJsonFile(path: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new HoldfastError(code === 'ENOENT' ? 'SOURCE_MISSING' : 'SOURCE_UNREADABLE', `${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HoldfastError('INVALID_INPUT', `${flag} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `--value JSON`. */
+export function parseJsonValue(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HoldfastError('USAGE', `${flag} must be JSON (quote a string: '"text"'), got ${JSON.stringify(text.slice(0, 200))}: ${(error as Error).message}`);
+  }
+}
+
+/** Milliseconds as "1.2 s" / "3 min". */
+export function duration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1_000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}

@@ -1,0 +1,44 @@
+/**
+ * Progress of a foreground batch run: a live bar on a terminal (items done of
+ * the job, items/s, exceptions), a plain line every 5 s otherwise, nothing
+ * with --json. Polls the job's summary: the run itself reports only its end.
+ */
+import cliProgress from 'cli-progress';
+import type { JobView } from '../../batch/job-views.js';
+
+export interface BatchProgress {
+  stop(): void;
+}
+
+export function followProgress(read: () => JobView | undefined, mode: 'tty' | 'lines' | 'silent'): BatchProgress {
+  if (mode === 'silent') return { stop: () => {} };
+  const startedAt = Date.now();
+  const first = read();
+  const startDone = first ? first.summary.done + first.summary.failed : 0;
+  const rate = (done: number) => Math.round((done - startDone) / Math.max((Date.now() - startedAt) / 1_000, 0.001));
+  if (mode === 'tty') {
+    const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} items | {rate} items/s | {exceptions} exceptions | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(Math.max(first?.items ?? 1, 1), startDone, { rate: 0, exceptions: first?.summary.exceptionsOpen ?? 0 });
+    const refresh = () => {
+      const job = read();
+      if (!job) return;
+      const done = job.summary.done + job.summary.failed;
+      bar.update(done, { rate: rate(done), exceptions: job.summary.exceptionsOpen });
+    };
+    const timer = setInterval(refresh, 1_000);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        refresh();
+        bar.stop();
+      },
+    };
+  }
+  const timer = setInterval(() => {
+    const job = read();
+    if (!job) return;
+    const done = job.summary.done + job.summary.failed;
+    process.stdout.write(`${job.id}: ${done}/${job.items} items, ${rate(done)} items/s, ${job.summary.exceptionsOpen} exceptions open\n`);
+  }, 5_000);
+  return { stop: () => clearInterval(timer) };
+}

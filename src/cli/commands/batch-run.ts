@@ -1,0 +1,111 @@
+/**
+ * `holdfast run ID [--batch N | --all | --sample N | --stale] [--parallel K]`
+ * [--config FILE] and `holdfast reprocess ID [--parallel K]`: runs in the foreground, with
+ * progress and a summary; a kill leaves the run resumable (`run` again, or
+ * `holdfast resume`).
+ */
+import type { Command } from 'commander';
+import type { BatchJobs, RunRequest, RunSummary } from '../../batch/batch-jobs.js';
+import { HoldfastError } from '../../errors.js';
+import { positiveInt, usage, type Output } from '../cli-context.js';
+import { batchTask, duration, hostFor, jobOrFail, optionsOf, readJsonFile, withBatchJobs, type Run } from './batch-context.js';
+import { followProgress } from './batch-progress.js';
+
+interface RunOptions {
+  batch?: number[];
+  all?: boolean;
+  sample?: number;
+  stale?: boolean;
+  parallel: number;
+}
+
+export function registerBatchRun(program: Command, run: Run): void {
+  program
+    .command('run')
+    .description('run a batch job: one batch, all, the drifted ones, or a test sample')
+    .argument('<id>', 'the job id')
+    .option('--batch <n>', 'run batch N (as `holdfast batches` numbers them; repeatable)', (value: string, all: number[] = []) => [...all, batchNumber(value)])
+    .option('--all', 'run every batch not done yet')
+    .option('--sample <n>', 'a test run on a deterministic sample of N items; results kept apart, no batch marked done', positiveInt('--sample'))
+    .option('--stale', 'run again the batches done under another config or code version')
+    .option('--parallel <k>', 'batches at a time', positiveInt('--parallel'), 1)
+    .option('--config <file>', "from now on the job's config (checked against the schema): batches done under the old one drift")
+    .option('--app <file>', 'the host module (default: holdfast.config.* in this folder)')
+    .action((id: string, _options: unknown, command: Command) => run(batchTask(() => runJob(id, command))));
+  program
+    .command('reprocess')
+    .description("run the job's unresolved exceptions again with the current code")
+    .argument('<id>', 'the job id')
+    .option('--parallel <k>', 'batches at a time', positiveInt('--parallel'), 1)
+    .option('--app <file>', 'the host module (default: holdfast.config.* in this folder)')
+    .action((id: string, _options: unknown, command: Command) => run(batchTask(() => reprocessJob(id, command))));
+}
+
+function batchNumber(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) throw usage(`--batch must be a batch number (0, 1, ...), got ${JSON.stringify(value)}`);
+  return number;
+}
+
+/** The one run request the flags describe; conflicting or missing flags are a usage error. */
+export function runRequestOf(options: RunOptions): RunRequest {
+  const chosen = [options.batch ? '--batch' : '', options.all ? '--all' : '', options.sample !== undefined ? '--sample' : '', options.stale ? '--stale' : ''].filter(Boolean);
+  if (chosen.length === 0) throw usage('say what to run: --batch N, --all, --sample N or --stale');
+  if (chosen.length > 1) throw usage(`${chosen.join(' and ')} cannot be combined: give one of --batch N, --all, --sample N, --stale`);
+  const parallel = { parallel: options.parallel };
+  if (options.batch) return { batches: [...new Set(options.batch)], ...parallel };
+  if (options.sample !== undefined) return { batches: 'all', sample: options.sample, ...parallel };
+  return { batches: options.stale ? 'stale' : 'all', ...parallel };
+}
+
+async function runJob(id: string, command: Command): Promise<number> {
+  const { options, out } = optionsOf<RunOptions & { config?: string }>(command);
+  const request = runRequestOf(options);
+  const host = await hostFor(options, true);
+  const config = options.config === undefined ? undefined : await readJsonFile(options.config, '--config');
+  return withBatchJobs(options, { host, resume: true }, async ({ jobs }) => {
+    const job = jobOrFail(jobs, id);
+    if (!host!.applications.some((app) => app.name === job.application)) {
+      throw new HoldfastError('UNKNOWN_APPLICATION', `job ${id} runs application "${job.application}", which ${host!.path} does not register (it has: ${host!.applications.map((app) => app.name).join(', ') || 'none'})`);
+    }
+    if (Array.isArray(request.batches)) {
+      const outside = request.batches.filter((batch) => batch >= job.batches);
+      if (outside.length > 0) throw usage(`--batch ${outside.join(', ')} is out of range: job ${id} has batches 0 to ${job.batches - 1}`);
+    }
+    // Checked against the schema (INVALID_INPUT naming each issue) before anything changes.
+    if (config !== undefined) await jobs.updateConfig(id, config);
+    return foreground(jobs, id, out, () => jobs.run(id, request), request.sample !== undefined ? `sample of ${request.sample}` : undefined);
+  });
+}
+
+async function reprocessJob(id: string, command: Command): Promise<number> {
+  const { options, out } = optionsOf<{ parallel: number }>(command);
+  const host = await hostFor(options, true);
+  return withBatchJobs(options, { host, resume: true }, async ({ jobs }) => {
+    jobOrFail(jobs, id);
+    return foreground(jobs, id, out, () => jobs.reprocess(id, { parallel: options.parallel }), 'reprocess');
+  });
+}
+
+/** Runs with progress, prints the summary; exit 0 once the run is done (failed items are exceptions, not a failed run). */
+export async function foreground(jobs: BatchJobs, id: string, out: Output, work: () => Promise<RunSummary>, what?: string): Promise<number> {
+  const progress = followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
+  let summary: RunSummary;
+  try {
+    summary = await work();
+  } finally {
+    progress.stop();
+  }
+  const job = jobs.get(id);
+  out.result({ ...summary, ...(what ? { kind: what } : {}), exceptionsOpen: job?.summary.exceptionsOpen ?? 0 });
+  for (const line of describeRun(summary, job?.summary.exceptionsOpen ?? 0, what)) out.say(line);
+  return 0;
+}
+
+export function describeRun(summary: RunSummary, exceptionsOpen: number, what?: string): string[] {
+  const rate = summary.elapsedMs > 0 ? Math.round((summary.items / summary.elapsedMs) * 1_000) : summary.items;
+  return [
+    `${summary.job}${what ? ` (${what})` : ''}: ${summary.batchesRun} batch(es), ${summary.items} items in ${duration(summary.elapsedMs)} (${rate} items/s): ${summary.results} results, ${summary.exceptions} exceptions`,
+    ...(exceptionsOpen > 0 ? [`${exceptionsOpen} exception(s) open: holdfast exceptions ${summary.job}`] : []),
+  ];
+}

@@ -1,0 +1,133 @@
+/**
+ * The job server's public shapes: who calls (a principal), what a process job
+ * looks like from outside (its reproducible record, never its code), data files
+ * and stored data, and the options of a job server.
+ */
+import type { Readable } from 'node:stream';
+import type { HostModule } from '../host/host-module.js';
+
+/** Who calls: a user of the job server, authenticated by token. */
+export interface Principal {
+  user: string;
+  superuser: boolean;
+}
+
+/** A process job's record: enough to reproduce the run, without the code itself. */
+export interface ProcessJobView {
+  id: string;
+  owner: string;
+  /** created, queued, loadingData, running, succeeded, failed, cancelled, interrupted or dismissed. */
+  state: string;
+  process: { kind: 'function' | 'file' | 'eval'; name?: string; /** A file process's arguments. */ args?: string[]; version: string; idempotent: boolean };
+  parameters: Record<string, unknown>;
+  /** Data references with content hashes (sha256 of the bytes, or of the canonical JSON); empty until loaded for data files. */
+  data: { kind: 'datafile' | 'stored' | 'raw'; ref?: string; sha256: string }[];
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  exit?: { code: number | null; signal?: string | null };
+  /** Which isolation applied (eval and file processes). */
+  protections?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+/** What a finished process left: a function's or eval's value, a file's stdout and stderr (truncated flags mark a cut). */
+export interface ProcessOutput {
+  value?: unknown;
+  stdout?: string;
+  stderr?: string;
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
+}
+
+export interface DataFileInfo {
+  name: string;
+  size: number;
+  modifiedAt: number;
+  sha256: string;
+  owner: string;
+}
+
+export interface StoredDataView {
+  id: string;
+  owner: string;
+  datatype: string;
+  createdAt: number;
+  sha256: string;
+}
+
+export interface UsersApi {
+  /** Creates a user; the token is returned once and stored only as its sha256. @throws INVALID_INPUT (bad name, exists, bad limit) */
+  add(name: string, options?: { superuser?: boolean; maxRunning?: number; maxTotal?: number }): Promise<{ name: string; token: string }>;
+  /** The user a token belongs to, compared in constant time; undefined for an unknown token. */
+  authenticate(token: string): Principal | undefined;
+  list(): { name: string; superuser: boolean }[];
+}
+
+export interface DataFilesApi {
+  list(): DataFileInfo[];
+  /** @throws INVALID_INPUT / PATH_OUTSIDE_ROOT for a refused name, DATA_NOT_FOUND */
+  stat(name: string): DataFileInfo;
+  /** @throws INVALID_INPUT / PATH_OUTSIDE_ROOT for a refused name, DATA_NOT_FOUND */
+  read(name: string): Readable;
+  /** Streams `body` to a temporary file, then renames it: PAYLOAD_TOO_LARGE past `maxBytes` (nothing left behind); FORBIDDEN to replace another's file. */
+  write(principal: Principal, name: string, body: Readable): Promise<DataFileInfo>;
+  /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
+  remove(principal: Principal, name: string): Promise<void>;
+  readonly maxBytes: number;
+}
+
+export interface StoredDataApi {
+  /** Validates `{ datatype, value }` (a registered datatype); @throws INVALID_INPUT, PAYLOAD_TOO_LARGE */
+  put(principal: Principal, body: unknown): Promise<StoredDataView>;
+  /** @throws DATA_NOT_FOUND */
+  get(id: string): StoredDataView & { value: unknown };
+  list(): StoredDataView[];
+  /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
+  remove(principal: Principal, id: string): Promise<void>;
+}
+
+export interface JobServer {
+  users: UsersApi;
+  /** Validates the request (processJobRequestSchema) and its references, checks the user's limits, spawns the job. @throws INVALID_INPUT, FORBIDDEN (eval), DATA_NOT_FOUND, LIMIT_EXCEEDED */
+  submit(principal: Principal, request: unknown): Promise<ProcessJobView>;
+  /** @throws ACTOR_NOT_FOUND (also for another user's job) */
+  get(principal: Principal, id: string): ProcessJobView;
+  /** A user sees their own jobs, a superuser all. */
+  list(principal: Principal, filter?: { state?: string }): ProcessJobView[];
+  /** Cancels a job that is not final (kills a running child's process group); a final job is returned unchanged. @throws ACTOR_NOT_FOUND, FORBIDDEN */
+  cancel(principal: Principal, id: string): Promise<ProcessJobView>;
+  /** Runs an `interrupted` job again. @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not interrupted) */
+  rerun(principal: Principal, id: string): Promise<ProcessJobView>;
+  /** Ends an `interrupted` job as `dismissed`. @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not interrupted) */
+  dismiss(principal: Principal, id: string): Promise<ProcessJobView>;
+  /** @throws ACTOR_NOT_FOUND; DATA_NOT_FOUND while the job has no output yet */
+  output(principal: Principal, id: string): ProcessOutput;
+  dataFiles: DataFilesApi;
+  storedData: StoredDataApi;
+}
+
+export interface JobServerOptions {
+  /** The data folder (data files live here, flat). */
+  dataDir: string;
+  /** The folder of executables for `file` processes; without it, `file` processes are refused. */
+  scriptsDir?: string;
+  functions?: HostModule['functions'];
+  datatypes?: HostModule['datatypes'];
+  /** Data file extensions accepted (with the dot, lower case). @default ['.json', '.csv', '.tsv', '.txt'] */
+  extensions?: string[];
+  /** Largest upload or stored-data body. @default 100 MiB uploads */
+  maxUploadBytes?: number;
+  /** stdout and stderr are each kept up to this size, then cut and marked truncated. @default 1 MiB */
+  maxOutputBytes?: number;
+  /** A job's timeout when it names none. @default 60_000 */
+  defaultTimeoutMs?: number;
+  /** `--max-old-space-size` of an eval child. @default 128 */
+  evalMemoryMb?: number;
+  /** Environment variable names passed on to `file` processes besides PATH and LANG. @default [] */
+  allowEnv?: string[];
+  /** `file` and `eval` children running at once (the runtime queue `process:child`, see processQueueLimits). @default 4 */
+  maxChildren?: number;
+  /** A version for `function` processes (the host module's code version). @default 'unversioned' */
+  functionsVersion?: string;
+}

@@ -1,0 +1,48 @@
+/**
+ * Crash workload for batch jobs (issue 5): creates a job over ITEMS generated
+ * items (once), then `run --all --parallel 4` through the library, as
+ * `holdfast run ID --all --parallel 4` does. Every 97th item fails at step
+ * `work`. Prints READY once the store is open, DONE when the run ended.
+ * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US
+ */
+import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore } from '../../../src/index.js';
+
+const [folder, itemsArg, batchSize, chunkSize, itemUs] = process.argv.slice(2);
+const ITEMS = Number(itemsArg);
+const busyUs = Number(itemUs);
+
+const app = defineApplication({
+  name: 'crashy',
+  version: '1',
+  steps: [
+    { name: 'parse', run: (item) => (item as { n: number }).n },
+    {
+      name: 'work',
+      after: ['parse'],
+      run: (_item, inputs) => {
+        const until = performance.now() + busyUs / 1000;
+        while (performance.now() < until);
+        const n = inputs.parse as number;
+        if (n % 97 === 0) throw new Error(`ninety-seven divides ${n}`);
+        return n * 2;
+      },
+    },
+    { name: 'format', after: ['work'], run: async (_item, inputs) => ({ doubled: inputs.work }) },
+  ],
+});
+
+function* items() {
+  for (let n = 0; n < ITEMS; n++) yield { id: `item-${n}`, value: { n } };
+}
+
+const store = openLmdbStore(folder!);
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
+const jobs = createBatchJobs(runtime, [app]);
+console.log('READY');
+await jobs.resumeRuns();
+const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
+console.log(`JOB ${job}`);
+const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
+console.log(`DONE ${JSON.stringify(summary)}`);
+await runtime.close();
+await store.close();

@@ -1,0 +1,64 @@
+/**
+ * Crash workload: process jobs, half idempotent, half not; most run a
+ * function that waits WORK_MS, every fourth an executable that sleeps. Each
+ * run appends `start <job id>` and `end <job id>` to LEDGER (outside the
+ * store). MODE `submit` submits JOBS jobs, printing `SUBMITTED <id> <idempotent>`
+ * once each is acknowledged, then READY; MODE `resume` prints READY at once.
+ * Both print DONE when every job is final or interrupted, then exit.
+ * Usage: process-jobs.ts FOLDER LEDGER JOBS MODE
+ */
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRuntime, openLmdbStore } from '../../../src/index.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../../src/jobserver/job-server.js';
+
+const [folder, ledger, jobsArg, mode] = process.argv.slice(2);
+const jobs = Number(jobsArg);
+const workMs = Number(process.env.HOLDFAST_WORK_MS ?? 400);
+const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dismissed', 'interrupted']);
+
+const scriptsDir = join(folder!, 'scripts');
+mkdirSync(scriptsDir, { recursive: true });
+writeFileSync(join(scriptsDir, 'work.sh'), `#!/bin/sh\necho "start $1" >> "$2"\nsleep ${workMs / 1000}\necho "end $1" >> "$2"\n`);
+chmodSync(join(scriptsDir, 'work.sh'), 0o755);
+
+const options: JobServerOptions = {
+  dataDir: join(folder!, 'data'),
+  scriptsDir,
+  maxChildren: 8,
+  functions: {
+    work: async (_data, _parameters, { jobId }) => {
+      appendFileSync(ledger!, `start ${jobId}\n`);
+      await new Promise((resolve) => setTimeout(resolve, workMs));
+      appendFileSync(ledger!, `end ${jobId}\n`);
+      return jobId;
+    },
+  },
+};
+const store = openLmdbStore(join(folder!, 'store'));
+const runtime = await createRuntime({ store, machines: processJobMachines(options, store), limits: { queues: processQueueLimits(options) } });
+const server = createJobServer(runtime, options);
+await server.woken;
+const keepAlive = setInterval(() => {}, 1_000);
+const principal = { user: 'crash', superuser: false };
+if (mode === 'submit') {
+  for (let i = 0; i < jobs; i++) {
+    const idempotent = i % 2 === 0;
+    const process = i % 4 === 3 ? { kind: 'file' as const, name: 'work.sh', args: ['', ledger!] } : { kind: 'function' as const, name: 'work' };
+    const job = await server.submit(principal, { process, idempotent, timeoutMs: 30_000 });
+    if (process.kind === 'file') {
+      // The script logs its own job id: it is only known now, so the argument names it by index.
+    }
+    console.log(`SUBMITTED ${job.id} ${idempotent}`);
+  }
+}
+console.log('READY');
+for (;;) {
+  const all = server.list({ user: 'admin', superuser: true });
+  if (all.length >= (mode === 'submit' ? jobs : 0) && all.every((job) => SETTLED.has(job.state))) break;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+console.log('DONE');
+clearInterval(keepAlive);
+await runtime.close();
+await store.close();
