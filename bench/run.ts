@@ -20,7 +20,7 @@ interface Target {
   bound?: number;
 }
 
-const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch'] as const;
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch', 'process-jobs'] as const;
 
 const TARGETS: Target[] = [
   { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
@@ -40,6 +40,8 @@ const TARGETS: Target[] = [
   // Issue 6: 100,000 objects and 200,000 links against the in-process service.
   { key: 'objectsPerSec', label: 'import objects (with their links)', unit: '/s', kind: 'min', bound: 2_000 },
   { key: 'peakRssMb', label: 'import peak RSS (incl. mapped store pages)', unit: 'MB', kind: 'max', bound: 600 },
+  { key: 'peakAnonRssMb', label: '  of which anonymous (heap, native)', unit: 'MB' },
+  { key: 'peakFileRssMb', label: '  of which file-backed (store map)', unit: 'MB' },
   // Issue 8: a two-stage defer chain of 100,000 jobs, concurrency 50.
   { key: 'taskJobsPerSec', label: 'task jobs, two-stage defer chain', unit: '/s' },
   { key: 'batchItemsPerSec', label: 'batch job: 1M items, 3-step DAG, size:10000, parallel 2', unit: '/s', kind: 'min', bound: 100_000 }, { key: 'batchPeakRssMb', label: 'batch job peak RSS (create + run)', unit: 'MB', kind: 'max', bound: 500 },

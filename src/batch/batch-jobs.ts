@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
 import type { BatchRange, RunMode, RunRequested } from '../machines/batch.types.js';
+import type { ActorId } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
@@ -88,6 +89,31 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     return app;
   };
 
+  /**
+   * Waits for a run's summary. A parked batch (poison: it killed the process
+   * on every attempt) holds its run until a person retries it, so waiting
+   * ends then with POISON_ACTOR naming it, rather than never.
+   */
+  const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const parkedError = (id: string, message: string) =>
+        new HoldfastError('POISON_ACTOR', `batch ${id} of job ${jobId} is parked, so its run waits: ${message}; fix the cause, then holdfast retry ${id}`, { details: { job: jobId, id } });
+      const unsubscribe = runtime.subscribe((event) => {
+        if (event.type !== 'actor.parked' || !String(event.id).startsWith(`${jobId}/`)) return;
+        unsubscribe();
+        reject(parkedError(String(event.id), event.error.message));
+      });
+      const parked = runtime.query({ root: jobId as ActorId, status: 'parked' })[0];
+      if (parked) {
+        unsubscribe();
+        return reject(parkedError(parked.id, parked.error?.message ?? 'parked'));
+      }
+      runtime.waitFor(jobId, done, timeoutMs).then(
+        () => (unsubscribe(), resolve()),
+        (error: unknown) => (unsubscribe(), reject(error as Error)),
+      );
+    });
+
   /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */
   const assertNotPaused = (jobId: string): void => {
     if (runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
@@ -102,7 +128,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   };
   const waitForRun = async (jobId: string, id: string, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
     const summaryOf = () => runtime.store.getRecord<RunRecord>(RUNS, [jobId, id]);
-    if (!summaryOf()) await runtime.waitFor(jobId, () => summaryOf() !== undefined, timeoutMs);
+    if (!summaryOf()) await untilSummary(jobId, () => summaryOf() !== undefined, timeoutMs);
     const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = summaryOf()!;
     return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
   };
@@ -226,10 +252,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       contextOf(jobId);
       return resultEntries(runtime, jobId, resultOptions.sample === true);
     },
-    items(jobId) {
-      contextOf(jobId);
-      return itemEntries(runtime, jobId);
-    },
+    items: (jobId) => itemEntries(runtime, jobId, contextOf(jobId)),
 
     async delete(jobId) {
       contextOf(jobId);

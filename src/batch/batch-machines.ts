@@ -58,10 +58,11 @@ export function batchJobMachines(applications: readonly Application[], options: 
       name: BATCH_MACHINE,
       version: BATCH_VERSION,
       machine: batchMachine.provide({ actors: { processChunk: chunk } }),
-      // Kills at random instants land mostly inside chunks: allow many recoveries before calling a batch poison.
       effects: { processChunk: { maxAttempts: options.maxAttempts ?? 3, backoffMs: 500 } },
       journal: 'transitions',
-      maxRecoveries: 50,
+      // Kills at random instants land mostly inside chunks (a chunk is most of a batch's life), so a
+      // chunk interrupted 10 times in a row (each re-run from its start) is poison, not bad luck.
+      maxRecoveries: 10,
     }),
   ];
   if (!options.store) unbound.set(machines, bind);

@@ -1,7 +1,7 @@
 /**
  * The records a batch job keeps beside its actors, each keyed by an array
  * starting with the job id, so everything of a job scans (and deletes) by prefix.
- *   batch.items          [job, ordinal]  -> { id, value }     the items, snapshotted at create
+ *   batch.items          [job, batch, page] -> [id, value][] the items, snapshotted at create (item-pages.ts)
  *   batch.results        [job, item id]  -> { value, batch }  one per item that succeeded (or was resolved)
  *   batch.exceptions     [job, item id]  -> ExceptionRecord   one per item that failed
  *   batch.sampleResults  [job, item id]  -> SampleRecord      the last sample run's outcomes, kept apart
@@ -22,10 +22,8 @@ export const CREATING = 'batch.creating';
 /** Every collection holding a job's records, in the order a delete removes them. */
 export const JOB_COLLECTIONS = [RESULTS, EXCEPTIONS, SAMPLE_RESULTS, BATCHES, RUNS, ITEMS, CREATING] as const;
 
-export interface ItemRecord {
-  id: string;
-  value: unknown;
-}
+/** A page of a batch's items: [id, value] pairs in position order. */
+export type ItemPage = [string, unknown][];
 
 export interface ResultRecord {
   value: unknown;

@@ -10,10 +10,11 @@ import { HoldfastError, NonRetryableError } from '../errors.js';
 import type { ChunkInput, ChunkOutput, RecordWrite } from '../machines/batch.types.js';
 import type { Store } from '../persistence/store.js';
 import { planOf, type Application, type StepContext } from './application.js';
-import { BATCHES, EXCEPTIONS, ITEMS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ExceptionRecord, type ItemRecord } from './batch-records.js';
+import { BATCHES, EXCEPTIONS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ExceptionRecord } from './batch-records.js';
+import { ItemReader } from './item-pages.js';
 import { DagRunner, type ItemOutcome } from './dag-runner.js';
 import { mergeNodeMaps, type NodeAggregate } from './node-stats.js';
-import { batchSize, ordinalAt, parsePartition, sampleOrdinal } from './partition.js';
+import { batchOf, batchSize, parsePartition, positionOf, sampleOrdinal } from './partition.js';
 
 export interface ChunkEffectOptions {
   store: () => Store;
@@ -39,7 +40,12 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
   const { jobId, batch } = input;
   const size = input.kind === 'sample' ? Math.min(input.sample ?? 0, input.total) : batchSize(partition, input.total, batch);
   const limit = Math.min(size, input.position + options.chunkSize);
-  const ordinal = input.kind === 'sample' ? (i: number) => sampleOrdinal(input.total, input.sample ?? 0, i) : (i: number) => ordinalAt(partition, batch, i);
+  const reader = new ItemReader(store, jobId, input.page);
+  const itemAt = (position: number) => {
+    if (input.kind !== 'sample') return reader.at(batch, position);
+    const ordinal = sampleOrdinal(input.total, input.sample ?? 0, position);
+    return reader.at(batchOf(partition, ordinal), positionOf(partition, ordinal));
+  };
 
   let progress: BatchRecord | undefined;
   if (input.kind === 'batch') {
@@ -74,9 +80,8 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
         yieldedAt = performance.now();
       }
     }
-    const at = ordinal(position);
-    const item = store.getRecord<ItemRecord>(ITEMS, [jobId, at]);
-    if (!item) throw new HoldfastError('RECORD_CORRUPT', `job ${jobId} has no item at ordinal ${at}`, { details: { job: jobId, ordinal: at } });
+    const item = itemAt(position);
+    if (!item) throw new HoldfastError('RECORD_CORRUPT', `job ${jobId} has no item at position ${position} of ${input.kind === 'sample' ? 'its sample' : `batch ${batch}`}`, { details: { job: jobId, batch, position } });
     const key = [jobId, item.id];
     const open = rerun ? store.getRecord<ExceptionRecord>(EXCEPTIONS, key) : undefined;
     if (input.kind === 'reprocess' && (!open || open.resolved)) continue;
@@ -100,7 +105,7 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
       }
     } else {
       exceptions++;
-      const exception: ExceptionRecord = { batch, step: outcome.step, error: outcome.error, input: item.value, resolved: false, at: options.now() };
+      const exception: ExceptionRecord = { batch, step: outcome.step, error: outcome.error, input: reader.original(position), resolved: false, at: options.now() };
       records.push({ collection: EXCEPTIONS, key, value: exception });
       if (rerun) records.push({ collection: RESULTS, key, value: null });
     }
@@ -150,12 +155,25 @@ function storable(outcome: ItemOutcome, resultStep: string): ItemOutcome {
     if (typeof value === 'number' && !Number.isFinite(value)) return { ok: true, value: null };
     return value === outcome.value ? outcome : { ok: true, value };
   }
+  if (flatJson(value)) return outcome;
   try {
     JSON.stringify(value);
   } catch (error) {
     return notJson(resultStep, (error as Error).message);
   }
   return outcome;
+}
+
+/** A plain object or array of strings, finite numbers, booleans and nulls: JSON without trying (the common result). */
+function flatJson(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== Array.prototype) return false;
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    const type = typeof field;
+    if (field !== null && type !== 'string' && type !== 'boolean' && (type !== 'number' || !Number.isFinite(field))) return false;
+  }
+  return true;
 }
 
 function notJson(step: string, why: string): ItemOutcome {

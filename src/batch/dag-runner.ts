@@ -17,10 +17,13 @@ const MAX_STACK = 4_000;
 
 export class DagRunner {
   readonly counters: Map<string, NodeCounter>;
+  /** The counters in DAG order (no map lookup per node run). */
+  private readonly byIndex: NodeCounter[];
   private readonly resultIndex: number;
 
   constructor(private readonly plan: DagPlan) {
-    this.counters = new Map(plan.order.map((node) => [node.name, new NodeCounter()]));
+    this.byIndex = plan.order.map(() => new NodeCounter());
+    this.counters = new Map(plan.order.map((node, index) => [node.name, this.byIndex[index]!]));
     this.resultIndex = plan.order.findIndex((node) => node.name === plan.result);
   }
 
@@ -32,12 +35,13 @@ export class DagRunner {
 
   private from(start: number, item: unknown, context: StepContext, outputs: Record<string, unknown>): ItemOutcome | Promise<ItemOutcome> {
     const order = this.plan.order;
+    // One clock read per node boundary: a node's time runs from the previous node's end to its own.
+    let startedAt = performance.now();
     for (let index = start; index < order.length; index++) {
       const node = order[index]!;
-      const counter = this.counters.get(node.name)!;
+      const counter = this.byIndex[index]!;
       const inputs: Record<string, unknown> = {};
       for (let i = 0; i < node.after.length; i++) inputs[node.after[i]!] = outputs[node.after[i]!];
-      const startedAt = performance.now();
       let value: unknown;
       try {
         value = node.run(item, inputs, context);
@@ -46,7 +50,9 @@ export class DagRunner {
         return { ok: false, step: node.name, error: errorInfo(error) };
       }
       if (isThenable(value)) return this.awaitStep(value, startedAt, index, item, context, outputs);
-      counter.record(performance.now() - startedAt, true);
+      const endedAt = performance.now();
+      counter.record(endedAt - startedAt, true);
+      startedAt = endedAt;
       outputs[node.name] = value;
     }
     return { ok: true, value: outputs[order[this.resultIndex]!.name] };
@@ -54,7 +60,7 @@ export class DagRunner {
 
   private async awaitStep(pending: PromiseLike<unknown>, startedAt: number, index: number, item: unknown, context: StepContext, outputs: Record<string, unknown>): Promise<ItemOutcome> {
     const node = this.plan.order[index]!;
-    const counter = this.counters.get(node.name)!;
+    const counter = this.byIndex[index]!;
     try {
       outputs[node.name] = await pending;
     } catch (error) {

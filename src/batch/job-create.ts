@@ -12,9 +12,10 @@ import { BATCH_JOB_MACHINE, type BatchJobInput } from '../machines/batch-job.mac
 import type { Mutation, RecordKey } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { configHash, planOf, validateConfig, type Application } from './application.js';
-import { CREATING, ITEMS, type ItemRecord } from './batch-records.js';
+import { CREATING, ITEMS, type ItemPage } from './batch-records.js';
+import { ItemPageWriter, pageSizeFor } from './item-pages.js';
 import { IdSet } from './id-set.js';
-import { batchCount, formatPartition, parsePartition } from './partition.js';
+import { batchCount, formatPartition, parsePartition, type Partition } from './partition.js';
 
 export interface ItemInput {
   id: string;
@@ -33,7 +34,7 @@ export interface CreateJobRequest {
   description?: string;
 }
 
-/** Items per write transaction: 25,000 small puts commit in tens of milliseconds. */
+/** Items per write transaction (in pages of up to 64): they commit in tens of milliseconds. */
 const WRITE_BATCH = 25_000;
 /** Item ids are part of LMDB keys (at most 1,978 bytes with the collection and job id). */
 export const MAX_ITEM_ID_LENGTH = 512;
@@ -54,7 +55,8 @@ export function jobInputOf(request: CreateJobRequest, applications: ReadonlyMap<
     });
   }
   if (typeof request.source !== 'string' || request.source.length === 0 || request.source.length > 1_000) throw new HoldfastError('INVALID_INPUT', 'source must be a non-empty string of at most 1,000 characters');
-  const partition = formatPartition(parsePartition(request.partition ?? 'size:1000'));
+  const parsed = parsePartition(request.partition ?? 'size:1000');
+  const partition = formatPartition(parsed);
   const description = request.description ?? '';
   if (typeof description !== 'string' || description.length > MAX_TEXT) throw new HoldfastError('INVALID_INPUT', `description must be a string of at most ${MAX_TEXT} characters`);
   const params = checkParams(request.params ?? {});
@@ -62,7 +64,7 @@ export function jobInputOf(request: CreateJobRequest, applications: ReadonlyMap<
   if (request.items === null || typeof request.items !== 'object' || (!(Symbol.asyncIterator in request.items) && !(Symbol.iterator in request.items))) {
     throw new HoldfastError('INVALID_INPUT', 'items must be an iterable or async iterable of { id, value }');
   }
-  return { application: app.name, codeVersion: planOf(app).codeVersion, config, configHash: configHash(config), partition, source: request.source, params, description, createdAt: now };
+  return { application: app.name, codeVersion: planOf(app).codeVersion, config, configHash: configHash(config), partition, itemsPage: pageSizeFor(parsed), source: request.source, params, description, createdAt: now };
 }
 
 function checkParams(params: unknown): Record<string, string> {
@@ -84,9 +86,9 @@ export async function createJob(runtime: Runtime, input: Omit<BatchJobInput, 'it
   const store = runtime.store;
   await store.commit([{ op: 'putRecord', collection: CREATING, key: [jobId], value: { at: input.createdAt } }], 'flush');
   try {
-    const total = await writeItems(runtime, jobId, items);
-    if (total === 0) throw new HoldfastError('INVALID_INPUT', `source ${input.source} yielded no items`, { details: { source: input.source } });
     const partition = parsePartition(input.partition);
+    const total = await writeItems(runtime, jobId, items, partition, input.itemsPage);
+    if (total === 0) throw new HoldfastError('INVALID_INPUT', `source ${input.source} yielded no items`, { details: { source: input.source } });
     const jobInput: BatchJobInput = { ...input, items: total, batches: batchCount(partition, total) };
     await runtime.spawn(BATCH_JOB_MACHINE, jobInput, { id: jobId });
   } catch (error) {
@@ -97,17 +99,12 @@ export async function createJob(runtime: Runtime, input: Omit<BatchJobInput, 'it
   return jobId;
 }
 
-async function writeItems(runtime: Runtime, jobId: string, items: CreateJobRequest['items']): Promise<number> {
-  let batch: Mutation[] = [];
+async function writeItems(runtime: Runtime, jobId: string, items: CreateJobRequest['items'], partition: Partition, pageSize: number): Promise<number> {
+  const pages = new ItemPageWriter(runtime.store, jobId, partition, pageSize);
+  const ids = new IdSet((at) => pages.idAt(at));
   let ordinal = 0;
-  /** The id of an earlier item: in the pending batch, or already committed. */
-  const idAt = (at: number): string => {
-    const first = ordinal - batch.length;
-    if (at >= first) return ((batch[at - first] as { value: ItemRecord }).value).id;
-    return runtime.store.getRecord<ItemRecord>(ITEMS, [jobId, at])!.id;
-  };
-  const ids = new IdSet(idAt);
-  /** Adds one item to the pending batch; true when the batch is full. */
+  let sinceCommit = 0;
+  /** Adds one item; true when enough are waiting to commit. */
   const add = (item: ItemInput): boolean => {
     if (typeof item !== 'object' || item === null) throw new HoldfastError('INVALID_INPUT', `item ${ordinal + 1} is not an object with an id and a value`, { details: { item: ordinal + 1 } });
     const { id } = item;
@@ -118,39 +115,41 @@ async function writeItems(runtime: Runtime, jobId: string, items: CreateJobReque
     if (earlier !== undefined) {
       throw new HoldfastError('INVALID_INPUT', `item ${ordinal + 1}: id ${JSON.stringify(id.slice(0, 100))} is also item ${earlier + 1}'s; item ids must be unique`, { details: { item: ordinal + 1, id: id.slice(0, 100) } });
     }
-    batch.push({ op: 'putRecord', collection: ITEMS, key: [jobId, ordinal], value: { id, value: item.value === undefined ? null : item.value } });
+    pages.add(ordinal, id, item.value === undefined ? null : item.value);
     ordinal++;
-    return batch.length >= WRITE_BATCH;
+    return ++sinceCommit >= WRITE_BATCH;
   };
-  const flush = async () => {
-    await commitItems(runtime, batch, ordinal - batch.length, 'commit');
-    batch = [];
+  const flush = async (final: boolean) => {
+    // The last commit flushes: every earlier one is on disk with it.
+    await commitItems(runtime, pages.take(final), final ? 'flush' : 'commit');
+    pages.committed();
+    sinceCommit = 0;
   };
   if (Symbol.asyncIterator in items) {
-    for await (const item of items as AsyncIterable<ItemInput>) if (add(item)) await flush();
+    for await (const item of items as AsyncIterable<ItemInput>) if (add(item)) await flush(false);
   } else {
-    for (const item of items as Iterable<ItemInput>) if (add(item)) await flush();
+    for (const item of items as Iterable<ItemInput>) if (add(item)) await flush(false);
   }
-  // The last commit flushes: every earlier one is on disk with it.
-  await commitItems(runtime, batch, ordinal - batch.length, 'flush');
+  await flush(true);
   return ordinal;
 }
 
-/** Commits a batch of item puts; a value that is not JSON is named by its item number. */
-async function commitItems(runtime: Runtime, batch: Mutation[], first: number, durability: 'commit' | 'flush'): Promise<void> {
+/** Commits pages of items; a value that is not JSON is named by its item id. */
+async function commitItems(runtime: Runtime, pages: Mutation[], durability: 'commit' | 'flush'): Promise<void> {
   try {
-    await runtime.store.commit(batch, durability);
+    await runtime.store.commit(pages, durability);
   } catch (error) {
     if ((error as HoldfastError).code !== 'SNAPSHOT_NOT_SERIALISABLE') throw error;
-    const bad = batch.findIndex((mutation) => {
-      try {
-        JSON.stringify((mutation as { value: unknown }).value);
-        return false;
-      } catch {
-        return true;
+    for (const page of pages) {
+      for (const [id, value] of (page as { value: ItemPage }).value) {
+        try {
+          JSON.stringify(value);
+        } catch {
+          throw new HoldfastError('INVALID_INPUT', `item ${JSON.stringify(id.slice(0, 100))}: its value cannot be stored as JSON`, { cause: error, details: { id: id.slice(0, 100) } });
+        }
       }
-    });
-    throw new HoldfastError('INVALID_INPUT', `item ${first + bad + 1}: its value cannot be stored as JSON`, { cause: error, details: { item: first + bad + 1 } });
+    }
+    throw error;
   }
 }
 

@@ -7,7 +7,8 @@ import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.m
 import type { ActorRecord } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planOf, type Application } from './application.js';
-import { BATCHES, EXCEPTIONS, ITEMS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ErrorInfo, type ExceptionRecord, type ItemRecord, type ResultRecord, type SampleRecord } from './batch-records.js';
+import { BATCHES, EXCEPTIONS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ErrorInfo, type ExceptionRecord, type ResultRecord, type SampleRecord } from './batch-records.js';
+import { itemsInOrder } from './item-pages.js';
 import { drifted } from './chunk-effect.js';
 import type { ItemInput } from './job-create.js';
 import { mergeNodeMaps, nodeStats, type NodeAggregate, type NodeStats } from './node-stats.js';
@@ -212,6 +213,7 @@ export function* resultEntries(runtime: Runtime, jobId: string, sample: boolean)
   for (const { key, value } of runtime.store.scanRecords<ResultRecord>(RESULTS, [jobId])) yield { item: String((key as unknown[])[1]), value: value.value };
 }
 
-export function* itemEntries(runtime: Runtime, jobId: string): Iterable<ItemInput> {
-  for (const { value } of runtime.store.scanRecords<ItemRecord>(ITEMS, [jobId])) yield { id: value.id, value: value.value };
+/** The job's items in source order. */
+export function itemEntries(runtime: Runtime, jobId: string, context: BatchJobContext): Iterable<ItemInput> {
+  return itemsInOrder(runtime.store, jobId, parsePartition(context.partition), context.items, context.itemsPage);
 }

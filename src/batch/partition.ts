@@ -63,3 +63,8 @@ export function batchOf(partition: Partition, ordinal: number): number {
 export function sampleOrdinal(total: number, count: number, index: number): number {
   return Math.floor((index * total) / Math.min(count, total));
 }
+
+/** The position of an item ordinal within its batch. */
+export function positionOf(partition: Partition, ordinal: number): number {
+  return partition.kind === 'size' ? ordinal % partition.n : Math.floor(ordinal / partition.n);
+}

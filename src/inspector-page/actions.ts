@@ -12,6 +12,13 @@ export interface Actions {
   jobsPage(offset: number): void;
   childrenPage(offset: number): void;
   command(name: 'pause' | 'unpause' | 'retry', id: string): void;
+  /** The selected batch job's exception queue: a page, open ones only or all, and reading the DAG and queue again. */
+  exceptionsPage(offset: number): void;
+  showResolved(all: boolean): void;
+  refreshBatch(): void;
+  /** Resolves an exception of the selected batch job; rejects with the server's error. */
+  resolve(item: string, value: unknown): Promise<void>;
+  reprocess(): void;
 }
 
 /** A part of the page that redraws itself from the state when the parts it shows change. */

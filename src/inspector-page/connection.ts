@@ -56,6 +56,11 @@ export class Connection {
     };
   }
 
+  /** Sends a message that gets no reply (`dagStats` with id null); dropped when not connected. */
+  notify(message: ClientRequest): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
   /** Sends a request; resolves with its reply (rejects with the error frame's message). */
   request(message: ClientRequest): Promise<ServerMessage> {
     const ref = this.nextRef++;

@@ -4,12 +4,14 @@
  * server sends aggregates and pages only, so the page stays light with a
  * million actors in the store.
  */
-import type { ServerMessage } from '../adapters/inspector/inspector-protocol.js';
+import { BATCH_JOB_MACHINE_NAME, type DagStats, type ServerMessage } from '../adapters/inspector/inspector-protocol.js';
 import type { Actions } from './actions.js';
 import { Connection } from './connection.js';
-import { h, stateName } from './dom.js';
+import { count, h, stateName } from './dom.js';
 import { createPageStore } from './page-store.js';
 import { actorView } from './views/actor-view.js';
+import { dagView } from './views/dag-view.js';
+import { exceptionsView } from './views/exceptions-view.js';
 import { headerView } from './views/header-view.js';
 import { jobView } from './views/job-view.js';
 import { jobsView } from './views/jobs-view.js';
@@ -21,6 +23,9 @@ const store = createPageStore();
 let subscribed: string | undefined;
 let errorTimer: number | undefined;
 let summaries = 0;
+/** The batch job whose DAG statistics the server pushes to this page. */
+let dagFollowed: string | undefined;
+const EXCEPTIONS_PAGE = 20;
 
 const showError = (error: unknown) => {
   store.trigger.error({ message: error instanceof Error ? error.message : String(error) });
@@ -59,9 +64,42 @@ const refreshActor = debounce(() => {
   void ask({ type: 'journal', id: actor.id }, 'journal', (reply) => store.trigger.journal(reply));
 }, 300);
 
+
+/** A page of the selected batch job's exceptions (the current page when no offset is given). */
+function loadExceptions(offset?: number): void {
+  const { selectedJob, exceptions, exceptionsOpen } = store.getSnapshot().context;
+  if (selectedJob === null || dagFollowed !== selectedJob) return;
+  const from = offset ?? (exceptions?.id === selectedJob ? exceptions.page.offset : 0);
+  void ask({ type: 'exceptions', id: selectedJob, offset: from, limit: EXCEPTIONS_PAGE, open: exceptionsOpen }, 'exceptions', (reply) => {
+    const { page } = reply;
+    // A page emptied by resolutions: show the last one that has rows.
+    if (page.items.length === 0 && page.offset > 0 && page.total > 0) return loadExceptions(Math.max(0, Math.min(page.offset - EXCEPTIONS_PAGE, Math.ceil(page.total / EXCEPTIONS_PAGE - 1) * EXCEPTIONS_PAGE)));
+    store.trigger.exceptions({ id: reply.id, page });
+  });
+}
+const failures = (dag: DagStats) => dag.stats.reduce((sum, node) => sum + node.failures, 0);
+/** A running job's queue grows: read the page again at most once a second, when its failures move. */
+const refreshExceptions = debounce(() => loadExceptions(), 1_000);
+
+/** Follows a batch job's DAG statistics and reads its queue; a job of another kind stops following. */
+function followBatch(id: string, machine = store.getSnapshot().context.jobs?.items.find((row) => row.id === id)?.machine): void {
+  if (store.getSnapshot().context.selectedJob !== id) return;
+  // A job off the list's page (after a reconnection): its machine is asked first.
+  if (machine === undefined) return void ask({ type: 'actor', id }, 'actor', (reply) => followBatch(id, reply.actor.machine));
+  if (machine !== BATCH_JOB_MACHINE_NAME) {
+    if (dagFollowed !== undefined) connection.notify({ type: 'dagStats', id: null });
+    dagFollowed = undefined;
+    return;
+  }
+  dagFollowed = id;
+  void ask({ type: 'dagStats', id }, 'dagStats', (reply) => store.trigger.dagStats({ dag: reply.dag }));
+  loadExceptions(0);
+}
+
 const actions: Actions = {
   selectJob(id) {
     store.trigger.selectJob({ id });
+    followBatch(id);
     void ask({ type: 'jobStats', id }, 'jobStats', (reply) => store.trigger.jobStats({ stats: reply.stats }));
     void ask({ type: 'children', id }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
     actions.selectActor(id);
@@ -96,6 +134,30 @@ const actions: Actions = {
     const id = path[path.length - 1];
     if (id !== undefined) void ask({ type: 'children', id, offset }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
   },
+  exceptionsPage(offset) {
+    loadExceptions(offset);
+  },
+  showResolved(all) {
+    store.trigger.exceptionsFilter({ open: !all });
+    loadExceptions(0);
+  },
+  refreshBatch() {
+    const { selectedJob } = store.getSnapshot().context;
+    if (selectedJob !== null) followBatch(selectedJob);
+  },
+  async resolve(item, value) {
+    const { selectedJob: id } = store.getSnapshot().context;
+    if (id === null) throw new Error('no job is selected');
+    const reply = await connection.request({ type: 'resolve', id, item, value });
+    if (reply.type !== 'command') throw new Error(`unexpected reply ${reply.type}`);
+    store.trigger.batchNote({ id, note: `${item} resolved` });
+    loadExceptions();
+  },
+  reprocess() {
+    const { selectedJob: id } = store.getSnapshot().context;
+    if (id === null) return;
+    void ask({ type: 'reprocess', id }, 'command', () => store.trigger.batchNote({ id, note: 'reprocessing the open exceptions…' }));
+  },
   command(name, id) {
     void ask({ type: name, id }, 'command', () => {
       refreshJobs();
@@ -126,6 +188,20 @@ function onMessage(message: ServerMessage): void {
       return;
     case 'jobStats':
       return void store.trigger.jobStats({ stats: message.stats });
+    case 'dagStats': {
+      if (message.ref !== undefined) return; // a reply: its request handles it
+      const before = store.getSnapshot().context.dag;
+      store.trigger.dagStats({ dag: message.dag });
+      // The queue is read again only when it may have changed: more failures, or a run that ended.
+      if (before?.id !== message.dag.id || failures(before) !== failures(message.dag) || before.running !== message.dag.running) refreshExceptions();
+      return;
+    }
+    case 'reprocessed': {
+      const { items, results, exceptions } = message.summary;
+      store.trigger.batchNote({ id: message.id, note: `reprocessed ${count(items)} items: ${count(results)} resolved, ${count(exceptions)} still failing` });
+      if (message.id === store.getSnapshot().context.selectedJob) actions.refreshBatch();
+      return;
+    }
     case 'degraded':
       return void store.trigger.degraded({ reason: message.reason });
     case 'recovered': {
@@ -155,11 +231,19 @@ const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'w
   onMessage,
 });
 
-const views = [headerView(), jobsView(actions), throughputView(), jobView(actions), statechartView(actions), actorView(actions)];
-const [header, jobs, throughput, job, chart, actor] = views;
+const views = [headerView(), jobsView(actions), throughputView(), jobView(actions), statechartView(actions), actorView(actions), dagView(), exceptionsView(actions)];
+const [header, jobs, throughput, job, chart, actor, dag, exceptions] = views;
 document.body.replaceChildren(
   header!.element,
-  h('main', { class: 'layout' }, h('aside', { class: 'jobs-area' }, jobs!.element), h('div', { class: 'wide-area' }, throughput!.element, chart!.element), h('div', { class: 'job-area' }, job!.element), h('div', { class: 'actor-area' }, actor!.element)),
+  h(
+    'main',
+    { class: 'layout' },
+    h('aside', { class: 'jobs-area' }, jobs!.element),
+    h('div', { class: 'wide-area' }, throughput!.element, chart!.element),
+    h('div', { class: 'batch-area' }, dag!.element, exceptions!.element),
+    h('div', { class: 'job-area' }, job!.element),
+    h('div', { class: 'actor-area' }, actor!.element),
+  ),
 );
 const render = () => {
   const state = store.getSnapshot().context;

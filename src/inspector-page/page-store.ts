@@ -6,6 +6,8 @@ import { createStore } from '@xstate/store';
 import type {
   ActorRow,
   ActorView,
+  DagStats,
+  ExceptionPage,
   JobRow,
   JobStats,
   JournalRow,
@@ -48,6 +50,13 @@ export interface PageState {
   entry: JournalEntryShown | null;
   machine: string | null;
   error: string | null;
+  /** The selected batch job's DAG statistics and a page of its exception queue. */
+  dag: DagStats | null;
+  exceptions: { id: string; page: ExceptionPage } | null;
+  /** Open exceptions only (else resolved ones too). */
+  exceptionsOpen: boolean;
+  /** What the last resolve or reprocess did. */
+  batchNote: string | null;
 }
 
 /** 60 s of samples at the default tick. */
@@ -77,6 +86,10 @@ const initial: PageState = {
   entry: null,
   machine: null,
   error: null,
+  dag: null,
+  exceptions: null,
+  exceptionsOpen: true,
+  batchNote: null,
 };
 
 const replaceRows = <T extends { id: string }>(page: Page<T> | null, rows: readonly T[] | undefined): Page<T> | null => {
@@ -140,6 +153,9 @@ export function createPageStore() {
         actor: null,
         journal: null,
         entry: null,
+        dag: null,
+        exceptions: null,
+        batchNote: null,
       }),
       openNode: (context, event: { path: string[] }) => ({ ...context, path: event.path, children: null }),
       children: (context, event: { id: string; page: Page<ActorRow> }) =>
@@ -162,6 +178,10 @@ export function createPageStore() {
       degraded: (context, event: { reason: string }) => ({ ...context, degraded: event.reason }),
       recovered: (context) => ({ ...context, degraded: null }),
       error: (context, event: { message: string | null }) => ({ ...context, error: event.message }),
+      dagStats: (context, event: { dag: DagStats }) => (context.selectedJob === event.dag.id ? { ...context, dag: event.dag } : context),
+      exceptions: (context, event: { id: string; page: ExceptionPage }) => (context.selectedJob === event.id ? { ...context, exceptions: { id: event.id, page: event.page } } : context),
+      exceptionsFilter: (context, event: { open: boolean }) => ({ ...context, exceptionsOpen: event.open }),
+      batchNote: (context, event: { id: string; note: string }) => (context.selectedJob === event.id ? { ...context, batchNote: event.note } : context),
     },
   });
 }

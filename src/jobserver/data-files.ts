@@ -84,10 +84,18 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
     return stats;
   };
 
+  /** Hashes of files put there by hand, by name, valid while size and mtime stay: each is read once, not per listing. */
+  const hashed = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
   const infoOf = (name: string, stats: Stats): DataFileInfo => {
     const record = records.get<DataFileRecord>(DATA_FILES, name);
+    const cached = hashed.get(name);
     let sha256 = record?.size === stats.size && record.mtimeMs === stats.mtimeMs ? record.sha256 : undefined;
-    sha256 ??= hashFileSync(join(root, name));
+    if (sha256 === undefined && cached?.size === stats.size && cached.mtimeMs === stats.mtimeMs) sha256 = cached.sha256;
+    if (sha256 === undefined) {
+      sha256 = hashFileSync(join(root, name));
+      if (hashed.size >= 10_000) hashed.clear();
+      hashed.set(name, { size: stats.size, mtimeMs: stats.mtimeMs, sha256 });
+    }
     return { name, size: stats.size, modifiedAt: Math.round(stats.mtimeMs), sha256, owner: record?.owner ?? '' };
   };
 
@@ -130,19 +138,12 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
       return createReadStream('', { fd });
     },
     async write(principal, name, body) {
+      // Refusals leave the body unread, not destroyed: an HTTP caller answers, then closes the connection.
       const before = lstatOf(name);
       if (before?.isSymbolicLink() || (before && !before.isFile())) {
-        body.destroy();
         throw new HoldfastError('INVALID_INPUT', `data file ${JSON.stringify(name)} exists and is not a regular file: refused`, { details: { name } });
       }
-      if (before) {
-        try {
-          assertMayChange(principal, name, 'replace');
-        } catch (error) {
-          body.destroy();
-          throw error;
-        }
-      }
+      if (before) assertMayChange(principal, name, 'replace');
       const temp = join(root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
       const written = await streamToFile(body, temp, maxBytes, name);
       try {
@@ -176,11 +177,11 @@ async function streamToFile(body: Readable, temp: string, maxBytes: number, name
   const hash = createHash('sha256');
   let size = 0;
   try {
-    for await (const chunk of body) {
+    // Stopping early must not destroy the body (see write): the iterator leaves it open.
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       size += bytes.length;
       if (size > maxBytes) {
-        body.destroy();
         throw new HoldfastError('PAYLOAD_TOO_LARGE', `upload of ${JSON.stringify(name)} passed the limit of ${maxBytes} bytes: refused, nothing kept`, { details: { name, maxBytes } });
       }
       hash.update(bytes);

@@ -4,7 +4,7 @@
  * machine (processJobMachines). Submissions are checked whole before anything
  * is written: the request shape, eval for superusers only, the process and
  * every data reference, then the user's limits (`maxRunning`: jobs not yet
- * final; `maxTotal`: jobs kept), counted and spawned one submission at a time.
+ * final; `maxTotal`: jobs kept), counting submissions still being spawned.
  * @example
  * const jobServer = createJobServer(runtime, { dataDir, functions: { double: ([n]) => Number(n) * 2 } });
  * const { token } = await jobServer.users.add('ada');
@@ -24,6 +24,7 @@ import { processJobRequestSchema, type ProcessJobRequest } from './process-job-r
 import { wakeProcessJobs } from './process-job-machines.js';
 import { MAX_STORED_BYTES, openStoredData } from './stored-data.js';
 import { openUsers } from './users.js';
+import { validateJobServerOptions } from './job-server-options.js';
 
 export type { Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, JobServer, JobServerOptions, UsersApi, DataFilesApi, StoredDataApi } from './job-server.types.js';
 export { processJobRequestSchema, storedDataRequestSchema } from './process-job-request.js';
@@ -35,14 +36,19 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const MAX_JOB_DATA_BYTES = MAX_STORED_BYTES;
 const FINAL_OR_WAITING = new Set(['succeeded', 'failed', 'cancelled', 'dismissed', 'interrupted']);
 
-/** A job server over a runtime that hosts `processJobMachines(options)`; sends `job.wake` to queued jobs unless `wake: false` (see `woken`). */
+/**
+ * A job server over a runtime that hosts `processJobMachines(options)`; sends `job.wake` to queued jobs unless `wake: false` (see `woken`).
+ * @throws INVALID_OPTIONS naming every problem of the options
+ */
 export function createJobServer(runtime: Runtime, options: JobServerOptions, wiring: { wake?: boolean } = {}): JobServer & { readonly woken: Promise<number> } {
+  validateJobServerOptions(options);
   const users = openUsers(runtime.records);
   const dataFiles = openDataFiles(runtime.records, options);
   const functions = options.functions ?? {};
   const datatypes = options.datatypes ?? {};
   const storedData = openStoredData(runtime.records, datatypes);
-  let submissions: Promise<unknown> = Promise.resolve();
+  /** Submissions past their limit check and not yet spawned, per user: counted, so concurrent ones cannot overshoot a limit. */
+  const pending = new Map<string, number>();
 
   const find = (principal: Principal, id: string): ActorRecord => {
     const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? runtime.get(id) : undefined;
@@ -62,15 +68,17 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
       .map(({ key }) => runtime.get(String((key as readonly (string | number)[])[1])))
       .filter((record): record is ActorRecord => record !== undefined && record.machine === PROCESS_JOB_MACHINE);
 
-  /** Refuses a job past the user's limits; runs inside the submission queue. */
+  /** Refuses a job past the user's limits. Synchronous with taking its place in `pending`: no await in between. */
   const checkLimits = (principal: Principal): void => {
     const limits = users.record(principal.user);
     if (!limits || (limits.maxRunning === undefined && limits.maxTotal === undefined)) return;
     const jobs = ownJobs(principal.user);
-    if (limits.maxTotal !== undefined && jobs.length >= limits.maxTotal) {
-      throw new HoldfastError('LIMIT_EXCEEDED', `user ${principal.user} has ${jobs.length} jobs, the limit maxTotal is ${limits.maxTotal}: delete finished jobs or ask for a higher limit`, { details: { limit: 'maxTotal', value: limits.maxTotal, current: jobs.length } });
+    const inFlight = pending.get(principal.user) ?? 0;
+    const total = jobs.length + inFlight;
+    if (limits.maxTotal !== undefined && total >= limits.maxTotal) {
+      throw new HoldfastError('LIMIT_EXCEEDED', `user ${principal.user} has ${total} jobs, the limit maxTotal is ${limits.maxTotal}: delete finished jobs or ask for a higher limit`, { details: { limit: 'maxTotal', value: limits.maxTotal, current: total } });
     }
-    const running = jobs.filter((job) => job.status === 'active' && !FINAL_OR_WAITING.has(job.state)).length;
+    const running = jobs.filter((job) => job.status === 'active' && !FINAL_OR_WAITING.has(job.state)).length + inFlight;
     if (limits.maxRunning !== undefined && running >= limits.maxRunning) {
       throw new HoldfastError('LIMIT_EXCEEDED', `user ${principal.user} has ${running} jobs not yet finished, the limit maxRunning is ${limits.maxRunning}: wait for one to end`, { details: { limit: 'maxRunning', value: limits.maxRunning, current: running } });
     }
@@ -103,7 +111,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     let bytes = 0;
     const bindings = references.map((reference): DataBinding => {
       if (reference.kind === 'datafile') {
-        dataFiles.stat(reference.name);
+        dataFiles.pathOf(reference.name); // exists and may be read; hashed when the job loads it
         return { kind: 'datafile', ref: reference.name, sha256: '' };
       }
       if (reference.kind === 'stored') {
@@ -143,13 +151,15 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
         createdAt: Date.now(),
       };
       const id = `pj-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
-      // One submission at a time: two cannot both pass a limit they reach together.
-      const spawned = submissions.then(async () => {
-        checkLimits(principal);
+      checkLimits(principal);
+      pending.set(principal.user, (pending.get(principal.user) ?? 0) + 1);
+      try {
         await runtime.spawn(PROCESS_JOB_MACHINE, input, { id });
-      });
-      submissions = spawned.catch(() => {});
-      await spawned;
+      } finally {
+        const left = (pending.get(principal.user) ?? 1) - 1;
+        if (left === 0) pending.delete(principal.user);
+        else pending.set(principal.user, left);
+      }
       return view(id);
     },
     get: (principal, id) => describeProcessJob(find(principal, id)),

@@ -70,7 +70,11 @@ export interface DataFilesApi {
   stat(name: string): DataFileInfo;
   /** @throws INVALID_INPUT / PATH_OUTSIDE_ROOT for a refused name, DATA_NOT_FOUND */
   read(name: string): Readable;
-  /** Streams `body` to a temporary file, then renames it: PAYLOAD_TOO_LARGE past `maxBytes` (nothing left behind); FORBIDDEN to replace another's file. */
+  /**
+   * Streams `body` to a temporary file, then fsyncs and renames it. @throws PAYLOAD_TOO_LARGE past `maxBytes`, checked while
+   * streaming (the partial file removed); FORBIDDEN to replace another's file; INVALID_INPUT for a refused name. A refused
+   * body is left unread, not destroyed: an HTTP caller sends its answer, then closes the connection.
+   */
   write(principal: Principal, name: string, body: Readable): Promise<DataFileInfo>;
   /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
   remove(principal: Principal, name: string): Promise<void>;

@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { DEFAULT_EXTENSIONS } from './data-file-name.js';
 import { dataFilePath } from './data-files.js';
 import type { JobServerOptions } from './job-server.types.js';
+import { validateJobServerOptions } from './job-server-options.js';
 import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from './process-effects.js';
 import { killOrphanGroup, type GroupRecord } from '../adapters/processes/orphan-groups.js';
 
@@ -31,6 +32,7 @@ export const DEFAULT_EVAL_MEMORY_MB = 128;
  * With a store, non-idempotent runs are guarded by durable start marks (see process-effects.ts).
  */
 export function processJobMachines(options?: JobServerOptions, store?: Pick<Store, 'getRecord' | 'scanRecords' | 'commit'>): MachineDefinition[] {
+  if (options) validateJobServerOptions(options);
   const served = options !== undefined;
   let root: string | undefined;
   const dataRoot = () => {

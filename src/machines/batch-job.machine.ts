@@ -24,6 +24,8 @@ export interface BatchJobInput {
   config: unknown;
   configHash: string;
   partition: string;
+  /** Items per stored page (see src/batch/item-pages.ts). */
+  itemsPage: number;
   source: string;
   params: Record<string, string>;
   description: string;
@@ -136,6 +138,7 @@ export const batchJobMachine = setup({
           configHash: context.configHash,
           params: context.params,
           partition: context.partition,
+          page: context.itemsPage,
           total: context.items,
           ...(run.sample !== undefined ? { sample: run.sample } : {}),
         };

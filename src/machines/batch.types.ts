@@ -25,6 +25,8 @@ export interface BatchInput {
   configHash: string;
   params: Record<string, string>;
   partition: string;
+  /** Items per stored page of the job's items. */
+  page: number;
   /** Items in the job. */
   total: number;
   /** Items in the sample (kind `sample`). */

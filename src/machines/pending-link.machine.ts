@@ -50,6 +50,8 @@ export const pendingLinkMachine = setup({
   actions: {
     keepCallbackIdentifiers: assign({ identifiers: ({ event }) => (event as { identifiers: Identifiers }).identifiers }),
     keepCallbackError: assign({ error: ({ event }) => callbackError(event) }),
+    // Settled, a link keeps what it linked and how it ended; JSON drops fields set to undefined.
+    forgetPlan: assign(() => ({ awaiting: undefined, separate: undefined, service: undefined }) as unknown as Partial<PendingLinkContext>),
   },
 }).createMachine({
   id: 'pendingLink',
@@ -84,8 +86,8 @@ export const pendingLinkMachine = setup({
     awaitingCallback: {
       on: onServiceCallback,
     },
-    complete: { type: 'final', entry: settle('complete') },
-    error: { type: 'final', entry: settle('error') },
-    blocked: { type: 'final', entry: settle('blocked') },
+    complete: { type: 'final', entry: [settle('complete'), 'forgetPlan'] },
+    error: { type: 'final', entry: [settle('error'), 'forgetPlan'] },
+    blocked: { type: 'final', entry: [settle('blocked'), 'forgetPlan'] },
   },
 });

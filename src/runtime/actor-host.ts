@@ -70,6 +70,8 @@ export class ActorHost {
   /** Steps computed but not yet durable, for backpressure. */
   private inFlightSteps = 0;
   private readonly launcher: EffectLauncher;
+  /** Ids an inbox message was delivered to while no such actor existed: read their inbox when they are spawned. */
+  private readonly undelivered = new Set<ActorId>();
   /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
   private readonly context: PlanContext;
   closing = false;
@@ -155,6 +157,7 @@ export class ActorHost {
   deliverTo(id: ActorId, delivery: Delivery): void {
     const actor = this.load(id);
     if (actor) this.deliver(actor, delivery);
+    else if (delivery.kind === 'inbox') this.undelivered.add(id);
   }
 
   /** The live actor, or one rehydrated from the store; undefined when missing or parked now. */
@@ -379,7 +382,7 @@ export class ActorHost {
     try {
       const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event, record.id);
       next = planStep(plan, record, record, snapshot, actions, this.planContext(), consumedEffect);
-      if (consumedEffect !== undefined || delivery.kind === 'effect') next.recoveries = 0;
+      if (consumedEffect !== undefined || delivery.kind === 'effect') delete next.recoveries; // none is 0
       actor.snapshot = snapshot;
     } catch (error) {
       const failure = toHoldfastError(error, 'MACHINE_ERROR');
@@ -471,8 +474,10 @@ export class ActorHost {
     for (const timer of plan.timersSet) this.o.timers.add(timer);
     for (const started of plan.started) this.launcher.start(started.actor, started.invokeId);
     for (const message of plan.messages) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
-    // Messages may be sent to an id before the actor exists (a child told about a parent spawned later).
+    // Messages may be sent to an id before the actor exists (a child told about a parent spawned later):
+    // every inbox delivery, at recovery too, goes through deliverTo, which notes the ids it found no actor for.
     for (const spawned of plan.spawned) {
+      if (!this.undelivered.delete(spawned.record.id)) continue; // nothing waits: no store read per spawn
       for (const message of this.o.store.inbox(spawned.record.id)) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
     }
     for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
-import type { BatchRecord, ExceptionRecord, ItemRecord } from '../../src/batch/batch-records.js';
+import type { BatchRecord, ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
 import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
@@ -47,7 +47,7 @@ describe('crash: batch job run --all --parallel 4 under repeated SIGKILL', () =>
       expect(context).toMatchObject({ items: ITEMS, batches: ITEMS / BATCH_SIZE, queue: [] });
       expect(context.run).toBeUndefined();
 
-      const ids = [...readOnly.scanRecords<ItemRecord>('batch.items', [job])].map((r) => r.value.id);
+      const ids = [...readOnly.scanRecords<ItemPage>('batch.items', [job])].flatMap((r) => r.value.map(([id]) => id));
       expect(ids).toHaveLength(ITEMS);
       const results = new Set([...readOnly.scanRecords('batch.results', [job])].map((r) => String((r.key as unknown[])[1])));
       const exceptions = [...readOnly.scanRecords<ExceptionRecord>('batch.exceptions', [job])];

@@ -42,8 +42,12 @@ export interface ServerOptions extends InspectorHubOptions {
   pageDir?: string;
   /** The job server whose process jobs, data files and stored data `/api` serves; its users' tokens are accepted there. */
   jobServer?: JobServer;
-  /** The batch jobs `/api/batch-jobs` lists (read-only). */
-  batchJobs?: BatchJobsView;
+  /**
+   * The batch jobs `/api/batch-jobs` lists (read-only); given the whole
+   * `BatchJobs` (with `stats`, `resolve`, `reprocess`), the inspector also shows
+   * their DAG statistics and exception queue (the DAGs' edges from `applications`).
+   */
+  batchJobs?: BatchJobsView & InspectorHubOptions['batchJobs'];
   /** A whole request, uploads included, must arrive within this time. @default 30_000 */
   requestTimeoutMs?: number;
 }

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import { HoldfastError } from '../../errors.js';
 import type { ClientMessage } from './inspector-protocol.js';
 import { MAX_PAGE } from './actor-views.js';
+import { MAX_EXCEPTIONS_OFFSET, MAX_EXCEPTIONS_PAGE } from './batch-views.js';
 
 const ref = z.union([z.string().max(64), z.number().int().safe()]).optional();
 const id = z.string().min(1).max(1_024);
 const offset = z.number().int().min(0).max(1e9).optional();
 const limit = z.number().int().min(1).max(MAX_PAGE).optional();
+/** Any JSON value, required (a missing key is refused, not read as undefined). */
+const json = z.custom<unknown>((value) => value !== undefined, 'a value (any JSON) is needed');
 
 const schema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('jobs'), ref, offset, limit }),
@@ -26,7 +29,17 @@ const schema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pause'), ref, id }),
   z.strictObject({ type: z.literal('unpause'), ref, id }),
   z.strictObject({ type: z.literal('retry'), ref, id }),
-  z.strictObject({ type: z.literal('resolve'), ref, id, item: z.string().max(1_024).optional(), value: z.unknown().optional() }),
+  z.strictObject({ type: z.literal('dagStats'), ref, id: id.nullable() }),
+  z.strictObject({
+    type: z.literal('exceptions'),
+    ref,
+    id,
+    offset: z.number().int().min(0).max(MAX_EXCEPTIONS_OFFSET).optional(),
+    limit: z.number().int().min(1).max(MAX_EXCEPTIONS_PAGE).optional(),
+    open: z.boolean().optional(),
+  }),
+  z.strictObject({ type: z.literal('resolve'), ref, id, item: z.string().min(1).max(1_024), value: json }),
+  z.strictObject({ type: z.literal('reprocess'), ref, id }),
   z.strictObject({ type: z.literal('ping'), ref }),
 ]);
 

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { HoldfastError, toHoldfastError } from '../../errors.js';
 import type { ActorRecord } from '../../persistence/store.js';
 import type { ClientMessage, CommandName, Ref, Role, ServerMessage } from './inspector-protocol.js';
+import { DEFAULT_EXCEPTIONS_PAGE, type BatchViews } from './batch-views.js';
 import { parseClientMessage } from './client-messages.js';
 import { actorFrame, eventFrame, snapshotFrame } from './inspection-frames.js';
 import type { HubServices, TickView } from './inspector-hub.js';
@@ -27,6 +28,8 @@ export class InspectorClient {
   private jobs = { offset: 0, limit: DEFAULT_PAGE, ids: new Set<string>() };
   private children: { parent: string; offset: number; limit: number; ids: Set<string> } | undefined;
   private followed: string | undefined;
+  /** The batch job whose DAG statistics this client follows. */
+  private dagJob: string | undefined;
   private readonly subscriptions = new Map<string, 'actor' | 'subtree'>();
   /** Actors whose `@xstate.actor` frame this client has had; machines whose definition it has had. */
   private readonly introduced = new Set<string>();
@@ -58,6 +61,10 @@ export class InspectorClient {
     return this.followed;
   }
 
+  get followedDag(): string | undefined {
+    return this.dagJob;
+  }
+
   /** Called once per tick with what changed since the last. */
   tick(view: TickView): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
@@ -83,6 +90,11 @@ export class InspectorClient {
     if (!this.degraded && this.followed === message.stats.id) this.send(message);
   }
 
+  /** DAG statistics pushed for a batch job this client follows. */
+  dagStats(message: Extract<ServerMessage, { type: 'dagStats' }>): void {
+    if (!this.degraded && this.dagJob === message.dag.id) this.send(message);
+  }
+
   ping(): void {
     this.alive = false;
     this.ws.ping();
@@ -104,6 +116,7 @@ export class InspectorClient {
     this.closed = true;
     if (this.followed !== undefined) this.hub.stats.unwatch(this.followed);
     this.followed = undefined;
+    this.dagJob = undefined;
   }
 
   private sendSummary(): void {
@@ -244,8 +257,17 @@ export class InspectorClient {
       case 'pause':
       case 'unpause':
       case 'retry':
-      case 'resolve':
         return this.command(message.type, message.id, message.ref);
+      case 'dagStats':
+        return this.followDag(message.id, message.ref);
+      case 'exceptions': {
+        const page = this.batchViews().exceptions(message.id, message.offset ?? 0, message.limit ?? DEFAULT_EXCEPTIONS_PAGE, message.open ?? true);
+        return this.send({ type: 'exceptions', ...ref, id: message.id, page });
+      }
+      case 'resolve':
+        return this.resolve(message.id, message.item, message.value, message.ref);
+      case 'reprocess':
+        return this.reprocess(message.id, message.ref);
       case 'ping':
         return this.send({ type: 'pong', ...ref, at: Date.now() });
     }
@@ -274,10 +296,73 @@ export class InspectorClient {
     this.send(snapshotFrame(record, 'holdfast.subscribed', record.updatedAt, 0));
   }
 
-  private command(name: CommandName, id: string, ref: Ref | undefined): void {
+  /** @throws FORBIDDEN for a read-only token, BAD_MESSAGE past the commands in flight */
+  private admit(name: CommandName): void {
     if (this.role !== 'admin') throw new HoldfastError('FORBIDDEN', `${name} needs an admin token; this connection is read-only`);
-    if (name === 'resolve') throw new HoldfastError('NOT_AVAILABLE', 'resolving an exception is not available yet: it arrives with the exception queue (batch jobs)');
     if (this.commandsInFlight >= MAX_COMMANDS_IN_FLIGHT) throw new HoldfastError('BAD_MESSAGE', `at most ${MAX_COMMANDS_IN_FLIGHT} commands at a time per connection`);
+  }
+
+  private batchViews(): BatchViews {
+    if (!this.hub.batch) throw new HoldfastError('NOT_AVAILABLE', 'batch jobs are not given to this inspector (option `batchJobs`)');
+    return this.hub.batch;
+  }
+
+  private followDag(id: string | null, ref: Ref | undefined): void {
+    if (id === null) {
+      this.dagJob = undefined;
+      return;
+    }
+    const dag = this.batchViews().dag(id);
+    this.dagJob = id;
+    this.send({ type: 'dagStats', ...(ref === undefined ? {} : { ref }), dag });
+  }
+
+  private resolve(id: string, item: string, value: unknown, ref: Ref | undefined): void {
+    this.admit('resolve');
+    const batch = this.batchViews();
+    this.commandsInFlight++;
+    batch
+      .resolve(id, item, value)
+      .then(() => this.send({ type: 'command', ...(ref === undefined ? {} : { ref }), command: 'resolve', id, item, ok: true, paused: this.hub.runtime.isPaused(id) }))
+      .catch((error: unknown) => this.fail(ref, toHoldfastError(error, 'INVALID_INPUT')))
+      .finally(() => this.commandsInFlight--);
+  }
+
+  /**
+   * Answers once the run is requested, not when it ends (it may take hours):
+   * then `reprocessed` with its summary, or an error frame, with the same ref.
+   */
+  private reprocess(id: string, ref: Ref | undefined): void {
+    this.admit('reprocess');
+    const run = this.batchViews().reprocess(id);
+    const withRef = ref === undefined ? {} : { ref };
+    let answered = false;
+    let failed = false;
+    const started = () => {
+      if (answered || failed) return;
+      answered = true;
+      this.send({ type: 'command', ...withRef, command: 'reprocess', id, ok: true, paused: false });
+    };
+    this.commandsInFlight++;
+    run.then(
+      (summary) => {
+        started();
+        this.send({ type: 'reprocessed', ...withRef, id, summary });
+      },
+      (error: unknown) => {
+        failed = true;
+        this.fail(ref, toHoldfastError(error, 'INVALID_INPUT'));
+      },
+    );
+    // The library checks a request (job, application, pause) before its first await: a refusal has settled by the next turn.
+    setImmediate(() => {
+      this.commandsInFlight--;
+      started();
+    });
+  }
+
+  private command(name: 'pause' | 'unpause' | 'retry', id: string, ref: Ref | undefined): void {
+    this.admit(name);
     this.commandsInFlight++;
     const { runtime } = this.hub;
     runtime[name](id)

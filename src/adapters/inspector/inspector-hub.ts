@@ -11,12 +11,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Application } from '../../batch/application.js';
 import type { ActorRecord } from '../../persistence/store.js';
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
 import type { RuntimeEvent } from '../../runtime/runtime-events.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { ActorRoots } from './actor-roots.js';
 import { ActorViews } from './actor-views.js';
+import { BatchViews, isInspectedBatchJobs, type InspectedBatchJobs } from './batch-views.js';
 import { InspectorClient } from './inspector-client.js';
 import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
@@ -50,9 +52,17 @@ export interface InspectorHubOptions {
   recountEveryMs?: number;
   /** Errors that belong to no client (a failing tick). @default console.error */
   onError?: (error: unknown) => void;
+  /**
+   * Batch jobs (`createBatchJobs`, or `openHoldfast(...).batchJobs`): their DAG
+   * statistics, exception queue, resolve and reprocess. Without them (or with
+   * a read-only view lacking `stats`, `resolve`, `reprocess`) those answer NOT_AVAILABLE.
+   */
+  batchJobs?: Partial<InspectedBatchJobs>;
+  /** The batch-job applications, whose DAGs (steps and their `after` edges) the page draws. @default [] */
+  applications?: readonly Application[];
 }
 
-export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError'>>;
+export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError' | 'batchJobs' | 'applications'>>;
 
 const DEFAULTS: ResolvedHubOptions = {
   tickMs: 100,
@@ -97,6 +107,8 @@ export interface HubServices {
   readonly charts: MachineChart[];
   readonly protocol: number;
   readonly options: ResolvedHubOptions;
+  /** Undefined when no batch jobs were given. */
+  readonly batch: BatchViews | undefined;
   definitionJson(machine: string): string | undefined;
   onSlowClientDropped(client: InspectorClient): void;
 }
@@ -116,6 +128,7 @@ export class InspectorHub implements HubServices {
   readonly charts: MachineChart[];
   readonly protocol = INSPECTOR_PROTOCOL;
   readonly options: ResolvedHubOptions;
+  readonly batch: BatchViews | undefined;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<InspectorClient>();
   private readonly roots: ActorRoots;
@@ -148,6 +161,7 @@ export class InspectorHub implements HubServices {
       for (const client of this.clients) if (client.followedJob === stats.id) client.jobStats({ type: 'jobStats', stats });
     });
     this.views = new ActorViews(runtime, (root) => this.stats.get(root));
+    this.batch = isInspectedBatchJobs(options.batchJobs) ? new BatchViews(runtime, options.batchJobs, options.applications ?? [], this.onError) : undefined;
     // Counted before subscribing, in one turn of the event loop: no event falls between.
     this.aggregates = new LiveAggregates(runtime.store, machines);
     this.unsubscribe = runtime.subscribe((event) => this.onEvent(event));
@@ -270,6 +284,7 @@ export class InspectorHub implements HubServices {
         this.stats.touched(change.root);
       }
       this.stats.tick();
+      this.pushDagStats(touchedRoots, at);
       const view = this.viewOf(at, changes, touchedRoots, newJobs);
       for (const client of this.clients) client.tick(view);
     } catch (error) {
@@ -296,6 +311,16 @@ export class InspectorHub implements HubServices {
       jobRow: (id) => memo(jobRows, id, () => this.views.jobRow(id)),
       actorRow: (id) => memo(actorRows, id, () => this.views.actorRow(id, record(id))),
     };
+  }
+
+  /** DAG statistics of the batch jobs clients follow, when due. */
+  private pushDagStats(touchedRoots: ReadonlySet<string>, at: number): void {
+    if (!this.batch) return;
+    const followed = new Set<string>();
+    for (const client of this.clients) if (client.followedDag !== undefined) followed.add(client.followedDag);
+    for (const dag of this.batch.due(touchedRoots, followed, at)) {
+      for (const client of this.clients) client.dagStats({ type: 'dagStats', dag });
+    }
   }
 
   /** Events cannot tell everything (a write seen before its event, an unpark): count again when quiet. */

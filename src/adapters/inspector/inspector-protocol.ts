@@ -12,7 +12,7 @@ export const INSPECTOR_PROTOCOL = 1;
 /** Version of XState's inspection shapes (`_version` of `@xstate.*` frames). */
 export const INSPECTION_VERSION = '1.0.0';
 
-/** What a token allows: read-only reads, admin also pauses, unpauses and retries. */
+/** What a token allows: read-only reads, admin also pauses, unpauses, retries, resolves and reprocesses. */
 export type Role = 'readOnly' | 'admin';
 
 export type Status = 'active' | 'done' | 'error' | 'stopped' | 'parked';
@@ -130,6 +130,75 @@ export interface Throughput {
   steps: number;
 }
 
+/** The machine name of a batch job (issue 5): the page shows its DAG and exception queue. */
+export const BATCH_JOB_MACHINE_NAME = 'batchJob';
+
+/** A resolution's value (`resolve`), as JSON: at most this many bytes and this deep (the page checks before sending). */
+export const RESOLVE_VALUE_MAX_BYTES = 32 * 1024;
+export const RESOLVE_VALUE_MAX_DEPTH = 32;
+
+/** One step of a batch job's application DAG, with the steps whose results it takes. */
+export interface DagNode {
+  name: string;
+  after: string[];
+}
+
+/** One DAG node's statistics over every batch's current (or last) run. */
+export interface DagNodeStats {
+  node: string;
+  items: number;
+  successes: number;
+  failures: number;
+  totalMs: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** A batch job's DAG and per-node statistics. */
+export interface DagStats {
+  id: string;
+  application: string;
+  /** False when the application is not given to the inspector: nodes come from the statistics, without edges. */
+  edgesKnown: boolean;
+  nodes: DagNode[];
+  /** The step whose output is an item's result; null when the application is not known. */
+  result: string | null;
+  stats: DagNodeStats[];
+  items: number;
+  batches: number;
+  /** A run is going on or queued. */
+  running: boolean;
+  at: number;
+}
+
+/** One exception of a batch job's queue, as a row (the input shortened). */
+export interface ExceptionRow {
+  item: string;
+  batch: number;
+  step: string;
+  error: { code?: string; message: string };
+  /** The item's input as JSON, cut past 200 characters. */
+  input: string;
+  resolved: boolean;
+  resolution?: string;
+  at: number;
+}
+
+/** A page of exceptions. Counting stops after a bounded read: `totalExact` false means "at least `total`". */
+export interface ExceptionPage extends Page<ExceptionRow> {
+  open: boolean;
+  totalExact: boolean;
+}
+
+/** What a finished reprocess did. */
+export interface ReprocessSummary {
+  batchesRun: number;
+  items: number;
+  results: number;
+  exceptions: number;
+  elapsedMs: number;
+}
+
 /** XState's inspection shapes, serialised as Stately's inspector reads them. */
 interface InspectionBase {
   rootId: string;
@@ -175,13 +244,16 @@ export type ClientMessage =
   | { type: 'subscribe'; ref?: Ref; id: string; scope: 'actor' | 'subtree' }
   | { type: 'unsubscribe'; ref?: Ref; id: string }
   | { type: 'pause' | 'unpause' | 'retry'; ref?: Ref; id: string }
-  | { type: 'resolve'; ref?: Ref; id: string; item?: string; value?: unknown }
+  | { type: 'dagStats'; ref?: Ref; id: string | null }
+  | { type: 'exceptions'; ref?: Ref; id: string; offset?: number; limit?: number; open?: boolean }
+  | { type: 'resolve'; ref?: Ref; id: string; item: string; value: unknown }
+  | { type: 'reprocess'; ref?: Ref; id: string }
   | { type: 'ping'; ref?: Ref };
 
 /** A client message without its `ref` (a connection adds one per request). */
 export type ClientRequest = ClientMessage extends infer M ? (M extends ClientMessage ? Omit<M, 'ref'> : never) : never;
 
-export type CommandName = 'pause' | 'unpause' | 'retry' | 'resolve';
+export type CommandName = 'pause' | 'unpause' | 'retry' | 'resolve' | 'reprocess';
 
 export type ServerMessage =
   | {
@@ -219,7 +291,10 @@ export type ServerMessage =
   | { type: 'journalEntry'; ref?: Ref; id: string; entry: JournalRow; snapshot: unknown; source: 'journal' | 'current' | 'none' }
   | { type: 'subscribed'; ref?: Ref; id: string; scope: 'actor' | 'subtree' }
   | { type: 'unsubscribed'; ref?: Ref; id: string }
-  | { type: 'command'; ref?: Ref; command: CommandName; id: string; ok: true; paused: boolean }
+  | { type: 'command'; ref?: Ref; command: CommandName; id: string; ok: true; paused: boolean; item?: string }
+  | { type: 'dagStats'; ref?: Ref; dag: DagStats }
+  | { type: 'exceptions'; ref?: Ref; id: string; page: ExceptionPage }
+  | { type: 'reprocessed'; ref?: Ref; id: string; summary: ReprocessSummary }
   | { type: 'pong'; ref?: Ref; at: number }
   | { type: 'degraded'; reason: string; bufferedAmount: number }
   | { type: 'recovered' }

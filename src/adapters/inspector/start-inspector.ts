@@ -12,7 +12,9 @@ export type InspectorHandle = ServerHandle;
 
 /**
  * Starts the inspector for `runtime`. Pass the machines registered with the
- * runtime (`machines`) to draw their statecharts and count actors per state.
+ * runtime (`machines`) to draw their statecharts and count actors per state,
+ * and `batchJobs` (`createBatchJobs(...)`) with their `applications` to show
+ * batch jobs' DAG statistics and exception queues.
  * Binds 127.0.0.1; every connection needs one of `tokens` (random ones are
  * made for the roles not given: read them from the handle).
  * @default port 7480, host '127.0.0.1'

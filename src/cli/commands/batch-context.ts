@@ -11,6 +11,7 @@ import { HoldfastError, type ErrorCode } from '../../errors.js';
 import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, exitCodeFor, type GlobalOptions, type Output } from '../cli-context.js';
+import { otherOwner } from '../owner-routing.js';
 
 export type Run = (task: () => Promise<number>) => Promise<void>;
 
@@ -67,6 +68,13 @@ export interface OpenBatch {
  * start other interrupted work.
  */
 export async function withBatchJobs<T>(options: BatchOptions, open: { host: LoadedHost | undefined; resume: boolean }, task: (open: OpenBatch) => Promise<T>): Promise<T> {
+  // The owner's socket takes no batch commands (a create streams items, a run needs the host module here).
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) {
+    throw new HoldfastError('STORE_LOCKED', `store ${options.store} is owned by pid ${owner}: this batch command writes, so it waits for that process to end (holdfast batches, exceptions and job ID read beside it)`, {
+      details: { ownerPid: owner },
+    });
+  }
   const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], resume: open.resume, listen: open.resume });
   try {
     return await task({ holdfast, jobs: holdfast.batchJobs, host: open.host });

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { BatchJobs, RunRequest, RunSummary } from '../../batch/batch-jobs.js';
 import { HoldfastError } from '../../errors.js';
+import type { Holdfast } from '../assembly.js';
 import { positiveInt, usage, type Output } from '../cli-context.js';
 import { batchTask, duration, hostFor, jobOrFail, optionsOf, readJsonFile, withBatchJobs, type Run } from './batch-context.js';
 import { followProgress } from './batch-progress.js';
@@ -63,7 +64,7 @@ async function runJob(id: string, command: Command): Promise<number> {
   const request = runRequestOf(options);
   const host = await hostFor(options, true);
   const config = options.config === undefined ? undefined : await readJsonFile(options.config, '--config');
-  return withBatchJobs(options, { host, resume: true }, async ({ jobs }) => {
+  return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
     const job = jobOrFail(jobs, id);
     if (!host!.applications.some((app) => app.name === job.application)) {
       throw new HoldfastError('UNKNOWN_APPLICATION', `job ${id} runs application "${job.application}", which ${host!.path} does not register (it has: ${host!.applications.map((app) => app.name).join(', ') || 'none'})`);
@@ -74,30 +75,48 @@ async function runJob(id: string, command: Command): Promise<number> {
     }
     // Checked against the schema (INVALID_INPUT naming each issue) before anything changes.
     if (config !== undefined) await jobs.updateConfig(id, config);
-    return foreground(jobs, id, out, () => jobs.run(id, request), request.sample !== undefined ? `sample of ${request.sample}` : undefined);
+    return interruptible(holdfast, id, () => foreground(jobs, id, out, () => jobs.run(id, request), request.sample !== undefined ? `sample of ${request.sample}` : undefined));
   });
 }
 
 async function reprocessJob(id: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<{ parallel: number }>(command);
   const host = await hostFor(options, true);
-  return withBatchJobs(options, { host, resume: true }, async ({ jobs }) => {
+  return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
     jobOrFail(jobs, id);
-    return foreground(jobs, id, out, () => jobs.reprocess(id, { parallel: options.parallel }), 'reprocess');
+    return interruptible(holdfast, id, () => foreground(jobs, id, out, () => jobs.reprocess(id, { parallel: options.parallel }), 'reprocess'));
   });
+}
+
+/** Ctrl-C or SIGTERM closes the store gracefully (running chunks finish or are redone) and exits 130; the run stays resumable. */
+async function interruptible(holdfast: Holdfast, id: string, work: () => Promise<number>): Promise<number> {
+  const stop = () => {
+    process.stderr.write(`\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
+    void holdfast.close().then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    return await work();
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
 }
 
 /** Runs with progress, prints the summary; exit 0 once the run is done (failed items are exceptions, not a failed run). */
 export async function foreground(jobs: BatchJobs, id: string, out: Output, work: () => Promise<RunSummary>, what?: string): Promise<number> {
   const progress = followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
   let summary: RunSummary;
+  let resumed: RunSummary[] = [];
   try {
+    // A run of this job that a kill interrupted goes on first (the job actor holds it): wait for it, so its work is reported here.
+    if (jobs.get(id)?.state === 'running') resumed = (await jobs.resumeRuns()).filter((run) => run.job === id);
     summary = await work();
   } finally {
     progress.stop();
   }
   const job = jobs.get(id);
-  out.result({ ...summary, ...(what ? { kind: what } : {}), exceptionsOpen: job?.summary.exceptionsOpen ?? 0 });
+  out.result({ ...summary, ...(what ? { kind: what } : {}), exceptionsOpen: job?.summary.exceptionsOpen ?? 0, ...(resumed.length > 0 ? { resumed } : {}) });
+  for (const run of resumed) for (const line of describeRun(run, 0, 'the interrupted run, continued')) out.say(line);
   for (const line of describeRun(summary, job?.summary.exceptionsOpen ?? 0, what)) out.say(line);
   return 0;
 }

@@ -20,7 +20,7 @@ const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
   unpause: 'let a paused job run again',
   retry: 'retry a parked actor (or send `retry` to one waiting for it)',
-  delete: 'delete a finished or paused job with everything under it',
+  delete: 'delete a finished or paused job with everything under it (a batch job: its items, results, exceptions, statistics)',
 } as const;
 
 export function registerControl(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {

@@ -23,7 +23,7 @@ import { describeSummary, loadSettled, summarize, waitForVerdicts, WAITING_STATE
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('resume')
-    .description('continue everything interrupted: loads, and loads waiting for a retry')
+    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs')
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (kept, never printed)')
     .option('--app <file>', 'the host module interrupted batch runs need (default: holdfast.config.* in this folder)')
     .action((options: { token?: string; app?: string }, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));

@@ -64,6 +64,7 @@ async function serve(options: ServeOptions): Promise<number> {
       host: options.host,
       machines: holdfast.machines,
       batchJobs: holdfast.batchJobs,
+      applications: host?.applications ?? [],
       ...(holdfast.jobServer ? { jobServer: holdfast.jobServer } : {}),
       // A 500's cause goes to stderr (the answer holds none); never a request's URL, which may hold a token.
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),

@@ -3,13 +3,16 @@
  * items (once), then `run --all --parallel 4` through the library, as
  * `holdfast run ID --all --parallel 4` does. Every 97th item fails at step
  * `work`. Prints READY once the store is open, DONE when the run ended.
- * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US
+ * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US; HOLDFAST_POISON_ITEM=N makes item N kill the process.
+ * Prints POISON (exit 1) when a batch was parked as poison.
  */
 import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore } from '../../../src/index.js';
 
 const [folder, itemsArg, batchSize, chunkSize, itemUs] = process.argv.slice(2);
 const ITEMS = Number(itemsArg);
 const busyUs = Number(itemUs);
+/** An item whose step kills the process (a poison item), if set. */
+const poison = process.env.HOLDFAST_POISON_ITEM === undefined ? -1 : Number(process.env.HOLDFAST_POISON_ITEM);
 
 const app = defineApplication({
   name: 'crashy',
@@ -23,6 +26,7 @@ const app = defineApplication({
         const until = performance.now() + busyUs / 1000;
         while (performance.now() < until);
         const n = inputs.parse as number;
+        if (n === poison) process.kill(process.pid, 'SIGKILL');
         if (n % 97 === 0) throw new Error(`ninety-seven divides ${n}`);
         return n * 2;
       },
@@ -39,10 +43,16 @@ const store = openLmdbStore(folder!);
 const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
-await jobs.resumeRuns();
-const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
-console.log(`JOB ${job}`);
-const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
-console.log(`DONE ${JSON.stringify(summary)}`);
+try {
+  await jobs.resumeRuns();
+  const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
+  console.log(`JOB ${job}`);
+  const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
+  console.log(`DONE ${JSON.stringify(summary)}`);
+} catch (error) {
+  if ((error as { code?: string }).code !== 'POISON_ACTOR') throw error;
+  console.log(`POISON ${(error as Error).message}`);
+  process.exitCode = 1;
+}
 await runtime.close();
 await store.close();

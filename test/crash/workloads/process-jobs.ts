@@ -1,8 +1,8 @@
 /**
  * Crash workload: process jobs, half idempotent, half not; most run a
  * function that waits WORK_MS, every fourth an executable that sleeps. Each
- * run appends `start <job id>` and `end <job id>` to LEDGER (outside the
- * store). MODE `submit` submits JOBS jobs, printing `SUBMITTED <id> <idempotent>`
+ * run appends `start <tag>` and `end <tag>` to LEDGER (outside the store).
+ * MODE `submit` submits JOBS jobs, printing `SUBMITTED <id> <idempotent> <tag>`
  * once each is acknowledged, then READY; MODE `resume` prints READY at once.
  * Both print DONE when every job is final or interrupted, then exit.
  * Usage: process-jobs.ts FOLDER LEDGER JOBS MODE
@@ -15,11 +15,13 @@ import { createJobServer, processJobMachines, processQueueLimits, type JobServer
 const [folder, ledger, jobsArg, mode] = process.argv.slice(2);
 const jobs = Number(jobsArg);
 const workMs = Number(process.env.HOLDFAST_WORK_MS ?? 400);
+/** Executables outlast an owner's restart: a killed owner's orphans are then seen to be killed by the next. */
+const scriptMs = Number(process.env.HOLDFAST_SCRIPT_MS ?? 4_000);
 const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dismissed', 'interrupted']);
 
 const scriptsDir = join(folder!, 'scripts');
 mkdirSync(scriptsDir, { recursive: true });
-writeFileSync(join(scriptsDir, 'work.sh'), `#!/bin/sh\necho "start $1" >> "$2"\nsleep ${workMs / 1000}\necho "end $1" >> "$2"\n`);
+writeFileSync(join(scriptsDir, 'work.sh'), `#!/bin/sh\necho "start $1" >> "$2"\nsleep ${scriptMs / 1000}\necho "end $1" >> "$2"\n`);
 chmodSync(join(scriptsDir, 'work.sh'), 0o755);
 
 const options: JobServerOptions = {
@@ -27,11 +29,11 @@ const options: JobServerOptions = {
   scriptsDir,
   maxChildren: 8,
   functions: {
-    work: async (_data, _parameters, { jobId }) => {
-      appendFileSync(ledger!, `start ${jobId}\n`);
+    work: async (_data, parameters) => {
+      appendFileSync(ledger!, `start ${String(parameters.tag)}\n`);
       await new Promise((resolve) => setTimeout(resolve, workMs));
-      appendFileSync(ledger!, `end ${jobId}\n`);
-      return jobId;
+      appendFileSync(ledger!, `end ${String(parameters.tag)}\n`);
+      return parameters.tag;
     },
   },
 };
@@ -44,12 +46,10 @@ const principal = { user: 'crash', superuser: false };
 if (mode === 'submit') {
   for (let i = 0; i < jobs; i++) {
     const idempotent = i % 2 === 0;
-    const process = i % 4 === 3 ? { kind: 'file' as const, name: 'work.sh', args: ['', ledger!] } : { kind: 'function' as const, name: 'work' };
-    const job = await server.submit(principal, { process, idempotent, timeoutMs: 30_000 });
-    if (process.kind === 'file') {
-      // The script logs its own job id: it is only known now, so the argument names it by index.
-    }
-    console.log(`SUBMITTED ${job.id} ${idempotent}`);
+    const tag = `t${i}`;
+    const process = i % 3 === 2 ? { kind: 'file' as const, name: 'work.sh', args: [tag, ledger!] } : { kind: 'function' as const, name: 'work' };
+    const job = await server.submit(principal, { process, idempotent, parameters: { tag }, timeoutMs: 30_000 });
+    console.log(`SUBMITTED ${job.id} ${idempotent} ${tag}`);
   }
 }
 console.log('READY');

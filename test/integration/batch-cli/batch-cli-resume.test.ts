@@ -77,7 +77,7 @@ describe('resuming a killed batch run', () => {
       await cli(['exceptions', first, '--store', w.store, '--json']);
       await cli(['job', first, '--results', '--store', w.store, '--json']);
       const locked = await cli(['resolve', first, '8', '--value', '1', '--store', w.store], 1);
-      expect(locked.stderr).toMatch(/STORE_LOCKED/);
+      expect(locked.stderr).toMatch(/STORE_LOCKED.*is owned by pid \d+: this batch command writes/);
     });
     const resumed = await cli(['resume', ...w.flags, '--json']);
     expect((resumed.json as { batchRuns: { job: string }[] }).batchRuns.map((run) => run.job)).toEqual([first]);
@@ -85,7 +85,10 @@ describe('resuming a killed batch run', () => {
 
     const second = await createJob(w, 'b.jsonl');
     await killMidRun(w, second, 3);
-    await cli(['run', second, '--all', ...w.flags]);
+    // The interrupted run goes on first and is reported; the new request finds what is left (nothing, or little).
+    const again = (await cli(['run', second, '--all', ...w.flags, '--json'])).json as { items: number; resumed: { job: string; items: number }[] };
+    expect(again.resumed.map((run) => run.job)).toEqual([second]);
+    expect(again.resumed[0]!.items + again.items).toBeGreaterThanOrEqual(200 - 3 * 20);
     await expectComplete(w, second);
   });
 

@@ -21,7 +21,7 @@ describe('batch jobs: bad input', () => {
     ['duplicate item ids', { items: [{ id: 'a', value: 1 }, { id: 'b', value: 2 }, { id: 'a', value: 3 }] }, /INVALID_INPUT.*item 3: id "a" is also item 1's/],
     ['an item without an id', { items: [{ id: 'a', value: 1 }, { value: 2 }] }, /INVALID_INPUT.*item 2: id must be a string/],
     ['an id too long for a key', { items: [{ id: 'x'.repeat(513), value: 1 }] }, /INVALID_INPUT.*item 1: id must be a string of 1 to 512/],
-    ['a value that is not JSON', { items: [{ id: 'a', value: 1 }, { id: 'b', value: 2n }] }, /INVALID_INPUT.*item 2: its value cannot be stored as JSON/],
+    ['a value that is not JSON', { items: [{ id: 'a', value: 1 }, { id: 'b', value: 2n }] }, /INVALID_INPUT.*item "b": its value cannot be stored as JSON/],
     ['params that are not strings', { params: { a: 1 } }, /INVALID_INPUT.*param a must be a string/],
     ['items that are not iterable', { items: 42 }, /INVALID_INPUT.*items must be an iterable/],
   ])('refuses %s with a clear error and creates nothing', async (_what, change, message) => {
@@ -115,11 +115,11 @@ describe('batch jobs: delete', () => {
       const before = everything(h);
       const mine = before.filter((line) => line.includes(job));
       const records = mine.filter((line) => !line.startsWith('actor'));
-      // 20 items + 15 results + 5 exceptions + 3 samples + 4 batch records + 2 run records
-      expect(records).toHaveLength(49);
+      // 4 pages of 5 items + 15 results + 5 exceptions + 3 samples + 4 batch records + 2 run records
+      expect(records).toHaveLength(33);
       const actors = h.runtime.query({ root: job as never }).length;
       expect(actors).toBe(1 + 4 + 1);
-      expect(await h.jobs.delete(job)).toEqual({ records: 49, actors: 6 });
+      expect(await h.jobs.delete(job)).toEqual({ records: 33, actors: 6 });
       expect(everything(h)).toEqual(before.filter((line) => !line.includes(job)));
       expect(h.jobs.get(job)).toBeUndefined();
       expect(h.jobs.list().map((j) => j.id)).toEqual([keep]);

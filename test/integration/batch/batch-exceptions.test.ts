@@ -57,6 +57,24 @@ describe('batch jobs: exceptions', () => {
     }
   });
 
+  it('keeps the item as stored in the exception, even when a step changed it before throwing', async () => {
+    const app = defineApplication({ name: 'mutate', steps: [{ name: 'scribble', run: (item) => {
+      const value = item as { n: number; touched?: boolean };
+      value.touched = true;
+      if (value.n % 2 === 1) throw new Error('odd');
+      return value;
+    } }] });
+    const h = await openBatch([app]);
+    try {
+      const job = await h.jobs.create({ application: 'mutate', source: 'test', items: numbers(6) });
+      await h.jobs.run(job, { batches: 'all' });
+      expect(h.jobs.exceptions(job).map((e) => e.input)).toEqual([{ n: 1 }, { n: 3 }, { n: 5 }]);
+      expect([...h.jobs.results(job)][0]!.value).toEqual({ n: 0, touched: true });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('an item whose result is not JSON becomes an exception at the result step; the rest commit', async () => {
     const app = defineApplication({ name: 'big', steps: [{ name: 'make', run: (item) => ((item as { n: number }).n === 1 ? 10n : (item as { n: number }).n) }] });
     const h = await openBatch([app]);

@@ -21,6 +21,25 @@ describe('batch jobs: partitions and runs', () => {
     }
   });
 
+  it('snapshots 30,000 items in pages: source order kept, duplicates found across commits, every batch readable', async () => {
+    const h = await openBatch([arithmetic()]);
+    try {
+      for (const partition of ['every:3', 'every:5000', 'size:777']) {
+        const job = await h.jobs.create({ application: 'arith', source: 'big', items: numbers(30_000), partition });
+        const ids = [...h.jobs.items(job)].map((item) => item.id);
+        expect(ids).toHaveLength(30_000);
+        expect(ids.every((id, n) => id === `i${n}`)).toBe(true);
+        const summary = await h.jobs.run(job, { batches: 'all', parallel: 2 });
+        expect(summary.results).toBe(30_000);
+        expect([...h.jobs.results(job)].find((r) => r.item === 'i29999')!.value).toBe('v59999');
+        const repeated = [...numbers(30_000), { id: 'i3', value: null }];
+        await expect(h.jobs.create({ application: 'arith', source: 'big', items: repeated, partition })).rejects.toThrowError(/item 30001: id "i3" is also item 4's/);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('keeps several partitionings of one source as separate jobs with the same items', async () => {
     const h = await openBatch([arithmetic()]);
     try {

@@ -77,9 +77,10 @@ describe('inspector security', () => {
     const job = await harness.runtime.spawn('batch', { items: 2 }, { id: 'job-sec' });
     await harness.runtime.whenIdle();
     const reader = await connect(`${harness.wsUrl}?token=${harness.server.tokens.readOnly}`);
-    for (const type of ['pause', 'unpause', 'retry', 'resolve'] as const) {
+    for (const type of ['pause', 'unpause', 'retry', 'reprocess'] as const) {
       expect(await reader.request({ type, id: job })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     }
+    expect(await reader.request({ type: 'resolve', id: job, item: 'file-0000.csv', value: 1 })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(harness.runtime.isPaused(job)).toBe(false);
     expect(harness.runtime.get(job)).toMatchObject({ state: 'running', status: 'active' });
 
@@ -90,7 +91,8 @@ describe('inspector security', () => {
     expect(await admin.request({ type: 'unpause', id: job })).toMatchObject({ type: 'command', paused: false });
     expect(harness.runtime.isPaused(job)).toBe(false);
     expect(await admin.request({ type: 'retry', id: 'no-such-actor' })).toMatchObject({ type: 'error', code: 'ACTOR_NOT_FOUND' });
-    expect(await admin.request({ type: 'resolve', id: job })).toMatchObject({ type: 'error', code: 'NOT_AVAILABLE' });
+    // Without batch jobs given to the inspector, their commands are not available.
+    expect(await admin.request({ type: 'resolve', id: job, item: 'file-0000.csv', value: 1 })).toMatchObject({ type: 'error', code: 'NOT_AVAILABLE' });
   });
 
   it('answers malformed and hostile JSON with an error frame and changes nothing', async () => {

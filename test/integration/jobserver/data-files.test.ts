@@ -1,10 +1,12 @@
 /** The data folder under hostile names, links and sizes: nothing outside it is read, written or deleted. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dataFileNameProblem } from '../../../src/jobserver/data-file-name.js';
 import { ada, admin, bob, openFixture, type Fixture } from './job-server-fixture.js';
 
 let fixture: Fixture | undefined;
@@ -148,5 +150,20 @@ describe('data files', () => {
     fixture = await openFixture({ extensions: ['.parquet'] });
     await expect(fixture.server.dataFiles.write(ada, 'a.json', body('{}'))).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('registered: .parquet') });
     expect((await fixture.server.dataFiles.write(ada, 'A.PARQUET', body('x'))).name).toBe('A.PARQUET');
+  });
+
+  it('accepts only names that land directly in the folder (property over hostile fragments)', () => {
+    const fragment = fc.constantFrom('..', '.', '/', '\\', '%2e', '%2f', '%00', '\0', 'a', 'B', 'é', 'e\u0301', ' ', '\n', '.json', '.csv', '~', '$HOME');
+    const root = '/srv/data';
+    fc.assert(
+      fc.property(fc.oneof(fc.array(fragment, { maxLength: 8 }).map((parts) => parts.join('')), fc.string({ unit: 'binary', maxLength: 40 })), (name) => {
+        if (dataFileNameProblem(name, ['.json', '.csv']) !== undefined) return;
+        const path = resolve(root, name);
+        expect(dirname(path)).toBe(root);
+        expect(path.slice(root.length + 1)).toBe(name);
+        expect(name.normalize('NFC')).toBe(name);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -26,14 +26,14 @@ export function script(scriptsDir: string, name: string, body: string): void {
   chmodSync(join(scriptsDir, name), 0o755);
 }
 
-export async function openFixture(options: Partial<JobServerOptions> = {}, folder = tempFolder('holdfast-jobserver-')): Promise<Fixture> {
+export async function openFixture(options: Partial<JobServerOptions> = {}, folder = tempFolder('holdfast-jobserver-'), closeGraceMs?: number): Promise<Fixture> {
   const dataDir = join(folder, 'data');
   const scriptsDir = join(folder, 'scripts');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(scriptsDir, { recursive: true });
   const serverOptions: JobServerOptions = { dataDir, scriptsDir, ...options };
   const store = openLmdbStore(join(folder, 'store'));
-  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions, store), limits: { queues: processQueueLimits(serverOptions) } });
+  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions, store), limits: { queues: processQueueLimits(serverOptions) }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
   const server = createJobServer(runtime, serverOptions);
   await server.woken;
   return {

@@ -162,4 +162,29 @@ describe('messages to an actor that does not exist yet', () => {
     expect([...runtime.store.inbox('later' as never)]).toHaveLength(0);
     await runtime.close();
   });
+
+  it('are delivered once it is spawned after a restart, when they were stored before it', async () => {
+    const { setup } = await import('xstate');
+    const { sendMessage } = await import('../../../src/index.js');
+    const early = setup({ types: { input: {} as { to: string } } }).createMachine({
+      id: 'early',
+      context: ({ input }) => input,
+      entry: sendMessage(({ context }: { context: { to: string } }) => ({ to: context.to, event: { type: 'increment', by: 3 } })),
+      initial: 'sent',
+      states: { sent: { type: 'final' } },
+    });
+    const machines = [counter, defineMachine({ name: 'early', version: '1', machine: early })];
+    const store = join(tempFolder(), 'store');
+    let runtime = await createRuntime({ store, machines });
+    await runtime.spawn('early', { to: 'afterwards' });
+    await runtime.whenIdle();
+    await runtime.close();
+    runtime = await createRuntime({ store, machines });
+    await runtime.whenIdle();
+    await runtime.spawn('counter', {}, { id: 'afterwards' });
+    await runtime.waitFor('afterwards', (record) => (record.snapshot?.context as { count: number }).count === 3);
+    await runtime.whenIdle();
+    expect([...runtime.store.inbox('afterwards' as never)]).toHaveLength(0);
+    await runtime.close();
+  });
 });

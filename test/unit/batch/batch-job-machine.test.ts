@@ -2,10 +2,10 @@ import { createActor, type EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { batchJobMachine, batchKey } from '../../../src/machines/batch-job.machine.js';
 import { batchMachine } from '../../../src/machines/batch.machine.js';
-import type { BatchFinished, ChunkOutput } from '../../../src/machines/batch.types.js';
+import type { BatchFinished, ChunkInput, ChunkOutput } from '../../../src/machines/batch.types.js';
 import { fromPromise } from 'xstate';
 
-const input = { application: 'a', codeVersion: 'v1', config: null, configHash: 'h', partition: 'size:10', source: 's', params: {}, description: '', createdAt: 0, items: 50, batches: 5 };
+const input = { application: 'a', codeVersion: 'v1', config: null, configHash: 'h', partition: 'size:10', itemsPage: 10, source: 's', params: {}, description: '', createdAt: 0, items: 50, batches: 5 };
 const finished = (batch: number, seq = 1): BatchFinished => ({ type: 'batch.finished', seq, batch, kind: 'batch', outcome: 'completed', items: 10, results: 9, exceptions: 1, at: 100 + batch });
 
 function start() {
@@ -70,7 +70,7 @@ describe('batch machine', () => {
     ];
     const positions: number[] = [];
     const machine = batchMachine.provide({ actors: { processChunk: fromPromise(async ({ input }) => (positions.push((input as { position: number }).position), outputs.shift()!)) } });
-    const actor = createActor(machine, { input: { jobId: 'j', batch: 3, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', total: 8 } });
+    const actor = createActor(machine, { input: { jobId: 'j', batch: 3, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', page: 2, total: 8 } });
     const emitted: EventObject[] = [];
     actor.on('*', (event) => void emitted.push(event));
     actor.start();
@@ -83,9 +83,10 @@ describe('batch machine', () => {
   });
 
   it('ends skipped when its first chunk finds nothing to do, and failed when a chunk fails', async () => {
-    for (const [output, state] of [[{ skip: true, records: [], position: 0, done: true, items: 0, results: 0, exceptions: 0, at: 1 }, 'skipped'], [undefined, 'failed']] as const) {
-      const machine = batchMachine.provide({ actors: { processChunk: fromPromise(async () => { if (!output) throw Object.assign(new Error('no app'), { code: 'UNKNOWN_APPLICATION' }); return output; }) } });
-      const actor = createActor(machine, { input: { jobId: 'j', batch: 0, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', total: 2 } });
+    const skip: ChunkOutput = { skip: true, records: [], position: 0, done: true, items: 0, results: 0, exceptions: 0, at: 1 };
+    for (const [output, state] of [[skip, 'skipped'], [undefined, 'failed']] as const) {
+      const machine = batchMachine.provide({ actors: { processChunk: fromPromise<ChunkOutput, ChunkInput>(async () => { if (!output) throw Object.assign(new Error('no app'), { code: 'UNKNOWN_APPLICATION' }); return output; }) } });
+      const actor = createActor(machine, { input: { jobId: 'j', batch: 0, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', page: 2, total: 2 } });
       actor.start();
       await new Promise((resolve) => actor.subscribe({ complete: () => resolve(undefined) }));
       expect(actor.getSnapshot().value).toBe(state);

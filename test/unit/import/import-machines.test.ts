@@ -77,6 +77,17 @@ describe('pendingObject', () => {
     ]);
   });
 
+  it('keeps who it is and how it ended once settled, not the plan its messages were sent from', () => {
+    const input = objectInput({ identifiers: { id: 'ext-1' }, linksAsChild: 2, children: [[5, 'partOf']], linksAsParent: ['l8.0'], ready: false });
+    const { snapshot, steps } = run(pendingObjectMachine, input, []);
+    expect(steps[0]!.messages).toHaveLength(5);
+    expect(JSON.parse(JSON.stringify(snapshot.context))).toEqual({ batch: 'imp', index: 3, id: 'b1', type: 'book', line: 7, identifiers: { id: 'ext-1' } });
+    const link = linkInput({ dependent: true, awaiting: 1 });
+    const settled = run(pendingLinkMachine, link, [{ type: 'end.created', end: 'child', identifiers: { id: 'c' } } as EventObject]);
+    expect(settled.snapshot.value).toBe('complete');
+    expect(JSON.parse(JSON.stringify(settled.snapshot.context))).toEqual({ batch: 'imp', line: link.line, linkTag: link.linkTag, childId: link.childId, parentId: link.parentId, dependent: true, child: { id: 'c' } });
+  });
+
   it('is blocked by a failed parent and passes the same origin on to its own dependants', () => {
     const origin = { id: 'a0', line: 2, reason: '[IMPORT_REJECTED] no' };
     const { snapshot, steps } = run(pendingObjectMachine, objectInput({ awaiting: 1, children: [[9, 'partOf']], linksAsChild: 1, ready: false }), [{ type: 'parent.failed', origin } as EventObject]);

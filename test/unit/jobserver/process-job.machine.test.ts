@@ -4,6 +4,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { processJobMachine } from '../../../src/machines/process-job.machine.js';
 import type { ProcessJobInput, RunProcessResult } from '../../../src/machines/process-job.types.js';
 import { pureInitialTransition, pureTransition, type ExecutableAction } from '../../../src/runtime/pure-transition.js';
+import { persistSnapshot, restoreSnapshot } from '../../../src/runtime/snapshot-codec.js';
 
 const input: ProcessJobInput = {
   owner: 'ada',
@@ -104,5 +105,26 @@ describe('processJob machine', () => {
     const restored = processJobMachine.resolveState({ value: 'running', context: running().context }) as AnyMachineSnapshot;
     const [queued] = step(restored, { type: 'xstate.error.actor.process', error: { code: 'NOT_AVAILABLE', message: 'not here' } }, processJobMachine);
     expect(queued.value).toBe('queued');
+  });
+
+  it('reaches the same end when restored from its stored JSON at any step of a path', () => {
+    const path = [
+      done('load', { ok: true, sha256: ['f', 'r'] }),
+      done('process', { status: 'interrupted', at: 300 }),
+      { type: 'job.rerun' },
+      done('load', { ok: true, sha256: ['f2', 'r'] }),
+      done('process', { status: 'failed', startedAt: 1, endedAt: 2, error: { code: 'PROCESS_FAILED', message: 'x' }, output: {} }),
+    ];
+    const run = (from: number) => {
+      let [snapshot] = pureInitialTransition(served, input, 'j1');
+      path.forEach((event, at) => {
+        if (at === from) snapshot = restoreSnapshot(served, JSON.parse(JSON.stringify(persistSnapshot(snapshot))) as ReturnType<typeof persistSnapshot>);
+        [snapshot] = step(snapshot, event);
+      });
+      return { value: snapshot.value, status: snapshot.status, context: snapshot.context };
+    };
+    const straight = run(-1);
+    expect(straight).toMatchObject({ value: 'failed', status: 'done', context: { run: 2, data: [{ sha256: 'f2' }, { sha256: 'r' }] } });
+    for (let at = 0; at < path.length; at++) expect(run(at), `restored before step ${at}`).toEqual(straight);
   });
 });

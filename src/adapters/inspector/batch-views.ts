@@ -1,0 +1,207 @@
+/**
+ * Batch jobs (issue 5) as the inspector shows them: a job's DAG with per-node
+ * statistics, pages of its exception queue read lazily from the store (never
+ * the whole queue: a read stops after `READ_BUDGET` records), and the admin
+ * commands resolve and reprocess, through the batch-jobs library. Also which
+ * followed jobs' DAG statistics are due to be pushed on a tick.
+ */
+import { HoldfastError } from '../../errors.js';
+import { planOf, type Application } from '../../batch/application.js';
+import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
+import { jobContext } from '../../batch/job-views.js';
+import type { BatchJobContext } from '../../machines/batch-job.machine.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
+
+/** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
+export interface InspectedBatchJobs {
+  stats(jobId: string): DagNodeStats[];
+  resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
+  reprocess(jobId: string): Promise<ReprocessSummary>;
+}
+
+export const MAX_EXCEPTIONS_PAGE = 100;
+export const DEFAULT_EXCEPTIONS_PAGE = 25;
+/** Deepest offset into a queue: skipping is a read of every record before it. */
+export const MAX_EXCEPTIONS_OFFSET = 5_000;
+/**
+ * A page request runs on the runtime's event loop, and reading a record costs
+ * about 4 us here (20,000 took 66-270 ms with other work running): it reads
+ * at most READ_BUDGET records, and once its page is full it goes on counting
+ * for COUNT_MS at most. A count cut short is reported as a lower bound.
+ */
+export const READ_BUDGET = 10_000;
+export const COUNT_MS = 15;
+export const MAX_VALUE_BYTES = RESOLVE_VALUE_MAX_BYTES;
+export const MAX_VALUE_DEPTH = RESOLVE_VALUE_MAX_DEPTH;
+/** A followed job's DAG statistics are pushed at most this often (a running job changes every chunk). */
+export const DAG_PUSH_MS = 1_000;
+
+const INPUT_PREVIEW = 200;
+const MESSAGE_CHARS = 500;
+
+/** True when `value` has what the inspector needs of batch jobs (a read-only HTTP view has less). */
+export function isInspectedBatchJobs(value: unknown): value is InspectedBatchJobs {
+  const candidate = value as Partial<InspectedBatchJobs> | null | undefined;
+  return typeof candidate?.stats === 'function' && typeof candidate.resolve === 'function' && typeof candidate.reprocess === 'function';
+}
+
+export class BatchViews {
+  private readonly applications = new Map<string, Application>();
+  private readonly dirty = new Set<string>();
+  private readonly lastPush = new Map<string, number>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly batchJobs: InspectedBatchJobs,
+    applications: readonly Application[],
+    private readonly onError: (error: unknown) => void,
+  ) {
+    for (const app of applications) this.applications.set(app.name, app);
+  }
+
+  /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */
+  dag(id: string): DagStats {
+    const context = this.contextOf(id);
+    const stats = this.batchJobs.stats(id).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
+    const app = this.applications.get(context.application);
+    const plan = app ? planOf(app) : undefined;
+    const nodes: DagNode[] = plan ? plan.order.map((node) => ({ name: node.name, after: [...node.after] })) : [];
+    // Steps of an earlier version of the application still have statistics: shown, without edges.
+    for (const { node } of stats) if (!nodes.some((known) => known.name === node)) nodes.push({ name: node, after: [] });
+    return {
+      id,
+      application: context.application,
+      edgesKnown: plan !== undefined,
+      nodes,
+      result: plan?.result ?? null,
+      stats,
+      items: context.items,
+      batches: context.batches,
+      running: context.run !== undefined || context.queue.length > 0,
+      at: Date.now(),
+    };
+  }
+
+  /**
+   * A page of the job's exceptions in item id order (`open`: unresolved only).
+   * @throws JOB_NOT_FOUND
+   */
+  exceptions(id: string, offset: number, limit: number, open: boolean): ExceptionPage {
+    this.contextOf(id);
+    const items: ExceptionRow[] = [];
+    let matches = 0;
+    let read = 0;
+    let totalExact = true;
+    const started = performance.now();
+    for (const { key, value } of this.runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [id])) {
+      const full = items.length === limit;
+      if (read++ >= READ_BUDGET || (full && (read & 255) === 0 && performance.now() - started > COUNT_MS)) {
+        totalExact = false;
+        break;
+      }
+      if (open && value.resolved) continue;
+      if (matches >= offset && items.length < limit) items.push(rowOf(String((key as unknown[])[1]), value));
+      matches++;
+    }
+    return { items, offset, limit, total: matches, totalExact, open };
+  }
+
+  /**
+   * A person's answer for an item's exception, recorded as its result.
+   * @throws JOB_NOT_FOUND, INVALID_INPUT (no such exception; a value not JSON or too deep), PAYLOAD_TOO_LARGE
+   */
+  async resolve(id: string, item: string, value: unknown): Promise<void> {
+    this.contextOf(id);
+    checkValue(value);
+    await this.batchJobs.resolve(id, item, value);
+  }
+
+  /**
+   * Starts running the job's open exceptions again; the promise ends with the run.
+   * @throws JOB_NOT_FOUND, INVALID_INPUT (a paused job)
+   */
+  reprocess(id: string): Promise<ReprocessSummary> {
+    this.contextOf(id);
+    if (this.runtime.isPaused(id)) throw new HoldfastError('INVALID_INPUT', `job ${id} is paused: unpause it first`, { details: { job: id } });
+    return this.batchJobs.reprocess(id).then(({ batchesRun, items, results, exceptions, elapsedMs }) => ({ batchesRun, items, results, exceptions, elapsedMs }));
+  }
+
+  /** The DAG statistics due this tick: followed jobs changed since their last push, each at most once per DAG_PUSH_MS. */
+  due(touched: ReadonlySet<string>, followed: ReadonlySet<string>, at: number): DagStats[] {
+    for (const job of touched) if (followed.has(job)) this.dirty.add(job);
+    for (const job of this.lastPush.keys()) if (!followed.has(job)) this.lastPush.delete(job);
+    const out: DagStats[] = [];
+    for (const job of this.dirty) {
+      if (!followed.has(job)) {
+        this.dirty.delete(job);
+        continue;
+      }
+      if (at - (this.lastPush.get(job) ?? 0) < DAG_PUSH_MS) continue;
+      this.dirty.delete(job);
+      this.lastPush.set(job, at);
+      try {
+        out.push(this.dag(job));
+      } catch (error) {
+        // A job deleted while followed has nothing more to show; anything else is reported.
+        if (!(error instanceof HoldfastError && error.code === 'JOB_NOT_FOUND')) this.onError(error);
+      }
+    }
+    return out;
+  }
+
+  private contextOf(id: string): BatchJobContext {
+    const context = jobContext(this.runtime.get(id));
+    if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(id.slice(0, 200))}`, { details: { job: id.slice(0, 200) } });
+    return context;
+  }
+}
+
+function rowOf(item: string, record: ExceptionRecord): ExceptionRow {
+  const input = JSON.stringify(record.input) ?? 'undefined';
+  const message = String(record.error?.message ?? '');
+  return {
+    item,
+    batch: record.batch,
+    step: record.step,
+    error: {
+      ...(record.error?.code !== undefined ? { code: String(record.error.code) } : {}),
+      message: message.length > MESSAGE_CHARS ? `${message.slice(0, MESSAGE_CHARS)}…` : message,
+    },
+    input: input.length > INPUT_PREVIEW ? `${input.slice(0, INPUT_PREVIEW)}…` : input,
+    resolved: record.resolved,
+    ...(record.resolution !== undefined ? { resolution: record.resolution } : {}),
+    at: record.at,
+  };
+}
+
+/** @throws INVALID_INPUT (missing, not JSON, deeper than MAX_VALUE_DEPTH), PAYLOAD_TOO_LARGE */
+export function checkValue(value: unknown): void {
+  if (value === undefined) throw new HoldfastError('INVALID_INPUT', 'a resolution needs a `value` (any JSON)');
+  const depth = depthOf(value);
+  if (depth > MAX_VALUE_DEPTH) throw new HoldfastError('INVALID_INPUT', `the value nests ${depth > 1_000 ? 'over 1000' : depth} levels deep; at most ${MAX_VALUE_DEPTH}`);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    throw new HoldfastError('INVALID_INPUT', `the value is not JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (text === undefined) throw new HoldfastError('INVALID_INPUT', 'the value is not JSON');
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_VALUE_BYTES) throw new HoldfastError('PAYLOAD_TOO_LARGE', `the value is ${bytes} bytes of JSON; at most ${MAX_VALUE_BYTES}`, { details: { bytes, max: MAX_VALUE_BYTES } });
+}
+
+/** Nesting depth of arrays and objects, without recursion (a hostile value cannot blow the stack); stops counting past 1000. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > 1_000) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, level]);
+  }
+  return deepest;
+}
