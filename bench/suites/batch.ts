@@ -3,7 +3,8 @@
  * steps, partition size:10000, parallel 2, durability flush. Reports the
  * run's items per second, the create (item snapshot) time separately, and the
  * process's peak RSS (LMDB's mapped pages included). Targets: >= 100,000
- * items/s, peak RSS < 500 MB. `--quick` runs 100,000 items.
+ * items/s, peak RSS < 500 MB. `--quick` runs 100,000 items;
+ * HOLDFAST_BENCH_CHUNK=N sets the most items per chunk (default 10,000).
  */
 import { join } from 'node:path';
 import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore } from '../../src/index.js';

@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
 import { bindBatchMachines } from './batch-machines.js';
-import { EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
+import { CREATING, EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
 import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
 import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
@@ -46,19 +46,30 @@ export interface RunSummary {
 }
 
 export interface BatchJobs {
+  /** Snapshots the items and creates the job; the job id. @throws UNKNOWN_APPLICATION, INVALID_INPUT (nothing is left behind) */
   create(request: CreateJobRequest): Promise<string>;
+  /** Runs batches (a list, `all` not done, `stale` drifted) or a sample; resolves when the run ends. @throws JOB_NOT_FOUND, UNKNOWN_APPLICATION, INVALID_INPUT, POISON_ACTOR */
   run(jobId: string, request: RunRequest): Promise<RunSummary>;
+  /** Waits for the runs a crash or close interrupted (they continue by themselves on open); cleans up creates that died. */
   resumeRuns(): Promise<RunSummary[]>;
+  /** Runs the open exceptions again with the current code and config: a success closes one, with its result, in one commit. */
   reprocess(jobId: string, options?: { parallel?: number }): Promise<RunSummary>;
+  /** Records a person's answer as the item's result and marks its exception resolved, in one commit. */
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
+  /** Validates a new config with the application's schema and records it with its hash; batches dispatched later use it. */
   updateConfig(jobId: string, config: unknown): Promise<void>;
+  /** The job record and its execution summary; undefined for an unknown id. */
   get(jobId: string): JobView | undefined;
   list(): JobView[];
+  /** Per batch: done, items, open exceptions, completed at, config hash, code version, drift. */
   batches(jobId: string): BatchView[];
+  /** Per DAG node over the batches' current (or last) runs: items, successes, failures, total, p50 and p95 ms. */
   stats(jobId: string): NodeStats[];
   exceptions(jobId: string, options?: { open?: boolean; sample?: boolean }): ExceptionView[];
   results(jobId: string, options?: { sample?: boolean }): Iterable<{ item: string; value: unknown }>;
+  /** The snapshotted items, in source order. */
   items(jobId: string): Iterable<ItemInput>;
+  /** Everything of the job: its actors (paused first), items, results, exceptions, batch and run records. */
   delete(jobId: string): Promise<{ records: number; actors: number }>;
 }
 
@@ -71,6 +82,17 @@ export interface BatchJobsOptions {
 const MAX_PARALLEL = 64;
 const NO_LIMIT = 2_147_483_647;
 
+/**
+ * The batch-job API over a runtime that hosts `batchJobMachines(applications)`.
+ * Reads never write; `run`, `reprocess` and `resumeRuns` resolve when their runs end.
+ * @throws INVALID_INPUT when two applications share a name
+ * @example
+ * const store = openLmdbStore('./.holdfast');
+ * const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store }) });
+ * const jobs = createBatchJobs(runtime, [app]);
+ * const id = await jobs.create({ application: app.name, source: 'jsonl:a.jsonl', items });
+ * await jobs.run(id, { batches: 'all', parallel: 4 });
+ */
 export function createBatchJobs(runtime: Runtime, applications: readonly Application[], options: BatchJobsOptions = {}): BatchJobs {
   const apps = applicationIndex(applications);
   const now = options.now ?? Date.now;
@@ -258,8 +280,12 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       contextOf(jobId);
       const actors = runtime.query({ root: jobId as never });
       if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
-      const records = await removeJobRecords(runtime, jobId, JOB_COLLECTIONS);
+      // Actors first (a step already committing lands before the delete's commit), then the records;
+      // the marker lets a later create or resumeRuns finish a delete that a kill cut short.
+      await runtime.store.commit([{ op: 'putRecord', collection: CREATING, key: [jobId], value: { at: now(), deleting: true } }], 'flush');
       await runtime.delete(jobId);
+      const records = await removeJobRecords(runtime, jobId, JOB_COLLECTIONS.filter((collection) => collection !== CREATING));
+      await runtime.store.commit([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
       return { records, actors: actors.length };
     },
   };

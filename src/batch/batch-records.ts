@@ -7,7 +7,7 @@
  *   batch.sampleResults  [job, item id]  -> SampleRecord      the last sample run's outcomes, kept apart
  *   batch.batches        [job, batch]    -> BatchRecord       progress, stats and completion of a batch
  *   batch.runs           [job, request]  -> RunRecord         a finished run's summary
- *   batch.creating       [job]           -> { at }            a create in progress (cleaned up if it died)
+ *   batch.creating       [job]           -> { at }            a create or delete in progress (finished by cleanAbandonedCreates if a kill cut it short)
  */
 import type { NodeAggregate } from './node-stats.js';
 

@@ -12,7 +12,7 @@ import { BATCH_JOB_MACHINE, type BatchJobInput } from '../machines/batch-job.mac
 import type { Mutation, RecordKey } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { configHash, planOf, validateConfig, type Application } from './application.js';
-import { CREATING, ITEMS, type ItemPage } from './batch-records.js';
+import { CREATING, ITEMS, JOB_COLLECTIONS, type ItemPage } from './batch-records.js';
 import { ItemPageWriter, pageSizeFor } from './item-pages.js';
 import { IdSet } from './id-set.js';
 import { batchCount, formatPartition, parsePartition, type Partition } from './partition.js';
@@ -172,12 +172,15 @@ export async function removeJobRecords(runtime: Runtime, jobId: string, collecti
   return removed;
 }
 
-/** Removes what creates that died (a kill mid-create) left behind: items of a job whose actor never came. */
+/**
+ * Removes what a create or delete cut short by a kill left behind: every
+ * record of a marked job whose actor does not exist (never came, or went).
+ */
 export async function cleanAbandonedCreates(runtime: Runtime, inProgress: ReadonlySet<string>): Promise<void> {
   for (const { key } of [...runtime.store.scanRecords(CREATING)]) {
     const jobId = String(Array.isArray(key) ? key[0] : key);
     if (inProgress.has(jobId)) continue;
     if (runtime.get(jobId)) await runtime.store.commit([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
-    else await removeJobRecords(runtime, jobId, [ITEMS, CREATING]);
+    else await removeJobRecords(runtime, jobId, JOB_COLLECTIONS);
   }
 }

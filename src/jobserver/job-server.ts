@@ -6,7 +6,7 @@
  * every data reference, then the user's limits (`maxRunning`: jobs not yet
  * final; `maxTotal`: jobs kept), counting submissions still being spawned.
  * @example
- * const jobServer = createJobServer(runtime, { dataDir, functions: { double: ([n]) => Number(n) * 2 } });
+ * const jobServer = createJobServer(runtime, { dataDir, functions: { double: (data) => (data as number[]).map((n) => n * 2) } });
  * const { token } = await jobServer.users.add('ada');
  * const job = await jobServer.submit(jobServer.users.authenticate(token)!, { process: { kind: 'function', name: 'double' }, data: [{ kind: 'raw', value: 21 }] });
  */

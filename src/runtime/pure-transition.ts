@@ -27,8 +27,8 @@ let collected: ExecutableAction[] = [];
 const scopes = new WeakMap<AnyStateMachine, InertScope>();
 const twins = new WeakMap<AnyStateMachine, AnyStateMachine>();
 
-/** The type of the emitted event that starts an invoke in a pure machine (see `pureMachine`). */
-export const INVOKE_START = 'holdfast.invoke';
+/** The type of the event a pure machine emits to start an invoke (see `pureMachine`); turned back into a spawn. */
+const INVOKE_START = 'holdfast.invoke';
 
 /** Invoke ids of the state nodes of pure machines whose invokes became entry actions, by node id. */
 const movedInvokes = new WeakMap<AnyStateMachine, Map<string, string[]>>();
@@ -40,7 +40,8 @@ const movedInvokes = new WeakMap<AnyStateMachine, Map<string, string[]>>();
  * that was ~6 % of a step's CPU and 11 % of its allocations. Each invoke of a
  * named effect becomes an entry action, placed where XState would spawn it
  * (after the state's own entry actions), that emits its id, src and input,
- * computed from the same context, event and self; its onDone and onError
+ * computed from the same context, event and self (returned as the
+ * `xstate.spawnChild` action XState would have given); its onDone and onError
  * become the state's transitions on `xstate.done.actor.<id>` and
  * `xstate.error.actor.<id>`, as XState defines them. Invokes of inline logic
  * or with onSnapshot are left as they are. Snapshots made from it carry it.
@@ -133,7 +134,7 @@ function enter(machine: AnyStateMachine, actorId: string): InertScope {
 export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject, actorId = ''): [AnyMachineSnapshot, ExecutableAction[]] {
   const scope = enter(machine, actorId);
   const next = pureMachine(machine).transition(snapshot, event, scope as never) as AnyMachineSnapshot;
-  const actions = collected;
+  const actions = asSpawns(collected);
   collected = [];
   return [next, actions];
 }
@@ -142,9 +143,21 @@ export function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSna
 export function pureInitialTransition(machine: AnyStateMachine, input: unknown, actorId = ''): [AnyMachineSnapshot, ExecutableAction[]] {
   const scope = enter(machine, actorId);
   const next = pureMachine(machine).getInitialSnapshot(scope as never, input) as AnyMachineSnapshot;
-  const actions = collected;
+  const actions = asSpawns(collected);
   collected = [];
   return [next, actions];
+}
+
+/** The actions as XState would give them: an invoke's emitted start becomes its `xstate.spawnChild` (without an actor). */
+function asSpawns(actions: ExecutableAction[]): ExecutableAction[] {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i]!;
+    if (action.type !== 'xstate.emit') continue;
+    const event = (action.params as { event?: { type?: unknown; id?: unknown; src?: unknown; input?: unknown } } | undefined)?.event;
+    if (event?.type !== INVOKE_START) continue;
+    actions[i] = { type: 'xstate.spawnChild', params: { id: event.id, src: event.src, input: event.input }, info: action.info, exec: undefined };
+  }
+  return actions;
 }
 
 /** The invoke ids of every active state node: the effects this snapshot wants running. */

@@ -8,7 +8,7 @@ import { HoldfastError } from '../errors.js';
 import type { SpawnRequest } from '../machines/messaging.js';
 import type { ActorId, ActorRecord, ActorStatus, EffectRecord, InboxMessage, Mutation, TimerEntry } from '../persistence/store.js';
 import type { MachineDefinition } from './machine-registry.js';
-import { activeInvokeIds, INVOKE_START, pureInitialTransition, type ExecutableAction } from './pure-transition.js';
+import { activeInvokeIds, pureInitialTransition, type ExecutableAction } from './pure-transition.js';
 import { persistSnapshot, stateName } from './snapshot-codec.js';
 
 export interface StartedEffect {
@@ -75,20 +75,18 @@ export function planStep(
     else if (invokeId !== consumedEffect) plan.cancelled.push({ actor: base.id, invokeId });
   }
   let raised = 0;
-  const invoke = (params: Record<string, unknown>) => {
-    const invokeId = String(params.id);
-    if (!wanted.has(invokeId)) return; // spawned and left within one macrostep
-    if (effects[invokeId]) plan.cancelled.push({ actor: base.id, invokeId });
-    const effect: EffectRecord = { src: String(params.src), input: params.input ?? null, key: `${base.id}:${invokeId}:${seq}`, attempt: 1 };
-    effects[invokeId] = effect;
-    plan.started.push({ actor: base.id, invokeId, effect });
-  };
   for (const action of actions) {
     const params = (action.params ?? {}) as Record<string, unknown>;
     switch (action.type) {
-      case 'xstate.spawnChild':
-        invoke(params);
+      case 'xstate.spawnChild': {
+        const invokeId = String(params.id);
+        if (!wanted.has(invokeId)) break; // spawned and left within one macrostep
+        if (effects[invokeId]) plan.cancelled.push({ actor: base.id, invokeId });
+        const effect: EffectRecord = { src: String(params.src), input: params.input ?? null, key: `${base.id}:${invokeId}:${seq}`, attempt: 1 };
+        effects[invokeId] = effect;
+        plan.started.push({ actor: base.id, invokeId, effect });
         break;
+      }
       case 'xstate.raise': {
         if (typeof params.delay !== 'number') break; // immediate raises run inside the macrostep
         const id = typeof params.id === 'string' ? params.id : `raise.${seq}.${raised++}`;
@@ -107,12 +105,9 @@ export function planStep(
         delete timers[id];
         break;
       }
-      case 'xstate.emit': {
-        const event = params.event as { type: string; [key: string]: unknown };
-        if (event.type === INVOKE_START) invoke(event); // an invoke of a pure machine (pure-transition.ts)
-        else planEmit(plan, base, event, context);
+      case 'xstate.emit':
+        planEmit(plan, base, params.event as { type: string; [key: string]: unknown }, context);
         break;
-      }
       case 'xstate.sendTo':
       case 'xstate.sendParent':
         throw new HoldfastError('MACHINE_ERROR', `machine ${base.machine} uses ${action.type}: actors talk by durable messages, use sendMessage()`);

@@ -50,12 +50,13 @@ describe('batch jobs: bad input', () => {
     }
   });
 
-  it('cleans up what a create killed mid-way left (a marker without a job actor)', async () => {
+  it('cleans up what a create or delete killed mid-way left (a marker without a job actor)', async () => {
     const h = await openBatch([arithmetic()]);
     try {
       await h.runtime.store.commit([
         { op: 'putRecord', collection: 'batch.creating', key: ['job-dead'], value: { at: 1 } },
-        { op: 'putRecord', collection: 'batch.items', key: ['job-dead', 0], value: { id: 'a', value: 1 } },
+        { op: 'putRecord', collection: 'batch.items', key: ['job-dead', 0, 0], value: [['a', 1]] },
+        { op: 'putRecord', collection: 'batch.results', key: ['job-dead', 'a'], value: { value: 1, batch: 0 } },
       ], 'flush');
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(2) });
       expect(everything(h).filter((line) => line.includes('job-dead'))).toEqual([]);

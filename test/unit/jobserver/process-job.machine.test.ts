@@ -19,8 +19,11 @@ const served = processJobMachine.provide({ guards: { served: () => true } });
 const events = (actions: ExecutableAction[]) => actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: { type: string; src?: string } }).event);
 /** Records written by the step. */
 const emitted = (actions: ExecutableAction[]) => events(actions).filter((event) => event.type === 'holdfast.record');
-/** Effects the step starts. */
-const spawned = (actions: ExecutableAction[]) => events(actions).filter((event) => event.type === 'holdfast.invoke').map((event) => event.src);
+/** Effects the step starts: XState's spawn actions (by the runtime's pure transition, also as an emitted start). */
+const spawned = (actions: ExecutableAction[]) => [
+  ...actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => String((a.params as { src: unknown }).src)),
+  ...events(actions).filter((event) => event.type === 'holdfast.invoke').map((event) => String(event.src)),
+];
 const step = (snapshot: AnyMachineSnapshot, event: unknown, machine = served) => pureTransition(machine, snapshot, event as never, 'j1');
 const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output });
 

@@ -47,6 +47,9 @@ describe('pure machine', () => {
     const [next, actions] = pureTransition(machine, initial, { type: 'go' }, 'p1');
     expect(next.value).toBe('fetching');
     expect(Object.values(next.children).filter(Boolean)).toEqual([]);
+    // The actions are the ones XState gives: the invoke's spawn, with its resolved input.
+    expect(actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => a.params)).toEqual([{ id: 'fetch', src: 'fetch', input: { n: 10, who: 'p1' } }]);
+    expect(actions.filter((a) => a.type === 'xstate.emit')).toEqual([]);
     const plan = emptyPlan();
     const record = planStep(plan, undefined, base(), next, actions, context);
     expect(record.effects).toEqual({ fetch: { src: 'fetch', input: { n: 10, who: 'p1' }, key: 'p1:fetch:1', attempt: 1 } });
