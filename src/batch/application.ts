@@ -21,6 +21,8 @@ export interface DagStep {
   /** Names of the steps whose results it takes (as `inputs[name]`). */
   after?: string[];
   run(item: unknown, inputs: Record<string, unknown>, context: StepContext): unknown | Promise<unknown>;
+  /** A promise from `run` that takes longer fails the item with STEP_TIMEOUT (so one stuck item never holds up its batch). @default none */
+  timeoutMs?: number;
 }
 
 /** A schema with zod's `safeParse` shape. */
@@ -40,7 +42,7 @@ export interface Application {
 
 /** An application's steps in an order where each comes after the steps it takes. */
 export interface DagPlan {
-  order: { name: string; run: DagStep['run']; after: string[] }[];
+  order: { name: string; run: DagStep['run']; after: string[]; timeoutMs?: number }[];
   result: string;
   codeVersion: string;
 }
@@ -82,6 +84,7 @@ function buildPlan(app: Application): DagPlan {
     if (typeof step.run !== 'function') throw bad(`step "${step.name}" has no run function`);
     if (byName.has(step.name)) throw bad(`two steps are named "${step.name}"`);
     if (step.after !== undefined && (!Array.isArray(step.after) || step.after.some((name) => typeof name !== 'string'))) throw bad(`step "${step.name}": after must be an array of step names`);
+    if (step.timeoutMs !== undefined && !(Number.isFinite(step.timeoutMs) && step.timeoutMs > 0)) throw bad(`step "${step.name}": timeoutMs must be a positive number`);
     byName.set(step.name, step);
   }
   for (const step of app.steps) {
@@ -96,7 +99,7 @@ function buildPlan(app: Application): DagPlan {
     state.set(step.name, 'visiting');
     for (const name of step.after ?? []) visit(byName.get(name)!, [...path, step.name]);
     state.set(step.name, 'done');
-    order.push({ name: step.name, run: step.run, after: [...(step.after ?? [])] });
+    order.push({ name: step.name, run: step.run, after: [...(step.after ?? [])], ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) });
   };
   for (const step of app.steps) visit(step, []);
   const result = app.result ?? order[order.length - 1]!.name;

@@ -62,7 +62,7 @@ export class DagRunner {
     const node = this.plan.order[index]!;
     const counter = this.byIndex[index]!;
     try {
-      outputs[node.name] = await pending;
+      outputs[node.name] = await (node.timeoutMs === undefined ? pending : withTimeout(pending, node.timeoutMs, node.name));
     } catch (error) {
       counter.record(performance.now() - startedAt, false);
       return { ok: false, step: node.name, error: errorInfo(error) };
@@ -70,6 +70,15 @@ export class DagRunner {
     counter.record(performance.now() - startedAt, true);
     return this.from(index + 1, item, context, outputs);
   }
+}
+
+/** The step's promise, or a STEP_TIMEOUT failure once `ms` have passed (the promise itself runs on, unheard). */
+function withTimeout(pending: PromiseLike<unknown>, ms: number, step: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`step ${step} took longer than ${ms} ms`), { code: 'STEP_TIMEOUT' })), ms);
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
+import { actorChains, type PutActor } from './actor-chains.js';
 import { HIGH, indexChanges, indexKeysOf, matches, rangeAnswers, rangeFor } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
@@ -152,7 +153,7 @@ class LmdbStore implements Store {
       this.plan(from === undefined ? mutations[i]! : { ...(mutations[i] as PutActor), previous: from.previous }, writes);
     }
     try {
-      await this.root.batch(() => {
+      const committed = this.root.batch(() => {
         // Each write's own promise rejects with the batch's failure too: the batch reports it, once.
         // Inside a batch lmdb-js hands most writes one shared promise: handle each promise once.
         let handled: Promise<unknown> | undefined;
@@ -161,6 +162,8 @@ class LmdbStore implements Store {
           if (written !== handled) (handled = written).then(undefined, reportedByBatch);
         }
       });
+      writes.length = 0; // handed to lmdb-js (the callback ran): not kept alive through the commit's wait
+      await committed;
       if (durability === 'flush') await this.root.flushed;
     } catch (cause) {
       throw storageError(await commitCause(cause), this.path);
@@ -315,40 +318,6 @@ class LmdbStore implements Store {
     if (this.closed) throw new HoldfastError('STORE_CLOSED', `store ${this.path} is closed`);
     if (this.readOnly) throw new HoldfastError('STORE_LOCKED', `store ${this.path} is open read-only`);
   }
-}
-
-type PutActor = Extract<Mutation, { op: 'putActor' }>;
-
-/**
- * Steps of one actor in one commit (a batch counting hundreds of reports per
- * transaction): each `putActor` whose successor names its record as `previous`
- * is superseded, since the transaction keeps only the last value anyway; the
- * last one's index changes are taken from the first one's `previous`. Not
- * across a `deleteActor`, nor where the chain of records is broken.
- * Reads: nothing. Writes: nothing (a plan over `mutations`).
- */
-export function actorChains(mutations: readonly Mutation[]): { superseded: Set<number>; firstPrevious: Map<number, { previous: ActorRecord | undefined }> } {
-  const superseded = new Set<number>();
-  const firstPrevious = new Map<number, { previous: ActorRecord | undefined }>();
-  const last = new Map<string, { index: number; record: ActorRecord; first: { previous: ActorRecord | undefined } }>();
-  for (let i = 0; i < mutations.length; i++) {
-    const mutation = mutations[i]!;
-    if (mutation.op === 'deleteActor') {
-      last.delete(mutation.record.id);
-      continue;
-    }
-    if (mutation.op !== 'putActor') continue;
-    const before = last.get(mutation.record.id);
-    if (before !== undefined && mutation.previous === before.record) {
-      superseded.add(before.index);
-      firstPrevious.delete(before.index);
-      firstPrevious.set(i, before.first);
-      last.set(mutation.record.id, { index: i, record: mutation.record, first: before.first });
-    } else {
-      last.set(mutation.record.id, { index: i, record: mutation.record, first: { previous: mutation.previous } });
-    }
-  }
-  return { superseded, firstPrevious };
 }
 
 function recordKey(collection: string, key: RecordKey): Key {

@@ -79,6 +79,6 @@ describe('the geocoding example', () => {
     const leftovers = await cli(['job', 'create', 'geocode', '--source', `exceptions:${id}`, '--config', join(folder, 'config.json'), ...flags, '--json']);
     expect((leftovers.json as { items: number }).items).toBeGreaterThan(0);
     const deleted = await cli(['delete', id, '--store', store, '--json']);
-    expect((deleted.json as { records: number }).records).toBeGreaterThan(600);
+    expect((deleted.json as { records: number }).records).toBeGreaterThan(300); // a result or an exception per address, plus item pages and progress
   });
 });

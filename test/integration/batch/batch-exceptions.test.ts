@@ -75,6 +75,18 @@ describe('batch jobs: exceptions', () => {
     }
   });
 
+  it('an async step past its timeoutMs fails its item with STEP_TIMEOUT; the batch goes on', async () => {
+    const app = defineApplication({ name: 'stuck', steps: [{ name: 'lookup', timeoutMs: 50, run: (item) => ((item as { n: number }).n === 2 ? new Promise(() => {}) : Promise.resolve('ok')) }] });
+    const h = await openBatch([app]);
+    try {
+      const job = await h.jobs.create({ application: 'stuck', source: 'test', items: numbers(4) });
+      expect(await h.jobs.run(job, { batches: 'all' })).toMatchObject({ results: 3, exceptions: 1 });
+      expect(h.jobs.exceptions(job)[0]).toMatchObject({ item: 'i2', step: 'lookup', error: { code: 'STEP_TIMEOUT', message: 'step lookup took longer than 50 ms' } });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('an item whose result is not JSON becomes an exception at the result step; the rest commit', async () => {
     const app = defineApplication({ name: 'big', steps: [{ name: 'make', run: (item) => ((item as { n: number }).n === 1 ? 10n : (item as { n: number }).n) }] });
     const h = await openBatch([app]);

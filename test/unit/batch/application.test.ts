@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configHash, defineApplication, planOf, validateConfig } from '../../../src/batch/application.js';
+import { configHash, defineApplication, planOf, validateConfig, type DagStep } from '../../../src/batch/application.js';
 import { DagRunner } from '../../../src/batch/dag-runner.js';
 import { IdSet } from '../../../src/batch/id-set.js';
 
-const step = (name: string, after?: string[]) => ({ name, ...(after ? { after } : {}), run: () => name });
+const step = (name: string, after?: string[]): DagStep => ({ name, ...(after ? { after } : {}), run: () => name });
 const context = { jobId: 'j', itemId: 'i', config: null, params: {} };
 
 describe('defineApplication', () => {
@@ -23,6 +23,7 @@ describe('defineApplication', () => {
     [{ name: 'a', steps: [step('x')], result: 'z' }, /result names unknown step "z"/],
     [{ name: 'a', steps: [{ name: 'x' }] }, /no run function/],
     [{ name: 'a', steps: [step('x')], config: {} }, /config must be a schema/],
+    [{ name: 'a', steps: [{ name: 'x', run: () => 1, timeoutMs: 0 }] }, /timeoutMs must be a positive number/],
   ])('refuses an invalid application with INVALID_INPUT (%#)', (app, message) => {
     expect(() => defineApplication(app as never)).toThrowError(message);
     expect(() => defineApplication(app as never)).toThrowError(/INVALID_INPUT/);
