@@ -14,6 +14,7 @@ import type { ActorId } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
+import { wakeWaitingBatches } from './application-wake.js';
 import { bindBatchMachines } from './batch-machines.js';
 import { CREATING, EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
@@ -50,10 +51,29 @@ export interface BatchJobs {
   create(request: CreateJobRequest): Promise<string>;
   /** Runs batches (a list, `all` not done, `stale` drifted) or a sample; resolves when the run ends. @throws JOB_NOT_FOUND, UNKNOWN_APPLICATION, INVALID_INPUT, POISON_ACTOR */
   run(jobId: string, request: RunRequest): Promise<RunSummary>;
-  /** Waits for the runs a crash or close interrupted (they continue by themselves on open); cleans up creates that died. */
+  /** Like `run`, but resolves once the run is requested (durably), with its request id for `waitForRun` or `runSummary`. */
+  startRun(jobId: string, request: RunRequest): Promise<string>;
+  /**
+   * Waits for the runs a crash or close interrupted (they continue by themselves on open) of
+   * jobs whose application is registered here (others wait for a process that has it); cleans
+   * up creates that died.
+   */
   resumeRuns(): Promise<RunSummary[]>;
   /** Runs the open exceptions again with the current code and config: a success closes one, with its result, in one commit. */
   reprocess(jobId: string, options?: { parallel?: number }): Promise<RunSummary>;
+  /** Like `reprocess`, but resolves once the run is requested, with its request id. */
+  startReprocess(jobId: string, options?: { parallel?: number }): Promise<string>;
+  /** Waits for a requested run's summary. @throws POISON_ACTOR when a batch of the job is parked, WAIT_TIMEOUT */
+  waitForRun(jobId: string, requestId: string, timeoutMs?: number): Promise<RunSummary>;
+  /** A requested run's summary once it ended, else undefined (a read: works beside the store's owner). */
+  runSummary(jobId: string, requestId: string): RunSummary | undefined;
+  /**
+   * Wakes the batches waiting for one of these applications (interrupted in a process
+   * that did not register it); resolves with how many. run, reprocess and resumeRuns do it first.
+   */
+  wake(): Promise<number>;
+  /** The wake done at creation (unless `wake: false`): how many batches it woke. */
+  readonly woken: Promise<number>;
   /** Records a person's answer as the item's result and marks its exception resolved, in one commit. */
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
   /** Validates a new config with the application's schema and records it with its hash; batches dispatched later use it. */
@@ -77,9 +97,14 @@ export interface BatchJobsOptions {
   /** Machines made by batchJobMachines without a store: bound to this runtime's. */
   machines?: readonly MachineDefinition[];
   now?: () => number;
+  /** Wake the batches waiting for these applications at once (false for a read-only view, or a process that resumes nothing). @default true */
+  wake?: boolean;
 }
 
 const MAX_PARALLEL = 64;
+/** Longer ids name no job (and would not fit an LMDB key): refused as unknown, not as a store error. */
+const MAX_JOB_ID = 512;
+const plausibleId = (jobId: unknown): jobId is string => typeof jobId === 'string' && jobId.length <= MAX_JOB_ID;
 const NO_LIMIT = 2_147_483_647;
 
 /**
@@ -98,10 +123,14 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   const now = options.now ?? Date.now;
   if (options.machines) bindBatchMachines(options.machines, runtime.store);
   const creating = new Set<string>();
+  const wake = () => wakeWaitingBatches(runtime, apps);
+  const woken = options.wake === false || apps.size === 0 ? Promise.resolve(0) : wake();
+  // Awaited by openHoldfast and by run, reprocess and resumeRuns, which report its error; this keeps an early one from being unhandled meanwhile.
+  woken.catch(() => {});
 
   /** The job's context. @throws JOB_NOT_FOUND */
   const contextOf = (jobId: string): BatchJobContext => {
-    const context = typeof jobId === 'string' ? jobContext(runtime.get(jobId)) : undefined;
+    const context = plausibleId(jobId) ? jobContext(runtime.get(jobId)) : undefined;
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(String(jobId).slice(0, 200))}`, { details: { job: String(jobId).slice(0, 200) } });
     return context;
   };
@@ -141,18 +170,67 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     if (runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
   };
 
-  /** Sends a run request and waits for its summary record. */
-  const request = async (jobId: string, run: Omit<RunRequested, 'type' | 'request' | 'at'>, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
+  /** Sends a run request (after waking what waits for these applications); its id once committed. */
+  const request = async (jobId: string, run: Omit<RunRequested, 'type' | 'request' | 'at'>): Promise<string> => {
+    await woken;
+    await wake();
     assertNotPaused(jobId);
     const id = randomBytes(6).toString('hex');
     await runtime.send(jobId, { type: 'run.requested', request: id, ...run, at: now() });
-    return waitForRun(jobId, id, timeoutMs);
+    return id;
+  };
+  const runSummary = (jobId: string, id: string): RunSummary | undefined => {
+    const record = runtime.store.getRecord<RunRecord>(RUNS, [jobId, id]);
+    if (!record) return undefined;
+    const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = record;
+    return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
   };
   const waitForRun = async (jobId: string, id: string, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
-    const summaryOf = () => runtime.store.getRecord<RunRecord>(RUNS, [jobId, id]);
-    if (!summaryOf()) await untilSummary(jobId, () => summaryOf() !== undefined, timeoutMs);
-    const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = summaryOf()!;
-    return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
+    if (!runSummary(jobId, id)) await untilSummary(jobId, () => runSummary(jobId, id) !== undefined, timeoutMs);
+    return runSummary(jobId, id)!;
+  };
+
+  /** Checks a run request and sends it; the request id. */
+  const startRun = async (jobId: string, runRequest: RunRequest): Promise<string> => {
+    const context = contextOf(jobId);
+    appOf(context);
+    assertNotPaused(jobId);
+    if (typeof runRequest !== 'object' || runRequest === null) throw new HoldfastError('INVALID_INPUT', 'a run request is an object');
+    const parallel = checkParallel(runRequest.parallel);
+    if (runRequest.sample !== undefined) {
+      const sample = runRequest.sample;
+      if (!Number.isSafeInteger(sample) || sample < 1) throw new HoldfastError('INVALID_INPUT', `sample must be a positive integer, not ${String(sample)}`);
+      if (!context.run && context.queue.length === 0) await removeJobRecords(runtime, jobId, [SAMPLE_RESULTS]); // a new sample replaces the last
+      return request(jobId, { kind: 'sample', mode: 'force', todo: [[0, 0]], parallel: 1, sample: Math.min(sample, context.items) });
+    }
+    let mode: RunMode;
+    let batches: number[];
+    if (runRequest.batches === 'all') {
+      mode = 'pending';
+      const records = batchRecords(runtime, jobId);
+      batches = range(context.batches).filter((batch) => !records.get(batch)?.done);
+    } else if (runRequest.batches === 'stale') {
+      mode = 'stale';
+      const codeVersion = currentCodeVersion(context, apps);
+      batches = [...batchRecords(runtime, jobId)].filter(([, record]) => record.done && drifted(record, context.configHash, codeVersion)).map(([batch]) => batch);
+    } else if (Array.isArray(runRequest.batches) && runRequest.batches.length > 0) {
+      mode = 'force';
+      const bad = runRequest.batches.filter((batch) => !Number.isSafeInteger(batch) || batch < 0 || batch >= context.batches);
+      if (bad.length > 0) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has batches 0 to ${context.batches - 1}; no batch ${bad.slice(0, 10).join(', ')}`, { details: { job: jobId, batches: context.batches } });
+      batches = [...new Set(runRequest.batches)];
+    } else {
+      throw new HoldfastError('INVALID_INPUT', "batches must be 'all', 'stale' or a non-empty list of batch numbers");
+    }
+    return request(jobId, { kind: 'batch', mode, todo: toRanges(batches), parallel });
+  };
+
+  const startReprocess = async (jobId: string, reprocessOptions: { parallel?: number } = {}): Promise<string> => {
+    const context = contextOf(jobId);
+    appOf(context);
+    const parallel = checkParallel(reprocessOptions.parallel);
+    const batches = new Set<number>();
+    for (const { value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
+    return request(jobId, { kind: 'reprocess', mode: 'force', todo: toRanges([...batches]), parallel });
   };
 
   return {
@@ -168,59 +246,30 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       }
     },
 
-    async run(jobId, runRequest) {
-      const context = contextOf(jobId);
-      appOf(context);
-      assertNotPaused(jobId);
-      if (typeof runRequest !== 'object' || runRequest === null) throw new HoldfastError('INVALID_INPUT', 'a run request is an object');
-      const parallel = checkParallel(runRequest.parallel);
-      if (runRequest.sample !== undefined) {
-        const sample = runRequest.sample;
-        if (!Number.isSafeInteger(sample) || sample < 1) throw new HoldfastError('INVALID_INPUT', `sample must be a positive integer, not ${String(sample)}`);
-        if (!context.run && context.queue.length === 0) await removeJobRecords(runtime, jobId, [SAMPLE_RESULTS]); // a new sample replaces the last
-        return request(jobId, { kind: 'sample', mode: 'force', todo: [[0, 0]], parallel: 1, sample: Math.min(sample, context.items) }, runRequest.timeoutMs);
-      }
-      let mode: RunMode;
-      let batches: number[];
-      if (runRequest.batches === 'all') {
-        mode = 'pending';
-        const records = batchRecords(runtime, jobId);
-        batches = range(context.batches).filter((batch) => !records.get(batch)?.done);
-      } else if (runRequest.batches === 'stale') {
-        mode = 'stale';
-        const codeVersion = currentCodeVersion(context, apps);
-        batches = [...batchRecords(runtime, jobId)].filter(([, record]) => record.done && drifted(record, context.configHash, codeVersion)).map(([batch]) => batch);
-      } else if (Array.isArray(runRequest.batches) && runRequest.batches.length > 0) {
-        mode = 'force';
-        const bad = runRequest.batches.filter((batch) => !Number.isSafeInteger(batch) || batch < 0 || batch >= context.batches);
-        if (bad.length > 0) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has batches 0 to ${context.batches - 1}; no batch ${bad.slice(0, 10).join(', ')}`, { details: { job: jobId, batches: context.batches } });
-        batches = [...new Set(runRequest.batches)];
-      } else {
-        throw new HoldfastError('INVALID_INPUT', "batches must be 'all', 'stale' or a non-empty list of batch numbers");
-      }
-      return request(jobId, { kind: 'batch', mode, todo: toRanges(batches), parallel }, runRequest.timeoutMs);
-    },
+    run: async (jobId, runRequest) => waitForRun(jobId, await startRun(jobId, runRequest), runRequest?.timeoutMs),
+    startRun,
+    waitForRun,
+    runSummary,
+    wake,
+    woken,
 
     async resumeRuns() {
       await cleanAbandonedCreates(runtime, creating);
+      await woken;
+      await wake();
       const waits: Promise<RunSummary>[] = [];
       for (const record of runtime.query({ machine: BATCH_JOB_MACHINE })) {
         const context = jobContext(record);
-        if (!context || record.status !== 'active') continue;
+        // A job of an application not registered here waits for a process that has it.
+        if (!context || record.status !== 'active' || !apps.has(context.application)) continue;
         const ids = [...(context.run ? [context.run.request] : []), ...context.queue.map((queued) => queued.request)];
         for (const id of ids) waits.push(waitForRun(record.id, id));
       }
       return Promise.all(waits);
     },
 
-    async reprocess(jobId, reprocessOptions = {}) {
-      const context = contextOf(jobId);
-      appOf(context);
-      const parallel = checkParallel(reprocessOptions.parallel);
-      const batches = new Set<number>();
-      for (const { value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
-      return request(jobId, { kind: 'reprocess', mode: 'force', todo: toRanges([...batches]), parallel });
-    },
+    reprocess: async (jobId, reprocessOptions = {}) => waitForRun(jobId, await startReprocess(jobId, reprocessOptions)),
+    startReprocess,
 
     async resolve(jobId, itemId, value) {
       contextOf(jobId);
@@ -251,7 +300,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     },
 
     get(jobId) {
-      const record = typeof jobId === 'string' ? runtime.get(jobId) : undefined;
+      const record = plausibleId(jobId) ? runtime.get(jobId) : undefined;
       return record ? jobView(runtime, record, apps, now()) : undefined;
     },
 

@@ -7,6 +7,7 @@ import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.m
 import type { ActorRecord } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planOf, type Application } from './application.js';
+import { waitingBatches } from './application-wake.js';
 import { BATCHES, EXCEPTIONS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ErrorInfo, type ExceptionRecord, type ResultRecord, type SampleRecord } from './batch-records.js';
 import { itemsInOrder } from './item-pages.js';
 import { drifted } from './chunk-effect.js';
@@ -38,11 +39,13 @@ export interface JobView {
   source: string;
   params: Record<string, string>;
   description: string;
-  /** created | running | partial | finished | paused | parked */
+  /** created | running | waitingForApplication | partial | finished | paused | parked */
   state: string;
   items: number;
   batches: number;
   summary: JobSummary;
+  /** Batches of its run that wait for a process registering the application (state `waitingForApplication`). */
+  waitingForApplication?: { application: string; batches: number[] };
 }
 
 export interface BatchView {
@@ -60,6 +63,8 @@ export interface BatchView {
   processed: number;
   /** Times it was completed, over all runs. */
   completions: number;
+  /** Its run waits for a process that registers the job's application. */
+  waitingForApplication: boolean;
 }
 
 export interface ExceptionView {
@@ -111,12 +116,14 @@ export function jobView(runtime: Runtime, record: ActorRecord, applications: Rea
     processed += batch.position;
     if (batch.done) doneBatches++;
   }
+  const waiting = waitingBatchNumbers(runtime, record.id);
   const run = context.run?.kind === 'batch' ? context.run : undefined;
   const elapsedMs = context.elapsedMs + (run ? Math.max(0, now - run.startedAt) : 0);
   const inRuns = context.processed + (run?.items ?? 0);
   const state =
     record.status === 'parked' ? 'parked'
     : runtime.isPaused(record.id) ? 'paused'
+    : waiting.length > 0 ? 'waitingForApplication'
     : context.run || context.queue.length > 0 ? 'running'
     : doneBatches === context.batches ? 'finished'
     : records.size > 0 ? 'partial'
@@ -143,7 +150,18 @@ export function jobView(runtime: Runtime, record: ActorRecord, applications: Rea
       itemsPerSecond: elapsedMs > 0 ? Math.round((inRuns * 1000) / elapsedMs) : 0,
       exceptionsOpen: open,
     },
+    ...(waiting.length > 0 ? { waitingForApplication: { application: context.application, batches: waiting } } : {}),
   };
+}
+
+/** The batch numbers of the job's batches waiting for its application (-1 for a sample), sorted. */
+function waitingBatchNumbers(runtime: Runtime, jobId: string): number[] {
+  return waitingBatches(runtime, jobId)
+    .map((actor) => {
+      const context = actor.snapshot?.context as { batch?: number; kind?: string } | undefined;
+      return context?.kind === 'sample' ? -1 : (context?.batch ?? -1);
+    })
+    .sort((a, b) => a - b);
 }
 
 export function batchViews(runtime: Runtime, jobId: string, context: BatchJobContext, applications: ReadonlyMap<string, Application>): BatchView[] {
@@ -151,6 +169,7 @@ export function batchViews(runtime: Runtime, jobId: string, context: BatchJobCon
   const open = openExceptions(runtime, jobId);
   const partition = parsePartition(context.partition);
   const codeVersion = currentCodeVersion(context, applications);
+  const waiting = new Set(waitingBatchNumbers(runtime, jobId));
   const views: BatchView[] = [];
   for (let batch = 0; batch < context.batches; batch++) {
     const record = records.get(batch);
@@ -165,6 +184,7 @@ export function batchViews(runtime: Runtime, jobId: string, context: BatchJobCon
       drift: record?.done === true && drifted(record, context.configHash, codeVersion),
       processed: record?.position ?? 0,
       completions: record?.completions ?? 0,
+      waitingForApplication: waiting.has(batch),
     });
   }
   return views;

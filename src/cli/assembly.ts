@@ -9,7 +9,7 @@ import { createJobServer, processJobMachines, processQueueLimits, type JobServer
 import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { importMachines } from '../adapters/import/import-machines.js';
-import { startOwnerSocket, type OwnerSocket } from '../adapters/owner-socket.js';
+import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { createRuntime } from '../index.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
@@ -23,6 +23,8 @@ import { HoldfastError } from '../errors.js';
 import type { Application } from '../batch/application.js';
 import { batchJobMachines } from '../batch/batch-machines.js';
 import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
+import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
+import type { HostSource } from '../host/host-module.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -41,6 +43,8 @@ export interface HoldfastOptions {
   jobServer?: JobServerOptions;
   /** Batch-job applications (issue 5) this process runs; `batchJobs` serves them. */
   applications?: readonly Application[];
+  /** The host module's item sources, for a `job create --source app:NAME` sent to this process as the store's owner. */
+  sources?: Readonly<Record<string, HostSource>>;
 }
 
 export interface Holdfast {
@@ -106,8 +110,12 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false }) : undefined;
     await jobServer?.woken;
+    // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
+    const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
+    await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
-    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken);
+    const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
+    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands);
     let closed: Promise<void> | undefined;
     return {
       runtime,
@@ -115,7 +123,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       machines,
       keepToken,
       ...(jobServer ? { jobServer } : {}),
-      batchJobs: createBatchJobs(runtime, applications),
+      batchJobs,
       close: () =>
         (closed ??= (async () => {
           try {
@@ -135,7 +143,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
 }
 
 /** The commands other processes may send the owner (DESIGN.md, "One owner, many commands"). */
-function listen(folder: string, runtime: Runtime, keepToken: (url: string, token: string) => Promise<void>): Promise<OwnerSocket> {
+function listen(folder: string, runtime: Runtime, keepToken: (url: string, token: string) => Promise<void>, batchCommands: OwnerHandlers): Promise<OwnerSocket> {
   const text = (args: Record<string, unknown>, name: string) => {
     const value = args[name];
     if (typeof value !== 'string' || value.length === 0) throw new HoldfastError('INVALID_INPUT', `${name} must be a non-empty string`);
@@ -153,5 +161,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
     // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),
+    // job create, run, reprocess, resolve and delete of batch jobs (src/batch/batch-owner-commands.ts).
+    ...batchCommands,
   });
 }

@@ -5,15 +5,21 @@
  * batch's progress record in the same commit, then invokes the next chunk.
  * A kill during a chunk re-runs that chunk (its steps are functions of the
  * item); a committed chunk never runs again. Items are never actors: a
- * million of them would be a million actors.
+ * million of them would be a million actors. A process that does not register
+ * the job's application (a `watch`, an `ingest`) leaves the batch waiting where
+ * it stood, until a process that does sends `application.available`.
  *   processing (chunk after chunk) -> completed | skipped | failed, each telling the job
+ *   processing <-> waitingForApplication
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { sendMessage, writeRecords } from './messaging.js';
-import type { BatchFinished, BatchInput, ChunkInput, ChunkOutput } from './batch.types.js';
+import type { ApplicationAvailable, BatchFinished, BatchInput, ChunkInput, ChunkOutput } from './batch.types.js';
 
 export const BATCH_MACHINE = 'batch';
-export const BATCH_VERSION = '1';
+/** 2 adds `waitingForApplication`; version 1 actors continue (their states still exist). */
+export const BATCH_VERSION = '2';
+/** The state of a batch whose application this process does not register. */
+export const BATCH_WAITING_STATE = 'waitingForApplication';
 
 export interface BatchContext extends BatchInput {
   position: number;
@@ -57,6 +63,7 @@ export const batchMachine = setup({
   types: {
     input: {} as BatchInput,
     context: {} as BatchContext,
+    events: {} as ApplicationAvailable,
   },
   actors: { processChunk: notProvided },
   actions: {
@@ -76,6 +83,9 @@ export const batchMachine = setup({
   guards: {
     skip: ({ event }) => outputOf(event).skip === true,
     lastChunk: ({ event }) => outputOf(event).done,
+    /** The chunk effect found no such application here: wait for a process that has it, rather than fail. */
+    applicationMissing: ({ event }) => ((event as { error?: { code?: unknown } }).error ?? {}).code === 'UNKNOWN_APPLICATION',
+    ownApplication: ({ context, event }) => (event as ApplicationAvailable).application === context.application,
   },
 }).createMachine({
   id: BATCH_MACHINE,
@@ -95,8 +105,15 @@ export const batchMachine = setup({
           { guard: 'lastChunk', target: 'completed', actions: ['writeChunk', 'advance'] },
           { target: 'processing', reenter: true, actions: ['writeChunk', 'advance'] },
         ],
-        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+        onError: [
+          { guard: 'applicationMissing', target: BATCH_WAITING_STATE },
+          { target: 'failed', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+        ],
       },
+    },
+    // No effect runs here (no retries, nothing counted as poison); the position is where the last chunk left it.
+    [BATCH_WAITING_STATE]: {
+      on: { 'application.available': { guard: 'ownApplication', target: 'processing' } },
     },
     completed: { type: 'final', entry: report('completed') },
     skipped: { type: 'final', entry: report('skipped') },

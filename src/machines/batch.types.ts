@@ -89,6 +89,12 @@ export interface RunRequested {
   at: number;
 }
 
+/** Tells a batch waiting for its application that this process registers it (sent when such a process opens the store). */
+export interface ApplicationAvailable {
+  type: 'application.available';
+  application: string;
+}
+
 export interface ConfigUpdated {
   type: 'config.updated';
   config: unknown;

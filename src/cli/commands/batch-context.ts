@@ -68,7 +68,7 @@ export interface OpenBatch {
  * start other interrupted work.
  */
 export async function withBatchJobs<T>(options: BatchOptions, open: { host: LoadedHost | undefined; resume: boolean }, task: (open: OpenBatch) => Promise<T>): Promise<T> {
-  // The owner's socket takes no batch commands (a create streams items, a run needs the host module here).
+  // Each writing command hands its work to an owner first (batch-owner.ts); one that appeared since is refused here.
   const owner = otherOwner(options.store);
   if (owner !== undefined) {
     throw new HoldfastError('STORE_LOCKED', `store ${options.store} is owned by pid ${owner}: this batch command writes, so it waits for that process to end (holdfast batches, exceptions and job ID read beside it)`, {

@@ -3,14 +3,20 @@
  * [--partition SPEC] [--param K=V ...] [--app FILE]`: snapshots the source's
  * items into a new job and prints its id. Everything that can be checked
  * before the store is opened is checked first, so bad input creates nothing.
+ * While another process owns the store, that owner creates the job: it opens
+ * the source itself (paths resolve against this folder) with its own host module.
  */
 import type { Command } from 'commander';
 import { validateConfig, type Application } from '../../batch/application.js';
 import { parsePartition } from '../../batch/partition.js';
 import { formatSourceSpec, openSource, parseSourceSpec, type SourceContext } from '../../batch/sources/source-spec.js';
 import { HoldfastError } from '../../errors.js';
+import type { CreatedThroughOwner } from '../../batch/batch-owner-commands.js';
 import type { LoadedHost } from '../../host/host-loader.js';
-import { batchTask, collectParam, hostFor, optionsOf, readJsonFile, withBatchJobs, type Run } from './batch-context.js';
+import type { Output } from '../cli-context.js';
+import { otherOwner } from '../owner-routing.js';
+import { batchTask, collectParam, hostFor, optionsOf, readJsonFile, withBatchJobs, type BatchOptions, type Run } from './batch-context.js';
+import { sendBatchCommand } from './batch-owner.js';
 
 interface CreateOptions {
   source: string;
@@ -37,6 +43,8 @@ export function registerJobCreate(job: Command, run: Run): void {
 
 async function createJob(appName: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<CreateOptions>(command);
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) return createThroughOwner(appName, options, owner, out);
   const host = await hostFor(options, true);
   const app = applicationOf(host!, appName);
   parsePartition(options.partition ?? 'size:1000');
@@ -56,12 +64,39 @@ async function createJob(appName: string, command: Command): Promise<number> {
       ...(options.description !== undefined ? { description: options.description } : {}),
     });
     const job = jobs.get(id)!;
-    out.result({ id, application: job.application, source: job.source, items: job.items, batches: job.batches, partition: job.partition, configHash: job.configHash, codeVersion: job.codeVersion, createdMs: Date.now() - startedAt });
-    // The id alone on stdout, so `ID=$(holdfast job create ...)` works; the rest on stderr.
-    out.say(id);
-    if (!out.json) process.stderr.write(`created job ${id}: ${job.items} items in ${job.batches} batch(es) (${job.partition}) of ${job.application}; run it with: holdfast run ${id} --all\n`);
+    printCreated(out, { id, application: job.application, source: job.source, items: job.items, batches: job.batches, partition: job.partition, configHash: job.configHash, codeVersion: job.codeVersion }, startedAt);
     return 0;
   });
+}
+
+/** The store's owner (pid `owner`) checks the application, config and source, and creates the job. */
+async function createThroughOwner(application: string, options: BatchOptions & CreateOptions, owner: number, out: Output): Promise<number> {
+  const config = options.config === undefined ? undefined : await readJsonFile(options.config, '--config');
+  const startedAt = Date.now();
+  const created = await sendBatchCommand<CreatedThroughOwner>(
+    options.store,
+    'createBatchJob',
+    {
+      application,
+      source: options.source,
+      cwd: process.cwd(),
+      partition: options.partition ?? 'size:1000',
+      params: options.param,
+      ...(config !== undefined ? { config } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+    },
+    true,
+  );
+  printCreated(out, created, startedAt, owner);
+  return 0;
+}
+
+function printCreated(out: Output, job: CreatedThroughOwner, startedAt: number, owner?: number): void {
+  out.result({ ...job, createdMs: Date.now() - startedAt, ...(owner !== undefined ? { owner } : {}) });
+  // The id alone on stdout, so `ID=$(holdfast job create ...)` works; the rest on stderr.
+  out.say(job.id);
+  const through = owner === undefined ? '' : ` by the store's owner (pid ${owner})`;
+  if (!out.json) process.stderr.write(`created job ${job.id}${through}: ${job.items} items in ${job.batches} batch(es) (${job.partition}) of ${job.application}; run it with: holdfast run ${job.id} --all\n`);
 }
 
 function sourceContext(host: LoadedHost | undefined): SourceContext {

@@ -6,7 +6,9 @@
  */
 import type { Command } from 'commander';
 import type { BatchView, ExceptionView } from '../../batch/job-views.js';
+import { otherOwner } from '../owner-routing.js';
 import { batchTask, hostFor, jobOrFail, optionsOf, parseJsonValue, withBatchJobs, type Run } from './batch-context.js';
+import { sendBatchCommand } from './batch-owner.js';
 import { withBatchViews } from './batch-readonly.js';
 
 export function registerBatchViews(program: Command, run: Run): void {
@@ -50,7 +52,7 @@ async function showBatches(id: string, command: Command): Promise<number> {
 export function batchTable(batches: readonly BatchView[]): string[] {
   const rows = batches.map((batch) => [
     String(batch.batch),
-    batch.done ? 'done' : '-',
+    batch.waitingForApplication ? 'waiting for its application' : batch.done ? 'done' : '-',
     String(batch.items),
     String(batch.exceptions),
     batch.completedAt === undefined ? '-' : new Date(batch.completedAt).toISOString(),
@@ -84,6 +86,13 @@ function exceptionLines(exceptions: readonly ExceptionView[]): string[] {
 async function resolveItem(id: string, item: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<{ value: string }>(command);
   const value = parseJsonValue(options.value, '--value');
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) {
+    await sendBatchCommand(options.store, 'resolveException', { job: id, item, value });
+    out.result({ job: id, item, resolved: true, value, owner });
+    out.say(`resolved ${item} of job ${id} (through the store's owner, pid ${owner})`);
+    return 0;
+  }
   return withBatchJobs(options, { host: undefined, resume: false }, async ({ jobs }) => {
     jobOrFail(jobs, id);
     await jobs.resolve(id, item, value);

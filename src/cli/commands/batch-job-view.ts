@@ -45,6 +45,9 @@ export function describeJob(job: JobView): string[] {
     `  params       ${Object.keys(job.params).length === 0 ? '-' : Object.entries(job.params).map(([key, value]) => `${key}=${value}`).join(' ')}`,
     `  done ${summary.done}, failed ${summary.failed}, pending ${summary.pending}; ${summary.exceptionsOpen} exception(s) open`,
     `  elapsed ${duration(summary.elapsedMs)}, ${Math.round(summary.itemsPerSecond)} items/s`,
+    ...(job.waitingForApplication
+      ? [`  waiting      batch(es) ${job.waitingForApplication.batches.join(', ')} wait for application ${job.waitingForApplication.application}: continue with holdfast resume --app FILE (or a holdfast serve --app FILE that registers it)`]
+      : []),
   ];
 }
 

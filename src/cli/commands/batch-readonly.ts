@@ -15,10 +15,10 @@ import type { Runtime } from '../../runtime/runtime.js';
 
 /** Read-only views of the batch jobs in `storePath`; JOB_NOT_FOUND for any id when there is no store yet. */
 export async function withBatchViews<T>(storePath: string, applications: readonly Application[], task: (jobs: BatchJobs) => Promise<T>): Promise<T> {
-  if (!existsSync(join(storePath, 'data.mdb'))) return task(createBatchJobs(emptyRuntime(storePath), applications));
+  if (!existsSync(join(storePath, 'data.mdb'))) return task(createBatchJobs(emptyRuntime(storePath), applications, { wake: false }));
   const store = openLmdbStore(storePath, { readOnly: true });
   try {
-    return await task(createBatchJobs(readOnlyRuntime(store), applications));
+    return await task(createBatchJobs(readOnlyRuntime(store), applications, { wake: false }));
   } finally {
     await store.close();
   }

@@ -2,15 +2,21 @@
  * `holdfast run ID [--batch N | --all | --sample N | --stale] [--parallel K]`
  * [--config FILE] and `holdfast reprocess ID [--parallel K]`: runs in the foreground, with
  * progress and a summary; a kill leaves the run resumable (`run` again, or
- * `holdfast resume`).
+ * `holdfast resume`). While another process owns the store, the run starts
+ * there and is followed here (batch-owner.ts).
  */
 import type { Command } from 'commander';
 import type { BatchJobs, RunRequest, RunSummary } from '../../batch/batch-jobs.js';
 import { HoldfastError } from '../../errors.js';
 import type { Holdfast } from '../assembly.js';
 import { positiveInt, usage, type Output } from '../cli-context.js';
-import { batchTask, duration, hostFor, jobOrFail, optionsOf, readJsonFile, withBatchJobs, type Run } from './batch-context.js';
+import { otherOwner } from '../owner-routing.js';
+import { batchTask, hostFor, jobOrFail, optionsOf, readJsonFile, withBatchJobs, type Run } from './batch-context.js';
+import { followOwnerRun, sendBatchCommand } from './batch-owner.js';
 import { followProgress } from './batch-progress.js';
+import { describeRun, printRun } from './batch-run-output.js';
+
+export { describeRun };
 
 interface RunOptions {
   batch?: number[];
@@ -62,8 +68,14 @@ export function runRequestOf(options: RunOptions): RunRequest {
 async function runJob(id: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<RunOptions & { config?: string }>(command);
   const request = runRequestOf(options);
-  const host = await hostFor(options, true);
   const config = options.config === undefined ? undefined : await readJsonFile(options.config, '--config');
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) {
+    // The owner runs the steps with its own host module, so none is needed here.
+    const started = await sendBatchCommand<{ request: string }>(options.store, 'runBatchJob', { job: id, request, ...(config !== undefined ? { config } : {}) });
+    return followOwnerRun(options, id, started.request, owner, out, request.sample !== undefined ? `sample of ${request.sample}` : undefined);
+  }
+  const host = await hostFor(options, true);
   return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
     const job = jobOrFail(jobs, id);
     if (!host!.applications.some((app) => app.name === job.application)) {
@@ -81,6 +93,11 @@ async function runJob(id: string, command: Command): Promise<number> {
 
 async function reprocessJob(id: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<{ parallel: number }>(command);
+  const owner = otherOwner(options.store);
+  if (owner !== undefined) {
+    const started = await sendBatchCommand<{ request: string }>(options.store, 'reprocessBatchJob', { job: id, parallel: options.parallel });
+    return followOwnerRun(options, id, started.request, owner, out, 'reprocess');
+  }
   const host = await hostFor(options, true);
   return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
     jobOrFail(jobs, id);
@@ -109,22 +126,12 @@ export async function foreground(jobs: BatchJobs, id: string, out: Output, work:
   let resumed: RunSummary[] = [];
   try {
     // A run of this job that a kill interrupted goes on first (the job actor holds it): wait for it, so its work is reported here.
-    if (jobs.get(id)?.state === 'running') resumed = (await jobs.resumeRuns()).filter((run) => run.job === id);
+    const state = jobs.get(id)?.state;
+    if (state === 'running' || state === 'waitingForApplication') resumed = (await jobs.resumeRuns()).filter((run) => run.job === id);
     summary = await work();
   } finally {
     progress.stop();
   }
-  const job = jobs.get(id);
-  out.result({ ...summary, ...(what ? { kind: what } : {}), exceptionsOpen: job?.summary.exceptionsOpen ?? 0, ...(resumed.length > 0 ? { resumed } : {}) });
-  for (const run of resumed) for (const line of describeRun(run, 0, 'the interrupted run, continued')) out.say(line);
-  for (const line of describeRun(summary, job?.summary.exceptionsOpen ?? 0, what)) out.say(line);
+  printRun(out, summary, jobs.get(id)?.summary.exceptionsOpen ?? 0, what, resumed);
   return 0;
-}
-
-export function describeRun(summary: RunSummary, exceptionsOpen: number, what?: string): string[] {
-  const rate = summary.elapsedMs > 0 ? Math.round((summary.items / summary.elapsedMs) * 1_000) : summary.items;
-  return [
-    `${summary.job}${what ? ` (${what})` : ''}: ${summary.batchesRun} batch(es), ${summary.items} items in ${duration(summary.elapsedMs)} (${rate} items/s): ${summary.results} results, ${summary.exceptions} exceptions`,
-    ...(exceptionsOpen > 0 ? [`${exceptionsOpen} exception(s) open: holdfast exceptions ${summary.job}`] : []),
-  ];
 }

@@ -10,11 +10,11 @@ import { openHoldfast } from '../assembly.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 import { existsSync } from 'node:fs';
-import { HoldfastError } from '../../errors.js';
 import { BATCH_JOB_MACHINE } from '../../machines/batch-job.machine.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId } from '../../persistence/store.js';
 import { withBatchJobs } from './batch-context.js';
+import { sendBatchCommand } from './batch-owner.js';
 
 const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
@@ -70,9 +70,11 @@ function isBatchJob(store: string, id: string): boolean {
 
 /** A batch job goes with its items, results, exceptions and statistics; says how many records went. */
 async function deleteBatchJob(id: string, options: GlobalOptions, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
-  if (owner !== undefined) throw new HoldfastError('STORE_LOCKED', `the store's owner (pid ${owner}) is running; stop it, then delete batch job ${id}`, { details: { ownerPid: owner } });
-  const { records, actors } = await withBatchJobs(options, { host: undefined, resume: false }, ({ jobs }) => jobs.delete(id));
-  out.result({ id, done: 'delete', records, actors });
-  out.say(`deleted batch job ${id}: ${records} record(s) and ${actors} actor(s)`);
+  const { records, actors } =
+    owner !== undefined
+      ? await sendBatchCommand<{ records: number; actors: number }>(options.store, 'deleteBatchJob', { job: id }, true)
+      : await withBatchJobs(options, { host: undefined, resume: false }, ({ jobs }) => jobs.delete(id));
+  out.result({ id, done: 'delete', records, actors, ...(owner !== undefined ? { owner } : {}) });
+  out.say(`deleted batch job ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
   return 0;
 }

@@ -54,7 +54,7 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host?.module.datatypes !== undefined ? { datatypes: host.module.datatypes } : {}),
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
   };
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], jobServer });
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);

@@ -85,12 +85,44 @@ describe('batch machine', () => {
   it('ends skipped when its first chunk finds nothing to do, and failed when a chunk fails', async () => {
     const skip: ChunkOutput = { skip: true, records: [], position: 0, done: true, items: 0, results: 0, exceptions: 0, at: 1 };
     for (const [output, state] of [[skip, 'skipped'], [undefined, 'failed']] as const) {
-      const machine = batchMachine.provide({ actors: { processChunk: fromPromise<ChunkOutput, ChunkInput>(async () => { if (!output) throw Object.assign(new Error('no app'), { code: 'UNKNOWN_APPLICATION' }); return output; }) } });
+      const machine = batchMachine.provide({ actors: { processChunk: fromPromise<ChunkOutput, ChunkInput>(async () => { if (!output) throw Object.assign(new Error('no item at 0'), { code: 'RECORD_CORRUPT' }); return output; }) } });
       const actor = createActor(machine, { input: { jobId: 'j', batch: 0, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', page: 2, total: 2 } });
       actor.start();
       await new Promise((resolve) => actor.subscribe({ complete: () => resolve(undefined) }));
       expect(actor.getSnapshot().value).toBe(state);
-      if (state === 'failed') expect(actor.getSnapshot().context.error).toEqual({ code: 'UNKNOWN_APPLICATION', message: 'no app' });
+      if (state === 'failed') expect(actor.getSnapshot().context.error).toEqual({ code: 'RECORD_CORRUPT', message: 'no item at 0' });
     }
+  });
+
+  it('waits, rather than fails, where its application is not registered, and continues from where it stood once told it is', async () => {
+    let registered = false;
+    const positions: number[] = [];
+    const machine = batchMachine.provide({
+      actors: {
+        processChunk: fromPromise<ChunkOutput, ChunkInput>(async ({ input }) => {
+          positions.push(input.position);
+          if (!registered) throw Object.assign(new Error('application "a" is not registered here'), { code: 'UNKNOWN_APPLICATION' });
+          return { records: [], position: input.position + 1, done: input.position + 1 === 2, items: 1, results: 1, exceptions: 0, at: 3 };
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { jobId: 'j', batch: 4, seq: 1, kind: 'batch', mode: 'pending', application: 'a', config: null, configHash: 'h', params: {}, partition: 'size:2', page: 2, total: 10 } });
+    const emitted: EventObject[] = [];
+    actor.on('*', (event) => void emitted.push(event));
+    actor.start();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(actor.getSnapshot().value).toBe('waitingForApplication');
+    expect(actor.getSnapshot().context.error).toBeUndefined();
+    expect(emitted).toEqual([]); // the job hears nothing: its run waits too
+    actor.send({ type: 'application.available', application: 'other' });
+    expect(actor.getSnapshot().value).toBe('waitingForApplication');
+    registered = true;
+    actor.send({ type: 'application.available', application: 'a' });
+    await new Promise((resolve) => actor.subscribe({ complete: () => resolve(undefined) }));
+    expect(actor.getSnapshot().value).toBe('completed');
+    expect(positions).toEqual([0, 0, 1]);
+    const report = emitted.find((e) => e.type === 'holdfast.send') as unknown as { event: BatchFinished };
+    expect(report.event).toMatchObject({ outcome: 'completed', items: 2 });
+    expect(report.event.error).toBeUndefined();
   });
 });
