@@ -85,6 +85,12 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
     const key = [jobId, item.id];
     const open = rerun ? store.getRecord<ExceptionRecord>(EXCEPTIONS, key) : undefined;
     if (input.kind === 'reprocess' && (!open || open.resolved)) continue;
+    if (open?.resolution === 'human') {
+      // A person's answer is the item's result: a re-run under new code or config never replaces it.
+      items++;
+      results++;
+      continue;
+    }
     const context: StepContext = { jobId, itemId: item.id, config: input.config, params: input.params };
     let outcome = runner.run(item.value, context);
     if (outcome instanceof Promise) outcome = await outcome;

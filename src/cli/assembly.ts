@@ -25,6 +25,8 @@ import { batchJobMachines } from '../batch/batch-machines.js';
 import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
+import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
+import { deleteJobWithRecords } from './job-records.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -58,6 +60,8 @@ export interface Holdfast {
   jobServer?: JobServer;
   /** Batch jobs over the applications given in `applications`. */
   batchJobs: BatchJobs;
+  /** Deletes a finished or paused top job with every record it left (src/cli/job-records.ts; a batch job through batchJobs). @throws ACTOR_NOT_FOUND, INVALID_INPUT, JOB_RUNNING */
+  deleteJob(id: string): Promise<{ records: number; actors: number }>;
   close(): Promise<void>;
 }
 
@@ -115,7 +119,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
-    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands);
+    const deleteJob = (id: string) => (runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithRecords(runtime, id));
+    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands, deleteJob);
     let closed: Promise<void> | undefined;
     return {
       runtime,
@@ -124,6 +129,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       keepToken,
       ...(jobServer ? { jobServer } : {}),
       batchJobs,
+      deleteJob,
       close: () =>
         (closed ??= (async () => {
           try {
@@ -143,7 +149,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
 }
 
 /** The commands other processes may send the owner (DESIGN.md, "One owner, many commands"). */
-function listen(folder: string, runtime: Runtime, keepToken: (url: string, token: string) => Promise<void>, batchCommands: OwnerHandlers): Promise<OwnerSocket> {
+function listen(folder: string, runtime: Runtime, keepToken: (url: string, token: string) => Promise<void>, batchCommands: OwnerHandlers, deleteJob: Holdfast['deleteJob']): Promise<OwnerSocket> {
   const text = (args: Record<string, unknown>, name: string) => {
     const value = args[name];
     if (typeof value !== 'string' || value.length === 0) throw new HoldfastError('INVALID_INPUT', `${name} must be a non-empty string`);
@@ -157,7 +163,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     pause: async (args) => runtime.pause(text(args, 'id')),
     unpause: async (args) => runtime.unpause(text(args, 'id')),
     retry: async (args) => runtime.retry(text(args, 'id')),
-    delete: async (args) => runtime.delete(text(args, 'id')),
+    delete: async (args) => deleteJob(text(args, 'id')),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
     // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),

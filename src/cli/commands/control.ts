@@ -1,8 +1,9 @@
 /**
  * `holdfast pause ID`, `holdfast unpause ID`, `holdfast retry ID`: a person's
  * hand on a job. Sent to the store's owner when one runs; otherwise applied to
- * the store directly, without resuming any other work. Deleting a batch job
- * removes its records too and says how many went.
+ * the store directly, without resuming any other work. Deleting a job removes
+ * every record it left too (src/cli/job-records.ts; a batch job's items,
+ * results, exceptions, statistics) and says how many records and actors went.
  */
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
@@ -20,7 +21,7 @@ const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
   unpause: 'let a paused job run again',
   retry: 'retry a parked actor (or send `retry` to one waiting for it)',
-  delete: 'delete a finished or paused job with everything under it (a batch job: its items, results, exceptions, statistics)',
+  delete: 'delete a finished or paused job with everything under it: its actors and records (a data load\'s entries, a watch\'s files, a process job\'s output; a batch job\'s items, results, exceptions, statistics)',
 } as const;
 
 export function registerControl(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -37,6 +38,7 @@ async function control(name: keyof typeof COMMANDS, id: string, options: GlobalO
   const out = createOutput(options.json ?? false);
   const owner = otherOwner(options.store);
   if (name === 'delete' && isBatchJob(options.store, id)) return deleteBatchJob(id, options, owner, out);
+  if (name === 'delete') return deleteJob(id, options, owner, out);
   if (owner !== undefined) {
     await sendOwnerCommand(options.store, name, { id });
   } else {
@@ -49,6 +51,24 @@ async function control(name: keyof typeof COMMANDS, id: string, options: GlobalO
   }
   out.result({ id, done: name, ...(owner !== undefined ? { owner } : {}) });
   out.say(`${name}: ${id}${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
+  return 0;
+}
+
+/** Any other top job goes with the records it left; says how many records and actors went. */
+async function deleteJob(id: string, options: GlobalOptions, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
+  let removed: { records: number; actors: number };
+  if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id })) as { records: number; actors: number };
+  else {
+    const holdfast = await openHoldfast({ store: options.store, resume: false, listen: false });
+    try {
+      removed = await holdfast.deleteJob(id);
+    } finally {
+      await holdfast.close();
+    }
+  }
+  const { records, actors } = removed;
+  out.result({ id, done: 'delete', records, actors, ...(owner !== undefined ? { owner } : {}) });
+  out.say(`deleted job ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
   return 0;
 }
 

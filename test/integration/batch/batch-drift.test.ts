@@ -62,4 +62,27 @@ describe('batch jobs: drift and stale re-runs', () => {
       await h.close();
     }
   });
+
+  it("keeps a person's answer through a stale re-run, whether the new code still fails the item or not", async () => {
+    let h = await openBatch([arithmetic({ failEvery: 4, version: 'v1' })]);
+    const folder = h.folder;
+    const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(8), partition: 'size:4' });
+    await h.jobs.run(job, { batches: 'all' });
+    const [first, second] = h.jobs.exceptions(job, { open: true }); // items 0 and 4
+    await h.jobs.resolve(job, first!.item, 'by hand 0');
+    await h.jobs.resolve(job, second!.item, 'by hand 4');
+    await h.close();
+
+    // v2 still fails item 0 and now handles item 4: both keep the answer a person gave.
+    h = await openBatch([arithmetic({ failEvery: 8, version: 'v2' })], folder);
+    try {
+      expect(await h.jobs.run(job, { batches: 'stale' })).toMatchObject({ batchesRun: 2, items: 8, results: 8, exceptions: 0 });
+      const results = Object.fromEntries([...h.jobs.results(job)].map((r) => [r.item, r.value]));
+      expect([results[first!.item], results[second!.item]]).toEqual(['by hand 0', 'by hand 4']);
+      expect(h.jobs.exceptions(job, { open: true })).toHaveLength(0);
+      expect(h.jobs.exceptions(job).map((e) => e.resolution)).toEqual(['human', 'human']);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -1,0 +1,95 @@
+/**
+ * The keyed records a job leaves besides its actors, per machine, so deleting
+ * a top job takes them too (batch jobs clean their own, src/batch). Each
+ * machine's entry finds its records from the job's actors as they were before
+ * the delete, by keyed gets and prefix scans done after it: a step that was
+ * committing when the delete came has landed by then, so its records are seen.
+ * Records of a dataset rather than of a job stay (`loaded`: what a folder
+ * already put into a dataset, so a later load skips it).
+ * @example
+ * const { records, actors } = await deleteJobWithRecords(runtime, 'load-1');
+ */
+import { DATALOAD_MACHINE } from '../machines/dataload.machine.js';
+import { PROCESS_JOB_MACHINE } from '../machines/process-job.machine.js';
+import { PROCESS_GROUPS, PROCESS_JOB_OWNERS, PROCESS_OUTPUTS, PROCESS_STARTS, type ProcessJobContext } from '../machines/process-job.types.js';
+import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
+import { ENTITY_FRAGMENTS } from '../machines/task.types.js';
+import { WATCH_MACHINE } from '../machines/watch.machine.js';
+import type { ActorRecord, RecordKey, Store } from '../persistence/store.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface RecordRef {
+  collection: string;
+  key: RecordKey;
+}
+
+type RecordReader = Pick<Store, 'getRecord' | 'scanRecords'>;
+
+/** The records that the given actors (all of one machine, all of one job) left. */
+export type JobRecordsOf = (actors: readonly ActorRecord[], store: RecordReader) => RecordRef[];
+
+/** The collections a watch keeps under its id: files taken, files per batch, files refused. */
+export const WATCH_COLLECTIONS = ['watch.taken', 'watch.batch', 'watch.refused'] as const;
+
+const scanned = (store: RecordReader, collection: string, prefix: RecordKey): RecordRef[] => [...store.scanRecords(collection, prefix)].map(({ key }) => ({ collection, key: key as RecordKey }));
+const kept = (store: RecordReader, collection: string, key: RecordKey): RecordRef[] => (store.getRecord(collection, key) !== undefined ? [{ collection, key }] : []);
+/** The metadata `holdfast ingest --metadata` (or the owner's putMetadata) kept under a job's id. */
+const metadataOf = (store: RecordReader, id: string) => kept(store, 'metadata', id);
+
+/** Per machine, the records its actors leave. A machine not listed leaves none outside its actors. */
+export const JOB_RECORDS: Readonly<Record<string, JobRecordsOf>> = {
+  [DATALOAD_MACHINE]: (actors, store) => actors.flatMap(({ id }) => [...scanned(store, 'entries', [id]), ...kept(store, 'registrations', id), ...metadataOf(store, id)]),
+  [WATCH_MACHINE]: (actors, store) => actors.flatMap(({ id }) => [...WATCH_COLLECTIONS.flatMap((collection) => scanned(store, collection, [id])), ...metadataOf(store, id)]),
+  [PROCESS_JOB_MACHINE]: (actors, store) => {
+    const ids = new Set<string>(actors.map(({ id }) => String(id)));
+    // Groups are removed when their child exits; one left by a killed owner names its job.
+    const groups = [...store.scanRecords<{ jobId?: string }>(PROCESS_GROUPS)].filter(({ value }) => ids.has(value?.jobId ?? '')).map(({ key }) => ({ collection: PROCESS_GROUPS, key: key as RecordKey }));
+    return [
+      ...actors.flatMap((actor) => {
+        const owner = (actor.snapshot?.context as Partial<ProcessJobContext> | undefined)?.owner;
+        return [
+          ...(typeof owner === 'string' ? kept(store, PROCESS_JOB_OWNERS, [owner, actor.id]) : []),
+          ...kept(store, PROCESS_OUTPUTS, actor.id),
+          ...scanned(store, PROCESS_STARTS, [actor.id]),
+        ];
+      }),
+      ...groups,
+    ];
+  },
+  // Entity fragments are keyed [dataset, entity, stage actor]: the whole collection is read to find a job's.
+  [TASK_JOB_MACHINE]: (actors, store) => {
+    const ids = new Set<string>(actors.map(({ id }) => String(id)));
+    return [...store.scanRecords(ENTITY_FRAGMENTS)].filter(({ key }) => Array.isArray(key) && ids.has(String(key[2]))).map(({ key }) => ({ collection: ENTITY_FRAGMENTS, key: key as RecordKey }));
+  },
+};
+
+/** Every record the given actors of one job left, by the machines' lists. */
+export function recordsOfJob(actors: readonly ActorRecord[], store: RecordReader, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): RecordRef[] {
+  const byMachine = new Map<string, ActorRecord[]>();
+  for (const actor of actors) byMachine.set(actor.machine, [...(byMachine.get(actor.machine) ?? []), actor]);
+  const refs: RecordRef[] = [];
+  for (const [machine, ofMachine] of byMachine) {
+    const list = Object.hasOwn(lists, machine) ? lists[machine] : undefined;
+    if (list) refs.push(...list(ofMachine, store));
+  }
+  return refs;
+}
+
+/** Mutations per transaction when removing a job's records: bounds one transaction's size. */
+const CHUNK = 5_000;
+
+/**
+ * Deletes a top job (runtime.delete: its actors, journals, messages, timers), then every record its actors left.
+ * Actors first: records written by a step still committing land before the delete and are found after it.
+ * @throws ACTOR_NOT_FOUND, INVALID_INPUT (not a top job), JOB_RUNNING (as runtime.delete)
+ */
+export async function deleteJobWithRecords(runtime: Pick<Runtime, 'get' | 'query' | 'delete' | 'store'>, id: string, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<{ records: number; actors: number }> {
+  const job = runtime.get(id);
+  const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
+  await runtime.delete(id);
+  const refs = recordsOfJob(actors, runtime.store, lists);
+  for (let at = 0; at < refs.length; at += CHUNK) {
+    await runtime.store.commit(refs.slice(at, at + CHUNK).map(({ collection, key }) => ({ op: 'deleteRecord' as const, collection, key })), 'flush');
+  }
+  return { records: refs.length, actors: actors.length };
+}
