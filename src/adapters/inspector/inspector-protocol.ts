@@ -4,6 +4,7 @@
  * types and constants, no runtime imports, so the browser bundle can use them.
  * docs/inspector-protocol.md describes every message.
  */
+import type { NodeStats } from '../../batch/node-stats.js';
 import type { JournalEntry } from '../../persistence/store.js';
 
 /** Bumped on an incompatible change; sent in the summary. */
@@ -144,15 +145,7 @@ export interface DagNode {
 }
 
 /** One DAG node's statistics over every batch's current (or last) run. */
-export interface DagNodeStats {
-  node: string;
-  items: number;
-  successes: number;
-  failures: number;
-  totalMs: number;
-  p50Ms: number;
-  p95Ms: number;
-}
+export type DagNodeStats = NodeStats;
 
 /** A batch job's DAG and per-node statistics. */
 export interface DagStats {

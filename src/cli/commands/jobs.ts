@@ -22,7 +22,7 @@ export function registerJobs(program: Command, run: (task: () => Promise<number>
     .action((options: { limit: number }, command: Command) => run(() => withStore(command, (store, out) => listJobs(store, out, options.limit))));
   const job = program
     .command('job')
-    .description('show one job: its state, its children by state, its latest transitions (a batch job: its record and execution summary)')
+    .description('show one job: its state, its children by state, its latest transitions (a batch job: its record and execution summary); `job create APP` creates a batch job')
     .argument('<id>', 'the job (actor) id')
     .option('--stats', 'include counts per state of every machine under it (a batch job: statistics per DAG node)')
     .option('--results', "a batch job's results, streamed (one line per item; with --json one object)")
