@@ -26,7 +26,7 @@ import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
 import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
-import { deleteJobWithRecords } from './job-records.js';
+import { deleteJobWithRecords, finishDeletes } from './job-records.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -111,6 +111,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
     });
+    // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
+    await finishDeletes(runtime);
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false }) : undefined;
     await jobServer?.woken;

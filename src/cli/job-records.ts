@@ -10,6 +10,7 @@
  * const { records, actors } = await deleteJobWithRecords(runtime, 'load-1');
  */
 import { DATALOAD_MACHINE } from '../machines/dataload.machine.js';
+import { IMPORT_BATCH_MACHINE, IMPORT_RECORDS } from '../machines/import.types.js';
 import { PROCESS_JOB_MACHINE } from '../machines/process-job.machine.js';
 import { PROCESS_GROUPS, PROCESS_JOB_OWNERS, PROCESS_OUTPUTS, PROCESS_STARTS, type ProcessJobContext } from '../machines/process-job.types.js';
 import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
@@ -25,8 +26,19 @@ export interface RecordRef {
 
 type RecordReader = Pick<Store, 'getRecord' | 'scanRecords'>;
 
+/** What the lists need of an actor: kept in the delete marker, so a delete cut short can be finished without the actors. */
+export interface JobActor {
+  id: string;
+  machine: string;
+  /** A process job's owner (its `processJobOwners` key). */
+  owner?: string;
+}
+
 /** The records that the given actors (all of one machine, all of one job) left. */
-export type JobRecordsOf = (actors: readonly ActorRecord[], store: RecordReader) => RecordRef[];
+export type JobRecordsOf = (actors: readonly JobActor[], store: RecordReader) => RecordRef[];
+
+/** Deletes under way, by job id: written before the actors go, removed with the last records. */
+export const DELETING_JOBS = 'deletingJobs';
 
 /** The collections a watch keeps under its id: files taken, files per batch, files refused. */
 export const WATCH_COLLECTIONS = ['watch.taken', 'watch.batch', 'watch.refused'] as const;
@@ -45,17 +57,17 @@ export const JOB_RECORDS: Readonly<Record<string, JobRecordsOf>> = {
     // Groups are removed when their child exits; one left by a killed owner names its job.
     const groups = [...store.scanRecords<{ jobId?: string }>(PROCESS_GROUPS)].filter(({ value }) => ids.has(value?.jobId ?? '')).map(({ key }) => ({ collection: PROCESS_GROUPS, key: key as RecordKey }));
     return [
-      ...actors.flatMap((actor) => {
-        const owner = (actor.snapshot?.context as Partial<ProcessJobContext> | undefined)?.owner;
-        return [
-          ...(typeof owner === 'string' ? kept(store, PROCESS_JOB_OWNERS, [owner, actor.id]) : []),
-          ...kept(store, PROCESS_OUTPUTS, actor.id),
-          ...scanned(store, PROCESS_STARTS, [actor.id]),
-        ];
-      }),
+      ...actors.flatMap((actor) => [
+        ...(actor.owner !== undefined ? kept(store, PROCESS_JOB_OWNERS, [actor.owner, actor.id]) : []),
+        ...kept(store, PROCESS_OUTPUTS, actor.id),
+        ...scanned(store, PROCESS_STARTS, [actor.id]),
+      ]),
       ...groups,
     ];
   },
+  // An import's plan chunks, problems and parents' identifiers are all keyed by its batch id first.
+  [IMPORT_BATCH_MACHINE]: (actors, store) =>
+    actors.flatMap(({ id }) => [...scanned(store, IMPORT_RECORDS.plan, [id]), ...kept(store, IMPORT_RECORDS.problems, id), ...scanned(store, IMPORT_RECORDS.parents, [id])]),
   // Entity fragments are keyed [dataset, entity, stage actor]: the whole collection is read to find a job's.
   [TASK_JOB_MACHINE]: (actors, store) => {
     const ids = new Set<string>(actors.map(({ id }) => String(id)));
@@ -64,8 +76,8 @@ export const JOB_RECORDS: Readonly<Record<string, JobRecordsOf>> = {
 };
 
 /** Every record the given actors of one job left, by the machines' lists. */
-export function recordsOfJob(actors: readonly ActorRecord[], store: RecordReader, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): RecordRef[] {
-  const byMachine = new Map<string, ActorRecord[]>();
+export function recordsOfJob(actors: readonly JobActor[], store: RecordReader, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): RecordRef[] {
+  const byMachine = new Map<string, JobActor[]>();
   for (const actor of actors) byMachine.set(actor.machine, [...(byMachine.get(actor.machine) ?? []), actor]);
   const refs: RecordRef[] = [];
   for (const [machine, ofMachine] of byMachine) {
@@ -75,21 +87,59 @@ export function recordsOfJob(actors: readonly ActorRecord[], store: RecordReader
   return refs;
 }
 
+/** The actors of a job whose machines leave records, as the lists need them. */
+function jobActors(actors: readonly ActorRecord[], lists: Readonly<Record<string, JobRecordsOf>>): JobActor[] {
+  return actors
+    .filter((actor) => Object.hasOwn(lists, actor.machine))
+    .map((actor) => {
+      const owner = actor.machine === PROCESS_JOB_MACHINE ? (actor.snapshot?.context as Partial<ProcessJobContext> | undefined)?.owner : undefined;
+      return { id: String(actor.id), machine: actor.machine, ...(typeof owner === 'string' ? { owner } : {}) };
+    });
+}
+
 /** Mutations per transaction when removing a job's records: bounds one transaction's size. */
 const CHUNK = 5_000;
+
+type Deleting = Pick<Runtime, 'get' | 'query' | 'delete' | 'store'>;
+
+/** Removes the records of `actors`, the marker last (with the last chunk): a kill in between leaves the marker to finish from. */
+async function removeRecords(store: Store, job: string, actors: readonly JobActor[], lists: Readonly<Record<string, JobRecordsOf>>): Promise<number> {
+  const mutations = recordsOfJob(actors, store, lists).map(({ collection, key }) => ({ op: 'deleteRecord' as const, collection, key }));
+  const all = [...mutations, { op: 'deleteRecord' as const, collection: DELETING_JOBS, key: job }];
+  for (let at = 0; at < all.length; at += CHUNK) await store.commit(all.slice(at, at + CHUNK), 'flush');
+  return mutations.length;
+}
 
 /**
  * Deletes a top job (runtime.delete: its actors, journals, messages, timers), then every record its actors left.
  * Actors first: records written by a step still committing land before the delete and are found after it.
+ * A marker kept meanwhile lets `finishDeletes` complete a delete that a kill cut short.
  * @throws ACTOR_NOT_FOUND, INVALID_INPUT (not a top job), JOB_RUNNING (as runtime.delete)
  */
-export async function deleteJobWithRecords(runtime: Pick<Runtime, 'get' | 'query' | 'delete' | 'store'>, id: string, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<{ records: number; actors: number }> {
+export async function deleteJobWithRecords(runtime: Deleting, id: string, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<{ records: number; actors: number }> {
   const job = runtime.get(id);
   const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
-  await runtime.delete(id);
-  const refs = recordsOfJob(actors, runtime.store, lists);
-  for (let at = 0; at < refs.length; at += CHUNK) {
-    await runtime.store.commit(refs.slice(at, at + CHUNK).map(({ collection, key }) => ({ op: 'deleteRecord' as const, collection, key })), 'flush');
+  const listed = jobActors(actors, lists);
+  if (listed.length > 0) await runtime.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: { at: Date.now(), actors: listed } }], 'flush');
+  try {
+    await runtime.delete(id);
+  } catch (error) {
+    if (listed.length > 0) await runtime.store.commit([{ op: 'deleteRecord', collection: DELETING_JOBS, key: id }], 'flush');
+    throw error;
   }
-  return { records: refs.length, actors: actors.length };
+  return { records: await removeRecords(runtime.store, id, listed, lists), actors: actors.length };
+}
+
+/** Finishes deletes a kill cut short (their markers); a marker whose job still exists is dropped (its delete never happened). Resolves with how many were finished. */
+export async function finishDeletes(runtime: Pick<Runtime, 'get' | 'store'>, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<number> {
+  let finished = 0;
+  for (const { key, value } of [...runtime.store.scanRecords<{ actors: JobActor[] }>(DELETING_JOBS)]) {
+    const job = String(key);
+    if (runtime.get(job) !== undefined) await runtime.store.commit([{ op: 'deleteRecord', collection: DELETING_JOBS, key: job }], 'flush');
+    else {
+      await removeRecords(runtime.store, job, value.actors, lists);
+      finished++;
+    }
+  }
+  return finished;
 }

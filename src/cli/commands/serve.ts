@@ -73,7 +73,7 @@ async function serve(options: ServeOptions): Promise<number> {
       line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir });
       out.say(`holdfast serve: store ${holdfast.store.path}`);
       out.say(`inspector (read-only): ${server.url}`);
-      out.say(`admin (pause, unpause, retry): ${server.adminUrl}`);
+      out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');

@@ -84,6 +84,26 @@ describe('per-user limits', () => {
     wait.release();
   });
 
+  it('commits racing submissions together and still holds maxRunning exactly', async () => {
+    const wait = gate();
+    fixture = await openFixture({ functions: { wait: wait.fn } });
+    await fixture.server.users.add('ada', { maxRunning: 10 });
+    const newJobsPerCommit: number[] = [];
+    const commit = fixture.store.commit.bind(fixture.store);
+    fixture.store.commit = (mutations, durability) => {
+      const spawned = mutations.filter((mutation) => mutation.op === 'putActor' && mutation.previous === undefined).length;
+      if (spawned > 0) newJobsPerCommit.push(spawned);
+      return commit(mutations, durability);
+    };
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => fixture!.server.submit(ada, { process: { kind: 'function', name: 'wait' } })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'LIMIT_EXCEEDED')).toBe(true);
+    // Ten jobs, not ten transactions: the submissions did not wait for each other's commit.
+    expect(newJobsPerCommit.reduce((sum, n) => sum + n, 0)).toBe(10);
+    expect(newJobsPerCommit.length).toBeLessThanOrEqual(2);
+    wait.release();
+  });
+
   it('refuses a job past maxTotal, counting finished jobs too', async () => {
     fixture = await openFixture({ functions: { one: () => 1 } });
     await fixture.server.users.add('ada', { maxTotal: 2 });
