@@ -13,12 +13,12 @@ export interface CommitStats {
 
 export function countingStore(inner: Store): { store: Store; stats: CommitStats } {
   const stats: CommitStats = { commits: 0, mutations: 0, commitMs: 0 };
-  const commit = async (mutations: readonly Mutation[], durability: Durability) => {
+  const commit = async (mutations: readonly Mutation[], durability: Durability, onWritten?: () => void) => {
     const started = performance.now();
     stats.commits++;
     stats.mutations += mutations.length;
     try {
-      await inner.commit(mutations, durability);
+      await inner.commit(mutations, durability, onWritten);
     } finally {
       stats.commitMs += performance.now() - started;
     }

@@ -9,9 +9,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
+import { CommitChain } from './commit-chain.js';
 import { HIGH, indexChanges, indexKeysOf, matches, rangeAnswers, rangeFor } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
@@ -41,6 +42,8 @@ export const STORE_FORMAT_VERSION = 2;
 export { isStorageFull } from './disk-space.js';
 const DATA_FILE = 'data.mdb';
 const PRESENT = Buffer.from([1]);
+/** Meta key prefix of the commit chain's marker (see LmdbStore.commit). */
+const CHAIN = 'commitChain';
 /**
  * Address space reserved for the map up front (not disk: without a write map the
  * file grows only as written). lmdb-js starts at 128 KB and, growing, keeps every
@@ -110,6 +113,10 @@ class LmdbStore implements Store {
   private readonly records: Database<Bytes, Key>;
   private readonly meta: Database<Bytes, Key>;
   private closed = false;
+  /** Orders pipelined commits (commit-chain.ts). */
+  private readonly chain = new CommitChain();
+  /** Settles once every commit handed to lmdb-js so far has. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -126,6 +133,13 @@ class LmdbStore implements Store {
     this.records = db('records');
     this.meta = db('meta');
     this.checkFormat();
+    if (!readOnly) this.resetChain();
+  }
+
+  /** Starts the chain at marker 0, dropping a marker left by an earlier owner. */
+  private resetChain(): void {
+    for (const key of this.meta.getKeys({ start: [CHAIN], end: [CHAIN, HIGH] })) this.meta.removeSync(key);
+    this.meta.putSync([CHAIN, 0], PRESENT);
   }
 
   /** Refuses a store written by a newer format; stamps a new store with ours. */
@@ -141,8 +155,10 @@ class LmdbStore implements Store {
     if ((format === undefined || format < STORE_FORMAT_VERSION) && !this.readOnly) this.meta.putSync(['format'], encodeRecord(STORE_FORMAT_VERSION));
   }
 
-  async commit(mutations: readonly Mutation[], durability: Durability): Promise<void> {
+  async commit(mutations: readonly Mutation[], durability: Durability, onWritten?: () => void): Promise<void> {
     this.assertWritable();
+    // Deleting a journal reads its keys: let every earlier commit land first, so none is missed.
+    if (mutations.some((mutation) => mutation.op === 'deleteJournal')) await this.tail;
     // Encode before the batch so a value that cannot be stored fails the commit, not the write thread.
     // In order: two steps of one actor in one batch may put a key and then remove it (a timer set, then fired).
     const writes: Write[] = [];
@@ -152,8 +168,10 @@ class LmdbStore implements Store {
       const from = chains.firstPrevious.get(i);
       this.plan(from === undefined ? mutations[i]! : { ...(mutations[i] as PutActor), previous: from.previous }, writes);
     }
+    const link = this.chain.link();
+    let applying = true;
     try {
-      const committed = this.root.batch(() => {
+      const committed = this.meta.ifVersion([CHAIN, link.base], IF_EXISTS, () => {
         // Each write's own promise rejects with the batch's failure too: the batch reports it, once.
         // Inside a batch lmdb-js hands most writes one shared promise: handle each promise once.
         let handled: Promise<unknown> | undefined;
@@ -161,11 +179,22 @@ class LmdbStore implements Store {
           const written = value === undefined ? db.remove(key) : db.put(key, value);
           if (written !== handled) (handled = written).then(undefined, reportedByBatch);
         }
+        this.meta.remove([CHAIN, link.base]);
+        this.meta.put([CHAIN, link.marker], PRESENT);
       });
+      this.chain.queued(link);
+      this.tail = committed.then(undefined, reportedByBatch);
       writes.length = 0; // handed to lmdb-js (the callback ran): not kept alive through the commit's wait
-      await committed;
-      if (durability === 'flush') await this.root.flushed;
+      // lmdb-js's `flushed` follows its latest write: take this transaction's before a later one is queued.
+      const flushed = durability === 'flush' ? thisFlush(this.root) : undefined;
+      flushed?.then(undefined, reportedByBatch); // a failed commit is reported by `committed`
+      onWritten?.(); // queued in order: a commit started now lands after this one, and only if this one did
+      if (!(await committed)) throw notApplied(this.path);
+      applying = false;
+      this.chain.landed(link);
+      if (flushed) await flushed;
     } catch (cause) {
+      if (applying) this.chain.broken(link);
       throw storageError(await commitCause(cause), this.path);
     }
   }
@@ -324,6 +353,11 @@ function recordKey(collection: string, key: RecordKey): Key {
   return typeof key === 'object' ? [collection, ...key] : [collection, key];
 }
 
+/** A commit skipped because one queued before it failed: the caller commits it again. */
+function notApplied(path: string): HoldfastError {
+  return new HoldfastError('STORE_CORRUPT', `store ${path}: commit not applied because an earlier one failed; commit it again`, { details: { path, notApplied: true } });
+}
+
 /** Maps a failed write to STORAGE_FULL when the disk or map is full; keeps the cause. */
 export function storageError(cause: unknown, path: string): HoldfastError {
   if (cause instanceof HoldfastError) return cause;
@@ -348,6 +382,11 @@ async function commitCause(cause: unknown): Promise<unknown> {
   } catch (reason) {
     return reason;
   }
+}
+
+/** The flush of the transaction committed last, read now: `flushed` is a thenable that reads it when `then` is called. */
+function thisFlush(root: RootDatabase<Bytes, Key>): Promise<void> {
+  return new Promise<void>((resolve, reject) => void root.flushed.then(() => resolve(), reject));
 }
 
 /** A write's own rejection inside a batch: the batch's promise carries the same failure. */

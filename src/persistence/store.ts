@@ -134,8 +134,13 @@ export interface Store {
   /** The folder the store lives in, for locks, sockets and secrets. */
   readonly path: string;
   readonly readOnly: boolean;
-  /** Apply the mutations in one transaction; resolves once durable at the given level. */
-  commit(mutations: readonly Mutation[], durability: Durability): Promise<void>;
+  /**
+   * Apply the mutations in one transaction; resolves once durable at the given level.
+   * `onWritten`, when the store can tell, is called once the transaction is committed but
+   * before it is durable: a commit started after that is applied after this one (pipelining).
+   * A store that cannot tell never calls it; the caller then waits for the promise.
+   */
+  commit(mutations: readonly Mutation[], durability: Durability, onWritten?: () => void): Promise<void>;
   getActor(id: ActorId): ActorRecord | undefined;
   queryActors(filter: ActorFilter): Iterable<ActorRecord>;
   /** Ids from the index alone, so a caller can handle records that fail to decode one by one. */

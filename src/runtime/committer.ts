@@ -4,10 +4,19 @@
  * `after` callback runs only once its transaction is durable, so effects and
  * messages take effect after the commit (contract 1).
  *
- * Failures: a commit that fails because the disk is full is retried as it
- * stands until space returns (its mutations are idempotent puts and removes);
- * one that fails for any other reason is split, so the one step that cannot be
- * stored (a snapshot that is not JSON) fails alone and the rest commit.
+ * Pipelined: once a transaction is written (committed, not yet flushed), the
+ * next one may be written while the first is flushed. Transactions are written
+ * one at a time in order and acknowledged strictly in order: a batch's `after`
+ * callbacks run only once it and every batch before it are durable.
+ *
+ * Failures: a failed batch is retried together with every later batch already
+ * handed to the store, as one transaction in their original order (mutations
+ * are idempotent puts and removes), so no later step is acknowledged before an
+ * earlier one and a re-applied earlier write never overwrites a later one.
+ * Nothing new is written meanwhile. A retry that fails because the disk is
+ * full is repeated as it stands until space returns; one that fails for any
+ * other reason is split, so the one step that cannot be stored (a snapshot
+ * that is not JSON) fails alone and the rest commit.
  */
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { Durability, Mutation, Store } from '../persistence/store.js';
@@ -27,9 +36,26 @@ export interface CommitterHooks {
   storageRecovered(): void;
 }
 
+/** A batch handed to the store and not yet acknowledged. */
+interface InFlightBatch {
+  steps: PendingStep[];
+  /** Undefined while the store works on it. */
+  outcome: 'durable' | HoldfastError | undefined;
+  /** Resolves once the store's promise settled, whatever its outcome. */
+  settled: Promise<void>;
+  /** Resolves once every step was acknowledged or failed. */
+  done: Promise<void>;
+  finish: () => void;
+}
+
 export class Committer {
   private pending: PendingStep[] = [];
-  private inFlight: Promise<void> | undefined;
+  /** Handed to the store, oldest first; acknowledged only from the head. */
+  private readonly inFlight: InFlightBatch[] = [];
+  /** A batch is handed to the store and not yet written: the next one waits, so writes stay in order. */
+  private writing = false;
+  /** A failed batch and its successors are being re-applied: nothing else is written. */
+  private recovering: Promise<void> | undefined;
   private scheduled = false;
   private retryDelayMs = 250;
   /** True while the disk is full: the host stops taking new steps. */
@@ -42,9 +68,11 @@ export class Committer {
     private readonly hooks: CommitterHooks,
     /** Steps per transaction at most, to bound a transaction's size and latency. */
     private readonly maxBatch = 5_000,
+    /** Transactions written and not yet acknowledged at most (1 = no pipelining). */
+    private readonly maxInFlight = 2,
   ) {}
 
-  /** Steps waiting for or inside a commit. */
+  /** Steps waiting for a commit (not those inside one). */
   get backlog(): number {
     return this.pending.length;
   }
@@ -56,51 +84,127 @@ export class Committer {
 
   /** Resolves when everything enqueued so far is durable (or failed). */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.inFlight) {
-      if (this.inFlight) await this.inFlight;
-      else await this.flush();
+    while (this.pending.length > 0 || this.inFlight.length > 0 || this.recovering) {
+      if (this.recovering) await this.recovering;
+      else if (this.inFlight.length > 0) await this.inFlight[this.inFlight.length - 1]!.done;
+      else this.flush();
     }
   }
 
+  private get canWrite(): boolean {
+    return !this.writing && !this.recovering && this.inFlight.length < this.maxInFlight;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.inFlight || this.blocked) return;
+    if (this.scheduled || this.blocked || !this.canWrite || this.pending.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
-  private flush(): Promise<void> {
-    if (this.inFlight || this.pending.length === 0) return this.inFlight ?? Promise.resolve();
-    const batch = this.pending.splice(0, this.maxBatch);
-    this.inFlight = this.commitBatch(batch).finally(() => {
-      this.inFlight = undefined;
-      if (this.pending.length > 0) this.schedule();
-    });
-    return this.inFlight;
-  }
-
-  private async commitBatch(batch: PendingStep[]): Promise<void> {
+  private flush(): void {
+    if (!this.canWrite || this.pending.length === 0) return;
+    const steps = this.pending.splice(0, this.maxBatch);
     const mutations: Mutation[] = [];
-    for (const step of batch) for (const mutation of step.mutations) mutations.push(mutation);
+    for (const step of steps) for (const mutation of step.mutations) mutations.push(mutation);
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const batch: InFlightBatch = { steps, outcome: undefined, settled: Promise.resolve(), done, finish };
+    this.inFlight.push(batch);
+    this.writing = true;
+    let written = false;
+    // Not called on a failed write: `writing` then stays set until the recovery is over.
+    const onWritten = () => {
+      if (written) return;
+      written = true;
+      this.writing = false;
+      this.schedule();
+    };
+    let durable: Promise<void>;
+    try {
+      faultPoint('committer.beforeCommit');
+      durable = this.store.commit(mutations, this.durability, onWritten);
+    } catch (cause) {
+      durable = Promise.reject(cause);
+    }
+    batch.settled = durable.then(
+      () => {
+        batch.outcome = 'durable';
+        onWritten(); // a store that cannot tell when it has written
+        this.advance();
+      },
+      (cause: unknown) => {
+        batch.outcome = toHoldfastError(cause, 'STORE_CORRUPT');
+        this.advance();
+      },
+    );
+  }
+
+  /** Acknowledges durable batches from the head; a failed head starts the recovery. */
+  private advance(): void {
+    while (this.inFlight.length > 0 && !this.recovering) {
+      const head = this.inFlight[0]!;
+      if (head.outcome === undefined) break;
+      if (head.outcome !== 'durable') {
+        this.recovering = this.recover(head.outcome).finally(() => {
+          this.recovering = undefined;
+          this.writing = false;
+          this.schedule();
+        });
+        return;
+      }
+      this.inFlight.shift();
+      faultPoint('committer.afterCommitBeforeEffects');
+      this.recovered();
+      try {
+        for (const step of head.steps) step.after();
+      } finally {
+        head.finish();
+      }
+    }
+    this.schedule();
+  }
+
+  /** Re-applies the failed head and every batch after it, in order, once each has settled. */
+  private async recover(error: HoldfastError): Promise<void> {
+    this.writing = true;
+    const batches = this.inFlight.splice(0);
+    await Promise.all(batches.map((batch) => batch.settled));
+    const steps: PendingStep[] = [];
+    for (const batch of batches) for (const step of batch.steps) steps.push(step);
+    try {
+      await this.retry(steps, error);
+    } finally {
+      for (const batch of batches) batch.finish();
+    }
+  }
+
+  /** Even a single step is committed once more: it may have failed only because one before it did. */
+  private async retry(steps: PendingStep[], error: HoldfastError): Promise<void> {
+    if (error.code === 'STORAGE_FULL') return this.waitForSpace(steps, error);
+    return this.commitOneByOne(steps);
+  }
+
+  /** One transaction for all of `steps`, awaited to the end: the recovery path, never pipelined. */
+  private async commitSerial(steps: PendingStep[]): Promise<void> {
+    const mutations: Mutation[] = [];
+    for (const step of steps) for (const mutation of step.mutations) mutations.push(mutation);
     try {
       faultPoint('committer.beforeCommit');
       await this.store.commit(mutations, this.durability);
     } catch (cause) {
-      const error = toHoldfastError(cause, 'STORE_CORRUPT');
-      if (error.code === 'STORAGE_FULL') return this.waitForSpace(batch, error);
-      if (batch.length === 1) return batch[0]!.failed(error);
-      return this.commitOneByOne(batch);
+      return this.retry(steps, toHoldfastError(cause, 'STORE_CORRUPT'));
     }
     faultPoint('committer.afterCommitBeforeEffects');
     this.recovered();
-    for (const step of batch) step.after();
+    for (const step of steps) step.after();
   }
 
-  private async commitOneByOne(batch: PendingStep[]): Promise<void> {
+  private async commitOneByOne(steps: PendingStep[]): Promise<void> {
     const failedOwners = new Map<string, HoldfastError>();
-    for (const step of batch) {
+    for (const step of steps) {
       const earlier = failedOwners.get(step.owner);
       if (earlier) {
         step.failed(earlier);
@@ -111,22 +215,22 @@ export class Committer {
         step.after();
       } catch (cause) {
         const error = toHoldfastError(cause, 'STORE_CORRUPT');
-        if (error.code === 'STORAGE_FULL') return this.waitForSpace(batch.slice(batch.indexOf(step)), error);
+        if (error.code === 'STORAGE_FULL') return this.waitForSpace(steps.slice(steps.indexOf(step)), error);
         failedOwners.set(step.owner, error);
         step.failed(error);
       }
     }
   }
 
-  /** Disk full: nothing acknowledged is lost; retry the same batch with backoff until it fits. */
-  private async waitForSpace(batch: PendingStep[], error: HoldfastError): Promise<void> {
+  /** Disk full: nothing acknowledged is lost; retry the same steps with backoff until they fit. */
+  private async waitForSpace(steps: PendingStep[], error: HoldfastError): Promise<void> {
     if (!this.blocked) {
       this.blocked = true;
       this.hooks.storageFull(error);
     }
     await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.retryDelayMs));
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5_000);
-    return this.commitBatch(batch);
+    return this.commitSerial(steps);
   }
 
   private recovered(): void {

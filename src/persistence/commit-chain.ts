@@ -1,0 +1,46 @@
+/**
+ * The commit chain of the LMDB store: each commit applies only if the marker
+ * left by the commit before it exists, then moves the marker on. A commit
+ * handed to lmdb-js while an earlier one is still in flight (the committer's
+ * pipeline) is thus never applied when that earlier one failed: on its own it
+ * would land a later step without the earlier one (a consumed message, a
+ * journal entry lost). This class keeps the marker numbers; the store writes them.
+ */
+export interface ChainLink {
+  /** The marker this commit requires. */
+  base: number;
+  /** The marker this commit leaves. */
+  marker: number;
+  epoch: number;
+}
+
+export class CommitChain {
+  /** The marker the next commit requires. */
+  private tip = 0;
+  /** The marker of the last commit applied. */
+  private applied = 0;
+  private next = 1;
+  /** Counts breaks: a commit queued before a break fails with it and resets nothing. */
+  private epoch = 0;
+
+  /** The link for a commit about to be queued; `queued` once it is. */
+  link(): ChainLink {
+    return { base: this.tip, marker: this.next++, epoch: this.epoch };
+  }
+
+  queued(link: ChainLink): void {
+    this.tip = link.marker;
+  }
+
+  /** The commit's transaction committed: the marker moved on. */
+  landed(link: ChainLink): void {
+    this.applied = link.marker;
+  }
+
+  /** The commit's transaction failed: later queued ones fail too; the next starts from the last applied. */
+  broken(link: ChainLink): void {
+    if (link.epoch !== this.epoch) return;
+    this.epoch++;
+    this.tip = this.applied;
+  }
+}
