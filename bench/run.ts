@@ -20,7 +20,7 @@ interface Target {
   bound?: number;
 }
 
-const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch', 'process-jobs'] as const;
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch', 'process-jobs', 'inspector'] as const;
 
 const TARGETS: Target[] = [
   { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
@@ -47,6 +47,11 @@ const TARGETS: Target[] = [
   { key: 'batchItemsPerSec', label: 'batch job: 1M items, 3-step DAG, size:10000, parallel 2', unit: '/s', kind: 'min', bound: 100_000 }, { key: 'batchPeakRssMb', label: 'batch job peak RSS (create + run)', unit: 'MB', kind: 'max', bound: 500 },
   // Issue 7: POST /api/jobs of a trivial function process, 20 clients over keep-alive.
   { key: 'httpJobCreationsPerSec', label: 'HTTP job creations (20 clients)', unit: '/s' },
+  { key: 'processJobsPerSec', label: 'function-process jobs (50 running at once)', unit: '/s' },
+  // Issue 9: (a)'s workload with the inspector serving one connected client, beside the same run without.
+  { key: 'inspectorTransitionsPerSec', label: 'durable transitions with an inspector client', unit: '/s' },
+  { key: 'plainTransitionsPerSec', label: '  the same run without it', unit: '/s' },
+  { key: 'inspectorOverheadPct', label: 'inspector overhead', unit: '%', kind: 'max', bound: 10 },
 ];
 
 const argv = process.argv.slice(2);

@@ -11,14 +11,18 @@
  *    wait for the step loop, so it is an upper bound of compute -> durable.
  */
 import { join } from 'node:path';
-import { createRuntime, openLmdbStore } from '../../src/index.js';
+import { WebSocket } from 'ws';
+import { createRuntime, openLmdbStore, startInspector } from '../../src/index.js';
 import { countingStore } from '../lib/counting-store.js';
 import { threeSteps } from '../lib/machines.js';
 import { percentile, round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
 
-const { quick } = suiteOptions();
+const { quick, args } = suiteOptions();
+// `--inspector`: the same run with the live inspector serving one connected client (its summary,
+// per-tick updates of counts, throughput and its jobs page), for the inspector suite's overhead figure.
+const withInspector = args.includes('--inspector');
 const ACTORS = quick ? 10_000 : 100_000;
 // Little's law: 30,000 steps/s with ~8 ms per step round trip is ~250 in flight; a
 // larger window buys little throughput (the steps move in lockstep) and costs latency.
@@ -38,6 +42,17 @@ const machine = threeSteps(async ({ i }, { idempotencyKey }) => {
 });
 // Concurrency as large as the window: the limiter must not be what is measured.
 const runtime = await createRuntime({ store, machines: [machine], limits: { concurrency: WINDOW }, durability: 'flush' });
+const inspector = withInspector ? await startInspector(runtime, { port: 0, machines: [machine] }) : undefined;
+let framesReceived = 0;
+const client = inspector ? await connectClient(inspector.port, inspector.tokens.readOnly) : undefined;
+
+/** A read-only client as the page is one: it counts what it is sent. */
+async function connectClient(port: number, token: string): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: `Bearer ${token}` } });
+  socket.on('message', () => framesReceived++);
+  await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
+  return socket;
+}
 
 let spawned = 0;
 let finished = 0;
@@ -86,9 +101,12 @@ if (durableSteps !== ACTORS * 3) throw new Error(`expected ${ACTORS * 3} durable
 const journalled = [...store.journal(`t${ACTORS - 1}` as never)].length;
 if (journalled !== 3) throw new Error(`expected 3 journal entries for the last actor, found ${journalled}`);
 
+client?.close();
+await inspector?.close();
 await runtime.close();
 await store.close();
 folder.remove();
+if (inspector && framesReceived < 2) throw new Error(`the inspector client received ${framesReceived} frames: it was not served`);
 
 report({
   transitionsPerSec: Math.round(durableSteps / (elapsedMs / 1000)),
@@ -103,4 +121,5 @@ report({
   commitBusyPct: round((100 * stats.commitMs) / elapsedMs, 0),
   actors: ACTORS,
   window: WINDOW,
+  ...(inspector ? { inspectorFrames: framesReceived } : {}),
 });
