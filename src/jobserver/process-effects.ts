@@ -85,6 +85,8 @@ export function createRunProcess(deps: EffectDeps) {
 async function run(input: RunProcessInput, data: unknown[], deps: EffectDeps, signal: AbortSignal): Promise<RunOutcome & { version?: string }> {
   const { process, parameters, timeoutMs } = input;
   const maxOutputBytes = deps.maxOutputBytes;
+  const registry = deps.groups;
+  const groups: GroupRegistry | undefined = registry && { started: (pid, command) => registry.started(pid, command, input.jobId), exited: (pid) => registry.exited(pid) };
   switch (process.kind) {
     case 'function': {
       const fn = process.name !== undefined && Object.hasOwn(deps.functions, process.name) ? deps.functions[process.name] : undefined;
@@ -94,10 +96,10 @@ async function run(input: RunProcessInput, data: unknown[], deps: EffectDeps, si
     case 'file': {
       if (deps.scriptsDir === undefined) throw new NonRetryableError('this job server has no scripts folder', { code: 'INVALID_INPUT' });
       const stdin = JSON.stringify({ data, parameters });
-      return runFile({ scriptsDir: deps.scriptsDir, name: process.name ?? '', args: process.args ?? [], stdin, allowEnv: deps.allowEnv, timeoutMs, maxOutputBytes, signal, ...(deps.groups ? { groups: deps.groups } : {}) });
+      return runFile({ scriptsDir: deps.scriptsDir, name: process.name ?? '', args: process.args ?? [], stdin, allowEnv: deps.allowEnv, timeoutMs, maxOutputBytes, signal, ...(groups ? { groups } : {}) });
     }
     case 'eval':
-      return runEval({ source: process.source ?? '', data, parameters, timeoutMs, memoryMb: deps.evalMemoryMb, maxOutputBytes, signal, ...(deps.groups ? { groups: deps.groups } : {}) });
+      return runEval({ source: process.source ?? '', data, parameters, timeoutMs, memoryMb: deps.evalMemoryMb, maxOutputBytes, signal, ...(groups ? { groups } : {}) });
   }
 }
 

@@ -105,7 +105,7 @@ function groupRegistry(store: Pick<Store, 'scanRecords' | 'commit'>): EffectDeps
     store.commit([mutation], 'commit').catch(() => {});
   };
   return {
-    started: (pid, command) => write(pid, { pid, command, jobId: '' }),
+    started: (pid, command, jobId = '') => write(pid, { pid, command, jobId }),
     exited: (pid) => write(pid, null),
     reapOrphans() {
       for (const { value } of store.scanRecords<GroupRecord>(PROCESS_GROUPS)) {

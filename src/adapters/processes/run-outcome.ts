@@ -24,7 +24,8 @@ export function tail(text: string, max = 500): string {
 
 /** Where runners register the process groups they start (orphan-groups.ts). */
 export interface GroupRegistry {
-  started(pid: number, command: string): void;
+  /** `jobId`: the process job the group runs for, so a group a killed owner left names its job. */
+  started(pid: number, command: string, jobId?: string): void;
   exited(pid: number): void;
 }
 

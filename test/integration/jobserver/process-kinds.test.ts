@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PROCESS_GROUPS } from '../../../src/machines/process-job.types.js';
 import { ada, admin, openFixture, script, waitDead, type Fixture } from './job-server-fixture.js';
 
 let fixture: Fixture | undefined;
@@ -83,6 +84,11 @@ describe('process jobs', () => {
     script(fixture.scriptsDir, 'hang.sh', '#!/bin/sh\nsleep 60 &\necho $!\nsleep 60\n');
     const started = Date.now();
     const job = await fixture.server.submit(ada, { process: { kind: 'file', name: 'hang.sh' }, timeoutMs: 300 });
+    // While it runs, its process group is registered under its job (what a killed owner's successor reaps).
+    const groups = () => [...fixture!.store.scanRecords<{ jobId: string }>(PROCESS_GROUPS)].map(({ value }) => value.jobId);
+    const deadline = Date.now() + 2_000;
+    while (groups().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(groups()).toEqual([job.id]);
     expect(await fixture.settled(job.id)).toBe('failed');
     expect(Date.now() - started).toBeLessThan(5_000);
     const done = fixture.server.get(ada, job.id);
