@@ -8,33 +8,18 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHoldfast } from '../../src/cli/assembly.js';
-import { defineApplication, openLmdbStore, verifyStore } from '../../src/index.js';
+import { openLmdbStore, verifyStore } from '../../src/index.js';
 import type { BatchRecord } from '../../src/batch/batch-records.js';
 import { runCli } from '../helpers/dataload.js';
 import { startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
+import { crashyApplication } from './workloads/crashy-app.js';
 
 const ITEMS = 2_000;
 const BATCH_SIZE = 200;
 
-/** The application of test/crash/workloads/batch-run.ts, item for item (same name and version). */
-const crashy = defineApplication({
-  name: 'crashy',
-  version: '1',
-  steps: [
-    { name: 'parse', run: (item) => (item as { n: number }).n },
-    {
-      name: 'work',
-      after: ['parse'],
-      run: (_item, inputs) => {
-        const n = inputs.parse as number;
-        if (n % 97 === 0) throw new Error(`ninety-seven divides ${n}`);
-        return n * 2;
-      },
-    },
-    { name: 'format', after: ['work'], run: async (_item, inputs) => ({ doubled: inputs.work }) },
-  ],
-});
+/** The application of test/crash/workloads/batch-run.ts (same name and version). */
+const crashy = crashyApplication();
 
 /** The job's batch records and batch actors, read beside any owner. */
 function peek(store: string) {

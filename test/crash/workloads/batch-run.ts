@@ -6,7 +6,8 @@
  * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US; HOLDFAST_POISON_ITEM=N makes item N kill the process.
  * Prints POISON (exit 1) when a batch was parked as poison.
  */
-import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore } from '../../../src/index.js';
+import { batchJobMachines, createBatchJobs, createRuntime, openLmdbStore } from '../../../src/index.js';
+import { crashyApplication } from './crashy-app.js';
 
 const [folder, itemsArg, batchSize, chunkSize, itemUs] = process.argv.slice(2);
 const ITEMS = Number(itemsArg);
@@ -14,26 +15,7 @@ const busyUs = Number(itemUs);
 /** An item whose step kills the process (a poison item), if set. */
 const poison = process.env.HOLDFAST_POISON_ITEM === undefined ? -1 : Number(process.env.HOLDFAST_POISON_ITEM);
 
-const app = defineApplication({
-  name: 'crashy',
-  version: '1',
-  steps: [
-    { name: 'parse', run: (item) => (item as { n: number }).n },
-    {
-      name: 'work',
-      after: ['parse'],
-      run: (_item, inputs) => {
-        const until = performance.now() + busyUs / 1000;
-        while (performance.now() < until);
-        const n = inputs.parse as number;
-        if (n === poison) process.kill(process.pid, 'SIGKILL');
-        if (n % 97 === 0) throw new Error(`ninety-seven divides ${n}`);
-        return n * 2;
-      },
-    },
-    { name: 'format', after: ['work'], run: async (_item, inputs) => ({ doubled: inputs.work }) },
-  ],
-});
+const app = crashyApplication({ busyUs, poison });
 
 function* items() {
   for (let n = 0; n < ITEMS; n++) yield { id: `item-${n}`, value: { n } };
