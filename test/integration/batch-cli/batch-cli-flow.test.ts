@@ -2,18 +2,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { BatchView } from '../../../src/batch/job-views.js';
 import { cli, hostModule, storeContents, workspace } from './batch-cli-helpers.js';
 
-interface BatchRow {
-  batch: number;
-  done: boolean;
-  items: number;
-  exceptions: number;
-  completedAt?: number;
-  configHash?: string;
-  codeVersion?: string;
-  drift: boolean;
-}
+/** A row of `holdfast batches ID --json`: the library's BatchView, as JSON. */
+type BatchRow = BatchView;
 
 describe('batch jobs through the CLI', () => {
   it('creates a job with every recorded field and prints its id', async () => {
