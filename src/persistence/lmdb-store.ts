@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
+import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
 import { HIGH, indexChanges, indexKeysOf, matches, rangeAnswers, rangeFor } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
@@ -35,10 +36,11 @@ import type {
 
 /**
  * Bumped when the layout changes; a store written by a newer holdfast is refused.
- * 2: journal entries are compact arrays (journal-codec.ts); format 1 stores are
- * read as they are and stamped 2 when opened for writing.
+ * 2: journal entries are compact arrays (journal-codec.ts).
+ * 3: actor records are compact arrays (actor-codec.ts), journal entries shorter.
+ * Older stores are read as they are and stamped with this format when opened for writing.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 export { isStorageFull } from './disk-space.js';
 const DATA_FILE = 'data.mdb';
 const PRESENT = Buffer.from([1]);
@@ -204,7 +206,7 @@ class LmdbStore implements Store {
     switch (mutation.op) {
       case 'putActor': {
         const { record, previous } = mutation;
-        writes.push([this.actors, [record.id], encodeRecord(record)]);
+        writes.push([this.actors, [record.id], encodeActorRecord(record)]);
         const { removed, added } = indexChanges(previous, record);
         for (const key of removed) writes.push([this.index, key, undefined]);
         for (const key of added) writes.push([this.index, key, PRESENT]);
@@ -243,7 +245,7 @@ class LmdbStore implements Store {
 
   getActor(id: ActorId): ActorRecord | undefined {
     const bytes = this.actors.get([id]);
-    return bytes === undefined ? undefined : decodeRecord<ActorRecord>(bytes, `actor ${id}`);
+    return bytes === undefined ? undefined : decodeActorRecord(id, bytes);
   }
 
   *queryActors(filter: ActorFilter): Iterable<ActorRecord> {
@@ -286,7 +288,7 @@ class LmdbStore implements Store {
     const corrupt: CorruptEntry[] = [];
     for (const { key, value } of this.actors.getRange({})) {
       try {
-        decodeRecord(value, 'actor');
+        decodeActorRecord(String(key[0]) as ActorId, value);
       } catch (error) {
         corrupt.push({ id: String(key[0]), reason: (error as Error).message });
       }

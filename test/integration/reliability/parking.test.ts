@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, openLmdbStore, type ActorRecord, type RuntimeEvent } from '../../../src/index.js';
-import { decodeRecord, encodeRecord } from '../../../src/persistence/record-codec.js';
+import { createRuntime, openLmdbStore, type ActorId, type RuntimeEvent } from '../../../src/index.js';
+import { decodeActorRecord, encodeActorRecord } from '../../../src/persistence/actor-codec.js';
 import { verifyStore } from '../../../src/testing/index.js';
 import { counter } from '../../fixtures/machines.js';
 import { tempFolder } from '../../helpers/temp-store.js';
@@ -47,8 +47,8 @@ describe('recovery parks unreadable and incompatible actors', () => {
       const middle = Math.floor(corrupt.length / 2);
       corrupt.writeUInt8(corrupt.readUInt8(middle) ^ 0x20, middle);
       actors.put('corrupt', corrupt);
-      const orphan = decodeRecord<ActorRecord>(actors.get('orphan'), 'orphan');
-      actors.put('orphan', encodeRecord({ ...orphan, machine: 'retired-machine' }));
+      const orphan = decodeActorRecord('orphan' as ActorId, actors.get('orphan'));
+      actors.put('orphan', encodeActorRecord({ ...orphan, machine: 'retired-machine' }));
     });
 
     runtime = await createRuntime({ store, machines: [counter, documentWithoutReview] });

@@ -100,10 +100,20 @@ describe('LMDB store: journal entries', () => {
     }
   });
 
+  it('keeps a step that stayed in its state with no duration in a short entry, and reads it back whole', () => {
+    const stayed = { seq: 3, event: 'parent.created', from: 'awaiting', to: 'awaiting', at: 1_795_698_589_759, durationMs: 0 };
+    const bytes = encodeJournalEntry(stayed);
+    expect(bytes.subarray(4).toString()).toBe('["parent.created","awaiting",0,1795698589759]');
+    expect(decodeJournalEntry(3, bytes, 'journal')).toEqual(stayed);
+    const moved = { ...stayed, to: 'creating', durationMs: 2 };
+    expect(decodeJournalEntry(3, encodeJournalEntry(moved), 'journal')).toEqual(moved);
+  });
+
   it('reads a format 1 entry (an object) and refuses an entry of the wrong shape as RECORD_CORRUPT', () => {
     const old = { seq: 4, event: 'e', from: 'a', to: 'b', at: 1, durationMs: 0 };
     expect(decodeJournalEntry(4, encodeRecord(old), 'journal')).toEqual(old);
     expect(decodeJournalEntry(5, encodeJournalEntry({ ...old, seq: 5 }), 'journal')).toEqual({ ...old, seq: 5 });
+    expect(decodeJournalEntry(7, encodeRecord(['e', 'a', 'b', 1, 0]), 'journal')).toEqual({ ...old, seq: 7 }); // format 2
     expect(() => decodeJournalEntry(6, encodeRecord(['e', 'a', 2, 1, 0]), 'journal')).toThrow(expect.objectContaining({ code: 'RECORD_CORRUPT' }));
     expect(() => decodeJournalEntry(6, encodeRecord('e'), 'journal')).toThrow(expect.objectContaining({ code: 'RECORD_CORRUPT' }));
   });
@@ -116,7 +126,7 @@ describe('LMDB store: journal entries', () => {
     store = openLmdbStore(folder);
     try {
       expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
-      expect(STORE_FORMAT_VERSION).toBe(2);
+      expect(STORE_FORMAT_VERSION).toBe(3);
     } finally {
       await store.close();
     }
