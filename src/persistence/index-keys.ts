@@ -1,9 +1,11 @@
 /**
  * Composite keys of the `index` database. Each actor appears under:
  *   ['p', parent or '', id]        children of a parent; '' lists the top actors
- *   ['r', root, id]                every actor of one job (tree)
+ *   ['r', root, id]                the rest of a job (tree): its top actor and actors deeper than its
+ *                                  children, which ['p', root] lists already (an import's 300,000)
  *   ['m', machine, state, id]      by machine and state
  *   ['s', status, id]              by status; recovery scans ['s', 'active']
+ * A job's actors are the union of ['p', root] and ['r', root] (store format 3).
  */
 import type { ActorFilter, ActorRecord } from './store.js';
 
@@ -13,12 +15,10 @@ export type IndexKey = (string | number)[];
 export const HIGH = '\uffff\uffff';
 
 export function indexKeysOf(record: ActorRecord): IndexKey[] {
-  return [
-    ['p', record.parent ?? '', record.id],
-    ['r', record.root, record.id],
-    ['m', record.machine, record.state, record.id],
-    ['s', record.status, record.id],
-  ];
+  const keys: IndexKey[] = [['p', record.parent ?? '', record.id]];
+  if (record.parent === undefined || record.parent !== record.root) keys.push(['r', record.root, record.id]);
+  keys.push(['m', record.machine, record.state, record.id], ['s', record.status, record.id]);
+  return keys;
 }
 
 /** The keys to delete and to put when `previous` becomes `next`. */
@@ -39,19 +39,27 @@ export function indexChanges(previous: ActorRecord | undefined, next: ActorRecor
   return { removed, added: changed };
 }
 
-/** The index range answering a filter: the most selective condition given. */
-export function rangeFor(filter: ActorFilter): { start: IndexKey; end: IndexKey } {
-  const span = (prefix: IndexKey) => ({ start: prefix, end: [...prefix, HIGH] });
-  if (filter.parent !== undefined) return span(['p', filter.parent]);
-  if (filter.topOnly) return span(['p', '']);
-  if (filter.machine !== undefined && filter.state !== undefined) return span(['m', filter.machine, filter.state]);
-  if (filter.root !== undefined) return span(['r', filter.root]);
-  if (filter.machine !== undefined) return span(['m', filter.machine]);
-  if (filter.status !== undefined) return span(['s', filter.status]);
-  return span(['r']);
+export interface IndexRange {
+  start: IndexKey;
+  end: IndexKey;
 }
 
-/** True when the range of `rangeFor(filter)` holds exactly the actors the filter asks for: counting needs no record. */
+/**
+ * The index ranges answering a filter, from its most selective condition: one
+ * range, or for a job the two that hold its actors (each actor in one of them).
+ */
+export function rangesFor(filter: ActorFilter): IndexRange[] {
+  const span = (prefix: IndexKey) => ({ start: prefix, end: [...prefix, HIGH] });
+  if (filter.parent !== undefined) return [span(['p', filter.parent])];
+  if (filter.topOnly) return [span(['p', ''])];
+  if (filter.machine !== undefined && filter.state !== undefined) return [span(['m', filter.machine, filter.state])];
+  if (filter.root !== undefined) return [span(['r', filter.root]), span(['p', filter.root])];
+  if (filter.machine !== undefined) return [span(['m', filter.machine])];
+  if (filter.status !== undefined) return [span(['s', filter.status])];
+  return [span(['p'])];
+}
+
+/** True when the ranges of `rangesFor(filter)` hold exactly the actors the filter asks for: counting needs no record. */
 export function rangeAnswers(filter: ActorFilter): boolean {
   const conditions = (['parent', 'root', 'machine', 'state', 'status'] as const).filter((key) => filter[key] !== undefined).length + (filter.topOnly ? 1 : 0);
   if (conditions <= 1) return true;
@@ -68,4 +76,33 @@ export function matches(record: ActorRecord, filter: ActorFilter): boolean {
     (filter.state === undefined || record.state === filter.state) &&
     (filter.status === undefined || record.status === filter.status)
   );
+}
+
+/** Two ascending id streams as one, in the store's key order (UTF-8 bytes, that is code points). */
+export function* mergeIds<T extends string>(a: Iterable<T>, b: Iterable<T>): Iterable<T> {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  let x = left.next();
+  let y = right.next();
+  while (!x.done && !y.done) {
+    if (compareCodePoints(x.value, y.value) <= 0) {
+      yield x.value;
+      x = left.next();
+    } else {
+      yield y.value;
+      y = right.next();
+    }
+  }
+  for (; !x.done; x = left.next()) yield x.value;
+  for (; !y.done; y = right.next()) yield y.value;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  for (let i = 0; i < a.length && i < b.length; ) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(i)!;
+    if (ca !== cb) return ca - cb;
+    i += ca > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
 }

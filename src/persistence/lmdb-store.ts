@@ -14,7 +14,7 @@ import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
-import { HIGH, indexChanges, indexKeysOf, matches, rangeAnswers, rangeFor } from './index-keys.js';
+import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
@@ -154,7 +154,18 @@ class LmdbStore implements Store {
         { details: { path: this.path, format, supported: STORE_FORMAT_VERSION } },
       );
     }
-    if ((format === undefined || format < STORE_FORMAT_VERSION) && !this.readOnly) this.meta.putSync(['format'], encodeRecord(STORE_FORMAT_VERSION));
+    if ((format === undefined || format < STORE_FORMAT_VERSION) && !this.readOnly) {
+      this.root.transactionSync(() => {
+        if (format !== undefined && format < 3) this.dropChildRootKeys();
+        this.meta.put(['format'], encodeRecord(STORE_FORMAT_VERSION));
+      });
+    }
+  }
+
+  /** Format 3 keeps no ['r', root, id] key for a child of its root: ['p', root, id] lists it (index-keys.ts). */
+  private dropChildRootKeys(): void {
+    const redundant = [...this.index.getKeys({ start: ['r'], end: ['r', HIGH] })].filter(([, root, id]) => this.index.doesExist(['p', root!, id!]));
+    for (const key of redundant) this.index.remove(key);
   }
 
   async commit(mutations: readonly Mutation[], durability: Durability, onWritten?: () => void): Promise<void> {
@@ -249,11 +260,9 @@ class LmdbStore implements Store {
   }
 
   *queryActors(filter: ActorFilter): Iterable<ActorRecord> {
-    const { start, end } = rangeFor(filter);
     let skipped = 0;
     let yielded = 0;
-    for (const key of this.index.getKeys({ start, end })) {
-      const id = key[key.length - 1] as ActorId;
+    for (const id of this.actorIds(filter)) {
       let record: ActorRecord | undefined;
       try {
         record = this.getActor(id);
@@ -270,14 +279,17 @@ class LmdbStore implements Store {
     }
   }
 
-  *actorIds(filter: ActorFilter): Iterable<ActorId> {
-    const { start, end } = rangeFor(filter);
-    for (const key of this.index.getKeys({ start, end })) yield key[key.length - 1] as ActorId;
+  actorIds(filter: ActorFilter): Iterable<ActorId> {
+    const [first, second] = rangesFor(filter).map((range) => this.idsIn(range));
+    return second === undefined ? first! : mergeIds(first!, second);
+  }
+
+  private *idsIn(range: IndexRange): Iterable<ActorId> {
+    for (const key of this.index.getKeys(range)) yield key[key.length - 1] as ActorId;
   }
 
   countActors(filter: ActorFilter): number {
-    const { start, end } = rangeFor(filter);
-    if (rangeAnswers(filter)) return this.index.getKeysCount({ start, end });
+    if (rangeAnswers(filter)) return rangesFor(filter).reduce((sum, range) => sum + this.index.getKeysCount(range), 0);
     let count = 0;
     for (const _ of this.queryActors({ ...filter, limit: undefined as never })) count++;
     return count;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { open } from 'lmdb';
 import { decodeJournalEntry, encodeJournalEntry } from '../../../src/persistence/journal-codec.js';
 import { openLmdbStore, STORE_FORMAT_VERSION } from '../../../src/persistence/lmdb-store.js';
 import { encodeRecord } from '../../../src/persistence/record-codec.js';
@@ -127,6 +128,53 @@ describe('LMDB store: journal entries', () => {
     try {
       expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
       expect(STORE_FORMAT_VERSION).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LMDB store: a job is the union of its root range and its children range', () => {
+  const actor = (name: string, parent?: string): ActorRecord => ({
+    ...record('a'),
+    id: name as ActorId,
+    root: 'job' as ActorId,
+    ...(parent ? { parent: parent as ActorId } : {}),
+  });
+  const tree = [actor('job'), actor('job/b', 'job'), actor('job/a', 'job'), actor('job/a/x', 'job/a'), actor('job/c', 'job')];
+
+  it('lists, counts and pages every actor of a job in id order, direct children included', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      await store.commit(tree.map((record) => ({ op: 'putActor', record })), 'flush');
+      const ids = ['job', 'job/a', 'job/a/x', 'job/b', 'job/c'];
+      expect([...store.actorIds({ root: 'job' as ActorId })]).toEqual(ids);
+      expect([...store.queryActors({ root: 'job' as ActorId, offset: 1, limit: 3 })].map((r) => r.id)).toEqual(ids.slice(1, 4));
+      expect(store.countActors({ root: 'job' as ActorId })).toBe(5);
+      expect(store.countActors({})).toBe(5);
+      await store.commit([{ op: 'deleteActor', record: tree[1]! }], 'flush');
+      expect(store.countActors({ root: 'job' as ActorId })).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops the root keys a format 2 store kept for direct children when it opens it for writing', async () => {
+    const folder = join(tempFolder(), 'store');
+    let store = openLmdbStore(folder);
+    await store.commit(tree.map((record) => ({ op: 'putActor', record })), 'flush');
+    await store.putMeta('format', 2);
+    await store.close();
+    const env = open<Buffer, (string | number)[]>({ path: join(folder, 'data.mdb'), maxDbs: 12 });
+    const index = env.openDB<Buffer, (string | number)[]>({ name: 'index', encoding: 'binary', compression: false });
+    for (const child of ['job/a', 'job/b', 'job/c']) await index.put(['r', 'job', child], Buffer.from([1])); // as format 2 wrote them
+    await env.close();
+
+    store = openLmdbStore(folder);
+    try {
+      expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
+      expect(store.countActors({ root: 'job' as ActorId })).toBe(5);
+      expect([...store.actorIds({ root: 'job' as ActorId })]).toEqual(['job', 'job/a', 'job/a/x', 'job/b', 'job/c']);
     } finally {
       await store.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HIGH, indexChanges, indexKeysOf, matches, rangeFor } from '../../../src/persistence/index-keys.js';
+import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangesFor } from '../../../src/persistence/index-keys.js';
 import type { ActorId, ActorRecord } from '../../../src/persistence/store.js';
 
 const id = (value: string) => value as ActorId;
@@ -24,13 +24,22 @@ function record(overrides: Partial<ActorRecord> = {}): ActorRecord {
 }
 
 describe('index keys', () => {
-  it('lists an actor by parent, root, machine and state, and status', () => {
+  it('lists an actor by parent, machine and state, and status; by root only where its parent is not the root', () => {
     expect(indexKeysOf(record())).toEqual([
       ['p', 'job', 'job/f1'],
-      ['r', 'job', 'job/f1'],
       ['m', 'datafile', 'copying', 'job/f1'],
       ['s', 'active', 'job/f1'],
     ]);
+    expect(indexKeysOf(record({ id: id('job/f1/x'), parent: id('job/f1') }))).toContainEqual(['r', 'job', 'job/f1/x']);
+    const top = record({ id: id('job'), root: id('job') });
+    delete top.parent;
+    expect(indexKeysOf(top)).toContainEqual(['r', 'job', 'job']);
+  });
+
+  it('merges the two ranges of a job in the store key order, code points (UTF-8) not UTF-16 units', () => {
+    const merged = [...mergeIds(['a', 'c', 'e\u{1F600}', 'z'], ['b', 'd', 'e\uFFFD', 'ö'])];
+    expect(merged).toEqual(['a', 'b', 'c', 'd', 'e\uFFFD', 'e\u{1F600}', 'z', 'ö']);
+    expect([...mergeIds([], ['x'])]).toEqual(['x']);
   });
 
   it("files a top actor under the empty parent ''", () => {
@@ -58,13 +67,16 @@ describe('index keys', () => {
   });
 
   it('answers a filter from its most selective range', () => {
-    expect(rangeFor({ parent: id('job'), status: 'active' })).toEqual({ start: ['p', 'job'], end: ['p', 'job', HIGH] });
-    expect(rangeFor({ topOnly: true })).toEqual({ start: ['p', ''], end: ['p', '', HIGH] });
-    expect(rangeFor({ machine: 'datafile', state: 'copying' })).toEqual({ start: ['m', 'datafile', 'copying'], end: ['m', 'datafile', 'copying', HIGH] });
-    expect(rangeFor({ root: id('job'), machine: 'datafile' })).toEqual({ start: ['r', 'job'], end: ['r', 'job', HIGH] });
-    expect(rangeFor({ machine: 'datafile' })).toEqual({ start: ['m', 'datafile'], end: ['m', 'datafile', HIGH] });
-    expect(rangeFor({ status: 'parked' })).toEqual({ start: ['s', 'parked'], end: ['s', 'parked', HIGH] });
-    expect(rangeFor({})).toEqual({ start: ['r'], end: ['r', HIGH] });
+    expect(rangesFor({ parent: id('job'), status: 'active' })).toEqual([{ start: ['p', 'job'], end: ['p', 'job', HIGH] }]);
+    expect(rangesFor({ topOnly: true })).toEqual([{ start: ['p', ''], end: ['p', '', HIGH] }]);
+    expect(rangesFor({ machine: 'datafile', state: 'copying' })).toEqual([{ start: ['m', 'datafile', 'copying'], end: ['m', 'datafile', 'copying', HIGH] }]);
+    expect(rangesFor({ root: id('job'), machine: 'datafile' })).toEqual([
+      { start: ['r', 'job'], end: ['r', 'job', HIGH] },
+      { start: ['p', 'job'], end: ['p', 'job', HIGH] },
+    ]);
+    expect(rangesFor({ machine: 'datafile' })).toEqual([{ start: ['m', 'datafile'], end: ['m', 'datafile', HIGH] }]);
+    expect(rangesFor({ status: 'parked' })).toEqual([{ start: ['s', 'parked'], end: ['s', 'parked', HIGH] }]);
+    expect(rangesFor({})).toEqual([{ start: ['p'], end: ['p', HIGH] }]);
   });
 
   it('checks the conditions the range did not cover', () => {
