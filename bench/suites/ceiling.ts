@@ -3,16 +3,20 @@
  * XState and no runtime, batched as holdfast's committer batches (up to 5,000
  * steps per transaction, one transaction at a time, each awaiting `flushed`).
  *
- * Two write profiles, both with records encoded per step (JSON + CRC-32 prefix):
+ * Two write profiles, both with records encoded per step by holdfast's own codecs
+ * (compact JSON + CRC-32 prefix, store format 3):
  *  - `brief`: actor record, journal entry, 2 index key changes (remove + put
  *    each), an inbox message put and the previous one removed: 8 writes a step;
  *  - `exact`: what suite (a) writes, step by step: spawn = record + 4 index puts
  *    + journal; effect step = record + 1 index change + journal; final step =
  *    record + 2 index changes + journal (5.3 writes a step on average).
  */
-import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { open, type Database } from 'lmdb';
+import { encodeActorRecord } from '../../src/persistence/actor-codec.js';
+import { encodeJournalEntry } from '../../src/persistence/journal-codec.js';
+import { encodeRecord } from '../../src/persistence/record-codec.js';
+import type { ActorId, ActorRecord } from '../../src/persistence/store.js';
 import { round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
@@ -26,20 +30,12 @@ const MAX_BATCH = 5_000; // committer.ts maxBatch
 const PRESENT = Buffer.from([1]);
 const STATES = ['first', 'second', 'done'] as const;
 
-function encode(value: unknown): Buffer {
-  const json = JSON.stringify(value);
-  const buffer = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
-  buffer.write(json, 4, 'utf8');
-  buffer.writeUInt32BE(crc32(buffer.subarray(4)), 0);
-  return buffer;
-}
-
-/** The actor record of the three-step machine after step `step` (0-based), shaped as holdfast's. */
-function actorRecord(id: string, i: number, step: number, now: number) {
+/** The actor record of the three-step machine after step `step` (0-based), as holdfast's. */
+function actorRecord(id: string, i: number, step: number, now: number): ActorRecord {
   const state = STATES[step]!;
   const active = state !== 'done';
   return {
-    id, machine: 'three', version: '1', root: id, status: active ? 'active' : 'done', state,
+    id: id as ActorId, machine: 'three', version: '1', root: id as ActorId, status: active ? 'active' : 'done', state,
     snapshot: { value: state, context: { i }, status: active ? 'active' : 'done' },
     seq: step + 1,
     effects: active ? { [state]: { src: state, input: { i }, key: `${id}:${state}:${step + 1}`, attempt: 1 } } : {},
@@ -61,14 +57,14 @@ async function run(profile: 'brief' | 'exact'): Promise<number> {
     const now = Date.now();
     const record = actorRecord(id, i, step, now);
     const previous = step === 0 ? undefined : actorRecord(id, i, step - 1, now);
-    puts.push([actors, [id], encode(record)]);
-    puts.push([journal, [id, step + 1], encode({ seq: step + 1, event: step === 0 ? 'xstate.init' : `xstate.done.actor.${previous!.state}`, from: previous?.state ?? '', to: record.state, at: now, durationMs: 0 })]);
+    puts.push([actors, [id], encodeActorRecord(record)]);
+    puts.push([journal, [id, step + 1], encodeJournalEntry({ seq: step + 1, event: step === 0 ? 'xstate.init' : `xstate.done.actor.${previous!.state}`, from: previous?.state ?? '', to: record.state, at: now, durationMs: 0 })]);
     if (profile === 'brief') {
       for (const [kind, before, after] of [['m', previous?.state ?? '', record.state], ['s', previous?.status ?? '', record.status]] as const) {
         removes.push([index, kind === 'm' ? ['m', 'three', before, id] : ['s', before, id]]);
         puts.push([index, kind === 'm' ? ['m', 'three', after, id] : ['s', after, id], PRESENT]);
       }
-      puts.push([inbox, [id, step + 1], encode({ to: id, seq: step + 1, event: { type: 'go', n: step }, from: 'parent' })]);
+      puts.push([inbox, [id, step + 1], encodeRecord({ to: id, seq: step + 1, event: { type: 'go', n: step }, from: 'parent' })]);
       removes.push([inbox, [id, step]]);
       return;
     }
