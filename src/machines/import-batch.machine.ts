@@ -154,7 +154,7 @@ export const importBatchMachine = setup({
                 spawnActors(({ context, event, self }: { context: ImportBatchContext; event: unknown; self: { id: string } }) =>
                   outputOf<PlanChunk>(event).spawns.map((spawn) => ({ machine: spawn.machine, key: spawn.key, input: { ...spawn.input, batch: self.id, service: context.service } })),
                 ),
-                // Spawned with this step, the chunk is no longer needed: 300,000 spawn requests are ~100 MB of store.
+                // Spawned with this step, the chunk is no longer needed: 300,000 spawn requests are ~20 MB of store.
                 writeRecord(({ context, self }: { context: ImportBatchContext; self: { id: string } }) => ({ collection: IMPORT_RECORDS.plan, key: [self.id, context.nextChunk], value: null })),
                 assign(({ context, event }) => ({ nextChunk: context.nextChunk + 1, readyInFlight: context.readyInFlight + event.output.ready })),
               ],

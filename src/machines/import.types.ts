@@ -96,10 +96,34 @@ export interface PlanChunk {
   ready: number;
 }
 
-/** What loading an import yields: problems (nothing is sent), or the plan in chunks. */
+/**
+ * A plan chunk as the `importPlan` record keeps it: its links, then its
+ * objects, in spawning order, each a run of values in one flat list (field
+ * names were two thirds of the plan's bytes, and a small array per spawn half
+ * of the plan's heap between loading and its commit).
+ */
+export interface StoredPlanChunk {
+  v: 2;
+  /** How many of its objects are `ready`. */
+  ready: number;
+  /**
+   * 7 values a link: child index, j (its key is `l<child index>.<j>`), line,
+   * linkTag, childId, parentId, flags (1 dependent, 2 separate).
+   */
+  links: (number | string)[];
+  /**
+   * Per object: index, id, type, line, awaiting, linksAsChild, flags (1 ready,
+   * 2 exists), its data (or its identifiers when it exists); then the count
+   * of its children and as many `child index, link tag` pairs; then the count
+   * of the links that wait for it as parent and as many `child index, j` pairs.
+   */
+  objects: unknown[];
+}
+
+/** What loading an import yields: problems (nothing is sent), or the plan in chunks, as they are stored. */
 export type LoadResult =
   | { ok: false; problems: ImportProblem[] }
-  | { ok: true; objects: number; links: number; chunks: PlanChunk[] };
+  | { ok: true; objects: number; links: number; chunks: StoredPlanChunk[] };
 
 /** How a pending object or link ended. */
 export type Outcome = 'complete' | 'error' | 'blocked';
@@ -160,7 +184,7 @@ export interface ImportCompleted {
 
 /** Records the import keeps beside its actors. */
 export const IMPORT_RECORDS = {
-  /** [batch, chunk] -> PlanChunk, deleted once spawned */
+  /** [batch, chunk] -> StoredPlanChunk (or a PlanChunk, as written before it), deleted once spawned */
   plan: 'importPlan',
   /** batch -> ImportProblem[] (every problem; the batch's context keeps the first few) */
   problems: 'importProblems',

@@ -4,15 +4,15 @@
  * the service, post the import-complete event. They read records (the plan,
  * the parents' identifiers) and never write the store: steps do.
  */
-import { readFile } from 'node:fs/promises';
 import { NonRetryableError } from '../../errors.js';
 import { IMPORT_RECORDS, type CreateLinkInput, type CreateObjectInput, type Identifiers, type ImportCompleted, type LoadResult, type PlanChunk, type ServiceAnswer } from '../../machines/import.types.js';
 import { effect } from '../../runtime/effect.js';
-import { parseImportText } from './import-file.js';
 import { postCompletion } from './import-http.js';
-import { planImport } from './import-plan.js';
+import { ImportPlanner } from './import-plan.js';
+import { readImportFile, readSource } from './import-reader.js';
 import type { ImportService } from './import-service.js';
 import { parseLinkTags } from './link-tags.js';
+import { decodePlanChunk } from './plan-chunks.js';
 
 /** Read access to the records that steps wrote. */
 export interface RecordsReader {
@@ -28,25 +28,29 @@ export interface ImportPorts {
   fetch?: typeof fetch;
   /** Spawns per plan chunk. @default 250 */
   chunkSize?: number;
+  /** The longest line of a JSON Lines import. @default 16 MB */
+  maxLineBytes?: number;
 }
 
 /** The effect implementations the import machines name, for `machine.provide({ actors })`. */
 export function createImportEffects(ports: ImportPorts) {
   return {
     loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => {
-      const text = await readSource(input.file, 'the import file');
-      const parsed = parseImportText(text);
+      // Streamed into the planner, which keeps each record compactly once checked: the file is never held whole.
+      const planner = new ImportPlanner();
+      const readProblems = await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes });
       const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readSource(input.linkTags, 'the link-tags file'));
-      const problems = [...(linkTags?.problems ?? []), ...parsed.problems];
-      const plan = planImport(parsed.records, linkTags?.tags, ports.chunkSize === undefined ? {} : { chunkSize: ports.chunkSize });
+      const problems = [...(linkTags?.problems ?? []), ...readProblems];
+      const plan = planner.finish(linkTags?.tags, ports.chunkSize === undefined ? {} : { chunkSize: ports.chunkSize });
       if (problems.length === 0) return plan;
       return { ok: false, problems: [...problems, ...(plan.ok ? [] : plan.problems)].sort((a, b) => a.line - b.line) };
     }),
 
     readPlanChunk: effect<PlanChunk, { batch: string; chunk: number }>(async (input) => {
-      const chunk = ports.records.getRecord<PlanChunk>(IMPORT_RECORDS.plan, [input.batch, input.chunk]);
-      if (!chunk) throw new NonRetryableError(`chunk ${input.chunk} of import ${input.batch}'s plan is missing`, { code: 'RECORD_CORRUPT' });
-      return chunk;
+      const what = `chunk ${input.chunk} of import ${input.batch}'s plan`;
+      const chunk = ports.records.getRecord<unknown>(IMPORT_RECORDS.plan, [input.batch, input.chunk]);
+      if (chunk === undefined || chunk === null) throw new NonRetryableError(`${what} is missing`, { code: 'RECORD_CORRUPT' });
+      return decodePlanChunk(chunk, what);
     }),
 
     createObject: effect<ServiceAnswer, CreateObjectInput>(async (input, context) => {
@@ -65,13 +69,3 @@ export function createImportEffects(ports: ImportPorts) {
     ),
   };
 }
-
-async function readSource(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'SOURCE_MISSING' : 'SOURCE_UNREADABLE';
-    throw new NonRetryableError(`${what} ${path} cannot be read: ${(cause as Error).message}`, { code, cause });
-  }
-}
-

@@ -1,6 +1,7 @@
 /**
- * Reading an import file, JSON or JSON Lines, into records that keep the line
- * they start on, so every problem found later names its line.
+ * Reading the text of an import file, JSON or JSON Lines, into a sink of
+ * records that keep the line they start on, so every problem found later
+ * names its line. import-reader.ts streams JSON Lines from disk with these.
  *   JSON Lines: one record per line, `{ "kind": "object", ... }` or `{ "kind": "link", ... }`
  *   JSON:       an array of such records, or `{ "objects": [...], "links": [...] }`
  * `kind` may be left out: a record with a `linkTag` is a link, any other an object.
@@ -14,66 +15,85 @@ export interface SourceRecord {
   value: Record<string, unknown>;
 }
 
+/** Where records go as they are read: validated at once, not kept as read (import-plan.ts). */
+export interface RecordSink {
+  record(line: number, kind: 'object' | 'link', value: Record<string, unknown>): void;
+}
+
 /** The records of a file, and the lines that could not be read as one. */
 export interface ParsedImport {
   records: SourceRecord[];
   problems: ImportProblem[];
 }
 
-/** Parses the text of an import file; malformed records become problems, the rest records. */
+/** Parses the text of an import file into a list; malformed records become problems (tests and small texts). */
 export function parseImportText(text: string): ParsedImport {
+  const records: SourceRecord[] = [];
+  const problems = readImportText(text, { record: (line, kind, value) => records.push({ line, kind, value }) });
+  return { records: records.sort((a, b) => a.line - b.line), problems };
+}
+
+/** Reads the whole text of an import file into `sink`; returns what could not be read as a record. */
+export function readImportText(text: string, sink: RecordSink): ImportProblem[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const start = body.trimStart()[0];
-  if (start === '[') return parseDocument(body);
+  if (start === '[') return readDocument(body, sink);
   if (start === '{') {
     const whole = tryParse(body);
-    if (whole.ok && isDocument(whole.value)) return parseDocument(body, whole.value);
+    if (whole.ok && isDocument(whole.value)) return readDocument(body, sink, whole.value);
   }
-  return parseLines(body);
-}
-
-function parseLines(text: string): ParsedImport {
-  const records: SourceRecord[] = [];
   const problems: ImportProblem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const source = lines[i]!.trim();
-    if (source === '') continue;
-    const parsed = tryParse(source);
-    if (!parsed.ok) problems.push({ line: i + 1, message: `not JSON: ${parsed.message}` });
-    else addRecord(records, problems, i + 1, parsed.value, undefined);
+  let line = 0;
+  for (let from = 0; from <= body.length; line++) {
+    const end = body.indexOf('\n', from);
+    const source = body.slice(from, end < 0 ? body.length : end);
+    from = end < 0 ? body.length + 1 : end + 1;
+    readLine(source, line + 1, sink, problems);
   }
-  return { records, problems };
+  return problems;
 }
 
-function parseDocument(text: string, parsedAlready?: unknown): ParsedImport {
+/** Reads one line of JSON Lines: blank, one record, or a problem. */
+export function readLine(text: string, line: number, sink: RecordSink, problems: ImportProblem[]): void {
+  const source = text.trim();
+  if (source === '') return;
+  const parsed = tryParse(source);
+  if (!parsed.ok) problems.push({ line, message: `not JSON: ${parsed.message}` });
+  else addRecord(sink, problems, line, parsed.value, undefined);
+}
+
+/**
+ * Reads a JSON document: an array of records, or `{ objects, links }`. Records
+ * go to the sink in the document's order, lines counted from `firstLine`.
+ */
+export function readDocument(text: string, sink: RecordSink, parsedAlready?: unknown, firstLine = 1): ImportProblem[] {
   const parsed = parsedAlready === undefined ? tryParse(text) : { ok: true as const, value: parsedAlready };
-  if (!parsed.ok) return { records: [], problems: [{ line: lineOfPosition(text, parsed.position), message: `not JSON: ${parsed.message}` }] };
-  const records: SourceRecord[] = [];
+  const offset = firstLine - 1;
+  if (!parsed.ok) return [{ line: offset + lineOfPosition(text, parsed.position), message: `not JSON: ${parsed.message}` }];
   const problems: ImportProblem[] = [];
   const lines = elementLines(text);
   if (Array.isArray(parsed.value)) {
-    parsed.value.forEach((value, i) => addRecord(records, problems, lines.get('')?.[i] ?? 1, value, undefined));
-    return { records, problems };
+    parsed.value.forEach((value, i) => addRecord(sink, problems, offset + (lines.get('')?.[i] ?? 1), value, undefined));
+    return problems;
   }
   const document = parsed.value as Record<string, unknown>;
   for (const key of Object.keys(document)) {
-    if (key !== 'objects' && key !== 'links') problems.push({ line: 1, message: `unknown top-level field "${key}": expected "objects" and "links"` });
+    if (key !== 'objects' && key !== 'links') problems.push({ line: firstLine, message: `unknown top-level field "${key}": expected "objects" and "links"` });
   }
   for (const kind of ['objects', 'links'] as const) {
     const list = document[kind];
     if (list === undefined) continue;
     if (!Array.isArray(list)) {
-      problems.push({ line: 1, message: `"${kind}" must be an array` });
+      problems.push({ line: firstLine, message: `"${kind}" must be an array` });
       continue;
     }
-    list.forEach((value, i) => addRecord(records, problems, lines.get(kind)?.[i] ?? 1, value, kind === 'objects' ? 'object' : 'link'));
+    list.forEach((value, i) => addRecord(sink, problems, offset + (lines.get(kind)?.[i] ?? 1), value, kind === 'objects' ? 'object' : 'link'));
   }
-  records.sort((a, b) => a.line - b.line);
-  return { records, problems };
+  return problems;
 }
 
-function addRecord(records: SourceRecord[], problems: ImportProblem[], line: number, value: unknown, container: 'object' | 'link' | undefined): void {
+/** Passes a parsed value to the sink as a record of `container`'s kind (or its own), or makes it a problem. */
+export function addRecord(sink: RecordSink, problems: ImportProblem[], line: number, value: unknown, container: 'object' | 'link' | undefined): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ line, message: 'a record must be a JSON object' });
     return;
@@ -88,16 +108,17 @@ function addRecord(records: SourceRecord[], problems: ImportProblem[], line: num
     problems.push({ line, message: `a record of kind "${kind}" in the ${container}s list` });
     return;
   }
-  records.push({ line, kind, value: record });
+  sink.record(line, kind, record);
 }
 
-function isDocument(value: unknown): boolean {
+/** A top-level object that is an `{ objects, links }` document rather than one record. */
+export function isDocument(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && ('objects' in value || 'links' in value);
 }
 
-type Parsed = { ok: true; value: unknown } | { ok: false; message: string; position: number | undefined };
+export type Parsed = { ok: true; value: unknown } | { ok: false; message: string; position: number | undefined };
 
-function tryParse(text: string): Parsed {
+export function tryParse(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {

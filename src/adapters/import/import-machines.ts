@@ -26,6 +26,8 @@ export interface ImportOptions {
   retry?: Pick<EffectOptions, 'maxAttempts' | 'backoffMs' | 'maxBackoffMs' | 'timeoutMs'>;
   /** Spawns per plan chunk. @default 250 */
   chunkSize?: number;
+  /** The longest line of a JSON Lines import; a longer one is a problem of its line. @default 16 MB */
+  maxLineBytes?: number;
 }
 
 /** The limit queue every service call counts against (`limits.queues.import`). */
@@ -45,7 +47,7 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
     if (!client) http.set(name, (client = httpImportService(name, options.fetch ? { fetch: options.fetch } : {})));
     return client;
   };
-  const effects = createImportEffects({ records, service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) });
+  const effects = createImportEffects({ records, service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
   const { loadImport, readPlanChunk, postCompletion, createObject, createLink } = effects;
   const retry: EffectOptions = { maxAttempts: 8, backoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 60_000, ...options.retry };
   const calls: EffectOptions = { ...retry, queue: IMPORT_QUEUE };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/adapters/import/import-file.js';
 import { planImport } from '../../../src/adapters/import/import-plan.js';
+import { decodePlanChunk } from '../../../src/adapters/import/plan-chunks.js';
 import { parseLinkTags } from '../../../src/adapters/import/link-tags.js';
 import type { ImportProblem, LoadResult, PendingLinkPlan, PendingObjectPlan } from '../../../src/machines/import.types.js';
 
@@ -24,7 +25,7 @@ function problemsOf(result: LoadResult): ImportProblem[] {
 
 function planOf(result: LoadResult) {
   if (!result.ok) throw new Error(`expected a plan, got ${JSON.stringify(result.problems)}`);
-  const spawns = result.chunks.flatMap((chunk) => chunk.spawns);
+  const spawns = result.chunks.flatMap((chunk) => decodePlanChunk(JSON.parse(JSON.stringify(chunk)), 'chunk').spawns);
   const objects = new Map(spawns.filter((s) => s.machine === 'pendingObject').map((s) => [(s.input as PendingObjectPlan).id, s.input as PendingObjectPlan]));
   const links = new Map(spawns.filter((s) => s.machine === 'pendingLink').map((s) => [s.key, s.input as PendingLinkPlan]));
   return { result, spawns, objects, links };
@@ -110,6 +111,28 @@ describe('validating an import', () => {
     ]);
   });
 
+  it('finds every duplicate among many links, each naming the first', () => {
+    const authors = Array.from({ length: 300 }, (_, i) => obj(`a${i}`, 'author'));
+    const links = Array.from({ length: 300 }, (_, i) => ind('b', `a${(i * 7) % 300}`, 'writtenBy'));
+    // Lines: b is 1, the authors 2..301, the links 302..601; then three repeats.
+    const input = records(obj('b', 'book'), ...authors, ...links, ind('b', 'a7', 'writtenBy'), ind('b', 'a0', 'writtenBy'), ind('b', 'a7', 'writtenBy'));
+    expect(problemsOf(planImport(input, tags))).toEqual([
+      { line: 602, message: 'link "b" -> "a7" (writtenBy): duplicate link (first on line 303)' },
+      { line: 603, message: 'link "b" -> "a0" (writtenBy): duplicate link (first on line 302)' },
+      { line: 604, message: 'link "b" -> "a7" (writtenBy): duplicate link (first on line 303)' },
+    ]);
+  });
+
+  it('keeps the problems of records on one line in their order in the file', () => {
+    const line = (value: Record<string, unknown>) => ({ line: 4, kind: 'linkTag' in value ? ('link' as const) : ('object' as const), value });
+    const input = [{ line: 1, kind: 'object' as const, value: obj('b', 'book') }, line(dep('b', 'ghost', 'writtenBy')), line({ ...ind('b', 'b', 'cites'), linkType: 'sideways' }), line(dep('b', 'nobody', 'cites'))];
+    expect(problemsOf(planImport(input, tags)).map((p) => p.message)).toEqual([
+      'link "b" -> "ghost" (writtenBy): parent "ghost" is not an object of this import',
+      'link: "linkType" must be "dependent" or "independent", got "sideways"',
+      'link "b" -> "nobody" (cites): parent "nobody" is not an object of this import',
+    ]);
+  });
+
   it('reports every problem together, in line order', () => {
     const problems = problemsOf(planImport(records(obj('a', 'author'), obj('a', 'author'), ind('a', 'a', 'cites'), dep('q', 'a', 'writtenBy')), tags));
     expect(problems.map((p) => p.line)).toEqual([2, 3, 4]);
@@ -152,10 +175,16 @@ describe('planning an import', () => {
     expect(position('b1')).toBeLessThan(position('a2'));
   });
 
+  it('plans links that come before their objects as it plans them after', () => {
+    const objectsFirst = planOf(planImport(valid, tags));
+    const linksFirst = [...valid.filter((r) => r.kind === 'link'), ...valid.filter((r) => r.kind === 'object')];
+    expect(planOf(planImport(linksFirst, tags)).spawns).toEqual(objectsFirst.spawns);
+  });
+
   it('cuts the plan into chunks and counts the objects each creates at once', () => {
     const { result } = planOf(planImport(valid, tags, { chunkSize: 3 }));
     if (!result.ok) throw new Error('no plan');
-    expect(result.chunks.map((c) => c.spawns.length)).toEqual([3, 3, 3]);
+    expect(result.chunks.map((c) => decodePlanChunk(c, 'chunk').spawns.length)).toEqual([3, 3, 3]);
     expect(result.chunks.reduce((n, c) => n + c.ready, 0)).toBe(2);
     expect(result).toMatchObject({ objects: 5, links: 4 });
   });

@@ -40,7 +40,7 @@ const records = fc
       timers: fc.dictionary(text, fc.nat()),
       tags: fc.option(fc.array(text), { nil: undefined }),
       recoveries: fc.option(fc.nat(), { nil: undefined }),
-      error: fc.option(fc.record({ code: text, message: text }), { nil: undefined }),
+      error: fc.option(fc.record({ code: fc.constantFrom('RECORD_CORRUPT' as const, 'POISON_ACTOR' as const), message: text }), { nil: undefined }),
       seq: fc.nat(),
       createdAt: fc.nat(),
       age: fc.nat(),
