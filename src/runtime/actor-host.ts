@@ -196,9 +196,14 @@ export class ActorHost {
     }
   }
 
-  /** Starts again the effects a recovered actor had in flight (see EffectLauncher.resume). */
+  /** Notes the effects a recovered actor had in flight, for `startResumedEffects` (see EffectLauncher.resume). */
   resumeEffects(actor: LiveActor): void {
     this.launcher.resume(actor);
+  }
+
+  /** Starts the effects noted by `resumeEffects`, suspects of a crash alone first. */
+  startResumedEffects(): void {
+    this.launcher.startResumed();
   }
 
   /** Marks a job paused at open (from its stored record). */
@@ -255,7 +260,10 @@ export class ActorHost {
     return new Promise((resolve, reject) =>
       this.commit(record.id, plan, () => {
         const actor = this.load(record.id);
-        if (actor && Object.keys(actor.record.effects).length > 0) this.launcher.resume(actor);
+        if (actor && Object.keys(actor.record.effects).length > 0) {
+          this.launcher.resume(actor);
+          this.launcher.startResumed();
+        }
         for (const timer of this.o.store.timers()) if (timer.actor === record.id) this.o.timers.add(timer);
         for (const message of this.o.store.inbox(record.id)) this.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event });
         if (actor) this.maybePassivate(actor);

@@ -3,6 +3,15 @@
  * out a retry delay, holding them while their job is paused, counting the
  * attempts of effects found in flight at open (the poison limit), and turning
  * an attempt's outcome back into a delivery for its actor.
+ *
+ * Suspects run alone. An effect found in flight at open whose actor was already
+ * interrupted at an earlier crash may be what kills the process; so may any
+ * other effect running beside it, and every effect in flight at a crash is
+ * counted. So, after recovery, the suspects' effects run one at a time with
+ * nothing beside them (every other start waits): a poison kills the process
+ * alone and only its own count grows, while an innocent neighbour finishes and
+ * its count is cleared. Without this, actors that merely ran beside a poison
+ * reached the poison limit with it and were parked too.
  */
 import type { EventObject } from 'xstate';
 import { HoldfastError, type SerializedError } from '../errors.js';
@@ -32,6 +41,13 @@ export class EffectLauncher {
   private readonly recovering = new Set<string>();
   /** Effects waiting out a retry delay: unfinished work, though nothing runs. */
   private waitingRetries = 0;
+  /** Effects resumed at open, started together by `startResumed`. */
+  private resumed: { id: ActorId; invokeId: string; suspect: boolean }[] = [];
+  /** Suspects still to run alone, and the one running now (see the header). */
+  private suspects: Slot[] = [];
+  private isolated: string | undefined;
+  /** Starts held while a suspect runs alone. */
+  private heldForSuspects: Slot[] = [];
 
   constructor(
     private readonly host: LauncherHost,
@@ -47,25 +63,57 @@ export class EffectLauncher {
   }
 
   /**
-   * Starts again the effects a recovered actor had in flight. Each one's attempt
-   * count (and the actor's recovery count) is bumped durably only when it gets
-   * a slot and is about to run, so effects that were merely queued at the
-   * crash never count against the poison limit.
+   * Notes the effects a recovered actor had in flight, to start with
+   * `startResumed`. Each one's attempt count (and the actor's recovery count) is
+   * bumped durably only when it gets a slot and is about to run, so effects that
+   * were merely queued at the crash never count against the poison limit.
    */
   resume(actor: LiveActor): void {
+    const suspect = (actor.record.recoveries ?? 0) > 0;
     for (const invokeId of Object.keys(actor.record.effects)) {
       this.recovering.add(slotOf(actor.record.id, invokeId));
-      this.start(actor.record.id, invokeId);
+      this.resumed.push({ id: actor.record.id, invokeId, suspect });
     }
+  }
+
+  /** Starts the effects noted by `resume`: the suspects first, one at a time and alone. */
+  startResumed(): void {
+    const resumed = this.resumed;
+    this.resumed = [];
+    for (const { id, invokeId, suspect } of resumed) {
+      if (suspect) this.suspects.push({ id, invokeId });
+      else if (this.suspects.length > 0 || this.isolated !== undefined) this.heldForSuspects.push({ id, invokeId });
+      else this.start(id, invokeId);
+    }
+    if (this.isolated === undefined) this.nextSuspect();
+  }
+
+  /** Runs the next suspect alone; once none is left, starts what waited for them. */
+  private nextSuspect(): void {
+    this.isolated = undefined;
+    const next = this.suspects.shift();
+    if (next) {
+      this.isolated = slotOf(next.id, next.invokeId);
+      this.start(next.id, next.invokeId);
+      return;
+    }
+    const held = this.heldForSuspects;
+    this.heldForSuspects = [];
+    for (const { id, invokeId } of held) this.start(id, invokeId);
   }
 
   /** Starts one attempt of an effect recorded on a live actor, waiting out its retry delay first. */
   start(id: ActorId, invokeId: string): void {
     if (this.host.closing) return;
+    const slot = slotOf(id, invokeId);
+    const alone = slot === this.isolated;
+    if (this.isolated !== undefined && !alone) return void this.heldForSuspects.push({ id, invokeId });
     const actor = this.host.live(id);
     const effect = actor?.record.effects[invokeId];
-    if (!actor || !effect) return;
-    if (this.host.holdIfPaused(actor, invokeId)) return;
+    if (!actor || !effect || this.host.holdIfPaused(actor, invokeId)) {
+      if (alone) this.nextSuspect(); // nothing to run: the next suspect's turn
+      return;
+    }
     const wait = (effect.retryAt ?? 0) - this.clock.now();
     if (wait > 0) {
       this.waitingRetries++;
@@ -90,7 +138,8 @@ export class EffectLauncher {
         timeoutMs: options?.timeoutMs,
         queue: typeof options?.queue === 'function' ? options.queue(effect.input) : options?.queue,
         limitKey: options?.key?.(effect.input),
-        ...(this.recovering.has(slotOf(id, invokeId)) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
+        ...(this.recovering.has(slot) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
+        ...(alone ? { onSettled: () => this.nextSuspect() } : {}),
         implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
       },
       (outcome, durationMs) =>
@@ -155,6 +204,11 @@ export class EffectLauncher {
     plan.mutations.push({ op: 'putActor', record: next, previous: record });
     return new Promise((resolve, reject) => this.host.commit(id, plan, () => resolve(bumped.attempt), reject));
   }
+}
+
+interface Slot {
+  id: ActorId;
+  invokeId: string;
 }
 
 function slotOf(actor: ActorId, invokeId: string): string {

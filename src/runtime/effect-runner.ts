@@ -35,12 +35,15 @@ export interface EffectRun {
   limitKey: string | undefined;
   /** Runs once a slot is granted, before the implementation; returns the attempt number to use. */
   beforeRun?: () => Promise<number>;
+  /** Called once the attempt is over, whatever became of it: finished, failed, superseded or cancelled. */
+  onSettled?: () => void;
   /** The promise creator of the `fromPromise` logic the machine was provided with. */
   implementation: (args: Record<string, unknown>) => PromiseLike<unknown>;
 }
 
 export class EffectRunner {
   private readonly running = new Map<string, AbortController>();
+  private readonly settledHooks = new Map<AbortController, () => void>();
 
   constructor(
     private readonly limiter: Limiter,
@@ -58,9 +61,14 @@ export class EffectRunner {
   /** Starts one attempt; `done` is called exactly once, unless the attempt was cancelled. */
   start(run: EffectRun, done: (outcome: EffectOutcome, durationMs: number) => void): void {
     const id = slot(run.actor, run.invokeId);
-    this.running.get(id)?.abort(new HoldfastError('EFFECT_FAILED', 'superseded by a new attempt'));
+    const superseded = this.running.get(id);
+    if (superseded) {
+      superseded.abort(new HoldfastError('EFFECT_FAILED', 'superseded by a new attempt'));
+      this.settled(superseded);
+    }
     const controller = new AbortController();
     this.running.set(id, controller);
+    if (run.onSettled) this.settledHooks.set(controller, run.onSettled);
     const startedAt = this.clock.now();
     this.limiter
       .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller.signal)
@@ -72,6 +80,7 @@ export class EffectRunner {
         },
       )
       .then((outcome) => {
+        this.settled(controller);
         if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
         this.running.delete(id);
         if (controller.signal.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
@@ -86,6 +95,13 @@ export class EffectRunner {
     if (!controller) return;
     this.running.delete(id);
     controller.abort(new HoldfastError('EFFECT_FAILED', `cancelled: ${reason}`));
+    this.settled(controller); // over for its caller now, even if its implementation ignores the signal
+  }
+
+  private settled(controller: AbortController): void {
+    const hook = this.settledHooks.get(controller);
+    this.settledHooks.delete(controller);
+    hook?.();
   }
 
   /** Aborts everything (runtime close): the work re-runs after a restart. */
@@ -93,6 +109,7 @@ export class EffectRunner {
     for (const [id, controller] of this.running) {
       this.running.delete(id);
       controller.abort(new HoldfastError('RUNTIME_CLOSED', reason));
+      this.settled(controller);
     }
   }
 

@@ -34,6 +34,7 @@ export function recoverActors(parts: { store: Store; host: ActorHost; timers: Ti
       host.resumeEffects(actor);
     } else host.passivateIfIdle(actor);
   }
+  host.startResumedEffects();
   for (const timer of store.timers()) {
     timers.add(timer);
     timerCount++;

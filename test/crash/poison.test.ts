@@ -48,4 +48,28 @@ describe('crash: a poison actor', () => {
       await readOnly.close();
     }
   });
+
+  it('parks only the poison: actors in flight beside it at every crash run alone after the second and complete', async () => {
+    const store = join(tempFolder('holdfast-poison-'), 'store');
+    const neighbours = 6;
+    const outcomes: string[] = [];
+    for (let run = 0; run < MAX_RECOVERIES + 3 && !outcomes.includes('exit 0'); run++) {
+      // Each worker's effect takes 300 ms and the workers share the poison's limit: without running
+      // suspects alone, they were counted at every crash with it and parked with it.
+      const workload = startWorkload('poison', [store, String(neighbours), String(MAX_RECOVERIES), '300']);
+      const { code, signal } = await workload.exited;
+      outcomes.push(signal ?? `exit ${code}`);
+      if (code === 0) expect(workload.output()).toContain('DONE parked POISON_ACTOR');
+    }
+    expect(outcomes).toEqual([...Array<string>(MAX_RECOVERIES + 1).fill('SIGKILL'), 'exit 0']);
+    const readOnly = openLmdbStore(store, { readOnly: true });
+    try {
+      const workers = [...readOnly.queryActors({ machine: 'worker' })];
+      expect(workers.map((w) => [w.id, w.status])).toEqual(workers.map((w) => [w.id, 'done']));
+      expect(workers.every((w) => w.recoveries === undefined)).toBe(true);
+      expect(readOnly.getActor('poison' as never)).toMatchObject({ status: 'parked', error: { code: 'POISON_ACTOR' } });
+    } finally {
+      await readOnly.close();
+    }
+  });
 });

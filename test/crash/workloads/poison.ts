@@ -3,12 +3,14 @@
  * one `poison` actor whose effect SIGKILLs its own process on every attempt
  * (maxRecoveries MAX). Prints READY once open, then `DONE <poison status>
  * <poison error code>` once the poison actor is at rest and every worker is done.
- * Usage: poison.ts STORE WORKERS MAX
+ * With CHORE_MS, each worker's effect takes that long and the workers have the
+ * poison's recovery limit: they are in flight beside it at every crash.
+ * Usage: poison.ts STORE WORKERS MAX [CHORE_MS]
  */
 import { setup } from 'xstate';
 import { createRuntime, defineMachine, effect } from '../../../src/index.js';
 
-const [store, workers, max] = process.argv.slice(2);
+const [store, workers, max, choreMs] = process.argv.slice(2);
 
 const oneEffect = setup({ actors: { chore: effect<null, null>(async () => null) } }).createMachine({
   id: 'one-effect',
@@ -17,7 +19,7 @@ const oneEffect = setup({ actors: { chore: effect<null, null>(async () => null) 
 });
 
 const chore = effect<null, null>(async () => {
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, Number(choreMs ?? 10)));
   return null;
 });
 const killer = effect<null, null>(async () => {
@@ -25,7 +27,7 @@ const killer = effect<null, null>(async () => {
   return null;
 });
 
-const worker = defineMachine({ name: 'worker', version: '1', machine: oneEffect.provide({ actors: { chore } }) });
+const worker = defineMachine({ name: 'worker', version: '1', machine: oneEffect.provide({ actors: { chore } }), ...(choreMs ? { maxRecoveries: Number(max) } : {}) });
 const poison = defineMachine({ name: 'poison', version: '1', maxRecoveries: Number(max), machine: oneEffect.provide({ actors: { chore: killer } }) });
 
 const runtime = await createRuntime({ store: store!, machines: [worker, poison] });
