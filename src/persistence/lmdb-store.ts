@@ -33,6 +33,7 @@ import type {
   Store,
   TimerEntry,
 } from './store.js';
+import { SET_ASIDE } from './store.js';
 
 /**
  * Bumped when the layout changes; a store written by a newer holdfast is refused.
@@ -242,6 +243,13 @@ class LmdbStore implements Store {
       case 'deleteJournal':
         for (const key of this.journalDb.getKeys({ start: [mutation.actor, 0], end: [mutation.actor, Number.MAX_SAFE_INTEGER] })) writes.push([this.journalDb, key, undefined]);
         return;
+      case 'setAsideActor': {
+        const bytes = this.actors.get([mutation.id]);
+        if (bytes === undefined) return;
+        const value = { bytes: Buffer.from(bytes).toString('base64'), at: Date.now() };
+        writes.push([this.records, recordKey(SET_ASIDE, mutation.id), encodeRecord(value)]);
+        return;
+      }
       case 'deleteTimer':
         writes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id], undefined]);
         return;

@@ -93,6 +93,9 @@ export interface TimerEntry {
 /** Keyed records that commit with a step (results, users, stored data, secrets...). */
 export type RecordKey = string | number | ReadonlyArray<string | number>;
 
+/** The records collection of actor records that could not be read, kept as they were (`setAsideActor`). */
+export const SET_ASIDE = 'setAside';
+
 /** One change; a commit applies a list of them atomically. */
 export type Mutation =
   | { op: 'putActor'; record: ActorRecord; previous?: ActorRecord | undefined }
@@ -104,6 +107,12 @@ export type Mutation =
   | { op: 'deleteTimer'; due: number; actor: ActorId; id: string }
   /** Every journal entry of an actor (deleting a job). */
   | { op: 'deleteJournal'; actor: ActorId }
+  /**
+   * Copies an actor's stored bytes, as they are, to the SET_ASIDE records under
+   * its id, before a record that cannot be read is overwritten by its parked one:
+   * nothing a person might recover is lost.
+   */
+  | { op: 'setAsideActor'; id: ActorId }
   | { op: 'putRecord'; collection: string; key: RecordKey; value: unknown }
   | { op: 'deleteRecord'; collection: string; key: RecordKey };
 

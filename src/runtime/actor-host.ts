@@ -11,7 +11,7 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import type { ActorId, ActorRecord, Mutation, Store } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type Mutation, type Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
@@ -284,6 +284,7 @@ export class ActorHost {
       this.o.timers.removeActor(record.id);
       this.live.delete(record.id);
       plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
+      if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
       for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
       for (const message of this.o.store.inbox(record.id)) plan.mutations.push({ op: 'deleteInbox', to: record.id, seq: message.seq });
     }
@@ -293,7 +294,7 @@ export class ActorHost {
   }
 
   /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
-  park(record: ActorRecord, error: HoldfastError): void {
+  park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean } = {}): void {
     const live = this.live.get(record.id);
     const previous = live?.record ?? record;
     for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
@@ -301,14 +302,17 @@ export class ActorHost {
     this.live.delete(record.id);
     const parked: ActorRecord = { ...previous, status: 'parked', error: error.toJSON(), updatedAt: this.o.clock.now() };
     const plan = emptyPlan();
+    if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
     plan.mutations.push({ op: 'putActor', record: parked, previous });
     this.commit(record.id, plan, () => this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() }), () => {});
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
   }
 
+  /** Parks a record that cannot be read under a stand-in record; the bytes it replaces are set aside first. */
   private parkUnreadable(id: ActorId, error: HoldfastError): void {
     const now = this.o.clock.now();
-    this.park({ id, machine: 'unknown', version: '', root: id, status: 'active', state: '', snapshot: null, seq: 0, effects: {}, timers: {}, createdAt: now, updatedAt: now }, error);
+    const noted = new HoldfastError(error.code, `${error.reason}; its stored bytes are kept in the setAside records`, { cause: error });
+    this.park({ id, machine: 'unknown', version: '', root: id, status: 'active', state: '', snapshot: null, seq: 0, effects: {}, timers: {}, createdAt: now, updatedAt: now }, noted, { setAside: true });
   }
 
   private deliver(actor: LiveActor, delivery: Delivery): void {

@@ -42,11 +42,13 @@ describe('recovery parks unreadable and incompatible actors', () => {
     await runtime.send('stranded', { type: 'next' }); // into `reviewing`, which v2 drops
     await runtime.close();
 
+    let damaged = Buffer.alloc(0);
     await tamper(store, (actors) => {
       const corrupt = actors.get('corrupt');
       const middle = Math.floor(corrupt.length / 2);
       corrupt.writeUInt8(corrupt.readUInt8(middle) ^ 0x20, middle);
       actors.put('corrupt', corrupt);
+      damaged = Buffer.from(corrupt);
       const orphan = decodeActorRecord('orphan' as ActorId, actors.get('orphan'));
       actors.put('orphan', encodeActorRecord({ ...orphan, machine: 'retired-machine' }));
     });
@@ -56,6 +58,10 @@ describe('recovery parks unreadable and incompatible actors', () => {
     runtime.subscribe((event) => void (event.type === 'actor.parked' && parkedEvents.push(event)));
     const codeOf = async (id: string) => (await runtime.waitFor(id, (r) => r.status === 'parked', 5_000)).error?.code;
     expect(await codeOf('corrupt')).toBe('RECORD_CORRUPT');
+    // Its parked stand-in replaces bytes nobody could read: they are kept, as they were, for a person.
+    expect(runtime.get('corrupt')?.error?.message).toMatch(/checksum mismatch; its stored bytes are kept in the setAside records/);
+    const setAside = runtime.store.getRecord<{ bytes: string }>('setAside', 'corrupt');
+    expect(Buffer.from(setAside!.bytes, 'base64')).toEqual(damaged);
     expect(await codeOf('orphan')).toBe('UNKNOWN_MACHINE');
     expect(await codeOf('stranded')).toBe('VERSION_INCOMPATIBLE');
     expect(runtime.get('stranded')?.error?.message).toMatch(/reviewing/);
