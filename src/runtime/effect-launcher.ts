@@ -41,8 +41,8 @@ export class EffectLauncher {
   private readonly recovering = new Set<string>();
   /** Effects waiting out a retry delay: unfinished work, though nothing runs. */
   private waitingRetries = 0;
-  /** Effects resumed at open, started together by `startResumed`. */
-  private resumed: { id: ActorId; invokeId: string; suspect: boolean }[] = [];
+  /** Effects resumed at open, started together by `startResumed`, with their actors' recovery counts. */
+  private resumed: (Slot & { recoveries: number })[] = [];
   /** Suspects still to run alone, and the one running now (see the header). */
   private suspects: Slot[] = [];
   private isolated: string | undefined;
@@ -69,22 +69,30 @@ export class EffectLauncher {
    * were merely queued at the crash never count against the poison limit.
    */
   resume(actor: LiveActor): void {
-    const suspect = (actor.record.recoveries ?? 0) > 0;
+    const recoveries = actor.record.recoveries ?? 0;
     for (const invokeId of Object.keys(actor.record.effects)) {
       this.recovering.add(slotOf(actor.record.id, invokeId));
-      this.resumed.push({ id: actor.record.id, invokeId, suspect });
+      this.resumed.push({ id: actor.record.id, invokeId, recoveries });
     }
   }
 
-  /** Starts the effects noted by `resume`: the suspects first, one at a time and alone. */
+  /**
+   * Starts the effects noted by `resume`: the suspects first, one at a time and
+   * alone, the least counted first. A crash from outside (a kill, a power cut)
+   * lands on whichever suspect runs then; taking the least counted first passes
+   * that blame around instead of heaping it on the first in line.
+   */
   startResumed(): void {
     const resumed = this.resumed;
     this.resumed = [];
-    for (const { id, invokeId, suspect } of resumed) {
-      if (suspect) this.suspects.push({ id, invokeId });
-      else if (this.suspects.length > 0 || this.isolated !== undefined) this.heldForSuspects.push({ id, invokeId });
-      else this.start(id, invokeId);
+    const suspects = resumed.filter((entry) => entry.recoveries > 0).sort((a, b) => a.recoveries - b.recoveries);
+    const isolating = suspects.length > 0 || this.isolated !== undefined;
+    for (const entry of resumed) {
+      if (entry.recoveries > 0) continue;
+      if (isolating) this.heldForSuspects.push(entry);
+      else this.start(entry.id, entry.invokeId);
     }
+    this.suspects.push(...suspects);
     if (this.isolated === undefined) this.nextSuspect();
   }
 
