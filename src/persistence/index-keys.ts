@@ -47,9 +47,14 @@ export interface IndexRange {
 /**
  * The index ranges answering a filter, from its most selective condition: one
  * range, or for a job the two that hold its actors (each actor in one of them).
+ * `rootKeyForEveryActor`: the layout of formats 1 and 2, where ['r', root] alone holds a job.
  */
-export function rangesFor(filter: ActorFilter): IndexRange[] {
+export function rangesFor(filter: ActorFilter, layout: { rootKeyForEveryActor?: boolean } = {}): IndexRange[] {
   const span = (prefix: IndexKey) => ({ start: prefix, end: [...prefix, HIGH] });
+  // A store of format 1 or 2 read without being opened for writing still has a root key for every actor.
+  if (layout.rootKeyForEveryActor && filter.parent === undefined && !filter.topOnly && filter.root !== undefined && (filter.machine === undefined || filter.state === undefined)) {
+    return [span(['r', filter.root])];
+  }
   if (filter.parent !== undefined) return [span(['p', filter.parent])];
   if (filter.topOnly) return [span(['p', ''])];
   if (filter.machine !== undefined && filter.state !== undefined) return [span(['m', filter.machine, filter.state])];

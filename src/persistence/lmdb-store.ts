@@ -118,6 +118,8 @@ class LmdbStore implements Store {
   private closed = false;
   /** Orders pipelined commits (commit-chain.ts). */
   private readonly chain = new CommitChain();
+  /** Read-only over a store of format 1 or 2: its index has a root key for every actor (index-keys.ts). */
+  private layout = { rootKeyForEveryActor: false };
   /** Settles once every commit handed to lmdb-js so far has. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -148,6 +150,7 @@ class LmdbStore implements Store {
   /** Refuses a store written by a newer format; stamps a new store with ours. */
   private checkFormat(): void {
     const format = this.getMeta<number>('format');
+    this.layout = { rootKeyForEveryActor: this.readOnly && format !== undefined && format < 3 };
     if (format !== undefined && format > STORE_FORMAT_VERSION) {
       throw new HoldfastError(
         'STORE_FORMAT_TOO_NEW',
@@ -288,7 +291,7 @@ class LmdbStore implements Store {
   }
 
   actorIds(filter: ActorFilter): Iterable<ActorId> {
-    const [first, second] = rangesFor(filter).map((range) => this.idsIn(range));
+    const [first, second] = rangesFor(filter, this.layout).map((range) => this.idsIn(range));
     return second === undefined ? first! : mergeIds(first!, second);
   }
 
@@ -297,7 +300,7 @@ class LmdbStore implements Store {
   }
 
   countActors(filter: ActorFilter): number {
-    if (rangeAnswers(filter)) return rangesFor(filter).reduce((sum, range) => sum + this.index.getKeysCount(range), 0);
+    if (rangeAnswers(filter)) return rangesFor(filter, this.layout).reduce((sum, range) => sum + this.index.getKeysCount(range), 0);
     let count = 0;
     for (const _ of this.queryActors({ ...filter, limit: undefined as never })) count++;
     return count;

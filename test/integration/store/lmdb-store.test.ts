@@ -159,7 +159,7 @@ describe('LMDB store: a job is the union of its root range and its children rang
     }
   });
 
-  it('drops the root keys a format 2 store kept for direct children when it opens it for writing', async () => {
+  it('reads a format 2 store as it is when read-only, and drops the root keys it kept for direct children when opened for writing', async () => {
     const folder = join(tempFolder(), 'store');
     let store = openLmdbStore(folder);
     await store.commit(tree.map((record) => ({ op: 'putActor', record })), 'flush');
@@ -170,6 +170,14 @@ describe('LMDB store: a job is the union of its root range and its children rang
     for (const child of ['job/a', 'job/b', 'job/c']) await index.put(['r', 'job', child], Buffer.from([1])); // as format 2 wrote them
     await env.close();
 
+    // Read as it is (read-only changes nothing): its root range alone holds the job, each actor once.
+    const reader = openLmdbStore(folder, { readOnly: true });
+    try {
+      expect(reader.countActors({ root: 'job' as ActorId })).toBe(5);
+      expect([...reader.actorIds({ root: 'job' as ActorId })]).toEqual(['job', 'job/a', 'job/a/x', 'job/b', 'job/c']);
+    } finally {
+      await reader.close();
+    }
     store = openLmdbStore(folder);
     try {
       expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
