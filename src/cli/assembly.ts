@@ -114,14 +114,14 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
     await finishDeletes(runtime);
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
-    const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false }) : undefined;
-    await jobServer?.woken;
     // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
+    const deleteJob = (id: string) => (runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithRecords(runtime, id));
+    const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false, deleteJob }) : undefined;
+    await jobServer?.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
-    const deleteJob = (id: string) => (runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithRecords(runtime, id));
     const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands, deleteJob);
     let closed: Promise<void> | undefined;
     return {

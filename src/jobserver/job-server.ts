@@ -40,7 +40,14 @@ const FINAL_OR_WAITING = new Set(['succeeded', 'failed', 'cancelled', 'dismissed
  * A job server over a runtime that hosts `processJobMachines(options)`; sends `job.wake` to queued jobs unless `wake: false` (see `woken`).
  * @throws INVALID_OPTIONS naming every problem of the options
  */
-export function createJobServer(runtime: Runtime, options: JobServerOptions, wiring: { wake?: boolean } = {}): JobServer & { readonly woken: Promise<number> } {
+/** What the assembly wires in: whether to wake interrupted jobs now, and how a job and its records are deleted. */
+export interface JobServerWiring {
+  wake?: boolean;
+  /** Deletes a top job with every record it left (the assembly's `Holdfast.deleteJob`). */
+  deleteJob?: (id: string) => Promise<{ actors: number; records: number }>;
+}
+
+export function createJobServer(runtime: Runtime, options: JobServerOptions, wiring: JobServerWiring = {}): JobServer & { readonly woken: Promise<number> } {
   validateJobServerOptions(options);
   const users = openUsers(runtime.records);
   const dataFiles = openDataFiles(runtime.records, options);
@@ -186,6 +193,15 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
       if (record.state !== 'interrupted') throw new HoldfastError('JOB_RUNNING', `job ${id} is ${record.state}: only an interrupted job can be dismissed`, { details: { id, state: record.state } });
       await runtime.send(record.id, { type: 'job.dismiss', at: Date.now() });
       return view(record.id);
+    },
+    async delete(principal, id) {
+      const record = find(principal, id);
+      mayChange(principal, record);
+      if (record.status === 'active') {
+        throw new HoldfastError('JOB_RUNNING', `job ${id} is ${record.state}: cancel it (or dismiss it, when interrupted) before deleting it`, { details: { id, state: record.state } });
+      }
+      if (!wiring.deleteJob) throw new HoldfastError('INVALID_OPTIONS', 'this job server cannot delete jobs: create it with createJobServer(runtime, options, { deleteJob })');
+      return { id: record.id, deleted: await wiring.deleteJob(record.id) };
     },
     output(principal, id) {
       const record = find(principal, id);

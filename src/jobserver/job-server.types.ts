@@ -107,6 +107,12 @@ export interface JobServer {
   dismiss(principal: Principal, id: string): Promise<ProcessJobView>;
   /** @throws ACTOR_NOT_FOUND; DATA_NOT_FOUND while the job has no output yet */
   output(principal: Principal, id: string): ProcessOutput;
+  /**
+   * Deletes a finished job: its actor, journal, output and every record it left.
+   * @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not final: cancel it, or dismiss an interrupted one, first),
+   * INVALID_OPTIONS when the server was created without a way to delete (`deleteJob`)
+   */
+  delete(principal: Principal, id: string): Promise<{ id: string; deleted: { actors: number; records: number } }>;
   dataFiles: DataFilesApi;
   storedData: StoredDataApi;
 }

@@ -7,6 +7,7 @@
  *   POST /api/jobs/ID/rerun        run an `interrupted` job again
  *   POST /api/jobs/ID/dismiss      end an `interrupted` job as `dismissed`
  *   GET  /api/jobs/ID/output       its value, or stdout and stderr with truncated flags
+ *   DELETE /api/jobs/ID            a finished job, with its output and records (409 while it is not final)
  * The job server checks ownership, limits (429) and eval's superuser rule (403).
  */
 import type { FastifyInstance } from 'fastify';
@@ -44,6 +45,10 @@ export async function jobRoutes(app: FastifyInstance, jobServer: JobServer): Pro
       jobServer[action](accessOfRequest(request).principal, request.params.id),
     );
   }
+
+  app.delete<IdParams>('/api/jobs/:id', { schema: { tags, summary: 'delete a finished job, its output and records', params: jobIdParams, querystring: querySchema(), response } }, async (request) =>
+    jobServer.delete(accessOfRequest(request).principal, request.params.id),
+  );
 
   app.get<IdParams>('/api/jobs/:id/output', { schema: { tags, summary: "a finished job's output", params: jobIdParams, querystring: querySchema(), response } }, async (request) =>
     jobServer.output(accessOfRequest(request).principal, request.params.id),

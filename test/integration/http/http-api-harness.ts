@@ -5,6 +5,7 @@
  * `call` goes through fetch; `raw` sends a path exactly as written (fetch
  * would normalise `..` away), for the traversal matrix.
  */
+import { deleteJobWithRecords } from '../../../src/cli/job-records.js';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ export async function startApi(extra: Partial<ServerOptions> = {}): Promise<ApiH
   mkdirSync(dataDir);
   const options: JobServerOptions = { dataDir, functions, datatypes: { point: (value) => value }, maxUploadBytes: UPLOAD_LIMIT, defaultTimeoutMs: 30_000 };
   const runtime = await createRuntime({ store: join(folder, 'store'), machines: processJobMachines(options), durability: 'commit' });
-  const jobServer = createJobServer(runtime, options);
+  const jobServer = createJobServer(runtime, options, { deleteJob: (id) => deleteJobWithRecords(runtime, id) });
   const alice = (await jobServer.users.add('alice')).token;
   const bob = (await jobServer.users.add('bob', { maxRunning: 1, maxTotal: 2 })).token;
   const root = (await jobServer.users.add('root', { superuser: true })).token;

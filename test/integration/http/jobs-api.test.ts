@@ -51,6 +51,29 @@ describe('process jobs over HTTP', () => {
     expect((await api.waitJob(job.id, (j) => FINAL.has(j.state))).state).toBe('cancelled');
   });
 
+  it('deletes a finished job with its output and records; refuses a running one, another user and a read-only token', async () => {
+    api = await startApi();
+    const { body: running } = await api.call('POST', '/api/jobs', { body: { process: { kind: 'function', name: 'wait' } } });
+    await api.waitJob(running.id, (j) => j.state === 'running');
+    const path = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
+    expect(await api.call('DELETE', path(running.id))).toMatchObject({ status: 409, body: { code: 'JOB_RUNNING', message: expect.stringContaining('cancel it') } });
+    expect(api.runtime.get(running.id)?.status).toBe('active');
+
+    const { body: job } = await api.call('POST', '/api/jobs', { body: echo() });
+    await api.waitJob(job.id, (j) => FINAL.has(j.state));
+    expect((await api.call('DELETE', path(job.id), { token: api.tokens.bob })).status).toBe(404);
+    expect((await api.call('DELETE', path(job.id), { token: api.tokens.readOnly })).status).toBe(403);
+    expect((await api.call('GET', `${path(job.id)}/output`)).status).toBe(200);
+    const deleted = await api.call('DELETE', path(job.id));
+    expect(deleted).toMatchObject({ status: 200, body: { id: job.id, deleted: { actors: 1 } } });
+    expect(deleted.body.deleted.records).toBeGreaterThanOrEqual(2); // its output and its owner's index entry at least
+    expect((await api.call('GET', path(job.id))).status).toBe(404);
+    expect((await api.call('GET', `${path(job.id)}/output`)).status).toBe(404);
+    expect(api.runtime.records.get('processOutputs', job.id)).toBeUndefined();
+    expect((await api.call('GET', '/api/jobs')).body.jobs.map((j: { id: string }) => j.id)).toEqual([running.id]);
+    expect((await api.call('DELETE', path(job.id))).status).toBe(404);
+  });
+
   it('refuses missing and wrong tokens (401 with WWW-Authenticate) and a read-only token that writes (403)', async () => {
     api = await startApi();
     const none = await api.call('GET', '/api/jobs', { token: null });
