@@ -13,25 +13,22 @@
  * `peakFileRssMb` the file pages mapped in, nearly all the store's map, so it
  * follows `storeMb`, the store's size at the end.
  */
-import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { importMachines } from '../../src/adapters/import/import-machines.js';
 import { inProcessService } from '../../src/adapters/import/import-service.js';
 import { createRuntime, openLmdbStore } from '../../src/index.js';
 import type { ImportBatchContext } from '../../src/machines/import-batch.machine.js';
+import { residentMb, writeImportGraph } from '../lib/import-graph.js';
 import { MB, round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
 
 const { quick } = suiteOptions();
 const OBJECTS = quick ? 10_000 : 100_000;
-const AUTHORS = OBJECTS / 4;
-const BOOKS = OBJECTS - AUTHORS;
 
 const folder = tempFolder('import');
-const file = join(folder.path, 'import.jsonl');
-const linkTags = join(folder.path, 'link-tags.json');
-writeGraph();
+const { file, linkTags } = writeImportGraph(folder.path, OBJECTS);
 
 let calls = 0;
 const service = inProcessService({
@@ -85,37 +82,3 @@ report({
   objects: OBJECTS,
   links: OBJECTS * 2,
 });
-
-/** Anonymous (heap, native allocations) and file-backed (mapped store) resident memory from /proc; 0 where there is no /proc. */
-function residentMb(): { anon: number; file: number } {
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-    return { anon: mb('RssAnon'), file: mb('RssFile') };
-  } catch {
-    return { anon: 0, file: 0 };
-  }
-}
-
-/** Written in slices, so the bench's own input does not swell the process before it is measured. */
-function writeGraph(): void {
-  writeFileSync(file, '');
-  const lines: string[] = [];
-  const add = (record: object) => {
-    lines.push(JSON.stringify(record));
-    if (lines.length === 10_000) flush();
-  };
-  const flush = () => {
-    appendFileSync(file, `${lines.join('\n')}\n`);
-    lines.length = 0;
-  };
-  for (let i = 0; i < AUTHORS; i++) add({ kind: 'object', id: `a${i}`, type: 'author', data: { name: `Author ${i}` } });
-  for (let i = 0; i < BOOKS; i++) add({ kind: 'object', id: `b${i}`, type: 'book', data: { title: `Book ${i}`, year: 1900 + (i % 120) } });
-  for (let i = 0; i < BOOKS; i++) add({ kind: 'link', child: `b${i}`, parent: `a${i % AUTHORS}`, linkTag: 'writtenBy', linkType: 'dependent' });
-  for (let i = 0; i < BOOKS; i++) add({ kind: 'link', child: `b${i}`, parent: `b${(i + 1) % BOOKS}`, linkTag: 'cites', linkType: 'independent' });
-  const mentions = OBJECTS * 2 - BOOKS * 2;
-  for (let i = 0; i < mentions; i++) add({ kind: 'link', child: `b${i}`, parent: `a${(i * 13 + 5) % AUTHORS}`, linkTag: 'mentions', linkType: 'independent' });
-  flush();
-  const tags = { writtenBy: [{ child: 'book', parent: 'author' }], cites: [{ child: 'book', parent: 'book' }], mentions: [{ child: 'book', parent: 'author' }] };
-  writeFileSync(linkTags, JSON.stringify(tags));
-}
