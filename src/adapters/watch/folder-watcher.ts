@@ -16,7 +16,7 @@
  * polling, which stats each file on an interval.
  */
 import { statSync, watch as watchFolder, type FSWatcher as FolderHandle } from 'node:fs';
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
@@ -207,6 +207,8 @@ function watchFolders(options: FolderWatcherOptions, ignored: (relativePath: str
   };
 }
 
+const POLL_INTERVAL_MS = 500;
+
 /** chokidar in polling mode (each file is stat-ed on an interval), for mounts that send no change notifications. */
 function pollWithChokidar(options: FolderWatcherOptions, ignored: (relativePath: string) => boolean, fail: (error: HoldfastError) => void): Watching {
   const toRelative = (path: string) => relative(options.dir, path).split(sep).join('/');
@@ -214,7 +216,7 @@ function pollWithChokidar(options: FolderWatcherOptions, ignored: (relativePath:
   const watcher: FSWatcher = watch(options.dir, {
     followSymlinks: false,
     usePolling: true,
-    interval: 500,
+    interval: POLL_INTERVAL_MS,
     ignoreInitial: false,
     ignorePermissionErrors: false,
     ignored: (path) => ignored(toRelative(path)),
@@ -222,11 +224,30 @@ function pollWithChokidar(options: FolderWatcherOptions, ignored: (relativePath:
   const track = (path: string) => queue.track(toRelative(path));
   watcher.on('add', track).on('change', track);
   watcher.on('unlink', (path) => queue.forget(toRelative(path)));
+  // chokidar misses a file written into a new folder between its read of the folder and the start of
+  // its polling (chokidar #1471): read a new folder again once a poll later. A file seen twice is
+  // tracked once, and one already taken unchanged is not sent again.
+  let closed = false;
+  const relist = async (path: string) => {
+    if (closed) return;
+    try {
+      for (const entry of await readdir(path, { withFileTypes: true })) {
+        const child = join(path, entry.name);
+        if (entry.isFile() && !ignored(toRelative(child))) track(child);
+      }
+    } catch {
+      // gone meanwhile: chokidar reports its files' removal
+    }
+  };
+  watcher.on('addDir', (path) => void setTimeout(() => void relist(path), 2 * POLL_INTERVAL_MS).unref());
   watcher.on('error', (error) => fail(new HoldfastError('SOURCE_UNREADABLE', `watching ${options.dir} failed: ${(error as Error).message}`, { cause: error })));
   return {
     queue,
     scanned: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
     folders: () => 0,
-    close: () => watcher.close(),
+    close: () => {
+      closed = true;
+      return watcher.close();
+    },
   };
 }
