@@ -9,6 +9,7 @@
  *   batch.runs           [job, request]  -> RunRecord         a finished run's summary
  *   batch.creating       [job]           -> { at }            a create or delete in progress (finished by cleanAbandonedCreates if a kill cut it short)
  */
+import type { RunCounts } from '../machines/batch.types.js';
 import type { NodeAggregate } from './node-stats.js';
 
 export const ITEMS = 'batch.items';
@@ -72,18 +73,11 @@ export interface BatchRecord {
   completions: number;
 }
 
-export interface RunRecord {
+export interface RunRecord extends RunCounts {
   job: string;
   request: string;
   kind: 'batches' | 'sample' | 'reprocess';
-  batchesRun: number;
-  batchesSkipped: number;
-  batchesFailed: number;
-  items: number;
-  results: number;
-  exceptions: number;
   startedAt: number;
   finishedAt: number;
   elapsedMs: number;
-  errors: { batch: number; code: string; message: string }[];
 }

@@ -9,7 +9,7 @@
  */
 import { assign, setup } from 'xstate';
 import { spawnActors, writeRecord } from './messaging.js';
-import type { BatchFinished, BatchInput, BatchKind, BatchRange, ConfigUpdated, RunMode, RunRequested } from './batch.types.js';
+import type { BatchFinished, BatchInput, BatchKind, BatchRange, ConfigUpdated, RunCounts, RunRequested } from './batch.types.js';
 import { BATCH_MACHINE } from './batch.machine.js';
 
 export const BATCH_JOB_MACHINE = 'batchJob';
@@ -35,26 +35,14 @@ export interface BatchJobInput {
 }
 
 /** The run being worked through. */
-export interface ActiveRun {
+/** The run in progress: its request, the batches still to dispatch, and its counts so far. */
+export interface ActiveRun extends Omit<RunRequested, 'type' | 'at'>, RunCounts {
   seq: number;
-  request: string;
-  kind: BatchKind;
-  mode: RunMode;
-  todo: BatchRange[];
-  parallel: number;
-  sample?: number;
   running: number;
   /** Batches dispatched by the current step (read by the spawn action that follows). */
   dispatched: number[];
   startedAt: number;
   lastAt: number;
-  batchesRun: number;
-  batchesSkipped: number;
-  batchesFailed: number;
-  items: number;
-  results: number;
-  exceptions: number;
-  errors: { batch: number; code: string; message: string }[];
 }
 
 export interface BatchJobContext extends BatchJobInput {

@@ -77,6 +77,17 @@ export interface BatchFinished {
 export type BatchRange = [number, number];
 
 /** A run asked of a job (the API stamps `request` and `at`). */
+/** What a run counts as its batches finish: kept on the job's active run, then in the run's record. */
+export interface RunCounts {
+  batchesRun: number;
+  batchesSkipped: number;
+  batchesFailed: number;
+  items: number;
+  results: number;
+  exceptions: number;
+  errors: { batch: number; code: string; message: string }[];
+}
+
 export interface RunRequested {
   type: 'run.requested';
   request: string;
