@@ -11,7 +11,7 @@ import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
 import { jobContext } from '../../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
+import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
 
 /** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
@@ -178,7 +178,7 @@ function rowOf(item: string, record: ExceptionRecord): ExceptionRow {
 /** @throws INVALID_INPUT (missing, not JSON, deeper than MAX_VALUE_DEPTH), PAYLOAD_TOO_LARGE */
 export function checkValue(value: unknown): void {
   if (value === undefined) throw new HoldfastError('INVALID_INPUT', 'a resolution needs a `value` (any JSON)');
-  const depth = depthOf(value);
+  const depth = nestingDepth(value, 1_000);
   if (depth > MAX_VALUE_DEPTH) throw new HoldfastError('INVALID_INPUT', `the value nests ${depth > 1_000 ? 'over 1000' : depth} levels deep; at most ${MAX_VALUE_DEPTH}`);
   let text: string | undefined;
   try {
@@ -189,19 +189,4 @@ export function checkValue(value: unknown): void {
   if (text === undefined) throw new HoldfastError('INVALID_INPUT', 'the value is not JSON');
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_VALUE_BYTES) throw new HoldfastError('PAYLOAD_TOO_LARGE', `the value is ${bytes} bytes of JSON; at most ${MAX_VALUE_BYTES}`, { details: { bytes, max: MAX_VALUE_BYTES } });
-}
-
-/** Nesting depth of arrays and objects, without recursion (a hostile value cannot blow the stack); stops counting past 1000. */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    const level = depth + 1;
-    if (level > deepest) deepest = level;
-    if (deepest > 1_000) return deepest;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, level]);
-  }
-  return deepest;
 }

@@ -138,6 +138,23 @@ export const BATCH_JOB_MACHINE_NAME = 'batchJob';
 export const RESOLVE_VALUE_MAX_BYTES = 32 * 1024;
 export const RESOLVE_VALUE_MAX_DEPTH = 32;
 
+/**
+ * Nesting depth of arrays and objects, without recursion (a hostile value cannot
+ * blow the stack); counting stops once past `stopPast`. Shared by the server and the page.
+ */
+export function nestingDepth(value: unknown, stopPast: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > stopPast) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** One step of a batch job's application DAG, with the steps whose results it takes. */
 export interface DagNode {
   name: string;
