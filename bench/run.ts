@@ -42,6 +42,10 @@ const TARGETS: Target[] = [
   { key: 'peakRssMb', label: 'import peak RSS (incl. mapped store pages)', unit: 'MB', kind: 'max', bound: 600 },
   { key: 'peakAnonRssMb', label: '  of which anonymous (heap, native)', unit: 'MB' },
   { key: 'peakFileRssMb', label: '  of which file-backed (store map)', unit: 'MB' },
+  { key: 'budgetObjectsPerSec', label: 'import in a 600 MB memory cgroup: objects/s', unit: '/s' },
+  { key: 'budgetPeakChargedMb', label: '  peak memory the cgroup was charged', unit: 'MB' },
+  { key: 'budgetPeakRssMb', label: '  peak RSS there', unit: 'MB' },
+  { key: 'budgetPeakAnonRssMb', label: '  of which anonymous', unit: 'MB' },
   // Issue 8: a two-stage defer chain of 100,000 jobs, concurrency 50.
   { key: 'taskJobsPerSec', label: 'task jobs, two-stage defer chain', unit: '/s' },
   { key: 'batchItemsPerSec', label: 'batch job: 1M items, 3-step DAG, size:10000, parallel 2', unit: '/s', kind: 'min', bound: 100_000 }, { key: 'batchPeakRssMb', label: 'batch job peak RSS (create + run)', unit: 'MB', kind: 'max', bound: 500 },
@@ -85,6 +89,7 @@ for (const suite of only ? [only] : SUITES) {
       log(`${suite} run ${n}/${repeats}: ${JSON.stringify(figures)}`);
       runs.push(figures);
       if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
+      if (typeof figures.budgetSkipped === 'string') log(`NOTE: import in a memory budget skipped: ${figures.budgetSkipped}`);
     }
   } catch (error) {
     errors[suite] = (error as Error).message;

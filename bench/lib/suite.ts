@@ -22,10 +22,14 @@ export function report(figures: Figures): never {
   process.exit(0);
 }
 
-/** Runs a TypeScript file in a child node with --expose-gc and tsx; resolves with its figures. */
-export function runTs(file: string, args: string[], log: (line: string) => void = () => {}): Promise<Figures> {
+/**
+ * Runs a TypeScript file in a child node with --expose-gc and tsx; resolves with its figures.
+ * `wrap` turns the command line into the one to run (to start it inside a memory budget, say).
+ */
+export function runTs(file: string, args: string[], log: (line: string) => void = () => {}, wrap = (argv: string[]) => argv): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, ...args], {
+    const [command, ...rest] = wrap([process.execPath, '--expose-gc', '--import', 'tsx', file, ...args]);
+    const child = spawn(command!, rest, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
