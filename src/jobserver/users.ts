@@ -23,6 +23,9 @@ export interface UserRecord {
 }
 
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The users the serve tokens act as (http-auth.ts): a job-server user of the same name would share their jobs and files. */
+export const SERVE_TOKEN_USERS = { admin: 'admin', readOnly: 'readonly' } as const;
+const RESERVED = new Set<string>(Object.values(SERVE_TOKEN_USERS));
 
 export interface Users extends UsersApi {
   /** A user's record (limits), if the principal is a registered user. */
@@ -34,6 +37,7 @@ export function openUsers(records: Pick<RecordsApi, 'get' | 'scan' | 'put'>, now
     async add(name, options = {}) {
       const problems: string[] = [];
       if (typeof name !== 'string' || !USER_NAME.test(name)) problems.push(`user name ${JSON.stringify(name)} must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+      else if (RESERVED.has(name)) problems.push(`user name ${name} is reserved: \`holdfast serve\`'s ${name === SERVE_TOKEN_USERS.admin ? 'admin' : 'read-only'} token acts as ${name}`);
       for (const limit of ['maxRunning', 'maxTotal'] as const) {
         const value = options[limit];
         if (value !== undefined && (!Number.isInteger(value) || value <= 0)) problems.push(`${limit} must be a positive integer, got ${String(value)}`);

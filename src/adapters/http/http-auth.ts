@@ -10,6 +10,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { HoldfastError } from '../../errors.js';
+import { SERVE_TOKEN_USERS } from '../../jobserver/users.js';
 import type { Role } from '../inspector/inspector-protocol.js';
 
 /** Tokens as given: one or several per role; a missing role gets a fresh random token. */
@@ -137,8 +138,7 @@ export interface UserDirectory {
  */
 export function accessOf(tokens: Tokens, presented: string | undefined, users?: UserDirectory): Access | undefined {
   const role = roleOf(tokens, presented);
-  if (role === 'admin') return { kind: 'serve', role, principal: { user: 'admin', superuser: true } };
-  if (role === 'readOnly') return { kind: 'serve', role, principal: { user: 'readonly', superuser: true } };
+  if (role !== undefined) return { kind: 'serve', role, principal: { user: SERVE_TOKEN_USERS[role], superuser: true } };
   if (presented === undefined || presented.length === 0 || presented.length > 512 || users === undefined) return undefined;
   const principal = users.authenticate(presented);
   return principal ? { kind: 'user', principal: { user: principal.user, superuser: principal.superuser } } : undefined;

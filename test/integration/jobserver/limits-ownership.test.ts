@@ -51,6 +51,8 @@ describe('job server users', () => {
     await fixture.server.users.add('ada');
     await expect(fixture.server.users.add('ada')).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('exists already') });
     for (const name of ['', '../x', 'a b', '-x', 'x'.repeat(65), 'é']) await expect(fixture.server.users.add(name)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // The serve tokens act as these two: a user of the same name would own their jobs and files.
+    for (const name of ['admin', 'readonly']) await expect(fixture.server.users.add(name)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('reserved') });
     await expect(fixture.server.users.add('bob', { maxRunning: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('maxRunning') });
     await expect(fixture.server.users.add('bob', { maxTotal: 1.5 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('maxTotal') });
   });
