@@ -27,7 +27,7 @@ import {
 
 /** Stored on every batch actor; bump with an incompatible change of its states. */
 export const IMPORT_BATCH_VERSION = '1';
-/** Problems kept in the context; all of them are in the `importProblems` record. */
+/** Problems kept in the context; the `importProblems` record lists those the load kept (the first 10,000 by line). */
 const MAX_PROBLEMS = 50;
 const DEFAULT_WINDOW = 2_000;
 
@@ -41,6 +41,7 @@ export interface ImportBatchContext extends ImportBatchInput {
   /** Objects spawned `ready` (created at once) that have not settled: bounds the work in flight. */
   readyInFlight: number;
   problems: ImportProblem[];
+  /** Every problem found, listed or not. */
   problemCount: number;
   error?: ErrorJson;
   /** Posting the import-complete event failed after its retries. */
@@ -51,6 +52,8 @@ const zero = (): OutcomeCounts => ({ total: 0, complete: 0, error: 0, blocked: 0
 const settled = (c: OutcomeCounts) => c.complete + c.error + c.blocked === c.total;
 const count = (c: OutcomeCounts, outcome: ObjectSettled['outcome']): OutcomeCounts => ({ ...c, [outcome]: c[outcome] + 1 });
 const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
+/** A count with thousands separators, as people read it: 5,000,000. */
+const figure = (n: number) => n.toLocaleString('en-US');
 
 const notProvided = <TOutput, TInput>(name: string) =>
   fromPromise<TOutput, TInput>(async () => {
@@ -105,9 +108,12 @@ export const importBatchMachine = setup({
             target: 'error',
             actions: [
               assign(({ event }) => {
-                const problems = (event.output as Extract<LoadResult, { ok: false }>).problems;
-                const error = { code: 'IMPORT_INVALID', message: `the import has ${problems.length} problem(s); nothing was sent` };
-                return { problems: problems.slice(0, MAX_PROBLEMS), problemCount: problems.length, error };
+                const { problems, problemCount } = event.output as Extract<LoadResult, { ok: false }>;
+                // A result stored by the release before has no count: its list was whole.
+                const total = Math.max(problemCount ?? 0, problems.length);
+                const cut = total > problems.length ? ` (the first ${figure(problems.length)} by line are listed)` : '';
+                const error = { code: 'IMPORT_INVALID', message: `the import has ${figure(total)} problem(s); nothing was sent${cut}` };
+                return { problems: problems.slice(0, MAX_PROBLEMS), problemCount: total, error };
               }),
               writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
                 collection: IMPORT_RECORDS.problems,

@@ -120,9 +120,14 @@ export interface StoredPlanChunk {
   objects: unknown[];
 }
 
-/** What loading an import yields: problems (nothing is sent), or the plan in chunks, as they are stored. */
+/**
+ * What loading an import yields: problems (nothing is sent), or the plan in
+ * chunks, as they are stored. `problems` lists the first MAX_LISTED_PROBLEMS
+ * by line (10,000); `problemCount` counts them all (absent from a result
+ * stored by the release before it, whose list was whole).
+ */
 export type LoadResult =
-  | { ok: false; problems: ImportProblem[] }
+  | { ok: false; problems: ImportProblem[]; problemCount: number }
   | { ok: true; objects: number; links: number; chunks: StoredPlanChunk[] };
 
 /** How a pending object or link ended. */
@@ -186,7 +191,7 @@ export interface ImportCompleted {
 export const IMPORT_RECORDS = {
   /** [batch, chunk] -> StoredPlanChunk (or a PlanChunk, as written before it), deleted once spawned */
   plan: 'importPlan',
-  /** batch -> ImportProblem[] (every problem; the batch's context keeps the first few) */
+  /** batch -> ImportProblem[] (the first 10,000 by line; the batch's context keeps the first few and counts all) */
   problems: 'importProblems',
   /** [batch, child index, parent index, link tag] -> { linkTag, identifiers } */
   parents: 'importParents',

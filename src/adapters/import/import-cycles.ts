@@ -3,7 +3,7 @@
  * child), and the cycles that make it impossible. The links are typed-array
  * columns in file order, so 200,000 of them cost ~2 MB, not an object each.
  */
-import type { ImportProblem } from '../../machines/import.types.js';
+import type { ProblemSink } from './problem-list.js';
 
 /** Dependent links among `objects` objects: link k goes from parent[k] to child[k], found on line[k]. */
 export interface DependentLinks {
@@ -32,14 +32,13 @@ export function topologicalOrder(links: DependentLinks): Int32Array {
   return order.subarray(0, length);
 }
 
-/** One problem per cycle found among the objects `order` left out, on the line of its first link. */
-export function cycleProblems(links: DependentLinks, order: Int32Array, ids: readonly string[]): ImportProblem[] {
+/** Adds to `problems` one problem per cycle found among the objects `order` left out, on the line of its first link. */
+export function cycleProblems(links: DependentLinks, order: Int32Array, ids: readonly string[], problems: ProblemSink): void {
   const { objects, child, parent, line } = links;
-  if (order.length === objects) return [];
+  if (order.length === objects) return;
   const remaining = new Uint8Array(objects).fill(1);
   for (const index of order) remaining[index] = 0;
   const incoming = grouped(objects, child);
-  const problems: ImportProblem[] = [];
   const explored = new Uint8Array(objects);
   for (let start = 0; start < objects; start++) {
     if (!remaining[start] || explored[start]) continue;
@@ -62,7 +61,6 @@ export function cycleProblems(links: DependentLinks, order: Int32Array, ids: rea
     const lines = cycle.map((k) => line[k]!).sort((a, b) => a - b);
     problems.push({ line: lines[0]!, message: `dependent links form a cycle: ${names.join(' -> ')} (links on lines ${lines.join(', ')})` });
   }
-  return problems;
 }
 
 /** Links grouped by `key[k]`, in file order: group i holds the link numbers items[start[i]..start[i + 1]). */

@@ -13,6 +13,7 @@ import { readImportFile, readSource } from './import-reader.js';
 import type { ImportService } from './import-service.js';
 import { parseLinkTags } from './link-tags.js';
 import { decodePlanChunk } from './plan-chunks.js';
+import { ProblemList } from './problem-list.js';
 
 /** Read access to the records that steps wrote. */
 export interface RecordsReader {
@@ -38,12 +39,11 @@ export function createImportEffects(ports: ImportPorts) {
     loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => {
       // Streamed into the planner, which keeps each record compactly once checked: the file is never held whole.
       const planner = new ImportPlanner();
-      const readProblems = await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes });
-      const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readSource(input.linkTags, 'the link-tags file'));
-      const problems = [...(linkTags?.problems ?? []), ...readProblems];
-      const plan = planner.finish(linkTags?.tags, ports.chunkSize === undefined ? {} : { chunkSize: ports.chunkSize });
-      if (problems.length === 0) return plan;
-      return { ok: false, problems: [...problems, ...(plan.ok ? [] : plan.problems)].sort((a, b) => a.line - b.line) };
+      // One bounded list for all: the link tags' problems, the reading's, then the plan's (a line's stay in that order).
+      const problems = new ProblemList();
+      const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readSource(input.linkTags, 'the link-tags file'), problems).tags;
+      await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes }, problems);
+      return planner.finish(linkTags, ports.chunkSize === undefined ? { problems } : { chunkSize: ports.chunkSize, problems });
     }),
 
     readPlanChunk: effect<PlanChunk, { batch: string; chunk: number }>(async (input) => {

@@ -7,6 +7,7 @@
  * `kind` may be left out: a record with a `linkTag` is a link, any other an object.
  */
 import type { ImportProblem } from '../../machines/import.types.js';
+import { ProblemList, type ProblemSink } from './problem-list.js';
 
 /** One record of the file, with the line it starts on. */
 export interface SourceRecord {
@@ -20,7 +21,7 @@ export interface RecordSink {
   record(line: number, kind: 'object' | 'link', value: Record<string, unknown>): void;
 }
 
-/** The records of a file, and the lines that could not be read as one. */
+/** The records of a file, and the lines that could not be read as one (the first MAX_LISTED_PROBLEMS, by line). */
 export interface ParsedImport {
   records: SourceRecord[];
   problems: ImportProblem[];
@@ -30,19 +31,19 @@ export interface ParsedImport {
 export function parseImportText(text: string): ParsedImport {
   const records: SourceRecord[] = [];
   const problems = readImportText(text, { record: (line, kind, value) => records.push({ line, kind, value }) });
-  return { records: records.sort((a, b) => a.line - b.line), problems };
+  return { records: records.sort((a, b) => a.line - b.line), problems: problems.sorted() };
 }
 
 /** Reads the whole text of an import file into `sink`; returns what could not be read as a record. */
-export function readImportText(text: string, sink: RecordSink): ImportProblem[] {
+export function readImportText(text: string, sink: RecordSink): ProblemList {
+  const problems = new ProblemList();
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const start = body.trimStart()[0];
-  if (start === '[') return readDocument(body, sink);
-  if (start === '{') {
-    const whole = tryParse(body);
-    if (whole.ok && isDocument(whole.value)) return readDocument(body, sink, whole.value);
+  const whole = start === '{' ? tryParse(body) : undefined;
+  if (start === '[' || (whole?.ok && isDocument(whole.value))) {
+    readDocument(body, sink, problems, whole?.ok ? whole.value : undefined);
+    return problems;
   }
-  const problems: ImportProblem[] = [];
   let line = 0;
   for (let from = 0; from <= body.length; line++) {
     const end = body.indexOf('\n', from);
@@ -54,7 +55,7 @@ export function readImportText(text: string, sink: RecordSink): ImportProblem[] 
 }
 
 /** Reads one line of JSON Lines: blank, one record, or a problem. */
-export function readLine(text: string, line: number, sink: RecordSink, problems: ImportProblem[]): void {
+export function readLine(text: string, line: number, sink: RecordSink, problems: ProblemSink): void {
   const source = text.trim();
   if (source === '') return;
   const parsed = tryParse(source);
@@ -64,17 +65,17 @@ export function readLine(text: string, line: number, sink: RecordSink, problems:
 
 /**
  * Reads a JSON document: an array of records, or `{ objects, links }`. Records
- * go to the sink in the document's order, lines counted from `firstLine`.
+ * go to the sink in the document's order, lines counted from `firstLine`; what
+ * is not a record goes to `problems`.
  */
-export function readDocument(text: string, sink: RecordSink, parsedAlready?: unknown, firstLine = 1): ImportProblem[] {
+export function readDocument(text: string, sink: RecordSink, problems: ProblemSink, parsedAlready?: unknown, firstLine = 1): void {
   const parsed = parsedAlready === undefined ? tryParse(text) : { ok: true as const, value: parsedAlready };
   const offset = firstLine - 1;
-  if (!parsed.ok) return [{ line: offset + lineOfPosition(text, parsed.position), message: `not JSON: ${parsed.message}` }];
-  const problems: ImportProblem[] = [];
+  if (!parsed.ok) return problems.push({ line: offset + lineOfPosition(text, parsed.position), message: `not JSON: ${parsed.message}` });
   const lines = elementLines(text);
   if (Array.isArray(parsed.value)) {
     parsed.value.forEach((value, i) => addRecord(sink, problems, offset + (lines.get('')?.[i] ?? 1), value, undefined));
-    return problems;
+    return;
   }
   const document = parsed.value as Record<string, unknown>;
   for (const key of Object.keys(document)) {
@@ -89,11 +90,10 @@ export function readDocument(text: string, sink: RecordSink, parsedAlready?: unk
     }
     list.forEach((value, i) => addRecord(sink, problems, offset + (lines.get(kind)?.[i] ?? 1), value, kind === 'objects' ? 'object' : 'link'));
   }
-  return problems;
 }
 
 /** Passes a parsed value to the sink as a record of `container`'s kind (or its own), or makes it a problem. */
-export function addRecord(sink: RecordSink, problems: ImportProblem[], line: number, value: unknown, container: 'object' | 'link' | undefined): void {
+export function addRecord(sink: RecordSink, problems: ProblemSink, line: number, value: unknown, container: 'object' | 'link' | undefined): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ line, message: 'a record must be a JSON object' });
     return;

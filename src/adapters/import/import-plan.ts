@@ -3,9 +3,10 @@
  * one at a time as they are read (import-reader.ts) and are checked and kept
  * compactly: an object as a few columns and its `data`, a link as five integer
  * columns (its tag interned), its ends by index, or by id when it comes before
- * its objects. Once all are read, every rule is checked and every problem kept
- * with its line; with any problem there is no plan and nothing is sent. The
- * plan is what the batch spawns, in chunks (plan-chunks.ts).
+ * its objects. Once all are read, every rule is checked and every problem
+ * counted, the first MAX_LISTED_PROBLEMS by line kept (problem-list.ts); with
+ * any problem there is no plan and nothing is sent. The plan is what the batch
+ * spawns, in chunks (plan-chunks.ts).
  */
 import type { ImportProblem, LoadResult } from '../../machines/import.types.js';
 import { IntColumn, Interner } from './compact-columns.js';
@@ -13,6 +14,7 @@ import { cycleProblems, topologicalOrder, type DependentLinks } from './import-c
 import type { RecordSink, SourceRecord } from './import-file.js';
 import { allows, type LinkTags } from './link-tags.js';
 import { buildPlanChunks, DEPENDENT, SEPARATE } from './plan-chunks.js';
+import { ProblemList } from './problem-list.js';
 
 /**
  * Spawns per chunk, one step of the batch each. A step of 1,000 spawns took
@@ -26,6 +28,13 @@ const LINK_FIELDS = new Set(['kind', 'child', 'parent', 'linkTag', 'linkType', '
 
 /** A link's problem, with its place among the links: a line's problems stay in the file's order. */
 type LinkProblem = ImportProblem & { at: number };
+
+export interface FinishOptions {
+  /** Spawns per plan chunk. @default CHUNK_SIZE */
+  chunkSize?: number;
+  /** Problems found before (the link tags', the reading's): the plan's are added after them. */
+  problems?: ProblemList;
+}
 
 /** Takes an import's records one by one, then checks them together and plans them (`finish`). */
 export class ImportPlanner implements RecordSink {
@@ -45,16 +54,16 @@ export class ImportPlanner implements RecordSink {
   private readonly linkFlags = new IntColumn();
   private readonly unresolved: string[] = [];
   private readonly tags = new Interner();
-  private readonly objectProblems: ImportProblem[] = [];
-  private readonly linkProblems: LinkProblem[] = [];
+  private readonly objectProblems = new ProblemList();
+  private readonly linkProblems = new ProblemList<LinkProblem>({ order: (a, b) => a.line - b.line || a.at - b.at });
 
   record(line: number, kind: 'object' | 'link', value: Record<string, unknown>): void {
     if (kind === 'object') this.object(line, value);
     else this.link(line, value);
   }
 
-  /** Checks the links against the objects and the link tags; returns every problem, or the plan. */
-  finish(linkTags: LinkTags | undefined, options: { chunkSize?: number } = {}): LoadResult {
+  /** Checks the links against the objects and the link tags; returns the problems (with those given), or the plan. */
+  finish(linkTags: LinkTags | undefined, options: FinishOptions = {}): LoadResult {
     const count = this.linkLine.length;
     const child = new Int32Array(count);
     const parent = new Int32Array(count);
@@ -69,11 +78,12 @@ export class ImportPlanner implements RecordSink {
     const dependent = valid.filter((k) => this.linkFlags.get(k) & DEPENDENT);
     const graph: DependentLinks = { objects: this.ids.length, child: pick(child, dependent), parent: pick(parent, dependent), line: pick(this.linkLine.view(), dependent) };
     const order = topologicalOrder(graph);
-    const cycles = cycleProblems(graph, order, this.ids);
-    if (this.objectProblems.length + this.linkProblems.length + cycles.length > 0) {
-      const links = this.linkProblems.sort((a, b) => a.at - b.at).map(({ line, message }) => ({ line, message }));
-      return { ok: false, problems: [...this.objectProblems, ...links, ...cycles].sort((a, b) => a.line - b.line) };
-    }
+    // Sorted by line in the end; a line's problems stay in this order: those given, objects', links', cycles'.
+    const problems = options.problems ?? new ProblemList();
+    problems.absorb(this.objectProblems.sorted(), this.objectProblems.count);
+    problems.absorb(this.linkProblems.sorted().map(({ line, message }) => ({ line, message })), this.linkProblems.count);
+    cycleProblems(graph, order, this.ids, problems);
+    if (problems.count > 0) return { ok: false, problems: problems.sorted(), problemCount: problems.count };
     const tagOf = pick(this.linkTag.view(), valid);
     const chunks = buildPlanChunks(
       {
@@ -114,7 +124,7 @@ export class ImportPlanner implements RecordSink {
 
   /** A link's own checks; its ends and tag are checked once every object is known. */
   private link(line: number, value: Record<string, unknown>): void {
-    const before = this.linkProblems.length;
+    const before = this.linkProblems.count;
     const at = this.linkLine.length - 0.5; // between the kept links before and after it
     const problem = (message: string) => this.linkProblems.push({ line, message, at });
     for (const field of Object.keys(value)) if (!LINK_FIELDS.has(field)) problem(`link: unknown field "${field}"`);
@@ -124,7 +134,7 @@ export class ImportPlanner implements RecordSink {
     if (typeof linkTag !== 'string' || linkTag === '') problem('link: "linkTag" must be a non-empty string');
     if (linkType !== 'dependent' && linkType !== 'independent') problem(`link: "linkType" must be "dependent" or "independent", got ${JSON.stringify(linkType)}`);
     if (typeof separate !== 'boolean') problem('link: "separateDependentLinkCreate" must be true or false');
-    if (this.linkProblems.length > before) return;
+    if (this.linkProblems.count > before) return;
     this.linkLine.push(line);
     this.linkChild.push(this.reference(child as string));
     this.linkParent.push(this.reference(parent as string));
@@ -135,7 +145,7 @@ export class ImportPlanner implements RecordSink {
   /** Link k's checks against its objects and the link tags; true when it is valid. */
   private checkLink(k: number, c: number, p: number, duplicateOf: number, linkTags: LinkTags | undefined): boolean {
     const line = this.linkLine.get(k);
-    const before = this.linkProblems.length;
+    const before = this.linkProblems.count;
     const problem = (message: string) => this.linkProblems.push({ line, message, at: k });
     const childId = this.idOf(this.linkChild.get(k));
     const parentId = this.idOf(this.linkParent.get(k));
@@ -157,7 +167,7 @@ export class ImportPlanner implements RecordSink {
       problem(`${name}: a dependent link's child already exists; set "separateDependentLinkCreate": true to create the link on its own`);
     }
     if (duplicateOf > 0) problem(`${name}: duplicate link (first on line ${duplicateOf})`);
-    return this.linkProblems.length === before;
+    return this.linkProblems.count === before;
   }
 
   /**
@@ -194,8 +204,8 @@ export class ImportPlanner implements RecordSink {
   }
 }
 
-/** Validates records against the link tags; returns every problem, or the plan. */
-export function planImport(records: Iterable<SourceRecord>, linkTags: LinkTags | undefined, options: { chunkSize?: number } = {}): LoadResult {
+/** Validates records against the link tags; returns the problems, or the plan. */
+export function planImport(records: Iterable<SourceRecord>, linkTags: LinkTags | undefined, options: FinishOptions = {}): LoadResult {
   const planner = new ImportPlanner();
   for (const record of records) planner.record(record.line, record.kind, record.value);
   return planner.finish(linkTags, options);

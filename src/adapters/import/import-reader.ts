@@ -13,9 +13,9 @@ import { constants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
-import type { ImportProblem } from '../../machines/import.types.js';
 import { addRecord, isDocument, readDocument, readLine, tryParse, type RecordSink } from './import-file.js';
 import { MAX_LINE_BYTES, readLines } from './import-lines.js';
+import { ProblemList } from './problem-list.js';
 
 export interface ReadOptions {
   /** The longest line of JSON Lines read; a longer one is a problem of its line. @default 16 MB */
@@ -23,36 +23,42 @@ export interface ReadOptions {
 }
 
 /**
- * Reads the import file at `path` into `sink`.
- * @returns the lines that could not be read as records
+ * Reads the import file at `path` into `sink`, and the lines that could not be
+ * read as records into `problems` (bounded: a file of broken lines is counted, not kept).
+ * @returns `problems`
  * @throws NonRetryableError SOURCE_MISSING or SOURCE_UNREADABLE when the file cannot be read
  */
-export async function readImportFile(path: string, sink: RecordSink, options: ReadOptions = {}): Promise<ImportProblem[]> {
+export async function readImportFile(path: string, sink: RecordSink, options: ReadOptions = {}, problems = new ProblemList()): Promise<ProblemList> {
   const what = 'the import file';
   const first = await io(firstSignificantCharacter(path), path, what);
-  if (first === '[') return readDocument(withoutBom(await io(readFile(path, 'utf8'), path, what)), sink);
+  if (first === '[') {
+    readDocument(withoutBom(await io(readFile(path, 'utf8'), path, what)), sink, problems);
+    return problems;
+  }
   if (first === '{') {
-    const read = await io(readJsonLines(path, sink, options, true), path, what);
-    if (read) return read;
+    if (await io(readJsonLines(path, sink, problems, options, true), path, what)) return problems;
     // Its first line is not JSON on its own: a document over several lines, or a broken first record.
     if ((await io(stat(path), path, what)).size <= constants.MAX_STRING_LENGTH) {
       const text = withoutBom(await io(readFile(path, 'utf8'), path, what));
       const whole = tryParse(text);
-      if (whole.ok && isDocument(whole.value)) return readDocument(text, sink, whole.value);
+      if (whole.ok && isDocument(whole.value)) {
+        readDocument(text, sink, problems, whole.value);
+        return problems;
+      }
     }
   }
-  return (await io(readJsonLines(path, sink, options, false), path, what))!;
+  await io(readJsonLines(path, sink, problems, options, false), path, what);
+  return problems;
 }
 
 /**
  * Streams JSON Lines into the sink. With `firstMayBeDocument`, a first line
- * that is not JSON on its own stops the reading before any record was passed
- * on (undefined is returned), and a first line that is a document is one when
- * no other line follows.
+ * that is not JSON on its own stops the reading before any record or problem
+ * was passed on (false is returned), and a first line that is a document is
+ * one when no other line follows.
  */
-async function readJsonLines(path: string, sink: RecordSink, options: ReadOptions, firstMayBeDocument: boolean): Promise<ImportProblem[] | undefined> {
+async function readJsonLines(path: string, sink: RecordSink, problems: ProblemList, options: ReadOptions, firstMayBeDocument: boolean): Promise<boolean> {
   const max = options.maxLineBytes ?? MAX_LINE_BYTES;
-  const problems: ImportProblem[] = [];
   let undecided = firstMayBeDocument;
   let held: { line: number; text: string; value: unknown } | undefined;
   const release = () => {
@@ -85,9 +91,9 @@ async function readJsonLines(path: string, sink: RecordSink, options: ReadOption
     },
     { maxLineBytes: max },
   );
-  if (!read) return undefined;
-  if (held) return readDocument(held.text, sink, held.value, held.line);
-  return problems;
+  if (!read) return false;
+  if (held) readDocument(held.text, sink, problems, held.value, held.line);
+  return true;
 }
 
 /** The first character that is not white space (as `trim` counts it, a BOM included), or '' for none. */

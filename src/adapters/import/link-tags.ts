@@ -3,7 +3,7 @@
  * each tag (docs/import-protocol.md).
  *   { "writtenBy": [{ "child": "book", "parent": "author" }], "partOf": [...] }
  */
-import type { ImportProblem } from '../../machines/import.types.js';
+import { ProblemList } from './problem-list.js';
 
 /** Allowed (child type, parent type) pairs by tag. */
 export type LinkTags = Map<string, Set<string>>;
@@ -15,10 +15,9 @@ export function allows(tags: LinkTags, tag: string, childType: string, parentTyp
   return tags.get(tag)?.has(pair(childType, parentType)) ?? false;
 }
 
-/** Parses a link-tags file; problems name the file and, where known, the line. */
-export function parseLinkTags(text: string): { tags: LinkTags; problems: ImportProblem[] } {
+/** Parses a link-tags file; its problems, added to `problems`, name the file and, where known, the line. */
+export function parseLinkTags(text: string, problems = new ProblemList()): { tags: LinkTags; problems: ProblemList } {
   const tags: LinkTags = new Map();
-  const problems: ImportProblem[] = [];
   const problem = (message: string, line = 1) => problems.push({ line, message: `link tags: ${message}` });
   let json: unknown;
   try {

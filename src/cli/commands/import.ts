@@ -35,7 +35,10 @@ export interface ImportSummary {
   seconds: number;
   error?: ErrorJson;
   notifyError?: ErrorJson;
+  /** The problems listed: the first 10,000 by line (the first 50 when the list's record is gone). */
   problems?: ImportProblem[];
+  /** Every problem found, listed or not. */
+  problemCount?: number;
   failures?: { key: string; line: number; state: string; reason: string }[];
   /** Requests the service accepted (202) and has not called back yet. */
   awaitingCallback?: number;
@@ -44,6 +47,8 @@ export interface ImportSummary {
 }
 
 const MAX_FAILURES = 100;
+/** Problems printed; --json gives all the batch listed. */
+const MAX_PRINTED_PROBLEMS = 200;
 const PENDING = ['pendingObject', 'pendingLink'] as const;
 
 /** Adds `holdfast import` to the CLI. */
@@ -146,7 +151,10 @@ export function summarizeImport(runtime: Runtime, id: ActorId, startedAt: number
   };
   if (context.error) summary.error = context.error;
   if (context.notifyError) summary.notifyError = context.notifyError;
-  if (context.problemCount > 0) summary.problems = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id) ?? context.problems;
+  if (context.problemCount > 0) {
+    summary.problems = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id) ?? context.problems;
+    summary.problemCount = Math.max(context.problemCount, summary.problems.length);
+  }
   const failures = failuresOf(runtime, id);
   if (failures.length > 0) summary.failures = failures;
   if (record.status === 'active') {
@@ -186,9 +194,12 @@ export function describeImport(summary: ImportSummary): string[] {
   const waiting = summary.awaitingCallback || summary.parked;
   const lines = [`import ${summary.id}: ${waiting ? `waiting (${summary.state})` : summary.state} in ${summary.seconds.toFixed(1)} s`];
   if (summary.problems) {
-    lines.push(`  invalid input, nothing was sent: ${summary.problems.length} problem(s)`);
-    for (const problem of summary.problems.slice(0, 200)) lines.push(`  line ${problem.line}: ${problem.message}`);
-    if (summary.problems.length > 200) lines.push(`  ... and ${summary.problems.length - 200} more (--json lists them all)`);
+    const listed = summary.problems.length;
+    const total = Math.max(summary.problemCount ?? 0, listed);
+    lines.push(`  invalid input, nothing was sent: ${figure(total)} problem(s)`);
+    for (const problem of summary.problems.slice(0, MAX_PRINTED_PROBLEMS)) lines.push(`  line ${problem.line}: ${problem.message}`);
+    const more = total - Math.min(listed, MAX_PRINTED_PROBLEMS);
+    if (more > 0) lines.push(`  ... and ${figure(more)} more (--json lists ${listed === total ? 'them all' : `the first ${figure(listed)} by line`})`);
     return lines;
   }
   lines.push(`  objects: ${counts(summary.objects)}`, `  links: ${counts(summary.links)}`);
@@ -198,6 +209,10 @@ export function describeImport(summary: ImportSummary): string[] {
   if (summary.parked) lines.push(`  ${summary.parked} object(s) or link(s) are parked and wait for a person: see \`holdfast job ${summary.id}\``);
   if (summary.awaitingCallback) lines.push(`  ${summary.awaitingCallback} request(s) wait for the service's callback (POST /import/callbacks on \`holdfast serve\`); the import resumes when they arrive`);
   return lines;
+}
+
+function figure(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function exitCodeOf(summary: ImportSummary): number {

@@ -50,7 +50,7 @@ describe('reading an import file', () => {
 describe('reading a link-tags file', () => {
   it('allows only the child and parent types listed under a tag', () => {
     const { tags, problems } = parseLinkTags(JSON.stringify({ writtenBy: [{ child: 'book', parent: 'author' }] }));
-    expect(problems).toEqual([]);
+    expect(problems.sorted()).toEqual([]);
     expect(allows(tags, 'writtenBy', 'book', 'author')).toBe(true);
     expect(allows(tags, 'writtenBy', 'author', 'book')).toBe(false);
     expect(allows(tags, 'other', 'book', 'author')).toBe(false);
@@ -58,11 +58,11 @@ describe('reading a link-tags file', () => {
 
   it('reports malformed tags with their line', () => {
     const { problems } = parseLinkTags('{\n"a": [{"child": "x"}],\n"b": "no"\n}');
-    expect(problems).toEqual([
+    expect(problems.sorted()).toEqual([
       { line: 2, message: 'link tags: tag "a": {"child":"x"} is not { "child": TYPE, "parent": TYPE }' },
       { line: 3, message: 'link tags: tag "b" must be a list of { "child": TYPE, "parent": TYPE }' },
     ]);
-    expect(parseLinkTags('[]').problems[0]!.message).toMatch(/expected an object of tags/);
-    expect(parseLinkTags('{').problems[0]!.message).toMatch(/not JSON/);
+    expect(parseLinkTags('[]').problems.sorted()[0]!.message).toMatch(/expected an object of tags/);
+    expect(parseLinkTags('{').problems.sorted()[0]!.message).toMatch(/not JSON/);
   });
 });

@@ -188,8 +188,21 @@ describe('importBatch', () => {
     expect(snapshot.value).toBe('error');
     expect(context.error).toEqual({ code: 'IMPORT_INVALID', message: 'the import has 60 problem(s); nothing was sent' });
     expect(context.problems).toHaveLength(50);
+    expect(context.problemCount).toBe(60); // a result stored by the release before has no count: its list was whole
     expect(steps[1]!.records).toEqual([expect.objectContaining({ collection: 'importProblems', value: problems })]);
     expect(steps[1]!.spawns).toEqual([]);
+  });
+
+  it('counts every problem when the load listed only the first, and says the list was cut', () => {
+    const problems = Array.from({ length: 10_000 }, (_, i) => ({ line: i + 1, message: 'not JSON' }));
+    const output = { ok: false, problems, problemCount: 5_000_000 };
+    const { snapshot, steps } = run(importBatchMachine, { file: 'f', service: 'svc' }, [{ type: 'xstate.done.actor.load', output } as EventObject]);
+    const context = snapshot.context as ImportBatchContext;
+    expect(snapshot.value).toBe('error');
+    expect(context.problemCount).toBe(5_000_000);
+    expect(context.error).toEqual({ code: 'IMPORT_INVALID', message: 'the import has 5,000,000 problem(s); nothing was sent (the first 10,000 by line are listed)' });
+    expect(context.problems).toHaveLength(50);
+    expect(steps[1]!.records).toEqual([expect.objectContaining({ collection: 'importProblems', value: problems })]);
   });
 
   it('ends error and posts the completion when an object failed', () => {

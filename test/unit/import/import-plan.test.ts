@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/adapters/import/import-file.js';
 import { planImport } from '../../../src/adapters/import/import-plan.js';
 import { decodePlanChunk } from '../../../src/adapters/import/plan-chunks.js';
+import { MAX_LISTED_PROBLEMS } from '../../../src/adapters/import/problem-list.js';
 import { parseLinkTags } from '../../../src/adapters/import/link-tags.js';
 import type { ImportProblem, LoadResult, PendingLinkPlan, PendingObjectPlan } from '../../../src/machines/import.types.js';
 
@@ -131,6 +132,22 @@ describe('validating an import', () => {
       'link: "linkType" must be "dependent" or "independent", got "sideways"',
       'link "b" -> "nobody" (cites): parent "nobody" is not an object of this import',
     ]);
+  });
+
+  it('counts every problem but lists the first MAX_LISTED_PROBLEMS by line, whatever order the records came in', () => {
+    const n = 12_000;
+    // Lines descending: objects with an unknown field on even lines, links to a missing parent on odd ones, 2 to 24,001.
+    const input: SourceRecord[] = Array.from({ length: n }, (_, i) => [
+      { line: 2 * (n - i) + 1, kind: 'link' as const, value: dep(`o${i}`, 'ghost', 'cites') },
+      { line: 2 * (n - i), kind: 'object' as const, value: obj(`o${i}`, 'book', { colour: 'red' }) },
+    ]).flat();
+    const result = planImport(input, tags);
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problemCount).toBe(2 * n);
+    expect(result.problems).toHaveLength(MAX_LISTED_PROBLEMS);
+    expect(result.problems.map((p) => p.line)).toEqual(Array.from({ length: MAX_LISTED_PROBLEMS }, (_, i) => i + 2));
+    expect(result.problems[0]).toEqual({ line: 2, message: 'object: unknown field "colour"' });
+    expect(result.problems[1]).toEqual({ line: 3, message: `link "o${n - 1}" -> "ghost" (cites): parent "ghost" is not an object of this import` });
   });
 
   it('reports every problem together, in line order', () => {

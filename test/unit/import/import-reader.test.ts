@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readImportText, type SourceRecord } from '../../../src/adapters/import/import-file.js';
 import { readImportFile } from '../../../src/adapters/import/import-reader.js';
+import { MAX_LISTED_PROBLEMS } from '../../../src/adapters/import/problem-list.js';
 import type { ImportProblem } from '../../../src/machines/import.types.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
@@ -13,13 +14,13 @@ async function readFileOf(content: string, options: { maxLineBytes?: number } = 
   writeFileSync(file, content);
   const records: SourceRecord[] = [];
   const problems = await readImportFile(file, { record: (line, kind, value) => records.push({ line, kind, value }) }, options);
-  return { records, problems };
+  return { records, problems: problems.sorted() };
 }
 
 function readTextOf(content: string): Read {
   const records: SourceRecord[] = [];
   const problems = readImportText(content, { record: (line, kind, value) => records.push({ line, kind, value }) });
-  return { records, problems };
+  return { records, problems: problems.sorted() };
 }
 
 const a = '{"kind":"object","id":"a","type":"t"}';
@@ -88,5 +89,34 @@ describe('reading an import file from disk', () => {
     await expect(readImportFile(join(folder, 'none.jsonl'), sink)).rejects.toMatchObject({ code: 'SOURCE_MISSING', message: expect.stringContaining('the import file') });
     mkdirSync(join(folder, 'dir'));
     await expect(readImportFile(join(folder, 'dir'), sink)).rejects.toMatchObject({ code: 'SOURCE_UNREADABLE' });
+  });
+});
+
+describe('reading a file of broken lines', () => {
+  // 200,000 problems were 200,000 objects in one array, then one record: now counted, and 10,000 listed.
+  const broken = 200_000;
+
+  it('counts every broken line of JSON Lines and keeps the first MAX_LISTED_PROBLEMS, in line order', async () => {
+    const file = join(tempFolder(), 'broken.jsonl');
+    writeFileSync(file, 'x\n'.repeat(broken));
+    let records = 0;
+    const problems = await readImportFile(file, { record: () => void records++ });
+    expect(records).toBe(0);
+    expect(problems.count).toBe(broken);
+    expect(problems.held).toBeLessThanOrEqual(2 * MAX_LISTED_PROBLEMS);
+    const listed = problems.sorted();
+    expect(listed).toHaveLength(MAX_LISTED_PROBLEMS);
+    expect(listed.every((p, i) => p.line === i + 1 && p.message.startsWith('not JSON'))).toBe(true);
+  });
+
+  it('counts every element of a JSON document that is not a record, and keeps the first MAX_LISTED_PROBLEMS', async () => {
+    const file = join(tempFolder(), 'broken.json');
+    writeFileSync(file, `[\n${Array.from({ length: broken }, () => '1').join(',\n')}\n]`);
+    const problems = await readImportFile(file, { record: () => undefined });
+    expect(problems.count).toBe(broken);
+    const listed = problems.sorted();
+    expect(listed).toHaveLength(MAX_LISTED_PROBLEMS);
+    expect(listed[0]).toEqual({ line: 2, message: 'a record must be a JSON object' });
+    expect(listed.at(-1)!.line).toBe(MAX_LISTED_PROBLEMS + 1);
   });
 });
