@@ -30,8 +30,9 @@ export function parseLinkTags(text: string, problems = new ProblemList()): { tag
     problem('expected an object of tags, each a list of { "child": TYPE, "parent": TYPE }');
     return { tags, problems };
   }
+  const lineOf = keyLines(text);
   for (const [tag, pairs] of Object.entries(json)) {
-    const line = lineOfKey(text, tag);
+    const line = lineOf(tag);
     if (!Array.isArray(pairs)) {
       problem(`tag "${tag}" must be a list of { "child": TYPE, "parent": TYPE }`, line);
       continue;
@@ -50,10 +51,26 @@ export function parseLinkTags(text: string, problems = new ProblemList()): { tag
   return { tags, problems };
 }
 
-function lineOfKey(text: string, key: string): number {
-  const at = text.indexOf(JSON.stringify(key));
-  if (at < 0) return 1;
+/**
+ * The line of each key, asked in the file's order: each search goes on from
+ * the last key found, so a file of many tags costs one pass, not one per tag.
+ * A key not found (written with escapes) is put on line 1.
+ */
+function keyLines(text: string): (key: string) => number {
+  let from = 0;
   let line = 1;
-  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return (key) => {
+    const quoted = JSON.stringify(key);
+    let at = text.indexOf(quoted, from);
+    if (at < 0) {
+      // Out of order (JSON objects list integer-like keys first): count again from the start.
+      at = text.indexOf(quoted);
+      if (at < 0) return 1;
+      from = 0;
+      line = 1;
+    }
+    for (let i = from; i < at; i++) if (text.charCodeAt(i) === 10) line++;
+    from = at;
+    return line;
+  };
 }
