@@ -12,8 +12,11 @@ export interface Actions {
   jobsPage(offset: number): void;
   childrenPage(offset: number): void;
   command(name: 'pause' | 'unpause' | 'retry', id: string): void;
-  /** The selected batch job's exception queue: a page, open ones only or all, and reading the DAG and queue again. */
-  exceptionsPage(offset: number): void;
+  /**
+   * The selected batch job's exception queue: the next page (after the last row's item) or the previous
+   * one (the cursors come back off a stack), open ones only or all, and reading the DAG and queue again.
+   */
+  exceptionsPage(direction: 'next' | 'previous'): void;
   showResolved(all: boolean): void;
   refreshBatch(): void;
   /** Resolves an exception of the selected batch job; rejects with the server's error. */

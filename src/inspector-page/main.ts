@@ -8,7 +8,7 @@ import { BATCH_JOB_MACHINE_NAME, type DagStats, type ServerMessage } from '../ad
 import type { Actions } from './actions.js';
 import { Connection } from './connection.js';
 import { count, h, stateName } from './dom.js';
-import { createPageStore } from './page-store.js';
+import { createPageStore, type ExceptionsCursor } from './page-store.js';
 import { actorView } from './views/actor-view.js';
 import { dagView } from './views/dag-view.js';
 import { exceptionsView } from './views/exceptions-view.js';
@@ -65,16 +65,30 @@ const refreshActor = debounce(() => {
 }, 300);
 
 
-/** A page of the selected batch job's exceptions (the current page when no offset is given). */
-function loadExceptions(offset?: number): void {
-  const { selectedJob, exceptions, exceptionsOpen } = store.getSnapshot().context;
+const FIRST_EXCEPTIONS: ExceptionsCursor = { after: null, offset: 0 };
+/** The exceptions page last asked for: a refresh asks for it again, even before it is shown. */
+let exceptionsWanted: { id: string; at: ExceptionsCursor; back: ExceptionsCursor[] } | undefined;
+
+/**
+ * A page of the selected batch job's exceptions at `at`, `back` being the cursors of the pages before it
+ * (no `at`: the page last asked for, again). Past the first page it asks with a cursor, never a deep
+ * offset: the server skips to an offset by reading every record before it, so offsets are capped.
+ */
+function loadExceptions(at?: ExceptionsCursor, back: ExceptionsCursor[] = []): void {
+  const { selectedJob, exceptionsOpen } = store.getSnapshot().context;
   if (selectedJob === null || dagFollowed !== selectedJob) return;
-  const from = offset ?? (exceptions?.id === selectedJob ? exceptions.page.offset : 0);
-  void ask({ type: 'exceptions', id: selectedJob, offset: from, limit: EXCEPTIONS_PAGE, open: exceptionsOpen }, 'exceptions', (reply) => {
+  const again = at === undefined && exceptionsWanted?.id === selectedJob ? exceptionsWanted : undefined;
+  const wanted = { id: selectedJob, at: again?.at ?? at ?? FIRST_EXCEPTIONS, back: again?.back ?? back };
+  exceptionsWanted = wanted;
+  const { at: where, back: before } = wanted;
+  const request = { type: 'exceptions' as const, id: selectedJob, offset: where.offset, limit: EXCEPTIONS_PAGE, open: exceptionsOpen, ...(where.after === null ? {} : { after: where.after }) };
+  void ask(request, 'exceptions', (reply) => {
+    if (exceptionsWanted !== wanted) return; // a newer request's reply shows instead
     const { page } = reply;
-    // A page emptied by resolutions: show the last one that has rows.
-    if (page.items.length === 0 && page.offset > 0 && page.total > 0) return loadExceptions(Math.max(0, Math.min(page.offset - EXCEPTIONS_PAGE, Math.ceil(page.total / EXCEPTIONS_PAGE - 1) * EXCEPTIONS_PAGE)));
-    store.trigger.exceptions({ id: reply.id, page });
+    // A page emptied by resolutions (not one cut short by the read budget, which has a `next`): show the one before.
+    const previous = before[before.length - 1];
+    if (page.items.length === 0 && page.next === undefined && previous) return loadExceptions(previous, before.slice(0, -1));
+    store.trigger.exceptions({ id: reply.id, page, at: where, back: before });
   });
 }
 const failures = (dag: DagStats) => dag.stats.reduce((sum, node) => sum + node.failures, 0);
@@ -93,7 +107,7 @@ function followBatch(id: string, machine = store.getSnapshot().context.jobs?.ite
   }
   dagFollowed = id;
   void ask({ type: 'dagStats', id }, 'dagStats', (reply) => store.trigger.dagStats({ dag: reply.dag }));
-  loadExceptions(0);
+  loadExceptions(FIRST_EXCEPTIONS);
 }
 
 const actions: Actions = {
@@ -134,12 +148,17 @@ const actions: Actions = {
     const id = path[path.length - 1];
     if (id !== undefined) void ask({ type: 'children', id, offset }, 'children', (reply) => store.trigger.children({ id: reply.id, page: reply.page }));
   },
-  exceptionsPage(offset) {
-    loadExceptions(offset);
+  exceptionsPage(direction) {
+    const shown = store.getSnapshot().context.exceptions;
+    if (!shown) return;
+    const { page, at, back } = shown;
+    if (direction === 'next' && page.next !== undefined) loadExceptions({ after: page.next, offset: page.offset + page.items.length }, [...back, at]);
+    const previous = back[back.length - 1];
+    if (direction === 'previous' && previous) loadExceptions(previous, back.slice(0, -1));
   },
   showResolved(all) {
     store.trigger.exceptionsFilter({ open: !all });
-    loadExceptions(0);
+    loadExceptions(FIRST_EXCEPTIONS);
   },
   refreshBatch() {
     const { selectedJob } = store.getSnapshot().context;

@@ -27,6 +27,20 @@ export interface JournalEntryShown {
   source: 'journal' | 'current' | 'none';
 }
 
+/** Where a page of the exception queue starts: after an item id (null: the queue's start), shown at `offset`. */
+export interface ExceptionsCursor {
+  after: string | null;
+  offset: number;
+}
+
+/** A page of the exception queue with the cursor it was asked with and those of the pages before it (nearest last). */
+export interface ExceptionsShown {
+  id: string;
+  page: ExceptionPage;
+  at: ExceptionsCursor;
+  back: ExceptionsCursor[];
+}
+
 export interface PageState {
   connection: 'connecting' | 'open' | 'closed';
   role: Role | null;
@@ -52,7 +66,7 @@ export interface PageState {
   error: string | null;
   /** The selected batch job's DAG statistics and a page of its exception queue. */
   dag: DagStats | null;
-  exceptions: { id: string; page: ExceptionPage } | null;
+  exceptions: ExceptionsShown | null;
   /** Open exceptions only (else resolved ones too). */
   exceptionsOpen: boolean;
   /** What the last resolve or reprocess did. */
@@ -179,7 +193,7 @@ export function createPageStore() {
       recovered: (context) => ({ ...context, degraded: null }),
       error: (context, event: { message: string | null }) => ({ ...context, error: event.message }),
       dagStats: (context, event: { dag: DagStats }) => (context.selectedJob === event.dag.id ? { ...context, dag: event.dag } : context),
-      exceptions: (context, event: { id: string; page: ExceptionPage }) => (context.selectedJob === event.id ? { ...context, exceptions: { id: event.id, page: event.page } } : context),
+      exceptions: (context, event: ExceptionsShown) => (context.selectedJob === event.id ? { ...context, exceptions: { id: event.id, page: event.page, at: event.at, back: event.back } } : context),
       exceptionsFilter: (context, event: { open: boolean }) => ({ ...context, exceptionsOpen: event.open }),
       batchNote: (context, event: { id: string; note: string }) => (context.selectedJob === event.id ? { ...context, batchNote: event.note } : context),
     },

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
+import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
@@ -30,6 +30,7 @@ import type {
   JournalEntry,
   Mutation,
   RecordKey,
+  ScanOptions,
   Store,
   TimerEntry,
 } from './store.js';
@@ -338,9 +339,15 @@ class LmdbStore implements Store {
     return bytes === undefined ? undefined : decodeRecord<T>(bytes, `${collection} record`);
   }
 
-  *scanRecords<T>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }> {
+  /** Reads `records` keys [collection, ...prefix, ...] from just after [collection, ...after] when given. */
+  *scanRecords<T>(collection: string, prefix?: RecordKey, options: ScanOptions = {}): Iterable<{ key: RecordKey; value: T }> {
     const start = prefix === undefined ? [collection] : recordKey(collection, prefix);
-    for (const { key, value } of this.records.getRange({ start, end: [...start, HIGH] })) {
+    const end = [...start, HIGH];
+    const after = options.after === undefined ? undefined : recordKey(collection, options.after);
+    // A cursor before the prefix starts at the prefix; one past its end reads nothing.
+    if (after !== undefined && compareKeys(after, end) >= 0) return;
+    const range = after !== undefined && compareKeys(after, start) >= 0 ? { start: after, end, exclusiveStart: true } : { start, end };
+    for (const { key, value } of this.records.getRange(range)) {
       const rest = key.slice(1);
       yield { key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord<T>(value, `${collection} record`) };
     }

@@ -93,6 +93,16 @@ export interface TimerEntry {
 /** Keyed records that commit with a step (results, users, stored data, secrets...). */
 export type RecordKey = string | number | ReadonlyArray<string | number>;
 
+/** Where a scan of records starts. */
+export interface ScanOptions {
+  /**
+   * Start just after this key (exclusive), given as scans return keys: a reader
+   * pages with the last key it saw, and a key since deleted still marks a place.
+   * Keys outside the prefix do not widen the scan.
+   */
+  after?: RecordKey;
+}
+
 /** The records collection of actor records that could not be read, kept as they were (`setAsideActor`). */
 export const SET_ASIDE = 'setAside';
 
@@ -161,7 +171,8 @@ export interface Store {
   timers(): Iterable<TimerEntry>;
   journal(id: ActorId, options?: { fromSeq?: number; limit?: number }): Iterable<JournalEntry>;
   getRecord<T = unknown>(collection: string, key: RecordKey): T | undefined;
-  scanRecords<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }>;
+  /** Records under `prefix` in key order, from just after `options.after` when given. */
+  scanRecords<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
   getMeta<T = unknown>(key: string): T | undefined;
   putMeta(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
 /**
  * The inspector page on batch jobs, in headless Chromium: a job's DAG drawn
  * with its per-node statistics, refreshed live while it runs; the exception
- * queue a page at a time; for an admin token a resolve form (JSON checked on
+ * queue a page at a time (pages past the first asked for with a cursor, and
+ * back through the cursors passed); for an admin token a resolve form (JSON checked on
  * the page) whose answer removes the item from the open queue, and
  * "reprocess open exceptions"; for a read-only token neither. Each test saves
  * a screenshot under test-results/.
@@ -40,9 +41,11 @@ describe.skipIf(skipBrowserTests)('the inspector page on batch jobs in Chromium'
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  async function openJob(url: string, id = job): Promise<Page> {
+  /** `prepare` runs before the page loads (to listen to its socket). */
+  async function openJob(url: string, id = job, prepare?: (page: Page) => void): Promise<Page> {
     const page = await browser.context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    prepare?.(page);
     await page.goto(url);
     await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector(`[data-testid=job-row][data-id="${id}"]`);
@@ -132,5 +135,53 @@ describe.skipIf(skipBrowserTests)('the inspector page on batch jobs in Chromium'
     await expect.poll(() => live.locator('[data-testid=dag-panel]').getAttribute('data-running')).toBe('false');
     await screenshot(live, 'batch-live-dag');
     await live.close();
+  });
+
+  it('pages the queue forward with "next ›" (a cursor: the last row\'s item) and back with "‹ previous"; a resolve re-reads the same page', async () => {
+    control.broken = () => true;
+    control.delayMs = 0;
+    const deep = await harness.jobs.create({ application: 'review', source: 'test', items: items(50), partition: 'size:50', description: 'deep' });
+    await harness.jobs.run(deep, { batches: 'all' });
+    const asked: { after?: string | undefined; offset?: number | undefined }[] = [];
+    const page = await openJob(harness.server.adminUrl, deep, (tab) =>
+      tab.on('websocket', (socket) =>
+        socket.on('framesent', ({ payload }) => {
+          const request = JSON.parse(String(payload)) as { type: string; after?: string; offset?: number };
+          if (request.type === 'exceptions') asked.push({ after: request.after, offset: request.offset });
+        }),
+      ),
+    );
+    const ids = (from: number, to: number) => items(to).slice(from).map((item) => item.id);
+    const range = page.locator('[data-testid=exceptions-range]');
+    const previous = page.locator('[data-testid=exceptions-previous]');
+    const next = page.locator('[data-testid=exceptions-next]');
+    const shows = async (rows: string[], text: string) => {
+      await expect.poll(() => range.textContent()).toBe(text);
+      expect(await openRows(page)).toEqual(rows);
+    };
+    await shows(ids(0, 20), '1–20 of 50');
+    expect(await previous.isDisabled()).toBe(true);
+    await next.click();
+    await shows(ids(20, 40), '21–40 of 50');
+    await next.click();
+    await shows(ids(40, 50), '41–50 of 50');
+    expect(await next.isDisabled()).toBe(true);
+    await previous.click();
+    await shows(ids(20, 40), '21–40 of 50');
+    // The pages asked for, a pushed refresh (the same request again) counted once.
+    const moves = () => asked.filter((request, n) => n === 0 || JSON.stringify(request) !== JSON.stringify(asked[n - 1]));
+    expect(moves().slice(-3)).toEqual([{ after: 'i019', offset: 20 }, { after: 'i039', offset: 40 }, { after: 'i019', offset: 20 }]);
+
+    await page.click('[data-testid=exception-row][data-item=i025] [data-testid=resolve-open]');
+    await page.fill('[data-testid=resolve-value]', '{"lat": 25}');
+    await page.click('[data-testid=resolve-submit]');
+    await shows([...ids(20, 41)].filter((id) => id !== 'i025'), '21–40 of 49');
+    expect(asked.at(-1)).toEqual({ after: 'i019', offset: 20 });
+    await previous.click();
+    await shows(ids(0, 20), '1–20 of 49');
+    expect(await previous.isDisabled()).toBe(true);
+    expect(asked.filter((request) => request.after === undefined).every((request) => request.offset === 0)).toBe(true);
+    await screenshot(page, 'batch-paging');
+    await page.close();
   });
 });

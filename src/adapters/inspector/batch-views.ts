@@ -20,9 +20,18 @@ export interface InspectedBatchJobs {
   reprocess(jobId: string): Promise<ReprocessSummary>;
 }
 
+/** Which page of a queue `BatchViews.exceptions` reads. */
+export interface ExceptionsQuery {
+  offset: number;
+  limit: number;
+  open: boolean;
+  /** The last item id of the page before: the page starts just after it (the item may be gone). */
+  after?: string | undefined;
+}
+
 export const MAX_EXCEPTIONS_PAGE = 100;
 export const DEFAULT_EXCEPTIONS_PAGE = 25;
-/** Deepest offset into a queue: skipping is a read of every record before it. */
+/** Deepest offset into a queue: skipping is a read of every record before it (deeper pages: a cursor, `after`). */
 export const MAX_EXCEPTIONS_OFFSET = 5_000;
 /**
  * A page request runs on the runtime's event loop, and reading a record costs
@@ -84,27 +93,38 @@ export class BatchViews {
   }
 
   /**
-   * A page of the job's exceptions in item id order (`open`: unresolved only).
+   * A page of the job's exceptions in item id order (`open`: unresolved only):
+   * `offset` matches skipped, or, given `after` (an item id), the page just
+   * after that item, `offset` then being only where the client shows it.
+   * `next` is the `after` of the following page, when rows may follow.
    * @throws JOB_NOT_FOUND
    */
-  exceptions(id: string, offset: number, limit: number, open: boolean): ExceptionPage {
+  exceptions(id: string, { offset, limit, open, after }: ExceptionsQuery): ExceptionPage {
     this.contextOf(id);
     const items: ExceptionRow[] = [];
+    const skip = after === undefined ? offset : 0;
     let matches = 0;
     let read = 0;
     let totalExact = true;
+    /** The item of the last record looked at: where a read cut short goes on. */
+    let lastRead: string | undefined;
     const started = performance.now();
-    for (const { key, value } of this.runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [id])) {
+    // A cursor costs one seek, not a read of the records before it: any page of any queue is reachable.
+    const scan = this.runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [id], after === undefined ? {} : { after: [id, after] });
+    for (const { key, value } of scan) {
       const full = items.length === limit;
       if (read++ >= READ_BUDGET || (full && (read & 255) === 0 && performance.now() - started > COUNT_MS)) {
         totalExact = false;
         break;
       }
+      const item = String((key as unknown[])[1]);
+      lastRead = item;
       if (open && value.resolved) continue;
-      if (matches >= offset && items.length < limit) items.push(rowOf(String((key as unknown[])[1]), value));
+      if (matches >= skip && items.length < limit) items.push(rowOf(item, value));
       matches++;
     }
-    return { items, offset, limit, total: matches, totalExact, open };
+    const next = nextCursor(items, limit, matches > skip + items.length || !totalExact, matches >= skip ? lastRead : undefined);
+    return { items, offset, limit, total: matches + (after === undefined ? 0 : offset), totalExact, open, ...(next === undefined ? {} : { next }) };
   }
 
   /**
@@ -155,6 +175,16 @@ export class BatchViews {
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(id.slice(0, 200))}`, { details: { job: id.slice(0, 200) } });
     return context;
   }
+}
+
+/**
+ * Where the next page starts, when rows may follow: after a full page's last row;
+ * after a short page cut by the read budget, past the last record read (so a run
+ * of resolved records longer than the budget is crossed page by page).
+ */
+function nextCursor(items: readonly ExceptionRow[], limit: number, more: boolean, lastRead: string | undefined): string | undefined {
+  if (!more) return undefined;
+  return items.length === limit ? items[items.length - 1]!.item : lastRead;
 }
 
 function rowOf(item: string, record: ExceptionRecord): ExceptionRow {

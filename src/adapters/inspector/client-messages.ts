@@ -30,14 +30,21 @@ const schema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('unpause'), ref, id }),
   z.strictObject({ type: z.literal('retry'), ref, id }),
   z.strictObject({ type: z.literal('dagStats'), ref, id: id.nullable() }),
-  z.strictObject({
-    type: z.literal('exceptions'),
-    ref,
-    id,
-    offset: z.number().int().min(0).max(MAX_EXCEPTIONS_OFFSET).optional(),
-    limit: z.number().int().min(1).max(MAX_EXCEPTIONS_PAGE).optional(),
-    open: z.boolean().optional(),
-  }),
+  z
+    .strictObject({
+      type: z.literal('exceptions'),
+      ref,
+      id,
+      offset,
+      limit: z.number().int().min(1).max(MAX_EXCEPTIONS_PAGE).optional(),
+      open: z.boolean().optional(),
+      // The last item id of the page before; `offset` is then only shown, so it may be deep.
+      after: id.optional(),
+    })
+    .refine((message) => message.after !== undefined || (message.offset ?? 0) <= MAX_EXCEPTIONS_OFFSET, {
+      path: ['offset'],
+      message: `at most ${MAX_EXCEPTIONS_OFFSET} without \`after\` (deeper pages: pass the last item id of the page before as \`after\`)`,
+    }),
   z.strictObject({ type: z.literal('resolve'), ref, id, item: z.string().min(1).max(1_024), value: json }),
   z.strictObject({ type: z.literal('reprocess'), ref, id }),
   z.strictObject({ type: z.literal('ping'), ref }),

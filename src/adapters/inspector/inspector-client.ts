@@ -261,7 +261,7 @@ export class InspectorClient {
       case 'dagStats':
         return this.followDag(message.id, message.ref);
       case 'exceptions': {
-        const page = this.batchViews().exceptions(message.id, message.offset ?? 0, message.limit ?? DEFAULT_EXCEPTIONS_PAGE, message.open ?? true);
+        const page = this.batchViews().exceptions(message.id, { offset: message.offset ?? 0, limit: message.limit ?? DEFAULT_EXCEPTIONS_PAGE, open: message.open ?? true, after: message.after });
         return this.send({ type: 'exceptions', ...ref, id: message.id, page });
       }
       case 'resolve':

@@ -194,10 +194,15 @@ export interface ExceptionRow {
   at: number;
 }
 
-/** A page of exceptions. Counting stops after a bounded read: `totalExact` false means "at least `total`". */
+/**
+ * A page of exceptions. Counting stops after a bounded read: `totalExact` false means "at least `total`".
+ * Asked with `after`, `offset` is the one the client gave (display only) and `total` counts from it.
+ */
 export interface ExceptionPage extends Page<ExceptionRow> {
   open: boolean;
   totalExact: boolean;
+  /** Present when rows may follow: the `after` that asks for the next page (the last row's item id, or past a read cut short). */
+  next?: string;
 }
 
 /** What a finished reprocess did. */
@@ -255,7 +260,7 @@ export type ClientMessage =
   | { type: 'unsubscribe'; ref?: Ref; id: string }
   | { type: 'pause' | 'unpause' | 'retry'; ref?: Ref; id: string }
   | { type: 'dagStats'; ref?: Ref; id: string | null }
-  | { type: 'exceptions'; ref?: Ref; id: string; offset?: number; limit?: number; open?: boolean }
+  | { type: 'exceptions'; ref?: Ref; id: string; offset?: number; limit?: number; open?: boolean; after?: string }
   | { type: 'resolve'; ref?: Ref; id: string; item: string; value: unknown }
   | { type: 'reprocess'; ref?: Ref; id: string }
   | { type: 'ping'; ref?: Ref };

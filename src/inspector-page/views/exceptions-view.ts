@@ -94,17 +94,18 @@ export function exceptionsView(actions: Actions): View {
       if (!admin) close();
       showAll.checked = !state.exceptionsOpen;
       note.textContent = state.batchNote ?? '';
-      const page = shown.page;
+      const { page, back } = shown;
       const total = `${count(page.total)}${page.totalExact ? '' : '+'}`;
       summary.textContent = `${total} ${page.open ? 'open' : 'in all'}`;
       element.setAttribute('data-total', String(page.total));
       if (page.items.length === 0) fill(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, page.open ? 'no open exceptions' : 'no exceptions')));
       else fill(body, ...page.items.map((exception) => row(exception, admin, open)));
+      // Pages past the first are asked for with a cursor (the last row's item): any depth is one seek.
       fill(
         pager,
-        h('button', { disabled: page.offset === 0, onclick: () => actions.exceptionsPage(Math.max(0, page.offset - page.limit)) }, '‹ previous'),
-        h('span', { class: 'muted' }, `${count(page.total === 0 ? 0 : page.offset + 1)}–${count(Math.min(page.total, page.offset + page.limit))} of ${total}`),
-        h('button', { disabled: page.offset + page.limit >= page.total, onclick: () => actions.exceptionsPage(page.offset + page.limit) }, 'next ›'),
+        h('button', { 'data-testid': 'exceptions-previous', disabled: back.length === 0, onclick: () => actions.exceptionsPage('previous') }, '‹ previous'),
+        h('span', { class: 'muted', 'data-testid': 'exceptions-range' }, `${count(page.items.length === 0 ? page.offset : page.offset + 1)}–${count(page.offset + page.items.length)} of ${total}`),
+        h('button', { 'data-testid': 'exceptions-next', disabled: page.next === undefined, onclick: () => actions.exceptionsPage('next') }, 'next ›'),
       );
     },
   };

@@ -1,13 +1,14 @@
 /**
  * Batch jobs over the inspector protocol with a real `ws` client: a job's DAG
  * with per-node statistics (pushed live while it runs), pages of its exception
- * queue, resolve and reprocess for admin tokens only, malformed, hostile and
- * huge resolutions refused, and NOT_AVAILABLE without batch jobs.
+ * queue (by offset, and walked past the offset cap with `after` cursors),
+ * resolve and reprocess for admin tokens only, malformed, hostile and huge
+ * resolutions refused, and NOT_AVAILABLE without batch jobs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerMessage } from '../../../src/adapters/inspector/inspector-protocol.js';
+import type { ExceptionPage, ServerMessage } from '../../../src/adapters/inspector/inspector-protocol.js';
 import { BATCH_JOB_MACHINE_NAME } from '../../../src/adapters/inspector/inspector-protocol.js';
-import { MAX_VALUE_BYTES } from '../../../src/adapters/inspector/batch-views.js';
+import { MAX_VALUE_BYTES, READ_BUDGET } from '../../../src/adapters/inspector/batch-views.js';
 import { BATCH_JOB_MACHINE } from '../../../src/machines/batch-job.machine.js';
 import { TestClient } from './inspector-harness.js';
 import { items, reviewApp, startBatchHarness, type BatchHarness, type ReviewControl } from './batch-harness.js';
@@ -38,6 +39,19 @@ async function jobWithExceptions(count = 50, control: ReviewControl = { broken: 
 }
 
 const openItems = (h: BatchHarness, job: string) => h.jobs.exceptions(job, { open: true }).map((e) => e.item);
+
+/** Every page of a job's queue, 100 rows at a time, each asked for with the `next` of the page before. */
+async function walk(client: TestClient, job: string, open: boolean): Promise<ExceptionPage[]> {
+  const pages: ExceptionPage[] = [];
+  let at: { after?: string; offset: number } = { offset: 0 };
+  while (pages.length < 1_000) {
+    const { page } = await client.request<Of<'exceptions'>>({ type: 'exceptions', id: job, limit: 100, open, ...at });
+    pages.push(page);
+    if (page.next === undefined) return pages;
+    at = { after: page.next, offset: page.offset + page.items.length };
+  }
+  throw new Error('the walk did not reach the end of the queue');
+}
 
 describe('the inspector protocol: batch jobs', () => {
   it('sends a batch job\'s DAG (nodes, after edges) with per-node statistics', async () => {
@@ -148,6 +162,62 @@ describe('the inspector protocol: batch jobs', () => {
     const first = await client.request<Of<'exceptions'>>({ type: 'exceptions', id: job });
     expect(first.page.items).toHaveLength(25);
     expect(first.page.totalExact).toBe(false);
+  });
+
+  it('walks a queue deeper than the offset cap to its end with `after` cursors: every exception once, in order, resolved ones skipped when open', async () => {
+    const control: ReviewControl = { broken: () => true, delayMs: 0 };
+    harness = await startBatchHarness([reviewApp(control)], { chunkSize: 2_000 });
+    const h = harness;
+    const id = (n: number) => `r${String(n).padStart(5, '0')}`;
+    const count = 10_500; // over MAX_EXCEPTIONS_OFFSET + a page, and over one request's READ_BUDGET
+    const job = await h.jobs.create({ application: 'review', source: 'test', items: Array.from({ length: count }, (_, n) => ({ id: id(n), value: { n } })), partition: 'size:5000' });
+    await h.jobs.run(job, { batches: 'all' });
+    const byHand = [0, 4_999, 5_000, count - 1].map(id);
+    for (const item of byHand) await h.jobs.resolve(job, item, 'by hand');
+    const client = await connect(h);
+    const every = Array.from({ length: count }, (_, n) => id(n));
+
+    const all = await walk(client, job, false);
+    expect(all.flatMap((page) => page.items.map((row) => row.item))).toEqual(every); // each once, in item id order
+    expect(all).toHaveLength(count / 100);
+    for (const [n, page] of all.entries()) {
+      const last = n === all.length - 1;
+      expect(page.items).toHaveLength(100);
+      expect(page.offset).toBe(n * 100);
+      expect(page.next).toBe(last ? undefined : page.items[99]!.item);
+      expect(page.total).toBeGreaterThanOrEqual(page.offset + 100);
+    }
+    expect(all.at(-1)).toMatchObject({ offset: count - 100, total: count, totalExact: true });
+    expect(all[60]!.items.filter((row) => row.resolved).map((row) => row.item)).toEqual([]);
+    expect(all[50]!.items[0]).toMatchObject({ item: id(5_000), resolved: true, resolution: 'human' });
+
+    const open = await walk(client, job, true);
+    const openIds = open.flatMap((page) => page.items.map((row) => row.item));
+    expect(openIds).toEqual(every.filter((item) => !byHand.includes(item)));
+    for (const page of open.slice(0, -1)) expect(page.items).toHaveLength(100);
+    expect(open.at(-1)).toMatchObject({ total: count - byHand.length, totalExact: true });
+    expect(open.at(-1)!.next).toBeUndefined();
+
+    // A cursor naming no exception (a missing item, or one before or past them all) starts just after it.
+    const page = async (after: string, offset = 0) => (await client.request<Of<'exceptions'>>({ type: 'exceptions', id: job, after, offset, limit: 3 })).page;
+    expect((await page('r05000x', 5_001)).items.map((row) => row.item)).toEqual([id(5_001), id(5_002), id(5_003)]);
+    expect((await page('a')).items.map((row) => row.item)).toEqual([id(1), id(2), id(3)]); // r00000 is resolved
+    expect(await page('zzz', 10_496)).toEqual({ items: [], offset: 10_496, limit: 3, total: 10_496, totalExact: true, open: true });
+    expect((await page(id(count - 3), 9_000)).items.map((row) => row.item)).toEqual([id(count - 2)]); // offset past the cap: display only
+
+    // A malformed cursor is refused with an error frame; the connection goes on.
+    expect(await client.sendRaw(JSON.stringify({ type: 'exceptions', id: job, after: 5_000, ref: 'c1' }))).toMatchObject({ code: 'BAD_MESSAGE', ref: 'c1', message: expect.stringContaining('after') });
+    expect(await client.sendRaw(JSON.stringify({ type: 'exceptions', id: job, after: 'r'.repeat(1_025), ref: 'c2' }))).toMatchObject({ code: 'BAD_MESSAGE', ref: 'c2', message: expect.stringContaining('after') });
+    expect(await client.sendRaw(JSON.stringify({ type: 'exceptions', id: job, after: '', ref: 'c3' }))).toMatchObject({ code: 'BAD_MESSAGE', ref: 'c3' });
+    expect(await client.sendRaw(JSON.stringify({ type: 'exceptions', id: job, after: [id(1)], ref: 'c4' }))).toMatchObject({ code: 'BAD_MESSAGE', ref: 'c4' });
+    expect(await client.request({ type: 'exceptions', id: job, offset: 5_001 })).toMatchObject({ type: 'error', code: 'BAD_MESSAGE', message: expect.stringContaining('after') });
+
+    // More resolved records in a row than one request reads: the short page's `next` moves past them.
+    control.broken = (n) => n >= 10_300;
+    await h.jobs.reprocess(job);
+    const crossing = await walk(client, job, true);
+    expect(crossing[0]).toMatchObject({ items: [], totalExact: false, next: id(READ_BUDGET - 1) });
+    expect(crossing.flatMap((p) => p.items.map((row) => row.item))).toEqual(every.slice(10_300, count - 1));
   });
 
   it('resolves an exception for an admin token; a read-only token is refused and nothing changes', async () => {

@@ -4,7 +4,7 @@ import { open } from 'lmdb';
 import { decodeJournalEntry, encodeJournalEntry } from '../../../src/persistence/journal-codec.js';
 import { openLmdbStore, STORE_FORMAT_VERSION } from '../../../src/persistence/lmdb-store.js';
 import { encodeRecord } from '../../../src/persistence/record-codec.js';
-import type { ActorRecord, ActorId, Mutation } from '../../../src/persistence/store.js';
+import type { ActorRecord, ActorId, Mutation, RecordKey } from '../../../src/persistence/store.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 const record = (state: string, status: ActorRecord['status'] = 'active'): ActorRecord => ({
@@ -183,6 +183,50 @@ describe('LMDB store: a job is the union of its root range and its children rang
       expect(store.getMeta('format')).toBe(STORE_FORMAT_VERSION);
       expect(store.countActors({ root: 'job' as ActorId })).toBe(5);
       expect([...store.actorIds({ root: 'job' as ActorId })]).toEqual(['job', 'job/a', 'job/a/x', 'job/b', 'job/c']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LMDB store: scanning records from a cursor', () => {
+  it('starts just after `after` (exclusive, present or not), never outside the prefix, in key order', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      const keys: (string | number)[][] = [['j0', 'z'], ['j1', 'a'], ['j1', 'b'], ['j1', 'd'], ['j2', 'a'], ['n', 1], ['n', 2], ['n', 10]];
+      await store.commit([...keys.map((key): Mutation => ({ op: 'putRecord', collection: 'c', key, value: key.join('/') })), { op: 'putRecord', collection: 'c2', key: ['j1', 'c'], value: 'other' }], 'flush');
+      const scan = (prefix: (string | number)[] | undefined, after: (string | number)[] | string) => [...store.scanRecords<string>('c', prefix, { after })].map(({ value }) => value);
+      expect(scan(['j1'], ['j1', 'a'])).toEqual(['j1/b', 'j1/d']);
+      expect(scan(['j1'], ['j1', 'c'])).toEqual(['j1/d']); // no such key: the next one
+      expect(scan(['j1'], ['j1', 'd'])).toEqual([]);
+      expect(scan(['j1'], ['j0', 'z'])).toEqual(['j1/a', 'j1/b', 'j1/d']); // before the prefix: from its start
+      expect(scan(['j1'], ['j1'])).toEqual(['j1/a', 'j1/b', 'j1/d']);
+      expect(scan(['j1'], ['j2', 'a'])).toEqual([]); // past the prefix: nothing
+      expect(scan(['j1'], 'zz')).toEqual([]);
+      expect(scan(['n'], ['n', 2])).toEqual(['n/10']); // numbers in number order
+      expect(scan(undefined, ['j1', 'b'])).toEqual(['j1/d', 'j2/a', 'n/1', 'n/2', 'n/10']); // the collection's end, not the next one's
+      expect([...store.scanRecords('c', ['j1'], {})].map(({ key }) => key)).toEqual([['j1', 'a'], ['j1', 'b'], ['j1', 'd']]);
+      expect([...store.scanRecords('c', ['j1'], { after: ['j1', 'a'] })].map(({ key }) => key)).toEqual([['j1', 'b'], ['j1', 'd']]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('pages a scan with the last key each page returned, a key deleted between pages included', async () => {
+    const store = openLmdbStore(join(tempFolder(), 'store'));
+    try {
+      const ids = Array.from({ length: 25 }, (_, n) => `i${String(n).padStart(2, '0')}`);
+      await store.commit(ids.map((id): Mutation => ({ op: 'putRecord', collection: 'c', key: ['job', id], value: id })), 'flush');
+      const seen: string[] = [];
+      let after: RecordKey | undefined;
+      for (let page = 0; page < 10; page++) {
+        const rows = [...store.scanRecords<string>('c', ['job'], after === undefined ? {} : { after })].slice(0, 10);
+        if (rows.length === 0) break;
+        seen.push(...rows.map((row) => row.value));
+        after = rows[rows.length - 1]!.key;
+        if (page === 0) await store.commit([{ op: 'deleteRecord', collection: 'c', key: after }], 'flush'); // the cursor's own record goes
+      }
+      expect(seen).toEqual(ids);
     } finally {
       await store.close();
     }
