@@ -90,6 +90,7 @@ for (const suite of only ? [only] : SUITES) {
       runs.push(figures);
       if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
       if (typeof figures.budgetSkipped === 'string') log(`NOTE: import in a memory budget skipped: ${figures.budgetSkipped}`);
+      if (typeof figures.budgetFailed === 'string') log(`NOTE: import in a memory budget FAILED: ${figures.budgetFailed}`);
     }
   } catch (error) {
     errors[suite] = (error as Error).message;

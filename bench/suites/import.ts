@@ -108,7 +108,9 @@ async function runInBudget(): Promise<Figures> {
   if ('skipped' in budget) return { budgetSkipped: budget.skipped };
   try {
     const self = fileURLToPath(import.meta.url);
-    const run = await runTs(self, ['--in-budget', '--graph', graphFolder, ...(quick ? ['--quick'] : [])], (line) => process.stdout.write(`in budget: ${line}\n`), (argv) => budget.command(argv));
+    const run = await runTs(self, ['--in-budget', '--graph', graphFolder, ...(quick ? ['--quick'] : [])], (line) => process.stdout.write(`in budget: ${line}\n`), (argv) => budget.command(argv)).catch((error: Error) => error);
+    // Killed for memory, or failed: a figure of its own, so the run outside the budget still counts.
+    if (run instanceof Error) return { budgetMb: BUDGET_MB, budgetFailed: run.message.slice(0, 500) };
     const charged = budget.peakMb();
     return {
       budgetMb: BUDGET_MB,
