@@ -212,5 +212,6 @@ export function planImport(records: Iterable<SourceRecord>, linkTags: LinkTags |
 }
 
 function label(id: unknown): string {
-  return typeof id === 'string' ? `"${id}"` : JSON.stringify(id) ?? 'undefined';
+  if (id === undefined) return 'without an id';
+  return typeof id === 'string' ? `"${id}"` : JSON.stringify(id);
 }

@@ -96,6 +96,7 @@ describe('validating an import', () => {
           { child: 'b', parent: 'd', linkTag: 'cites', linkType: 'sideways' },
           { child: 'b', parent: 'd', linkTag: 'cites', linkType: 'dependent', separateDependentLinkCreate: 'yes' },
           { child: 'b', parent: 'd', linkTag: '', linkType: 'independent' },
+          { kind: 'object' },
         ),
         tags,
       ),
@@ -109,6 +110,8 @@ describe('validating an import', () => {
       '6: link: "linkType" must be "dependent" or "independent", got "sideways"',
       '7: link: "separateDependentLinkCreate" must be true or false',
       '8: link: "linkTag" must be a non-empty string',
+      '9: object: "id" must be a non-empty string',
+      '9: object without an id: "type" must be a non-empty string',
     ]);
   });
 
