@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open as openLmdb } from 'lmdb';
+import { open as openLmdb, type Database } from 'lmdb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { archiveFolder, openArchive } from '../../../src/adapters/tasks/content-archive.js';
 import { DatasetJob } from '../../../src/adapters/tasks/job-model.js';
@@ -74,10 +74,12 @@ async function verifyJson(store: string): Promise<{ code: number; check: StoreCh
 }
 
 /** Runs `edit` on the store's own LMDB databases (the store must be closed). */
-async function editLmdb(store: string, edit: (db: (name: string) => ReturnType<ReturnType<typeof openLmdb<Buffer, (string | number)[]>>['openDB']>) => void): Promise<void> {
+type Db = Database<Buffer, (string | number)[]>;
+
+async function editLmdb(store: string, edit: (db: (name: string) => Db) => void): Promise<void> {
   const root = openLmdb<Buffer, (string | number)[]>({ path: join(store, 'data.mdb'), encoding: 'binary', maxDbs: 12, compression: false });
   try {
-    const db = (name: string) => root.openDB<Buffer, (string | number)[]>({ name, encoding: 'binary', compression: false });
+    const db = (name: string): Db => root.openDB<Buffer, (string | number)[]>({ name, encoding: 'binary', compression: false });
     root.transactionSync(() => edit(db));
   } finally {
     await root.close();
@@ -183,7 +185,7 @@ describe('holdfast verify', () => {
 });
 
 describe('holdfast backup DEST', () => {
-  it('copies a store while another process owns it and runs a load: the copy opens with --store DEST, verifies sound and lists the jobs', async () => {
+  it('verifies and copies a store while another process owns it and runs a load: the copy opens with --store DEST, verifies sound and lists the jobs', async () => {
     const folder = tempFolder('holdfast-backup-');
     const store = join(folder, 'store');
     const dir = join(folder, 'in');
@@ -191,6 +193,8 @@ describe('holdfast backup DEST', () => {
     const owner = holdfast(['ingest', dir, '--dataset', PID, '--files-dir', join(folder, 'files'), '--store', store, '--chunk-size', '10', '--json']);
     await until(async () => existsSync(join(store, 'data.mdb')) && (await withStore(store, (s) => s.countActors({ machine: 'datafile' }))) > 0);
 
+    const live = await verifyJson(store);
+    expect(live.code, JSON.stringify(live.check?.problems ?? live.stderr)).toBe(0);
     const dest = join(folder, 'backups', 'monday');
     const run = await runCli(['backup', dest, '--store', store, '--json']);
     const runningThroughout = owner.child.exitCode === null;
