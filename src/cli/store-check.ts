@@ -25,6 +25,8 @@ export interface StoreCheck {
   checked: Record<CheckKind, number>;
   /** The `records` per collection. */
   collections: Record<string, number>;
+  /** Actors parked with an error: a fault of theirs the store holds soundly (`holdfast retry ID`). */
+  parked: number;
   /** The first MAX_KEPT problems, in the order found. */
   problems: CheckProblem[];
   problemCount: number;
@@ -40,6 +42,7 @@ export async function checkRecords(store: Store): Promise<{ check: StoreCheck; r
   const problems: CheckProblem[] = [];
   let problemCount = 0;
   const references: ArchiveReferences = new Map();
+  let parked = 0;
   const refer = (by: string) => (hash: string) => {
     if (!references.has(hash)) references.set(hash, by);
   };
@@ -48,10 +51,13 @@ export async function checkRecords(store: Store): Promise<{ check: StoreCheck; r
       problemCount++;
       if (problems.length < MAX_KEPT) problems.push(problem);
     },
-    actor: (record) => contentHashesIn(record.snapshot?.context, refer(`actor ${record.id}`)),
+    actor(record) {
+      if (record.status === 'parked') parked++;
+      contentHashesIn(record.snapshot?.context, refer(`actor ${record.id}`));
+    },
     record: (collection, key, value) => contentHashesIn(value, refer(`${collection} record ${[key].flat().join('/')}`)),
   });
-  const check: StoreCheck = { store: store.path, sound: problemCount === 0, checked: { ...counts.checked, archive: 0 }, collections: counts.collections, problems, problemCount };
+  const check: StoreCheck = { store: store.path, sound: problemCount === 0, checked: { ...counts.checked, archive: 0 }, collections: counts.collections, parked, problems, problemCount };
   return { check, references };
 }
 

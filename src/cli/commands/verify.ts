@@ -39,6 +39,7 @@ export function sayCheck(out: Output, check: StoreCheck): void {
   out.say(`checked ${describeCounts(check)}`);
   const collections = Object.entries(check.collections).map(([name, count]) => `${name} ${count}`);
   if (collections.length > 0) out.say(`records by collection: ${collections.join(', ')}`);
+  if (check.parked > 0) out.say(`${check.parked} actor${check.parked === 1 ? ' is' : 's are'} parked: held soundly, waiting on a person (holdfast jobs names them; holdfast retry ID)`);
   for (const { kind, id, problem } of check.problems) out.say(`${kind} ${id}: ${problem}`);
   if (check.problemCount > check.problems.length) out.say(`... and ${check.problemCount - check.problems.length} more problems (not listed)`);
   out.say(check.sound ? `store ${check.store} is sound` : `store ${check.store}: ${check.problemCount} problem${check.problemCount === 1 ? '' : 's'}`);
