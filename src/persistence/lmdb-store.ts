@@ -374,6 +374,10 @@ class LmdbStore implements Store {
     try {
       const dbs = { actors: this.actors, index: this.index, inbox: this.inboxDb, timers: this.timersDb, journal: this.journalDb, records: this.records, meta: this.meta };
       return checkLmdbIntegrity(dbs, transaction, { rootKeyForEveryActor: this.layout.rootKeyForEveryActor, markerPrefix: CHAIN }, visitor);
+    } catch (cause) {
+      if (cause instanceof HoldfastError) throw cause;
+      // LMDB's own errors (MDB_CORRUPTED, MDB_PAGE_NOTFOUND...): a page it cannot follow.
+      throw new HoldfastError('STORE_CORRUPT', `store ${this.path} cannot be read to its end: ${(cause as Error).message}`, { cause, details: { path: this.path } });
     } finally {
       transaction.done();
     }
