@@ -314,10 +314,12 @@ class LmdbStore implements Store {
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];
     for (const { key, value } of this.actors.getRange({})) {
+      // lmdb-js hands back a one-element key as its element: key[0] would be the id's first character.
+      const id = String(Array.isArray(key) ? key[0] : key);
       try {
-        decodeActorRecord(String(key[0]) as ActorId, value);
+        decodeActorRecord(id as ActorId, value);
       } catch (error) {
-        corrupt.push({ id: String(key[0]), reason: (error as Error).message });
+        corrupt.push({ id, reason: (error as Error).message });
       }
     }
     return corrupt;

@@ -309,6 +309,7 @@ describe('holdfast verify on other kinds of work', () => {
     await editLmdb(store, (db) => db('actors').putSync(['corrupt'], flipped(db('actors').get(['corrupt'])!)));
     const before = await verifyJson(store);
     expect(before.check.problems).toEqual([{ kind: 'actors', id: 'corrupt', problem: 'checksum mismatch' }]);
+    expect(await withStore(store, (s) => s.corruptActors().map((entry) => entry.id))).toEqual(['corrupt']);
 
     runtime = await createRuntime({ store, machines: [counter] });
     await runtime.waitFor('corrupt', (record) => record.status === 'parked', 5_000);
