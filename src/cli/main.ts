@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '../errors.js';
 import { DEFAULT_STORE } from './assembly.js';
 import { exitCodeFor } from './cli-context.js';
+import { registerBackup } from './commands/backup.js';
 import { registerBatchViews } from './commands/batch-exceptions.js';
 import { registerBatchRun } from './commands/batch-run.js';
 import { registerControl } from './commands/control.js';
@@ -17,6 +18,7 @@ import { registerResume } from './commands/resume.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/defer.js';
 import { registerUser } from './commands/user.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -44,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   registerTaskCommands(program, run);
   registerImport(program, run);
   registerUser(program, run);
+  registerVerify(program, run);
+  registerBackup(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -7,7 +7,7 @@
  * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
@@ -17,6 +17,7 @@ import { CommitChain } from './commit-chain.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
+import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
@@ -27,6 +28,8 @@ import type {
   CorruptEntry,
   Durability,
   InboxMessage,
+  IntegrityCounts,
+  IntegrityVisitor,
   JournalEntry,
   Mutation,
   RecordKey,
@@ -311,10 +314,12 @@ class LmdbStore implements Store {
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];
     for (const { key, value } of this.actors.getRange({})) {
+      // lmdb-js hands back a one-element key as its element: key[0] would be the id's first character.
+      const id = String(Array.isArray(key) ? key[0] : key);
       try {
-        decodeActorRecord(String(key[0]) as ActorId, value);
+        decodeActorRecord(id as ActorId, value);
       } catch (error) {
-        corrupt.push({ id: String(key[0]), reason: (error as Error).message });
+        corrupt.push({ id, reason: (error as Error).message });
       }
     }
     return corrupt;
@@ -364,6 +369,44 @@ class LmdbStore implements Store {
     await this.root.flushed;
   }
 
+  /** Reads every database through one read transaction (lmdb-integrity.ts); writes nothing. */
+  async checkIntegrity(visitor: IntegrityVisitor): Promise<IntegrityCounts> {
+    this.assertOpen();
+    const transaction = this.root.useReadTransaction();
+    try {
+      const dbs = { actors: this.actors, index: this.index, inbox: this.inboxDb, timers: this.timersDb, journal: this.journalDb, records: this.records, meta: this.meta };
+      return checkLmdbIntegrity(dbs, transaction, { rootKeyForEveryActor: this.layout.rootKeyForEveryActor, markerPrefix: CHAIN }, visitor);
+    } catch (cause) {
+      if (cause instanceof HoldfastError) throw cause;
+      // LMDB's own errors (MDB_CORRUPTED, MDB_PAGE_NOTFOUND...): a page it cannot follow.
+      throw new HoldfastError('STORE_CORRUPT', `store ${this.path} cannot be read to its end: ${(cause as Error).message}`, { cause, details: { path: this.path } });
+    } finally {
+      transaction.done();
+    }
+  }
+
+  /**
+   * mdb_env_copy2 with MDB_CP_COMPACT (lmdb-js `backup(path, true)`): copies the pages in
+   * use, as of one read transaction, beside a writer, into `folder`/data.mdb. LMDB writes
+   * the copy with O_DIRECT but does not fsync it: it is fsynced here before this resolves.
+   */
+  async backup(folder: string): Promise<void> {
+    this.assertOpen();
+    const target = join(resolve(folder), DATA_FILE);
+    if (existsSync(target)) throw new HoldfastError('INVALID_INPUT', `${folder} already holds a store`, { details: { path: folder } });
+    try {
+      await this.root.backup(target, true);
+      const handle = openSync(target, 'r');
+      try {
+        fsyncSync(handle);
+      } finally {
+        closeSync(handle);
+      }
+    } catch (cause) {
+      throw storageError(cause, resolve(folder));
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -375,8 +418,12 @@ class LmdbStore implements Store {
     }
   }
 
-  private assertWritable(): void {
+  private assertOpen(): void {
     if (this.closed) throw new HoldfastError('STORE_CLOSED', `store ${this.path} is closed`);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
     if (this.readOnly) throw new HoldfastError('STORE_LOCKED', `store ${this.path} is open read-only`);
   }
 }

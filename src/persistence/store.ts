@@ -149,6 +149,30 @@ export interface CorruptEntry {
   reason: string;
 }
 
+/** One thing `checkIntegrity` found wrong: which kind of record, which one, what. */
+export interface IntegrityProblem {
+  /** `actors`, `journal`, `inbox`, `timers`, `index`, `records` or `meta`. */
+  kind: IntegrityKind;
+  /** The record's id or key as a person names it (`load-1`, `load-1#3`, `m/datafile/copying/f-2`). */
+  id: string;
+  problem: string;
+}
+
+export type IntegrityKind = 'actors' | 'journal' | 'inbox' | 'timers' | 'index' | 'records' | 'meta';
+
+/** Records read per kind, and the `records` per collection. */
+export interface IntegrityCounts {
+  checked: Record<IntegrityKind, number>;
+  collections: Record<string, number>;
+}
+
+/** What a caller is told while the store is read: every problem, and each record that decodes (to follow what it references). */
+export interface IntegrityVisitor {
+  problem(problem: IntegrityProblem): void;
+  actor?(record: ActorRecord): void;
+  record?(collection: string, key: RecordKey, value: unknown): void;
+}
+
 export interface Store {
   /** The folder the store lives in, for locks, sockets and secrets. */
   readonly path: string;
@@ -174,6 +198,17 @@ export interface Store {
   /** Records under `prefix` in key order, from just after `options.after` when given. */
   scanRecords<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
   getMeta<T = unknown>(key: string): T | undefined;
+  /**
+   * Reads every record as of one moment (beside a writer, writing nothing), checks each
+   * one's checksum and shape, and checks the index against the actors and every message,
+   * timer and journal entry against its actor. Problems go to the visitor, not thrown.
+   */
+  checkIntegrity(visitor: IntegrityVisitor): Promise<IntegrityCounts>;
+  /**
+   * Writes a consistent, compacted copy of the store as of one moment into `folder`
+   * (which must hold no store), beside a running writer. Opens with openLmdbStore(folder).
+   */
+  backup(folder: string): Promise<void>;
   putMeta(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;
 }
