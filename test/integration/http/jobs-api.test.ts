@@ -116,6 +116,20 @@ describe('process jobs over HTTP', () => {
     expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
   });
 
+  it('refuses a body of invalid UTF-8 with 400 INVALID_INPUT, storing nothing (issue 17)', async () => {
+    api = await startApi();
+    const latin1 = (json: string) => Buffer.from(json, 'latin1'); // "Müller" as one byte 0xFC: not UTF-8
+    const job = await api.call('POST', '/api/jobs', { raw: latin1(JSON.stringify({ ...echo(), parameters: { name: 'Müller' } })) });
+    expect(job).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') } });
+    const point = '{"datatype":"point","value":{"label":"Zürich"}}';
+    const stored = await api.call('POST', '/api/data', { raw: latin1(point) });
+    expect(stored).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') } });
+    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
+    expect((await api.call('GET', '/api/data')).body.data).toEqual([]);
+    // The same bodies in UTF-8 are taken.
+    expect((await api.call('POST', '/api/data', { raw: Buffer.from(point) })).status).toBe(201);
+  });
+
   it('refuses eval to anyone but a superuser (403) and runs it for one', async () => {
     api = await startApi();
     const evalJob = { process: { kind: 'eval', source: 'return 6 * 7' } };
