@@ -140,6 +140,24 @@ describe('process jobs over HTTP', () => {
     expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(1);
   });
 
+  it('refuses eval with EVAL_UNSANDBOXED where the machine cannot sandbox it, and runs it when the operator allows that, the job recording which (issue 17)', async () => {
+    // As on a machine with neither root nor user namespaces: no network namespace, the server's own user.
+    const evalSandbox = async () => ({ command: process.execPath, prefix: [], network: 'not isolated' as const, user: 'same' as const });
+    const evalJob = { process: { kind: 'eval', source: 'return 6 * 7' } };
+    api = await startApi({}, { evalSandbox });
+    const refused = await api.call('POST', '/api/jobs', { token: api.tokens.root, body: evalJob });
+    expect(refused.status).toBe(201);
+    const failed = await api.waitJob(refused.body.id, (job) => FINAL.has(job.state), api.tokens.root);
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'EVAL_UNSANDBOXED' }, protections: { network: 'not isolated', user: 'same', sandboxed: expect.stringMatching(/refused$/) } });
+    await api.close();
+
+    api = await startApi({}, { evalSandbox, allowUnsandboxedEval: true });
+    const allowed = await api.call('POST', '/api/jobs', { token: api.tokens.root, body: evalJob });
+    const succeeded = await api.waitJob(allowed.body.id, (job) => FINAL.has(job.state), api.tokens.root);
+    expect(succeeded).toMatchObject({ state: 'succeeded', protections: { sandboxed: expect.stringMatching(/allowed by --allow-unsandboxed-eval$/) } });
+    expect((await api.call('GET', `/api/jobs/${encodeURIComponent(allowed.body.id)}/output`, { token: api.tokens.root })).body).toMatchObject({ value: 42 });
+  });
+
   it("refuses a job past a user's limits with 429 naming the limit", async () => {
     api = await startApi();
     const wait = { process: { kind: 'function', name: 'wait' } };
