@@ -85,9 +85,10 @@ export interface DataFilesApi {
 export interface StoredDataApi {
   /** Validates `{ datatype, value }` (a registered datatype); @throws INVALID_INPUT, PAYLOAD_TOO_LARGE */
   put(principal: Principal, body: unknown): Promise<StoredDataView>;
-  /** @throws DATA_NOT_FOUND */
-  get(id: string): StoredDataView & { value: unknown };
-  list(): StoredDataView[];
+  /** One entry with its value, if `principal` owns it or is a superuser. @throws DATA_NOT_FOUND (another user's reads as missing) */
+  get(principal: Principal, id: string): StoredDataView & { value: unknown };
+  /** The entries `principal` may read: their own, or every one for a superuser. */
+  list(principal: Principal): StoredDataView[];
   /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
   remove(principal: Principal, id: string): Promise<void>;
 }
