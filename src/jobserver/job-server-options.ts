@@ -18,6 +18,8 @@ const optionsSchema = z
     allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).optional(),
     maxChildren: positiveInt.optional(),
     functionsVersion: z.string().min(1).optional(),
+    allowUnsandboxedEval: z.boolean().optional(),
+    evalSandbox: z.function().optional(),
   })
   .strict();
 

@@ -114,7 +114,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
   };
 
   /** Data references checked and hashed (data files are hashed when the job loads them). @throws INVALID_INPUT, DATA_NOT_FOUND, PAYLOAD_TOO_LARGE */
-  const bindData = (references: NonNullable<ProcessJobRequest['data']>): DataBinding[] => {
+  const bindData = (principal: Principal, references: NonNullable<ProcessJobRequest['data']>): DataBinding[] => {
     let bytes = 0;
     const bindings = references.map((reference): DataBinding => {
       if (reference.kind === 'datafile') {
@@ -122,7 +122,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
         return { kind: 'datafile', ref: reference.name, sha256: '' };
       }
       if (reference.kind === 'stored') {
-        const stored = storedData.get(reference.id);
+        const stored = storedData.get(principal, reference.id);
         if (!Object.hasOwn(datatypes, stored.datatype)) throw new HoldfastError('INVALID_INPUT', `stored data ${stored.id} has datatype ${stored.datatype}, which is not registered here`, { details: { id: stored.id } });
         bytes += canonicalHash(stored.value).bytes;
         return { kind: 'stored', ref: stored.id, datatype: stored.datatype, value: stored.value, sha256: stored.sha256 };
@@ -147,7 +147,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     async submit(principal, body) {
       const request = parseRequest(processJobRequestSchema, body, 'process job');
       const process = await bindProcess(principal, request.process);
-      const data = bindData(request.data ?? []);
+      const data = bindData(principal, request.data ?? []);
       const input: ProcessJobInput = {
         owner: principal.user,
         process,

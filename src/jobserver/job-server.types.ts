@@ -4,6 +4,7 @@
  * and stored data, and the options of a job server.
  */
 import type { Readable } from 'node:stream';
+import type { EvalSandbox } from '../adapters/processes/eval-sandbox.js';
 import type { HostModule } from '../host/host-module.js';
 
 /** Who calls: a user of the job server, authenticated by token. */
@@ -84,9 +85,10 @@ export interface DataFilesApi {
 export interface StoredDataApi {
   /** Validates `{ datatype, value }` (a registered datatype); @throws INVALID_INPUT, PAYLOAD_TOO_LARGE */
   put(principal: Principal, body: unknown): Promise<StoredDataView>;
-  /** @throws DATA_NOT_FOUND */
-  get(id: string): StoredDataView & { value: unknown };
-  list(): StoredDataView[];
+  /** One entry with its value, if `principal` owns it or is a superuser. @throws DATA_NOT_FOUND (another user's reads as missing) */
+  get(principal: Principal, id: string): StoredDataView & { value: unknown };
+  /** The entries `principal` may read: their own, or every one for a superuser. */
+  list(principal: Principal): StoredDataView[];
   /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
   remove(principal: Principal, id: string): Promise<void>;
 }
@@ -140,4 +142,17 @@ export interface JobServerOptions {
   maxChildren?: number;
   /** A version for `function` processes (the host module's code version). @default 'unversioned' */
   functionsVersion?: string;
+  /**
+   * Run eval even where it cannot be fully sandboxed (no network namespace, or no
+   * unprivileged uid to run it as), recording so in each job. Off by default: eval
+   * is then refused with EVAL_UNSANDBOXED. `holdfast serve --allow-unsandboxed-eval`.
+   * @default false
+   */
+  allowUnsandboxedEval?: boolean;
+  /**
+   * Where eval runs: the command that isolates it (e.g. a host's own bubblewrap or
+   * firejail line), and what it isolates. @default the strongest of unshare and
+   * setpriv this machine allows, probed once (adapters/processes/eval-sandbox.ts)
+   */
+  evalSandbox?: () => Promise<EvalSandbox>;
 }

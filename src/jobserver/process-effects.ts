@@ -16,6 +16,7 @@ import { extname } from 'node:path';
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../errors.js';
 import type { HostModule } from '../host/host-module.js';
 import { runEval } from '../adapters/processes/eval-runner.js';
+import type { EvalSandbox } from '../adapters/processes/eval-sandbox.js';
 import { runFile, sha256File } from '../adapters/processes/file-runner.js';
 import { runFunction } from '../adapters/processes/function-runner.js';
 import type { GroupRegistry, RunOutcome } from '../adapters/processes/run-outcome.js';
@@ -38,6 +39,9 @@ export interface EffectDeps {
   allowEnv: readonly string[];
   maxOutputBytes: number;
   evalMemoryMb: number;
+  /** Where eval runs, and whether it may run where that is not a full sandbox. */
+  evalSandbox: () => Promise<EvalSandbox>;
+  allowUnsandboxedEval: boolean;
   functionsVersion: string;
   marks: StartMarks | undefined;
   /** Registered child process groups: the orphans of a killed owner are killed before anything starts here. */
@@ -99,7 +103,18 @@ async function run(input: RunProcessInput, data: unknown[], deps: EffectDeps, si
       return runFile({ scriptsDir: deps.scriptsDir, name: process.name ?? '', args: process.args ?? [], stdin, allowEnv: deps.allowEnv, timeoutMs, maxOutputBytes, signal, ...(groups ? { groups } : {}) });
     }
     case 'eval':
-      return runEval({ source: process.source ?? '', data, parameters, timeoutMs, memoryMb: deps.evalMemoryMb, maxOutputBytes, signal, ...(groups ? { groups } : {}) });
+      return runEval({
+        source: process.source ?? '',
+        data,
+        parameters,
+        timeoutMs,
+        memoryMb: deps.evalMemoryMb,
+        maxOutputBytes,
+        signal,
+        sandbox: await deps.evalSandbox(),
+        allowUnsandboxed: deps.allowUnsandboxedEval,
+        ...(groups ? { groups } : {}),
+      });
   }
 }
 

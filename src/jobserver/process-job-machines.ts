@@ -20,6 +20,7 @@ import { dataFilePath } from './data-files.js';
 import type { JobServerOptions } from './job-server.types.js';
 import { validateJobServerOptions } from './job-server-options.js';
 import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from './process-effects.js';
+import { evalSandbox } from '../adapters/processes/eval-sandbox.js';
 import { killOrphanGroup, type GroupRecord } from '../adapters/processes/orphan-groups.js';
 
 /** The runtime queue of `file` and `eval` children. */
@@ -56,6 +57,8 @@ export function processJobMachines(options?: JobServerOptions, store?: Pick<Stor
     allowEnv: options?.allowEnv ?? [],
     maxOutputBytes: options?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     evalMemoryMb: options?.evalMemoryMb ?? DEFAULT_EVAL_MEMORY_MB,
+    evalSandbox: options?.evalSandbox ?? evalSandbox,
+    allowUnsandboxedEval: options?.allowUnsandboxedEval ?? false,
     functionsVersion: options?.functionsVersion ?? 'unversioned',
     marks,
     ...(store ? { groups: groupRegistry(store) } : {}),

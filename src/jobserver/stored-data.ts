@@ -3,7 +3,8 @@
  * `datatype` whose converter, registered by the host module, turns it into the
  * value a process gets. The sha256 of its canonical JSON (keys sorted) is kept
  * with it; a job copies the value and hash at submit, so its run stays
- * reproducible after the stored data changes or goes.
+ * reproducible after the stored data changes or goes. A user reads and uses
+ * only their own entries; a superuser (and the serve tokens) every one.
  */
 import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../errors.js';
@@ -22,9 +23,11 @@ export interface StoredRecord extends StoredDataView {
 
 export function openStoredData(records: Pick<RecordsApi, 'get' | 'scan' | 'put' | 'delete'>, datatypes: Record<string, unknown>, now: () => number = Date.now): StoredDataApi {
   const view = ({ id, owner, datatype, createdAt, sha256 }: StoredRecord): StoredDataView => ({ id, owner, datatype, createdAt, sha256 });
-  const find = (id: string): StoredRecord => {
+  const mayRead = (principal: Principal, record: StoredRecord): boolean => principal.superuser || record.owner === principal.user;
+  // Another user's entry is answered as missing, as another user's job is: its id tells nothing.
+  const find = (principal: Principal, id: string): StoredRecord => {
     const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? records.get<StoredRecord>(STORED_DATA, id) : undefined;
-    if (!record) throw new HoldfastError('DATA_NOT_FOUND', `no stored data with id ${JSON.stringify(String(id)).slice(0, 220)}`, { details: { id: String(id).slice(0, 200) } });
+    if (!record || !mayRead(principal, record)) throw new HoldfastError('DATA_NOT_FOUND', `no stored data with id ${JSON.stringify(String(id)).slice(0, 220)}`, { details: { id: String(id).slice(0, 200) } });
     return record;
   };
   return {
@@ -40,13 +43,17 @@ export function openStoredData(records: Pick<RecordsApi, 'get' | 'scan' | 'put' 
       await records.put(STORED_DATA, record.id, record);
       return view(record);
     },
-    get(id) {
-      const record = find(id);
+    get(principal, id) {
+      const record = find(principal, id);
       return { ...view(record), value: record.value };
     },
-    list: () => records.scan<StoredRecord>(STORED_DATA).map(({ value }) => view(value)),
+    list: (principal) =>
+      records
+        .scan<StoredRecord>(STORED_DATA)
+        .filter(({ value }) => mayRead(principal, value))
+        .map(({ value }) => view(value)),
     async remove(principal, id) {
-      const record = find(id);
+      const record = find(principal, id);
       if (!principal.superuser && record.owner !== principal.user) {
         throw new HoldfastError('FORBIDDEN', `stored data ${id} belongs to ${record.owner}: only its owner or a superuser may delete it`, { details: { id } });
       }

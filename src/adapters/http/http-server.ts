@@ -17,7 +17,7 @@ import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';
 import { accessCheck } from './http-access.js';
 import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions } from './http-auth.js';
-import { MAX_JSON_BYTES } from './http-body.js';
+import { acceptStrictJson, MAX_JSON_BYTES } from './http-body.js';
 import { describeError, errorHandler, sendError } from './http-errors.js';
 import { importCallbackRoutes } from './import-callbacks.js';
 import { loadInspectorPage, pageHeaders, DEFAULT_PAGE_DIR } from './inspector-page-file.js';
@@ -175,7 +175,7 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
  * bodies of 1 MB; no logger (tokens travel in URLs); connections cut on close.
  */
 function createApp(requestTimeoutMs: number, onRouterError: (error: unknown) => void): FastifyInstance {
-  return Fastify({
+  const app = Fastify({
     logger: false,
     bodyLimit: MAX_JSON_BYTES,
     forceCloseConnections: true,
@@ -194,6 +194,8 @@ function createApp(requestTimeoutMs: number, onRouterError: (error: unknown) => 
       return sendError(reply, status, body);
     },
   });
+  acceptStrictJson(app);
+  return app;
 }
 
 /** Answers a refused upgrade with a plain HTTP status, before any WebSocket exists. */

@@ -9,7 +9,7 @@ import { IMPORT_RECORDS, type CreateLinkInput, type CreateObjectInput, type Iden
 import { effect } from '../../runtime/effect.js';
 import { postCompletion } from './import-http.js';
 import { ImportPlanner } from './import-plan.js';
-import { readImportFile, readSource } from './import-reader.js';
+import { readImportFile, readText } from './import-reader.js';
 import type { ImportService } from './import-service.js';
 import { parseLinkTags } from './link-tags.js';
 import { decodePlanChunk } from './plan-chunks.js';
@@ -41,7 +41,7 @@ export function createImportEffects(ports: ImportPorts) {
       const planner = new ImportPlanner();
       // One bounded list for all: the link tags' problems, the reading's, then the plan's (a line's stay in that order).
       const problems = new ProblemList();
-      const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readSource(input.linkTags, 'the link-tags file'), problems).tags;
+      const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readText(input.linkTags, 'the link-tags file'), problems).tags;
       await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes }, problems);
       return planner.finish(linkTags, ports.chunkSize === undefined ? { problems } : { chunkSize: ports.chunkSize, problems });
     }),

@@ -4,8 +4,11 @@
  * (a `\r` before it is left for the caller's trim); the text after the last
  * `\n` is a line too. A line longer than the limit is skipped up to its end
  * and reported by number, so a file without newlines cannot exhaust memory.
+ * A line that is not valid UTF-8 is reported by number too, never decoded with
+ * replacement characters.
  */
 import { createReadStream } from 'node:fs';
+import { isUtf8 } from '../../strict-text.js';
 
 /** The longest line read: a longer one is a problem of its line, not a record. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -18,6 +21,8 @@ export interface LineVisitor {
   line(text: string, line: number): LineVerdict;
   /** A line longer than `maxLineBytes`, which was skipped. */
   tooLong(line: number): LineVerdict;
+  /** A line whose bytes are not valid UTF-8, which was skipped. */
+  notText(line: number): LineVerdict;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function readLines(path: string, visitor: LineVisitor, options: { m
     const bytes = parts.length === 0 ? last : Buffer.concat([...parts, last], partLength + last.length);
     parts = [];
     partLength = 0;
-    return visitor.line(bytes.toString('utf8'), number);
+    return isUtf8(bytes) ? visitor.line(bytes.toString('utf8'), number) : visitor.notText(number);
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

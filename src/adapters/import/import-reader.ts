@@ -13,6 +13,7 @@ import { constants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
+import { decodeUtf8 } from '../../strict-text.js';
 import { addRecord, isDocument, readDocument, readLine, tryParse, type RecordSink } from './import-file.js';
 import { MAX_LINE_BYTES, readLines } from './import-lines.js';
 import { ProblemList } from './problem-list.js';
@@ -32,14 +33,14 @@ export async function readImportFile(path: string, sink: RecordSink, options: Re
   const what = 'the import file';
   const first = await io(firstSignificantCharacter(path), path, what);
   if (first === '[') {
-    readDocument(withoutBom(await io(readFile(path, 'utf8'), path, what)), sink, problems);
+    readDocument(withoutBom(await readText(path, what)), sink, problems);
     return problems;
   }
   if (first === '{') {
     if (await io(readJsonLines(path, sink, problems, options, true), path, what)) return problems;
     // Its first line is not JSON on its own: a document over several lines, or a broken first record.
     if ((await io(stat(path), path, what)).size <= constants.MAX_STRING_LENGTH) {
-      const text = withoutBom(await io(readFile(path, 'utf8'), path, what));
+      const text = withoutBom(await readText(path, what));
       const whole = tryParse(text);
       if (whole.ok && isDocument(whole.value)) {
         readDocument(text, sink, problems, whole.value);
@@ -88,6 +89,11 @@ async function readJsonLines(path: string, sink: RecordSink, problems: ProblemLi
         release();
         problems.push({ line, message: `longer than ${size(max)}: not read (a record must fit on one line of at most ${size(max)})` });
       },
+      notText(line) {
+        if (undecided) return 'stop'; // the whole file is then decoded, and refused with its place
+        release();
+        problems.push({ line, message: 'not valid UTF-8 text: not read (never decoded with replacement characters)' });
+      },
     },
     { maxLineBytes: max },
   );
@@ -111,11 +117,17 @@ async function firstSignificantCharacter(path: string): Promise<string> {
 }
 
 /**
- * Reads a whole file given to an import (the link-tags file).
- * @throws NonRetryableError SOURCE_MISSING or SOURCE_UNREADABLE
+ * Reads a whole file given to an import (the link-tags file, a JSON document) as strict UTF-8.
+ * @throws NonRetryableError SOURCE_MISSING, SOURCE_UNREADABLE, or INVALID_INPUT for bytes that are not UTF-8
  */
-export async function readSource(path: string, what: string): Promise<string> {
-  return io(readFile(path, 'utf8'), path, what);
+export async function readText(path: string, what: string): Promise<string> {
+  const bytes = await io(readFile(path), path, what);
+  try {
+    return decodeUtf8(bytes, `${what} ${path}`);
+  } catch (cause) {
+    // The same bytes fail the same way on every retry.
+    throw new NonRetryableError((cause as Error).message, { code: 'INVALID_INPUT', cause });
+  }
 }
 
 /** Turns a failure to read into the import's error: the file is missing, or cannot be read. */

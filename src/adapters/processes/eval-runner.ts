@@ -7,7 +7,7 @@
  * (console.log, process.stdout) goes to its stderr, which the job keeps.
  */
 import { runChild } from './child-process.js';
-import { evalSandbox } from './eval-sandbox.js';
+import type { EvalSandbox } from './eval-sandbox.js';
 import { tail, trackGroups, type GroupRegistry, type RunOutcome } from './run-outcome.js';
 
 export interface EvalRun {
@@ -18,6 +18,10 @@ export interface EvalRun {
   memoryMb: number;
   maxOutputBytes: number;
   signal: AbortSignal;
+  /** Where it runs (eval-sandbox.ts). */
+  sandbox: EvalSandbox;
+  /** Run it even where `sandbox` isolates neither the network nor the user (the operator's choice). */
+  allowUnsandboxed: boolean;
   groups?: GroupRegistry;
 }
 
@@ -46,8 +50,9 @@ process.stdin.on('end', async () => {
 `;
 
 export async function runEval(run: EvalRun): Promise<RunOutcome> {
-  const sandbox = await evalSandbox();
+  const { sandbox } = run;
   const memoryMb = Math.max(16, Math.floor(run.memoryMb));
+  const missing = sandboxGaps(sandbox);
   const protections = {
     permissionModel: true,
     fileSystem: 'denied',
@@ -58,7 +63,21 @@ export async function runEval(run: EvalRun): Promise<RunOutcome> {
     user: sandbox.user,
     memoryMb,
     timeoutMs: run.timeoutMs,
+    sandboxed: missing.length === 0 ? 'yes' : run.allowUnsandboxed ? `no (${missing.join(', ')}): allowed by --allow-unsandboxed-eval` : `no (${missing.join(', ')}): refused`,
   };
+  if (missing.length > 0 && !run.allowUnsandboxed) {
+    const now = Date.now();
+    return {
+      startedAt: now,
+      endedAt: now,
+      protections,
+      status: 'failed',
+      error: {
+        code: 'EVAL_UNSANDBOXED',
+        message: `eval was refused: this machine cannot sandbox it (${missing.join(', ')}); run holdfast as root with unshare and setpriv, or start serve with --allow-unsandboxed-eval to run it without`,
+      },
+    };
+  }
   const nodeArgs = ['--experimental-permission', '--disable-warning=ExperimentalWarning', `--max-old-space-size=${memoryMb}`, '-e', WRAPPER];
   const child = await runChild({
     command: sandbox.command,
@@ -91,4 +110,12 @@ export async function runEval(run: EvalRun): Promise<RunOutcome> {
     return failed('PROCESS_FAILED', 'eval printed no JSON result on stdout');
   }
   return { ...base, status: 'succeeded', output: { value, ...printed } };
+}
+
+/** What `sandbox` leaves open, as the job's record and the refusal name it. */
+function sandboxGaps(sandbox: EvalSandbox): string[] {
+  return [
+    ...(sandbox.network === 'namespace' ? [] : ['the network is not isolated']),
+    ...(sandbox.user === 'nobody' ? [] : ["it would run as the server's own user"]),
+  ];
 }

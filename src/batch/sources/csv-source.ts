@@ -2,11 +2,13 @@
  * `csv:PATH[#FIELD]`: a CSV file with a header row, one item per record, the
  * record as an object keyed by the header; the id is FIELD's value, or else
  * the record number (1 = the first record after the header). Streamed through
- * csv-parse; a record over 16 MB is refused, not buffered.
+ * csv-parse; a record over 16 MB is refused, not buffered. Bytes that are not
+ * UTF-8 are refused with their line (csv-parse would decode them leniently).
  */
 import { createReadStream } from 'node:fs';
 import { CsvError, parse } from 'csv-parse';
 import { HoldfastError } from '../../errors.js';
+import { utf8Guard } from '../../strict-text.js';
 import { idFromField, MAX_LINE_BYTES, uniqueIds, withoutLines, type PlacedItem, type SourceItem } from './item-source.js';
 import { sourceError } from './source-file.js';
 
@@ -23,8 +25,10 @@ interface Parsed {
 async function* records(path: string, field: string | undefined, maxRecordBytes: number): AsyncGenerator<PlacedItem> {
   const parser = parse({ columns: true, bom: true, skip_empty_lines: true, info: true, max_record_size: maxRecordBytes });
   const input = createReadStream(path);
+  const guard = utf8Guard(path);
   input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
+  guard.on('error', (error) => parser.destroy(error));
+  input.pipe(guard).pipe(parser);
   try {
     for await (const { record, info } of parser as AsyncIterable<Parsed>) {
       const where = `${path} line ${info.lines}`;
@@ -44,5 +48,6 @@ async function* records(path: string, field: string | undefined, maxRecordBytes:
     throw sourceError(error, path);
   } finally {
     input.destroy();
+    guard.destroy();
   }
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { BatchJobs } from '../../batch/batch-jobs.js';
 import type { JobView } from '../../batch/job-views.js';
 import { HoldfastError, type ErrorCode } from '../../errors.js';
+import { decodeUtf8 } from '../../strict-text.js';
 import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, exitCodeFor, type GlobalOptions, type Output } from '../cli-context.js';
@@ -101,13 +102,14 @@ export function collectParam(value: string, all: Record<string, string>): Record
 
 /** A JSON file (`--config FILE`): missing is SOURCE_MISSING, malformed INVALID_INPUT naming the file. */
 export async function readJsonFile(path: string, flag: string): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new HoldfastError(code === 'ENOENT' ? 'SOURCE_MISSING' : 'SOURCE_UNREADABLE', `${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
+  const text = decodeUtf8(bytes, `${flag} ${path}`);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -13,6 +13,7 @@ import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { parseJob, type AnyJob } from '../../adapters/tasks/job-model.js';
 import { deferTaskJob } from '../../adapters/tasks/task-worker.js';
 import { HoldfastError } from '../../errors.js';
+import { decodeUtf8 } from '../../strict-text.js';
 import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
 import { actorId } from '../../persistence/store.js';
 import { openHoldfast } from '../assembly.js';
@@ -85,14 +86,15 @@ function refuse(error: HoldfastError, out: Output): number {
 }
 
 async function readPayload(source: string): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = source === '-' ? await readStdin() : await readFile(source, 'utf8');
+    bytes = source === '-' ? await readStdin() : await readFile(source);
   } catch (cause) {
     if (cause instanceof HoldfastError) throw cause;
     throw new HoldfastError('USAGE', `--payload ${source} cannot be read: ${(cause as Error).message}`, { cause });
   }
-  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw usage(`--payload ${source} is over ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')} bytes: put files in the archive and reference them by contentHash`);
+  if (bytes.length > MAX_PAYLOAD_BYTES) throw usage(`--payload ${source} is over ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')} bytes: put files in the archive and reference them by contentHash`);
+  const text = decodeUtf8(bytes, `--payload ${source}`);
   try {
     return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
   } catch (cause) {
@@ -100,12 +102,14 @@ async function readPayload(source: string): Promise<unknown> {
   }
 }
 
-async function readStdin(): Promise<string> {
-  let text = '';
-  process.stdin.setEncoding('utf8');
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.length > MAX_PAYLOAD_BYTES) break;
+/** Standard input as bytes, stopping one chunk past the payload's limit. */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (length > MAX_PAYLOAD_BYTES) break;
   }
-  return text;
+  return Buffer.concat(chunks);
 }

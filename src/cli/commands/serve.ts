@@ -22,6 +22,7 @@ interface ServeOptions extends GlobalOptions {
   host: string;
   app?: string;
   dataDir?: string;
+  allowUnsandboxedEval?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -34,6 +35,7 @@ export function registerServe(program: Command, run: (task: () => Promise<number
     .option('--host <host>', 'address to bind (anything but loopback opens the inspector to the network)', DEFAULT_HOST)
     .option('--app <file>', 'the host module (default: holdfast.config.* in this folder)')
     .option('--data-dir <dir>', "the job server's data folder (default: the host module's dataDir, else STORE/data)")
+    .option('--allow-unsandboxed-eval', "run superusers' eval jobs even where this machine cannot isolate them (no network namespace, or not root to drop to nobody); each job records it. Without it they are refused with EVAL_UNSANDBOXED")
     .action((options: ServeOptions, command: Command) => run(() => serve({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
@@ -53,6 +55,7 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host?.module.functions !== undefined ? { functions: host.module.functions } : {}),
     ...(host?.module.datatypes !== undefined ? { datatypes: host.module.datatypes } : {}),
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
+    ...(options.allowUnsandboxedEval ? { allowUnsandboxedEval: true } : {}),
   };
   const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
   let stop: () => void = () => {};
@@ -70,11 +73,12 @@ async function serve(options: ServeOptions): Promise<number> {
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
-      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir });
+      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
       out.say(`holdfast serve: store ${holdfast.store.path}`);
       out.say(`inspector (read-only): ${server.url}`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
+      if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');
       await stopped;

@@ -141,6 +141,20 @@ describe('csv: source', () => {
     expect((await failure('csv:bin.csv', folder)).message).toMatch(/bin.csv line 2: a field holds a NUL byte/);
   });
 
+  it('refuses invalid UTF-8 with its line, never decoding it to replacement characters (issue 17)', async () => {
+    const folder = tempFolder();
+    writeFileSync(join(folder, 'latin1.csv'), Buffer.concat([Buffer.from('name,city\nA,Paris\nB,'), Buffer.from([0x4d, 0xfc, 0x6e]), Buffer.from('chen\n')]));
+    const error = await failure('csv:latin1.csv', folder);
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toMatch(/latin1.csv line 3: not valid UTF-8 text/);
+    // A character split across two reads is still one character.
+    const long = `name\n${'x'.repeat(65_535)}é\n`;
+    writeFileSync(join(folder, 'split.csv'), long);
+    expect((await items('csv:split.csv', folder)).map((item) => (item.value as { name: string }).name.slice(-1))).toEqual(['é']);
+    writeFileSync(join(folder, 'cut.csv'), Buffer.concat([Buffer.from('a\nx'), Buffer.from([0xc3])]));
+    expect((await failure('csv:cut.csv', folder)).message).toMatch(/cut.csv line 2: ends inside a multi-byte character/);
+  });
+
   it('refuses a field over 16 MB', async () => {
     const folder = tempFolder();
     const path = join(folder, 'huge.csv');

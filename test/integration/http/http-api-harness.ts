@@ -42,11 +42,11 @@ const functions: JobServerOptions['functions'] = {
     }),
 };
 
-export async function startApi(extra: Partial<ServerOptions> = {}): Promise<ApiHarness> {
+export async function startApi(extra: Partial<ServerOptions> = {}, jobServerExtra: Partial<JobServerOptions> = {}): Promise<ApiHarness> {
   const folder = tempFolder('holdfast-http-');
   const dataDir = join(folder, 'data');
   mkdirSync(dataDir);
-  const options: JobServerOptions = { dataDir, functions, datatypes: { point: (value) => value }, maxUploadBytes: UPLOAD_LIMIT, defaultTimeoutMs: 30_000 };
+  const options: JobServerOptions = { dataDir, functions, datatypes: { point: (value) => value }, maxUploadBytes: UPLOAD_LIMIT, defaultTimeoutMs: 30_000, ...jobServerExtra };
   const runtime = await createRuntime({ store: join(folder, 'store'), machines: processJobMachines(options), durability: 'commit' });
   const jobServer = createJobServer(runtime, options, { deleteJob: (id) => deleteJobWithRecords(runtime, id) });
   const alice = (await jobServer.users.add('alice')).token;

@@ -116,6 +116,20 @@ describe('process jobs over HTTP', () => {
     expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
   });
 
+  it('refuses a body of invalid UTF-8 with 400 INVALID_INPUT, storing nothing (issue 17)', async () => {
+    api = await startApi();
+    const latin1 = (json: string) => Buffer.from(json, 'latin1'); // "Müller" as one byte 0xFC: not UTF-8
+    const job = await api.call('POST', '/api/jobs', { raw: latin1(JSON.stringify({ ...echo(), parameters: { name: 'Müller' } })) });
+    expect(job).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') } });
+    const point = '{"datatype":"point","value":{"label":"Zürich"}}';
+    const stored = await api.call('POST', '/api/data', { raw: latin1(point) });
+    expect(stored).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') } });
+    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
+    expect((await api.call('GET', '/api/data')).body.data).toEqual([]);
+    // The same bodies in UTF-8 are taken.
+    expect((await api.call('POST', '/api/data', { raw: Buffer.from(point) })).status).toBe(201);
+  });
+
   it('refuses eval to anyone but a superuser (403) and runs it for one', async () => {
     api = await startApi();
     const evalJob = { process: { kind: 'eval', source: 'return 6 * 7' } };
@@ -124,6 +138,24 @@ describe('process jobs over HTTP', () => {
     expect(accepted.status).toBe(201);
     expect(accepted.body.process).toMatchObject({ kind: 'eval', version: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(1);
+  });
+
+  it('refuses eval with EVAL_UNSANDBOXED where the machine cannot sandbox it, and runs it when the operator allows that, the job recording which (issue 17)', async () => {
+    // As on a machine with neither root nor user namespaces: no network namespace, the server's own user.
+    const evalSandbox = async () => ({ command: process.execPath, prefix: [], network: 'not isolated' as const, user: 'same' as const });
+    const evalJob = { process: { kind: 'eval', source: 'return 6 * 7' } };
+    api = await startApi({}, { evalSandbox });
+    const refused = await api.call('POST', '/api/jobs', { token: api.tokens.root, body: evalJob });
+    expect(refused.status).toBe(201);
+    const failed = await api.waitJob(refused.body.id, (job) => FINAL.has(job.state), api.tokens.root);
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'EVAL_UNSANDBOXED' }, protections: { network: 'not isolated', user: 'same', sandboxed: expect.stringMatching(/refused$/) } });
+    await api.close();
+
+    api = await startApi({}, { evalSandbox, allowUnsandboxedEval: true });
+    const allowed = await api.call('POST', '/api/jobs', { token: api.tokens.root, body: evalJob });
+    const succeeded = await api.waitJob(allowed.body.id, (job) => FINAL.has(job.state), api.tokens.root);
+    expect(succeeded).toMatchObject({ state: 'succeeded', protections: { sandboxed: expect.stringMatching(/allowed by --allow-unsandboxed-eval$/) } });
+    expect((await api.call('GET', `/api/jobs/${encodeURIComponent(allowed.body.id)}/output`, { token: api.tokens.root })).body).toMatchObject({ value: 42 });
   });
 
   it("refuses a job past a user's limits with 429 naming the limit", async () => {

@@ -78,7 +78,11 @@ describe('stored data over HTTP', () => {
     expect(await api.call('POST', '/api/data', { body: { datatype: 'unknown', value: 1 } })).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT' } });
     expect(await api.call('POST', '/api/data', { body: { datatype: 'point' } })).toMatchObject({ status: 400 });
     expect(await api.call('POST', '/api/data', { body: { datatype: 'point', value: 1, extra: 2 } })).toMatchObject({ status: 400 });
-    expect((await api.call('DELETE', `/api/data/${encodeURIComponent(id)}`, { token: api.tokens.bob })).status).toBe(403);
+    // Another user neither reads, lists, uses nor deletes it: to bob it does not exist (issue 17).
+    expect(await api.call('GET', `/api/data/${encodeURIComponent(id)}`, { token: api.tokens.bob })).toMatchObject({ status: 404, body: { code: 'DATA_NOT_FOUND' } });
+    expect((await api.call('GET', '/api/data', { token: api.tokens.bob })).body.data).toEqual([]);
+    expect((await api.call('GET', '/api/data', { token: api.tokens.root })).body.data).toEqual([expect.objectContaining({ id })]);
+    expect((await api.call('DELETE', `/api/data/${encodeURIComponent(id)}`, { token: api.tokens.bob })).status).toBe(404);
     expect((await api.call('DELETE', `/api/data/${encodeURIComponent(id)}`)).status).toBe(204);
     expect((await api.call('GET', `/api/data/${encodeURIComponent(id)}`)).body).toMatchObject({ code: 'DATA_NOT_FOUND' });
   });

@@ -28,7 +28,7 @@ describe('holdfast serve with the job server', () => {
       const deadline = Date.now() + 30_000;
       while (!stdout.includes('\n') && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
       const started = JSON.parse(stdout.split('\n')[0]!) as { event: string; adminUrl: string; apiUrl: string; port: number; dataDir: string };
-      expect(started).toMatchObject({ event: 'serve.started', apiUrl: `http://127.0.0.1:${started.port}/api/`, dataDir: join(store, 'data') });
+      expect(started).toMatchObject({ event: 'serve.started', apiUrl: `http://127.0.0.1:${started.port}/api/`, dataDir: join(store, 'data'), allowUnsandboxedEval: false });
       expect(existsSync(join(store, 'data'))).toBe(true);
       const admin = new URL(started.adminUrl).searchParams.get('token')!;
       const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };

@@ -7,12 +7,36 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runEval } from '../../../src/adapters/processes/eval-runner.js';
-import { evalSandbox } from '../../../src/adapters/processes/eval-sandbox.js';
+import { evalSandbox, type EvalSandbox } from '../../../src/adapters/processes/eval-sandbox.js';
 
-const run = (source: string, extra: Partial<Parameters<typeof runEval>[0]> = {}) =>
-  runEval({ source, data: [], parameters: {}, timeoutMs: 5_000, memoryMb: 64, maxOutputBytes: 100_000, signal: new AbortController().signal, ...extra });
+// The permission model holds wherever eval runs: these run it under whatever sandbox this machine has.
+const run = async (source: string, extra: Partial<Parameters<typeof runEval>[0]> = {}) =>
+  runEval({ source, data: [], parameters: {}, timeoutMs: 5_000, memoryMb: 64, maxOutputBytes: 100_000, signal: new AbortController().signal, sandbox: await evalSandbox(), allowUnsandboxed: true, ...extra });
+
+/** A machine with neither user namespaces nor root: eval would run in the open, as the server's user. */
+const noSandbox: EvalSandbox = { command: process.execPath, prefix: [], network: 'not isolated', user: 'same' };
 
 describe('eval isolation', () => {
+  it('is refused with EVAL_UNSANDBOXED where neither the network nor the user can be isolated, and runs when the operator allows it, the record saying which', async () => {
+    const refused = await run('return 1', { sandbox: noSandbox, allowUnsandboxed: false });
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'EVAL_UNSANDBOXED', message: expect.stringContaining('--allow-unsandboxed-eval') } });
+    expect(refused.protections).toMatchObject({ network: 'not isolated', user: 'same', sandboxed: expect.stringMatching(/^no \(the network is not isolated, it would run as the server's own user\): refused$/) });
+    expect(refused.output).toBeUndefined();
+    const halfway = await run('return 1', { sandbox: { ...noSandbox, network: 'namespace' }, allowUnsandboxed: false });
+    expect(halfway.error).toMatchObject({ code: 'EVAL_UNSANDBOXED', message: expect.stringContaining("server's own user") });
+
+    const allowed = await run('return 1', { sandbox: noSandbox, allowUnsandboxed: true });
+    expect(allowed).toMatchObject({ status: 'succeeded', output: { value: 1 } });
+    expect(allowed.protections).toMatchObject({ sandboxed: expect.stringMatching(/allowed by --allow-unsandboxed-eval$/) });
+  });
+
+  it('runs where the machine sandboxes it fully, and says so', async (context) => {
+    const sandbox = await evalSandbox();
+    if (sandbox.network !== 'namespace' || sandbox.user !== 'nobody') return context.skip('this machine cannot sandbox eval fully (not root, or no unshare/setpriv)');
+    const result = await run('return 2', { allowUnsandboxed: false });
+    expect(result).toMatchObject({ status: 'succeeded', output: { value: 2 }, protections: { sandboxed: 'yes', network: 'namespace', user: 'nobody' } });
+  });
+
   it('cannot read a file, by any fs API', async () => {
     for (const source of ['return require("fs").readFileSync("/etc/hostname", "utf8")', 'return await require("fs/promises").readFile("/etc/hostname", "utf8")', 'return require("fs").readdirSync("/")', 'require("fs").writeFileSync("/tmp/holdfast-eval-wrote", "x"); return 1']) {
       const result = await run(source);

@@ -182,15 +182,22 @@ describe('hostile submissions', () => {
     expect(fixture.server.list(admin)).toEqual([]);
     await expect(fixture.server.storedData.put(ada, { datatype: 'unknown', value: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('registered: t') });
     await expect(fixture.server.storedData.put(ada, { datatype: 't' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(fixture.server.storedData.list()).toEqual([]);
+    expect(fixture.server.storedData.list(admin)).toEqual([]);
   });
 
-  it('keeps stored data owned: only the owner or a superuser deletes it', async () => {
-    fixture = await openFixture({ datatypes: { t: (v) => v } });
+  it('keeps stored data owned: only the owner or a superuser reads, uses or deletes it (issue 17)', async () => {
+    fixture = await openFixture({ datatypes: { t: (v) => v }, functions: { one: () => 1 } });
     const stored = await fixture.server.storedData.put(ada, { datatype: 't', value: { a: 1 } });
-    expect(fixture.server.storedData.get(stored.id)).toEqual({ ...stored, value: { a: 1 } });
-    await expect(fixture.server.storedData.remove(bob, stored.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(fixture.server.storedData.get(ada, stored.id)).toEqual({ ...stored, value: { a: 1 } });
+    expect(fixture.server.storedData.get(admin, stored.id)).toEqual({ ...stored, value: { a: 1 } });
+    expect(() => fixture!.server.storedData.get(bob, stored.id)).toThrow(/DATA_NOT_FOUND/);
+    expect(fixture.server.storedData.list(bob)).toEqual([]);
+    expect(fixture.server.storedData.list(ada)).toEqual([stored]);
+    expect(fixture.server.storedData.list(admin)).toEqual([stored]);
+    // Nor can bob have a job read it for him.
+    await expect(fixture.server.submit(bob, { process: { kind: 'function', name: 'one' }, data: [{ kind: 'stored', id: stored.id }] })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+    await expect(fixture.server.storedData.remove(bob, stored.id)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
     await fixture.server.storedData.remove(admin, stored.id);
-    expect(() => fixture!.server.storedData.get(stored.id)).toThrow(/DATA_NOT_FOUND/);
+    expect(() => fixture!.server.storedData.get(ada, stored.id)).toThrow(/DATA_NOT_FOUND/);
   });
 });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evalSandbox } from '../../../src/adapters/processes/eval-sandbox.js';
 import { dataFilePath } from '../../../src/jobserver/data-files.js';
 import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from '../../../src/jobserver/process-effects.js';
 import type { RunProcessInput } from '../../../src/machines/process-job.types.js';
@@ -17,6 +18,8 @@ function deps(folder: string, calls: string[], marks?: StartMarks): EffectDeps {
     allowEnv: [],
     maxOutputBytes: 1000,
     evalMemoryMb: 64,
+    evalSandbox,
+    allowUnsandboxedEval: false,
     functionsVersion: 'v',
     marks,
   };

@@ -8,7 +8,7 @@ describe('POST /tasks/jobs and GET /tasks/jobs/ID on holdfast serve', () => {
   it('defers a valid job, shows it, and refuses bad, oversize and unauthorised requests with the reason', async () => {
     const tasks = await openTaskRuntime(tempFolder());
     const server = await startServer(tasks.runtime, { port: 0 });
-    const call = (method: string, path: string, body?: string, token = server.tokens.admin) =>
+    const call = (method: string, path: string, body?: string | Buffer, token = server.tokens.admin) =>
       fetch(new URL(path, server.url), { method, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body }) });
     try {
       const job = { queue: 'ingest', task: 'ingestors.tasks.ingest', payload: { path: 'x' } };
@@ -23,6 +23,10 @@ describe('POST /tasks/jobs and GET /tasks/jobs/ID on holdfast serve', () => {
       expect(invalid.status).toBe(400);
       expect(await invalid.json()).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('task') });
       expect((await call('POST', '/tasks/jobs', '{not json')).status).toBe(400);
+      // Any media type is read as JSON here, and strictly: "Müller" in Latin-1 is refused, never stored as U+FFFD.
+      const latin1 = await call('POST', '/tasks/jobs', Buffer.from(JSON.stringify({ ...job, payload: { name: 'Müller' } }), 'latin1'));
+      expect(latin1.status).toBe(400);
+      expect(await latin1.json()).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') });
       expect((await call('POST', '/tasks/jobs', JSON.stringify({ ...job, payload: { blob: 'x'.repeat(1_100_000) } }))).status).toBe(413);
       expect((await call('POST', '/tasks/jobs', JSON.stringify(job), server.tokens.readOnly)).status).toBe(403);
       expect((await call('POST', '/tasks/jobs', JSON.stringify(job), 'wrong-token-0123456789')).status).toBe(401);

@@ -17,7 +17,7 @@ const payloadFile = async (folder: string, payload: unknown) => {
 };
 
 /** Runs the CLI with `input` on stdin. */
-async function withStdin<T>(input: string, run: () => Promise<T>): Promise<T> {
+async function withStdin<T>(input: string | Buffer, run: () => Promise<T>): Promise<T> {
   const original = Object.getOwnPropertyDescriptor(process, 'stdin')!;
   Object.defineProperty(process, 'stdin', { value: Readable.from([Buffer.from(input)], { objectMode: false }), configurable: true });
   try {
@@ -101,6 +101,20 @@ describe('holdfast defer', () => {
     expect((await runCli(['defer', 'q', 'svc.t', '--payload', notJson, '--store', store])).code).toBe(2);
     expect((await runCli(['defer', 'q', 'svc.t', '--payload', join(folder, 'absent.json'), '--store', store])).code).toBe(2);
     expect((await runCli(['defer', 'bad queue', 'svc.t', '--payload', payload, '--store', store])).code).toBe(2);
+  });
+
+  it('refuses a payload of invalid UTF-8, from a file or stdin, with exit 2 and nothing deferred (issue 17)', async () => {
+    const folder = tempFolder();
+    const store = join(folder, 'store');
+    const latin1 = join(folder, 'latin1.json');
+    await writeFile(latin1, Buffer.concat([Buffer.from('{"name":"M'), Buffer.from([0xfc]), Buffer.from('nchen"}')]));
+    const fromFile = await runCli(['defer', 'default', 'admin.cleanup', '--payload', latin1, '--store', store]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toMatch(/INVALID_INPUT.*--payload .*latin1.json: not valid UTF-8 text \(byte 10\)/);
+    const fromStdin = await withStdin(Buffer.from('7b226e616d65223a224dfc6e6368656e227d', 'hex'), () => runCli(['defer', 'default', 'admin.cleanup', '--payload', '-', '--store', store]));
+    expect(fromStdin.code).toBe(2);
+    expect(fromStdin.stderr).toMatch(/INVALID_INPUT.*--payload -: not valid UTF-8 text \(byte 10\)/);
+    expect(await withStore(store, (opened) => [...opened.queryActors({ machine: 'taskJob' })]).catch(() => [])).toEqual([]);
   });
 
   it("hands the job to the store's owner over its socket when one runs", async () => {

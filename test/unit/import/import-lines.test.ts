@@ -10,6 +10,7 @@ async function linesOf(content: string | Buffer, options: { maxLineBytes?: numbe
   writeFileSync(file, content);
   const lines: [number, string][] = [];
   const tooLong: number[] = [];
+  const notText: number[] = [];
   const finished = await readLines(
     file,
     {
@@ -18,10 +19,11 @@ async function linesOf(content: string | Buffer, options: { maxLineBytes?: numbe
         return line === options.stopAt ? 'stop' : undefined;
       },
       tooLong: (line) => void tooLong.push(line),
+      notText: (line) => void notText.push(line),
     },
     options,
   );
-  return { lines, tooLong, finished };
+  return { lines, tooLong, notText, finished };
 }
 
 describe('reading a file line by line', () => {
@@ -53,6 +55,12 @@ describe('reading a file line by line', () => {
     expect(tooLong).toEqual([2]);
   });
 
+  it('reports a line of invalid UTF-8 by number instead of decoding it, and reads on', async () => {
+    const { lines, notText } = await linesOf(Buffer.concat([Buffer.from('a\nb'), Buffer.from([0xff, 0xfe]), Buffer.from('\né\n'), Buffer.from([0xed, 0xa0, 0x80])]));
+    expect(notText).toEqual([2, 4]); // a lone surrogate (ED A0 80) is not UTF-8 either
+    expect(lines).toEqual([[1, 'a'], [3, 'é']]);
+  });
+
   it('stops early when the visitor says so', async () => {
     const { lines, finished } = await linesOf('a\nb\nc\n', { stopAt: 2 });
     expect(finished).toBe(false);
@@ -60,6 +68,6 @@ describe('reading a file line by line', () => {
   });
 
   it('fails with the file system error for a missing file', async () => {
-    await expect(readLines(join(tempFolder(), 'none.jsonl'), { line: () => undefined, tooLong: () => undefined })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readLines(join(tempFolder(), 'none.jsonl'), { line: () => undefined, tooLong: () => undefined, notText: () => undefined })).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
