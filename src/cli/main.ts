@@ -2,6 +2,7 @@
  * The `holdfast` command line. Every command takes `--store PATH` (default
  * ./.holdfast) and `--json`. Exit codes: 0 done, 1 work failed, 2 bad usage or input.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '../errors.js';
 import { DEFAULT_STORE } from './assembly.js';
@@ -31,7 +32,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('a durable actor runtime for batch data work: every step of every job survives a crash')
     .option('--store <path>', 'the store folder', DEFAULT_STORE)
     .option('--json', 'machine-readable output: one JSON object when a command ends')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version', 'the version of holdfast')
+    // A mistake gets its one line and a hint, not the whole help.
+    .showHelpAfterError("(run 'holdfast --help' for the commands, 'holdfast COMMAND --help' for one)")
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerIngest(program, run);
@@ -57,4 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`holdfast: ${message}\n`);
     return exitCodeFor(error);
   }
+}
+
+/** This package's version, from its package.json (beside src/ and dist/ alike). */
+function packageVersion(): string {
+  const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return json.version;
 }

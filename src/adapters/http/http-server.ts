@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { HoldfastError } from '../../errors.js';
 import type { JobServer } from '../../jobserver/job-server.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../inspector/inspector-hub.js';
@@ -138,11 +139,17 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
     hub.handleUpgrade(request, socket, head, role);
   });
 
+  const wanted = options.port ?? DEFAULT_PORT;
   try {
-    await app.listen({ port: options.port ?? DEFAULT_PORT, host });
+    await app.listen({ port: wanted, host });
   } catch (error) {
     await hub.close();
     await app.close().catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new HoldfastError('PORT_IN_USE', `port ${wanted} on ${host} is in use (try --port, or --port 0 for any free one)`, { cause: error, details: { port: wanted, host } });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new HoldfastError('PORT_IN_USE', `cannot listen on ${host}:${wanted} (${code}): try another --host or --port`, { cause: error, details: { port: wanted, host } });
+    }
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;

@@ -5,22 +5,24 @@
  * prints where to look.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startDataverseStandin } from '../../adapters/dataverse/dataverse-standin.js';
 import { startServer } from '../../adapters/http/http-server.js';
 import type { Holdfast } from '../assembly.js';
-import type { GlobalOptions } from '../cli-context.js';
+import { usage, type GlobalOptions } from '../cli-context.js';
 import { ingest } from './ingest.js';
 
 const DEMO_DATASET = 'doi:10.5072/FK2/DEMO01';
+/** Left in the folder a demo makes: only a folder holding it is ever emptied by the next demo. */
+const DEMO_MARK = '.holdfast-demo';
 
 export function registerDemo(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('demo')
     .description('ingest a folder of sample files into a local Dataverse stand-in, end to end')
-    .option('--dir <path>', 'where the demo puts its files (recreated)', './holdfast-demo')
+    .option('--dir <path>', 'where the demo puts its files: a new or empty folder, or one an earlier demo made (recreated)', './holdfast-demo')
     .option('--large-mb <n>', 'size of the large sample file in MB', (v) => Number(v), 64)
     .action((options: { dir: string; largeMb: number }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
@@ -31,7 +33,7 @@ export function registerDemo(program: Command, run: (task: () => Promise<number>
 
 async function demo(options: GlobalOptions & { dir: string; largeMb: number; storeGiven: boolean }): Promise<number> {
   const root = resolve(options.dir);
-  await rm(root, { recursive: true, force: true });
+  await claimDemoFolder(root);
   const source = join(root, 'source');
   const filesDir = join(root, 'dataverse-files');
   const store = options.storeGiven ? options.store : join(root, 'store');
@@ -106,4 +108,23 @@ async function makeSampleFiles(source: string, largeMb: number): Promise<void> {
     await writeFile(path, content);
   }
   await writeFile(join(source, 'data/large-scan.bin'), randomBytes(largeMb * 1_048_576));
+}
+
+/**
+ * Makes `root` the demo's: a missing or empty folder is taken, one an earlier
+ * demo made (it holds DEMO_MARK) is emptied; any other is refused untouched.
+ * @throws HoldfastError USAGE for a folder holding anything else
+ */
+async function claimDemoFolder(root: string): Promise<void> {
+  const entries: string[] = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') throw usage(`--dir ${root} is a file, not a folder: choose another --dir`);
+    throw error;
+  });
+  if (entries.length > 0 && !entries.includes(DEMO_MARK)) {
+    throw usage(`--dir ${root} holds files that holdfast demo did not make; nothing was changed: choose a new or empty folder`);
+  }
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  await writeFile(join(root, DEMO_MARK), 'made by holdfast demo: the next demo with this --dir empties this folder\n');
 }
