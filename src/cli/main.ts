@@ -51,15 +51,30 @@ export async function main(argv: string[]): Promise<number> {
   registerUser(program, run);
   registerVerify(program, run);
   registerBackup(program, run);
+  // Known before parsing ends, so a usage error is answered in JSON too.
+  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      if (json) printJsonError({ code: 'USAGE', message: error.message.replace(/^error: /, '') });
+      return 2;
+    }
     const message = error instanceof HoldfastError ? error.message : `[UNEXPECTED] ${(error as Error)?.stack ?? String(error)}`;
     process.stderr.write(`holdfast: ${message}\n`);
+    if (json) {
+      const failure = error instanceof HoldfastError ? { code: error.code, message: error.reason, ...(error.details ? { details: error.details } : {}) } : { code: 'UNEXPECTED', message: (error as Error)?.message ?? String(error) };
+      printJsonError(failure);
+    }
     return exitCodeFor(error);
   }
+}
+
+/** With --json, a failure is one JSON object on stdout, as a success is (the text line stays on stderr). */
+function printJsonError(error: { code: string; message: string; details?: unknown }): void {
+  process.stdout.write(`${JSON.stringify({ error })}\n`);
 }
 
 /** This package's version, from its package.json (beside src/ and dist/ alike). */

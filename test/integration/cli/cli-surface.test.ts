@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRuntime } from '../../../src/index.js';
 import { runCli } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
@@ -30,6 +31,18 @@ describe('the command line', () => {
       expect(lines[1]).toBe("(run 'holdfast --help' for the commands, 'holdfast COMMAND --help' for one)");
       expect(run.stderr).not.toContain('Commands:');
     }
+  });
+
+  it('with --json, ends a failure with one JSON error object on stdout and the same exit code', async () => {
+    const usageError = await runCli(['jobs', '--nosuch', '--json']);
+    expect(usageError.code).toBe(2);
+    expect(JSON.parse(usageError.stdout)).toEqual({ error: { code: 'USAGE', message: "unknown option '--nosuch'" } });
+    const store = join(tempFolder(), 'store');
+    await (await createRuntime({ store, machines: [] })).close(); // a store, with no job in it
+    const missing = await runCli(['job', 'no-such-job', '--store', store, '--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'ACTOR_NOT_FOUND', message: expect.stringContaining('no-such-job') } });
   });
 
   it('names a busy port and how to pick another, exit 2, without a stack', async () => {
