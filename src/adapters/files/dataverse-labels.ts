@@ -154,6 +154,15 @@ export function fixDirectoryLabel(raw: string): string {
   return sanitizeDirectory(cutTo(fixed, MAX_LABEL_LENGTH), false);
 }
 
+/**
+ * A path as it may be printed: control characters, line breaks and
+ * bidirectional overrides shown as `\u{…}`, so a hostile name cannot move the
+ * cursor, colour the terminal or fake a line of output.
+ */
+export function printable(path: string): string {
+  return path.replace(CONTROL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
 /** `StringUtil.sanitizeFileDirectory(value, aggressively)`, returning `''` where it returns null. */
 export function sanitizeDirectory(value: string, aggressively: boolean): string {
   let label = value.replace(/[\\/]+/gu, '/');
