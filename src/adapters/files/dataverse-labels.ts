@@ -197,6 +197,6 @@ function distinct(matches: RegExpMatchArray | null): string[] {
 }
 
 function describeControls(controls: string[]): string {
-  const names = controls.map((c) => (c === '\n' ? 'a newline' : c === '\r' ? 'a carriage return' : c === '\t' ? 'a tab' : c === '\u001b' ? 'an escape (ESC)' : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`));
+  const names = controls.map((c) => (c === '\n' ? 'a newline' : c === '\r' ? 'a carriage return' : c === '\t' ? 'a tab' : c === '\u001b' ? 'ESC, as in a terminal escape' : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`));
   return `control characters (${names.join(', ')})`;
 }

@@ -56,10 +56,20 @@ export function screenNames(entries: readonly NamedEntry[], options: { fixLabels
     if (indexes.length < 2) continue;
     for (const index of indexes) {
       const others = indexes.filter((other) => other !== index).map((other) => entries[other]!.relativePath);
-      const named = others.slice(0, NAMED_OTHERS).map((other) => JSON.stringify(printable(other))).join(', ');
+      const self = entries[index]!.relativePath;
+      const named = others
+        .slice(0, NAMED_OTHERS)
+        .map((other) => `${JSON.stringify(printable(other))}${other !== self && other.normalize('NFC') === self.normalize('NFC') ? ` (the same name in ${normalForm(other)}; this one is in ${normalForm(self)})` : ''}`)
+        .join(', ');
       const more = others.length > NAMED_OTHERS ? ` and ${others.length - NAMED_OTHERS} more` : '';
       verdicts[index] = { ok: false, code: 'NAME_COLLISION', reason: `its path in the dataset, ${JSON.stringify(path)}, is also that of ${named}${more}; none of them is loaded`, label: path };
     }
   }
   return verdicts;
+}
+
+/** Which Unicode normal form a name is written in: two files can differ in nothing else. */
+function normalForm(name: string): string {
+  if (name === name.normalize('NFC')) return 'NFC';
+  return name === name.normalize('NFD') ? 'NFD' : 'neither NFC nor NFD';
 }
