@@ -21,6 +21,7 @@ import type { HashPool } from '../files/hash-pool.js';
 import { detectMimeType } from '../files/mime-type.js';
 import { resolveUnder } from '../files/safe-path.js';
 import { randomStorageIdentifier } from '../files/storage-identifier.js';
+import { datasetPath, fixName } from '../files/dataverse-labels.js';
 import { screenNames } from '../files/name-screen.js';
 import { walkFolder } from '../files/walk-folder.js';
 
@@ -62,8 +63,8 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
     }),
 
     walkSource: effect<WalkResult, WalkInput>(async (input) => {
-      const found: (WalkedFile & { loaded: boolean })[] = [];
-      const refused: WalkResult['refused'] = [];
+      const found: (WalkedFile & { loaded?: boolean })[] = [];
+      const result: WalkResult = { files: [], refused: [], alreadyLoaded: 0 };
       if (input.only) {
         for (const { value } of ports.records.scanRecords<WatchedFile>('watch.batch', [input.only.watchId, input.only.batch])) {
           found.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs, loaded: false });
@@ -71,29 +72,24 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       } else {
         for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
           if (entry.kind === 'refused') {
-            refused.push({ relativePath: entry.relativePath, reason: entry.reason });
+            result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
             continue;
           }
           const loaded = ports.records.getRecord<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
-          found.push({
-            key: fileKey(entry.relativePath),
-            source: join(input.dir, entry.relativePath),
-            relativePath: entry.relativePath,
-            directoryLabel: entry.directoryLabel,
-            fileName: entry.fileName,
-            size: entry.size,
-            mtimeMs: entry.mtimeMs,
-            loaded: loaded !== undefined && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs,
-          });
+          const unchanged = loaded !== undefined && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs;
+          const file = { key: fileKey(entry.relativePath), source: join(input.dir, entry.relativePath), relativePath: entry.relativePath, directoryLabel: entry.directoryLabel, fileName: entry.fileName, size: entry.size, mtimeMs: entry.mtimeMs };
+          if (!unchanged) found.push(file);
+          else if (datasetPath(fixName(file)) === entry.relativePath) result.alreadyLoaded++; // found through loadedAt, not held
+          else found.push({ ...file, loaded: true });
         }
       }
       // Names are screened before any copy; files loaded before still hold their paths in the dataset.
-      const verdicts = screenNames(found, { fixLabels: input.fixLabels });
-      const result: WalkResult = { files: [], refused, alreadyLoaded: 0 };
+      const loadedAt = (relativePath: string) => ports.records.getRecord<LoadedFile>('loaded', [input.dataset, relativePath]) !== undefined;
+      const verdicts = screenNames(found, { fixLabels: input.fixLabels, loadedAt });
       found.forEach(({ loaded, ...file }, index) => {
         const verdict = verdicts[index]!;
         if (loaded) result.alreadyLoaded++;
-        else if (!verdict.ok) refused.push({ relativePath: file.relativePath, reason: verdict.reason, code: verdict.code, label: verdict.label });
+        else if (!verdict.ok) result.refused.push({ relativePath: file.relativePath, reason: verdict.reason, code: verdict.code, label: verdict.label });
         else result.files.push({ ...file, directoryLabel: verdict.name.directoryLabel, fileName: verdict.name.fileName });
       });
       return result;

@@ -14,6 +14,8 @@ export interface NamedEntry {
   relativePath: string;
   directoryLabel: string;
   fileName: string;
+  /** Loaded into the dataset by an earlier load: it holds its path there, and its own verdict is not used. */
+  loaded?: boolean;
 }
 
 export type NameVerdict =
@@ -35,8 +37,19 @@ export type NameVerdict =
 /** How many other paths a collision's reason names before it says "and N more". */
 const NAMED_OTHERS = 3;
 
-/** One verdict per entry, in the same order. */
-export function screenNames(entries: readonly NamedEntry[], options: { fixLabels: boolean }): NameVerdict[] {
+export interface ScreenOptions {
+  fixLabels: boolean;
+  /** Whether a file at this relative path was loaded into the dataset before (the `loaded` records). */
+  loadedAt?: (relativePath: string) => boolean;
+}
+
+/**
+ * One verdict per entry, in the same order. Files loaded before need not all
+ * be among `entries` (a folder of a million loaded files is not held in
+ * memory): those whose path in the dataset is their relative path are found
+ * through `loadedAt`; the others (NFD names, relabelled ones) must be passed.
+ */
+export function screenNames(entries: readonly NamedEntry[], options: ScreenOptions): NameVerdict[] {
   const verdicts: NameVerdict[] = entries.map((entry) => {
     const check = checkName(entry);
     if (check.problems.length === 0) return { ok: true, name: check.name, relabelled: false };
@@ -53,19 +66,30 @@ export function screenNames(entries: readonly NamedEntry[], options: { fixLabels
     else byPath.set(path, [index]);
   });
   for (const [path, indexes] of byPath) {
+    const self = entries[indexes[0]!]!;
+    if (indexes.length === 1 && !self.loaded && self.relativePath !== path && options.loadedAt?.(path)) {
+      verdicts[indexes[0]!] = { ok: false, code: 'NAME_COLLISION', reason: `its path in the dataset, ${JSON.stringify(path)}, is that of ${describeOther(path, self.relativePath)}, loaded before; this file is not loaded`, label: path };
+    }
     if (indexes.length < 2) continue;
     for (const index of indexes) {
-      const others = indexes.filter((other) => other !== index).map((other) => entries[other]!.relativePath);
+      const others = indexes.filter((other) => other !== index).map((other) => entries[other]!);
       const self = entries[index]!.relativePath;
       const named = others
         .slice(0, NAMED_OTHERS)
-        .map((other) => `${JSON.stringify(printable(other))}${other !== self && other.normalize('NFC') === self.normalize('NFC') ? ` (the same name in ${normalForm(other)}; this one is in ${normalForm(self)})` : ''}`)
+        .map((other) => `${describeOther(other.relativePath, self)}${other.loaded ? ', loaded before' : ''}`)
         .join(', ');
       const more = others.length > NAMED_OTHERS ? ` and ${others.length - NAMED_OTHERS} more` : '';
-      verdicts[index] = { ok: false, code: 'NAME_COLLISION', reason: `its path in the dataset, ${JSON.stringify(path)}, is also that of ${named}${more}; none of them is loaded`, label: path };
+      const outcome = others.some((other) => other.loaded) ? 'this file is not loaded' : 'none of them is loaded';
+      verdicts[index] = { ok: false, code: 'NAME_COLLISION', reason: `its path in the dataset, ${JSON.stringify(path)}, is also that of ${named}${more}; ${outcome}`, label: path };
     }
   }
   return verdicts;
+}
+
+/** Another file's path, quoted and printable, and its normal form when that is all that tells it from `self`. */
+function describeOther(other: string, self: string): string {
+  const sameName = other !== self && other.normalize('NFC') === self.normalize('NFC');
+  return `${JSON.stringify(printable(other))}${sameName ? ` (the same name in ${normalForm(other)}; this one is in ${normalForm(self)})` : ''}`;
 }
 
 /** Which Unicode normal form a name is written in: two files can differ in nothing else. */

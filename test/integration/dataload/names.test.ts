@@ -150,4 +150,19 @@ describe('names Dataverse would refuse or alter', () => {
     expect(refused.stderr).toContain('good.txt: directoryLabel "über/alles": Dataverse allows only A-Z a-z 0-9 _ - . / and space in a folder name, not "ü"; Dataverse would accept "ber/alles"');
     expect(await listFiles(filesDir)).toEqual([]);
   });
+
+  it('refuses a new file whose name, in NFC, is that of a file an earlier load registered', async () => {
+    const { rm } = await import('node:fs/promises');
+    for (const path of Object.keys(FILES)) if (path !== 'good.txt' && path !== NFC) await rm(join(dir, path));
+    expect((await runCli(ingestArgs('--json'))).code).toBe(0);
+    expect(registeredPaths()).toEqual(['good.txt', NFC]);
+    await writeFile(join(dir, NFD), 'decomposed\n');
+
+    const again = await runCli(ingestArgs('--json'));
+
+    const summary = again.json as SummaryJson;
+    expect(summary.counts).toMatchObject({ total: 0, alreadyLoaded: 2, refused: 1 });
+    expect(outcome(summary, NFD)).toMatchObject({ state: 'refused', reason: expect.stringContaining('loaded before; this file is not loaded') });
+    expect(registeredPaths()).toEqual(['good.txt', NFC]);
+  });
 });

@@ -50,4 +50,13 @@ describe('screenNames', () => {
     const second = screenNames([entry('a\u001b.txt'), entry('a_.txt')], { fixLabels: true })[1]!;
     expect(!second.ok && second.reason).toBe('its path in the dataset, "a_.txt", is also that of "a\\\\u{1b}.txt"; none of them is loaded');
   });
+
+  it('refuses a new file whose path a file loaded before holds, whether that one is passed or found by loadedAt', () => {
+    const nfd = 're\u0301sume\u0301.txt';
+    const byLookup = screenNames([entry(nfd)], { fixLabels: false, loadedAt: (path) => path === 'résumé.txt' });
+    expect(byLookup).toEqual([{ ok: false, code: 'NAME_COLLISION', reason: `its path in the dataset, "résumé.txt", is that of "résumé.txt" (the same name in NFC; this one is in NFD), loaded before; this file is not loaded`, label: 'résumé.txt' }]);
+    const passed = screenNames([entry('résumé.txt'), { ...entry(nfd), loaded: true }], { fixLabels: false, loadedAt: () => false });
+    expect(passed[0]).toMatchObject({ ok: false, code: 'NAME_COLLISION', reason: expect.stringContaining(', loaded before; this file is not loaded') });
+    expect(screenNames([entry('résumé.txt')], { fixLabels: false, loadedAt: () => true })[0]).toMatchObject({ ok: true });
+  });
 });
