@@ -70,7 +70,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
           found.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs, loaded: false });
         }
       } else {
-        for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
+        for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude, allowBackslash: true })) {
           if (entry.kind === 'refused') {
             result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
             continue;

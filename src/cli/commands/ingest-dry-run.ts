@@ -26,7 +26,7 @@ export async function dryRun(input: DataLoadInput, out: Output, folder: DatasetF
   const relabelled: { relativePath: string; label: string }[] = [];
   try {
     const files: Extract<WalkEntry, { kind: 'file' }>[] = [];
-    for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
+    for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude, allowBackslash: true })) {
       if (entry.kind === 'refused') refused.push({ relativePath: entry.relativePath, reason: entry.reason });
       else files.push(entry);
     }

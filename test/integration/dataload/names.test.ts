@@ -165,4 +165,14 @@ describe('names Dataverse would refuse or alter', () => {
     expect(outcome(summary, NFD)).toMatchObject({ state: 'refused', reason: expect.stringContaining('loaded before; this file is not loaded') });
     expect(registeredPaths()).toEqual(['good.txt', NFC]);
   });
+
+  it('refuses a backslash in a file name as Dataverse would, and --fix-labels loads it as _', async () => {
+    await writeFile(join(dir, 'back\\slash.txt'), 'backslash\n');
+
+    const refused = await runCli(ingestArgs('--json', '--dry-run'));
+    expect((refused.json as { refused: { relativePath: string; code?: string; label?: string }[] }).refused).toContainEqual(expect.objectContaining({ relativePath: 'back\\slash.txt', code: 'NAME_REFUSED', label: 'back_slash.txt' }));
+
+    const fixed = await runCli(ingestArgs('--json', '--fix-labels'));
+    expect(outcome(fixed.json as SummaryJson, 'back\\slash.txt')).toMatchObject({ state: 'registered', label: 'back_slash.txt' });
+  });
 });
