@@ -85,6 +85,12 @@ describe('names Dataverse would refuse or alter', () => {
     expect(run.stdout.split('\n').filter((line) => line.includes('NAME_COLLISION'))).toHaveLength(2);
     expect(run.stdout).not.toContain('\u001b');
     expect(run.stdout).not.toContain(NEWLINE);
+
+    const id = /load (load-\S+):/.exec(run.stdout)![1]!;
+    const job = await runCli(['job', id, '--store', store]);
+    expect(job.stdout).toContain('problem: raw/a:b.txt: NAME_REFUSED: Dataverse refuses ":" in a file name');
+    expect(job.stdout).toContain('problem: two\\u{a}lines.txt: NAME_REFUSED');
+    expect(job.stdout).not.toContain('\u001b');
   });
 
   it('with --fix-labels are loaded under the label Dataverse would accept, and the summary says so', async () => {
