@@ -39,6 +39,8 @@ export const ErrorCodes = [
   'DATAVERSE_UNAVAILABLE',
   'DATAVERSE_LOCKED',
   'INVALID_PID',
+  // A file's name, refused by the data load before any copy
+  'NAME_REFUSED', 'NAME_COLLISION',
   'USAGE',
   'UNKNOWN_TASK', 'TASK_NOT_SERVED', 'ARCHIVE_MISSING',
   'IMPORT_INVALID', 'IMPORT_REJECTED', 'IMPORT_UNAVAILABLE',

@@ -7,6 +7,7 @@ import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
+import { printable } from '../adapters/files/dataverse-labels.js';
 
 /** States of a load that wait for `holdfast resume` (a new token, a retry). */
 export const WAITING_STATES = new Set(['blocked', 'registrationFailed']);
@@ -23,6 +24,8 @@ export interface FileOutcome {
   storageIdentifier?: string;
   fileId?: number;
   reason?: string;
+  /** The path in the dataset: the one Dataverse would accept for a refused name, the one loaded under --fix-labels. */
+  label?: string;
 }
 
 export interface LoadSummary {
@@ -82,6 +85,9 @@ export async function waitForVerdicts(runtime: Runtime, id?: ActorId, timeoutMs 
   while (pending() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** Problems that keep a file from being loaded at all: found by the walk, before any copy. */
+const REFUSALS = new Set(['REFUSED', 'NAME_REFUSED', 'NAME_COLLISION']);
+
 export function summarize(runtime: Runtime, id: ActorId, startedAt: number): LoadSummary {
   const record = runtime.get(id)!;
   const context = record.snapshot!.context as DataLoadContext;
@@ -97,10 +103,15 @@ export function summarize(runtime: Runtime, id: ActorId, startedAt: number): Loa
       if (child.state !== 'failed' && child.state !== 'skipped' && child.state !== 'discarded') bytes += file.prepared.size;
     }
     if (file.fileId !== undefined) outcome.fileId = file.fileId;
+    const label = file.directoryLabel ? `${file.directoryLabel}/${file.fileName}` : file.fileName;
+    if (label !== file.relativePath.normalize('NFC')) outcome.label = label;
     if (file.problem) outcome.reason = `${file.problem.code}: ${file.problem.reason}`;
     files.push(outcome);
   }
-  for (const problem of context.problems.filter((p) => p.code === 'REFUSED')) files.push({ relativePath: problem.relativePath, state: 'refused', reason: problem.reason });
+  for (const problem of context.problems.filter((p) => REFUSALS.has(p.code))) {
+    const reason = problem.code === 'REFUSED' ? problem.reason : `${problem.code}: ${problem.reason}`;
+    files.push({ relativePath: problem.relativePath, state: 'refused', reason, ...(problem.label === undefined ? {} : { label: problem.label }) });
+  }
   files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
   return {
     id,
@@ -125,8 +136,11 @@ export function describeSummary(summary: LoadSummary): string[] {
     `  files: ${c.total} found, ${c.copied} copied, ${c.registered} registered, ${c.skipped} skipped, ${c.failed} failed, ${c.registrationFailed} refused by Dataverse, ${c.refused} refused, ${c.alreadyLoaded} already loaded`,
     `  ${mb} MB in ${summary.seconds.toFixed(1)} s (${(summary.bytes / 1_048_576 / Math.max(summary.seconds, 0.001)).toFixed(1)} MB/s)`,
   ];
-  for (const file of summary.files.filter((f) => f.reason)) lines.push(`  ${file.state}: ${file.relativePath}: ${file.reason}`);
+  for (const file of summary.files) {
+    if (file.reason) lines.push(`  ${file.state}: ${printable(file.relativePath)}: ${printable(file.reason)}`);
+    else if (file.label) lines.push(`  relabelled: ${printable(file.relativePath)} -> ${file.label}`);
+  }
   if (summary.error) lines.push(`  ${summary.error.code}: ${summary.error.message}`);
-  if (WAITING_STATES.has(summary.state)) lines.push('  the load waits: fix the cause, then run `holdfast resume` (with --token NEW for a refused token)');
+  if (WAITING_STATES.has(summary.state)) lines.push('  the load waits: fix the cause, then run `holdfast resume` (with --token-file FILE or DATAVERSE_KEY for a refused token)');
   return lines;
 }

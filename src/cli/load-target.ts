@@ -1,6 +1,7 @@
 /**
  * What `ingest` and `watch` both take: a source folder, a dataset PID, the
- * file store, and optionally a Dataverse. Checked once here, so both refuse
+ * file store, and optionally a Dataverse and its token (from flags or the
+ * environment: dataverse-credentials.ts). Checked once here, so both refuse
  * bad input (exit 2) with the same words.
  */
 import { stat } from 'node:fs/promises';
@@ -8,12 +9,12 @@ import { resolve } from 'node:path';
 import { parsePid } from '../adapters/files/dataset-location.js';
 import type { DataLoadInput } from '../machines/dataload.types.js';
 import { usage } from './cli-context.js';
+import { resolveCredentials, type CredentialOptions, type Credentials } from './dataverse-credentials.js';
 
-export interface LoadTargetOptions {
+export interface LoadTargetOptions extends CredentialOptions {
   dataset: string;
   filesDir: string;
-  dataverse?: string;
-  token?: string;
+  fixLabels?: boolean;
   chunkSize: number;
   lockWait: number;
   move?: boolean;
@@ -23,24 +24,29 @@ export interface LoadTargetOptions {
 
 export type LoadTarget = Omit<DataLoadInput, 'allowPartial' | 'hasMetadata' | 'only'>;
 
-/** @throws USAGE for a missing folder, a bad URL or a token without a Dataverse; INVALID_PID */
-export async function loadTarget(dirArgument: string, options: LoadTargetOptions, purpose: 'load' | 'watch'): Promise<LoadTarget> {
+/**
+ * The load's input, and apart from it the token: the input is stored in the
+ * load's snapshot, the token only in the store's secrets.
+ *
+ * @throws USAGE for a missing folder, a bad URL, a token without a Dataverse or a bad token file; INVALID_PID
+ */
+export async function loadTarget(dirArgument: string, options: LoadTargetOptions, purpose: 'load' | 'watch', env: NodeJS.ProcessEnv = process.env): Promise<{ target: LoadTarget; credentials: Credentials }> {
   const dir = resolve(dirArgument);
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw usage(`${dirArgument} is ${info ? 'not a folder' : 'missing'}: give the folder to ${purpose}`);
   parsePid(options.dataset);
-  const dataverseUrl = options.dataverse?.replace(/\/+$/, '');
-  if (dataverseUrl !== undefined && !/^https?:\/\//.test(dataverseUrl)) throw usage(`--dataverse must be an http(s) URL, got ${JSON.stringify(options.dataverse)}`);
-  if (options.token !== undefined && dataverseUrl === undefined) throw usage('--token needs --dataverse');
-  return {
+  const credentials = await resolveCredentials(options, env);
+  const target: LoadTarget = {
     dir,
     dataset: options.dataset,
     filesDir: resolve(options.filesDir),
-    ...(dataverseUrl ? { dataverseUrl } : {}),
+    ...(credentials.dataverseUrl ? { dataverseUrl: credentials.dataverseUrl } : {}),
     chunkSize: options.chunkSize,
     lockWaitMs: options.lockWait,
     move: options.move ?? false,
     includeHidden: options.includeHidden ?? false,
     exclude: options.exclude,
+    ...(options.fixLabels ? { fixLabels: true } : {}),
   };
+  return { target, credentials };
 }

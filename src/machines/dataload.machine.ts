@@ -42,6 +42,17 @@ export interface DataLoadContext extends DataLoadInput {
 
 type RetryEvent = { type: 'retry' };
 
+/** What the walk needs: the folder, or one watch batch's files, and how names Dataverse would refuse are treated. */
+export interface WalkInput {
+  batchId: string;
+  dir: string;
+  dataset: string;
+  includeHidden: boolean;
+  exclude: string[];
+  fixLabels: boolean;
+  only?: { watchId: string; batch: number };
+}
+
 /** What registration needs; `round` 1 on the first attempt is the one call that cannot have run before. */
 export interface RegisterInput {
   batchId: string;
@@ -74,7 +85,7 @@ export const dataloadMachine = setup({
   },
   actors: {
     locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
-    walkSource: notProvided<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[]; only?: { watchId: string; batch: number } }>('walkSource'),
+    walkSource: notProvided<WalkResult, WalkInput>('walkSource'),
     registerFiles: notProvided<{ results: RegistrationResult[] }, RegisterInput>('registerFiles'),
     updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
     cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
@@ -133,13 +144,21 @@ export const dataloadMachine = setup({
       invoke: {
         id: 'walk',
         src: 'walkSource',
-        input: ({ context, self }) => ({ batchId: self.id, dir: context.dir, dataset: context.dataset, includeHidden: context.includeHidden, exclude: context.exclude, ...(context.only ? { only: context.only } : {}) }),
+        input: ({ context, self }) => ({
+          batchId: self.id,
+          dir: context.dir,
+          dataset: context.dataset,
+          includeHidden: context.includeHidden,
+          exclude: context.exclude,
+          fixLabels: context.fixLabels ?? false,
+          ...(context.only ? { only: context.only } : {}),
+        }),
         onDone: {
           target: 'copying',
           actions: [
             assign(({ context, event }) => ({
               counts: { ...context.counts, total: event.output.files.length, refused: event.output.refused.length, alreadyLoaded: event.output.alreadyLoaded },
-              problems: event.output.refused.slice(0, MAX_PROBLEMS).map((r) => ({ relativePath: r.relativePath, code: 'REFUSED', reason: r.reason })),
+              problems: event.output.refused.slice(0, MAX_PROBLEMS).map((r) => ({ relativePath: r.relativePath, code: r.code ?? 'REFUSED', reason: r.reason, ...(r.label === undefined ? {} : { label: r.label }) })),
             })),
             spawnActors(({ context, event, self }: { context: DataLoadContext; event: unknown; self: { id: string } }) =>
               outputOf<WalkResult>(event).files.map((file) => ({

@@ -32,6 +32,8 @@ export interface DataLoadInput {
   includeHidden: boolean;
   exclude: string[];
   hasMetadata: boolean;
+  /** Load a file whose name Dataverse would refuse or alter under the name it would accept (`--fix-labels`). @default false */
+  fixLabels?: boolean;
   /** Load only the files a watch accepted into one of its batches, not the whole folder. */
   only?: { watchId: string; batch: number };
 }
@@ -66,7 +68,8 @@ export interface CopiedEntry extends PreparedFile {
 
 export interface WalkResult {
   files: WalkedFile[];
-  refused: { relativePath: string; reason: string }[];
+  /** Entries not loaded: `code` NAME_REFUSED or NAME_COLLISION for names (with the `label` meant), none for links and the like. */
+  refused: { relativePath: string; reason: string; code?: string; label?: string }[];
   /** Files skipped because the same path, size and mtime were loaded into this dataset before. */
   alreadyLoaded: number;
 }
@@ -89,6 +92,8 @@ export interface FileProblem {
   relativePath: string;
   code: string;
   reason: string;
+  /** For a refused name: the path in the dataset Dataverse would accept, or the one two files share. */
+  label?: string;
 }
 
 /** Facts a datafile tells its batch. */

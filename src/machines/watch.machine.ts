@@ -77,6 +77,7 @@ const closeBatch: HoldfastAction[] = [
         includeHidden: context.includeHidden,
         exclude: context.exclude,
         hasMetadata: false,
+        ...(context.fixLabels ? { fixLabels: true } : {}),
         only: { watchId: self.id, batch: context.batch },
       } satisfies DataLoadInput,
     },

@@ -39,12 +39,16 @@ export interface SampleOptions {
   mediumFiles?: { count: number; bytes: number };
 }
 
-/** Names that trip naive code: deep nesting, accents, CJK, spaces, an empty file. */
+/**
+ * Names that trip naive code: deep nesting, accents, CJK, spaces, an empty
+ * file. Non-ASCII only in file names: Dataverse refuses it in a folder
+ * (FileDirectoryNameValidator), and holdfast refuses such a file before copying.
+ */
 const AWKWARD: Record<string, string> = {
   'README.txt': 'Survey of coastal sediment cores.\n',
   'nested/deeper/deepest/leaf.csv': 'a,b\n1,2\n',
-  'données/résumé des mesures.txt': 'Résumé : profondeur moyenne 42 cm.\n',
-  '日本語/試料 一覧.csv': 'id,値\n1,3.14\n',
+  'mesures/résumé des mesures.txt': 'Résumé : profondeur moyenne 42 cm.\n',
+  'japanese/試料 一覧.csv': 'id,値\n1,3.14\n',
   'with space/file name with spaces.txt': 'spaces everywhere\n',
   'notes/empty.txt': '',
 };

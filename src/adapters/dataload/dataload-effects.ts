@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
-import type { RegisterInput } from '../../machines/dataload.machine.js';
-import type { CopiedEntry, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkResult } from '../../machines/dataload.types.js';
+import type { RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
+import type { CopiedEntry, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
 import { effect } from '../../runtime/effect.js';
 import { faultPoint } from '../../testing/fault-points.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
@@ -21,6 +21,8 @@ import type { HashPool } from '../files/hash-pool.js';
 import { detectMimeType } from '../files/mime-type.js';
 import { resolveUnder } from '../files/safe-path.js';
 import { randomStorageIdentifier } from '../files/storage-identifier.js';
+import { datasetPath, fixName } from '../files/dataverse-labels.js';
+import { screenNames } from '../files/name-screen.js';
 import { walkFolder } from '../files/walk-folder.js';
 
 /** Read access to the records that steps wrote (entries, registrations, loaded files, metadata). */
@@ -60,34 +62,36 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
     }),
 
-    walkSource: effect<WalkResult, { batchId: string; dir: string; dataset: string; includeHidden: boolean; exclude: string[]; only?: { watchId: string; batch: number } }>(async (input) => {
+    walkSource: effect<WalkResult, WalkInput>(async (input) => {
+      const found: (WalkedFile & { loaded?: boolean })[] = [];
       const result: WalkResult = { files: [], refused: [], alreadyLoaded: 0 };
       if (input.only) {
         for (const { value } of ports.records.scanRecords<WatchedFile>('watch.batch', [input.only.watchId, input.only.batch])) {
-          result.files.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs });
+          found.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs, loaded: false });
         }
-        return result;
+      } else {
+        for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude, allowBackslash: true })) {
+          if (entry.kind === 'refused') {
+            result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
+            continue;
+          }
+          const loaded = ports.records.getRecord<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
+          const unchanged = loaded !== undefined && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs;
+          const file = { key: fileKey(entry.relativePath), source: join(input.dir, entry.relativePath), relativePath: entry.relativePath, directoryLabel: entry.directoryLabel, fileName: entry.fileName, size: entry.size, mtimeMs: entry.mtimeMs };
+          if (!unchanged) found.push(file);
+          else if (datasetPath(fixName(file)) === entry.relativePath) result.alreadyLoaded++; // found through loadedAt, not held
+          else found.push({ ...file, loaded: true });
+        }
       }
-      for await (const entry of walkFolder(input.dir, { includeHidden: input.includeHidden, exclude: input.exclude })) {
-        if (entry.kind === 'refused') {
-          result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
-          continue;
-        }
-        const loaded = ports.records.getRecord<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
-        if (loaded && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs) {
-          result.alreadyLoaded++;
-          continue;
-        }
-        result.files.push({
-          key: fileKey(entry.relativePath),
-          source: join(input.dir, entry.relativePath),
-          relativePath: entry.relativePath,
-          directoryLabel: entry.directoryLabel,
-          fileName: entry.fileName,
-          size: entry.size,
-          mtimeMs: entry.mtimeMs,
-        });
-      }
+      // Names are screened before any copy; files loaded before still hold their paths in the dataset.
+      const loadedAt = (relativePath: string) => ports.records.getRecord<LoadedFile>('loaded', [input.dataset, relativePath]) !== undefined;
+      const verdicts = screenNames(found, { fixLabels: input.fixLabels, loadedAt });
+      found.forEach(({ loaded, ...file }, index) => {
+        const verdict = verdicts[index]!;
+        if (loaded) result.alreadyLoaded++;
+        else if (!verdict.ok) result.refused.push({ relativePath: file.relativePath, reason: verdict.reason, code: verdict.code, label: verdict.label });
+        else result.files.push({ ...file, directoryLabel: verdict.name.directoryLabel, fileName: verdict.name.fileName });
+      });
       return result;
     }),
 

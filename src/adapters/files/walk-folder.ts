@@ -35,6 +35,8 @@ export interface WalkOptions {
   includeHidden?: boolean;
   /** picomatch globs matched against each relative path; a matching folder is not entered. @default [] */
   exclude?: readonly string[];
+  /** Yield names holding a backslash instead of refusing them (the data load screens names itself: name-screen.ts). @default false */
+  allowBackslash?: boolean;
 }
 
 // Files that operating systems drop into folders on their own; nobody means
@@ -76,11 +78,12 @@ export async function* walkFolder(root: string, options: WalkOptions = {}): Asyn
       details: { path: absoluteRoot },
     });
   }
-  yield* walkNames(absoluteRoot, '', names, { includeHidden: options.includeHidden ?? false, isExcluded });
+  yield* walkNames(absoluteRoot, '', names, { includeHidden: options.includeHidden ?? false, isExcluded, allowBackslash: options.allowBackslash ?? false });
 }
 
 interface Filters {
   includeHidden: boolean;
+  allowBackslash: boolean;
   isExcluded: (relativePath: string) => boolean;
 }
 
@@ -98,7 +101,7 @@ async function* walkNames(folder: string, label: string, names: Buffer[], filter
     }
     // On POSIX a backslash is part of a name, but Dataverse and Windows
     // clients read it as a separator; the file store paths refuse it too.
-    if (name.includes('\\')) {
+    if (!filters.allowBackslash && name.includes('\\')) {
       yield { kind: 'refused', relativePath, reason: 'the name contains a backslash' };
       continue;
     }

@@ -96,8 +96,9 @@ async function makeSampleFiles(source: string, largeMb: number): Promise<void> {
     'data/cores.csv': 'core,depth_cm,grain_um\n' + Array.from({ length: 500 }, (_, i) => `C${i % 20},${i},${(i * 7) % 300}`).join('\n') + '\n',
     'data/raw/station 01.json': JSON.stringify({ station: 1, lat: 54.32, lon: 10.14, readings: [1.2, 1.4, 1.1] }, null, 2),
     'data/raw/station 02.json': JSON.stringify({ station: 2, lat: 54.35, lon: 10.2, readings: [0.9, 1.0] }, null, 2),
-    'données/résumé des mesures.txt': 'Résumé : profondeur moyenne 42 cm.\n',
-    '日本語/試料.csv': 'id,値\n1,3.14\n',
+    // Dataverse takes any Unicode in a file name but only [A-Za-z0-9_ ./-] in a folder (FileDirectoryNameValidator).
+    'mesures/résumé des mesures.txt': 'Résumé : profondeur moyenne 42 cm.\n',
+    'japanese/試料.csv': 'id,値\n1,3.14\n',
     'images/core-photo.png': Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082', 'hex'),
     'notes/empty.txt': '',
     '.DS_Store': 'hidden files are skipped',

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
 import { datasetFolderFromStorageIdentifier, type DatasetFolder } from '../../adapters/files/dataset-location.js';
+import { directoryLabelProblems, fixDirectoryLabel, printable } from '../../adapters/files/dataverse-labels.js';
 import { HoldfastError } from '../../errors.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
@@ -29,6 +30,8 @@ export interface IngestOptions extends GlobalOptions {
   filesDir: string;
   dataverse?: string;
   token?: string;
+  tokenFile?: string;
+  fixLabels?: boolean;
   dryRun?: boolean;
   chunkSize: number;
   metadata?: string;
@@ -51,9 +54,11 @@ export function registerIngest(program: Command, run: (task: () => Promise<numbe
     .argument('<dir>', 'the folder to load')
     .requiredOption('--dataset <pid>', 'the dataset persistent id, e.g. doi:10.5072/FK2/ABC123')
     .requiredOption('--files-dir <dir>', "the Dataverse file store's root folder")
-    .option('--dataverse <url>', 'Dataverse installation URL (without it, files are copied but not registered)')
-    .option('--token <token>', 'Dataverse API token (kept in the store for resume; never printed)')
-    .option('--dry-run', 'prepare everything; print the addFiles JSON and target paths; copy nothing')
+    .option('--dataverse <url>', 'Dataverse installation URL (default: $DATAVERSE_SERVER; without either, files are copied but not registered)')
+    .option('--token <token>', 'Dataverse API token (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept in the store for resume, never printed)')
+    .option('--token-file <file>', 'read the API token from this file (one line)')
+    .option('--fix-labels', 'load a file whose name or folder Dataverse would refuse or alter under the name it would accept (see --dry-run)')
+    .option('--dry-run', 'prepare everything; print the addFiles JSON, target paths, renamed and refused files; copy nothing')
     .option('--chunk-size <n>', 'files per addFiles call', positiveInt('--chunk-size'), 100)
     .option('--metadata <file>', 'JSON keyed by relative path: description, categories, directoryLabel')
     .option('--move', 'remove the sources of registered files')
@@ -66,14 +71,15 @@ export function registerIngest(program: Command, run: (task: () => Promise<numbe
 
 export async function ingest(dirArgument: string, options: IngestOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  const target = await loadTarget(dirArgument, options, 'load');
+  const { target, credentials } = await loadTarget(dirArgument, options, 'load');
   const { dir, dataverseUrl } = target;
-  const metadata = options.metadata ? await readMetadata(options.metadata) : undefined;
+  const { token } = credentials;
+  const metadata = options.metadata ? await readMetadata(options.metadata, options.fixLabels ?? false) : undefined;
   const input: DataLoadInput = { ...target, allowPartial: options.allowPartial ?? false, hasMetadata: metadata !== undefined };
   // The targets a dry run prints are the real ones: the dataset's own folder when a Dataverse can be asked.
-  if (options.dryRun) return dryRun(input, out, dataverseUrl && options.token ? await datasetFolderAt(dataverseUrl, options.token, options.dataset) : undefined);
+  if (options.dryRun) return dryRun(input, out, dataverseUrl && token ? await datasetFolderAt(dataverseUrl, token, options.dataset) : undefined);
   const owner = otherOwner(options.store);
-  if (owner !== undefined) return handToOwner(options, input, metadata, owner, out);
+  if (owner !== undefined) return handToOwner(options, input, token, metadata, owner, out);
 
   const holdfast = await openHoldfast({ store: options.store });
   const beforeClose = (await options.withHoldfast?.(holdfast)) ?? (async () => {});
@@ -83,7 +89,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   try {
     assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
     if (dataverseUrl) {
-      if (options.token) await holdfast.keepToken(dataverseUrl, options.token);
+      if (token) await holdfast.keepToken(dataverseUrl, token);
       await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
     }
     const id = newLoadId();
@@ -108,9 +114,9 @@ function newLoadId() {
 }
 
 /** Another process owns the store: it runs the load; we hand it over and say how to follow it. */
-async function handToOwner(options: IngestOptions, input: DataLoadInput, metadata: Record<string, unknown> | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
+async function handToOwner(options: IngestOptions, input: DataLoadInput, token: string | undefined, metadata: Record<string, unknown> | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
   const id = newLoadId();
-  if (options.token && input.dataverseUrl) await sendOwnerCommand(options.store, 'keepToken', { url: input.dataverseUrl, token: options.token });
+  if (token && input.dataverseUrl) await sendOwnerCommand(options.store, 'keepToken', { url: input.dataverseUrl, token });
   if (metadata) await sendOwnerCommand(options.store, 'putMetadata', { id, metadata });
   await sendOwnerCommand(options.store, 'spawn', { machine: 'dataload', input, id });
   out.result({ id, owner, handedOver: true });
@@ -123,7 +129,7 @@ export function report(summary: LoadSummary, out: ReturnType<typeof createOutput
   for (const line of describeSummary(summary)) out.say(line);
 }
 
-async function readMetadata(path: string): Promise<Record<string, unknown>> {
+async function readMetadata(path: string, fixLabels: boolean): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -139,7 +145,21 @@ async function readMetadata(path: string): Promise<Record<string, unknown>> {
   }
   const parsed = metadataSchema.safeParse(json);
   if (!parsed.success) throw usage(`--metadata ${path}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return checkMetadataLabels(path, parsed.data, fixLabels);
+}
+
+/** A `directoryLabel` the metadata sets meets the walk's rules: refused (exit 2) with the label Dataverse would accept, or fixed. */
+function checkMetadataLabels<T extends { directoryLabel?: string | undefined }>(path: string, metadata: Record<string, T>, fixLabels: boolean): Record<string, T> {
+  const wrong: string[] = [];
+  for (const [file, entry] of Object.entries(metadata)) {
+    if (entry.directoryLabel === undefined) continue;
+    const problems = directoryLabelProblems(entry.directoryLabel.normalize('NFC'));
+    const fixed = fixDirectoryLabel(entry.directoryLabel);
+    if (problems.length > 0 && !fixLabels) wrong.push(`${printable(file)}: directoryLabel ${printable(JSON.stringify(entry.directoryLabel))}: ${problems.map((p) => p.reason).join('; ')}; Dataverse would accept ${JSON.stringify(fixed)}`);
+    entry.directoryLabel = fixed;
+  }
+  if (wrong.length > 0) throw usage(`--metadata ${path}: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` (and ${wrong.length - 5} more)` : ''}; fix them, or load them so with --fix-labels`);
+  return metadata;
 }
 
 /** The dataset's folder in the file store, from the storage identifier its Dataverse reports. */
@@ -158,7 +178,7 @@ function assertNoUnfinishedLoad(runtime: Runtime, dir: string, dataset: string):
   for (const load of runtime.query({ machine: 'dataload', status: 'active' })) {
     const context = load.snapshot?.context as DataLoadContext | undefined;
     if (context?.dir !== dir || context.dataset !== dataset) continue;
-    throw usage(`load ${load.id} of ${dir} into ${dataset} has not finished (${load.state}): run \`holdfast resume\` (with --token NEW for a refused token) instead of a new ingest`);
+    throw usage(`load ${load.id} of ${dir} into ${dataset} has not finished (${load.state}): run \`holdfast resume\` (with --token-file FILE or DATAVERSE_KEY for a refused token) instead of a new ingest`);
   }
 }
 

@@ -9,6 +9,7 @@ import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId, type ActorRecord, type Store } from '../../persistence/store.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { printable } from '../../adapters/files/dataverse-labels.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask } from './batch-context.js';
 import { registerJobCreate } from './batch-create.js';
@@ -80,10 +81,18 @@ function showJob(store: Store, out: ReturnType<typeof createOutput>, id: string,
   out.result({ ...summaryOf(record), version: record.version, context: redact(record.snapshot?.context), children, ...(stats ? { tree } : {}), journal });
   out.say(`${record.id}  ${record.machine}@${record.version}  ${record.status}/${record.state}`);
   if (record.error) out.say(`  error: [${record.error.code}] ${record.error.message}`);
+  for (const problem of fileProblems(record.snapshot?.context)) out.say(`  problem: ${printable(problem.relativePath)}: ${problem.code}: ${printable(problem.reason)}`);
   for (const [state, count] of Object.entries(children)) out.say(`  children ${state}: ${count}`);
   for (const [state, count] of Object.entries(tree)) out.say(`  tree ${state}: ${count}`);
   for (const entry of journal) out.say(`  #${entry.seq} ${new Date(entry.at).toISOString()} ${entry.event}: ${entry.from} -> ${entry.to}`);
   return 0;
+}
+
+/** The per-file problems a job keeps on itself (a data load's refused names, failed files), whatever its kind. */
+function fileProblems(context: unknown): { relativePath: string; code: string; reason: string }[] {
+  const problems = (context as { problems?: unknown } | undefined)?.problems;
+  if (!Array.isArray(problems)) return [];
+  return problems.filter((p): p is { relativePath: string; code: string; reason: string } => typeof p?.relativePath === 'string' && typeof p.code === 'string' && typeof p.reason === 'string');
 }
 
 function summaryOf(record: ActorRecord) {

@@ -1,11 +1,13 @@
 /**
- * `holdfast resume [--token T]`: opening the store resumes every interrupted
+ * `holdfast resume [--token T | --token-file F]`: opening the store resumes every interrupted
  * actor; loads waiting on a person (a refused token, files Dataverse refused)
  * are retried; interrupted batch runs continue (with the host module's
  * applications). Exits when every load is final or waits again.
  */
 import type { Command } from 'commander';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import type { ActorRecord } from '../../persistence/store.js';
+import { flagToken, serverUrl } from '../dataverse-credentials.js';
 import { openHoldfast } from '../assembly.js';
 import { IMPORT_BATCH_MACHINE } from '../../machines/import.types.js';
 import { describeImport, followImport, summarizeImport } from './import.js';
@@ -24,15 +26,23 @@ export function registerResume(program: Command, run: (task: () => Promise<numbe
   program
     .command('resume')
     .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs')
-    .option('--token <token>', 'a new Dataverse API token for the interrupted loads (kept, never printed)')
+    .option('--token <token>', 'a new Dataverse API token for the interrupted loads (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept, never printed)')
+    .option('--token-file <file>', 'read the new API token from this file (one line)')
     .option('--app <file>', 'the host module interrupted batch runs need (default: holdfast.config.* in this folder)')
-    .action((options: { token?: string; app?: string }, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));
+    .action((options: ResumeOptions, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));
 }
 
-export async function resume(options: GlobalOptions & { token?: string; app?: string }): Promise<number> {
+export interface ResumeOptions {
+  token?: string;
+  tokenFile?: string;
+  app?: string;
+}
+
+export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const out = createOutput(options.json ?? false);
+  const newToken = await resumeToken(options, env);
   const owner = otherOwner(options.store);
-  if (owner !== undefined) return resumeThroughOwner(options, owner, out);
+  if (owner !== undefined) return resumeThroughOwner(options, newToken, owner, out);
   const startedAt = Date.now();
   // Interrupted batch runs execute the host module's steps: load it before anything resumes.
   const interrupted = interruptedBatchRuns(options.store);
@@ -43,10 +53,7 @@ export async function resume(options: GlobalOptions & { token?: string; app?: st
   try {
     const { runtime } = holdfast;
     const loads = runtime.query({ machine: 'dataload', status: 'active' });
-    if (options.token) {
-      const urls = new Set(loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined));
-      for (const url of urls) await holdfast.keepToken(url, options.token);
-    }
+    for (const url of tokenTargets(loads, newToken)) await holdfast.keepToken(url, newToken!.token);
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
     const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
     out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
@@ -87,7 +94,7 @@ function interruptedBatchRuns(store: string): number {
 }
 
 /** The owner is running: it already resumed everything at open; retry what waits, through it. */
-async function resumeThroughOwner(options: GlobalOptions & { token?: string }, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
+async function resumeThroughOwner(options: GlobalOptions, newToken: NewToken | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
   const store = openLmdbStore(options.store, { readOnly: true });
   const loads = (() => {
     try {
@@ -96,13 +103,37 @@ async function resumeThroughOwner(options: GlobalOptions & { token?: string }, o
       void store.close();
     }
   })();
-  if (options.token) {
-    const urls = new Set(loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined));
-    for (const url of urls) await sendOwnerCommand(options.store, 'keepToken', { url, token: options.token });
-  }
+  for (const url of tokenTargets(loads, newToken)) await sendOwnerCommand(options.store, 'keepToken', { url, token: newToken!.token });
   const retried = loads.filter((load) => WAITING_STATES.has(load.state));
   for (const load of retried) await sendOwnerCommand(options.store, 'send', { id: load.id, event: { type: 'retry' } });
   out.result({ owner, retried: retried.map((load) => load.id) });
   out.say(`the store's owner (pid ${owner}) runs the work; retried ${retried.length} waiting load(s)`);
   return 0;
+}
+
+/** A new token for the interrupted loads; `only`: the one installation it is for (DATAVERSE_KEY with DATAVERSE_SERVER). */
+interface NewToken {
+  token: string;
+  only?: string;
+}
+
+/**
+ * `--token` or `--token-file` is for every interrupted load. `DATAVERSE_KEY`
+ * is for the loads into `DATAVERSE_SERVER` when that is set, else for all: a
+ * key kept in the environment for one installation is never sent to another.
+ */
+async function resumeToken(options: ResumeOptions, env: NodeJS.ProcessEnv): Promise<NewToken | undefined> {
+  const fromFlag = await flagToken(options);
+  if (fromFlag) return { token: fromFlag.token };
+  const key = env.DATAVERSE_KEY?.trim();
+  if (!key) return undefined;
+  const only = serverUrl(undefined, env.DATAVERSE_SERVER);
+  return only === undefined ? { token: key } : { token: key, only };
+}
+
+/** The installations of the interrupted loads that get the new token. */
+function tokenTargets(loads: readonly ActorRecord[], newToken: NewToken | undefined): Set<string> {
+  if (!newToken) return new Set();
+  const urls = loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined);
+  return new Set(urls.filter((url) => newToken.only === undefined || url === newToken.only));
 }

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { startFolderWatcher } from '../../adapters/watch/folder-watcher.js';
+import { printable } from '../../adapters/files/dataverse-labels.js';
+import { screenNames } from '../../adapters/files/name-screen.js';
 import { loadTarget } from '../load-target.js';
 import type { HoldfastError } from '../../errors.js';
 import type { WatchContext, WatchInput } from '../../machines/watch.machine.js';
@@ -19,6 +21,8 @@ interface WatchOptions extends GlobalOptions {
   filesDir: string;
   dataverse?: string;
   token?: string;
+  tokenFile?: string;
+  fixLabels?: boolean;
   settle: number;
   batchFiles: number;
   batchIdle: number;
@@ -37,8 +41,10 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
     .argument('<dir>', 'the folder to watch')
     .requiredOption('--dataset <pid>', 'the dataset persistent id')
     .requiredOption('--files-dir <dir>', "the Dataverse file store's root folder")
-    .option('--dataverse <url>', 'Dataverse installation URL (without it, files are copied but not registered)')
-    .option('--token <token>', 'Dataverse API token (kept in the store; never printed)')
+    .option('--dataverse <url>', 'Dataverse installation URL (default: $DATAVERSE_SERVER; without either, files are copied but not registered)')
+    .option('--token <token>', 'Dataverse API token (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept in the store, never printed)')
+    .option('--token-file <file>', 'read the API token from this file (one line)')
+    .option('--fix-labels', 'load a file whose name or folder Dataverse would refuse or alter under the name it would accept')
     .option('--settle <ms>', 'a file is taken once its size and mtime are stable this long', milliseconds('--settle'), 2_000)
     .option('--batch-files <n>', 'close a batch after this many files', positiveInt('--batch-files'), 1_000)
     .option('--batch-idle <ms>', 'close a batch after this long without a new file', milliseconds('--batch-idle'), 10_000)
@@ -53,14 +59,15 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
 
 async function watchFolder(dirArgument: string, options: WatchOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  const target = await loadTarget(dirArgument, options, 'watch');
+  const { target, credentials } = await loadTarget(dirArgument, options, 'watch');
   const { dir, dataverseUrl } = target;
+  const { token } = credentials;
   const input: WatchInput = { ...target, batchFiles: options.batchFiles, batchIdleMs: options.batchIdle };
   const holdfast = await openHoldfast({ store: options.store });
   const line = (event: Record<string, unknown>) => (out.json ? process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`) : undefined);
   let id: ActorId;
   try {
-    if (dataverseUrl && options.token) await holdfast.keepToken(dataverseUrl, options.token);
+    if (dataverseUrl && token) await holdfast.keepToken(dataverseUrl, token);
     id = await watchActor(holdfast, input);
   } catch (error) {
     // Closed here, or the store and its socket would keep the process running after the error.
@@ -92,6 +99,14 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     const done = write.catch(fail).finally(() => inFlight.delete(done));
     inFlight.add(done);
   };
+  // As the watch was started (a restart resumes it with its first options), so the batches agree.
+  const fixLabels = (holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined)?.fixLabels ?? false;
+  const refuse = (relativePath: string, reason: string) => {
+    line({ event: 'file.refused', file: relativePath, reason });
+    out.say(`refused ${printable(relativePath)}: ${printable(reason)}`);
+    // Kept in the store (`watch.refused`, by watch and path) so the refusal outlives the output.
+    track(holdfast.runtime.records.put('watch.refused', [id, relativePath], { reason, at: Date.now() }));
+  };
   const watcher = startFolderWatcher({
     dir,
     settleMs: options.settle,
@@ -100,6 +115,9 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     exclude: input.exclude,
     ready: (file) => {
       const path = file.relativePath;
+      // Refused at once, as `ingest` refuses it, unless the batch is to load it under the name Dataverse would accept.
+      const refusal = fixLabels ? undefined : nameRefusal(path);
+      if (refusal) return refuse(path, refusal);
       const version = `${file.size}:${file.mtimeMs}`;
       const pending = sent.get(path);
       if (pending === version) return;
@@ -115,12 +133,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
         }),
       );
     },
-    refused: (relativePath, reason) => {
-      line({ event: 'file.refused', file: relativePath, reason });
-      out.say(`refused ${relativePath}: ${reason}`);
-      // Kept in the store (`watch.refused`, by watch and path) so the refusal outlives the output.
-      track(holdfast.runtime.records.put('watch.refused', [id, relativePath], { reason, at: Date.now() }));
-    },
+    refused: (relativePath, reason) => refuse(relativePath, reason),
     failed: fail,
   });
   // Files present at start are found by the initial scan (the rescan after a restart).
@@ -175,4 +188,11 @@ function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
       process.stdout.write('\n');
     },
   };
+}
+
+/** Why Dataverse would refuse or alter the name of the file at `relativePath`, or nothing. */
+function nameRefusal(relativePath: string): string | undefined {
+  const slash = relativePath.lastIndexOf('/');
+  const [verdict] = screenNames([{ relativePath, directoryLabel: slash < 0 ? '' : relativePath.slice(0, slash), fileName: relativePath.slice(slash + 1) }], { fixLabels: false });
+  return verdict && !verdict.ok ? `${verdict.code}: ${verdict.reason}` : undefined;
 }

@@ -150,7 +150,7 @@ describe('a data load meeting a file it cannot read', () => {
 
   it('with --allow-partial registers every good file and reports the unreadable one', async () => {
     const files = await makeSampleFolder(dir, { smallFiles: 10 });
-    const bad = 'données/résumé des mesures.txt';
+    const bad = 'mesures/résumé des mesures.txt';
     const { holdfast, id } = await startInProcess({ allowPartial: true });
     makeUnreadableWhenSpawned(holdfast, bad);
 

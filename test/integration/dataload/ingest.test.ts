@@ -152,7 +152,7 @@ describe('holdfast ingest into the Dataverse stand-in', () => {
       metadataFile,
       JSON.stringify({
         'README.txt': { description: 'What the survey is', categories: ['Documentation'] },
-        'données/résumé des mesures.txt': { description: 'Résumé des mesures' },
+        'mesures/résumé des mesures.txt': { description: 'Résumé des mesures' },
       }),
     );
 

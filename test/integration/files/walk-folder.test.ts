@@ -118,6 +118,11 @@ describe('walkFolder', () => {
     ]);
   });
 
+  it('yields a name containing a backslash with allowBackslash, for the data load to screen', async () => {
+    await files({ 'a\\b.txt': 'x' });
+    expect(await walk({ allowBackslash: true })).toEqual([expect.objectContaining({ kind: 'file', relativePath: 'a\\b.txt', fileName: 'a\\b.txt' })]);
+  });
+
   it('skips excluded paths, matching globs with dots, bare names at any depth, and pruning folders', async () => {
     await files({
       'keep.csv': 'k',
