@@ -41,6 +41,11 @@ export interface DataverseRequest {
   notFound: (message: string, details: ErrorDetails) => Error;
   /** The dataset the call touches, named in lock errors. */
   pid?: string;
+  /**
+   * A 2xx answer is not an envelope but text: `Files.updateFileMetadata` answers
+   * `text/plain` "File Metadata update has been completed: {...}". Resolves to the text.
+   */
+  plainText?: boolean;
 }
 
 /** A failure that may pass: retried by {@link DataverseHttp.retrying}. Never leaves this module's callers' loops. */
@@ -205,6 +210,7 @@ export class DataverseHttp {
     details.status = status;
     const parsed = parseEnvelope(text);
     if (status >= 200 && status < 300) {
+      if (req.plainText) return text;
       if (parsed?.status === 'OK' && 'data' in parsed) return parsed.data;
       throw new TransientDataverseFailure(`${call}: HTTP ${status} with ${this.redact(describeBody(text, parsed))}`, status, null);
     }
