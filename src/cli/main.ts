@@ -9,6 +9,7 @@ import { exitCodeFor } from './cli-context.js';
 import { registerBatchViews } from './commands/batch-exceptions.js';
 import { registerBatchRun } from './commands/batch-run.js';
 import { registerControl } from './commands/control.js';
+import { registerDataverseStandin } from './commands/dataverse-standin.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerIngest } from './commands/ingest.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBatchViews(program, run);
   registerControl(program, run);
   registerDemo(program, run);
+  registerDataverseStandin(program, run);
   registerServe(program, run);
   registerTaskCommands(program, run);
   registerImport(program, run);
