@@ -67,6 +67,10 @@ export class TransientDataverseFailure extends Error {
 // UpdateDatasetVersionCommand meets a lock, so the status alone does not tell.
 const LOCK_TEXT = /\block(ed)?\b/i;
 
+// addFiles' final command meets a PermissionException as it meets a lock, in a
+// 500: EjbDataverseEngine.submit words it "... is missing permissions [EditDataset] ...".
+const PERMISSION_TEXT = /\bis missing permissions\b/;
+
 const DEFAULT_SLEEP = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -221,13 +225,13 @@ export class DataverseHttp {
       );
     }
     const message = this.redact(typeof parsed?.message === 'string' ? parsed.message : describeBody(text, parsed));
-    if ((status === 403 || status === 409 || status >= 500) && LOCK_TEXT.test(message)) {
+    if ((status === 403 || status === 409 || status >= 500) && LOCK_TEXT.test(message) && !PERMISSION_TEXT.test(message)) {
       const pid = req.pid ?? 'the dataset';
       throw new HoldfastError('DATAVERSE_LOCKED', `${pid} is locked at Dataverse ${this.displayUrl}: ${message}`, {
         details: { ...details, ...(req.pid ? { pid: req.pid } : {}) },
       });
     }
-    if (status === 401 || status === 403) {
+    if (status === 401 || status === 403 || (status >= 500 && PERMISSION_TEXT.test(message))) {
       throw new NonRetryableError(
         `token refused by Dataverse at ${this.displayUrl} (HTTP ${status}: ${message}): fix it and run \`holdfast resume --token NEW\``,
         { code: 'DATAVERSE_AUTH', details },

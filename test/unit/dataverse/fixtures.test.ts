@@ -159,6 +159,14 @@ describe('POST .../addFiles (AddReplaceFileHelper.addFiles), confirmed from the 
     expect(calls).toHaveLength(1);
   });
 
+  it("reads the final command's 500 about missing permissions as DATAVERSE_AUTH, not retried", async () => {
+    const { client: dv, calls } = client([['POST', '/addFiles', fixture('add-files-missing-permission')]]);
+    const error = await failure(dv.addFiles(PID, [entry(A, 'a.txt')]));
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect(error.code).toBe('DATAVERSE_AUTH');
+    expect(calls).toHaveLength(1);
+  });
+
   it('reads the 6.x file count limit as DATAVERSE_REJECTED', async () => {
     const { client: dv } = client([['POST', '/addFiles', fixture('add-files-count-limit-6.11')]]);
     const error = await failure(dv.addFiles(PID, [entry(A, 'a.txt')]));
