@@ -84,8 +84,9 @@ export class DataverseClient {
    * The files of the dataset's draft (`GET .../versions/:draft/files`,
    * `Datasets.getVersionFiles`). A dataset with no draft (just published)
    * makes Dataverse answer 404 for `:draft` (`getDatasetVersionOrDie`: the
-   * unsaved version `GetDraftDatasetVersionCommand` makes has no id); the files of `:latest` are returned then, since a file registered
-   * before a publication is in the dataset all the same and must not be sent again.
+   * unsaved version `GetDraftDatasetVersionCommand` makes has no id); the files
+   * of `:latest` are returned then, since a file registered before a
+   * publication is in the dataset all the same and must not be sent again.
    * Lists every file: Dataverse 6.1+ pages only when `limit` is given.
    * @throws NonRetryableError `DATAVERSE_NOT_FOUND` when the dataset itself is missing.
    */
@@ -176,7 +177,8 @@ export class DataverseClient {
       },
       signal,
     );
-    if (pending.length > 0) await confirm();
+    // Only what addFiles accepted can be in the draft: a chunk it refused whole costs no listing.
+    if (pending.some((index) => claims.get(index)?.accepted)) await confirm();
     return results.map((result, index) => result ?? this.#unconfirmed(entries[index] as AddFileEntry, claims.get(index)));
   }
 

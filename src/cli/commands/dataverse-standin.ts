@@ -30,6 +30,7 @@ interface StandinOptions extends GlobalOptions {
   release: DataverseRelease;
 }
 
+/** Adds `holdfast dataverse-standin` to the program. */
 export function registerDataverseStandin(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('dataverse-standin')
