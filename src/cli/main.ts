@@ -11,6 +11,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerBatchViews } from './commands/batch-exceptions.js';
 import { registerBatchRun } from './commands/batch-run.js';
 import { registerControl } from './commands/control.js';
+import { registerDataverseStandin } from './commands/dataverse-standin.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerIngest } from './commands/ingest.js';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBatchViews(program, run);
   registerControl(program, run);
   registerDemo(program, run);
+  registerDataverseStandin(program, run);
   registerServe(program, run);
   registerTaskCommands(program, run);
   registerImport(program, run);

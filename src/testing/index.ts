@@ -1,6 +1,7 @@
 /**
  * `holdfast/testing`: what tests of holdfast and of host applications use.
- * A simulated clock, the named fault points, and the store's invariant check.
+ * A simulated clock, the named fault points, the store's invariant check, and a
+ * local Dataverse stand-in that answers as Dataverse 5.14 or 6.11 does.
  */
 
 // Time
@@ -13,3 +14,14 @@ export type { FaultPointName } from './fault-points.js';
 // Invariants (RELIABILITY.md, I1 to I8)
 export { verifyStore } from '../runtime/verify-store.js';
 export type { StoreReport, StoreViolation, VerifyOptions } from '../runtime/verify-store.js';
+
+// A Dataverse stand-in (docs/dataverse.md): the calls of a data load, with faults on request
+export { startDataverseStandin } from '../adapters/dataverse/dataverse-standin.js';
+export type {
+  DataverseRelease,
+  DataverseStandin,
+  DataverseStandinOptions,
+  RegisteredFile,
+  StandinDatasetConfig,
+  StandinFaults,
+} from '../adapters/dataverse/dataverse-standin.js';

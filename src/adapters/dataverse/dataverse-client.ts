@@ -10,7 +10,7 @@
 
 import { HoldfastError, NonRetryableError } from '../../errors.js';
 import type { ErrorDetails } from '../../errors.js';
-import { defaultDatasetStorageIdentifier } from './dataverse-pid.js';
+import { defaultDatasetStorageIdentifier, fileStorageId } from './dataverse-pid.js';
 import { DataverseHttp } from './dataverse-http.js';
 import type { DataverseHttpOptions, DataverseRequest } from './dataverse-http.js';
 import type {
@@ -22,6 +22,7 @@ import type {
   FileMetadataUpdate,
 } from './dataverse-types.js';
 import { readAddFilesAnswer, readDataset, readFileList, readLocks } from './dataverse-readers.js';
+import type { AddFilesClaim } from './dataverse-readers.js';
 
 /** Options of {@link DataverseClient}; see {@link DataverseHttpOptions} for each. */
 export type DataverseClientOptions = DataverseHttpOptions;
@@ -62,7 +63,8 @@ export class DataverseClient {
   }
 
   /**
-   * The dataset's id and storage identifier (`GET /api/datasets/:persistentId/`).
+   * The dataset's id and storage identifier (`GET /api/datasets/:persistentId/`,
+   * `Datasets.getDataset`; an unknown PID is a 404 at 5.14 and 6.11).
    * Before Dataverse 5.x the answer has no storageIdentifier; the default
    * `file://<authority>/<identifier>` stands in for it then.
    * @throws NonRetryableError `DATAVERSE_NOT_FOUND`, `DATAVERSE_AUTH`; HoldfastError `DATAVERSE_UNAVAILABLE`.
@@ -79,10 +81,12 @@ export class DataverseClient {
   }
 
   /**
-   * The files of the dataset's draft (`GET .../versions/:draft/files`). A dataset
-   * with no draft (just published, or never edited) makes Dataverse answer 404 for
-   * `:draft`; the files of `:latest` are returned then, since a file registered
-   * before a publication is in the dataset all the same and must not be sent again.
+   * The files of the dataset's draft (`GET .../versions/:draft/files`,
+   * `Datasets.getVersionFiles`). A dataset with no draft (just published)
+   * makes Dataverse answer 404 for `:draft` (`getDatasetVersionOrDie`: the
+   * unsaved version `GetDraftDatasetVersionCommand` makes has no id); the files
+   * of `:latest` are returned then, since a file registered before a
+   * publication is in the dataset all the same and must not be sent again.
    * Lists every file: Dataverse 6.1+ pages only when `limit` is given.
    * @throws NonRetryableError `DATAVERSE_NOT_FOUND` when the dataset itself is missing.
    */
@@ -99,7 +103,7 @@ export class DataverseClient {
     }
   }
 
-  /** The dataset's locks (`GET .../locks`); empty when it is free. */
+  /** The dataset's locks (`GET .../locks`, `Datasets.getLocksForDataset`); empty when it is free. */
   async getLocks(pid: string, signal?: AbortSignal): Promise<DatasetLockJson[]> {
     const data = await this.#http.request(this.#datasetRequest('GET', pid, '/locks'), signal);
     return readLocks(data, this.#unreadable('GET locks'));
@@ -131,8 +135,13 @@ export class DataverseClient {
 
   /**
    * Registers files already placed in the dataset's storage
-   * (`POST .../addFiles`, multipart `jsonData`). Dataverse answers 200 even when
-   * some entries fail; each result says which. Retries list the draft first and
+   * (`POST .../addFiles`, multipart `jsonData`), then confirms each from the
+   * draft listing, matched by storage identifier, which also gives its id and
+   * size. addFiles' own per-file success is not a registration: it prints the
+   * files before the UpdateDatasetVersionCommand that saves them (and gives them
+   * ids) has run, and if that command fails nothing is saved
+   * (`AddReplaceFileHelper.addFiles`). Dataverse answers 200 even when some
+   * entries fail; each result says which. Retries list the draft first and
    * resend only what is missing, so no file is registered twice. The first
    * attempt does not list: callers skip what {@link listDraftFiles} already shows.
    * @throws HoldfastError `DATAVERSE_LOCKED`, `DATAVERSE_UNAVAILABLE`; NonRetryableError
@@ -140,39 +149,47 @@ export class DataverseClient {
    */
   async addFiles(pid: string, entries: readonly AddFileEntry[], signal?: AbortSignal): Promise<AddFileResult[]> {
     const results: Array<AddFileResult | undefined> = entries.map(() => undefined);
+    const claims = new Map<number, AddFilesClaim>();
     let pending = entries.map((_, index) => index);
-    const reconcile = async (): Promise<void> => {
-      const present = new Map((await this.listDraftFiles(pid, signal)).map((file) => [file.storageIdentifier, file]));
+    // Every entry the draft lists is registered, whatever addFiles said of it.
+    const confirm = async (): Promise<void> => {
+      const present = new Map((await this.listDraftFiles(pid, signal)).map((file) => [storageKey(file.storageIdentifier), file]));
       pending = pending.filter((index) => {
         const entry = entries[index] as AddFileEntry;
-        const file = present.get(entry.storageIdentifier);
-        if (file) results[index] = { storageIdentifier: entry.storageIdentifier, ok: true, fileId: file.fileId, size: file.size };
-        return !file;
+        const file = present.get(storageKey(entry.storageIdentifier));
+        if (!file) return true;
+        const claim = claims.get(index);
+        const warning = claim?.accepted ? claim.warning : undefined;
+        results[index] = { storageIdentifier: entry.storageIdentifier, ok: true, fileId: file.fileId, size: file.size, ...(warning ? { warning } : {}) };
+        return false;
       });
     };
     await this.#http.retrying(
       `POST addFiles for ${pid}`,
       async (attempt) => {
-        if (attempt > 1) await reconcile();
+        // A lost answer (timeout, reset, 5xx after the save) may hide a registration.
+        if (attempt > 1) await confirm();
         if (pending.length === 0) return;
         const batch = pending.map((index) => entries[index] as AddFileEntry);
         const request = { ...this.#datasetRequest('POST', pid, '/addFiles'), jsonData: batch };
         const answer = readAddFilesAnswer(await this.#http.send(request, signal), batch, this.#unreadable('POST addFiles'));
-        for (const [at, index] of pending.entries()) {
-          results[index] = this.#redacted(answer[at] ?? failed(batch[at] as AddFileEntry));
-        }
-        pending = [];
+        for (const [at, index] of pending.entries()) claims.set(index, answer[at] ?? { accepted: false, message: 'no answer from Dataverse for this file' });
       },
       signal,
     );
-    return results.map((result, index) => result ?? failed(entries[index] as AddFileEntry));
+    // Only what addFiles accepted can be in the draft: a chunk it refused whole costs no listing.
+    if (pending.some((index) => claims.get(index)?.accepted)) await confirm();
+    return results.map((result, index) => result ?? this.#unconfirmed(entries[index] as AddFileEntry, claims.get(index)));
   }
 
   /**
    * Sets a registered file's description, categories or folder
    * (`POST /api/files/{id}/metadata`, multipart `jsonData`); fields left out stay.
-   * Idempotent, so retried like a read.
-   * @throws NonRetryableError `DATAVERSE_NOT_FOUND` for an unknown file id.
+   * `Files.updateFileMetadata` answers 200 with plain text, not an envelope; an
+   * unknown or unreadable file id gets 400 ("Error attempting get the requested
+   * data file."), a lock a 500 that names it. Idempotent, so retried like a read.
+   * @throws NonRetryableError `DATAVERSE_REJECTED` for an unknown file id or a
+   *   label already taken; HoldfastError `DATAVERSE_LOCKED`.
    */
   async updateFileMetadata(fileId: number, metadata: FileMetadataUpdate, signal?: AbortSignal): Promise<void> {
     const jsonData = Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
@@ -181,11 +198,18 @@ export class DataverseClient {
         code: 'DATAVERSE_NOT_FOUND',
         details: { ...details, fileId },
       });
-    await this.#http.request({ method: 'POST', path: `/api/files/${fileId}/metadata`, jsonData, notFound }, signal);
+    await this.#http.request({ method: 'POST', path: `/api/files/${fileId}/metadata`, jsonData, notFound, plainText: true }, signal);
   }
 
-  #redacted(result: AddFileResult): AddFileResult {
-    return result.ok ? result : { ...result, message: this.#http.redact(result.message) };
+  // An entry the draft does not list: refused by addFiles (its message), or
+  // accepted by it and still not saved, which is no registration either.
+  #unconfirmed(entry: AddFileEntry, claim: AddFilesClaim | undefined): AddFileResult {
+    const message = !claim
+      ? 'no answer from Dataverse for this file'
+      : claim.accepted
+        ? 'Dataverse accepted the file but its draft does not list it, so it is not registered'
+        : this.#http.redact(claim.message);
+    return { storageIdentifier: entry.storageIdentifier, ok: false, message };
   }
 
   #datasetRequest(method: 'GET' | 'POST', pid: string, tail: string): DataverseRequest {
@@ -213,8 +237,8 @@ export class DataverseClient {
   }
 }
 
-// Only reachable if a retry loop ended without an answer for an entry; kept so the
-// result array never has holes.
-function failed(entry: AddFileEntry): AddFileResult {
-  return { storageIdentifier: entry.storageIdentifier, ok: false, message: 'no answer from Dataverse for this file' };
+// The listing prints `file://18f...` (DataFile.getStorageIdentifier, driver
+// prefix included); an entry may be sent with or without the prefix.
+function storageKey(storageIdentifier: string): string {
+  return fileStorageId(storageIdentifier) ?? storageIdentifier;
 }

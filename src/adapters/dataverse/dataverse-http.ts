@@ -41,6 +41,11 @@ export interface DataverseRequest {
   notFound: (message: string, details: ErrorDetails) => Error;
   /** The dataset the call touches, named in lock errors. */
   pid?: string;
+  /**
+   * A 2xx answer is not an envelope but text: `Files.updateFileMetadata` answers
+   * `text/plain` "File Metadata update has been completed: {...}". Resolves to the text.
+   */
+  plainText?: boolean;
 }
 
 /** A failure that may pass: retried by {@link DataverseHttp.retrying}. Never leaves this module's callers' loops. */
@@ -61,6 +66,10 @@ export class TransientDataverseFailure extends Error {
 // the publish commands). addFiles wraps the same text in a 500 when its final
 // UpdateDatasetVersionCommand meets a lock, so the status alone does not tell.
 const LOCK_TEXT = /\block(ed)?\b/i;
+
+// addFiles' final command meets a PermissionException as it meets a lock, in a
+// 500: EjbDataverseEngine.submit words it "... is missing permissions [EditDataset] ...".
+const PERMISSION_TEXT = /\bis missing permissions\b/;
 
 const DEFAULT_SLEEP = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -205,6 +214,7 @@ export class DataverseHttp {
     details.status = status;
     const parsed = parseEnvelope(text);
     if (status >= 200 && status < 300) {
+      if (req.plainText) return text;
       if (parsed?.status === 'OK' && 'data' in parsed) return parsed.data;
       throw new TransientDataverseFailure(`${call}: HTTP ${status} with ${this.redact(describeBody(text, parsed))}`, status, null);
     }
@@ -215,13 +225,13 @@ export class DataverseHttp {
       );
     }
     const message = this.redact(typeof parsed?.message === 'string' ? parsed.message : describeBody(text, parsed));
-    if ((status === 403 || status === 409 || status >= 500) && LOCK_TEXT.test(message)) {
+    if ((status === 403 || status === 409 || status >= 500) && LOCK_TEXT.test(message) && !PERMISSION_TEXT.test(message)) {
       const pid = req.pid ?? 'the dataset';
       throw new HoldfastError('DATAVERSE_LOCKED', `${pid} is locked at Dataverse ${this.displayUrl}: ${message}`, {
         details: { ...details, ...(req.pid ? { pid: req.pid } : {}) },
       });
     }
-    if (status === 401 || status === 403) {
+    if (status === 401 || status === 403 || (status >= 500 && PERMISSION_TEXT.test(message))) {
       throw new NonRetryableError(
         `token refused by Dataverse at ${this.displayUrl} (HTTP ${status}: ${message}): fix it and run \`holdfast resume --token NEW\``,
         { code: 'DATAVERSE_AUTH', details },

@@ -1,13 +1,22 @@
 /**
  * Reads the `data` of Dataverse's answers into the client's shapes, checking each
  * field it relies on: an answer from another version or a proxy must give a clear
- * error, never an `undefined` deep inside a datafile's state.
+ * error, never an `undefined` deep inside a datafile's state. Each reader names
+ * the Java (IQSS/dataverse, read at 5.14 and 6.11) whose output it reads, and
+ * accepts what either release writes; docs/dataverse.md has the table.
  */
 
-import type { AddFileEntry, AddFileResult, DatasetJson, DatasetLockJson, DraftFile } from './dataverse-types.js';
+import type { AddFileEntry, DatasetJson, DatasetLockJson, DraftFile } from './dataverse-types.js';
 
 /** Builds the error for an answer that lacks `what`. */
 export type Unreadable = (what: string) => Error;
+
+/**
+ * What addFiles said of one entry. `accepted` is not a registration: the files
+ * are saved only by the command addFiles runs after its loop, so only the draft
+ * listing can confirm them.
+ */
+export type AddFilesClaim = { accepted: true; warning?: string } | { accepted: false; message: string };
 
 type Json = Record<string, unknown>;
 
@@ -17,7 +26,8 @@ const isSize = (value: unknown): value is number => Number.isSafeInteger(value) 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
- * The dataset fields the client uses.
+ * The dataset fields the client uses, from `Datasets.getDataset`, which prints
+ * `JsonPrinter.json(Dataset)` plus `latestVersion`. 5.14 prints no `separator`.
  * @throws the `unreadable` error when id, protocol, authority or identifier is missing.
  */
 export function readDataset(data: unknown, unreadable: Unreadable): DatasetJson {
@@ -39,7 +49,9 @@ export function readDataset(data: unknown, unreadable: Unreadable): DatasetJson 
 }
 
 /**
- * The files of a `/versions/{v}/files` answer (an array of FileMetadata).
+ * The files of a `/versions/{v}/files` answer: `Datasets.getVersionFiles` prints
+ * `JsonPrinter.jsonFileMetadatas`, an array of `json(FileMetadata)` (6.x adds a
+ * `totalCount` beside `data`, not read). A saved file always has `dataFile.id`.
  * @throws the `unreadable` error for a non-array or a file without id, storage id, name or size.
  */
 export function readFileList(data: unknown, unreadable: Unreadable): DraftFile[] {
@@ -55,19 +67,23 @@ export function readFileList(data: unknown, unreadable: Unreadable): DraftFile[]
     const checksum = isObject(dataFile.checksum) ? dataFile.checksum : undefined;
     const md5 = text(dataFile.md5) ?? (checksum?.type === 'MD5' ? text(checksum.value) : undefined);
     const directoryLabel = text(item.directoryLabel);
+    // Tabular ingest replaces a deposited CSV, SPSS... file by a `.tab` and keeps
+    // the deposit's size as `originalFileSize` (json(DataFile, ...)).
+    const size = isSize(dataFile.originalFileSize) ? dataFile.originalFileSize : dataFile.filesize;
     return {
       fileId: dataFile.id,
       storageIdentifier,
       fileName,
       ...(directoryLabel ? { directoryLabel } : {}),
       ...(md5 ? { md5 } : {}),
-      size: dataFile.filesize,
+      size,
     };
   });
 }
 
 /**
- * The locks of a `/locks` answer.
+ * The locks of a `/locks` answer: `Datasets.getLocksForDataset` prints an array
+ * of `JsonPrinter.json(DatasetLock)` (lockType, date, user, dataset, message).
  * @throws the `unreadable` error for a non-array or a lock without a type.
  */
 export function readLocks(data: unknown, unreadable: Unreadable): DatasetLockJson[] {
@@ -87,13 +103,18 @@ export function readLocks(data: unknown, unreadable: Unreadable): DatasetLockJso
 }
 
 /**
- * One result per entry sent, in order, from `data.Files`. Dataverse writes one
- * element per entry, in order, and echoes the storageIdentifier of all but
- * entries that had none; an element is matched by storageIdentifier first, by
- * position when the counts agree, and an entry with no element fails.
+ * What addFiles said of each entry sent, in order, from `data.Files` as
+ * `AddReplaceFileHelper.addFiles` writes it: one element per entry, in order,
+ * `{storageIdentifier, successMessage | warningMessage, fileDetails}` for an
+ * entry accepted into the version being saved, `{storageIdentifier?,
+ * errorMessage: "<HTTP reason>:<messages>", fileDetails}` or `{errorCode,
+ * message, fileDetails}` for one refused. An element is matched by
+ * storageIdentifier first, by position when the counts agree; an entry with no
+ * element is refused. The fileDetails (a FileMetadata whose dataFile has no id
+ * yet) are not read: the draft listing says what was registered.
  * @throws the `unreadable` error when `data.Files` is not an array.
  */
-export function readAddFilesAnswer(data: unknown, sent: readonly AddFileEntry[], unreadable: Unreadable): AddFileResult[] {
+export function readAddFilesAnswer(data: unknown, sent: readonly AddFileEntry[], unreadable: Unreadable): AddFilesClaim[] {
   const files = isObject(data) ? data.Files : undefined;
   if (!Array.isArray(files)) throw unreadable('an addFiles answer without data.Files');
   const bySid = new Map<string, Json[]>();
@@ -106,31 +127,18 @@ export function readAddFilesAnswer(data: unknown, sent: readonly AddFileEntry[],
     const positional: unknown = files.length === sent.length ? files[index] : undefined;
     const candidate = bySid.get(entry.storageIdentifier)?.find((file) => !used.has(file)) ?? positional;
     const file = isObject(candidate) && !used.has(candidate) ? candidate : undefined;
-    if (!file) return failure(entry, "Dataverse's answer does not mention this file");
+    if (!file) return { accepted: false, message: "Dataverse's answer does not mention this file" };
     used.add(file);
-    return readAddFilesElement(entry, file);
+    return readAddFilesElement(file);
   });
 }
 
-function readAddFilesElement(entry: AddFileEntry, file: Json): AddFileResult {
+function readAddFilesElement(file: Json): AddFilesClaim {
   const errorMessage = text(file.errorMessage) ?? (file.errorCode !== undefined ? text(file.message) ?? `error ${String(file.errorCode)}` : undefined);
-  if (errorMessage !== undefined) return failure(entry, errorMessage);
-  const details = isObject(file.fileDetails) ? file.fileDetails : undefined;
-  if (!details || !isId(details.id) || !isSize(details.filesize)) {
-    // Registered, most likely, but unreadable: failing it sends the file back
-    // through the draft listing, which finds it if it is there.
-    return failure(entry, 'Dataverse accepted the file but its answer lacks the file id or size');
+  if (errorMessage !== undefined) return { accepted: false, message: errorMessage };
+  if (text(file.successMessage) === undefined && text(file.warningMessage) === undefined) {
+    return { accepted: false, message: 'Dataverse answered for this file with neither a success nor an error' };
   }
   const warning = text(file.warningMessage);
-  return {
-    storageIdentifier: entry.storageIdentifier,
-    ok: true,
-    fileId: details.id,
-    size: details.filesize,
-    ...(warning ? { warning } : {}),
-  };
-}
-
-function failure(entry: AddFileEntry, message: string): AddFileResult {
-  return { storageIdentifier: entry.storageIdentifier, ok: false, message };
+  return warning ? { accepted: true, warning } : { accepted: true };
 }

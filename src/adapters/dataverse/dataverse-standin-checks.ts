@@ -1,19 +1,23 @@
 /**
- * The stand-in's checks of the `jsonData` it receives, stricter than Dataverse on
- * purpose. Dataverse refuses unparseable JSON, a non-array and an unknown checksum
- * type with a 400 for the whole call, but reports a missing storageIdentifier or
- * fileName inside a 200, per entry; the stand-in refuses all of these with a 400,
- * so that a malformed request from holdfast fails its tests loudly instead of
- * passing as "one file refused".
+ * The stand-in's reading of the `jsonData` it receives, as Dataverse reads it
+ * (`AddReplaceFileHelper.addFiles`, `OptionalFileParams.loadParamsFromJson`,
+ * `Files.updateFileMetadata`, read at 5.14 and 6.11). What Dataverse refuses for
+ * the whole call (unparseable JSON, a non-array, a field of the wrong JSON type,
+ * an unknown checksum type, no checksum) is a 400 here too; what it refuses per
+ * entry inside a 200 (no storage identifier it accepts, no file name, no MIME
+ * type) is left to the entry's answer.
  */
 
 import { CHECKSUM_TYPES } from './dataverse-types.js';
 import type { ChecksumType, FileMetadataUpdate } from './dataverse-types.js';
 
-/** An addFiles entry after the stand-in's checks; mimeType may still be missing (a per-entry failure). */
+/** An addFiles entry as OptionalFileParams reads it; what is missing is refused per entry. */
 export interface CheckedAddFileEntry {
-  storageIdentifier: string;
-  fileName: string;
+  /** The entry exactly as sent: addFiles echoes it as a refusal's `fileDetails`. */
+  sent: Record<string, unknown>;
+  /** Null when absent or not one `DataAccess.isValidDirectStorageIdentifier` accepts. */
+  storageIdentifier: string | null;
+  fileName?: string;
   mimeType?: string;
   directoryLabel?: string;
   description?: string;
@@ -27,10 +31,14 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; message: string }
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const present = (value: unknown): boolean => value !== undefined && value !== null;
 
-// Dataverse's own wording for unparseable jsonData (AddReplaceFileHelper.addFiles).
+// FileAccessIO.isValidIdentifier: after the last "//", a normalised name of
+// StorageIO.usesStandardNamePattern, `^[a-f,0-9]{11}-[a-f,0-9]{12}$`; the driver
+// (before "://") must be a configured store, here the one `file` store.
+const FILE_STORAGE_ID = /^file:\/\/[a-f,0-9]{11}-[a-f,0-9]{12}$/;
+
 function parseJson(text: string): Checked<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -39,58 +47,63 @@ function parseJson(text: string): Checked<unknown> {
   }
 }
 
-// Optional fields: absent, or of the right type. Dataverse accepts "restrict" and
-// "tabIngest" as booleans or as the strings "true"/"false".
-function optionalProblems(entry: Json): string[] {
+// Gson's getAsString throws on an array or object: Dataverse's outer catch then
+// answers 400 for the whole call. "restrict" and "tabIngest" are read as strings.
+function typeProblems(entry: Json): string[] {
   const problems: string[] = [];
-  for (const name of ['mimeType', 'directoryLabel', 'description'] as const) {
-    if (entry[name] !== undefined && typeof entry[name] !== 'string') problems.push(`${name} must be a string`);
-  }
-  if (entry.categories !== undefined && !isTextList(entry.categories)) problems.push('categories must be an array of strings');
-  for (const name of ['restrict', 'tabIngest'] as const) {
+  for (const name of ['storageIdentifier', 'fileName', 'mimeType', 'directoryLabel', 'description', 'label', 'restrict', 'tabIngest'] as const) {
     const value = entry[name];
-    if (value !== undefined && typeof value !== 'boolean' && value !== 'true' && value !== 'false') {
-      problems.push(`${name} must be true or false`);
-    }
+    if (present(value) && typeof value === 'object') problems.push(`${name} must be a JSON string`);
   }
+  if (present(entry.categories) && !isTextList(entry.categories)) problems.push('categories must be an array of strings');
   return problems;
 }
 
-function checkEntry(entry: unknown, index: number): Checked<CheckedAddFileEntry> {
-  if (!isObject(entry)) return { ok: false, message: `jsonData[${index}] is not an object` };
-  const problems = optionalProblems(entry);
-  if (!isText(entry.storageIdentifier)) problems.push('storageIdentifier is missing');
-  if (!isText(entry.fileName)) problems.push('fileName is missing');
+function readChecksum(entry: Json): Checked<{ type: ChecksumType; value: string }> {
+  // OptionalFileParams reads a legacy "md5Hash" first, then checksum {@type, @value}.
+  if (typeof entry.md5Hash === 'string') return { ok: true, value: { type: 'MD5', value: entry.md5Hash.toLowerCase() } };
   const checksum = entry.checksum;
-  if (!isObject(checksum)) {
-    problems.push('checksum is missing');
-  } else {
-    const type = checksum['@type'];
-    if (!(CHECKSUM_TYPES as readonly unknown[]).includes(type)) {
-      problems.push(`checksum @type ${JSON.stringify(type)} is not one of ${CHECKSUM_TYPES.join(', ')}`);
-    }
-    if (!isText(checksum['@value'])) problems.push('checksum @value is missing');
+  // No checksum: AddReplaceFileHelper.setNewlyAddedFiles calls getChecksumValue().equals
+  // on null, and the NullPointerException ends the call with 400.
+  if (!isObject(checksum)) return { ok: false, message: 'Cannot invoke "String.equals(Object)" because the return value of "getChecksumValue()" is null' };
+  const type = checksum['@type'];
+  if (!(CHECKSUM_TYPES as readonly unknown[]).includes(type)) {
+    // DataFile.ChecksumType.fromString's IllegalArgumentException.
+    return { ok: false, message: `ChecksumType must be one of ${JSON.stringify(CHECKSUM_TYPES)}, got ${JSON.stringify(type)}` };
   }
-  if (problems.length > 0 || !isObject(checksum)) {
-    return { ok: false, message: `jsonData[${index}]: ${problems.join('; ')}` };
-  }
-  const pick = <K extends 'mimeType' | 'directoryLabel' | 'description'>(name: K): { [P in K]?: string } =>
-    typeof entry[name] === 'string' && entry[name] !== '' ? ({ [name]: entry[name] } as { [P in K]?: string }) : {};
+  const value = checksum['@value'];
+  if (typeof value !== 'string') return { ok: false, message: 'checksum @value is missing' };
+  return { ok: true, value: { type: type as ChecksumType, value: value.toLowerCase() } };
+}
+
+function checkEntry(entry: unknown, index: number): Checked<CheckedAddFileEntry> {
+  if (!isObject(entry)) return { ok: false, message: `jsonData[${index}] is not a JSON object` };
+  const problems = typeProblems(entry);
+  if (problems.length > 0) return { ok: false, message: `jsonData[${index}]: ${problems.join('; ')}` };
+  const checksum = readChecksum(entry);
+  if (!checksum.ok) return checksum;
+  const text = (name: string): string | undefined => (present(entry[name]) ? String(entry[name]) : undefined);
+  const sid = text('storageIdentifier');
+  const fileName = text('fileName');
+  const mimeType = text('mimeType');
+  const directoryLabel = text('directoryLabel');
+  const description = text('description');
   return {
     ok: true,
     value: {
-      storageIdentifier: entry.storageIdentifier as string,
-      fileName: entry.fileName as string,
-      ...pick('mimeType'),
-      ...pick('directoryLabel'),
-      ...pick('description'),
+      sent: entry,
+      storageIdentifier: sid !== undefined && FILE_STORAGE_ID.test(sid) ? sid : null,
+      ...(fileName !== undefined ? { fileName } : {}),
+      ...(mimeType !== undefined ? { mimeType } : {}),
+      ...(directoryLabel !== undefined ? { directoryLabel } : {}),
+      ...(description !== undefined ? { description } : {}),
       ...(isTextList(entry.categories) ? { categories: [...entry.categories] } : {}),
-      checksum: { type: checksum['@type'] as ChecksumType, value: checksum['@value'] as string },
+      checksum: checksum.value,
     },
   };
 }
 
-/** Checks addFiles' `jsonData`: a JSON array of entries, each with storageIdentifier, fileName and a checksum. */
+/** Reads addFiles' `jsonData`: a JSON array of objects. A failure is the 400 of the whole call. */
 export function checkAddFilesJson(text: string): Checked<CheckedAddFileEntry[]> {
   const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
@@ -104,19 +117,19 @@ export function checkAddFilesJson(text: string): Checked<CheckedAddFileEntry[]> 
   return { ok: true, value: entries };
 }
 
-/** Checks the metadata API's `jsonData`: an object whose known fields have the right types. */
+/**
+ * Reads the metadata API's `jsonData`, a JSON object; Files.updateFileMetadata
+ * answers a parse failure with 400 "Error in parsing provided json"
+ * (file.addreplace.error.parsing).
+ */
 export function checkMetadataJson(text: string): Checked<FileMetadataUpdate> {
   const parsed = parseJson(text);
-  if (!parsed.ok) return parsed;
-  const value = parsed.value;
-  if (!isObject(value)) return { ok: false, message: 'jsonData must be a JSON object' };
-  const problems = optionalProblems(value);
-  if (value.label !== undefined && !isText(value.label)) problems.push('label must be a non-empty string');
-  if (problems.length > 0) return { ok: false, message: problems.join('; ') };
+  const value = parsed.ok ? parsed.value : undefined;
+  if (!isObject(value) || typeProblems(value).length > 0) return { ok: false, message: 'Error in parsing provided json' };
   const update: FileMetadataUpdate = {};
-  if (typeof value.description === 'string') update.description = value.description;
+  if (present(value.description)) update.description = String(value.description);
   if (isTextList(value.categories)) update.categories = [...value.categories];
-  if (typeof value.directoryLabel === 'string') update.directoryLabel = value.directoryLabel;
-  if (typeof value.label === 'string') update.label = value.label;
+  if (present(value.directoryLabel)) update.directoryLabel = String(value.directoryLabel);
+  if (present(value.label)) update.label = String(value.label);
   return { ok: true, value: update };
 }

@@ -1,29 +1,21 @@
 /**
  * What the Dataverse stand-in knows: its datasets, the files registered with them,
- * their versions and locks. Like Dataverse, it looks for each file in the
- * dataset's storage folder and records the size it finds there, but records the
- * checksum it is sent without checking it.
+ * their draft and published versions and locks. Like Dataverse, it looks for each
+ * file in the dataset's storage folder and records the size it finds there, but
+ * records the checksum it is sent without checking it. addFiles follows
+ * `AddReplaceFileHelper.addFiles` (5.14 and 6.11): each entry is checked and
+ * printed in a loop, then one final UpdateDatasetVersionCommand saves them all
+ * (and only then do they get ids), or fails and saves none.
  */
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoldfastError } from '../../errors.js';
-import {
-  datasetStorageFolder,
-  defaultDatasetStorageIdentifier,
-  fileStorageId,
-  parsePersistentId,
-} from './dataverse-pid.js';
+import { datasetStorageFolder, defaultDatasetStorageIdentifier, fileStorageId, parsePersistentId } from './dataverse-pid.js';
 import type { CheckedAddFileEntry } from './dataverse-standin-checks.js';
-import { dataFileJson, fileMetadataJson, lockJson } from './dataverse-standin-json.js';
-import type { PrintableDataset, PrintableFile } from './dataverse-standin-json.js';
-import type {
-  AddFilesFileJson,
-  AddFilesResponseData,
-  DatasetLockJson,
-  FileMetadataJson,
-  FileMetadataUpdate,
-} from './dataverse-types.js';
+import { datasetJson, fileMetadataJson, lockJson, timestamp } from './dataverse-standin-json.js';
+import type { DataverseRelease, PrintableDataset, PrintableFile, PrintableVersion } from './dataverse-standin-json.js';
+import type { AddFilesFileJson, AddFilesResponseData, DatasetLockJson, FileMetadataJson, FileMetadataUpdate } from './dataverse-types.js';
 
 /** A dataset the stand-in serves. */
 export interface StandinDatasetConfig {
@@ -32,14 +24,13 @@ export interface StandinDatasetConfig {
   storageIdentifier?: string;
   /** Start as a published dataset with no draft, as after a curator published it. @default false */
   released?: boolean;
+  /** 6.x: the dataset's file count limit (`getEffectiveDatasetFileCountLimit`). @default none */
+  fileCountLimit?: number;
 }
 
 /** A file registered with a stand-in dataset. */
 export interface RegisteredFile extends PrintableFile {
-  /** As sent, never verified (Dataverse does not verify it either). */
-  checksum: { type: string; value: string };
-  /** Bytes found in the dataset's storage folder when it was registered. */
-  size: number;
+  fileId: number;
   /** True once the dataset was published with it. */
   released: boolean;
   /** Metadata updates received for it. */
@@ -47,33 +38,48 @@ export interface RegisteredFile extends PrintableFile {
 }
 
 /** A stand-in dataset, as the routes see it. */
-export interface StandinDataset extends PrintableDataset {
+export interface StandinDataset extends Omit<PrintableDataset, 'lockTypes'> {
   /** Absolute: `filesDir/<authority>/<identifier>`. */
   folder: string;
-  /** Has had a published version. */
-  published: boolean;
   files: RegisteredFile[];
-  lock: { type: string; since: number; until: number } | null;
+  draft: { id: number; updated: number } | null;
+  published: { id: number; updated: number } | null;
+  fileCountLimit?: number;
+  lock: { type: string; since: number; until: number; user: string; message?: string } | null;
 }
 
-// The entry as it was sent, for a refusal's fileDetails.
-const echo = ({ checksum, ...rest }: CheckedAddFileEntry): Record<string, unknown> => ({
-  ...rest,
-  checksum: { '@type': checksum.type, '@value': checksum.value },
-});
+/** An answer the routes send as is: status and Dataverse envelope or text. */
+export type StateReply = { status: number; body: unknown; text?: boolean };
+
+const ok = (data: unknown): StateReply => ({ status: 200, body: { status: 'OK', data } });
+const fail = (status: number, message: string): StateReply => ({ status, body: { status: 'ERROR', message } });
+
+// Bundle.properties, dataset.message.locked.*
+const EDIT_LOCKED = 'Dataset cannot be edited due to dataset lock.';
+const EDIT_LOCKED_IN_REVIEW = 'Dataset cannot be edited due to In Review dataset lock.';
 
 /** The stand-in's datasets and files. */
 export class StandinState {
   #nextId = 1;
+  #nextVersionId = 1;
   readonly #datasets: StandinDataset[] = [];
   readonly #files = new Map<number, { file: RegisteredFile; dataset: StandinDataset }>();
+  /** addFiles entries with these storage identifiers (with or without `file://`) are refused in a 200. */
   readonly rejectStorageIds = new Set<string>();
+  /** The next this many addFiles calls fail at their final command, as a lock or a database error would. */
+  failFinalCommands = 0;
 
   /** @throws NonRetryableError `INVALID_PID` for a malformed PID or storage identifier. */
-  constructor(filesDir: string, datasets: readonly StandinDatasetConfig[]) {
+  constructor(
+    filesDir: string,
+    datasets: readonly StandinDatasetConfig[],
+    readonly release: DataverseRelease,
+    readonly now: () => number = Date.now,
+  ) {
     for (const config of datasets) {
       const { protocol, authority, identifier } = parsePersistentId(config.persistentId);
       const storageIdentifier = config.storageIdentifier ?? defaultDatasetStorageIdentifier(config.persistentId);
+      const created = { id: this.#nextVersionId++, updated: this.now() };
       this.#datasets.push({
         id: this.#nextId++,
         pid: config.persistentId,
@@ -82,9 +88,11 @@ export class StandinState {
         identifier,
         storageIdentifier,
         folder: join(filesDir, datasetStorageFolder(storageIdentifier)),
-        hasDraft: config.released !== true,
-        published: config.released === true,
         files: [],
+        draft: config.released === true ? null : created,
+        published: config.released === true ? created : null,
+        ...(config.released === true ? { publicationDate: timestamp(created.updated).slice(0, 10) } : {}),
+        ...(config.fileCountLimit !== undefined ? { fileCountLimit: config.fileCountLimit } : {}),
         lock: null,
       });
     }
@@ -111,28 +119,41 @@ export class StandinState {
     return this.dataset(pid).folder;
   }
 
-  /** The files of `:draft`, `:latest` or `:latest-published`; null when that version does not exist. */
-  versionFiles(dataset: StandinDataset, version: string): FileMetadataJson[] | null {
-    const all = dataset.files.map((file) => fileMetadataJson(file, dataset.id));
-    if (version === ':draft') return dataset.hasDraft ? all : null;
-    if (version === ':latest') return all;
-    if (version === ':latest-published') {
-      return dataset.published ? all.filter((_, index) => dataset.files[index]?.released) : null;
-    }
-    return null;
+  /** `Datasets.getDataset`: json(Dataset) with the latest version the user can see, files included. */
+  datasetAnswer(dataset: StandinDataset): StateReply {
+    const version = dataset.draft ? this.#version(dataset, 'draft') : dataset.published ? this.#version(dataset, 'published') : null;
+    const files = version ? this.#print(version, version.state === 'DRAFT' ? dataset.files : dataset.files.filter((f) => f.released)) : [];
+    return ok(datasetJson(this.#printable(dataset), version ? { version, files } : null, this.release));
   }
 
-  /** The dataset's locks, dropping one whose time has run out. */
+  /**
+   * `Datasets.getVersionFiles`: `:draft`, `:latest`, `:latest-published`. A
+   * version that does not exist is the 404 of `getDatasetVersionOrDie`; 6.x adds
+   * `totalCount` and orders by name (FileOrderCriteria.NameAZ).
+   */
+  versionFilesAnswer(dataset: StandinDataset, name: string): StateReply {
+    const which = name === ':draft' ? 'draft' : name === ':latest-published' ? 'published' : name === ':latest' ? (dataset.draft ? 'draft' : 'published') : null;
+    if (which === null && !/^\d+(\.\d+)?$/.test(name)) return fail(400, `Illegal version identifier '${name}'`);
+    const exists = which === 'draft' ? dataset.draft : which === 'published' ? dataset.published : null;
+    if (!which || !exists) return fail(404, `Dataset version ${name} of dataset ${dataset.id} not found`);
+    const version = this.#version(dataset, which);
+    let files = which === 'draft' ? dataset.files : dataset.files.filter((file) => file.released);
+    if (this.release !== '5.14') files = [...files].sort((a, b) => a.fileName.localeCompare(b.fileName));
+    const data = this.#print(version, files);
+    if (this.release === '5.14') return ok(data);
+    return { status: 200, body: { status: 'OK', totalCount: data.length, data } };
+  }
+
+  /** The dataset's locks, dropping one whose time has run out (`json(DatasetLock)` each). */
   locks(dataset: StandinDataset): DatasetLockJson[] {
-    if (dataset.lock && Date.now() >= dataset.lock.until) dataset.lock = null;
-    if (!dataset.lock) return [];
-    return [lockJson(dataset.lock, dataset.pid)];
+    if (dataset.lock && this.now() >= dataset.lock.until) dataset.lock = null;
+    return dataset.lock ? [lockJson(dataset.lock, dataset.pid)] : [];
   }
 
   /** Locks the dataset for `ms` milliseconds (Infinity: until {@link unlock}). */
   lock(pid: string, ms: number, type: string): void {
-    const now = Date.now();
-    this.dataset(pid).lock = { type, since: now, until: now + ms };
+    const now = this.now();
+    this.dataset(pid).lock = { type, since: now, until: now + ms, user: 'dataverseAdmin', ...(type === 'Ingest' ? { message: 'Ingest in progress' } : {}) };
   }
 
   /** Lifts the dataset's lock, if any. */
@@ -144,8 +165,10 @@ export class StandinState {
   publish(pid: string): void {
     const dataset = this.dataset(pid);
     for (const file of dataset.files) file.released = true;
-    dataset.hasDraft = false;
-    dataset.published = true;
+    const updated = this.now();
+    dataset.published = { id: dataset.draft?.id ?? this.#nextVersionId++, updated };
+    dataset.publicationDate ??= timestamp(updated).slice(0, 10);
+    dataset.draft = null;
   }
 
   /** Copies of the dataset's files, in the order they were registered. */
@@ -153,42 +176,57 @@ export class StandinState {
     return this.dataset(pid).files.map((file) => structuredClone(file));
   }
 
-  /** Registers each entry whose file is in the dataset's folder; the others fail with a message, in a 200. */
-  async addFiles(dataset: StandinDataset, entries: readonly CheckedAddFileEntry[]): Promise<AddFilesResponseData> {
+  /** `AddReplaceFileHelper.addFiles`: the loop's answers, then the final command. */
+  async addFiles(dataset: StandinDataset, entries: readonly CheckedAddFileEntry[]): Promise<StateReply> {
+    if (this.release !== '5.14' && dataset.fileCountLimit !== undefined && dataset.files.length + entries.length >= dataset.fileCountLimit) {
+      return fail(400, `Number of files can not exceed the maximum number of files allowed for this Dataset (${dataset.fileCountLimit}).`);
+    }
     const answers: AddFilesFileJson[] = [];
+    const accepted: RegisteredFile[] = [];
+    // Only saved files (with ids) count as taken paths: IngestUtil.existingPathNamesAsSet.
+    const taken = new Set(dataset.files.map((file) => pathOf(file.directoryLabel, file.fileName)));
+    const version: PrintableVersion = dataset.draft ? this.#version(dataset, 'draft') : { id: null, state: 'DRAFT', lastUpdateTime: null };
+    // getDuplicateFileWarning is never reset within a call: once set, later successes carry it too.
+    let warning: string | undefined;
     for (const entry of entries) {
-      const checked = await this.#check(dataset, entry);
-      // Checked again after the await, synchronously with the push below: two
-      // concurrent calls must not both register the same storageIdentifier.
-      const found = dataset.files.some((file) => file.storageIdentifier === entry.storageIdentifier)
-        ? { refusal: `Duplicate storageIdentifier: ${entry.storageIdentifier} is already registered with this dataset.` }
-        : checked;
-      if ('refusal' in found) {
-        // Dataverse's form: "<HTTP reason>:<messages>", with the entry echoed.
-        answers.push({ storageIdentifier: entry.storageIdentifier, errorMessage: `Bad Request:${found.refusal}`, fileDetails: echo(entry) });
+      const sid = entry.storageIdentifier;
+      if (sid === null) {
+        answers.push({ errorMessage: 'You must provide a storageidentifier, filename, and mimetype.', fileDetails: entry.sent });
         continue;
       }
+      const refusal = await this.#refusal(dataset, entry, sid);
+      if (typeof refusal === 'string') {
+        answers.push({ storageIdentifier: sid, errorMessage: `Bad Request:${refusal}`, fileDetails: entry.sent });
+        continue;
+      }
+      let fileName = entry.fileName as string;
+      while (taken.has(pathOf(entry.directoryLabel, fileName))) fileName = nextFileName(fileName);
       const file: RegisteredFile = {
-        fileId: this.#nextId++,
-        storageIdentifier: entry.storageIdentifier,
-        fileName: entry.fileName,
+        fileId: 0,
+        storageIdentifier: sid,
+        fileName,
         ...(entry.directoryLabel !== undefined ? { directoryLabel: entry.directoryLabel } : {}),
-        mimeType: entry.mimeType ?? 'application/octet-stream',
+        mimeType: entry.mimeType || 'application/octet-stream',
         checksum: { ...entry.checksum },
-        size: found.size,
+        size: refusal.size,
         ...(entry.description !== undefined ? { description: entry.description } : {}),
         ...(entry.categories !== undefined ? { categories: [...entry.categories] } : {}),
+        createDate: timestamp(this.now()).slice(0, 10),
         released: false,
         metadataUpdates: 0,
       };
-      dataset.files.push(file);
-      dataset.hasDraft = true;
-      this.#files.set(file.fileId, { file, dataset });
-      const fileDetails = dataFileJson(file);
-      answers.push({ storageIdentifier: entry.storageIdentifier, successMessage: 'Added successfully to the dataset', fileDetails });
+      const twin = [...dataset.files, ...accepted].find((other) => other.checksum.value === file.checksum.value);
+      if (twin) warning = `This file has the same content as ${file.fileName} that is in the dataset. `;
+      accepted.push(file);
+      const { fileId: _unsaved, ...printable } = file;
+      const fileDetails = fileMetadataJson(printable, version, this.release, false);
+      answers.push(warning ? { storageIdentifier: sid, warningMessage: warning, fileDetails } : { storageIdentifier: sid, successMessage: 'Added successfully to the dataset', fileDetails });
     }
-    const added = answers.filter((answer) => 'successMessage' in answer).length;
-    return { Files: answers, Result: { 'Total number of files': entries.length, 'Number of files successfully added': added } };
+    const failure = this.#finalCommandFailure(dataset);
+    if (failure) return fail(500, `CommandException updating DatasetVersion from addFiles job: ${failure}`);
+    this.#save(dataset, accepted);
+    const data: AddFilesResponseData = { Files: answers, Result: { 'Total number of files': entries.length, 'Number of files successfully added': accepted.length } };
+    return ok(data);
   }
 
   /** The dataset a file belongs to, or undefined for an unknown id. */
@@ -196,41 +234,109 @@ export class StandinState {
     return this.#files.get(fileId)?.dataset;
   }
 
-  /** Applies a metadata update; editing a published dataset opens a draft, as in Dataverse. */
-  updateMetadata(fileId: number, update: FileMetadataUpdate): boolean {
+  /**
+   * `Files.updateFileMetadata`: applies the update through an
+   * UpdateDatasetVersionCommand (editing a published dataset opens a draft) and
+   * answers 200 with plain text, not an envelope.
+   */
+  updateMetadata(fileId: number, update: FileMetadataUpdate): StateReply {
     const found = this.#files.get(fileId);
-    if (!found) return false;
+    if (!found) return fail(400, 'Error attempting get the requested data file.');
     const { file, dataset } = found;
+    const label = update.label ?? file.fileName;
+    const directoryLabel = update.directoryLabel ?? file.directoryLabel;
+    const path = pathOf(directoryLabel, label);
+    if (dataset.files.some((other) => other !== file && pathOf(other.directoryLabel, other.fileName) === path)) {
+      return fail(400, `Filename already exists at ${path}`);
+    }
+    const locked = this.#lockRefusal(dataset);
+    if (locked) {
+      // The command's IllegalCommandException, wrapped by execCommand, caught by a `catch (Exception e)`.
+      return fail(500, `Error adding metadata to DataFile: edu.harvard.iq.dataverse.api.AbstractApiBean$WrappedResponse: edu.harvard.iq.dataverse.engine.command.exception.IllegalCommandException: ${locked}`);
+    }
     if (update.description !== undefined) file.description = update.description;
     if (update.categories !== undefined) file.categories = [...update.categories];
     if (update.directoryLabel !== undefined) file.directoryLabel = update.directoryLabel;
     if (update.label !== undefined) file.fileName = update.label;
     file.metadataUpdates += 1;
-    dataset.hasDraft = true;
-    return true;
+    dataset.draft = { id: dataset.draft?.id ?? this.#nextVersionId++, updated: this.now() };
+    const printed = { label: file.fileName, ...(file.directoryLabel !== undefined ? { directoryLabel: file.directoryLabel } : {}), ...(file.description !== undefined ? { description: file.description } : {}), categories: file.categories ?? [], restricted: false };
+    return { status: 200, body: `File Metadata update has been completed: ${JSON.stringify(printed)}`, text: true };
   }
 
-  // The size of the entry's file in the dataset's folder, or why Dataverse would
-  // refuse the entry. (Duplicates are checked by the caller: Dataverse allows the
-  // same storageIdentifier twice, the stand-in does not, so that a double
-  // registration by holdfast shows in its tests.)
-  async #check(dataset: StandinDataset, entry: CheckedAddFileEntry): Promise<{ size: number } | { refusal: string }> {
-    const sid = entry.storageIdentifier;
+  // Why the entry is refused (the messages of the helper's steps), or the size
+  // found in the dataset's storage folder (IngestServiceBean.saveAndAddFilesToDataset).
+  async #refusal(dataset: StandinDataset, entry: CheckedAddFileEntry, sid: string): Promise<string | { size: number }> {
     const id = fileStorageId(sid);
-    if (this.rejectStorageIds.has(sid) || (id !== null && this.rejectStorageIds.has(id))) {
-      return { refusal: `stand-in refuses ${sid} (faults.rejectStorageIds)` };
-    }
-    // fileStorageId refuses ids holding "/" or "..": nothing outside the folder is ever looked at.
-    if (!sid.startsWith('file://') || id === null) {
-      return { refusal: 'Dataset store configuration does not allow provided storageIdentifier.' };
-    }
-    if (entry.mimeType === undefined) return { refusal: 'The content type of the file could not be determined.' };
+    if (this.rejectStorageIds.has(sid) || (id !== null && this.rejectStorageIds.has(id))) return `stand-in refuses ${sid} (faults.rejectStorageIds)`;
+    if (entry.fileName === undefined) return 'The file name cannot be determined.';
+    if (entry.mimeType === undefined) return 'The file content type cannot be determined.';
     try {
-      const info = await stat(join(dataset.folder, id));
+      const info = await stat(join(dataset.folder, id ?? ''));
       if (info.isFile()) return { size: info.size };
     } catch {
-      // Missing or unreadable: refused below, as Dataverse refuses a file it cannot find.
+      // Missing or unreadable: StorageIO.open fails, and the file is not saved.
     }
-    return { refusal: `Failed to add file to dataset: no file ${id} in the dataset's storage folder.` };
+    return 'Failed to save the content of the uploaded file.';
   }
+
+  // PermissionServiceBean.checkUpdateDatasetVersionLock: any lock but Ingest stops the command.
+  #lockRefusal(dataset: StandinDataset): string | null {
+    const lock = this.locks(dataset)[0];
+    if (!lock || lock.lockType === 'Ingest') return null;
+    return lock.lockType === 'InReview' ? EDIT_LOCKED_IN_REVIEW : EDIT_LOCKED;
+  }
+
+  #finalCommandFailure(dataset: StandinDataset): string | null {
+    if (this.failFinalCommands > 0) {
+      this.failFinalCommands -= 1;
+      return 'Could not save the dataset version: stand-in fault (faults.failFinalCommand)';
+    }
+    return this.#lockRefusal(dataset);
+  }
+
+  // The final UpdateDatasetVersionCommand: the draft (made now if there was none)
+  // is saved, and its new files get their ids.
+  #save(dataset: StandinDataset, files: RegisteredFile[]): void {
+    if (files.length === 0 && dataset.draft) return;
+    dataset.draft = { id: dataset.draft?.id ?? this.#nextVersionId++, updated: this.now() };
+    for (const file of files) {
+      file.fileId = this.#nextId++;
+      dataset.files.push(file);
+      this.#files.set(file.fileId, { file, dataset });
+    }
+  }
+
+  #version(dataset: StandinDataset, which: 'draft' | 'published'): PrintableVersion {
+    const version = which === 'draft' ? dataset.draft : dataset.published;
+    return {
+      id: version?.id ?? null,
+      state: which === 'draft' ? 'DRAFT' : 'RELEASED',
+      lastUpdateTime: version ? timestamp(version.updated) : null,
+      ...(which === 'published' ? { versionNumber: 1 } : {}),
+    };
+  }
+
+  #print(version: PrintableVersion, files: RegisteredFile[]): FileMetadataJson[] {
+    return files.map((file) => fileMetadataJson(file, version, this.release));
+  }
+
+  #printable(dataset: StandinDataset): PrintableDataset {
+    return { ...dataset, lockTypes: this.locks(dataset).map((lock) => lock.lockType) };
+  }
+}
+
+// IngestUtil.makePathName.
+function pathOf(directoryLabel: string | undefined, fileName: string): string {
+  return directoryLabel ? `${directoryLabel}/${fileName}` : fileName;
+}
+
+// IngestUtil.generateNewFileName: `a.txt` -> `a-1.txt` -> `a-2.txt`.
+function nextFileName(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const base = dot === -1 ? fileName : fileName.slice(0, dot);
+  const extension = dot === -1 ? '' : fileName.slice(dot);
+  const numbered = /^(.*)-(\d+)$/.exec(base);
+  const next = numbered ? `${numbered[1]}-${Number(numbered[2]) + 1}` : `${base}-1`;
+  return `${next}${extension}`;
 }

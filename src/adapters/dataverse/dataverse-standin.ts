@@ -1,21 +1,25 @@
 /**
- * A local stand-in for a Dataverse installation, for tests and `holdfast demo`.
+ * A local stand-in for a Dataverse installation, for tests, `holdfast demo` and
+ * `holdfast dataverse-standin`, exported from `holdfast/testing`.
  *
- * It answers the native API calls of a data load as Dataverse documents and prints
- * them (dataset, draft files, locks, addFiles, file metadata), checks what it
- * receives as Dataverse would (token, dataset, jsonData), and can misbehave on
- * request: fail the next calls, lock a dataset, refuse chosen files. Malformed
- * input of any kind gets a JSON error, never a crash.
+ * It answers the native API calls of a data load (dataset, version files, locks,
+ * addFiles, file metadata) as Dataverse 6.11 or 5.14 does, written from its Java
+ * sources (docs/dataverse.md), checks what it receives as Dataverse would (token,
+ * dataset, jsonData), and can misbehave on request: fail the next calls, lock a
+ * dataset, refuse chosen files, fail addFiles' final command. Malformed input of
+ * any kind gets an error answer, never a crash.
  */
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { error, standinRouter } from './dataverse-standin-routes.js';
 import type { Reply } from './dataverse-standin-routes.js';
+import type { DataverseRelease } from './dataverse-standin-json.js';
 import { StandinState } from './dataverse-standin-state.js';
 import type { RegisteredFile, StandinDatasetConfig } from './dataverse-standin-state.js';
 
 export type { RegisteredFile, StandinDatasetConfig } from './dataverse-standin-state.js';
+export type { DataverseRelease } from './dataverse-standin-json.js';
 
 /** Options of {@link startDataverseStandin}. */
 export interface DataverseStandinOptions {
@@ -30,6 +34,8 @@ export interface DataverseStandinOptions {
   datasets: StandinDatasetConfig[];
   /** Larger bodies get 413. @default 16 MiB */
   maxBodyBytes?: number;
+  /** Which release's answers to give: they differ in fields and messages. @default '6.11' */
+  release?: DataverseRelease;
 }
 
 /** Ways to make the stand-in misbehave. */
@@ -46,12 +52,21 @@ export interface StandinFaults {
   unlock(pid: string): void;
   /** addFiles entries with these storageIdentifiers (with or without `file://`) fail inside a 200 answer. */
   rejectStorageIds: Set<string>;
+  /**
+   * The next `times` addFiles calls answer every entry as added, then fail at
+   * their final UpdateDatasetVersionCommand: 500 "CommandException updating
+   * DatasetVersion from addFiles job: ...", nothing registered. (A lock other
+   * than Ingest does the same, as in Dataverse.)
+   */
+  failFinalCommand(times?: number): void;
 }
 
 /** A running stand-in; see {@link startDataverseStandin}. */
 export interface DataverseStandin {
   /** e.g. `http://127.0.0.1:41234` */
   url: string;
+  /** The release whose answers it gives. */
+  release: DataverseRelease;
   /** Stops listening and drops open connections. Idempotent. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -80,7 +95,7 @@ interface Fault {
  * const standin = await startDataverseStandin({ token: 't', filesDir, datasets: [{ persistentId: 'doi:10.5072/FK2/ABC123' }] });
  */
 export async function startDataverseStandin(options: DataverseStandinOptions): Promise<DataverseStandin> {
-  const state = new StandinState(options.filesDir, options.datasets);
+  const state = new StandinState(options.filesDir, options.datasets, options.release ?? '6.11');
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const calls: DataverseStandin['calls'] = [];
   const pending: Fault[] = [];
@@ -137,6 +152,7 @@ export async function startDataverseStandin(options: DataverseStandinOptions): P
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    release: state.release,
     close,
     [Symbol.asyncDispose]: close,
     registered: (pid) => state.registered(pid),
@@ -150,6 +166,9 @@ export async function startDataverseStandin(options: DataverseStandinOptions): P
       lock: (pid, ms, lockType = 'Ingest') => state.lock(pid, ms, lockType),
       unlock: (pid) => state.unlock(pid),
       rejectStorageIds: state.rejectStorageIds,
+      failFinalCommand: (times = 1) => {
+        state.failFinalCommands += times;
+      },
     },
   };
 }
@@ -176,7 +195,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const text = reply.text ? String(reply.body) : JSON.stringify(reply.body);
+  const type = reply.text ? 'text/plain' : 'application/json';
+  res.writeHead(reply.status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -1,10 +1,11 @@
 /**
  * The JSON Dataverse's native API sends and receives for the calls holdfast makes.
  *
- * Shapes follow Dataverse's own printers (IQSS/dataverse `JsonPrinter`,
- * `AddReplaceFileHelper.addFiles`, `ApiConstants`), not only the guides, since the
- * guides show no addFiles answer. Fields Dataverse may leave out (its
- * `NullSafeJsonBuilder` drops nulls) are optional here; readers check them.
+ * Shapes follow Dataverse's own printers at releases 5.14 and 6.11 (IQSS/dataverse
+ * `JsonPrinter`, `AddReplaceFileHelper.addFiles`, `ApiConstants`), not only the
+ * guides, since the guides show no addFiles answer; docs/dataverse.md names the
+ * method behind each. Fields Dataverse may leave out (its `NullSafeJsonBuilder`
+ * drops nulls) are optional here; readers check them.
  */
 
 /** Every answer of the native API: `OK` with `data`, or `ERROR` with a `message`. */
@@ -42,9 +43,13 @@ export interface ChecksumJson {
   value: string;
 }
 
-/** A DataFile as Dataverse prints it (`JsonPrinter.json(DataFile)`), trimmed to what holdfast reads. */
+/**
+ * A DataFile as Dataverse prints it (`JsonPrinter.json(DataFile, FileMetadata, boolean)`),
+ * trimmed. `id` is absent until the DataFile is saved: in an addFiles answer it
+ * is, since the files are saved by the command addFiles runs after printing them.
+ */
 export interface DataFileJson {
-  id: number;
+  id?: number;
   persistentId?: string;
   filename?: string;
   contentType?: string;
@@ -57,13 +62,22 @@ export interface DataFileJson {
   /** Present only when the checksum type is MD5. */
   md5?: string;
   checksum?: ChecksumJson;
+  /** The size before tabular ingest replaced the file; present only for ingested files. */
+  originalFileSize?: number;
+  /** 6.x only. */
   tabularData?: boolean;
   creationDate?: string;
+  /** 6.x only. */
+  directoryLabel?: string;
 }
 
-/** One file of a dataset version (`JsonPrinter.json(FileMetadata)`), as `/versions/{v}/files` lists it. */
+/**
+ * One file of a dataset version (`JsonPrinter.json(FileMetadata)`), as
+ * `/versions/{v}/files` lists it and as addFiles' `fileDetails` prints it.
+ * `version` and `datasetVersionId` are absent before the metadata is saved.
+ */
 export interface FileMetadataJson {
-  /** The file name. */
+  /** The file name; Dataverse may have renamed it (`a-1.txt`) if the path was taken. */
   label: string;
   directoryLabel?: string;
   description?: string;
@@ -74,12 +88,17 @@ export interface FileMetadataJson {
   dataFile: DataFileJson;
 }
 
-/** A file addFiles registered; `warningMessage` instead of `successMessage` flags duplicate content. */
+/**
+ * A file addFiles accepted into the version it is about to save (not yet a
+ * registration: the final UpdateDatasetVersionCommand may still fail); the
+ * `fileDetails` are `jsonDataFileList(...).files[0]`, a FileMetadata.
+ * `warningMessage` instead of `successMessage` flags duplicate content.
+ */
 export interface AddFilesSuccessJson {
   storageIdentifier: string;
   successMessage?: string;
   warningMessage?: string;
-  fileDetails: DataFileJson;
+  fileDetails: FileMetadataJson;
 }
 
 /**
@@ -193,12 +212,18 @@ export interface DraftFile {
   fileName: string;
   directoryLabel?: string;
   md5?: string;
+  /**
+   * Bytes of the file as deposited: `originalFileSize` when tabular ingest has
+   * replaced it with a `.tab`, `filesize` otherwise.
+   */
   size: number;
 }
 
 /**
- * The outcome of one addFiles entry, in the order the entries were given. `size`
- * is what Dataverse measured in its storage; `warning` flags duplicate content.
+ * The outcome of one addFiles entry, in the order the entries were given. `ok`
+ * means the draft listing shows the file (matched by storage identifier), which
+ * gave `fileId` and `size` (what Dataverse measured in its storage); `warning`
+ * flags duplicate content.
  */
 export type AddFileResult =
   | { storageIdentifier: string; ok: true; fileId: number; size: number; warning?: string }

@@ -51,7 +51,13 @@ function client(options: Partial<DataverseClientOptions> = {}): DataverseClient 
   });
 }
 
-async function place(pid: string, id: string, content: string, directoryLabel?: string): Promise<AddFileEntry> {
+// Dataverse accepts only storage identifiers of its own pattern (FileAccessIO.isValidIdentifier):
+// a short name becomes one, derived from it.
+const storageName = (name: string): string =>
+  /^[0-9a-f]{11}-[0-9a-f]{12}$/.test(name) ? name : `18f2c1a9b3e-${createHash('md5').update(name).digest('hex').slice(0, 12)}`;
+
+async function place(pid: string, name: string, content: string, directoryLabel?: string): Promise<AddFileEntry> {
+  const id = storageName(name);
   const folder = standin.folderOf(pid);
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, id), content);
@@ -103,16 +109,18 @@ describe('DataverseClient against the stand-in', () => {
     const missing = { ...present, storageIdentifier: 'file://18f2c1a9b41-000000000002', fileName: 'missing.txt' };
     const [ok, failed] = await client().addFiles(PID, [present, missing]);
     expect(ok).toMatchObject({ ok: true, size: 7 });
-    expect(failed).toMatchObject({ ok: false, storageIdentifier: missing.storageIdentifier, message: expect.stringMatching(/no file/) });
+    expect(failed).toMatchObject({ ok: false, storageIdentifier: missing.storageIdentifier, message: 'Bad Request:Failed to save the content of the uploaded file.' });
     expect(standin.registered(PID).map((file) => file.storageIdentifier)).toEqual([present.storageIdentifier]);
   });
 
-  it('refuses to register the same storage identifier twice', async () => {
-    const entry = await place(PID, '18f2c1a9b42-000000000003', 'once');
-    await client().addFiles(PID, [entry]);
+  it('registers the same storage identifier a second time if asked, as Dataverse does, under a new name', async () => {
+    const entry = { ...(await place(PID, '18f2c1a9b42-000000000003', 'once')), fileName: 'once.txt' };
+    const [first] = await client().addFiles(PID, [entry]);
     const [again] = await client().addFiles(PID, [entry]);
-    expect(again).toMatchObject({ ok: false, message: expect.stringMatching(/already registered/) });
-    expect(standin.registered(PID)).toHaveLength(1);
+    expect(again).toMatchObject({ ok: true, warning: expect.stringMatching(/same content/) });
+    expect(standin.registered(PID).map((file) => file.fileName)).toEqual([entry.fileName, 'once-1.txt']);
+    expect(first).toMatchObject({ ok: true });
+    expect(new Set(standin.registered(PID).map((file) => file.fileId)).size).toBe(2);
   });
 
   it('lists the latest version when the dataset has no draft', async () => {
@@ -131,8 +139,10 @@ describe('DataverseClient against the stand-in', () => {
     if (!result?.ok) throw new Error('registration failed');
     await client().updateFileMetadata(result.fileId, { description: 'Blue skies', categories: ['Data'], directoryLabel: 'sky' });
     expect(standin.registered(PID)[0]).toMatchObject({ description: 'Blue skies', categories: ['Data'], directoryLabel: 'sky', metadataUpdates: 1 });
+    // Files.updateFileMetadata answers an unknown id with 400, not 404.
     const error = await failure(client().updateFileMetadata(987_654, { description: 'x' }));
-    expect(error).toMatchObject({ code: 'DATAVERSE_NOT_FOUND' });
+    expect(error).toMatchObject({ code: 'DATAVERSE_REJECTED' });
+    expect(error.message).toContain('Error attempting get the requested data file.');
   });
 
   it('refuses a wrong token at once with DATAVERSE_AUTH, naming the fix and never the token', async () => {
@@ -188,9 +198,11 @@ describe('DataverseClient against the stand-in', () => {
 
   it('refuses addFiles on a locked dataset, then registers once the lock is gone', async () => {
     const entry = await place(PID, 'c1', 'locked');
-    standin.faults.lock(PID, Number.POSITIVE_INFINITY);
-    await expect(client().getLocks(PID)).resolves.toMatchObject([{ lockType: 'Ingest', dataset: PID }]);
+    standin.faults.lock(PID, Number.POSITIVE_INFINITY, 'Workflow');
+    await expect(client().getLocks(PID)).resolves.toMatchObject([{ lockType: 'Workflow', dataset: PID }]);
+    // The final UpdateDatasetVersionCommand meets the lock: 500, nothing registered.
     expect(await failure(client().addFiles(PID, [entry]))).toMatchObject({ code: 'DATAVERSE_LOCKED' });
+    expect(standin.registered(PID)).toEqual([]);
     let polls = 0;
     const waiting = client({
       sleep: async () => {
@@ -200,6 +212,22 @@ describe('DataverseClient against the stand-in', () => {
     });
     await waiting.waitUntilUnlocked(PID, { pollMs: 10 });
     expect(polls).toBe(2);
+    await expect(client().addFiles(PID, [entry])).resolves.toMatchObject([{ ok: true }]);
+  });
+
+  it('registers nothing when the final command fails, and the retry lists, then sends again', async () => {
+    const entries = [await place(PID, 'f1', 'first'), await place(PID, 'f2', 'second')];
+    standin.faults.failFinalCommand();
+    const results = await client().addFiles(PID, entries);
+    expect(results.map((result) => result.ok)).toEqual([true, true]);
+    expect(standin.registered(PID)).toHaveLength(2);
+    expect(addFilesPosts()).toBe(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('adds files while only an Ingest lock is held, as checkUpdateDatasetVersionLock allows', async () => {
+    const entry = await place(PID, 'i1', 'ingest');
+    standin.faults.lock(PID, Number.POSITIVE_INFINITY, 'Ingest');
     await expect(client().addFiles(PID, [entry])).resolves.toMatchObject([{ ok: true }]);
   });
 
@@ -229,19 +257,37 @@ describe('the stand-in checks what it receives', () => {
     return data;
   };
   const addFiles = `/api/datasets/:persistentId/addFiles?persistentId=${encodeURIComponent(PID)}`;
-  const good = { storageIdentifier: 'file://x', fileName: 'x.txt', mimeType: 'text/plain', checksum: { '@type': 'MD5', '@value': 'ab' } };
+  const good = { storageIdentifier: 'file://18f2c1a9b3e-0a1b2c3d4e5f', fileName: 'x.txt', mimeType: 'text/plain', checksum: { '@type': 'MD5', '@value': 'ab' } };
 
   it.each([
     ['not JSON', '{oops'],
     ['not an array', JSON.stringify(good)],
-    ['an entry without storageIdentifier', JSON.stringify([{ ...good, storageIdentifier: undefined }])],
-    ['an entry without fileName', JSON.stringify([{ ...good, fileName: '' }])],
     ['an entry without checksum', JSON.stringify([{ ...good, checksum: undefined }])],
     ['a checksum @type Dataverse does not know', JSON.stringify([{ ...good, checksum: { '@type': 'CRC32', '@value': 'ab' } }])],
   ])('answers 400 with an ERROR body for jsonData that is %s', async (_, jsonData) => {
     const [status, body] = await post(addFiles, form(jsonData));
     expect(status).toBe(400);
     expect(body).toMatchObject({ status: 'ERROR', message: expect.any(String) });
+    expect(standin.registered(PID)).toEqual([]);
+  });
+
+  it('refuses entries it cannot use one by one inside a 200, as AddReplaceFileHelper.addFiles does', async () => {
+    const [status, body] = await post(addFiles, form(JSON.stringify([
+      { ...good, storageIdentifier: undefined },
+      { ...good, storageIdentifier: 'file://not-a-dataverse-id' },
+      { ...good, fileName: undefined },
+      { ...good, mimeType: undefined },
+    ])));
+    expect(status).toBe(200);
+    const files = (body as { data: { Files: Array<Record<string, unknown>> } }).data.Files;
+    expect(files.map((file) => file.errorMessage)).toEqual([
+      'You must provide a storageidentifier, filename, and mimetype.',
+      'You must provide a storageidentifier, filename, and mimetype.',
+      'Bad Request:The file name cannot be determined.',
+      'Bad Request:The file content type cannot be determined.',
+    ]);
+    expect(files[0]).not.toHaveProperty('storageIdentifier');
+    expect(files[2]).toMatchObject({ storageIdentifier: good.storageIdentifier, fileDetails: { storageIdentifier: good.storageIdentifier, mimeType: good.mimeType } });
     expect(standin.registered(PID)).toEqual([]);
   });
 

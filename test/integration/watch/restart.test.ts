@@ -98,9 +98,11 @@ describe('holdfast watch across restarts', () => {
     expect(await watch.stop()).toEqual({ code: 0, signal: null });
 
     const registered = standin.registered(PID);
+    // Dataverse files a second file under a path already taken as `report-1.csv`
+    // (IngestUtil.checkForDuplicateFileNamesFinal), and the stand-in does as it does.
     expect(registered.map((f) => [f.directoryLabel, f.fileName, f.checksum.value])).toEqual([
       ['data', 'report.csv', first.md5],
-      ['data', 'report.csv', second.md5],
+      ['data', 'report-1.csv', second.md5],
     ]);
     const view = await readStore(setup.store, (store) => ({
       ...viewWatch(store, id, PID),
@@ -133,7 +135,7 @@ describe('holdfast watch across restarts', () => {
     expect(accepted(second.watch)).toEqual(['r.txt']);
     const registered = standin.registered(PID).map((f) => [f.fileName, f.checksum.value]);
     expect(registered.slice(0, 2).sort()).toEqual([[other.relativePath, other.md5], [v1.relativePath, v1.md5]]);
-    expect(registered[2]).toEqual(['r.txt', v2.md5]);
+    expect(registered[2]).toEqual(['r-1.txt', v2.md5]); // renamed by Dataverse: the path was taken
     const view = await readStore(setup.store, (store) => viewWatch(store, first.id, PID));
     expect(view.loaded.get('r.txt')).toMatchObject({ md5: v2.md5 });
     expect(view.context?.counts).toMatchObject({ accepted: 3, replaced: 1 });

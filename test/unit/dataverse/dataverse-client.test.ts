@@ -67,20 +67,22 @@ describe('reading an addFiles answer', () => {
   const unreadable = (what: string): Error => new Error(what);
 
   it('matches elements by storage identifier, by position when counts agree, and flags duplicate content', () => {
+    // fileDetails is a FileMetadata whose dataFile has no id yet: never read.
     const files = [
-      { storageIdentifier: 'file://b', warningMessage: 'duplicate content', fileDetails: { id: 12, filesize: 3 } },
+      { storageIdentifier: 'file://b', warningMessage: 'duplicate content', fileDetails: { label: 'b.txt', dataFile: { filesize: 3 } } },
       { errorCode: 400, message: 'bad tag', fileDetails: {} },
-      { storageIdentifier: 'file://a', successMessage: 'Added successfully to the dataset', fileDetails: { id: 11, filesize: 1 } },
+      { storageIdentifier: 'file://a', successMessage: 'Added successfully to the dataset', fileDetails: { label: 'a.txt', dataFile: { filesize: 1 } } },
     ];
     expect(readAddFilesAnswer({ Files: files }, [entry('a'), entry('c'), entry('b')], unreadable)).toEqual([
-      { storageIdentifier: 'file://a', ok: true, fileId: 11, size: 1 },
-      { storageIdentifier: 'file://c', ok: false, message: 'bad tag' },
-      { storageIdentifier: 'file://b', ok: true, fileId: 12, size: 3, warning: 'duplicate content' },
+      { accepted: true },
+      { accepted: false, message: 'bad tag' },
+      { accepted: true, warning: 'duplicate content' },
     ]);
   });
 
-  it('fails an entry the answer does not mention and an answer without data.Files', () => {
-    expect(readAddFilesAnswer({ Files: [] }, [entry('a')], unreadable)).toMatchObject([{ ok: false }]);
+  it('fails an entry the answer does not mention or answers with neither success nor error, and an answer without data.Files', () => {
+    expect(readAddFilesAnswer({ Files: [] }, [entry('a')], unreadable)).toMatchObject([{ accepted: false }]);
+    expect(readAddFilesAnswer({ Files: [{ storageIdentifier: 'file://a' }] }, [entry('a')], unreadable)).toMatchObject([{ accepted: false }]);
     expect(() => readAddFilesAnswer({ files: [] }, [entry('a')], unreadable)).toThrow(/data.Files/);
   });
 });
