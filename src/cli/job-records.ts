@@ -113,7 +113,7 @@ export interface JobCleanup {
 /** Mutations per transaction when removing a job's records: bounds one transaction's size. */
 const CHUNK = 5_000;
 
-type Deleting = Pick<Runtime, 'get' | 'query' | 'delete' | 'store'>;
+type Deleting = Pick<Runtime, 'get' | 'query' | 'delete' | 'store' | 'isPaused'>;
 
 /** Removes the records of `actors`, the marker last (with the last chunk): a kill in between leaves the marker to finish from. */
 async function removeRecords(store: Store, job: string, actors: readonly JobActor[], lists: Readonly<Record<string, JobRecordsOf>>): Promise<number> {
@@ -138,7 +138,9 @@ export async function deleteJobWithRecords(
   const job = runtime.get(id);
   const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
   const listed = jobActors(actors, lists);
-  const plan = cleanup && actors.length > 0 ? await cleanup.plan(id, actors, runtime.store) : undefined;
+  // A running job is refused by runtime.delete below (JOB_RUNNING): nothing to plan, nobody to ask first.
+  const running = actors.some((actor) => actor.status === 'active') && !runtime.isPaused(id);
+  const plan = cleanup && actors.length > 0 && !running ? await cleanup.plan(id, actors, runtime.store) : undefined;
   const marked = listed.length > 0 || plan !== undefined;
   if (marked) await runtime.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: { at: Date.now(), actors: listed, ...(plan !== undefined ? { cleanup: plan } : {}) } }], 'flush');
   try {
