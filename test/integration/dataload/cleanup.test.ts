@@ -17,6 +17,9 @@ import { DataverseClient } from '../../../src/adapters/dataverse/dataverse-clien
 import { startDataverseStandin, type DataverseStandin } from '../../../src/adapters/dataverse/dataverse-standin.js';
 import { sendOwnerCommand } from '../../../src/adapters/owner-socket.js';
 import { openHoldfast, type DeleteResult, type Holdfast } from '../../../src/cli/assembly.js';
+import { DELETING_JOBS } from '../../../src/cli/job-records.js';
+import { describeSummary, summarize } from '../../../src/cli/load-follow.js';
+import { loadCopiesCleanup } from '../../../src/cli/load-delete.js';
 import type { DataFileContext } from '../../../src/machines/datafile.machine.js';
 import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport } from '../../../src/machines/dataload.types.js';
@@ -106,7 +109,10 @@ describe('holdfast delete of a load whose registration failed', () => {
     expect(text.stdout).not.toContain(id);
   }, 60_000);
 
-  it('keeps the copies Dataverse holds: those it registered, and one registered by hand after the refusal', async () => {
+  it.each([
+    ['in its draft', false],
+    ['published, with no draft', true],
+  ])('keeps the copies Dataverse holds (%s): those it registered, and one registered by hand after the refusal', async (_, publish) => {
     const files = await makeSampleFolder(dir);
     const accepted = 'README.txt';
     const byHand = 'nested/deeper/deepest/leaf.csv';
@@ -121,6 +127,7 @@ describe('holdfast delete of a load whose registration failed', () => {
     const client = new DataverseClient({ baseUrl: standin.url, token: TOKEN });
     const [added] = await client.addFiles(PID, [{ storageIdentifier: `file://${entry.storageIdentifier}`, fileName: 'leaf.csv', mimeType: 'text/csv', checksum: { '@type': 'MD5', '@value': entry.md5 } }]);
     expect(added?.ok).toBe(true);
+    if (publish) standin.publish(PID);
 
     const run = await deleteLoad(id);
 
@@ -132,6 +139,30 @@ describe('holdfast delete of a load whose registration failed', () => {
     expect(report.removed).toHaveLength(files.length - 2);
     expect(await listFiles(filesDir)).toEqual([copies.get(accepted)!, entry].map((c) => relativeToFiles(inFolder(c.storageIdentifier))).sort());
     expect(readFileSync(inFolder(entry.storageIdentifier), 'utf8')).toBe('a,b\n1,2\n');
+  }, 60_000);
+
+  it('finishes at the next open a delete cut short after the actors went, from the plan in its marker', async () => {
+    const files = await makeSampleFolder(dir);
+    const id = await startRefusedLoad();
+    expect((await settleLoad(holdfast!, id)).state).toBe('registrationFailed');
+    const open = holdfast!;
+    await open.runtime.pause(id);
+    // What deleteJobWithRecords does up to a kill: plan (Dataverse asked), marker, actors gone; neither copies nor records yet.
+    const actors = open.runtime.query({ root: id });
+    const plan = await loadCopiesCleanup((baseUrl) => new DataverseClient({ baseUrl, token: TOKEN })).plan(id, actors, open.store);
+    const marker = { at: Date.now(), actors: actors.map((a) => ({ id: a.id, machine: a.machine })), cleanup: plan };
+    await open.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: marker }], 'flush');
+    await open.runtime.delete(id);
+    await open.close();
+    holdfast = undefined;
+    expect(await listFiles(filesDir)).toHaveLength(files.length);
+    await standin.close(); // the plan was made: finishing it asks Dataverse nothing
+
+    holdfast = await openHoldfast({ store, resume: false, listen: false });
+
+    expect(await listFiles(filesDir)).toEqual([]);
+    expect(holdfast.runtime.records.scan('entries', [id])).toEqual([]);
+    expect(holdfast.runtime.records.get(DELETING_JOBS, id)).toBeUndefined();
   }, 60_000);
 });
 
@@ -234,6 +265,9 @@ describe('when Dataverse cannot be asked', () => {
     expect(report.removed).toEqual([]);
     expect(report.kept).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toHaveLength(files.length - 1);
+    const lines = describeSummary(summarize(open.runtime, id, Date.now())).join('\n');
+    expect(lines).toContain(`copies: 0 removed from ${folder()}, ${files.length - 1} kept`);
+    expect(lines).toContain(`run \`holdfast delete ${id} --token TOKEN\` once it answers`);
     await holdfast.close();
     holdfast = undefined;
     await standin.close();
@@ -264,6 +298,7 @@ describe('a discarded load', () => {
     expect(report).toMatchObject({ folder: folder(), kept: [], temporaries: 0 });
     expect(report.removed).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toEqual([]);
+    expect(describeSummary(summarize(open.runtime, id, Date.now()))).toContain(`  copies: ${files.length - 1} removed from ${folder()}, 0 kept`);
     expect(standin.calls.some((c) => c.path.endsWith('/versions/:draft/files'))).toBe(true);
     expect(standin.calls.some((c) => c.path.endsWith('/addFiles'))).toBe(false);
   }, 60_000);
