@@ -15,7 +15,7 @@ import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
 import { WATCH_MACHINE, WATCH_VERSION, watchMachine } from '../machines/watch.machine.js';
 import { openLmdbStore } from '../persistence/lmdb-store.js';
-import { actorId, type Durability, type Store } from '../persistence/store.js';
+import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -26,9 +26,10 @@ import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
 import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
-import { deleteJobWithRecords, finishDeletes, JOB_RECORDS } from './job-records.js';
-import { loadCopiesCleanup, loadDataverseUrls, type LoadDeleteOptions } from './load-delete.js';
-import type { CopiesReport } from '../machines/dataload.types.js';
+import { finishDeletes, JOB_RECORDS } from './job-records.js';
+import { deleteJobWithLoads, loadCopiesCleanup, type DeleteOptions, type DeleteResult } from './load-delete.js';
+
+export type { DeleteOptions, DeleteResult } from './load-delete.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -69,19 +70,6 @@ export interface Holdfast {
    */
   deleteJob(id: string, options?: DeleteOptions): Promise<DeleteResult>;
   close(): Promise<void>;
-}
-
-/** Options of {@link Holdfast.deleteJob}. */
-export interface DeleteOptions extends LoadDeleteOptions {
-  /** A Dataverse token, kept for the job's loads' installations before they are asked. */
-  token?: string;
-}
-
-/** What a delete removed: records, actors, and for a data load its copies (removed and kept, per load). */
-export interface DeleteResult {
-  records: number;
-  actors: number;
-  copies?: (CopiesReport & { load: string })[];
 }
 
 export const DEFAULT_STORE = './.holdfast';
@@ -137,12 +125,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
-    const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}) => {
-      if (runtime.get(id)?.machine === BATCH_JOB_MACHINE) return batchJobs.delete(id);
-      // A token given to delete serves the job's loads, which ask Dataverse which copies it holds.
-      if (deleteOptions.token !== undefined) for (const url of loadDataverseUrls(runtime.query({ root: actorId(id) }))) await keepToken(url, deleteOptions.token);
-      return deleteJobWithRecords(runtime, id, JOB_RECORDS, loadCopiesCleanup(dataverseFor(store, options), deleteOptions));
-    };
+    const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> =>
+      runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithLoads(runtime, id, { dataverse: dataverseFor(store, options), keepToken }, deleteOptions);
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false, deleteJob }) : undefined;
     await jobServer?.woken;
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });

@@ -13,11 +13,53 @@ import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.mac
 import { DATALOAD_MACHINE, type DataLoadContext } from '../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, RegistrationResult } from '../machines/dataload.types.js';
 import type { ActorRecord, Store } from '../persistence/store.js';
-import type { JobCleanup } from './job-records.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { deleteJobWithRecords, JOB_RECORDS, type JobCleanup } from './job-records.js';
+import { WAITING_STATES } from './load-follow.js';
 
 export interface LoadDeleteOptions {
   /** Delete the job even when Dataverse cannot be asked; its copies then all stay. @default false */
   keepCopies?: boolean;
+}
+
+/** Options of `Holdfast.deleteJob`. */
+export interface DeleteOptions extends LoadDeleteOptions {
+  /** A Dataverse token, kept for the job's loads' installations before they are asked. */
+  token?: string;
+}
+
+/** What a delete removed: records, actors, and for a data load its copies (removed and kept, per load). */
+export interface DeleteResult {
+  records: number;
+  actors: number;
+  copies?: (CopiesReport & { load: string })[];
+}
+
+/** What {@link deleteJobWithLoads} needs of the assembly. */
+export interface LoadDeletePorts {
+  dataverse: (baseUrl: string) => DataverseClient;
+  keepToken: (dataverseUrl: string, token: string) => Promise<void>;
+}
+
+/**
+ * Deletes a top job with its records and its loads' copies that Dataverse does
+ * not hold. A load that waits on a person (`registrationFailed`, `blocked`) runs
+ * nothing, so it is paused for the delete rather than refused with JOB_RUNNING;
+ * unpaused again if the delete is refused.
+ * @throws ACTOR_NOT_FOUND, INVALID_INPUT, JOB_RUNNING; COPIES_UNCONFIRMED (nothing deleted)
+ */
+export async function deleteJobWithLoads(runtime: Runtime, id: string, ports: LoadDeletePorts, options: DeleteOptions = {}): Promise<DeleteResult> {
+  const job = runtime.get(id);
+  const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
+  if (options.token !== undefined) for (const url of loadDataverseUrls(actors)) await ports.keepToken(url, options.token);
+  const waiting = job?.machine === DATALOAD_MACHINE && job.status === 'active' && WAITING_STATES.has(job.state) && !runtime.isPaused(id);
+  if (waiting) await runtime.pause(id);
+  try {
+    return await deleteJobWithRecords(runtime, id, JOB_RECORDS, loadCopiesCleanup(ports.dataverse, options));
+  } catch (error) {
+    if (waiting && runtime.get(id) !== undefined) await runtime.unpause(id);
+    throw error;
+  }
 }
 
 /** Per load of the job, the plan kept in the delete marker. */
