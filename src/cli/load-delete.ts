@@ -7,7 +7,7 @@
  * the copies (`--keep-copies`).
  */
 import type { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
-import { planCopiesCleanup, removeCopies, type CopiesPlan, type NamedCopy } from '../adapters/dataload/load-copies.js';
+import { distinctCopies, planCopiesCleanup, removeCopies, type CopiesPlan, type NamedCopy } from '../adapters/dataload/load-copies.js';
 import { HoldfastError } from '../errors.js';
 import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, type DataLoadContext } from '../machines/dataload.machine.js';
@@ -73,7 +73,7 @@ export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClien
       for (const load of actors.filter((actor) => actor.machine === DATALOAD_MACHINE)) {
         const context = load.snapshot?.context as DataLoadContext | undefined;
         if (!context?.folder) continue; // never located: it made no copy
-        const copies = namedCopies(load, actors, store);
+        const copies = distinctCopies(namedCopies(load, actors, store));
         if (copies.length === 0) continue;
         // A registration under way when the job was paused may still land at Dataverse after any listing: keep them all.
         if (load.state === 'registering') {

@@ -59,7 +59,7 @@ const VERSIONS = [':draft', ':latest', ':latest-published'] as const;
  */
 export async function planCopiesCleanup(input: CopiesCleanupInput, dataverse: (baseUrl: string) => DataverseClient, signal?: AbortSignal): Promise<CopiesPlan> {
   const plan: CopiesPlan = { filesDir: input.filesDir, folder: input.folder, remove: [], kept: [] };
-  const copies = distinct(input.copies);
+  const copies = distinctCopies(input.copies);
   const open: NamedCopy[] = [];
   for (const copy of copies) {
     if (copy.fileId !== undefined) plan.kept.push({ storageIdentifier: copy.storageIdentifier, reason: `this load registered it with Dataverse (file id ${copy.fileId})` });
@@ -168,7 +168,7 @@ async function removeTemporariesOf(filesDir: string, folder: string, ids: Readon
 }
 
 /** One entry per storage identifier; a file id or size from any record of it is kept. */
-function distinct(copies: readonly NamedCopy[]): NamedCopy[] {
+export function distinctCopies(copies: readonly NamedCopy[]): NamedCopy[] {
   const byId = new Map<string, NamedCopy>();
   for (const copy of copies) {
     const seen = byId.get(copy.storageIdentifier);

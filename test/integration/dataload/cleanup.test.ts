@@ -164,6 +164,26 @@ describe('holdfast delete of a load whose registration failed', () => {
   }, 60_000);
 });
 
+describe('a load deleted while it registers', () => {
+  it('keeps every copy: an addFiles under way may still land', async () => {
+    const files = await makeSampleFolder(dir);
+    standin.faults.lock(PID, Infinity); // registration waits for the lock: the load stays in `registering`
+    holdfast = await openHoldfast({ store });
+    const id = await startLoad(holdfast, loadInput({ dir, dataset: PID, filesDir, dataverseUrl: standin.url }), TOKEN);
+    await holdfast.runtime.waitFor(id, (record) => record?.state === 'registering', 30_000);
+    await holdfast.runtime.pause(id);
+
+    const result = await holdfast.deleteJob(id);
+
+    const report = result.copies![0]!;
+    expect(report.removed).toEqual([]);
+    expect(report.kept).toHaveLength(files.length);
+    expect(report.kept.every((k) => /registration was under way/.test(k.reason))).toBe(true);
+    expect(await listFiles(filesDir)).toHaveLength(files.length);
+    expect(holdfast.runtime.get(id)).toBeUndefined();
+  }, 60_000);
+});
+
 describe('a load\'s cleanup and files its records do not name', () => {
   it('never touches them, however alike their names, and removes only its own leftover temporaries', async () => {
     await makeSampleFolder(dir, { awkward: false, smallFiles: 3 });
