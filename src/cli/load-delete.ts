@@ -81,7 +81,7 @@ export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClien
           plans.push({ load: load.id, plan: { ...folder, remove: [], kept: copies.map((copy) => ({ storageIdentifier: copy.storageIdentifier, reason: 'a registration was under way when the load was deleted: Dataverse may hold it yet' })) } });
           continue;
         }
-        const plan = await planCopiesCleanup({ dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder, copies, withoutDataverse: 'keep' }, dataverse);
+        const plan = await planCopiesCleanup({ dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder, copies }, dataverse);
         plans.push({ load: load.id, plan });
       }
       const unconfirmed = plans.filter(({ plan }) => plan.unconfirmed !== undefined);

@@ -167,7 +167,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       const discardedKeys = entries.map((entry) => entry.key);
       if (!input.folder) return { discardedKeys };
       const copies = entries.map((entry) => ({ storageIdentifier: entry.storageIdentifier, size: entry.size }));
-      const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies, withoutDataverse: 'remove' }, ports.dataverse, context.signal);
+      const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies }, ports.dataverse, context.signal);
       return { discardedKeys, copies: await removeCopies(plan) };
     }),
 

@@ -36,8 +36,6 @@ export interface CopiesCleanupInput {
   filesDir: string;
   folder: DatasetFolder;
   copies: readonly NamedCopy[];
-  /** A load that names no Dataverse registered nothing: its discard removes its copies, a delete keeps them (someone may register them yet). */
-  withoutDataverse: 'remove' | 'keep';
 }
 
 /** What to remove and what to keep, decided by asking Dataverse; JSON, so a delete keeps it in its marker. */
@@ -66,9 +64,9 @@ export async function planCopiesCleanup(input: CopiesCleanupInput, dataverse: (b
     else open.push(copy);
   }
   if (open.length === 0) return plan;
+  // A load without Dataverse ends each file at its copy (`stored`, recorded as loaded): there is no one to ask, so it stays.
   if (input.dataverseUrl === undefined) {
-    if (input.withoutDataverse === 'remove') plan.remove.push(...open);
-    else for (const copy of open) plan.kept.push({ storageIdentifier: copy.storageIdentifier, reason: 'the load names no Dataverse to ask whether it holds this copy' });
+    for (const copy of open) plan.kept.push({ storageIdentifier: copy.storageIdentifier, reason: 'the load names no Dataverse to ask whether it holds this copy: a copy-only load\'s copies stay' });
     return plan;
   }
   let held: Map<string, string>;

@@ -326,6 +326,36 @@ describe('a discarded load', () => {
   }, 60_000);
 });
 
+describe('a load that names no Dataverse', () => {
+  it('keeps its copies on discard and on delete: each file ended at its copy, and no one can be asked', async () => {
+    const files = await makeSampleFolder(dir, { smallFiles: 4 });
+    const bad = 'with space/file name with spaces.txt';
+    holdfast = await openHoldfast({ store });
+    const open = holdfast;
+    open.runtime.subscribe((event) => {
+      if (event.type === 'actor.spawned' && event.id.endsWith(`/${fileKey(bad)}`)) {
+        unlinkSync(join(dir, bad));
+        execFileSync('mkfifo', [join(dir, bad)]);
+      }
+    });
+    const id = await startLoad(open, loadInput({ dir, dataset: PID, filesDir }));
+    expect((await settleLoad(open, id)).state).toBe('discarded');
+    const report = (open.runtime.get(id)!.snapshot!.context as DataLoadContext).copies!;
+    expect(report.removed).toEqual([]);
+    expect(report.kept).toHaveLength(files.length - 1);
+    expect(report.kept.every((k) => /names no Dataverse/.test(k.reason))).toBe(true);
+    const copies = await listFiles(filesDir);
+    expect(copies).toHaveLength(files.length - 1);
+    // The files stored are recorded as loaded: their copies must stay for that record to hold.
+    expect(open.runtime.records.scan('loaded', [PID])).toHaveLength(files.length - 1);
+
+    const result = await open.deleteJob(id);
+    expect(result.copies![0]!.removed).toEqual([]);
+    expect(await listFiles(filesDir)).toEqual(copies);
+    expect(standin.calls).toEqual([]);
+  }, 60_000);
+});
+
 describe('holdfast delete of a completed load', () => {
   it('removes nothing Dataverse holds, published or not, directly or through the store\'s owner', async () => {
     const files: SampleFile[] = await makeSampleFolder(dir);
