@@ -38,6 +38,7 @@ export const ErrorCodes = [
   'DATAVERSE_REJECTED',
   'DATAVERSE_UNAVAILABLE',
   'DATAVERSE_LOCKED',
+  'COPIES_UNCONFIRMED',
   'INVALID_PID',
   // A file's name, refused by the data load before any copy
   'NAME_REFUSED', 'NAME_COLLISION',

@@ -26,7 +26,10 @@ import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
 import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
-import { deleteJobWithRecords, finishDeletes } from './job-records.js';
+import { finishDeletes, JOB_RECORDS } from './job-records.js';
+import { deleteJobWithLoads, loadCopiesCleanup, type DeleteOptions, type DeleteResult } from './load-delete.js';
+
+export type { DeleteOptions, DeleteResult } from './load-delete.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -60,8 +63,12 @@ export interface Holdfast {
   jobServer?: JobServer;
   /** Batch jobs over the applications given in `applications`. */
   batchJobs: BatchJobs;
-  /** Deletes a finished or paused top job with every record it left (src/cli/job-records.ts; a batch job through batchJobs). @throws ACTOR_NOT_FOUND, INVALID_INPUT, JOB_RUNNING */
-  deleteJob(id: string): Promise<{ records: number; actors: number }>;
+  /**
+   * Deletes a finished or paused top job with every record it left (src/cli/job-records.ts; a batch job through batchJobs),
+   * and a data load's copies that Dataverse does not hold (src/cli/load-delete.ts), reported as `copies`.
+   * @throws ACTOR_NOT_FOUND, INVALID_INPUT, JOB_RUNNING; COPIES_UNCONFIRMED when Dataverse cannot be asked (nothing deleted)
+   */
+  deleteJob(id: string, options?: DeleteOptions): Promise<DeleteResult>;
   close(): Promise<void>;
 }
 
@@ -72,18 +79,13 @@ const SECRETS = 'secrets';
 
 /** The built-in data-load machines with their effects. */
 export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
-  const effects = createDataLoadEffects({
-    hashPool,
-    records: store,
-    dataverse: (baseUrl) =>
-      new DataverseClient({ baseUrl, token: store.getRecord<{ token: string }>(SECRETS, baseUrl)?.token ?? '', ...(options.fetch ? { fetch: options.fetch } : {}) }),
-  });
-  const { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, prepareFile, copyFile } = effects;
+  const effects = createDataLoadEffects({ hashPool, records: store, dataverse: dataverseFor(store, options) });
+  const { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies, prepareFile, copyFile } = effects;
   return [
     defineMachine({
       name: DATALOAD_MACHINE,
       version: DATALOAD_VERSION,
-      machine: dataloadMachine.provide({ actors: { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp } }),
+      machine: dataloadMachine.provide({ actors: { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies } }),
       // The Dataverse client retries HTTP failures itself; one registration per dataset at a time.
       effects: { registerFiles: { maxAttempts: 2, key: (input) => `dataset:${(input as { dataset: string }).dataset}` }, locateDataset: { maxAttempts: 2 } },
     }),
@@ -95,6 +97,11 @@ export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick
       effects: { prepareFile: { queue: 'prepare', maxAttempts: 3 }, copyFile: { queue: 'copy', maxAttempts: 3, backoffMs: 500 } },
     }),
   ];
+}
+
+/** A Dataverse client for an installation, with the token the store keeps for it. */
+function dataverseFor(store: Store, options: Pick<HoldfastOptions, 'fetch'>): (baseUrl: string) => DataverseClient {
+  return (baseUrl) => new DataverseClient({ baseUrl, token: store.getRecord<{ token: string }>(SECRETS, baseUrl)?.token ?? '', ...(options.fetch ? { fetch: options.fetch } : {}) });
 }
 
 /** Opens the store and a runtime with every built-in machine; resumes what was interrupted. */
@@ -112,15 +119,16 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       resume: options.resume ?? true,
     });
     // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
-    await finishDeletes(runtime);
+    await finishDeletes(runtime, JOB_RECORDS, loadCopiesCleanup(dataverseFor(store, options)));
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
     // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
-    const deleteJob = (id: string) => (runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithRecords(runtime, id));
+    const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
+    const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> =>
+      runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithLoads(runtime, id, { dataverse: dataverseFor(store, options), keepToken }, deleteOptions);
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false, deleteJob }) : undefined;
     await jobServer?.woken;
-    const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
     const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands, deleteJob);
     let closed: Promise<void> | undefined;
@@ -165,7 +173,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     pause: async (args) => runtime.pause(text(args, 'id')),
     unpause: async (args) => runtime.unpause(text(args, 'id')),
     retry: async (args) => runtime.retry(text(args, 'id')),
-    delete: async (args) => deleteJob(text(args, 'id')),
+    delete: async (args) => deleteJob(text(args, 'id'), { ...(typeof args.token === 'string' ? { token: args.token } : {}), keepCopies: args.keepCopies === true }),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
     // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),

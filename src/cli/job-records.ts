@@ -97,10 +97,23 @@ function jobActors(actors: readonly ActorRecord[], lists: Readonly<Record<string
     });
 }
 
+/**
+ * What deleting a job does outside the store (a data load's copies in the file
+ * store): planned before its actors go, carried out after them, and carried out
+ * again by `finishDeletes` from the plan kept in the delete marker if a kill
+ * came in between. `finish` must be safe to repeat.
+ */
+export interface JobCleanup {
+  /** The plan for a job's actors, JSON-safe (undefined: nothing to do). Throws to refuse the delete; nothing is deleted then. */
+  plan(job: string, actors: readonly ActorRecord[], store: RecordReader): Promise<unknown>;
+  /** Carries out a plan; what it returns is added to the delete's answer. */
+  finish(plan: unknown): Promise<Record<string, unknown>>;
+}
+
 /** Mutations per transaction when removing a job's records: bounds one transaction's size. */
 const CHUNK = 5_000;
 
-type Deleting = Pick<Runtime, 'get' | 'query' | 'delete' | 'store'>;
+type Deleting = Pick<Runtime, 'get' | 'query' | 'delete' | 'store' | 'isPaused'>;
 
 /** Removes the records of `actors`, the marker last (with the last chunk): a kill in between leaves the marker to finish from. */
 async function removeRecords(store: Store, job: string, actors: readonly JobActor[], lists: Readonly<Record<string, JobRecordsOf>>): Promise<number> {
@@ -116,27 +129,39 @@ async function removeRecords(store: Store, job: string, actors: readonly JobActo
  * A marker kept meanwhile lets `finishDeletes` complete a delete that a kill cut short.
  * @throws ACTOR_NOT_FOUND, INVALID_INPUT (not a top job), JOB_RUNNING (as runtime.delete)
  */
-export async function deleteJobWithRecords(runtime: Deleting, id: string, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<{ records: number; actors: number }> {
+export async function deleteJobWithRecords(
+  runtime: Deleting,
+  id: string,
+  lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS,
+  cleanup?: JobCleanup,
+): Promise<{ records: number; actors: number } & Record<string, unknown>> {
   const job = runtime.get(id);
   const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
   const listed = jobActors(actors, lists);
-  if (listed.length > 0) await runtime.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: { at: Date.now(), actors: listed } }], 'flush');
+  // A running job is refused by runtime.delete below (JOB_RUNNING): nothing to plan, nobody to ask first.
+  const running = actors.some((actor) => actor.status === 'active') && !runtime.isPaused(id);
+  const plan = cleanup && actors.length > 0 && !running ? await cleanup.plan(id, actors, runtime.store) : undefined;
+  const marked = listed.length > 0 || plan !== undefined;
+  if (marked) await runtime.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: { at: Date.now(), actors: listed, ...(plan !== undefined ? { cleanup: plan } : {}) } }], 'flush');
   try {
     await runtime.delete(id);
   } catch (error) {
-    if (listed.length > 0) await runtime.store.commit([{ op: 'deleteRecord', collection: DELETING_JOBS, key: id }], 'flush');
+    if (marked) await runtime.store.commit([{ op: 'deleteRecord', collection: DELETING_JOBS, key: id }], 'flush');
     throw error;
   }
-  return { records: await removeRecords(runtime.store, id, listed, lists), actors: actors.length };
+  // After the actors (their effects are cancelled with them), before the records: a kill in between leaves the plan in the marker.
+  const outside = plan !== undefined && cleanup ? await cleanup.finish(plan) : {};
+  return { ...outside, records: await removeRecords(runtime.store, id, listed, lists), actors: actors.length };
 }
 
 /** Finishes deletes a kill cut short (their markers); a marker whose job still exists is dropped (its delete never happened). Resolves with how many were finished. */
-export async function finishDeletes(runtime: Pick<Runtime, 'get' | 'store'>, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS): Promise<number> {
+export async function finishDeletes(runtime: Pick<Runtime, 'get' | 'store'>, lists: Readonly<Record<string, JobRecordsOf>> = JOB_RECORDS, cleanup?: JobCleanup): Promise<number> {
   let finished = 0;
-  for (const { key, value } of [...runtime.store.scanRecords<{ actors: JobActor[] }>(DELETING_JOBS)]) {
+  for (const { key, value } of [...runtime.store.scanRecords<{ actors: JobActor[]; cleanup?: unknown }>(DELETING_JOBS)]) {
     const job = String(key);
     if (runtime.get(job) !== undefined) await runtime.store.commit([{ op: 'deleteRecord', collection: DELETING_JOBS, key: job }], 'flush');
     else {
+      if (value.cleanup !== undefined && cleanup) await cleanup.finish(value.cleanup);
       await removeRecords(runtime.store, job, value.actors, lists);
       finished++;
     }

@@ -5,6 +5,8 @@
 import type { ActorRecord, ActorId } from '../persistence/store.js';
 import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
+import type { CopiesReport } from '../machines/dataload.types.js';
+import { describeCopies } from '../adapters/dataload/load-copies.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
 import { printable } from '../adapters/files/dataverse-labels.js';
@@ -37,6 +39,8 @@ export interface LoadSummary {
   bytes: number;
   seconds: number;
   error?: { code: string; message: string };
+  /** What a discard did with the load's copies (removed, kept and why). */
+  copies?: CopiesReport;
   files: FileOutcome[];
 }
 
@@ -123,6 +127,7 @@ export function summarize(runtime: Runtime, id: ActorId, startedAt: number): Loa
     bytes,
     seconds: (Date.now() - startedAt) / 1000,
     ...(context.error ? { error: context.error } : {}),
+    ...(context.copies ? { copies: context.copies } : {}),
     files,
   };
 }
@@ -141,6 +146,7 @@ export function describeSummary(summary: LoadSummary): string[] {
     else if (file.label) lines.push(`  relabelled: ${printable(file.relativePath)} -> ${file.label}`);
   }
   if (summary.error) lines.push(`  ${summary.error.code}: ${summary.error.message}`);
+  if (summary.copies) lines.push(...describeCopies(summary.copies, `\`holdfast delete ${summary.id} --token-file FILE\``).map((line) => `  ${line}`));
   if (WAITING_STATES.has(summary.state)) lines.push('  the load waits: fix the cause, then run `holdfast resume` (with --token-file FILE or DATAVERSE_KEY for a refused token)');
   return lines;
 }

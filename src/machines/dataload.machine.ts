@@ -4,13 +4,15 @@
  * batch callbacks as good_job does: on_success registers the copies with
  * Dataverse, then updates metadata, then cleans up; on_discard (any file
  * failed, unless partial loads are allowed) registers nothing and removes this
- * batch's copies. The batch keeps counters, never its files' snapshots.
+ * batch's copies that Dataverse does not hold (keeping them all, with the
+ * reason, when Dataverse cannot be asked). The batch keeps counters, never its
+ * files' snapshots.
  * States waiting on a person (`blocked`, `registrationFailed`) take `retry`.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { sendMessage, sendMessages, spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
 import { DATAFILE_MACHINE } from './datafile.machine.js';
-import type { DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
+import type { CopiesReport, DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
 
 export const DATALOAD_MACHINE = 'dataload';
 export const DATALOAD_VERSION = '1';
@@ -36,6 +38,8 @@ export interface DataLoadContext extends DataLoadInput {
   error?: ErrorJson | undefined;
   /** Registration rounds begun: a later round may find files an earlier one registered. */
   rounds?: number;
+  /** What the discard did with the batch's copies: removed, kept and why. */
+  copies?: CopiesReport;
   /** Where `retry` resumes after `blocked`. */
   resumeAt?: 'locating' | 'registering' | 'updatingMetadata' | 'cleaning' | undefined;
 }
@@ -51,6 +55,15 @@ export interface WalkInput {
   exclude: string[];
   fixLabels: boolean;
   only?: { watchId: string; batch: number };
+}
+
+/** What the discard needs to find the batch's copies and ask Dataverse whether it holds any. */
+export interface DiscardInput {
+  batchId: string;
+  dataset: string;
+  dataverseUrl?: string | undefined;
+  filesDir: string;
+  folder?: DatasetFolder | undefined;
 }
 
 /** What registration needs; `round` 1 on the first attempt is the one call that cannot have run before. */
@@ -89,6 +102,7 @@ export const dataloadMachine = setup({
     registerFiles: notProvided<{ results: RegistrationResult[] }, RegisterInput>('registerFiles'),
     updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
     cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
+    discardCopies: notProvided<{ discardedKeys: string[]; copies?: CopiesReport }, DiscardInput>('discardCopies'),
   },
   actions: {
     countRegistrations: assign(({ context, event }) => {
@@ -226,13 +240,16 @@ export const dataloadMachine = setup({
     discarding: {
       invoke: {
         id: 'discard',
-        src: 'cleanUp',
-        input: ({ context, self }) => ({ batchId: self.id, targetDir: context.targetDir ?? '', move: false, discard: true }),
+        src: 'discardCopies',
+        input: ({ context, self }) => ({ batchId: self.id, dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder }),
         onDone: {
           target: 'discarded',
-          actions: sendMessages(({ event }: { event: unknown }) =>
-            outputOf<{ discardedKeys: string[] }>(event).discardedKeys.map((key) => ({ toChild: key, event: { type: 'file.discarded' } })),
-          ),
+          actions: [
+            assign(({ event }) => (event.output.copies ? { copies: event.output.copies } : {})),
+            sendMessages(({ event }: { event: unknown }) =>
+              outputOf<{ discardedKeys: string[] }>(event).discardedKeys.map((key) => ({ toChild: key, event: { type: 'file.discarded' } })),
+            ),
+          ],
         },
         onError: { target: 'discarded', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
       },

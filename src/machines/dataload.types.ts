@@ -112,3 +112,26 @@ export interface ErrorJson {
   code: string;
   message: string;
 }
+
+/** A copy a cleanup left in the file store, and why. */
+export interface KeptCopy {
+  storageIdentifier: string;
+  reason: string;
+}
+
+/**
+ * What a load's cleanup (its discard, or `holdfast delete`) did with the copies
+ * its records name: `removed` are no longer in the file store (removed now or
+ * by an earlier run of the same cleanup); `kept` stay, each with its reason;
+ * `unconfirmed` is set when Dataverse could not be asked, and then every copy
+ * is kept.
+ */
+export interface CopiesReport {
+  /** The dataset's folder in the file store, absolute. */
+  folder: string;
+  removed: string[];
+  kept: KeptCopy[];
+  /** This load's leftover temporary files removed beside them. */
+  temporaries: number;
+  unconfirmed?: ErrorJson;
+}

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
-import type { RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
-import type { CopiedEntry, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
+import type { DiscardInput, RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
+import type { CopiedEntry, CopiesReport, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
 import { effect } from '../../runtime/effect.js';
 import { faultPoint } from '../../testing/fault-points.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
@@ -24,6 +24,7 @@ import { randomStorageIdentifier } from '../files/storage-identifier.js';
 import { datasetPath, fixName } from '../files/dataverse-labels.js';
 import { screenNames } from '../files/name-screen.js';
 import { walkFolder } from '../files/walk-folder.js';
+import { planCopiesCleanup, removeCopies } from './load-copies.js';
 
 /** Read access to the records that steps wrote (entries, registrations, loaded files, metadata). */
 export interface RecordsReader {
@@ -160,13 +161,26 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       return { updated };
     }),
 
-    cleanUp: effect<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>(async (input) => {
-      if (input.targetDir) await removeTemporaries(input.targetDir).catch(ignoreMissing);
+    /**
+     * The discard of a batch: its copies go unless Dataverse holds them
+     * (src/adapters/dataload/load-copies.ts); if Dataverse cannot be asked they
+     * all stay, the report says so, and `holdfast delete` finishes later.
+     */
+    discardCopies: effect<{ discardedKeys: string[]; copies?: CopiesReport }, DiscardInput>(async (input, context) => {
       const entries = entriesOf(input.batchId);
-      if (input.discard) {
-        for (const entry of entries) await rm(entry.target, { force: true });
-        return { discardedKeys: entries.map((entry) => entry.key) };
-      }
+      const discardedKeys = entries.map((entry) => entry.key);
+      if (!input.folder) return { discardedKeys };
+      const copies = entries.map((entry) => ({ storageIdentifier: entry.storageIdentifier, size: entry.size }));
+      const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies }, ports.dataverse, context.signal);
+      return { discardedKeys, copies: await removeCopies(plan) };
+    }),
+
+    cleanUp: effect<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>(async (input) => {
+      const entries = entriesOf(input.batchId);
+      // A discard started by an earlier holdfast (before discardCopies): it lacks the dataset to ask
+      // Dataverse about, so its copies stay; `holdfast delete` of the load removes those Dataverse lacks.
+      if (input.discard) return { discardedKeys: entries.map((entry) => entry.key) };
+      if (input.targetDir) await removeTemporaries(input.targetDir).catch(ignoreMissing);
       if (input.move) {
         const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId);
         const registered = registrations ? new Set(registrations.filter((r) => r.ok).map((r) => r.key)) : undefined;

@@ -103,6 +103,25 @@ export class DataverseClient {
     }
   }
 
+  /**
+   * The files of one named version (`GET .../versions/{version}/files`,
+   * `Datasets.getVersionFiles`). Dataverse
+   * answers 404 for `:draft` when there is no draft and for `:latest-published`
+   * before a first publication: that version holds no file, so the list is empty.
+   * `:latest` always exists, so its 404 means the dataset is missing.
+   * @throws NonRetryableError `DATAVERSE_NOT_FOUND` (no dataset), `DATAVERSE_AUTH`; HoldfastError `DATAVERSE_UNAVAILABLE`.
+   */
+  async listVersionFiles(pid: string, version: ':draft' | ':latest' | ':latest-published', signal?: AbortSignal): Promise<DraftFile[]> {
+    const dataset = this.#datasetRequest('GET', pid, `/versions/${version}/files`);
+    const notFound = version === ':latest' ? dataset.notFound : () => new NoDraft();
+    try {
+      return readFileList(await this.#http.request({ ...dataset, notFound }, signal), this.#unreadable(`GET ${version} files`));
+    } catch (error) {
+      if (error instanceof NoDraft) return [];
+      throw error;
+    }
+  }
+
   /** The dataset's locks (`GET .../locks`, `Datasets.getLocksForDataset`); empty when it is free. */
   async getLocks(pid: string, signal?: AbortSignal): Promise<DatasetLockJson[]> {
     const data = await this.#http.request(this.#datasetRequest('GET', pid, '/locks'), signal);

@@ -7,7 +7,8 @@
  */
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { openHoldfast } from '../assembly.js';
+import { describeCopies } from '../../adapters/dataload/load-copies.js';
+import { openHoldfast, type DeleteResult } from '../assembly.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 import { existsSync } from 'node:fs';
@@ -21,20 +22,27 @@ const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
   unpause: 'let a paused job run again',
   retry: 'retry a parked actor (or send `retry` to one waiting for it)',
-  delete: 'delete a finished or paused job with everything under it: its actors and records (a data load\'s entries, a watch\'s files, a process job\'s output; a batch job\'s items, results, exceptions, statistics)',
+  delete: 'delete a finished or paused job with everything under it: its actors and records (a data load\'s entries, a watch\'s files, a process job\'s output; a batch job\'s items, results, exceptions, statistics), and the copies a data load made that Dataverse does not hold',
 } as const;
+
+interface DeleteFlags extends GlobalOptions {
+  token?: string;
+  keepCopies?: boolean;
+}
 
 export function registerControl(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   for (const [name, description] of Object.entries(COMMANDS) as [keyof typeof COMMANDS, string][]) {
-    program
-      .command(name)
-      .description(description)
-      .argument('<id>', 'the job or actor id')
-      .action((id: string, _options: unknown, command: Command) => run(() => control(name, id, command.optsWithGlobals<GlobalOptions>())));
+    const command = program.command(name).description(description).argument('<id>', 'the job or actor id');
+    if (name === 'delete') {
+      command
+        .option('--token <token>', 'the Dataverse API token, to ask which of a data load\'s copies Dataverse holds')
+        .option('--keep-copies', 'delete the job even if Dataverse cannot be asked; a data load\'s copies then all stay');
+    }
+    command.action((id: string, _options: unknown, self: Command) => run(() => control(name, id, self.optsWithGlobals<DeleteFlags>())));
   }
 }
 
-async function control(name: keyof typeof COMMANDS, id: string, options: GlobalOptions): Promise<number> {
+async function control(name: keyof typeof COMMANDS, id: string, options: DeleteFlags): Promise<number> {
   const out = createOutput(options.json ?? false);
   const owner = otherOwner(options.store);
   if (name === 'delete' && isBatchJob(options.store, id)) return deleteBatchJob(id, options, owner, out);
@@ -54,21 +62,23 @@ async function control(name: keyof typeof COMMANDS, id: string, options: GlobalO
   return 0;
 }
 
-/** Any other top job goes with the records it left; says how many records and actors went. */
-async function deleteJob(id: string, options: GlobalOptions, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
-  let removed: { records: number; actors: number };
-  if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id })) as { records: number; actors: number };
+/** Any other top job goes with the records it left (and a data load's copies Dataverse lacks); says what went and what stayed. */
+async function deleteJob(id: string, options: DeleteFlags, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
+  const deleteOptions = { ...(options.token !== undefined ? { token: options.token } : {}), keepCopies: options.keepCopies === true };
+  let removed: DeleteResult;
+  if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id, ...deleteOptions })) as DeleteResult;
   else {
     const holdfast = await openHoldfast({ store: options.store, resume: false, listen: false });
     try {
-      removed = await holdfast.deleteJob(id);
+      removed = await holdfast.deleteJob(id, deleteOptions);
     } finally {
       await holdfast.close();
     }
   }
-  const { records, actors } = removed;
-  out.result({ id, done: 'delete', records, actors, ...(owner !== undefined ? { owner } : {}) });
+  const { records, actors, copies } = removed;
+  out.result({ id, done: 'delete', records, actors, ...(copies ? { copies } : {}), ...(owner !== undefined ? { owner } : {}) });
   out.say(`deleted job ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
+  for (const report of copies ?? []) for (const line of describeCopies(report)) out.say(`  ${report.load === id ? '' : `${report.load}: `}${line}`);
   return 0;
 }
 
