@@ -128,7 +128,7 @@ function refusal(job: string, actors: readonly ActorRecord[], unconfirmed: LoadP
     'COPIES_UNCONFIRMED',
     `job ${job} was not deleted: Dataverse ${urls.join(', ')} could not be asked which of the load's ${kept.length} copies it holds ` +
       `(${first.unconfirmed!.code}: ${first.unconfirmed!.message}); they stay in ${first.filesDir}: ${kept.slice(0, 10).join(', ')}${kept.length > 10 ? ', …' : ''}. ` +
-      `Run \`holdfast delete ${job} --token TOKEN\` once Dataverse answers, or \`holdfast delete ${job} --keep-copies\` to delete the job and keep every copy`,
+      `Run \`holdfast delete ${job} --token-file FILE\` once Dataverse answers, or \`holdfast delete ${job} --keep-copies\` to delete the job and keep every copy`,
     { details: { id: job, urls, copies: kept, code: first.unconfirmed!.code } },
   );
 }

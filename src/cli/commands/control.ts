@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { describeCopies } from '../../adapters/dataload/load-copies.js';
 import { openHoldfast, type DeleteResult } from '../assembly.js';
+import { flagToken } from '../dataverse-credentials.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 import { existsSync } from 'node:fs';
@@ -27,6 +28,7 @@ const COMMANDS = {
 
 interface DeleteFlags extends GlobalOptions {
   token?: string;
+  tokenFile?: string;
   keepCopies?: boolean;
 }
 
@@ -36,6 +38,7 @@ export function registerControl(program: Command, run: (task: () => Promise<numb
     if (name === 'delete') {
       command
         .option('--token <token>', 'the Dataverse API token, to ask which of a data load\'s copies Dataverse holds')
+        .option('--token-file <file>', 'the token from a file (the token alone on one line), kept off the command line; else DATAVERSE_KEY')
         .option('--keep-copies', 'delete the job even if Dataverse cannot be asked; a data load\'s copies then all stay');
     }
     command.action((id: string, _options: unknown, self: Command) => run(() => control(name, id, self.optsWithGlobals<DeleteFlags>())));
@@ -64,7 +67,8 @@ async function control(name: keyof typeof COMMANDS, id: string, options: DeleteF
 
 /** Any other top job goes with the records it left (and a data load's copies Dataverse lacks); says what went and what stayed. */
 async function deleteJob(id: string, options: DeleteFlags, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
-  const deleteOptions = { ...(options.token !== undefined ? { token: options.token } : {}), keepCopies: options.keepCopies === true };
+  const token = (await flagToken(options))?.token ?? (process.env.DATAVERSE_KEY?.trim() || undefined);
+  const deleteOptions = { ...(token !== undefined ? { token } : {}), keepCopies: options.keepCopies === true };
   let removed: DeleteResult;
   if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id, ...deleteOptions })) as DeleteResult;
   else {

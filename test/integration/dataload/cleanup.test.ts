@@ -289,7 +289,7 @@ describe('when Dataverse cannot be asked', () => {
     expect(await listFiles(filesDir)).toHaveLength(files.length - 1);
     const lines = describeSummary(summarize(open.runtime, id, Date.now())).join('\n');
     expect(lines).toContain(`copies: 0 removed from ${folder()}, ${files.length - 1} kept`);
-    expect(lines).toContain(`run \`holdfast delete ${id} --token TOKEN\` once it answers`);
+    expect(lines).toContain(`run \`holdfast delete ${id} --token-file FILE\` once it answers`);
     await holdfast.close();
     holdfast = undefined;
     await standin.close();
