@@ -64,7 +64,7 @@ export function assertLmdbEnvironment(dataFile: string, storePath: string): void
 
 /** The first thing wrong with the meta pages, or undefined when both look sound. */
 function inspect(fd: number, size: number): string | undefined {
-  if (size === 0) return 'data.mdb is empty (0 bytes)';
+  if (size === 0) return 'data.mdb is empty, 0 bytes';
   const first = readAt(fd, 0);
   const firstProblem = metaProblem(first, 0);
   if (firstProblem) return firstProblem;
