@@ -70,12 +70,14 @@ export function acquireStoreLock(folder: string): StoreLock {
     throw new HoldfastError('STORE_LOCKED', `store ${folder}: owning a store needs Linux (its lock is an abstract Unix socket); read-only commands work here`, { details: { path: folder } });
   }
   const name = lockName(folder);
+  freeIfFolderGone(name);
   const server = bindName(name);
   if (!server) {
     const owner = readLiveOwner(folder);
     throw new StoreLockedError(folder, owner?.pid ?? -1);
   }
   let mine: LockOwner | undefined;
+  heldHere.set(name, { folder, server });
   return {
     publish(now) {
       mine = { pid: process.pid, startedAt: now };
@@ -86,10 +88,33 @@ export function acquireStoreLock(folder: string): StoreLock {
     release() {
       if (!server.listening) return;
       server.close(); // the fd closes now: the kernel frees the name
+      if (heldHere.get(name)?.server === server) heldHere.delete(name);
       const recorded = readOwnerFile(folder);
       if (mine && recorded?.pid === mine.pid && recorded.startedAt === mine.startedAt) unlinkSync(join(folder, LOCK_FILE));
     },
   };
+}
+
+/** Locks this process holds, by name: a folder deleted under its store frees its inode for reuse. */
+const heldHere = new Map<string, { folder: string; server: Server }>();
+
+/**
+ * A new folder can get the inode of one deleted while this process still held
+ * its store open (a host that removes a store folder without closing it):
+ * that lock guards nothing any more, so it gives way instead of refusing.
+ */
+function freeIfFolderGone(name: string): void {
+  const held = heldHere.get(name);
+  if (!held) return;
+  let current: string | undefined;
+  try {
+    current = lockName(held.folder);
+  } catch {
+    current = undefined;
+  }
+  if (current === name) return;
+  held.server.close();
+  heldHere.delete(name);
 }
 
 /**
