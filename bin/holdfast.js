@@ -1,12 +1,8 @@
 #!/usr/bin/env node
-// The published entry point: the compiled CLI (built by `npm run build`, which `npm ci` runs).
-import { main } from '../dist/cli/main.js';
+// The published entry point: the compiled CLI (built by `npm run build`, which `npm ci` runs),
+// run in a child process whose death by SIGBUS or SIGSEGV (a damaged store) is reported as
+// STORE_CORRUPT instead of a bare signal exit (dist/cli/cli-supervisor.js says why).
+import { fileURLToPath } from 'node:url';
+import { superviseCli } from '../dist/cli/cli-supervisor.js';
 
-// A reader that stops early (`holdfast exceptions ID | head`) is not an error: the command
-// finishes its work quietly instead of dying on EPIPE halfway through closing the store.
-process.stdout.on('error', (error) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.stdout.write = () => true;
-});
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await superviseCli(fileURLToPath(new URL('../dist/cli/cli-child.js', import.meta.url)), process.argv.slice(2));

@@ -32,7 +32,7 @@ export function createOutput(json: boolean): Output {
 }
 
 /** Codes that mean the command was given something wrong, not that work failed. */
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['USAGE', 'ACTOR_NOT_FOUND', 'INVALID_PID', 'INVALID_INPUT', 'SOURCE_MISSING', 'DATAVERSE_NOT_FOUND', 'PATH_OUTSIDE_ROOT', 'PORT_IN_USE']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['USAGE', 'ACTOR_NOT_FOUND', 'INVALID_PID', 'INVALID_INPUT', 'SOURCE_MISSING', 'DATAVERSE_NOT_FOUND', 'PATH_OUTSIDE_ROOT', 'PORT_IN_USE', 'STORE_MISSING']);
 
 export function exitCodeFor(error: unknown): 1 | 2 {
   return error instanceof HoldfastError && USAGE_CODES.has(error.code) ? 2 : 1;

@@ -12,10 +12,20 @@
  *   offset 24  uint32  magic 0xBEEFC0DE
  *   offset 28  uint32  data version (low 16 bits) 2
  *   offset 48  uint32  page size (mm_dbs[FREE_DBI].md_pad), a power of two
+ *   offset 144 uint64  mm_last_pg, the last page the environment uses
+ *   offset 152 uint64  mm_txnid; LMDB reads the meta page with the higher one
  *
  * for page 0 at offset 0 and page 1 at offset `page size` (little-endian, the
- * only byte order lmdb-js builds for here). Damage deeper in the file is
- * LMDB's to find; record values carry their own checksums (record-codec.ts).
+ * only byte order lmdb-js builds for here; offsets measured on lmdb-js 3.5's
+ * LMDB, whose page header is 24 bytes). The file must also hold every page the
+ * current meta page counts: lmdb-js maps the file and dies of SIGBUS reading a
+ * page past its end (measured: exit 135 on a store cut to 100,000 bytes). And
+ * an empty data.mdb is refused too: lmdb-js 3.5 dies of SIGSEGV opening one
+ * (exit 139) rather than initialising it, and LMDB writes the meta pages when
+ * it creates the file, so an empty one was cut short by something else.
+ * Damage inside the pages is not found here (LMDB keeps no page checksums);
+ * record values carry their own (record-codec.ts), and the CLI reports a
+ * process killed by a damaged page (cli-supervisor.ts).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { HoldfastError } from '../errors.js';
@@ -23,11 +33,13 @@ import { HoldfastError } from '../errors.js';
 const P_META = 0x08;
 const MDB_MAGIC = 0xbeefc0de;
 const MDB_DATA_VERSION = 2;
-const HEADER_BYTES = 64;
+const LAST_PAGE = 144;
+const TXNID = 152;
+const HEADER_BYTES = 160;
 
 /**
- * Throws STORE_CORRUPT unless `dataFile` is missing, empty (LMDB initialises
- * it) or starts with two sound meta pages. Reads only; never writes the file.
+ * Throws STORE_CORRUPT unless `dataFile` is missing (LMDB creates it) or starts
+ * with two sound meta pages and holds every page they count. Reads only; never writes the file.
  */
 export function assertLmdbEnvironment(dataFile: string, storePath: string): void {
   let fd: number;
@@ -39,7 +51,6 @@ export function assertLmdbEnvironment(dataFile: string, storePath: string): void
   }
   try {
     const size = fstatSync(fd).size;
-    if (size === 0) return;
     const problem = inspect(fd, size);
     if (problem) {
       throw new HoldfastError('STORE_CORRUPT', `store ${storePath} is not a sound LMDB environment (${problem}); it was left as it is`, {
@@ -53,13 +64,21 @@ export function assertLmdbEnvironment(dataFile: string, storePath: string): void
 
 /** The first thing wrong with the meta pages, or undefined when both look sound. */
 function inspect(fd: number, size: number): string | undefined {
+  if (size === 0) return 'data.mdb is empty, 0 bytes';
   const first = readAt(fd, 0);
   const firstProblem = metaProblem(first, 0);
   if (firstProblem) return firstProblem;
   const pageSize = first.readUInt32LE(48);
   if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) return `meta page 0 gives page size ${pageSize}`;
   if (size < 2 * pageSize) return `file is ${size} bytes, shorter than its two meta pages of ${pageSize}`;
-  return metaProblem(readAt(fd, pageSize), 1);
+  const second = readAt(fd, pageSize);
+  const secondProblem = metaProblem(second, 1);
+  if (secondProblem) return secondProblem;
+  const current = first.readBigUInt64LE(TXNID) >= second.readBigUInt64LE(TXNID) ? first : second;
+  const pages = current.readBigUInt64LE(LAST_PAGE) + 1n;
+  const needed = pages * BigInt(pageSize);
+  if (BigInt(size) < needed) return `file is ${size} bytes, shorter than the ${pages} pages of ${pageSize} bytes (${needed}) its meta page records`;
+  return undefined;
 }
 
 function metaProblem(page: Buffer, index: number): string | undefined {

@@ -21,6 +21,7 @@ import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
+import { assertStoreFolder, DATA_FILE } from './store-folder.js';
 import type {
   ActorFilter,
   ActorId,
@@ -47,7 +48,6 @@ import { SET_ASIDE } from './store.js';
  */
 export const STORE_FORMAT_VERSION = 3;
 export { isStorageFull } from './disk-space.js';
-const DATA_FILE = 'data.mdb';
 const PRESENT = Buffer.from([1]);
 /** Meta key prefix of the commit chain's marker (see LmdbStore.commit). */
 const CHAIN = 'commitChain';
@@ -75,19 +75,19 @@ export interface OpenStoreOptions {
 /**
  * Opens (creating if needed) the store in `folder`.
  * @throws STORE_LOCKED when another live process owns it (unless readOnly)
- * @throws STORE_FORMAT_TOO_NEW, STORE_CORRUPT
+ * @throws STORE_FORMAT_TOO_NEW, STORE_CORRUPT; STORE_MISSING when readOnly and the folder holds no store
  */
 export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): Store {
   const path = resolve(folder);
   const readOnly = options.readOnly ?? false;
   const dataFile = join(path, DATA_FILE);
-  if (readOnly && !existsSync(dataFile)) {
-    throw new HoldfastError('STORE_CORRUPT', `no store at ${path} (missing ${DATA_FILE})`, { details: { path } });
-  }
-  if (!readOnly) mkdirSync(path, { recursive: true, mode: 0o700 });
-  const release = readOnly ? () => {} : releaseBoth(acquireStoreLock(path, (options.now ?? Date.now)()), trackWritableStore(path));
+  if (readOnly) assertStoreFolder(path, true); // a reader never creates a store
+  else mkdirSync(path, { recursive: true, mode: 0o700 });
+  const lock = readOnly ? undefined : acquireStoreLock(path);
+  const release = lock ? releaseBoth(() => lock.release(), trackWritableStore(path)) : () => {};
   let root: RootDatabase<Bytes, Key>;
   try {
+    if (!readOnly) assertStoreFolder(path, false); // checked again under the lock
     assertLmdbEnvironment(dataFile, path); // lmdb-js segfaults on a damaged environment: refuse it first
   } catch (error) {
     release();
@@ -103,7 +103,9 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     });
   }
   try {
-    return new LmdbStore(path, root, readOnly, release);
+    const store = new LmdbStore(path, root, readOnly, release);
+    lock?.publish((options.now ?? Date.now)()); // owner.lock only once data.mdb exists: see store-folder.ts
+    return store;
   } catch (error) {
     void root.close();
     release();

@@ -11,7 +11,7 @@ import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
 import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
-import { otherOwner } from '../owner-routing.js';
+import { livingOwner } from '../owner-routing.js';
 import { followProgress } from './batch-progress.js';
 import { readOnlyRuntime } from './batch-readonly.js';
 import { printRun } from './batch-run-output.js';
@@ -68,7 +68,7 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
       if (parked) {
         throw new HoldfastError('POISON_ACTOR', `batch ${parked.id} of job ${id} is parked, so its run waits: ${parked.error?.message ?? 'parked'}; fix the cause, then holdfast retry ${parked.id}`, { details: { job: id, id: parked.id } });
       }
-      if (otherOwner(options.store) !== owner) {
+      if (livingOwner(options.store) !== owner) {
         throw new HoldfastError('OWNER_UNREACHABLE', `the store's owner (pid ${owner}) stopped before the run of job ${id} ended: it continues with holdfast run ${id} --all (or holdfast resume)`, { details: { job: id, ownerPid: owner } });
       }
       await new Promise<void>((resolve) => {

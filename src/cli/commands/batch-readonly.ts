@@ -4,8 +4,6 @@
  * in another terminal): LMDB readers never wait for the writer. The views
  * take a Runtime; this one reads the store and refuses every write.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Application } from '../../batch/application.js';
 import { createBatchJobs, type BatchJobs } from '../../batch/batch-jobs.js';
 import { HoldfastError } from '../../errors.js';
@@ -13,9 +11,11 @@ import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId, type Store } from '../../persistence/store.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
-/** Read-only views of the batch jobs in `storePath`; JOB_NOT_FOUND for any id when there is no store yet. */
+/**
+ * Read-only views of the batch jobs in `storePath`.
+ * @throws STORE_MISSING when the folder holds no store (nothing is created)
+ */
 export async function withBatchViews<T>(storePath: string, applications: readonly Application[], task: (jobs: BatchJobs) => Promise<T>): Promise<T> {
-  if (!existsSync(join(storePath, 'data.mdb'))) return task(createBatchJobs(emptyRuntime(storePath), applications, { wake: false }));
   const store = openLmdbStore(storePath, { readOnly: true });
   try {
     return await task(createBatchJobs(readOnlyRuntime(store), applications, { wake: false }));
@@ -53,13 +53,4 @@ export function readOnlyRuntime(store: Store): Runtime {
     close: async () => {},
     [Symbol.asyncDispose]: async () => {},
   };
-}
-
-/** No store folder yet: no job exists; nothing is created just to say so. */
-function emptyRuntime(storePath: string): Runtime {
-  const none = (): never => {
-    throw new HoldfastError('JOB_NOT_FOUND', `no store at ${storePath}, so no batch jobs`);
-  };
-  const runtime = readOnlyRuntime({} as Store);
-  return { ...runtime, get: () => undefined, query: () => [], store: new Proxy({} as Store, { get: none }) };
 }
