@@ -27,6 +27,7 @@ import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
 import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
 import { deleteJobWithRecords, finishDeletes } from './job-records.js';
+import { reportStorageNotices } from './storage-notices.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -47,6 +48,11 @@ export interface HoldfastOptions {
   applications?: readonly Application[];
   /** The host module's item sources, for a `job create --source app:NAME` sent to this process as the store's owner. */
   sources?: Readonly<Record<string, HostSource>>;
+  /**
+   * Where one line per full-disk episode goes (the store's disk, a files dir's), instead of
+   * lmdb-js's raw stacks; false for none. @default a line on stderr
+   */
+  notices?: ((line: string) => void) | false;
 }
 
 export interface Holdfast {
@@ -111,6 +117,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
     });
+    const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
+    const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
     // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
     await finishDeletes(runtime);
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
@@ -138,6 +146,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
             await socket?.close();
             await runtime.close();
           } finally {
+            stopNotices();
             await hashPool.close();
             await store.close();
           }

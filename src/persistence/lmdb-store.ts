@@ -15,7 +15,7 @@ import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
-import { isStorageFull, trackWritableStore } from './disk-space.js';
+import { describeFree, freeBytes, isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
@@ -395,7 +395,8 @@ export function storageError(cause: unknown, path: string): HoldfastError {
   if (cause instanceof HoldfastError) return cause;
   const message = (cause as Error)?.message ?? String(cause);
   if (isStorageFull(cause, path)) {
-    return new HoldfastError('STORAGE_FULL', `store ${path}: no space left; free space and resume`, { cause, details: { path } });
+    const details = { path, freeBytes: freeBytes(path) ?? null };
+    return new HoldfastError('STORAGE_FULL', `store ${path}: no space left (${describeFree(path)}); work waits and carries on when space returns`, { cause, details });
   }
   return new HoldfastError('STORE_CORRUPT', `store ${path}: write failed: ${message}`, { cause, details: { path } });
 }
