@@ -8,14 +8,16 @@
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-/** Copied into the files store: space was there for it. */
-const COPIED_STATES = new Set(['copied', 'stored']);
-
 /** Prints storage notices through `say` while the runtime runs; returns the unsubscribe. */
 export function reportStorageNotices(runtime: Runtime, say: (line: string) => void): () => void {
   let storeFull = false;
-  /** Files dirs (dataset folders) with files waiting for space, by folder. */
-  const fullFolders = new Set<string>();
+  /**
+   * Files that found no space and are not copied yet (retrying ones too), by
+   * dataset folder: the episode of a folder lasts until every one of them is
+   * copied (or ends otherwise), so a small file that fits meanwhile does not end it.
+   */
+  const waiting = new Map<string, Set<string>>();
+  const folderOf = new Map<string, string>();
   return runtime.subscribe((event) => {
     if (event.type === 'runtime.storageFull' && !storeFull) {
       storeFull = true;
@@ -24,16 +26,25 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
       storeFull = false;
       say(`store ${runtime.store.path}: space returned; the work carries on`);
     } else if (event.type === 'actor.stepped' && event.machine === 'datafile') {
-      if (event.to !== 'waitingForSpace' && !COPIED_STATES.has(event.to)) return;
-      const context = runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined;
-      const folder = context?.targetDir;
-      if (folder === undefined) return;
-      if (event.to === 'waitingForSpace' && !fullFolders.has(folder)) {
-        fullFolders.add(folder);
-        const reason = context?.problem?.reason ?? `files dir ${folder}: no space left`;
-        say(`[STORAGE_FULL] ${reason.replace(/ to copy .*$/, '')}; files wait and are copied when space returns`);
-      } else if (COPIED_STATES.has(event.to) && fullFolders.delete(folder)) {
-        say(`files dir ${folder}: space returned; waiting files are being copied`);
+      if (event.to === 'waitingForSpace') {
+        const context = runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined;
+        const folder = context?.targetDir ?? '';
+        const files = waiting.get(folder) ?? new Set<string>();
+        if (files.size === 0) {
+          const reason = context?.problem?.reason ?? `files dir ${folder}: no space left`;
+          say(`[STORAGE_FULL] ${reason.replace(/ to copy .*$/, '')}; files wait and are copied when space returns`);
+        }
+        waiting.set(folder, files.add(event.id));
+        folderOf.set(event.id, folder);
+      } else if (event.to !== 'copying') {
+        const folder = folderOf.get(event.id);
+        if (folder === undefined) return;
+        folderOf.delete(event.id);
+        const files = waiting.get(folder)!;
+        files.delete(event.id);
+        if (files.size > 0) return;
+        waiting.delete(folder);
+        say(`files dir ${folder}: space returned; the files that waited are copied`);
       }
     }
   });
