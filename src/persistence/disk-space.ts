@@ -32,7 +32,8 @@ export function isStorageFull(error: unknown, path?: string): boolean {
   return false;
 }
 
-function hasNoRoom(path: string): boolean {
+/** True when `path`'s file system has less room than a commit needs. */
+export function hasNoRoom(path: string): boolean {
   const free = freeBytes(path);
   return free !== undefined && free < FULL_BELOW_BYTES;
 }
