@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
+import { verifyStore } from '../../src/runtime/verify-store.js';
 import { filesOf, listFiles, loadsOf, makeSampleFolder, runCli, verifyLoad, withStore, type SampleFile, type SummaryJson } from '../helpers/dataload.js';
 import { runToEnd, startWorkload, type Workload } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
@@ -131,6 +132,8 @@ describe('crash: the files dir on a full 6 MiB tmpfs', () => {
       const states = filesOf(s, load!.id).map((file) => file.record.state);
       expect(states.filter((state) => state === 'waitingForSpace').length).toBeGreaterThan(0);
       expect(states.filter((state) => ['failed', 'discarded', 'skipped'].includes(state))).toEqual([]);
+      // I2: each waiting file holds a stored timer (its due time), so it copies again after any restart.
+      expect(verifyStore(s).violations).toEqual([]);
     });
     expect(standin!.registered(PID)).toEqual([]);
   }
