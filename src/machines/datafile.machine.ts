@@ -6,7 +6,7 @@
  *   a vanished source -> skipped; an unreadable one or a failing copy -> failed;
  *   a discarded batch -> discarded.
  *   A copy that finds the files dir full -> waitingForSpace -> copying again,
- *   after a durable delay that doubles up to 15 s, for as long as it takes: a
+ *   after a durable delay that doubles up to a minute, for as long as it takes: a
  *   full disk is mended by freeing space, so the file waits and its load
  *   neither discards nor completes without it (issue 16).
  */
@@ -18,9 +18,13 @@ export const DATAFILE_MACHINE = 'datafile';
 /** 2: adds `waitingForSpace`; version 1 actors continue (every state they can be in still exists). */
 export const DATAFILE_VERSION = '2';
 
-/** The first and the longest wait between copies on a full files dir. */
+/**
+ * The first and the longest wait between copies on a full files dir. Each try is two steps
+ * (journalled) and a copy attempt: a minute keeps a thousand waiting files to about 33 steps a
+ * second, and a freed disk is noticed within a minute.
+ */
 export const SPACE_RETRY_FIRST_MS = 1_000;
-export const SPACE_RETRY_MAX_MS = 15_000;
+export const SPACE_RETRY_MAX_MS = 60_000;
 
 export interface DataFileContext extends DataFileInput {
   prepared?: PreparedFile;
