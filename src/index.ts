@@ -2,7 +2,7 @@
  * holdfast: an embeddable, durable actor runtime for batch data work.
  * The default assembly: the LMDB store behind the runtime. Exports by name, no barrels.
  */
-import { openLmdbStore } from './persistence/lmdb-store.js';
+import { isStorageFull, openLmdbStore, storageError } from './persistence/lmdb-store.js';
 import { containStorageFullRejections } from './persistence/storage-full-guard.js';
 import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
 
@@ -97,7 +97,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const release = containStorageFullRejections((error) => report(error));
   try {
     const runtime = startRuntime(options, { store, ownsStore, onClose: release });
-    report = runtime.reportStorageFull;
+    // The guard hears of every full store in the process: report this one's, in its words (path, free space).
+    report = (error) => {
+      if (isStorageFull(error, store.path)) runtime.reportStorageFull(storageError(error, store.path));
+    };
     return runtime;
   } catch (error) {
     release();

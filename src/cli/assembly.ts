@@ -30,6 +30,7 @@ import { finishDeletes, JOB_RECORDS } from './job-records.js';
 import { deleteJobWithLoads, loadCopiesCleanup, type DeleteOptions, type DeleteResult } from './load-delete.js';
 
 export type { DeleteOptions, DeleteResult } from './load-delete.js';
+import { reportStorageNotices } from './storage-notices.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -50,6 +51,11 @@ export interface HoldfastOptions {
   applications?: readonly Application[];
   /** The host module's item sources, for a `job create --source app:NAME` sent to this process as the store's owner. */
   sources?: Readonly<Record<string, HostSource>>;
+  /**
+   * Where one line per full-disk episode goes (the store's disk, a files dir's), instead of
+   * lmdb-js's raw stacks; false for none. @default a line on stderr
+   */
+  notices?: ((line: string) => void) | false;
 }
 
 export interface Holdfast {
@@ -118,6 +124,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
     });
+    const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
+    const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
     // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
     await finishDeletes(runtime, JOB_RECORDS, loadCopiesCleanup(dataverseFor(store, options)));
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
@@ -146,6 +154,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
             await socket?.close();
             await runtime.close();
           } finally {
+            stopNotices();
             await hashPool.close();
             await store.close();
           }

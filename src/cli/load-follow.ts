@@ -1,6 +1,9 @@
 /**
  * Following a data load in the foreground: progress while it runs, then the
- * summary once it is final or waits on a person (`blocked`, `registrationFailed`).
+ * summary once it is final or waits on a person (`blocked`, `registrationFailed`),
+ * or once its files have waited for space in the files dir for `spaceWaitMs`
+ * with none copied meanwhile: freeing space is a person's to do, so the command
+ * then exits 1 and the load stays resumable (DESIGN.md, "One owner, many commands").
  */
 import type { ActorRecord, ActorId } from '../persistence/store.js';
 import type { DataLoadContext } from '../machines/dataload.machine.js';
@@ -44,8 +47,52 @@ export interface LoadSummary {
   files: FileOutcome[];
 }
 
-/** Waits until the load settles, reporting progress; returns its summary. */
-export async function followLoad(runtime: Runtime, id: ActorId, progress: Progress, startedAt: number): Promise<LoadSummary> {
+/** How long a foreground command waits for space in the files dir, with no file copied, before it exits 1. */
+export const DEFAULT_SPACE_WAIT_MS = 600_000;
+
+/** Datafile states that hold a copy made into the files dir. */
+const COPIED_STATES = new Set(['copied', 'stored']);
+
+/**
+ * Waits until the load settles ('settled'), or until some of its files have
+ * waited for space for `spaceWaitMs` without any file of it being copied
+ * ('waitingForSpace'; the files keep waiting, with stored due times).
+ */
+export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = DEFAULT_SPACE_WAIT_MS): Promise<'settled' | 'waitingForSpace'> {
+  const prefix = `${id}/`;
+  /** Files that found no space and have not been copied since (retrying ones included). */
+  const waiting = new Set<string>();
+  let since: number | undefined;
+  const unsubscribe = runtime.subscribe((event) => {
+    if (event.type !== 'actor.stepped' || event.machine !== 'datafile' || !event.id.startsWith(prefix)) return;
+    if (event.to === 'waitingForSpace') {
+      waiting.add(event.id);
+      since ??= Date.now();
+    } else if (event.to !== 'copying') {
+      waiting.delete(event.id);
+      // A copy made is space found: the wait starts over for those still waiting.
+      if (waiting.size === 0) since = undefined;
+      else if (COPIED_STATES.has(event.to)) since = Date.now();
+    }
+  });
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const gaveUp = new Promise<'waitingForSpace'>((resolve) => {
+    timer = setInterval(() => {
+      if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
+    }, Math.max(10, Math.min(1_000, spaceWaitMs)));
+  });
+  const settled = runtime.waitFor(id, loadSettled, 24 * 3_600_000).then(() => 'settled' as const);
+  try {
+    return await Promise.race([settled, gaveUp]);
+  } finally {
+    clearInterval(timer);
+    unsubscribe();
+    settled.catch(() => {}); // left pending when we gave up: close() ends it
+  }
+}
+
+/** Waits until the load settles (or waits on space too long, see `waitForLoad`), reporting progress; returns its summary. */
+export async function followLoad(runtime: Runtime, id: ActorId, progress: Progress, startedAt: number, spaceWaitMs = DEFAULT_SPACE_WAIT_MS): Promise<LoadSummary> {
   let bytes = 0;
   const unsubscribe = runtime.subscribe((event) => {
     if (event.type !== 'actor.stepped') return;
@@ -60,7 +107,7 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
     }
   });
   try {
-    await runtime.waitFor(id, loadSettled, 24 * 3_600_000);
+    await waitForLoad(runtime, id, spaceWaitMs);
     await waitForVerdicts(runtime, id);
   } finally {
     unsubscribe();
@@ -148,5 +195,7 @@ export function describeSummary(summary: LoadSummary): string[] {
   if (summary.error) lines.push(`  ${summary.error.code}: ${summary.error.message}`);
   if (summary.copies) lines.push(...describeCopies(summary.copies, `\`holdfast delete ${summary.id} --token-file FILE\``).map((line) => `  ${line}`));
   if (WAITING_STATES.has(summary.state)) lines.push('  the load waits: fix the cause, then run `holdfast resume` (with --token-file FILE or DATAVERSE_KEY for a refused token)');
+  const waiting = summary.files.filter((file) => file.state === 'waitingForSpace').length;
+  if (waiting > 0) lines.push(`  ${waiting} file(s) wait for space in the files dir: the load keeps them; free space, then run \`holdfast resume\``);
   return lines;
 }

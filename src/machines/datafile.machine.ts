@@ -5,18 +5,33 @@
  *                                  \-> registrationFailed -> registered
  *   a vanished source -> skipped; an unreadable one or a failing copy -> failed;
  *   a discarded batch -> discarded.
+ *   A copy that finds the files dir full -> waitingForSpace -> copying again,
+ *   after a durable delay that doubles up to a minute, for as long as it takes: a
+ *   full disk is mended by freeing space, so the file waits and its load
+ *   neither discards nor completes without it (issue 16).
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { sendMessage, writeRecord } from './messaging.js';
 import type { BatchVerdict, CopiedEntry, DataFileInput, ErrorJson, FileProblem, PreparedFile } from './dataload.types.js';
 
 export const DATAFILE_MACHINE = 'datafile';
-export const DATAFILE_VERSION = '1';
+/** 2: adds `waitingForSpace`; version 1 actors continue (every state they can be in still exists). */
+export const DATAFILE_VERSION = '2';
+
+/**
+ * The first and the longest wait between copies on a full files dir. Each try is two steps
+ * (journalled) and a copy attempt: a minute keeps a thousand waiting files to about 33 steps a
+ * second, and a freed disk is noticed within a minute.
+ */
+export const SPACE_RETRY_FIRST_MS = 1_000;
+export const SPACE_RETRY_MAX_MS = 60_000;
 
 export interface DataFileContext extends DataFileInput {
   prepared?: PreparedFile;
   fileId?: number;
   problem?: FileProblem | undefined;
+  /** Copies that found the files dir full since the last one that succeeded: sets the next wait. */
+  spaceWaits?: number | undefined;
 }
 
 const notProvided = (name: string) => fromPromise<never, unknown>(async () => {
@@ -31,6 +46,7 @@ const problemOf = (context: DataFileContext, error: unknown): FileProblem => {
 /** Sources that vanished or changed since the walk are skipped with a reason; everything else is a failure. */
 const SKIPPED_CODES = new Set(['SOURCE_MISSING', 'SOURCE_CHANGED']);
 const vanished = ({ event }: { event: unknown }) => SKIPPED_CODES.has((event as { error?: Partial<ErrorJson> }).error?.code ?? '');
+const noSpace = ({ event }: { event: unknown }) => (event as { error?: Partial<ErrorJson> }).error?.code === 'STORAGE_FULL';
 
 export const datafileMachine = setup({
   types: {
@@ -42,7 +58,10 @@ export const datafileMachine = setup({
     prepareFile: notProvided('prepareFile') as unknown as ReturnType<typeof fromPromise<PreparedFile, DataFileInput>>,
     copyFile: notProvided('copyFile') as unknown as ReturnType<typeof fromPromise<{ target: string }, { source: string; targetDir: string; prepared: PreparedFile }>>,
   },
-  guards: { vanished },
+  guards: { vanished, noSpace },
+  delays: {
+    spaceRetry: ({ context }) => Math.min(SPACE_RETRY_FIRST_MS * 2 ** Math.max(0, (context.spaceWaits ?? 1) - 1), SPACE_RETRY_MAX_MS),
+  },
 }).createMachine({
   id: DATAFILE_MACHINE,
   context: ({ input }) => ({ ...input }),
@@ -67,17 +86,29 @@ export const datafileMachine = setup({
         input: ({ context }) => ({ source: context.source, targetDir: context.targetDir, prepared: context.prepared! }),
         onDone: {
           target: 'copied',
-          actions: writeRecord(({ context, event }: { context: DataFileContext; event: { type: string; output?: { target: string } } }) => ({
-            collection: 'entries',
-            key: [context.batchId, context.key],
-            value: entryOf(context, event.output!.target),
-          })),
+          actions: [
+            assign({ problem: undefined, spaceWaits: undefined }),
+            writeRecord(({ context, event }: { context: DataFileContext; event: { type: string; output?: { target: string } } }) => ({
+              collection: 'entries',
+              key: [context.batchId, context.key],
+              value: entryOf(context, event.output!.target),
+            })),
+          ],
         },
         onError: [
           { guard: 'vanished', target: 'skipped', actions: assign({ problem: ({ context, event }) => problemOf(context, event.error) }) },
+          {
+            guard: 'noSpace',
+            target: 'waitingForSpace',
+            actions: assign({ problem: ({ context, event }) => problemOf(context, event.error), spaceWaits: ({ context }) => (context.spaceWaits ?? 0) + 1 }),
+          },
           { target: 'failed', actions: assign({ problem: ({ context, event }) => problemOf(context, event.error) }) },
         ],
       },
+    },
+    /** The files dir was full: try the copy again after a stored due time (the runtime keeps `after` delays durable). */
+    waitingForSpace: {
+      after: { spaceRetry: 'copying' },
     },
     copied: {
       entry: sendMessage(({ context }: { context: DataFileContext }) => ({ toParent: true, event: { type: 'file.copied', key: context.key } })),

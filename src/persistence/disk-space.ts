@@ -32,11 +32,27 @@ export function isStorageFull(error: unknown, path?: string): boolean {
   return false;
 }
 
-function hasNoRoom(path: string): boolean {
+/** True when `path`'s file system has less room than a commit needs. */
+export function hasNoRoom(path: string): boolean {
+  const free = freeBytes(path);
+  return free !== undefined && free < FULL_BELOW_BYTES;
+}
+
+/** Bytes an unprivileged writer may still use on `path`'s file system; undefined when it cannot be asked. */
+export function freeBytes(path: string): number | undefined {
   try {
     const stats = statfsSync(path);
-    return stats.bavail * stats.bsize < FULL_BELOW_BYTES;
+    return stats.bavail * stats.bsize;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Free space for a message: `0 bytes free`, `512 KiB free`, or `free space unknown`. */
+export function describeFree(path: string): string {
+  const free = freeBytes(path);
+  if (free === undefined) return 'free space unknown';
+  if (free < 1_024) return `${free} bytes free`;
+  if (free < 1_048_576) return `${(free / 1_024).toFixed(0)} KiB free`;
+  return `${(free / 1_048_576).toFixed(1)} MiB free`;
 }

@@ -15,7 +15,7 @@ import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
-import { isStorageFull, trackWritableStore } from './disk-space.js';
+import { describeFree, freeBytes, hasNoRoom, isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
@@ -443,8 +443,9 @@ function notApplied(path: string): HoldfastError {
 export function storageError(cause: unknown, path: string): HoldfastError {
   if (cause instanceof HoldfastError) return cause;
   const message = (cause as Error)?.message ?? String(cause);
-  if (isStorageFull(cause, path)) {
-    return new HoldfastError('STORAGE_FULL', `store ${path}: no space left; free space and resume`, { cause, details: { path } });
+  if (isStorageFull(cause, path) || (cause instanceof UnexplainedCommitFailure && hasNoRoom(path))) {
+    const details = { path, freeBytes: freeBytes(path) ?? null };
+    return new HoldfastError('STORAGE_FULL', `store ${path}: no space left (${describeFree(path)}); work waits and carries on when space returns`, { cause, details });
   }
   return new HoldfastError('STORE_CORRUPT', `store ${path}: write failed: ${message}`, { cause, details: { path } });
 }
@@ -452,16 +453,34 @@ export function storageError(cause: unknown, path: string): HoldfastError {
 /**
  * lmdb-js rejects a failed commit's writes with "Commit failed (see commitError
  * for details)"; the reason (ENOSPC, EIO...) is in the `commitError` promise.
- * Awaiting it also handles that promise's rejection.
+ * Awaiting it also handles that promise's rejection. lmdb-js settles it in the
+ * callback that reports the failure, but when its writer sees the failed
+ * transaction after that callback, it hands out a fresh `commitError` that
+ * nothing ever settles (lmdb 3.x write.js, rejectCommit; seen here about one
+ * run in three on a full tmpfs): awaiting it hung the committer for good. So it
+ * is given COMMIT_REASON_WAIT_MS, then the failure is judged without its reason.
  */
 async function commitCause(cause: unknown): Promise<unknown> {
   const inner = (cause as { commitError?: unknown } | undefined)?.commitError;
   if (typeof (inner as PromiseLike<unknown> | undefined)?.then !== 'function') return cause;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unknownReason = new Promise<unknown>((resolve) => (timer = setTimeout(() => resolve(new UnexplainedCommitFailure(cause)), COMMIT_REASON_WAIT_MS)));
   try {
-    await (inner as PromiseLike<unknown>);
-    return cause;
+    return await Promise.race([Promise.resolve(inner as PromiseLike<unknown>).then(() => cause), unknownReason]);
   } catch (reason) {
     return reason;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The reason arrives in the same event-loop turn as the failure, when it arrives at all. */
+const COMMIT_REASON_WAIT_MS = 250;
+
+/** A failed commit whose reason lmdb-js never gave: a full disk when the store has no room, else a failure. */
+class UnexplainedCommitFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super(`${(failure as Error)?.message ?? String(failure)} (no reason given)`);
   }
 }
 

@@ -9,7 +9,14 @@
  * The internal rejection is lmdb-js's "Commit failed (see commitError for
  * details)", whose reason (ENOSPC, or EIO on a full tmpfs) only arrives in its
  * `commitError` promise, so that one is judged once its reason is known.
+ *
+ * lmdb-js also prints each failed commit's error itself (`console.error` in its
+ * write.js): on a full 6 MiB tmpfs, 15 raw `Input/output error` stacks in one
+ * load (issue 16). While the guard is installed, `console.error` passes every
+ * call through but that one, which goes to the reporters instead; the runtime
+ * says STORAGE_FULL once, with the path and the free space.
  */
+import { format } from 'node:util';
 import { isStorageFull } from './disk-space.js';
 
 type Report = (error: unknown) => void;
@@ -42,15 +49,44 @@ function passOn(reason: unknown): void {
   });
 }
 
-/** Starts containing storage-full rejections; returns the idempotent release. */
+/** The `console.error` the guard wraps, kept to call through and to put back. */
+let originalConsoleError: typeof console.error | undefined;
+let forwarding = false;
+
+/** lmdb-js's own print of a failed commit (write.js) on a full disk is reported, not printed. */
+function quietConsoleError(this: Console, ...args: unknown[]): void {
+  const [first] = args;
+  if (reporters.size > 0 && args.length === 1 && first instanceof Error && /[\\/]lmdb[\\/]write\.js/.test(first.stack ?? '') && isStorageFull(first)) {
+    return reportAll(first);
+  }
+  // A wrapper installed over ours, then captured as our original, would call back here: print plainly then.
+  if (forwarding || !originalConsoleError) return void process.stderr.write(`${format(...args)}\n`);
+  forwarding = true;
+  try {
+    originalConsoleError.apply(this, args);
+  } finally {
+    forwarding = false;
+  }
+}
+
+/** Starts containing storage-full rejections and lmdb-js's prints of them; returns the idempotent release. */
 export function containStorageFullRejections(report: Report): () => void {
-  if (reporters.size === 0) process.on('unhandledRejection', onUnhandledRejection);
+  if (reporters.size === 0) {
+    process.on('unhandledRejection', onUnhandledRejection);
+    if (console.error !== quietConsoleError) {
+      originalConsoleError = console.error;
+      console.error = quietConsoleError;
+    }
+  }
   reporters.add(report);
   let released = false;
   return () => {
     if (released) return;
     released = true;
     reporters.delete(report);
-    if (reporters.size === 0) process.off('unhandledRejection', onUnhandledRejection);
+    if (reporters.size > 0) return;
+    process.off('unhandledRejection', onUnhandledRejection);
+    // Put back only our own wrapper: one installed over it since stays, and calls through ours.
+    if (console.error === quietConsoleError && originalConsoleError) console.error = originalConsoleError;
   };
 }

@@ -8,6 +8,8 @@ export interface Workload {
   child: ChildProcess;
   /** Everything the child printed to stdout so far. */
   output(): string;
+  /** Everything the child printed to stderr so far. */
+  errors(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -29,7 +31,7 @@ export function startWorkload(name: string, args: string[], env: Record<string, 
       resolve({ code, signal });
     }),
   );
-  return { child, output: () => stdout, exited };
+  return { child, output: () => stdout, errors: () => stderr, exited };
 }
 
 /** Waits until the child prints a line containing `marker`, or exits. */

@@ -114,7 +114,14 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
 
     copyFile: effect<{ target: string }, { source: string; targetDir: string; prepared: PreparedFile }>(async (input, context) => {
       const target = resolveUnder(input.targetDir, input.prepared.storageIdentifier);
-      await copyAndVerify({ source: input.source, target, expectedMd5: input.prepared.md5, expectedSize: input.prepared.size }, context, ports.hashPool);
+      await copyAndVerify({ source: input.source, target, expectedMd5: input.prepared.md5, expectedSize: input.prepared.size }, context, ports.hashPool).catch((error: unknown) => {
+        // The datafile waits for space itself, with a durable due time and no limit on the waits:
+        // quick retries here would only spend its attempts on a disk that is still full.
+        if (error instanceof HoldfastError && error.code === 'STORAGE_FULL' && !(error instanceof NonRetryableError)) {
+          throw new NonRetryableError(error.reason, { code: 'STORAGE_FULL', cause: error, ...(error.details ? { details: error.details } : {}) });
+        }
+        throw error;
+      });
       faultPoint('datafile.afterCopyBeforeCommit');
       return { target };
     }),

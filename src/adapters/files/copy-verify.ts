@@ -16,6 +16,7 @@ import { access, copyFile, lstat, mkdir, open, readdir, rename, rm } from 'node:
 import { basename, dirname, join } from 'node:path';
 
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../../errors.js';
+import { describeFreeBytes, freeBytesAt } from './free-space.js';
 import type { HashPool, Md5Result } from './hash-pool.js';
 
 /** What to copy where, and what the copy must hash to. */
@@ -78,13 +79,14 @@ export async function copyAndVerify(
     await rename(temporary, target);
     await fsyncPath(folder, 'r');
   } catch (error) {
+    // Removed before anything else: a partial copy on a full disk would hold the space it waits for.
     await rm(temporary, { force: true });
-    throw toCopyError(error, context, request);
+    throw await toCopyError(error, context, request);
   }
 
   signal?.throwIfAborted();
-  const copied = await hashPool.md5File(target, signal).catch((error: unknown) => {
-    throw toCopyError(error, context, request);
+  const copied = await hashPool.md5File(target, signal).catch(async (error: unknown) => {
+    throw await toCopyError(error, context, request);
   });
   if (copied.md5 !== expectedMd5 || copied.size !== expectedSize) {
     await rm(target, { force: true });
@@ -194,14 +196,18 @@ async function classifyCopyError(error: unknown, source: string): Promise<never>
   throw error;
 }
 
-function toCopyError(error: unknown, context: CopyContext, request: CopyRequest): unknown {
+/** ENOSPC and EDQUOT are a full disk (a full tmpfs says ENOSPC too, measured here): STORAGE_FULL, with the free space. */
+async function toCopyError(error: unknown, context: CopyContext, request: CopyRequest): Promise<unknown> {
   if (error instanceof HoldfastError) return error;
   if (context.signal?.aborted && error === context.signal.reason) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new HoldfastError('STORAGE_FULL', `no space left to copy ${request.source} to ${request.target}`, {
+    const folder = dirname(request.target);
+    const free = await freeBytesAt(folder);
+    const why = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left';
+    return new HoldfastError('STORAGE_FULL', `files dir ${folder}: ${why} (${describeFreeBytes(free)}) to copy ${request.source} (${request.expectedSize} bytes)`, {
       cause: error,
-      details: { source: request.source, target: request.target, attempt: context.attempt },
+      details: { source: request.source, target: request.target, folder, freeBytes: free ?? null, size: request.expectedSize, attempt: context.attempt },
     });
   }
   return toHoldfastError(error);

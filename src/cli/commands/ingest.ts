@@ -16,7 +16,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { actorId } from '../../persistence/store.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
-import { describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
+import { DEFAULT_SPACE_WAIT_MS, describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
 import { createProgress } from '../progress.js';
 import { dryRun } from './ingest-dry-run.js';
 import { loadTarget } from '../load-target.js';
@@ -40,6 +40,8 @@ export interface IngestOptions extends GlobalOptions {
   includeHidden?: boolean;
   exclude: string[];
   lockWait: number;
+  /** @default DEFAULT_SPACE_WAIT_MS */
+  spaceWait?: number;
 }
 
 const metadataSchema = z.record(
@@ -66,6 +68,7 @@ export function registerIngest(program: Command, run: (task: () => Promise<numbe
     .option('--include-hidden', 'load hidden and system files too')
     .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
+    .option('--space-wait <ms>', 'how long files may wait for space in the files dir, none copied, before the command exits 1 (the load stays resumable)', milliseconds('--space-wait'), DEFAULT_SPACE_WAIT_MS)
     .action((dir: string, options: IngestOptions, command: Command) => run(() => ingest(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
@@ -97,7 +100,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     const startedAt = Date.now();
     await holdfast.runtime.spawn('dataload', input, { id });
     out.say(`load ${id}: ${dir} -> ${options.dataset}`);
-    const summary = await followLoad(holdfast.runtime, id, progress, startedAt);
+    const summary = await followLoad(holdfast.runtime, id, progress, startedAt, options.spaceWait);
     progress.stop();
     report(summary, out);
     return summary.succeeded ? 0 : 1;

@@ -14,13 +14,13 @@ import { describeImport, followImport, summarizeImport } from './import.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { otherOwner } from '../owner-routing.js';
-import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { createOutput, milliseconds, type GlobalOptions } from '../cli-context.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask, hostFor } from './batch-context.js';
 import { describeRun } from './batch-run.js';
-import { describeSummary, loadSettled, summarize, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
+import { DEFAULT_SPACE_WAIT_MS, describeSummary, summarize, waitForLoad, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
@@ -29,6 +29,7 @@ export function registerResume(program: Command, run: (task: () => Promise<numbe
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept, never printed)')
     .option('--token-file <file>', 'read the new API token from this file (one line)')
     .option('--app <file>', 'the host module interrupted batch runs need (default: holdfast.config.* in this folder)')
+    .option('--space-wait <ms>', "how long a load's files may wait for space in the files dir, none copied, before the command exits 1", milliseconds('--space-wait'), DEFAULT_SPACE_WAIT_MS)
     .action((options: ResumeOptions, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));
 }
 
@@ -36,6 +37,7 @@ export interface ResumeOptions {
   token?: string;
   tokenFile?: string;
   app?: string;
+  spaceWait?: number;
 }
 
 export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -59,7 +61,8 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
     for (const load of loads) {
-      await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
+      // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
+      await waitForLoad(runtime, load.id, options.spaceWait ?? DEFAULT_SPACE_WAIT_MS);
       await waitForVerdicts(runtime, load.id);
       summaries.push(summarize(runtime, load.id, startedAt));
     }

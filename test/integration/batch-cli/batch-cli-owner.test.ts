@@ -26,7 +26,7 @@ function holdfast(args: string[], cwd: string): Workload {
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => stdout + stderr, exited };
+  return { child, output: () => stdout + stderr, errors: () => stderr, exited };
 }
 
 /** `holdfast serve --app FILE` owning the workspace's store, started in the workspace folder (not this process's). */

@@ -3,7 +3,7 @@
  * usage exits 2; a file that cannot be read discards the batch (or, with
  * --allow-partial, is reported while the rest registers); a refused token or
  * refused entries leave the load resumable; a vanished source is skipped; a
- * full file store is a clear STORAGE_FULL with nothing half-written; a short
+ * full file store makes the file wait (STORAGE_FULL), nothing half-written; a short
  * dataset lock is waited out. Misbehaviour is injected at an exact step
  * through the runtime's events, never by timing.
  */
@@ -19,7 +19,6 @@ import type { DataFileContext } from '../../../src/machines/datafile.machine.js'
 import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
 import type { ActorId } from '../../../src/persistence/store.js';
 import {
-  filesOf,
   listFiles,
   loadInput,
   loadsOf,
@@ -279,31 +278,31 @@ describe('a data load meeting a changing source or a full disk', () => {
     expect(await verifyLoad({ store, filesDir, dataset: PID, expected: without(files, gone), standin })).toEqual([]);
   });
 
-  it('fails the copy that fills the file store with STORAGE_FULL, discards the batch, keeps running, leaves nothing half-written, and loads once space returns', async () => {
+  it('makes the file that finds the file store full wait (STORAGE_FULL, one line), keeps the load and nothing half-written, and resume loads it once space returns', async () => {
     const files = await makeSampleFolder(dir, { smallFiles: 10 });
     files.push(await writeLargeFile(dir, 'large/too big.bin', 6 * 1_048_576));
     mkdirSync(filesDir, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', filesDir]);
-    let run;
     try {
-      run = await runCli(ingestArgs());
-      expect(await listFiles(filesDir)).toEqual([]);
+      // Freeing space is a person's to do: after --space-wait with nothing copied, ingest exits 1 and the load stays resumable.
+      const run = await runCli(ingestArgs(['--space-wait', '1500']));
+      expect(run.code, run.stderr).toBe(1);
+      expect((await listFiles(filesDir)).filter((path) => path.endsWith('.holdfast-tmp'))).toEqual([]);
+      const summary = run.json as SummaryJson;
+      expect(summary.state).toBe('copying');
+      expect(summary.counts.failed).toBe(0);
+      expect(summary.files.find((f) => f.relativePath === 'large/too big.bin')).toMatchObject({ state: 'waitingForSpace', reason: expect.stringMatching(/STORAGE_FULL: files dir .*: no space left \(\d+(\.\d)? (bytes|KiB|MiB) free\)/) });
+      expect(run.stderr.split('\n').filter((line) => line.includes('STORAGE_FULL'))).toEqual([expect.stringContaining(`files dir ${filesDir}`)]);
+      expect(standin.registered(PID)).toEqual([]);
+      await withStore(store, (s) => expect(loadsOf(s).map((load) => `${load.status}/${load.state}`)).toEqual(['active/copying']));
+
+      execFileSync('mount', ['-o', 'remount,size=16m', filesDir]);
+      const resumed = await runCli(['resume', '--store', store]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain('resuming 1 load(s)');
+      expect(await verifyLoad({ store, filesDir, dataset: PID, expected: files, standin })).toEqual([]);
     } finally {
       execFileSync('umount', [filesDir]);
     }
-
-    expect(run.code).toBe(1);
-    const summary = run.json as SummaryJson;
-    expect(summary.state).toBe('discarded');
-    expect(summary.files.find((f) => f.relativePath === 'large/too big.bin')).toMatchObject({ state: 'failed', reason: expect.stringContaining('STORAGE_FULL') });
-    expect(standin.registered(PID)).toEqual([]);
-    await withStore(store, (s) => {
-      expect([...s.inbox()]).toEqual([]);
-      expect(filesOf(s, loadsOf(s)[0]!.id).every((f) => ['failed', 'discarded'].includes(f.record.state))).toBe(true);
-    });
-
-    const again = await runCli(ingestArgs());
-    expect(again.code, again.stderr).toBe(0);
-    expect(await verifyLoad({ store, filesDir, dataset: PID, expected: files, standin })).toEqual([]);
   });
 });
