@@ -14,6 +14,7 @@ import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
+import { indexedIdentity } from './indexed-identity.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
@@ -26,6 +27,7 @@ import type {
   ActorRecord,
   CorruptEntry,
   Durability,
+  IndexedIdentity,
   InboxMessage,
   JournalEntry,
   Mutation,
@@ -307,6 +309,27 @@ class LmdbStore implements Store {
     return count;
   }
 
+  /** Reads index keys ['s', status, id], ['p', parent, id], ['m', machine, state, id] and the last journal entry of `id`. */
+  identityOf(id: ActorId, machines: readonly string[] = []): IndexedIdentity | undefined {
+    return indexedIdentity(
+      {
+        has: (key) => this.index.doesExist(key),
+        keys: (range) => this.index.getKeys(range),
+        lastState: (actor) => {
+          for (const { key, value } of this.journalDb.getRange({ start: [actor, Number.MAX_SAFE_INTEGER], end: [actor, 0], reverse: true, limit: 1 })) {
+            try {
+              return decodeJournalEntry(key[1] as number, value, `journal of ${actor}`).to;
+            } catch {
+              return undefined; // a damaged journal entry: the machine index is scanned instead
+            }
+          }
+          return undefined;
+        },
+      },
+      id,
+      machines,
+    );
+  }
 
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];

@@ -11,7 +11,8 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type Mutation, type Store } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type InboxMessage, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
+import type { ChildParked } from '../machines/messaging.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
@@ -65,6 +66,8 @@ export interface HostOptions {
 const STEPS_PER_TURN = 128;
 /** Steps computed and not yet durable at most, before the host lets the disk catch up. */
 const MAX_STEPS_IN_FLIGHT = 8_000;
+/** The machine of a parked record whose machine nobody can tell. */
+const UNKNOWN_MACHINE = 'unknown';
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
@@ -293,8 +296,12 @@ export class ActorHost {
     return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
   }
 
-  /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
-  park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean } = {}): void {
+  /**
+   * Parks an actor with an error: it stops running until a person retries it; the rest run.
+   * A child parked while it ran tells its parent in the same commit (`holdfast.child.parked`),
+   * so the parent counts it as failed and its job never waits on it.
+   */
+  park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean; unindexed?: boolean } = {}): void {
     const live = this.live.get(record.id);
     const previous = live?.record ?? record;
     for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
@@ -303,16 +310,60 @@ export class ActorHost {
     const parked: ActorRecord = { ...previous, status: 'parked', error: error.toJSON(), updatedAt: this.o.clock.now() };
     const plan = emptyPlan();
     if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
-    plan.mutations.push({ op: 'putActor', record: parked, previous });
+    plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
+    if (previous.status === 'active' && previous.parent !== undefined) this.planParkedReport(plan, previous, error);
     this.commit(record.id, plan, () => this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() }), () => {});
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
   }
 
-  /** Parks a record that cannot be read under a stand-in record; the bytes it replaces are set aside first. */
+  /** The parked child's report to its parent, delivered once the park is durable, as a child's own final report is. */
+  private planParkedReport(plan: StepPlan, child: ActorRecord, error: HoldfastError): void {
+    const parent = child.parent!;
+    const key = child.id.startsWith(`${parent}/`) ? child.id.slice(parent.length + 1) : child.id;
+    const event: ChildParked = {
+      type: 'holdfast.child.parked',
+      child: child.id,
+      key,
+      ...(child.machine !== UNKNOWN_MACHINE ? { machine: child.machine } : {}),
+      ...(child.state !== '' ? { state: child.state } : {}),
+      error: { code: error.code, message: error.reason },
+      at: this.o.clock.now(),
+    };
+    const message = { to: parent, seq: this.messageSeq++, event: event as unknown as InboxMessage['event'], from: child.id };
+    plan.messages.push(message);
+    plan.mutations.push({ op: 'putInbox', message });
+  }
+
+  /**
+   * Parks a record that cannot be read under a stand-in record; the bytes it replaces are set aside first.
+   * The stand-in keeps what the index says of it (parent, job, machine, state), so it stays in its job
+   * and its parent is told; an actor the index does not know becomes a top actor of machine `unknown`.
+   */
   private parkUnreadable(id: ActorId, error: HoldfastError): void {
     const now = this.o.clock.now();
     const noted = new HoldfastError(error.code, `${error.reason}; its stored bytes are kept in the setAside records`, { cause: error });
-    this.park({ id, machine: 'unknown', version: '', root: id, status: 'active', state: '', snapshot: null, seq: 0, effects: {}, timers: {}, createdAt: now, updatedAt: now }, noted, { setAside: true });
+    let identity: IndexedIdentity | undefined;
+    try {
+      identity = this.o.store.identityOf(id, this.o.registry.names());
+    } catch {
+      identity = undefined; // an index that cannot be read either: park it as a top actor
+    }
+    const standIn: ActorRecord = {
+      id,
+      machine: identity?.machine ?? UNKNOWN_MACHINE,
+      version: '',
+      root: identity?.root ?? id,
+      ...(identity?.parent !== undefined ? { parent: identity.parent } : {}),
+      status: identity?.status ?? 'active',
+      state: identity?.state ?? '',
+      snapshot: null,
+      seq: 0,
+      effects: {},
+      timers: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.park(standIn, noted, { setAside: true, unindexed: identity === undefined });
   }
 
   private deliver(actor: LiveActor, delivery: Delivery): void {

@@ -1,0 +1,58 @@
+/**
+ * A parked actor never blocks its job (issue 16, item 4; RELIABILITY.md I7):
+ * a child parked while its load ran is counted by the load as a failed file,
+ * so `resume` ends it (discarded, or completed without it under
+ * --allow-partial) instead of waiting for ever, and the views name it.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openHoldfast } from '../../../src/cli/assembly.js';
+import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
+import { corruptActorRecord, within } from '../../helpers/corrupt-record.js';
+import { loadInput, makeSampleFolder, runCli, startLoad, withStore } from '../../helpers/dataload.js';
+import { tempFolder } from '../../helpers/temp-store.js';
+
+const PID = 'doi:10.5072/FK2/PARKED';
+
+/** A load of 30 files interrupted right after its walk (its files still preparing or copying), with one unfinished file's record damaged. */
+async function interruptedLoad(allowPartial = false) {
+  const root = tempFolder();
+  const store = join(root, 'store');
+  const dir = join(root, 'source');
+  const filesDir = join(root, 'files');
+  await makeSampleFolder(dir, { awkward: false, smallFiles: 30 });
+  const holdfast = await openHoldfast({ store, listen: false });
+  const id = await startLoad(holdfast, loadInput({ dir, dataset: PID, filesDir, allowPartial }));
+  await holdfast.runtime.waitFor(id, (record) => record.state === 'copying', 10_000);
+  await holdfast.close();
+  const victim = await withStore(store, (s) => [...s.queryActors({ parent: id })].find((file) => file.status === 'active' && (file.state === 'preparing' || file.state === 'copying')));
+  expect(victim, 'a file not yet copied when the load was interrupted').toBeDefined();
+  await corruptActorRecord(store, victim!.id);
+  return { store, id, victim: victim!.id };
+}
+
+describe('a parked child never blocks its load', () => {
+  it('resume ends an interrupted load whose unfinished file has a corrupt record: discarded, and `job` names the parked file', async () => {
+    const { store, id, victim } = await interruptedLoad();
+    const run = await within(runCli(['resume', '--store', store, '--json']), 30_000, 'holdfast resume');
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const summary = (run.json as { loads: { id: string; state: string; counts: DataLoadContext['counts'] }[] }).loads[0]!;
+    expect(summary).toMatchObject({ id, state: 'discarded', counts: { total: 30, failed: 1 } });
+    await withStore(store, (s) => {
+      expect(s.getActor(victim as never)).toMatchObject({ status: 'parked', parent: id, root: id, machine: 'datafile', error: { code: 'RECORD_CORRUPT' } });
+    });
+    const job = await runCli(['job', id, '--store', store]);
+    expect(job.code).toBe(0);
+    expect(job.stdout).toContain('parked 1: RECORD_CORRUPT');
+  });
+
+  it('with --allow-partial, resume completes the load without the parked file', async () => {
+    const { store, id } = await interruptedLoad(true);
+    const run = await within(runCli(['resume', '--store', store, '--json']), 30_000, 'holdfast resume');
+    const summary = (run.json as { loads: { state: string; counts: DataLoadContext['counts']; files: { state: string }[] }[] }).loads[0]!;
+    expect(summary).toMatchObject({ state: 'completed', counts: { total: 30, copied: 29, failed: 1 } });
+    expect(summary.files.filter((file) => file.state === 'stored')).toHaveLength(29);
+    const job = await runCli(['job', id, '--store', store, '--json']);
+    expect((job.json as { parked: Record<string, number> }).parked).toEqual({ RECORD_CORRUPT: 1 });
+  });
+});
