@@ -56,3 +56,46 @@ describe('a parked child never blocks its load', () => {
     expect((job.json as { parked: Record<string, number> }).parked).toEqual({ RECORD_CORRUPT: 1 });
   });
 });
+
+describe('the views count and name parked actors', () => {
+  /** A finished load of 20 files (no Dataverse: each file ends `stored`), its store closed. */
+  async function finishedLoad() {
+    const root = tempFolder();
+    const store = join(root, 'store');
+    const dir = join(root, 'source');
+    await makeSampleFolder(dir, { awkward: false, smallFiles: 20 });
+    const holdfast = await openHoldfast({ store, listen: false });
+    const id = await startLoad(holdfast, loadInput({ dir, dataset: PID, filesDir: join(root, 'files') }));
+    await holdfast.runtime.waitFor(id, (record) => record.status === 'done', 30_000);
+    await holdfast.runtime.whenIdle(30_000);
+    await holdfast.close();
+    const files = await withStore(store, (s) => [...s.queryActors({ parent: id })].map((file) => file.id));
+    expect(files).toHaveLength(20);
+    return { store, id, files };
+  }
+
+  it("counts a finished load's corrupt file as parked, not dropped", async () => {
+    const { store, id, files } = await finishedLoad();
+    await corruptActorRecord(store, files[7]!);
+    const job = await runCli(['job', id, '--store', store, '--json']);
+    const view = job.json as { children: Record<string, number>; parked: Record<string, number> };
+    expect(view.children).toEqual({ 'datafile:stored': 19 });
+    expect(view.parked).toEqual({ RECORD_CORRUPT: 1 });
+    const human = await runCli(['job', id, '--store', store]);
+    expect(human.stdout).toContain('parked 1: RECORD_CORRUPT');
+    expect(human.stdout).toContain(files[7]!);
+  });
+
+  it('lists a load whose own record is corrupt as a parked job, by its id and kind', async () => {
+    const { store, id } = await finishedLoad();
+    await corruptActorRecord(store, id);
+    const jobs = await runCli(['jobs', '--store', store, '--json']);
+    expect(jobs.code).toBe(0);
+    expect((jobs.json as { jobs: unknown[] }).jobs).toEqual([expect.objectContaining({ id, kind: 'dataload', status: 'parked', error: expect.stringContaining('RECORD_CORRUPT') })]);
+    const human = await runCli(['jobs', '--store', store]);
+    expect(human.stdout).not.toContain('no jobs');
+    expect(human.stdout).toContain(id);
+    const job = await runCli(['job', id, '--store', store, '--json']);
+    expect(job.json).toMatchObject({ id, status: 'parked', children: { 'datafile:stored': 20 } });
+  });
+});
