@@ -231,8 +231,14 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     async retry(id) {
       assertOpen();
-      const record = store.getActor(id as ActorId);
+      let record: ActorRecord | undefined;
+      try {
+        record = store.getActor(id as ActorId);
+      } catch (error) {
+        throw cannotRetry(String(id), store.identityOf(id as ActorId)?.root ?? String(id), toHoldfastError(error, 'RECORD_CORRUPT').reason);
+      }
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+      if (record.status === 'parked' && !record.snapshot) throw cannotRetry(record.id, record.root, record.error?.message ?? 'its record was unreadable');
       if (record.status === 'parked') return host.unpark(record);
       if (record.status === 'active') return host.send(record.id, { type: 'retry' });
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
@@ -290,6 +296,16 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   }
 
   return runtime;
+}
+
+/** A parked actor whose record could not be read has no snapshot to run from: say what can be done instead. */
+function cannotRetry(id: string, root: string, reason: string): HoldfastError {
+  const job = root === id ? `delete it (holdfast delete ${id})` : `delete its job (holdfast delete ${root})`;
+  return new HoldfastError(
+    'RECORD_CORRUPT',
+    `actor ${id} cannot be retried: its record could not be read (${reason}), so there is no snapshot to run from; its stored bytes are kept in the setAside records. ${job[0]!.toUpperCase()}${job.slice(1)}, or restore the store from a backup`,
+    { details: { id, job: root } },
+  );
 }
 
 /** Events from outside are plain JSON objects with a string type, of bounded size. */

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask, hostFor } from './batch-context.js';
 import { describeRun } from './batch-run.js';
+import { listedActors } from '../../runtime/listed-actors.js';
 import { describeSummary, loadSettled, summarize, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -49,6 +50,9 @@ export async function resume(options: GlobalOptions & { token?: string; app?: st
     }
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
     const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
+    // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
+    const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
+    for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
     out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
     for (const load of loads) {
@@ -64,11 +68,12 @@ export async function resume(options: GlobalOptions & { token?: string; app?: st
       importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
     }
     const batchRuns = await holdfast.batchJobs.resumeRuns();
-    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns });
+    const parkedJobs = parked.map((job) => ({ id: job.id, kind: job.machine, error: job.error }));
+    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns, ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}) });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
     for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
     for (const summary of batchRuns) for (const line of describeRun(summary, holdfast.batchJobs.get(summary.job)?.summary.exceptionsOpen ?? 0)) out.say(line);
-    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) ? 0 : 1;
+    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) && parked.length === 0 ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();

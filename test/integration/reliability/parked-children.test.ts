@@ -15,7 +15,7 @@ import { tempFolder } from '../../helpers/temp-store.js';
 const PID = 'doi:10.5072/FK2/PARKED';
 
 /** A load of 30 files interrupted right after its walk (its files still preparing or copying), with one unfinished file's record damaged. */
-async function interruptedLoad(allowPartial = false) {
+async function interruptedLoad(allowPartial = false, damage: 'file' | 'load' = 'file') {
   const root = tempFolder();
   const store = join(root, 'store');
   const dir = join(root, 'source');
@@ -27,7 +27,7 @@ async function interruptedLoad(allowPartial = false) {
   await holdfast.close();
   const victim = await withStore(store, (s) => [...s.queryActors({ parent: id })].find((file) => file.status === 'active' && (file.state === 'preparing' || file.state === 'copying')));
   expect(victim, 'a file not yet copied when the load was interrupted').toBeDefined();
-  await corruptActorRecord(store, victim!.id);
+  await corruptActorRecord(store, damage === 'file' ? victim!.id : id);
   return { store, id, victim: victim!.id };
 }
 
@@ -44,6 +44,11 @@ describe('a parked child never blocks its load', () => {
     const job = await runCli(['job', id, '--store', store]);
     expect(job.code).toBe(0);
     expect(job.stdout).toContain('parked 1: RECORD_CORRUPT');
+    // Nothing to retry from: `retry` says what can be done instead.
+    const retry = await runCli(['retry', victim, '--store', store]);
+    expect(retry.code).not.toBe(0);
+    expect(retry.stdout + retry.stderr).toMatch(/RECORD_CORRUPT.*no snapshot to run from.*holdfast delete .*restore the store from a backup/s);
+    expect(retry.stdout + retry.stderr).toContain(`holdfast delete ${id}`);
   });
 
   it('with --allow-partial, resume completes the load without the parked file', async () => {
@@ -54,6 +59,19 @@ describe('a parked child never blocks its load', () => {
     expect(summary.files.filter((file) => file.state === 'stored')).toHaveLength(29);
     const job = await runCli(['job', id, '--store', store, '--json']);
     expect((job.json as { parked: Record<string, number> }).parked).toEqual({ RECORD_CORRUPT: 1 });
+  });
+});
+
+describe('a parked load never blocks resume', () => {
+  it("resume names an interrupted load whose own record is corrupt as parked, waits on nothing, and exits 1", async () => {
+    const { store, id } = await interruptedLoad(false, 'load');
+    const run = await within(runCli(['resume', '--store', store, '--json']), 30_000, 'holdfast resume');
+    expect(run.code).toBe(1);
+    expect(run.json).toMatchObject({ loads: [], parked: [{ id, kind: 'dataload', error: { code: 'RECORD_CORRUPT' } }] });
+    const human = await within(runCli(['resume', '--store', store]), 30_000, 'holdfast resume again');
+    expect(human.stdout).toContain(`job ${id} (dataload) is parked, not resumed: [RECORD_CORRUPT]`);
+    const jobs = await runCli(['jobs', '--store', store, '--json']);
+    expect((jobs.json as { jobs: unknown[] }).jobs).toEqual([expect.objectContaining({ id, kind: 'dataload', status: 'parked' })]);
   });
 });
 
