@@ -19,7 +19,7 @@ import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, range
 import { isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import type {
   ActorFilter,
@@ -331,13 +331,25 @@ class LmdbStore implements Store {
     );
   }
 
+  /** Reads `actors` values from just after [after]; decodes none. */
+  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined } {
+    const failed: ActorId[] = [];
+    let last: ActorId | undefined;
+    const range = after === undefined ? { limit } : { start: [after], exclusiveStart: true, limit };
+    for (const { key, value } of this.actors.getRange(range)) {
+      last = actorKeyId(key);
+      if (!checksumMatches(value)) failed.push(last);
+    }
+    return { failed, last };
+  }
+
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];
     for (const { key, value } of this.actors.getRange({})) {
       try {
-        decodeActorRecord(String(key[0]) as ActorId, value);
+        decodeActorRecord(actorKeyId(key), value);
       } catch (error) {
-        corrupt.push({ id: String(key[0]), reason: (error as Error).message });
+        corrupt.push({ id: actorKeyId(key), reason: (error as Error).message });
       }
     }
     return corrupt;
@@ -402,6 +414,11 @@ class LmdbStore implements Store {
     if (this.closed) throw new HoldfastError('STORE_CLOSED', `store ${this.path} is closed`);
     if (this.readOnly) throw new HoldfastError('STORE_LOCKED', `store ${this.path} is open read-only`);
   }
+}
+
+/** The id of an `actors` key: lmdb-js reads a one-element key [id] back as `id` itself. */
+function actorKeyId(key: Key | string): ActorId {
+  return String(Array.isArray(key) ? key[0] : key) as ActorId;
 }
 
 function recordKey(collection: string, key: RecordKey): Key {

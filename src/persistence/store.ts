@@ -185,6 +185,12 @@ export interface Store {
    * machine; without a match the machine index is scanned.
    */
   identityOf(id: ActorId, machines?: readonly string[]): IndexedIdentity | undefined;
+  /**
+   * Checks the checksums of up to `limit` actor records after `after` (from the first when
+   * undefined), without decoding them: the ids that fail, and the last id checked (undefined
+   * once past the end). A scrub pages through every record this way (runtime/actor-scrub.ts).
+   */
+  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined };
   /** Ids of records that fail to decode (reported, not thrown, so the rest can run). */
   corruptActors(): CorruptEntry[];
   inbox(to?: ActorId): Iterable<InboxMessage>;

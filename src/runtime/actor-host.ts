@@ -84,6 +84,8 @@ export class ActorHost {
   private readonly launcher: EffectLauncher;
   /** Ids an inbox message was delivered to while no such actor existed: read their inbox when they are spawned. */
   private readonly undelivered = new Set<ActorId>();
+  /** Actors whose park is committing. */
+  private readonly parking = new Set<ActorId>();
   /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
   private readonly context: PlanContext;
   closing = false;
@@ -199,6 +201,16 @@ export class ActorHost {
     }
   }
 
+  /** Parks the record of `id` if it does not decode (the scrub found its checksum failing); a live actor is left alone. */
+  parkIfUnreadable(id: ActorId): void {
+    if (this.live.has(id)) return; // its next step rewrites the record
+    try {
+      this.o.store.getActor(id);
+    } catch (error) {
+      this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
+    }
+  }
+
   /** Notes the effects a recovered actor had in flight, for `startResumedEffects` (see EffectLauncher.resume). */
   resumeEffects(actor: LiveActor): void {
     this.launcher.resume(actor);
@@ -302,6 +314,9 @@ export class ActorHost {
    * so the parent counts it as failed and its job never waits on it.
    */
   park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean; unindexed?: boolean } = {}): void {
+    // Met again before its park is durable (a second message to it, the scrub): parked once, its parent told once.
+    if (this.parking.has(record.id)) return;
+    this.parking.add(record.id);
     const live = this.live.get(record.id);
     const previous = live?.record ?? record;
     for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
@@ -312,7 +327,15 @@ export class ActorHost {
     if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
     plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
     if (previous.status === 'active' && previous.parent !== undefined) this.planParkedReport(plan, previous, error);
-    this.commit(record.id, plan, () => this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() }), () => {});
+    this.commit(
+      record.id,
+      plan,
+      () => {
+        this.parking.delete(record.id);
+        this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() });
+      },
+      () => this.parking.delete(record.id),
+    );
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
   }
 

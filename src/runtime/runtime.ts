@@ -14,6 +14,7 @@ import { Committer } from './committer.js';
 import { EffectRunner } from './effect-runner.js';
 import { Limiter, type Limits } from './limiter.js';
 import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
+import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { TimerQueue } from './timer-queue.js';
@@ -141,6 +142,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });
   for (const { key } of store.scanRecords('paused')) host.restorePause(String(key));
   if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
+  // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
+  const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;
@@ -265,6 +268,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     close() {
       closed ??= (async () => {
         host.closing = true;
+        scrub?.stop();
         const graceUntil = clock.now() + (options.closeGraceMs ?? 2_000);
         while (effects.size > 0 && clock.now() < graceUntil) await new Promise((r) => setTimeout(r, 10));
         effects.cancelAll('the runtime closed; the effect runs again after a restart');

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ActorViews } from '../../../src/adapters/inspector/actor-views.js';
 import { openHoldfast } from '../../../src/cli/assembly.js';
 import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
 import { corruptActorRecord, within } from '../../helpers/corrupt-record.js';
@@ -102,6 +103,23 @@ describe('the views count and name parked actors', () => {
     const human = await runCli(['job', id, '--store', store]);
     expect(human.stdout).toContain('parked 1: RECORD_CORRUPT');
     expect(human.stdout).toContain(files[7]!);
+  });
+
+  it("an owner's scrub parks a finished load's corrupt file in the background, and the inspector counts it", async () => {
+    const { store, id, files } = await finishedLoad();
+    await corruptActorRecord(store, files[3]!);
+    const holdfast = await openHoldfast({ store, listen: false });
+    try {
+      const parked = await holdfast.runtime.waitFor(files[3]!, (record) => record.status === 'parked', 10_000);
+      expect(parked).toMatchObject({ parent: id, root: id, machine: 'datafile', state: 'stored', error: { code: 'RECORD_CORRUPT' } });
+      // It had reported long ago: its load, finished, is not told again.
+      expect([...holdfast.store.inbox(id as never)]).toEqual([]);
+      const views = new ActorViews(holdfast.runtime, () => undefined);
+      expect(views.jobRow(id)).toMatchObject({ id, status: 'done', parked: { RECORD_CORRUPT: 1 } });
+      expect(views.childrenPage(id, 0, 50).items.filter((row) => row.status === 'parked')).toEqual([expect.objectContaining({ id: files[3], error: expect.objectContaining({ code: 'RECORD_CORRUPT' }) })]);
+    } finally {
+      await holdfast.close();
+    }
   });
 
   it('lists a load whose own record is corrupt as a parked job, by its id and kind', async () => {
