@@ -11,8 +11,8 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type InboxMessage, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
-import type { ChildParked } from '../machines/messaging.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
+import { parkedReport, standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
@@ -66,8 +66,6 @@ export interface HostOptions {
 const STEPS_PER_TURN = 128;
 /** Steps computed and not yet durable at most, before the host lets the disk catch up. */
 const MAX_STEPS_IN_FLIGHT = 8_000;
-/** The machine of a parked record whose machine nobody can tell. */
-const UNKNOWN_MACHINE = 'unknown';
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
@@ -326,7 +324,12 @@ export class ActorHost {
     const plan = emptyPlan();
     if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
     plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
-    if (previous.status === 'active' && previous.parent !== undefined) this.planParkedReport(plan, previous, error);
+    if (previous.status === 'active' && previous.parent !== undefined) {
+      // Delivered once the park is durable, as a child's own final report is.
+      const message = parkedReport({ ...previous, parent: previous.parent }, error, this.messageSeq++, this.o.clock.now());
+      plan.messages.push(message);
+      plan.mutations.push({ op: 'putInbox', message });
+    }
     this.commit(
       record.id,
       plan,
@@ -337,24 +340,6 @@ export class ActorHost {
       () => this.parking.delete(record.id),
     );
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
-  }
-
-  /** The parked child's report to its parent, delivered once the park is durable, as a child's own final report is. */
-  private planParkedReport(plan: StepPlan, child: ActorRecord, error: HoldfastError): void {
-    const parent = child.parent!;
-    const key = child.id.startsWith(`${parent}/`) ? child.id.slice(parent.length + 1) : child.id;
-    const event: ChildParked = {
-      type: 'holdfast.child.parked',
-      child: child.id,
-      key,
-      ...(child.machine !== UNKNOWN_MACHINE ? { machine: child.machine } : {}),
-      ...(child.state !== '' ? { state: child.state } : {}),
-      error: { code: error.code, message: error.reason },
-      at: this.o.clock.now(),
-    };
-    const message = { to: parent, seq: this.messageSeq++, event: event as unknown as InboxMessage['event'], from: child.id };
-    plan.messages.push(message);
-    plan.mutations.push({ op: 'putInbox', message });
   }
 
   /**
@@ -371,21 +356,7 @@ export class ActorHost {
     } catch {
       identity = undefined; // an index that cannot be read either: park it as a top actor
     }
-    const standIn: ActorRecord = {
-      id,
-      machine: identity?.machine ?? UNKNOWN_MACHINE,
-      version: '',
-      root: identity?.root ?? id,
-      ...(identity?.parent !== undefined ? { parent: identity.parent } : {}),
-      status: identity?.status ?? 'active',
-      state: identity?.state ?? '',
-      snapshot: null,
-      seq: 0,
-      effects: {},
-      timers: {},
-      createdAt: now,
-      updatedAt: now,
-    };
+    const standIn = standInFor(id, identity, now);
     this.park(standIn, noted, { setAside: true, unindexed: identity === undefined });
   }
 

@@ -7,6 +7,7 @@
  */
 import { toHoldfastError } from '../errors.js';
 import type { ActorFilter, ActorId, ActorRecord, Store } from '../persistence/store.js';
+import { standInFor } from './parked-records.js';
 
 type Reader = Pick<Store, 'getActor' | 'actorIds' | 'identityOf'>;
 
@@ -48,20 +49,5 @@ function unreadable(store: Reader, id: ActorId, error: unknown): ActorRecord {
     identity = undefined;
   }
   const failure = toHoldfastError(error, 'RECORD_CORRUPT');
-  return {
-    id,
-    machine: identity?.machine ?? 'unknown',
-    version: '',
-    root: identity?.root ?? id,
-    ...(identity?.parent !== undefined ? { parent: identity.parent } : {}),
-    status: 'parked',
-    state: identity?.state ?? '',
-    snapshot: null,
-    seq: 0,
-    effects: {},
-    timers: {},
-    error: { code: failure.code, message: failure.reason },
-    createdAt: 0,
-    updatedAt: 0,
-  };
+  return { ...standInFor(id, identity, 0), status: 'parked', error: { code: failure.code, message: failure.reason } };
 }
