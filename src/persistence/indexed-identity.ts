@@ -13,7 +13,7 @@ import type { ActorId, ActorStatus, IndexedIdentity } from './store.js';
 /** What the lookup reads: key existence and key ranges of the index, and the actor's last journal state. */
 export interface IdentityReader {
   has(key: IndexKey): boolean;
-  keys(range: IndexRange): Iterable<IndexKey>;
+  keys(range: IndexRange & { limit?: number }): Iterable<IndexKey>;
   lastState(id: ActorId): string | undefined;
 }
 
@@ -55,9 +55,20 @@ function rootOf(read: IdentityReader, id: ActorId, parent: ActorId | ''): ActorI
 function machineAndState(read: IdentityReader, id: ActorId, machines: readonly string[]): { machine: string; state: string } | undefined {
   const state = read.lastState(id);
   if (state !== undefined) {
-    const machine = machines.find((name) => read.has(['m', name, state, id]));
+    const machine = [...machines, ...machinesIndexed(read)].find((name) => read.has(['m', name, state, id]));
     if (machine !== undefined) return { machine, state };
   }
   for (const key of read.keys({ start: ['m'], end: ['m', HIGH] })) if (key[3] === id) return { machine: String(key[1]), state: String(key[2]) };
   return undefined;
+}
+
+/** The machine names the index holds, one seek each (a reader without a registry: the CLI's views). */
+function* machinesIndexed(read: IdentityReader): Iterable<string> {
+  let start: IndexKey = ['m'];
+  for (let found = 0; found < 1_000; found++) {
+    const [key] = read.keys({ start, end: ['m', HIGH], limit: 1 });
+    if (key === undefined) return;
+    yield String(key[1]);
+    start = ['m', String(key[1]), HIGH];
+  }
 }
