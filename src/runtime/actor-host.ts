@@ -320,11 +320,14 @@ export class ActorHost {
     for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
     this.o.timers.removeActor(record.id);
     this.live.delete(record.id);
-    const parked: ActorRecord = { ...previous, status: 'parked', error: error.toJSON(), updatedAt: this.o.clock.now() };
+    // A child parked while it ran is reported to its parent, which counts it as failed: noted on it, so `retry` will not report it twice.
+    const tellsParent = previous.status === 'active' && previous.parent !== undefined;
+    const stored = error.toJSON();
+    const parked: ActorRecord = { ...previous, status: 'parked', error: tellsParent ? { ...stored, details: { ...stored.details, parentTold: true } } : stored, updatedAt: this.o.clock.now() };
     const plan = emptyPlan();
     if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
     plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
-    if (previous.status === 'active' && previous.parent !== undefined) {
+    if (tellsParent && previous.parent !== undefined) {
       // Delivered once the park is durable, as a child's own final report is.
       const message = parkedReport({ ...previous, parent: previous.parent }, error, this.messageSeq++, this.o.clock.now());
       plan.messages.push(message);

@@ -242,6 +242,13 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       }
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
       if (record.status === 'parked' && !record.snapshot) throw cannotRetry(record.id, record.root, record.error?.message ?? 'its record was unreadable');
+      if (record.status === 'parked' && record.error?.details?.parentTold === true) {
+        throw new HoldfastError(
+          'INVALID_EVENT',
+          `actor ${id} was parked while it ran and its parent ${record.parent ?? ''} counted it as failed; retrying it would report it twice: run its job again instead (holdfast job ${record.root})`,
+          { details: { id: String(id), parent: record.parent ?? null, job: record.root } },
+        );
+      }
       if (record.status === 'parked') return host.unpark(record);
       if (record.status === 'active') return host.send(record.id, { type: 'retry' });
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
