@@ -66,7 +66,7 @@ function listJobs(store: Store, out: ReturnType<typeof createOutput>, limit: num
   if (jobs.length === 0) out.say('no jobs');
   for (const job of jobs) {
     const batch = 'application' in job ? `  ${job.application}, ${job.items} items${job.description ? `: ${job.description}` : ''}` : '';
-    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${new Date(job.createdAt).toISOString()}${job.error ? `  ${job.error}` : ''}${batch}`);
+    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${job.createdAt > 0 ? new Date(job.createdAt).toISOString() : "(created: unreadable)"}${job.error ? `  ${job.error}` : ''}${batch}`);
   }
   return 0;
 }

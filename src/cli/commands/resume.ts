@@ -53,7 +53,7 @@ export async function resume(options: GlobalOptions & { token?: string; app?: st
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
     const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
     for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
-    out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
+    out.say(loads.length + imports.length + interrupted === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
     for (const load of loads) {
       await runtime.waitFor(load.id, loadSettled, 24 * 3_600_000);
