@@ -10,7 +10,7 @@ import { ActorViews } from '../../../src/adapters/inspector/actor-views.js';
 import { openHoldfast } from '../../../src/cli/assembly.js';
 import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
 import { corruptActorRecord, within } from '../../helpers/corrupt-record.js';
-import { loadInput, makeSampleFolder, runCli, startLoad, withStore } from '../../helpers/dataload.js';
+import { listFiles, loadInput, makeSampleFolder, runCli, startLoad, withStore } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 const PID = 'doi:10.5072/FK2/PARKED';
@@ -29,16 +29,17 @@ async function interruptedLoad(allowPartial = false, damage: 'file' | 'load' = '
   const victim = await withStore(store, (s) => [...s.queryActors({ parent: id })].find((file) => file.status === 'active' && (file.state === 'preparing' || file.state === 'copying')));
   expect(victim, 'a file not yet copied when the load was interrupted').toBeDefined();
   await corruptActorRecord(store, damage === 'file' ? victim!.id : id);
-  return { store, id, victim: victim!.id };
+  return { store, id, victim: victim!.id, filesDir };
 }
 
 describe('a parked child never blocks its load', () => {
   it('resume ends an interrupted load whose unfinished file has a corrupt record: discarded, and `job` names the parked file', async () => {
-    const { store, id, victim } = await interruptedLoad();
+    const { store, id, victim, filesDir } = await interruptedLoad();
     const run = await within(runCli(['resume', '--store', store, '--json']), 30_000, 'holdfast resume');
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const summary = (run.json as { loads: { id: string; state: string; counts: DataLoadContext['counts'] }[] }).loads[0]!;
     expect(summary).toMatchObject({ id, state: 'discarded', counts: { total: 30, failed: 1 } });
+    expect(await listFiles(filesDir), 'a discarded load leaves no copy and no temporary').toEqual([]);
     await withStore(store, (s) => {
       expect(s.getActor(victim as never)).toMatchObject({ status: 'parked', parent: id, root: id, machine: 'datafile', error: { code: 'RECORD_CORRUPT' } });
     });
@@ -53,11 +54,12 @@ describe('a parked child never blocks its load', () => {
   });
 
   it('with --allow-partial, resume completes the load without the parked file', async () => {
-    const { store, id } = await interruptedLoad(true);
+    const { store, id, filesDir } = await interruptedLoad(true);
     const run = await within(runCli(['resume', '--store', store, '--json']), 30_000, 'holdfast resume');
     const summary = (run.json as { loads: { state: string; counts: DataLoadContext['counts']; files: { state: string }[] }[] }).loads[0]!;
     expect(summary).toMatchObject({ state: 'completed', counts: { total: 30, copied: 29, failed: 1 } });
     expect(summary.files.filter((file) => file.state === 'stored')).toHaveLength(29);
+    expect(await listFiles(filesDir), 'the 29 copies, no temporary').toHaveLength(29);
     const job = await runCli(['job', id, '--store', store, '--json']);
     expect((job.json as { parked: Record<string, number> }).parked).toEqual({ RECORD_CORRUPT: 1 });
   });
