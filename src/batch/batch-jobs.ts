@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
 import type { BatchRange, RunMode, RunRequested } from '../machines/batch.types.js';
-import type { ActorId } from '../persistence/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
@@ -49,7 +48,7 @@ export interface RunSummary {
 export interface BatchJobs {
   /** Snapshots the items and creates the job; the job id. @throws UNKNOWN_APPLICATION, INVALID_INPUT (nothing is left behind) */
   create(request: CreateJobRequest): Promise<string>;
-  /** Runs batches (a list, `all` not done, `stale` drifted) or a sample; resolves when the run ends. @throws JOB_NOT_FOUND, UNKNOWN_APPLICATION, INVALID_INPUT, POISON_ACTOR */
+  /** Runs batches (a list, `all` not done, `stale` drifted) or a sample; resolves when the run ends (a parked batch counts as failed). @throws JOB_NOT_FOUND, UNKNOWN_APPLICATION, INVALID_INPUT */
   run(jobId: string, request: RunRequest): Promise<RunSummary>;
   /** Like `run`, but resolves once the run is requested (durably), with its request id for `waitForRun` or `runSummary`. */
   startRun(jobId: string, request: RunRequest): Promise<string>;
@@ -63,7 +62,7 @@ export interface BatchJobs {
   reprocess(jobId: string, options?: { parallel?: number }): Promise<RunSummary>;
   /** Like `reprocess`, but resolves once the run is requested, with its request id. */
   startReprocess(jobId: string, options?: { parallel?: number }): Promise<string>;
-  /** Waits for a requested run's summary. @throws POISON_ACTOR when a batch of the job is parked, WAIT_TIMEOUT */
+  /** Waits for a requested run's summary. @throws WAIT_TIMEOUT */
   waitForRun(jobId: string, requestId: string, timeoutMs?: number): Promise<RunSummary>;
   /** A requested run's summary once it ended, else undefined (a read: works beside the store's owner). */
   runSummary(jobId: string, requestId: string): RunSummary | undefined;
@@ -141,29 +140,11 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   };
 
   /**
-   * Waits for a run's summary. A parked batch (poison: it killed the process
-   * on every attempt) holds its run until a person retries it, so waiting
-   * ends then with POISON_ACTOR naming it, rather than never.
+   * Waits for a run's summary. A batch parked while it ran (poison: it killed the
+   * process on every attempt; a corrupt record) is counted by its job as a failed
+   * batch, with its error, so the run ends and its summary names it.
    */
-  const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const parkedError = (id: string, message: string) =>
-        new HoldfastError('POISON_ACTOR', `batch ${id} of job ${jobId} is parked, so its run waits: ${message}; fix the cause, then holdfast retry ${id}`, { details: { job: jobId, id } });
-      const unsubscribe = runtime.subscribe((event) => {
-        if (event.type !== 'actor.parked' || !String(event.id).startsWith(`${jobId}/`)) return;
-        unsubscribe();
-        reject(parkedError(String(event.id), event.error.message));
-      });
-      const parked = runtime.query({ root: jobId as ActorId, status: 'parked' })[0];
-      if (parked) {
-        unsubscribe();
-        return reject(parkedError(parked.id, parked.error?.message ?? 'parked'));
-      }
-      runtime.waitFor(jobId, done, timeoutMs).then(
-        () => (unsubscribe(), resolve()),
-        (error: unknown) => (unsubscribe(), reject(error as Error)),
-      );
-    });
+  const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> => runtime.waitFor(jobId, done, timeoutMs).then(() => undefined);
 
   /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */
   const assertNotPaused = (jobId: string): void => {

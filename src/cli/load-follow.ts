@@ -145,7 +145,12 @@ export function summarize(runtime: Runtime, id: ActorId, startedAt: number): Loa
   const files: FileOutcome[] = [];
   let bytes = 0;
   for (const child of runtime.query({ parent: id })) {
-    const file = child.snapshot?.context as DataFileContext;
+    if (!child.snapshot) {
+      // Parked unreadable: its record is a stand-in that knows no path.
+      files.push({ relativePath: `(file ${child.id.slice(id.length + 1)})`, state: child.status, ...(child.error ? { reason: `${child.error.code}: ${child.error.message}` } : {}) });
+      continue;
+    }
+    const file = child.snapshot.context as DataFileContext;
     const outcome: FileOutcome = { relativePath: file.relativePath, state: child.state };
     if (file.prepared) {
       outcome.size = file.prepared.size;

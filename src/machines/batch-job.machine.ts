@@ -8,7 +8,7 @@
  *   idle <-> running
  */
 import { assign, setup } from 'xstate';
-import { spawnActors, writeRecord } from './messaging.js';
+import { spawnActors, writeRecord, type ChildParked } from './messaging.js';
 import type { BatchFinished, BatchInput, BatchKind, BatchRange, ConfigUpdated, RunCounts, RunRequested } from './batch.types.js';
 import { BATCH_MACHINE } from './batch.machine.js';
 
@@ -54,11 +54,26 @@ export interface BatchJobContext extends BatchJobInput {
   processed: number;
 }
 
-type JobEvent = RunRequested | BatchFinished | ConfigUpdated;
+type JobEvent = RunRequested | BatchFinished | ConfigUpdated | ChildParked;
 
 /** The child key of a dispatched batch: unique per run, so a re-run is a new actor. */
 export function batchKey(kind: BatchKind, batch: number, seq: number): string {
   return kind === 'sample' ? `sample.r${seq}` : `${kind === 'reprocess' ? 'x' : 'b'}${batch}.r${seq}`;
+}
+
+/** The batch and run of a child key (`b3.r2`, `x3.r2`, `sample.r2`), undefined for a key of no batch. */
+export function batchOfKey(key: string): { batch: number; seq: number } | undefined {
+  const match = /^(?:sample|[bx](\d+))\.r(\d+)$/.exec(key);
+  return match ? { batch: Number(match[1] ?? 0), seq: Number(match[2]) } : undefined;
+}
+
+/**
+ * A batch parked while it ran (a corrupt record, a poison item) reported as a failed batch
+ * of its run: the run counts it with its error and goes on, so it never waits on a person.
+ */
+function parkedReport(event: ChildParked, kind: BatchKind): BatchFinished {
+  const { batch, seq } = batchOfKey(event.key)!;
+  return { type: 'batch.finished', seq, batch, kind, outcome: 'failed', items: 0, results: 0, exceptions: 0, error: { code: event.error.code, message: `batch ${event.child} is parked: ${event.error.message}` }, at: event.at };
 }
 
 /** Takes up to `parallel - running` batches off the front of the ranges. */
@@ -134,7 +149,7 @@ export const batchJobMachine = setup({
       }),
     ),
     countBatch: assign(({ context, event }) => {
-      const report = event as BatchFinished;
+      const report = event.type === 'holdfast.child.parked' ? parkedReport(event, context.run!.kind) : (event as BatchFinished);
       const run = context.run!;
       const errors = report.error && run.errors.length < MAX_RUN_ERRORS ? [...run.errors, { batch: report.batch, ...report.error }] : run.errors;
       return {
@@ -191,6 +206,7 @@ export const batchJobMachine = setup({
   guards: {
     runFinished: ({ context }) => finished(context.run),
     ownBatch: ({ context, event }) => context.run !== undefined && (event as BatchFinished).seq === context.run.seq,
+    ownParkedBatch: ({ context, event }) => context.run !== undefined && batchOfKey((event as ChildParked).key)?.seq === context.run.seq,
     queued: ({ context }) => context.queue.length > 0,
   },
 }).createMachine({
@@ -212,6 +228,7 @@ export const batchJobMachine = setup({
       on: {
         'run.requested': { actions: 'enqueue' },
         'batch.finished': { guard: 'ownBatch', actions: ['countBatch', 'spawnDispatched'] },
+        'holdfast.child.parked': { guard: 'ownParkedBatch', actions: ['countBatch', 'spawnDispatched'] },
       },
     },
   },

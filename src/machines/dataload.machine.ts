@@ -10,7 +10,7 @@
  * States waiting on a person (`blocked`, `registrationFailed`) take `retry`.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { sendMessage, sendMessages, spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
+import { sendMessage, sendMessages, spawnActors, writeRecord, type ChildParked, type HoldfastAction } from './messaging.js';
 import { DATAFILE_MACHINE } from './datafile.machine.js';
 import type { CopiesReport, DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
 
@@ -87,6 +87,8 @@ const errorOf = (error: unknown): ErrorJson => {
 };
 
 const reported = (c: DataLoadCounts) => c.copied + c.skipped + c.failed === c.total;
+/** Datafile states entered after the file reported to its batch (copied, skipped or failed). */
+const REPORTED_STATES = new Set(['copied', 'registrationFailed', 'registered', 'stored', 'skipped', 'failed', 'discarded']);
 const block = (resumeAt: NonNullable<DataLoadContext['resumeAt']>): HoldfastAction =>
   assign(({ event }: { event: unknown }) => ({ error: errorOf((event as { error?: unknown }).error), resumeAt }));
 
@@ -94,7 +96,7 @@ export const dataloadMachine = setup({
   types: {
     input: {} as DataLoadInput,
     context: {} as DataLoadContext,
-    events: {} as DataFileReport | RetryEvent,
+    events: {} as DataFileReport | RetryEvent | ChildParked,
   },
   actors: {
     locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
@@ -196,6 +198,15 @@ export const dataloadMachine = setup({
         'file.copied': { actions: assign({ counts: ({ context }) => ({ ...context.counts, copied: context.counts.copied + 1 }) }) },
         'file.skipped': { actions: assign(({ context, event }) => ({ counts: { ...context.counts, skipped: context.counts.skipped + 1 }, problems: keep(context.problems, event.problem) })) },
         'file.failed': { actions: assign(({ context, event }) => ({ counts: { ...context.counts, failed: context.counts.failed + 1 }, problems: keep(context.problems, event.problem) })) },
+        // A file parked before it reported (a corrupt record, a poison copy) fails the load as a failed file does:
+        // discarded, or with --allow-partial completed without it. One parked after it reported was counted then.
+        'holdfast.child.parked': {
+          guard: ({ context, event }) => !reported(context.counts) && !REPORTED_STATES.has(event.state ?? ''),
+          actions: assign(({ context, event }) => ({
+            counts: { ...context.counts, failed: context.counts.failed + 1 },
+            problems: keep(context.problems, { relativePath: `(file ${event.key})`, code: event.error.code, reason: `parked: ${event.error.message}` }),
+          })),
+        },
       },
     },
     registering: {

@@ -10,7 +10,8 @@
  * reports (one per object and per link), so no list may grow in it.
  */
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
-import { spawnActors, writeRecord } from './messaging.js';
+import { spawnActors, writeRecord, type ChildParked } from './messaging.js';
+import { IMPORT_UNBLOCK_MACHINE, type ImportUnblockInput } from './import-unblock.machine.js';
 import { errorOf } from './import-callback.js';
 import {
   IMPORT_RECORDS,
@@ -48,6 +49,11 @@ export interface ImportBatchContext extends ImportBatchInput {
   notifyError?: ErrorJson;
 }
 
+/** States in which a pending object or link has already settled (and told its batch). */
+const SETTLED_STATES = new Set(['complete', 'error', 'blocked']);
+const unsettledObject = (event: ChildParked) => /^o\d+$/.test(event.key) && !SETTLED_STATES.has(event.state ?? '');
+const unsettledLink = (event: ChildParked) => /^l\d+\.\d+$/.test(event.key) && !SETTLED_STATES.has(event.state ?? '');
+
 const zero = (): OutcomeCounts => ({ total: 0, complete: 0, error: 0, blocked: 0 });
 const settled = (c: OutcomeCounts) => c.complete + c.error + c.blocked === c.total;
 const count = (c: OutcomeCounts, outcome: ObjectSettled['outcome']): OutcomeCounts => ({ ...c, [outcome]: c[outcome] + 1 });
@@ -65,7 +71,7 @@ export const importBatchMachine = setup({
   types: {
     input: {} as ImportBatchInput,
     context: {} as ImportBatchContext,
-    events: {} as ObjectSettled | LinkSettled,
+    events: {} as ObjectSettled | LinkSettled | ChildParked,
     emitted: {} as ImportCompleted,
   },
   actors: {
@@ -95,6 +101,21 @@ export const importBatchMachine = setup({
       })),
     },
     'link.settled': { actions: assign(({ context, event }) => ({ links: count(context.links, event.outcome) })) },
+    // A child parked before it settled is counted as an error; what waited for a parked object is told it failed
+    // by an importUnblock child (import-unblock.machine.ts), so the batch never waits on a parked actor.
+    'holdfast.child.parked': [
+      {
+        guard: ({ event }) => unsettledObject(event),
+        actions: [
+          assign(({ context }) => ({ objects: count(context.objects, 'error') })),
+          spawnActors(({ context, event, self }: { context: ImportBatchContext; event: ChildParked; self: { id: string } }) => {
+            const input: ImportUnblockInput = { batch: self.id, key: event.key, file: context.file, linkTags: context.linkTags, error: event.error };
+            return [{ machine: IMPORT_UNBLOCK_MACHINE, key: `unblock.${event.key}`, input }];
+          }),
+        ],
+      },
+      { guard: ({ event }) => unsettledLink(event), actions: assign(({ context }) => ({ links: count(context.links, 'error') })) },
+    ],
   },
   states: {
     loading: {

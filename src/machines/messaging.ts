@@ -66,3 +66,25 @@ export function writeRecord<TContext = any, TEvent extends EventObject = any>(bu
 export function writeRecords<TContext = any, TEvent extends EventObject = any>(build: (args: Args<TContext, TEvent>) => Omit<RecordRequest, 'type'>[]): HoldfastAction {
   return emit(((args: Args<TContext, TEvent>) => ({ type: 'holdfast.recordMany', records: build(args) })) as Expr);
 }
+
+/** The event type of `ChildParked`: reserved, so only the runtime sends it. */
+export const CHILD_PARKED = 'holdfast.child.parked';
+
+/**
+ * What the runtime tells a parent when it parks one of its children that was
+ * still running (a corrupt record, an unknown version, a poison actor): a
+ * durable message like a child's own final report, so the parent can count the
+ * child as failed under its own rules and its job never waits on it.
+ * `state` is the child's last state the store knew, when it knew it: a parent
+ * tells from it whether the child had already reported.
+ */
+export interface ChildParked {
+  type: typeof CHILD_PARKED;
+  /** The child's id, and its key under this parent (`<parent>/<key>`). */
+  child: string;
+  key: string;
+  machine?: string;
+  state?: string;
+  error: { code: string; message: string };
+  at: number;
+}

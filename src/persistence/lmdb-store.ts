@@ -14,12 +14,13 @@ import { HoldfastError } from '../errors.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
+import { indexedIdentity } from './indexed-identity.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
 import { describeFree, freeBytes, hasNoRoom, isStorageFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import { assertStoreFolder, DATA_FILE } from './store-folder.js';
 import type {
@@ -28,6 +29,7 @@ import type {
   ActorRecord,
   CorruptEntry,
   Durability,
+  IndexedIdentity,
   InboxMessage,
   IntegrityCounts,
   IntegrityVisitor,
@@ -312,16 +314,47 @@ class LmdbStore implements Store {
     return count;
   }
 
+  /** Reads index keys ['s', status, id], ['p', parent, id], ['m', machine, state, id] and the last journal entry of `id`. */
+  identityOf(id: ActorId, machines: readonly string[] = []): IndexedIdentity | undefined {
+    return indexedIdentity(
+      {
+        has: (key) => this.index.doesExist(key),
+        keys: (range) => this.index.getKeys(range),
+        lastState: (actor) => {
+          for (const { key, value } of this.journalDb.getRange({ start: [actor, Number.MAX_SAFE_INTEGER], end: [actor, 0], reverse: true, limit: 1 })) {
+            try {
+              return decodeJournalEntry(key[1] as number, value, `journal of ${actor}`).to;
+            } catch {
+              return undefined; // a damaged journal entry: the machine index is scanned instead
+            }
+          }
+          return undefined;
+        },
+      },
+      id,
+      machines,
+    );
+  }
+
+  /** Reads `actors` values from just after [after]; decodes none. */
+  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined } {
+    const failed: ActorId[] = [];
+    let last: ActorId | undefined;
+    const range = after === undefined ? { limit } : { start: [after], exclusiveStart: true, limit };
+    for (const { key, value } of this.actors.getRange(range)) {
+      last = actorKeyId(key);
+      if (!checksumMatches(value)) failed.push(last);
+    }
+    return { failed, last };
+  }
 
   corruptActors(): CorruptEntry[] {
     const corrupt: CorruptEntry[] = [];
     for (const { key, value } of this.actors.getRange({})) {
-      // lmdb-js hands back a one-element key as its element: key[0] would be the id's first character.
-      const id = String(Array.isArray(key) ? key[0] : key);
       try {
-        decodeActorRecord(id as ActorId, value);
+        decodeActorRecord(actorKeyId(key), value);
       } catch (error) {
-        corrupt.push({ id, reason: (error as Error).message });
+        corrupt.push({ id: actorKeyId(key), reason: (error as Error).message });
       }
     }
     return corrupt;
@@ -428,6 +461,11 @@ class LmdbStore implements Store {
     this.assertOpen();
     if (this.readOnly) throw new HoldfastError('STORE_LOCKED', `store ${this.path} is open read-only`);
   }
+}
+
+/** The id of an `actors` key: lmdb-js reads a one-element key [id] back as `id` itself. */
+function actorKeyId(key: Key | string): ActorId {
+  return String(Array.isArray(key) ? key[0] : key) as ActorId;
 }
 
 function recordKey(collection: string, key: RecordKey): Key {

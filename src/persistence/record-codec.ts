@@ -39,3 +39,10 @@ export function decodeRecord<T>(bytes: Uint8Array, what: string): T {
     throw new HoldfastError('RECORD_CORRUPT', `${what}: payload is not JSON`, { cause });
   }
 }
+
+/** True when `bytes` carry a matching checksum: the cheap check of a scrub, without decoding. */
+export function checksumMatches(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return crc32(buffer.subarray(4)) === buffer.readUInt32BE(0);
+}

@@ -143,6 +143,20 @@ export interface ActorFilter {
 /** `commit` survives a killed process; `flush` survives power loss too. */
 export type Durability = 'commit' | 'flush';
 
+/**
+ * What the index still says of an actor whose record does not decode: enough to
+ * park it where it stood (under its parent, in its job) and to tell its parent.
+ * `machine` and `state` are undefined when no index entry names them.
+ */
+export interface IndexedIdentity {
+  id: ActorId;
+  parent?: ActorId;
+  root: ActorId;
+  status?: ActorStatus;
+  machine?: string;
+  state?: string;
+}
+
 /** A record that failed its checksum or did not decode. */
 export interface CorruptEntry {
   id: string;
@@ -189,6 +203,18 @@ export interface Store {
   /** Ids from the index alone, so a caller can handle records that fail to decode one by one. */
   actorIds(filter: ActorFilter): Iterable<ActorId>;
   countActors(filter: ActorFilter): number;
+  /**
+   * The identity the index keeps for an actor (its record is not read), or undefined
+   * when the index has no entry for it. `machines` are names to try first for its
+   * machine; without a match the machine index is scanned.
+   */
+  identityOf(id: ActorId, machines?: readonly string[]): IndexedIdentity | undefined;
+  /**
+   * Checks the checksums of up to `limit` actor records after `after` (from the first when
+   * undefined), without decoding them: the ids that fail, and the last id checked (undefined
+   * once past the end). A scrub pages through every record this way (runtime/actor-scrub.ts).
+   */
+  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined };
   /** Ids of records that fail to decode (reported, not thrown, so the rest can run). */
   corruptActors(): CorruptEntry[];
   inbox(to?: ActorId): Iterable<InboxMessage>;

@@ -11,7 +11,8 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type Mutation, type Store } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
+import { parkedReport, standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
@@ -81,6 +82,8 @@ export class ActorHost {
   private readonly launcher: EffectLauncher;
   /** Ids an inbox message was delivered to while no such actor existed: read their inbox when they are spawned. */
   private readonly undelivered = new Set<ActorId>();
+  /** Actors whose park is committing. */
+  private readonly parking = new Set<ActorId>();
   /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
   private readonly context: PlanContext;
   closing = false;
@@ -196,6 +199,16 @@ export class ActorHost {
     }
   }
 
+  /** Parks the record of `id` if it does not decode (the scrub found its checksum failing); a live actor is left alone. */
+  parkIfUnreadable(id: ActorId): void {
+    if (this.live.has(id)) return; // its next step rewrites the record
+    try {
+      this.o.store.getActor(id);
+    } catch (error) {
+      this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
+    }
+  }
+
   /** Notes the effects a recovered actor had in flight, for `startResumedEffects` (see EffectLauncher.resume). */
   resumeEffects(actor: LiveActor): void {
     this.launcher.resume(actor);
@@ -293,26 +306,61 @@ export class ActorHost {
     return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
   }
 
-  /** Parks an actor with an error: it stops running until a person retries it; the rest run. */
-  park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean } = {}): void {
+  /**
+   * Parks an actor with an error: it stops running until a person retries it; the rest run.
+   * A child parked while it ran tells its parent in the same commit (`holdfast.child.parked`),
+   * so the parent counts it as failed and its job never waits on it.
+   */
+  park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean; unindexed?: boolean } = {}): void {
+    // Met again before its park is durable (a second message to it, the scrub): parked once, its parent told once.
+    if (this.parking.has(record.id)) return;
+    this.parking.add(record.id);
     const live = this.live.get(record.id);
     const previous = live?.record ?? record;
     for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
     this.o.timers.removeActor(record.id);
     this.live.delete(record.id);
-    const parked: ActorRecord = { ...previous, status: 'parked', error: error.toJSON(), updatedAt: this.o.clock.now() };
+    // A child parked while it ran is reported to its parent, which counts it as failed: noted on it, so `retry` will not report it twice.
+    const tellsParent = previous.status === 'active' && previous.parent !== undefined;
+    const stored = error.toJSON();
+    const parked: ActorRecord = { ...previous, status: 'parked', error: tellsParent ? { ...stored, details: { ...stored.details, parentTold: true } } : stored, updatedAt: this.o.clock.now() };
     const plan = emptyPlan();
     if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
-    plan.mutations.push({ op: 'putActor', record: parked, previous });
-    this.commit(record.id, plan, () => this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() }), () => {});
+    plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
+    if (tellsParent && previous.parent !== undefined) {
+      // Delivered once the park is durable, as a child's own final report is.
+      const message = parkedReport({ ...previous, parent: previous.parent }, error, this.messageSeq++, this.o.clock.now());
+      plan.messages.push(message);
+      plan.mutations.push({ op: 'putInbox', message });
+    }
+    this.commit(
+      record.id,
+      plan,
+      () => {
+        this.parking.delete(record.id);
+        this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() });
+      },
+      () => this.parking.delete(record.id),
+    );
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
   }
 
-  /** Parks a record that cannot be read under a stand-in record; the bytes it replaces are set aside first. */
+  /**
+   * Parks a record that cannot be read under a stand-in record; the bytes it replaces are set aside first.
+   * The stand-in keeps what the index says of it (parent, job, machine, state), so it stays in its job
+   * and its parent is told; an actor the index does not know becomes a top actor of machine `unknown`.
+   */
   private parkUnreadable(id: ActorId, error: HoldfastError): void {
     const now = this.o.clock.now();
     const noted = new HoldfastError(error.code, `${error.reason}; its stored bytes are kept in the setAside records`, { cause: error });
-    this.park({ id, machine: 'unknown', version: '', root: id, status: 'active', state: '', snapshot: null, seq: 0, effects: {}, timers: {}, createdAt: now, updatedAt: now }, noted, { setAside: true });
+    let identity: IndexedIdentity | undefined;
+    try {
+      identity = this.o.store.identityOf(id, this.o.registry.names());
+    } catch {
+      identity = undefined; // an index that cannot be read either: park it as a top actor
+    }
+    const standIn = standInFor(id, identity, now);
+    this.park(standIn, noted, { setAside: true, unindexed: identity === undefined });
   }
 
   private deliver(actor: LiveActor, delivery: Delivery): void {

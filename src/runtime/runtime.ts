@@ -14,6 +14,7 @@ import { Committer } from './committer.js';
 import { EffectRunner } from './effect-runner.js';
 import { Limiter, type Limits } from './limiter.js';
 import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
+import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { TimerQueue } from './timer-queue.js';
@@ -141,6 +142,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });
   for (const { key } of store.scanRecords('paused')) host.restorePause(String(key));
   if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
+  // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
+  const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;
@@ -231,8 +234,21 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     async retry(id) {
       assertOpen();
-      const record = store.getActor(id as ActorId);
+      let record: ActorRecord | undefined;
+      try {
+        record = store.getActor(id as ActorId);
+      } catch (error) {
+        throw cannotRetry(String(id), store.identityOf(id as ActorId)?.root ?? String(id), toHoldfastError(error, 'RECORD_CORRUPT').reason);
+      }
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+      if (record.status === 'parked' && !record.snapshot) throw cannotRetry(record.id, record.root, record.error?.message ?? 'its record was unreadable');
+      if (record.status === 'parked' && record.error?.details?.parentTold === true) {
+        throw new HoldfastError(
+          'INVALID_EVENT',
+          `actor ${id} was parked while it ran and its parent ${record.parent ?? ''} counted it as failed; retrying it would report it twice: run its job again instead (holdfast job ${record.root})`,
+          { details: { id: String(id), parent: record.parent ?? null, job: record.root } },
+        );
+      }
       if (record.status === 'parked') return host.unpark(record);
       if (record.status === 'active') return host.send(record.id, { type: 'retry' });
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
@@ -259,6 +275,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     close() {
       closed ??= (async () => {
         host.closing = true;
+        scrub?.stop();
         const graceUntil = clock.now() + (options.closeGraceMs ?? 2_000);
         while (effects.size > 0 && clock.now() < graceUntil) await new Promise((r) => setTimeout(r, 10));
         effects.cancelAll('the runtime closed; the effect runs again after a restart');
@@ -290,6 +307,16 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   }
 
   return runtime;
+}
+
+/** A parked actor whose record could not be read has no snapshot to run from: say what can be done instead. */
+function cannotRetry(id: string, root: string, reason: string): HoldfastError {
+  const job = root === id ? `delete it (holdfast delete ${id})` : `delete its job (holdfast delete ${root})`;
+  return new HoldfastError(
+    'RECORD_CORRUPT',
+    `actor ${id} cannot be retried: its record could not be read (${reason}), so there is no snapshot to run from; its stored bytes are kept in the setAside records. ${job[0]!.toUpperCase()}${job.slice(1)}, or restore the store from a backup`,
+    { details: { id, job: root } },
+  );
 }
 
 /** Events from outside are plain JSON objects with a string type, of bounded size. */

@@ -5,6 +5,7 @@
  * the parents' identifiers) and never write the store: steps do.
  */
 import { NonRetryableError } from '../../errors.js';
+import type { Dependants } from '../../machines/import-unblock.machine.js';
 import { IMPORT_RECORDS, type CreateLinkInput, type CreateObjectInput, type Identifiers, type ImportCompleted, type LoadResult, type PlanChunk, type ServiceAnswer } from '../../machines/import.types.js';
 import { effect } from '../../runtime/effect.js';
 import { postCompletion } from './import-http.js';
@@ -35,15 +36,31 @@ export interface ImportPorts {
 
 /** The effect implementations the import machines name, for `machine.provide({ actors })`. */
 export function createImportEffects(ports: ImportPorts) {
+  /** Validates and plans an import file, streamed into the planner, which keeps each record compactly once checked: the file is never held whole. */
+  const planFile = async (input: { file: string; linkTags?: string | undefined }): Promise<LoadResult> => {
+    const planner = new ImportPlanner();
+    // One bounded list for all: the link tags' problems, the reading's, then the plan's (a line's stay in that order).
+    const problems = new ProblemList();
+    const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readText(input.linkTags, 'the link-tags file'), problems).tags;
+    await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes }, problems);
+    return planner.finish(linkTags, ports.chunkSize === undefined ? { problems } : { chunkSize: ports.chunkSize, problems });
+  };
   return {
-    loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => {
-      // Streamed into the planner, which keeps each record compactly once checked: the file is never held whole.
-      const planner = new ImportPlanner();
-      // One bounded list for all: the link tags' problems, the reading's, then the plan's (a line's stay in that order).
-      const problems = new ProblemList();
-      const linkTags = input.linkTags === undefined ? undefined : parseLinkTags(await readText(input.linkTags, 'the link-tags file'), problems).tags;
-      await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes }, problems);
-      return planner.finish(linkTags, ports.chunkSize === undefined ? { problems } : { chunkSize: ports.chunkSize, problems });
+    loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => planFile(input)),
+
+    /** Who waits for a parked object: its plan, made again from the import file (its own record may be unreadable). */
+    findDependants: effect<Dependants, { file: string; linkTags?: string | undefined; key: string }>(async (input) => {
+      const plan = await planFile(input);
+      const changed = (why: string) => new NonRetryableError(`the import file ${input.file} ${why}: the objects waiting for ${input.key} cannot be found`, { code: 'IMPORT_INVALID' });
+      if (!plan.ok) throw changed('no longer validates');
+      for (const [index, stored] of plan.chunks.entries()) {
+        for (const spawn of decodePlanChunk(stored, `chunk ${index} of the plan made again`).spawns) {
+          if (spawn.key !== input.key || spawn.machine !== 'pendingObject') continue;
+          const { index: objectIndex, id, line, children, linksAsChild, linksAsParent } = spawn.input;
+          return { index: objectIndex, id, line, children, linksAsChild, linksAsParent };
+        }
+      }
+      throw changed(`plans no object ${input.key}`);
     }),
 
     readPlanChunk: effect<PlanChunk, { batch: string; chunk: number }>(async (input) => {

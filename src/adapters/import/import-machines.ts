@@ -11,6 +11,7 @@ import { importBatchMachine, IMPORT_BATCH_VERSION } from '../../machines/import-
 import { IMPORT_BATCH_MACHINE, PENDING_LINK_MACHINE, PENDING_OBJECT_MACHINE } from '../../machines/import.types.js';
 import { pendingLinkMachine, PENDING_LINK_VERSION } from '../../machines/pending-link.machine.js';
 import { pendingObjectMachine, PENDING_OBJECT_VERSION } from '../../machines/pending-object.machine.js';
+import { importUnblockMachine, IMPORT_UNBLOCK_MACHINE, IMPORT_UNBLOCK_VERSION } from '../../machines/import-unblock.machine.js';
 import { defineMachine, type EffectOptions, type MachineDefinition } from '../../runtime/machine-registry.js';
 import { createImportEffects, type RecordsReader } from './import-effects.js';
 import { httpImportService } from './import-http.js';
@@ -48,7 +49,7 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
     return client;
   };
   const effects = createImportEffects({ records, service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
-  const { loadImport, readPlanChunk, postCompletion, createObject, createLink } = effects;
+  const { loadImport, readPlanChunk, postCompletion, createObject, createLink, findDependants } = effects;
   const retry: EffectOptions = { maxAttempts: 8, backoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 60_000, ...options.retry };
   const calls: EffectOptions = { ...retry, queue: IMPORT_QUEUE };
   return [
@@ -64,6 +65,8 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
     // A service call does not kill its process: a crash loop of the host should not park ordinary objects as poison after 5.
     // Hundreds of thousands of small actors per import: their journals keep transitions, not snapshots.
     defineMachine({ name: PENDING_OBJECT_MACHINE, version: PENDING_OBJECT_VERSION, machine: pendingObjectMachine.provide({ actors: { createObject } }), effects: { createObject: calls }, maxRecoveries: 20, journal: 'transitions' }),
+    // Spawned by a batch for each object parked before it settled: tells the objects and links that waited for it.
+    defineMachine({ name: IMPORT_UNBLOCK_MACHINE, version: IMPORT_UNBLOCK_VERSION, machine: importUnblockMachine.provide({ actors: { findDependants } }), effects: { findDependants: { maxAttempts: 2 } } }),
     defineMachine({ name: PENDING_LINK_MACHINE, version: PENDING_LINK_VERSION, machine: pendingLinkMachine.provide({ actors: { createLink } }), effects: { createLink: calls }, maxRecoveries: 20, journal: 'transitions' }),
   ];
 }

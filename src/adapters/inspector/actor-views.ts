@@ -5,6 +5,7 @@
  */
 import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
 
@@ -108,8 +109,19 @@ export class ActorViews {
       actors: this.counts.get(`r:${record.id}`, () => this.runtime.store.countActors({ root: record.id })),
       progress,
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
+      ...this.parkedIn(record.id),
       updatedAt: record.updatedAt,
     };
+  }
+
+  /** The job's parked actors by code, from the index of parked actors (few: each waits for a person). */
+  private parkedIn(root: string): { parked?: Record<string, number> } {
+    const parked = [];
+    for (const id of this.runtime.store.actorIds({ status: 'parked' })) {
+      const record = this.read(id);
+      if (record && record.root === root && record.id !== root) parked.push(record);
+    }
+    return parked.length > 0 ? { parked: parkedByCode(parked) } : {};
   }
 
   /** Direct children of an actor, in id order. */
@@ -186,12 +198,9 @@ export class ActorViews {
   }
 
   /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
+  /** An actor's record; one that does not decode is shown as parked (RECORD_CORRUPT) where the index puts it. */
   read(id: string): ActorRecord | undefined {
-    try {
-      return this.runtime.get(id);
-    } catch {
-      return undefined;
-    }
+    return readListedActor(this.runtime.store, id);
   }
 }
 

@@ -76,6 +76,8 @@ export interface JobRow {
   /** From the job's own counters when it keeps them, else from its last tree scan; null when unknown yet. */
   progress: { done: number; total: number } | null;
   error?: ErrorInfo;
+  /** Actors of the job parked (they wait for a person; the job does not wait for them), by error code. */
+  parked?: Record<string, number>;
   updatedAt: number;
 }
 

@@ -30,7 +30,8 @@ export async function sendBatchCommand<T>(store: string, command: string, args: 
  * Follows a run the owner (pid `owner`) started: progress as a local run shows
  * it, then its summary. Exit 0 when the run ended; 130 when Ctrl-C stopped
  * the following (the run goes on in the owner).
- * @throws POISON_ACTOR when a batch of the job is parked, OWNER_UNREACHABLE when the owner stopped first, JOB_NOT_FOUND when the job was deleted
+ * A parked batch ends the run as a failed batch (its job counts it), so following never waits on it.
+ * @throws OWNER_UNREACHABLE when the owner stopped first, JOB_NOT_FOUND when the job was deleted
  */
 export async function followOwnerRun(options: GlobalOptions, id: string, request: string, owner: number, out: Output, what?: string): Promise<number> {
   const store = openLmdbStore(options.store, { readOnly: true });
@@ -64,10 +65,6 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
         return 130;
       }
       if (!jobs.get(id)) throw new HoldfastError('JOB_NOT_FOUND', `batch job ${id} was deleted before its run ended`, { details: { job: id } });
-      const parked = runtime.query({ root: id as never, status: 'parked' })[0];
-      if (parked) {
-        throw new HoldfastError('POISON_ACTOR', `batch ${parked.id} of job ${id} is parked, so its run waits: ${parked.error?.message ?? 'parked'}; fix the cause, then holdfast retry ${parked.id}`, { details: { job: id, id: parked.id } });
-      }
       if (livingOwner(options.store) !== owner) {
         throw new HoldfastError('OWNER_UNREACHABLE', `the store's owner (pid ${owner}) stopped before the run of job ${id} ended: it continues with holdfast run ${id} --all (or holdfast resume)`, { details: { job: id, ownerPid: owner } });
       }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId, type ActorRecord, type Store } from '../../persistence/store.js';
+import { listedActors, parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { printable } from '../../adapters/files/dataverse-labels.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
@@ -42,7 +43,7 @@ export function registerJobs(program: Command, run: (task: () => Promise<number>
 function isBatchJob(command: Command, id: string): boolean {
   const store = openLmdbStore(command.optsWithGlobals<GlobalOptions>().store, { readOnly: true });
   try {
-    return store.getActor(actorId(id))?.machine === BATCH_JOB_MACHINE;
+    return readListedActor(store, actorId(id))?.machine === BATCH_JOB_MACHINE;
   } finally {
     void store.close();
   }
@@ -60,29 +61,38 @@ async function withStore(command: Command, task: (store: Store, out: ReturnType<
 }
 
 function listJobs(store: Store, out: ReturnType<typeof createOutput>, limit: number): number {
-  const jobs = [...store.queryActors({ topOnly: true, limit })].map(summaryOf);
+  // A top record that does not decode is listed as a parked job, by its id and the kind its index names.
+  const jobs = [...listedActors(store, { topOnly: true, limit })].map(summaryOf);
   out.result({ jobs });
   if (jobs.length === 0) out.say('no jobs');
   for (const job of jobs) {
     const batch = 'application' in job ? `  ${job.application}, ${job.items} items${job.description ? `: ${job.description}` : ''}` : '';
-    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${new Date(job.createdAt).toISOString()}${job.error ? `  ${job.error}` : ''}${batch}`);
+    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${job.createdAt > 0 ? new Date(job.createdAt).toISOString() : "(created: unreadable)"}${job.error ? `  ${job.error}` : ''}${batch}`);
   }
   return 0;
 }
 
 function showJob(store: Store, out: ReturnType<typeof createOutput>, id: string, stats: boolean): number {
-  const record = store.getActor(actorId(id));
+  const record = readListedActor(store, actorId(id));
   if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no job ${id}`);
+  // Every child is counted: a parked one (its record unreadable too) by its code, not by a state it may not have.
   const children: Record<string, number> = {};
-  for (const child of store.queryActors({ parent: record.id })) children[`${child.machine}:${child.state}`] = (children[`${child.machine}:${child.state}`] ?? 0) + 1;
+  const parkedChildren = [];
+  for (const child of listedActors(store, { parent: record.id })) {
+    if (child.status === 'parked') parkedChildren.push(child);
+    else children[`${child.machine}:${child.state}`] = (children[`${child.machine}:${child.state}`] ?? 0) + 1;
+  }
+  const parked = parkedByCode(parkedChildren);
   const tree: Record<string, number> = {};
-  if (stats) for (const actor of store.queryActors({ root: record.root })) tree[`${actor.machine}:${actor.state}`] = (tree[`${actor.machine}:${actor.state}`] ?? 0) + 1;
+  if (stats) for (const actor of listedActors(store, { root: record.root })) tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] = (tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] ?? 0) + 1;
   const journal = [...store.journal(record.id)].slice(-20);
-  out.result({ ...summaryOf(record), version: record.version, context: redact(record.snapshot?.context), children, ...(stats ? { tree } : {}), journal });
+  out.result({ ...summaryOf(record), version: record.version, context: redact(record.snapshot?.context), children, parked, ...(stats ? { tree } : {}), journal });
   out.say(`${record.id}  ${record.machine}@${record.version}  ${record.status}/${record.state}`);
   if (record.error) out.say(`  error: [${record.error.code}] ${record.error.message}`);
   for (const problem of fileProblems(record.snapshot?.context)) out.say(`  problem: ${printable(problem.relativePath)}: ${problem.code}: ${printable(problem.reason)}`);
   for (const [state, count] of Object.entries(children)) out.say(`  children ${state}: ${count}`);
+  for (const [code, count] of Object.entries(parked)) out.say(`  parked ${count}: ${code}`);
+  for (const child of parkedChildren.slice(0, 20)) out.say(`    ${child.id}: [${child.error?.code}] ${child.error?.message}`);
   for (const [state, count] of Object.entries(tree)) out.say(`  tree ${state}: ${count}`);
   for (const entry of journal) out.say(`  #${entry.seq} ${new Date(entry.at).toISOString()} ${entry.event}: ${entry.from} -> ${entry.to}`);
   return 0;

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask, hostFor } from './batch-context.js';
 import { describeRun } from './batch-run.js';
+import { listedActors } from '../../runtime/listed-actors.js';
 import { DEFAULT_SPACE_WAIT_MS, describeSummary, summarize, waitForLoad, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -58,7 +59,10 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     for (const url of tokenTargets(loads, newToken)) await holdfast.keepToken(url, newToken!.token);
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
     const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
-    out.say(loads.length + imports.length + interrupted === 0 ? 'nothing to resume' : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
+    // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
+    const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
+    for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
+    out.say(loads.length + imports.length + interrupted === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
     for (const load of loads) {
       // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
@@ -74,11 +78,12 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
       importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
     }
     const batchRuns = await holdfast.batchJobs.resumeRuns();
-    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns });
+    const parkedJobs = parked.map((job) => ({ id: job.id, kind: job.machine, error: job.error }));
+    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns, ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}) });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
     for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
     for (const summary of batchRuns) for (const line of describeRun(summary, holdfast.batchJobs.get(summary.job)?.summary.exceptionsOpen ?? 0)) out.say(line);
-    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) ? 0 : 1;
+    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) && parked.length === 0 ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();

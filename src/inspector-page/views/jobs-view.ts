@@ -34,6 +34,7 @@ function jobRow(job: JobRow, selected: boolean, actions: Actions): HTMLElement {
     h('div', { class: 'job-meta' }, h('span', {}, job.machine), h('span', { 'data-testid': 'job-progress-text' }, progress.text)),
     bar,
     job.error ? h('div', { class: 'error-text' }, `${job.error.code}: ${job.error.message}`) : null,
+    job.parked ? h('div', { class: 'error-text', 'data-testid': 'job-parked' }, Object.entries(job.parked).map(([code, n]) => `parked ${count(n)}: ${code}`).join(', ')) : null,
   );
 }
 

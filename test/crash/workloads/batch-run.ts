@@ -4,7 +4,7 @@
  * `holdfast run ID --all --parallel 4` does. Every 97th item fails at step
  * `work`. Prints READY once the store is open, DONE when the run ended.
  * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US; HOLDFAST_POISON_ITEM=N makes item N kill the process.
- * Prints POISON (exit 1) when a batch was parked as poison.
+ * Prints POISON (exit 1) when a resumed run ended with a batch parked as poison.
  */
 import { batchJobMachines, createBatchJobs, createRuntime, openLmdbStore } from '../../../src/index.js';
 import { crashyApplication } from './crashy-app.js';
@@ -26,15 +26,23 @@ const runtime = await createRuntime({ store, machines: batchJobMachines([app], {
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
 try {
-  await jobs.resumeRuns();
-  const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
-  console.log(`JOB ${job}`);
-  const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
-  console.log(`DONE ${JSON.stringify(summary)}`);
+  // A batch parked as poison ends its run as a failed batch that names it: stop there (a new run would try it again).
+  const poisoned = (await jobs.resumeRuns()).flatMap((summary) => summary.errors).find((error) => error.code === 'POISON_ACTOR');
+  if (poisoned) {
+    console.log(`POISON [${poisoned.code}] ${poisoned.message}`);
+    process.exitCode = 1;
+  } else await runAll();
 } catch (error) {
   if ((error as { code?: string }).code !== 'POISON_ACTOR') throw error;
   console.log(`POISON ${(error as Error).message}`);
   process.exitCode = 1;
+}
+
+async function runAll(): Promise<void> {
+  const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
+  console.log(`JOB ${job}`);
+  const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
+  console.log(`DONE ${JSON.stringify(summary)}`);
 }
 await runtime.close();
 await store.close();
