@@ -39,7 +39,8 @@ describe('a parked child never blocks its load', () => {
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const summary = (run.json as { loads: { id: string; state: string; counts: DataLoadContext['counts'] }[] }).loads[0]!;
     expect(summary).toMatchObject({ id, state: 'discarded', counts: { total: 30, failed: 1 } });
-    expect(await listFiles(filesDir), 'a discarded load leaves no copy and no temporary').toEqual([]);
+    // A copy-only load keeps its copies on discard (docs/guarantees.md: no Dataverse to ask); never a temporary.
+    expect((await listFiles(filesDir)).filter((path) => path.endsWith('.holdfast-tmp')), 'a discarded load leaves no temporary').toEqual([]);
     await withStore(store, (s) => {
       expect(s.getActor(victim as never)).toMatchObject({ status: 'parked', parent: id, root: id, machine: 'datafile', error: { code: 'RECORD_CORRUPT' } });
     });
