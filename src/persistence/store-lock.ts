@@ -14,7 +14,7 @@
  * `owner.lock` (the owner's pid) is information only, for messages; it is
  * trusted only when that pid holds the socket, else the holder is found in /proc.
  */
-import { readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { HoldfastError, StoreLockedError } from '../errors.js';
@@ -82,8 +82,16 @@ export function acquireStoreLock(folder: string): StoreLock {
     publish(now) {
       mine = { pid: process.pid, startedAt: now };
       const draft = join(folder, `${LOCK_FILE}.${process.pid}.${now}`);
-      writeFileSync(draft, JSON.stringify(mine), { mode: 0o600 });
-      renameSync(draft, join(folder, LOCK_FILE)); // replaces one a killed owner left
+      try {
+        writeFileSync(draft, JSON.stringify(mine), { mode: 0o600 });
+        renameSync(draft, join(folder, LOCK_FILE)); // replaces one a killed owner left
+      } catch (error) {
+        // Information only (the kernel holds the lock): a full disk must not stop the owner opening.
+        // Messages then find the owner's pid through /proc instead.
+        rmSync(draft, { force: true });
+        if (!['ENOSPC', 'EDQUOT', 'EIO', 'EROFS'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        mine = undefined;
+      }
     },
     release() {
       if (!server.listening) return;
