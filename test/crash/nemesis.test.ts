@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
 import type { ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
 import { openLmdbStore } from '../../src/index.js';
+import { readLiveOwner } from '../../src/persistence/store-lock.js';
 import { listFiles, makeSampleFolder, md5OfFile, type SampleFile } from '../helpers/dataload.js';
 import { corruptActorRecord } from '../helpers/corrupt-record.js';
 import { diskFiller, type Filler } from '../helpers/nemesis/filler.js';
@@ -113,11 +114,13 @@ async function applyFault(kind: FaultKind, round: Round, t: Target, random: () =
       t.restart();
       return true;
     case 'unlink': {
+      // Only while the workload holds the store (the kernel's lock says so), not while it starts or closes.
       const run = t.current;
-      if (!run) return false;
+      if (!run || readLiveOwner(t.store)?.pid !== run.child.pid) return false;
       deleteStoreSideFiles(t.store);
       const took = await secondOwnerTakes(t.store);
-      if (took && run.child.exitCode === null && run.child.signalCode === null) problems.push(`${t.name}: a second owner took the store while pid ${run.child.pid} owned it`);
+      const stillOwner = run.child.exitCode === null && run.child.signalCode === null && !run.output().includes(t.doneMarker);
+      if (took && stillOwner) problems.push(`${t.name}: a second owner took the store while pid ${run.child.pid} owned it`);
       return true;
     }
     case 'fill':
@@ -151,6 +154,8 @@ function checkExits(t: Target, problems: string[]): void {
   for (const exit of t.exits) {
     if (exit.signal && !exit.killedByNemesis) problems.push(`${t.name}: a run died of ${exit.signal}:\n${exit.output.slice(-2_000)}`);
     if (exit.code !== null && exit.code !== 0 && exit.code !== 1) problems.push(`${t.name}: a run exited ${exit.code}:\n${exit.output.slice(-2_000)}`);
+    // Exit 1 is work that waits or failed, said plainly: never an error holdfast did not expect.
+    if (exit.errors.includes('[UNEXPECTED]')) problems.push(`${t.name}: a run ended on an unexpected error:\n${exit.errors.slice(-2_000)}`);
   }
 }
 

@@ -13,11 +13,15 @@ export interface Exit {
   /** True when the nemesis sent the signal. */
   killedByNemesis: boolean;
   output: string;
+  /** What it printed on stderr. */
+  errors: string;
 }
 
 export interface Target {
   name: string;
   store: string;
+  /** What a run prints when its work ended (`EXIT 0`, `DONE`). */
+  doneMarker: string;
   /** The running workload, if any. */
   current: Workload | undefined;
   /** Set once a run ended by itself with its success marker. */
@@ -42,6 +46,7 @@ export function target(name: string, store: string, workload: string, args: stri
   const self: Target = {
     name,
     store,
+    doneMarker: done,
     current: undefined,
     finished: false,
     exits: [],
@@ -50,7 +55,7 @@ export function target(name: string, store: string, workload: string, args: stri
       const run = startWorkload(workload, args, env);
       self.current = run;
       void run.exited.then(({ code, signal }) => {
-        self.exits.push({ code, signal, killedByNemesis: nemesisKill, output: run.output() });
+        self.exits.push({ code, signal, killedByNemesis: nemesisKill, output: run.output(), errors: run.errors() });
         nemesisKill = false;
         if (self.current === run) self.current = undefined;
         if (code === 0 && run.output().includes(done)) self.finished = true;
