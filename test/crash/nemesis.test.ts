@@ -19,7 +19,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
 import type { ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
@@ -78,7 +78,8 @@ async function newRound(index: number): Promise<Round> {
   mkdirSync(folder);
   const filesDir = join(folder, 'files');
   const standin = await startDataverseStandin({ token: TOKEN, filesDir, datasets: [{ persistentId: PID }] });
-  const ledger = join(folder, 'ledger');
+  // The ledger stands for the outside world the batch acts on: off the disk the nemesis fills.
+  const ledger = join(mkdtempSync(join(tmpdir(), 'holdfast-nemesis-ledger-')), 'ledger');
   const load = target('load', join(folder, 'load-store'), 'dataload', [join(folder, 'load-store'), source, filesDir, standin.url, TOKEN, PID, '10'], 'EXIT 0', {
     HOLDFAST_INGEST_FLAGS: '--allow-partial',
   });
@@ -264,6 +265,7 @@ describe('crash: the nemesis', () => {
       await round.standin.close();
       expect(problems, `seed ${seed}, round ${rounds}`).toEqual([]);
       rmSync(round.folder, { recursive: true, force: true });
+      rmSync(dirname(round.ledger), { recursive: true, force: true });
     }
     console.log(`nemesis seed ${seed}: ${faults} faults (${JSON.stringify(tally)}) in ${rounds} rounds, ${Date.now() - started} ms`);
     expect(faults).toBeGreaterThanOrEqual(FAULTS);
