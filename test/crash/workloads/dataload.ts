@@ -5,7 +5,8 @@
  * in the test process, so it outlives every kill. Arms the fault points named
  * in HOLDFAST_FAULT_POINTS. Prints `RUN ingest|resume` before the command and
  * `EXIT <code>` after it; the command's --json summary comes in between.
- * Usage: dataload.ts STORE DIR FILES_DIR DATAVERSE_URL TOKEN PID CHUNK_SIZE
+ * Usage: dataload.ts STORE DIR FILES_DIR DATAVERSE_URL TOKEN PID CHUNK_SIZE;
+ * HOLDFAST_INGEST_FLAGS adds flags to the first run's ingest (e.g. `--allow-partial`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,11 +28,12 @@ async function hasLoad(): Promise<boolean> {
   }
 }
 
+const ingestFlags = (process.env.HOLDFAST_INGEST_FLAGS ?? '').split(' ').filter(Boolean);
 const mode = (await hasLoad()) ? 'resume' : 'ingest';
 console.log(`RUN ${mode}`);
 const argv =
   mode === 'ingest'
-    ? ['ingest', dir, '--dataset', pid, '--files-dir', filesDir, '--dataverse', url, '--token', token, '--chunk-size', chunkSize, '--store', store, '--json']
+    ? ['ingest', dir, '--dataset', pid, '--files-dir', filesDir, '--dataverse', url, '--token', token, '--chunk-size', chunkSize, '--store', store, '--json', ...ingestFlags]
     : ['resume', '--store', store, '--json'];
 const code = await main(argv);
 console.log(`EXIT ${code}`);
