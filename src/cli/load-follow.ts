@@ -93,13 +93,20 @@ export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = D
 
 /** Waits until the load settles (or waits on space too long, see `waitForLoad`), reporting progress; returns its summary. */
 export async function followLoad(runtime: Runtime, id: ActorId, progress: Progress, startedAt: number, spaceWaitMs = DEFAULT_SPACE_WAIT_MS): Promise<LoadSummary> {
+  // Bytes copied of the bytes to copy: a file found adds its size, one skipped or failed before its copy takes it back.
   let bytes = 0;
+  let totalBytes = 0;
+  const sizeOf = (file: ActorId) => (runtime.get(file)?.snapshot?.context as DataFileContext | undefined)?.size ?? 0;
   const unsubscribe = runtime.subscribe((event) => {
+    if (event.type === 'actor.spawned' && event.machine === 'datafile' && event.parent === id) {
+      totalBytes += sizeOf(event.id);
+      progress.update({ totalBytes });
+    }
     if (event.type !== 'actor.stepped') return;
-    if (event.machine === 'datafile' && event.to === 'copied') {
-      const size = (runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined)?.prepared?.size ?? 0;
-      bytes += size;
-      progress.update({ bytes });
+    if (event.machine === 'datafile' && event.id.startsWith(`${id}/`)) {
+      if (event.to === 'copied') bytes += sizeOf(event.id);
+      else if ((event.to === 'skipped' || event.to === 'failed') && !COPIED_STATES.has(event.from)) totalBytes -= sizeOf(event.id);
+      progress.update({ bytes, totalBytes });
     }
     if (event.id === id) {
       const context = runtime.get(id)?.snapshot?.context as DataLoadContext | undefined;
