@@ -63,7 +63,8 @@ function etaSeconds(bytes: number, totalBytes: number | undefined, rate: number 
   return Number.isFinite(eta) ? eta : undefined;
 }
 
-function duration(seconds: number): string {
+/** `45s`, `1m54s`, `2h05m`. */
+export function duration(seconds: number): string {
   const s = Math.ceil(seconds);
   if (s < 60) return `${s}s`;
   if (s < 3_600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;

@@ -83,3 +83,13 @@ describe('createProgress on a terminal', () => {
     expect(silent.writes).toEqual([]);
   });
 });
+
+describe('batch run ETA', () => {
+  it('is told only once items are done at a rate, and not when all are done', async () => {
+    const { etaText } = await import('../../src/cli/commands/batch-progress.js');
+    expect(etaText(10, 100, 0)).toBe('');
+    expect(etaText(10, 100, Number.NaN)).toBe('');
+    expect(etaText(100, 100, 5)).toBe('');
+    expect(etaText(10, 100, 3)).toBe(' | ETA 30s');
+  });
+});
