@@ -14,6 +14,8 @@ export interface ProgressUpdate {
   bytes?: number;
   /** Bytes of the files to copy, as far as the walk has found them. */
   totalBytes?: number;
+  /** What the files under way are doing (`preparing scan.bin`, `copying 3 files`), '' for none. */
+  activity?: string;
 }
 
 export interface Progress {
@@ -36,6 +38,7 @@ export interface ProgressFacts {
   totalBytes?: number | undefined;
   /** Seconds since the first byte was copied; undefined before. */
   copyingSeconds?: number | undefined;
+  activity?: string | undefined;
 }
 
 const MB = 1_048_576;
@@ -51,16 +54,20 @@ export function formatProgress(facts: ProgressFacts): string {
   if (rate !== undefined) parts.push(`${(rate / MB).toFixed(1)} MB/s`);
   const eta = etaSeconds(bytes, totalBytes, rate, copyingSeconds);
   if (eta !== undefined) parts.push(`ETA ${duration(eta)}`);
-  parts.push(facts.state);
+  parts.push(facts.activity ? `${facts.state}: ${facts.activity}` : facts.state);
   return parts.join(' | ');
 }
 
-/** Known only with a total, a rate measured over a second or more, and bytes left. */
+/**
+ * Known only with a total, a rate measured over a second or more on at least
+ * 1% of the bytes (one small file copied before a large one is hashed is no
+ * rate), and bytes left; an ETA past 100 hours tells nothing and is left out.
+ */
 function etaSeconds(bytes: number, totalBytes: number | undefined, rate: number | undefined, copyingSeconds: number | undefined): number | undefined {
   if (totalBytes === undefined || rate === undefined || !(rate > 0) || copyingSeconds === undefined || copyingSeconds < 1) return undefined;
-  if (bytes <= 0 || bytes >= totalBytes) return undefined;
+  if (bytes < totalBytes / 100 || bytes >= totalBytes) return undefined;
   const eta = (totalBytes - bytes) / rate;
-  return Number.isFinite(eta) ? eta : undefined;
+  return Number.isFinite(eta) && eta < 100 * 3_600 ? eta : undefined;
 }
 
 /** `45s`, `1m54s`, `2h05m`. */
@@ -79,6 +86,7 @@ export function createProgress(mode: 'tty' | 'lines' | 'silent', stream: Progres
     if (update.counts) facts.counts = update.counts;
     if (update.state) facts.state = update.state;
     if (update.totalBytes !== undefined) facts.totalBytes = update.totalBytes;
+    if (update.activity !== undefined) facts.activity = update.activity;
     if (update.bytes !== undefined) {
       // The rate counts from the first copy done: a long walk or MD5 pass before it is not copy time.
       if (update.bytes > 0 && firstByteAt === undefined) firstByteAt = now();
