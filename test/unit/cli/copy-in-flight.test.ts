@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporaryName } from '../../src/adapters/files/copy-verify.js';
-import { bytesInFlight } from '../../src/cli/copy-in-flight.js';
-import { tempFolder } from '../helpers/temp-store.js';
+import { temporaryName } from '../../../src/adapters/files/copy-verify.js';
+import { bytesInFlight } from '../../../src/cli/copy-in-flight.js';
+import { tempFolder } from '../../helpers/temp-store.js';
 
 describe('bytesInFlight', () => {
   it("sums the temporary files of the copies asked about, and nothing else", async () => {

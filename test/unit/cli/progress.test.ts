@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatProgress } from '../../src/cli/progress.js';
-import type { DataLoadCounts } from '../../src/machines/dataload.machine.js';
+import { createProgress, formatProgress } from '../../../src/cli/progress.js';
+import type { DataLoadCounts } from '../../../src/machines/dataload.machine.js';
 
 const MB = 1_048_576;
 const counts = (total: number, copied: number): DataLoadCounts => ({ total, copied, skipped: 0, failed: 0, registered: 0, registrationFailed: 0, refused: 0, alreadyLoaded: 0 });
@@ -86,7 +86,7 @@ describe('createProgress on a terminal', () => {
 
 describe('batch run ETA', () => {
   it('is told only once items are done at a rate, and not when all are done', async () => {
-    const { etaText } = await import('../../src/cli/commands/batch-progress.js');
+    const { etaText } = await import('../../../src/cli/commands/batch-progress.js');
     expect(etaText(10, 100, 0)).toBe('');
     expect(etaText(10, 100, Number.NaN)).toBe('');
     expect(etaText(100, 100, 5)).toBe('');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeBatchChild, describeBatchKey } from '../../src/batch/batch-names.js';
-import { batchKey } from '../../src/machines/batch-job.machine.js';
+import { describeBatchChild, describeBatchKey } from '../../../src/batch/batch-names.js';
+import { batchKey } from '../../../src/machines/batch-job.machine.js';
 
 describe('batch child keys in words', () => {
   it('names batches, reprocessing runs and samples as a person reads them', () => {
