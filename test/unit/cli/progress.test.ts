@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { etaText } from '../../../src/cli/commands/batch-progress.js';
 import { createProgress, formatProgress } from '../../../src/cli/progress.js';
 import type { DataLoadCounts } from '../../../src/machines/dataload.machine.js';
 
@@ -85,8 +86,7 @@ describe('createProgress on a terminal', () => {
 });
 
 describe('batch run ETA', () => {
-  it('is told only once items are done at a rate, and not when all are done', async () => {
-    const { etaText } = await import('../../../src/cli/commands/batch-progress.js');
+  it('is told only once items are done at a rate, and not when all are done', () => {
     expect(etaText(10, 100, 0)).toBe('');
     expect(etaText(10, 100, Number.NaN)).toBe('');
     expect(etaText(100, 100, 5)).toBe('');
