@@ -12,6 +12,7 @@ import type { CopiesReport } from '../machines/dataload.types.js';
 import { describeCopies } from '../adapters/dataload/load-copies.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
+import { COPIED_STATES, trackLoadProgress } from './load-progress.js';
 import { printable } from '../adapters/files/dataverse-labels.js';
 
 /** States of a load that wait for `holdfast resume` (a new token, a retry). */
@@ -50,8 +51,6 @@ export interface LoadSummary {
 /** How long a foreground command waits for space in the files dir, with no file copied, before it exits 1. */
 export const DEFAULT_SPACE_WAIT_MS = 600_000;
 
-/** Datafile states that hold a copy made into the files dir. */
-const COPIED_STATES = new Set(['copied', 'stored']);
 
 /**
  * Waits until the load settles ('settled'), or until some of its files have
@@ -93,24 +92,12 @@ export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = D
 
 /** Waits until the load settles (or waits on space too long, see `waitForLoad`), reporting progress; returns its summary. */
 export async function followLoad(runtime: Runtime, id: ActorId, progress: Progress, startedAt: number, spaceWaitMs = DEFAULT_SPACE_WAIT_MS): Promise<LoadSummary> {
-  let bytes = 0;
-  const unsubscribe = runtime.subscribe((event) => {
-    if (event.type !== 'actor.stepped') return;
-    if (event.machine === 'datafile' && event.to === 'copied') {
-      const size = (runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined)?.prepared?.size ?? 0;
-      bytes += size;
-      progress.update({ bytes });
-    }
-    if (event.id === id) {
-      const context = runtime.get(id)?.snapshot?.context as DataLoadContext | undefined;
-      if (context) progress.update({ state: event.to, counts: context.counts });
-    }
-  });
+  const stopTracking = trackLoadProgress(runtime, id, progress);
   try {
     await waitForLoad(runtime, id, spaceWaitMs);
     await waitForVerdicts(runtime, id);
   } finally {
-    unsubscribe();
+    stopTracking();
   }
   return summarize(runtime, id, startedAt);
 }

@@ -7,7 +7,18 @@ import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store
 import type { Runtime } from '../../runtime/runtime.js';
 import { parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
+import { describeBatchChild } from '../../batch/batch-names.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
+
+/** A data file by its relative path, a batch job's child by its batch and run; nothing for an id that is its own name. */
+function labelOf(record: ActorRecord): { label?: string } {
+  if (record.machine === 'datafile') {
+    const path = (record.snapshot?.context as { relativePath?: unknown } | undefined)?.relativePath;
+    return typeof path === 'string' ? { label: path } : {};
+  }
+  const words = record.parent ? describeBatchChild(record.id) : undefined;
+  return words ? { label: words } : {};
+}
 
 /** Larger snapshots are left out of an actor view (the page shows their size instead). */
 const MAX_SNAPSHOT_CHARS = 256 * 1024;
@@ -143,6 +154,7 @@ export class ActorViews {
       parent: record.parent ?? null,
       root: record.root,
       children: this.counts.get(`p:${record.id}`, () => this.runtime.store.countActors({ parent: record.id })),
+      ...labelOf(record),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       updatedAt: record.updatedAt,
     };

@@ -91,6 +91,8 @@ export interface ActorRow {
   root: string;
   /** Direct children (from the index). */
   children: number;
+  /** What a person calls it, when its id is no name: a data file's relative path, "batch 0, run 2". */
+  label?: string;
   error?: ErrorInfo;
   updatedAt: number;
 }

@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { JobView } from '../../batch/job-views.js';
+import { duration } from '../progress.js';
 
 export interface BatchProgress {
   stop(): void;
@@ -17,13 +18,13 @@ export function followProgress(read: () => JobView | undefined, mode: 'tty' | 'l
   const startDone = first ? first.summary.done + first.summary.failed : 0;
   const rate = (done: number) => Math.round((done - startDone) / Math.max((Date.now() - startedAt) / 1_000, 0.001));
   if (mode === 'tty') {
-    const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} items | {rate} items/s | {exceptions} exceptions | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(Math.max(first?.items ?? 1, 1), startDone, { rate: 0, exceptions: first?.summary.exceptionsOpen ?? 0 });
+    const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} items | {rate} items/s | {exceptions} exceptions{eta}', hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(Math.max(first?.items ?? 1, 1), startDone, { rate: 0, exceptions: first?.summary.exceptionsOpen ?? 0, eta: '' });
     const refresh = () => {
       const job = read();
       if (!job) return;
       const done = job.summary.done + job.summary.failed;
-      bar.update(done, { rate: rate(done), exceptions: job.summary.exceptionsOpen });
+      bar.update(done, { rate: rate(done), exceptions: job.summary.exceptionsOpen, eta: etaText(done, job.items, rate(done)) });
     };
     const timer = setInterval(refresh, 1_000);
     return {
@@ -41,4 +42,11 @@ export function followProgress(read: () => JobView | undefined, mode: 'tty' | 'l
     process.stdout.write(`${job.id}: ${done}/${job.items} items, ${rate(done)} items/s, ${job.summary.exceptionsOpen} exceptions open\n`);
   }, 5_000);
   return { stop: () => clearInterval(timer) };
+}
+
+/** ` | ETA 2m05s` once items are done at a rate, else nothing (never cli-progress's `ETA INFs` while the rate is 0). */
+export function etaText(done: number, total: number, perSecond: number): string {
+  if (!(perSecond > 0) || done >= total) return '';
+  const seconds = (total - done) / perSecond;
+  return Number.isFinite(seconds) ? ` | ETA ${duration(seconds)}` : '';
 }

@@ -13,7 +13,7 @@ import { HoldfastError } from '../../errors.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { actorId } from '../../persistence/store.js';
+import { actorId, type ActorId } from '../../persistence/store.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import { DEFAULT_SPACE_WAIT_MS, describeSummary, followLoad, type LoadSummary } from '../load-follow.js';
@@ -87,7 +87,14 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   const holdfast = await openHoldfast({ store: options.store });
   const beforeClose = (await options.withHoldfast?.(holdfast)) ?? (async () => {});
   const progress = createProgress(out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
-  const stop = () => void holdfast.close().then(() => process.exit(130));
+  let id: ActorId | undefined;
+  // Stopped by a person (Ctrl-C) or the system: the load stays in the store, and says how it goes on.
+  const stop = () => {
+    progress.stop();
+    if (id !== undefined) process.stderr.write(`\ninterrupted: load ${id} is kept in the store; \`holdfast resume --store ${options.store}\` continues it\n`);
+    else process.stderr.write('\ninterrupted before the load began: nothing was copied\n');
+    void holdfast.close().then(() => process.exit(130));
+  };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
     assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
@@ -95,12 +102,13 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
       if (token) await holdfast.keepToken(dataverseUrl, token);
       await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
     }
-    const id = newLoadId();
-    if (metadata) await holdfast.runtime.records.put('metadata', id, metadata);
+    const newId = newLoadId();
+    if (metadata) await holdfast.runtime.records.put('metadata', newId, metadata);
     const startedAt = Date.now();
-    await holdfast.runtime.spawn('dataload', input, { id });
-    out.say(`load ${id}: ${dir} -> ${options.dataset}`);
-    const summary = await followLoad(holdfast.runtime, id, progress, startedAt, options.spaceWait);
+    await holdfast.runtime.spawn('dataload', input, { id: newId });
+    id = newId;
+    if (!out.json) progress.log(`load ${id}: ${dir} -> ${options.dataset}`);
+    const summary = await followLoad(holdfast.runtime, newId, progress, startedAt, options.spaceWait);
     progress.stop();
     report(summary, out);
     return summary.succeeded ? 0 : 1;

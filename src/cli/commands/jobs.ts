@@ -9,7 +9,9 @@ import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import { actorId, type ActorRecord, type Store } from '../../persistence/store.js';
 import { listedActors, parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
-import { createOutput, type GlobalOptions } from '../cli-context.js';
+import { createOutput, positiveInt, type GlobalOptions } from '../cli-context.js';
+import { describeBatchChild } from '../../batch/batch-names.js';
+import { describeLoadJob, loadFilesPage } from './load-job-view.js';
 import { printable } from '../../adapters/files/dataverse-labels.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask } from './batch-context.js';
@@ -29,11 +31,13 @@ export function registerJobs(program: Command, run: (task: () => Promise<number>
     .option('--stats', 'include counts per state of every machine under it (a batch job: statistics per DAG node)')
     .option('--results', "a batch job's results, streamed (one line per item; with --json one object)")
     .option('--sample', "with --results: the last sample run's results")
-    .action((id: string, options: BatchJobViewOptions, command: Command) =>
+    .option('--page <n>', "a data load's files: which page, sorted by path", positiveInt('--page'), 1)
+    .option('--limit <n>', "a data load's files: how many per page", positiveInt('--limit'), 50)
+    .action((id: string, options: BatchJobViewOptions & { page: number; limit: number }, command: Command) =>
       run(batchTask(async () => {
         if (isBatchJob(command, id)) return showBatchJob(id, { ...command.optsWithGlobals<GlobalOptions>(), ...options });
         if (options.results || options.sample) throw new HoldfastError('USAGE', `--results and --sample are for batch jobs; ${id} is not one`);
-        return withStore(command, (store, out) => showJob(store, out, id, options.stats ?? false));
+        return withStore(command, (store, out) => showJob(store, out, id, { stats: options.stats ?? false, page: options.page, limit: options.limit }));
       })),
     );
   registerJobCreate(job, run);
@@ -72,9 +76,12 @@ function listJobs(store: Store, out: ReturnType<typeof createOutput>, limit: num
   return 0;
 }
 
-function showJob(store: Store, out: ReturnType<typeof createOutput>, id: string, stats: boolean): number {
+function showJob(store: Store, out: ReturnType<typeof createOutput>, id: string, options: { stats: boolean; page: number; limit: number }): number {
+  const { stats } = options;
   const record = readListedActor(store, actorId(id));
   if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no job ${id}`);
+  const load = record.machine === 'dataload' && record.snapshot ? loadFilesPage(store, record, options.page, options.limit) : undefined;
+  const batchChild = record.parent && readListedActor(store, record.parent)?.machine === BATCH_JOB_MACHINE ? describeBatchChild(record.id) : undefined;
   // Every child is counted: a parked one (its record unreadable too) by its code, not by a state it may not have.
   const children: Record<string, number> = {};
   const parkedChildren = [];
@@ -86,16 +93,25 @@ function showJob(store: Store, out: ReturnType<typeof createOutput>, id: string,
   const tree: Record<string, number> = {};
   if (stats) for (const actor of listedActors(store, { root: record.root })) tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] = (tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] ?? 0) + 1;
   const journal = [...store.journal(record.id)].slice(-20);
-  out.result({ ...summaryOf(record), version: record.version, context: redact(record.snapshot?.context), children, parked, ...(stats ? { tree } : {}), journal });
+  out.result({ ...summaryOf(record), ...(batchChild ? { describes: `${batchChild} of job ${record.parent}` } : {}), version: record.version, context: redact(record.snapshot?.context), children, parked, ...(stats ? { tree } : {}), ...(load ? { files: load } : {}), journal });
   out.say(`${record.id}  ${record.machine}@${record.version}  ${record.status}/${record.state}`);
+  if (batchChild) out.say(`  ${batchChild} of job ${record.parent}`);
+  if (record.machine === 'datafile') out.say(`  file ${printable(String((record.snapshot?.context as { relativePath?: unknown } | undefined)?.relativePath ?? '(unreadable)'))} of load ${record.parent}`);
   if (record.error) out.say(`  error: [${record.error.code}] ${record.error.message}`);
-  for (const problem of fileProblems(record.snapshot?.context)) out.say(`  problem: ${printable(problem.relativePath)}: ${problem.code}: ${printable(problem.reason)}`);
+  if (load) for (const line of describeLoadJob(record, load)) out.say(line);
+  else for (const problem of fileProblems(record.snapshot?.context)) out.say(`  problem: ${printable(problem.relativePath)}: ${problem.code}: ${printable(problem.reason)}`);
   for (const [state, count] of Object.entries(children)) out.say(`  children ${state}: ${count}`);
   for (const [code, count] of Object.entries(parked)) out.say(`  parked ${count}: ${code}`);
-  for (const child of parkedChildren.slice(0, 20)) out.say(`    ${child.id}: [${child.error?.code}] ${child.error?.message}`);
+  for (const child of parkedChildren.slice(0, 20)) out.say(`    ${child.id}${childWords(record, child)}: [${child.error?.code}] ${child.error?.message}`);
   for (const [state, count] of Object.entries(tree)) out.say(`  tree ${state}: ${count}`);
   for (const entry of journal) out.say(`  #${entry.seq} ${new Date(entry.at).toISOString()} ${entry.event}: ${entry.from} -> ${entry.to}`);
   return 0;
+}
+
+/** What a parked child is, in words: its batch and run under a batch job. */
+function childWords(parent: ActorRecord, child: ActorRecord): string {
+  const words = parent.machine === BATCH_JOB_MACHINE ? describeBatchChild(child.id) : undefined;
+  return words ? ` (${words})` : '';
 }
 
 /** The per-file problems a job keeps on itself (a data load's refused names, failed files), whatever its kind. */

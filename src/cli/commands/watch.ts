@@ -15,6 +15,8 @@ import { actorId, type ActorId } from '../../persistence/store.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import type { LoadedFile } from '../../adapters/dataload/dataload-effects.js';
+import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import { WAITING_STATES } from '../load-follow.js';
 
 interface WatchOptions extends GlobalOptions {
   dataset: string;
@@ -80,7 +82,11 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   const unsubscribe = holdfast.runtime.subscribe((event) => {
     if (event.type === 'actor.emitted' && event.id === id) line({ event: event.event.type, file: event.event.relativePath });
     if (event.type === 'actor.spawned' && event.machine === 'dataload' && event.parent === id) line({ event: 'batch.closed', batch: event.id });
-    if (event.type === 'actor.stepped' && event.machine === 'dataload' && event.id.startsWith(`${id}/`) && event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
+    if (event.type === 'actor.stepped' && event.machine === 'dataload' && event.id.startsWith(`${id}/`) && (event.status !== 'active' || (WAITING_STATES.has(event.to) && event.from !== event.to))) {
+      if (event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
+      const text = batchLine(holdfast, event.id, id);
+      if (text && !out.json) status.print(text);
+    }
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
   });
   // What was sent and is not yet committed, by path: a file reported ready twice meanwhile is sent once.
@@ -165,15 +171,29 @@ async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorI
   return actorId(await holdfast.runtime.spawn('watch', input, { id }));
 }
 
-/** On a terminal, one live line: accepted, in flight, loaded, failed, current batch. */
+/** One line for a batch that ended or waits on a person: `batch 3 completed: 12 files, 12 copied, 12 registered, 0 skipped, 0 failed`. */
+export function batchLine(holdfast: Holdfast, batchId: ActorId, watchId: ActorId): string | undefined {
+  const record = holdfast.runtime.get(batchId);
+  const context = record?.snapshot?.context as DataLoadContext | undefined;
+  if (!record || !context) return undefined;
+  const c = context.counts;
+  const name = batchId.slice(watchId.length + 1).replace(/^b(\d+)$/, 'batch $1');
+  const wait = WAITING_STATES.has(record.state) ? ' (waits: fix the cause, then `holdfast resume`)' : '';
+  return `${name} ${record.state}: ${c.total} files, ${c.copied} copied, ${c.registered} registered, ${c.skipped} skipped, ${c.failed} failed${context.error ? `; ${context.error.code}: ${context.error.message}` : ''}${wait}`;
+}
+
+/** On a terminal, one live line: accepted, in flight, loaded, failed, current batch; lines printed meanwhile go above it. */
 function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
-  if (silent || !process.stdout.isTTY) return { refresh: () => {}, stop: () => {} };
+  const print = (text: string) => void process.stdout.write(`${text}\n`);
+  if (silent || !process.stdout.isTTY) return { refresh: () => {}, print, stop: () => {} };
   let last = 0;
+  let shown = false;
   const draw = () => {
     const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
     if (!context) return;
     const c = context.counts;
     const inFlight = c.accepted - c.loaded - c.failed - c.skipped - context.open;
+    shown = true;
     process.stdout.write(`\r\x1b[Kseen ${c.accepted} | in flight ${Math.max(0, inFlight)} | loaded ${c.loaded} | failed ${c.failed} | batch ${context.batch} (${context.open} files)`);
   };
   return {
@@ -182,6 +202,10 @@ function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
       if (now - last < 200) return;
       last = now;
       draw();
+    },
+    print(text: string) {
+      process.stdout.write(`${shown ? '\r\x1b[K' : ''}${text}\n`);
+      if (shown) draw();
     },
     stop() {
       draw();

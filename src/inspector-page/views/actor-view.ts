@@ -57,6 +57,7 @@ export function actorView(actions: Actions): View {
         fill(
           details,
           h('h2', {}, 'Actor ', h('span', { class: 'id', title: actor.id }, actor.id)),
+          actor.label ? h('p', { 'data-testid': 'actor-label' }, actor.label) : null,
           h(
             'dl',
             { class: 'facts' },

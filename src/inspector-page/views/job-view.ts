@@ -28,7 +28,7 @@ function childRow(row: ActorRow, path: string[], selected: boolean, actions: Act
   return h(
     'li',
     { class: `child${selected ? ' selected' : ''}`, 'data-testid': 'child-row', 'data-id': row.id, title: row.id },
-    h('button', { class: 'link', onclick: () => actions.selectActor(row.id) }, shortId(row.id.startsWith(`${path[path.length - 1]}/`) ? row.id.slice(path[path.length - 1]!.length + 1) : row.id)),
+    h('button', { class: 'link', onclick: () => actions.selectActor(row.id) }, row.label ?? shortId(row.id.startsWith(`${path[path.length - 1]}/`) ? row.id.slice(path[path.length - 1]!.length + 1) : row.id)),
     h('span', { class: 'muted' }, row.machine),
     h('span', { class: `badge status-${row.status}`, 'data-testid': 'child-state' }, row.state || row.status),
     row.children > 0 ? h('button', { class: 'open', onclick: () => actions.openNode([...path, row.id]) }, `open (${count(row.children)})`) : null,

@@ -1,0 +1,72 @@
+/**
+ * `holdfast job ID` for a data load, in words: its folder and dataset, its
+ * counts, its problems, and its files by relative path with state, size,
+ * MD5 and Dataverse file id, a page at a time (`--page N`, `--limit N`),
+ * sorted by path. Reads the store read-only, beside a running owner.
+ */
+import type { ActorRecord, Store } from '../../persistence/store.js';
+import { listedActors } from '../../runtime/listed-actors.js';
+import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import type { DataFileContext } from '../../machines/datafile.machine.js';
+import { printable } from '../../adapters/files/dataverse-labels.js';
+
+export interface LoadFileRow {
+  relativePath: string;
+  state: string;
+  size?: number;
+  md5?: string;
+  fileId?: number;
+  /** Why it failed or was parked. */
+  reason?: string;
+}
+
+export interface LoadFilesPage {
+  page: number;
+  limit: number;
+  /** Files of the load in the store (refused names are problems, not files). */
+  total: number;
+  files: LoadFileRow[];
+}
+
+/** The files of load `record`, sorted by relative path, page `page` (from 1) of `limit`. */
+export function loadFilesPage(store: Store, record: ActorRecord, page: number, limit: number): LoadFilesPage {
+  const rows: LoadFileRow[] = [];
+  for (const child of listedActors(store, { parent: record.id })) rows.push(rowOf(child, record.id));
+  rows.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+  return { page, limit, total: rows.length, files: rows.slice((page - 1) * limit, page * limit) };
+}
+
+function rowOf(child: ActorRecord, loadId: string): LoadFileRow {
+  const file = child.snapshot?.context as DataFileContext | undefined;
+  const reason = child.error ? `${child.error.code}: ${child.error.message}` : file?.problem ? `${file.problem.code}: ${file.problem.reason}` : undefined;
+  // A parked record that does not decode knows no path: named by its key.
+  const row: LoadFileRow = { relativePath: file?.relativePath ?? `(file ${child.id.slice(loadId.length + 1)})`, state: child.status === 'parked' ? 'parked' : child.state };
+  const size = file?.prepared?.size ?? file?.size;
+  if (size !== undefined) row.size = size;
+  if (file?.prepared?.md5) row.md5 = file.prepared.md5;
+  if (file?.fileId !== undefined) row.fileId = file.fileId;
+  if (reason) row.reason = reason;
+  return row;
+}
+
+/** The lines after the header: folder, dataset, counts, problems, then the page of files as a table. */
+export function describeLoadJob(record: ActorRecord, files: LoadFilesPage): string[] {
+  const context = record.snapshot?.context as DataLoadContext | undefined;
+  if (!context) return [];
+  const c = context.counts;
+  const lines = [
+    `  folder   ${printable(context.dir)}`,
+    `  dataset  ${context.dataset}${context.dataverseUrl ? ` at ${context.dataverseUrl}` : ' (copy only: no Dataverse)'}`,
+    `  files    ${c.total} found, ${c.copied} copied, ${c.registered} registered, ${c.skipped} skipped, ${c.failed} failed, ${c.registrationFailed} refused by Dataverse, ${c.refused} refused, ${c.alreadyLoaded} already loaded`,
+  ];
+  if (context.problems.length === 0) lines.push('  problems none');
+  for (const problem of context.problems) lines.push(`  problem  ${printable(problem.relativePath)}: ${problem.code}: ${printable(problem.reason)}`);
+  const pages = Math.max(1, Math.ceil(files.total / files.limit));
+  if (files.total === 0) return [...lines, '  no files in the store yet'];
+  lines.push(`  files ${(files.page - 1) * files.limit + 1}-${(files.page - 1) * files.limit + files.files.length} of ${files.total} (page ${files.page} of ${pages}${files.page < pages ? `; next: --page ${files.page + 1}` : ''}):`);
+  const table = [['path', 'state', 'size', 'md5', 'file id'], ...files.files.map((f) => [printable(f.relativePath), f.state, f.size === undefined ? '-' : String(f.size), f.md5 ?? '-', f.fileId === undefined ? '-' : String(f.fileId)])];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  for (const row of table) lines.push(`    ${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')}`);
+  for (const f of files.files) if (f.reason) lines.push(`    ${printable(f.relativePath)}: ${printable(f.reason)}`);
+  return lines;
+}
