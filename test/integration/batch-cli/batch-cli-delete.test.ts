@@ -5,35 +5,14 @@
  * job goes, and both the run and a second `run` following it through the owner
  * end with exit 1 saying the job was deleted, never offering to resume it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { livingOwner } from '../../../src/cli/owner-routing.js';
-import { waitForOutput, type Workload } from '../../helpers/processes.js';
-import { cli, repoRoot, storeContents, workspace } from './batch-cli-helpers.js';
+import { exitWithin, holdfastChild as holdfast, killChildren } from '../../helpers/cli-child.js';
+import { waitForOutput } from '../../helpers/processes.js';
+import { cli, storeContents, workspace } from './batch-cli-helpers.js';
 
-const entry = join(repoRoot, 'test', 'integration', 'batch-cli', 'cli-entry.ts');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function holdfast(args: string[], cwd: string): Workload {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => stdout + stderr, errors: () => stderr, exited };
-}
-
-/** Resolves with the exit, or fails after `ms`. */
-async function exitWithin(workload: Workload, ms: number) {
-  const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms).unref());
-  return Promise.race([workload.exited, timeout]);
-}
+afterEach(killChildren);
 
 describe('batch delete while a run runs it', () => {
   it('is refused JOB_RUNNING through the owner; after pause it goes and every follower ends exit 1', async () => {
