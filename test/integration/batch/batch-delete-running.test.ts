@@ -43,6 +43,26 @@ describe('batch jobs: delete while a run is in progress', () => {
     }
   });
 
+  it('ends a run whose job is parked with the job\'s error, naming retry, not resume', async () => {
+    const { app, release } = gated();
+    const h = await openBatch([app]);
+    try {
+      const job = await h.jobs.create({ application: 'slow', source: 'test', items: numbers(2) });
+      const run = h.jobs.run(job, { batches: 'all' });
+      run.catch(() => {});
+      await h.runtime.waitFor(job, (record) => record.state === 'running', 5_000);
+      // Parked as the host parks a job that killed its process at every restart (the record as the store keeps it).
+      const record = h.runtime.get(job)!;
+      await h.runtime.store.commit([{ op: 'putActor', record: { ...record, status: 'parked', error: { code: 'POISON_ACTOR', message: 'interrupted at every restart' } }, previous: record }], 'flush');
+      const started = Date.now();
+      await expect(run).rejects.toMatchObject({ code: 'POISON_ACTOR', message: expect.stringMatching(/was parked before its run ended.*holdfast retry/) as string });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      release();
+      await h.close();
+    }
+  });
+
   it('deletes a finished job at once, and an interrupted one only where no process runs it', async () => {
     const { app, release } = gated();
     const h = await openBatch([app]);
