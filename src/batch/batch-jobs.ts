@@ -7,7 +7,7 @@
  * request held by the job actor, so a killed process continues it on open.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCodes, HoldfastError, type ErrorCode } from '../errors.js';
+import { HoldfastError } from '../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
 import type { BatchRange, RunMode, RunRequested } from '../machines/batch.types.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,6 +17,7 @@ import { wakeWaitingBatches } from './application-wake.js';
 import { bindBatchMachines } from './batch-machines.js';
 import { CREATING, EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
+import { assertJobFollowable } from './followed-job.js';
 import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
 import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
 import type { NodeStats } from './node-stats.js';
@@ -151,18 +152,6 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
    */
   const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> => runtime.waitFor(jobId, done, timeoutMs).then(() => undefined);
 
-  /** A followed job that was deleted or parked will never write its run's summary: say so. @throws JOB_DELETED, the parked job's error */
-  const assertFollowable = (jobId: string): void => {
-    const record = runtime.get(jobId);
-    if (!record) throw new HoldfastError('JOB_DELETED', `batch job ${jobId} was deleted before its run ended`, { details: { job: jobId } });
-    if (record.status === 'parked') {
-      const code = record.error?.code ?? 'MACHINE_ERROR';
-      throw new HoldfastError((ErrorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'MACHINE_ERROR', `batch job ${jobId} was parked before its run ended (${code}: ${record.error?.message ?? 'no reason kept'}): see holdfast job ${jobId}, then holdfast retry ${jobId}`, {
-        details: { job: jobId, parked: true },
-      });
-    }
-  };
-
   /**
    * Whether a process steps the job now: a run requested and not ended (or a batch still
    * active), the job not paused, and this runtime running it (an owner resumed it, or it
@@ -203,7 +192,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     for (;;) {
       const summary = runSummary(jobId, id);
       if (summary) return summary;
-      assertFollowable(jobId);
+      assertJobFollowable(runtime, jobId);
       if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
       const slice = Math.min(left, FOLLOW_CHECK_MS);
       left -= slice;

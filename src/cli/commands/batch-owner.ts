@@ -8,6 +8,7 @@
  */
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
+import { assertJobFollowable } from '../../batch/followed-job.js';
 import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
@@ -64,13 +65,7 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
         process.stderr.write(`\nstopped following: the run goes on in the store's owner (pid ${owner}); see holdfast job ${id}\n`);
         return 130;
       }
-      const record = runtime.get(id);
-      if (!record) throw new HoldfastError('JOB_DELETED', `batch job ${id} was deleted before its run ended: there is nothing to resume`, { details: { job: id } });
-      if (record.status === 'parked') {
-        throw new HoldfastError(record.error?.code === 'POISON_ACTOR' ? 'POISON_ACTOR' : 'MACHINE_ERROR', `batch job ${id} was parked before its run ended (${record.error?.code ?? ''}: ${record.error?.message ?? 'no reason kept'}): see holdfast job ${id}, then holdfast retry ${id}`, {
-          details: { job: id, parked: true },
-        });
-      }
+      assertJobFollowable(runtime, id);
       if (livingOwner(options.store) !== owner) {
         throw new HoldfastError('OWNER_UNREACHABLE', `the store's owner (pid ${owner}) stopped before the run of job ${id} ended: it continues with holdfast run ${id} --all (or holdfast resume)`, { details: { job: id, ownerPid: owner } });
       }
