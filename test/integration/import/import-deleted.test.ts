@@ -38,7 +38,7 @@ describe('import whose batch is deleted', () => {
       expect(running.stderr).toMatch(/JOB_RUNNING/);
       expect((await runCli(['pause', id!, '--store', store])).code).toBe(0);
       const deleted = await runCli(['delete', id!, '--store', store, '--json']);
-      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.code, `${deleted.stderr}\n--- import:\n${importing.output()}`).toBe(0);
 
       expect(await exitWithin(importing, 5_000), importing.output()).toMatchObject({ code: 1 });
       expect(importing.errors()).toMatch(/JOB_DELETED.*import .* was deleted before it ended/);
