@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { HoldfastError, toHoldfastError, type SerializedError } from '../errors.js';
 
 export const OWNER_SOCKET = 'owner.sock';
+/** How long close waits for commands being answered (a delete removing many records) before cutting them off. */
+const ANSWER_GRACE_MS = 60_000;
 /** A command line longer than this is refused: commands are small; data travels by path. */
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
@@ -28,6 +30,8 @@ export async function startOwnerSocket(storeFolder: string, handlers: OwnerHandl
   const path = join(storeFolder, OWNER_SOCKET);
   if (existsSync(path)) unlinkSync(path); // left by a killed owner: we hold the lock now
   const connections = new Set<Socket>();
+  /** Commands being answered: close lets them finish and reply first (a delete whose follower ends the process must not be cut off). */
+  const answering = new Set<Promise<void>>();
   const server: Server = createServer((socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
@@ -43,9 +47,11 @@ export async function startOwnerSocket(storeFolder: string, handlers: OwnerHandl
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        void answer(line, handlers).then((reply) => {
+        const replied = answer(line, handlers).then((reply) => {
           if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
         });
+        answering.add(replied);
+        void replied.finally(() => answering.delete(replied));
       }
     });
     socket.on('error', () => socket.destroy());
@@ -59,10 +65,15 @@ export async function startOwnerSocket(storeFolder: string, handlers: OwnerHandl
   return {
     path,
     close: () =>
-      (closed ??= new Promise<void>((resolve) => {
+      (closed ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.race([Promise.all([...answering]), new Promise((resolve) => setTimeout(resolve, ANSWER_GRACE_MS).unref())]);
+        // Ended, so replies already written are delivered; destroyed if the other side lingers.
+        const ended = [...connections].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()).end()));
+        await Promise.race([Promise.all(ended), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         for (const socket of connections) socket.destroy();
-        server.close(() => resolve());
-      })),
+        await stopped;
+      })()),
   };
 }
 
@@ -110,6 +121,11 @@ export function sendOwnerCommand(storeFolder: string, command: string, args: Rec
     socket.on('error', (cause) => {
       clearTimeout(timer);
       fail(new HoldfastError('OWNER_UNREACHABLE', `cannot reach the store's owner at ${path}: ${cause.message}`, { cause }));
+    });
+    // The owner closed without answering (it stopped): say so now rather than at the timeout.
+    socket.on('close', () => {
+      clearTimeout(timer);
+      reject(new HoldfastError('OWNER_UNREACHABLE', `the store's owner closed before answering ${command}: see whether it was done (holdfast jobs)`));
     });
   });
 }

@@ -17,6 +17,7 @@ import { wakeWaitingBatches } from './application-wake.js';
 import { bindBatchMachines } from './batch-machines.js';
 import { CREATING, EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
+import { assertJobFollowable } from './followed-job.js';
 import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
 import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
 import type { NodeStats } from './node-stats.js';
@@ -62,7 +63,7 @@ export interface BatchJobs {
   reprocess(jobId: string, options?: { parallel?: number }): Promise<RunSummary>;
   /** Like `reprocess`, but resolves once the run is requested, with its request id. */
   startReprocess(jobId: string, options?: { parallel?: number }): Promise<string>;
-  /** Waits for a requested run's summary. @throws WAIT_TIMEOUT */
+  /** Waits for a requested run's summary. @throws WAIT_TIMEOUT; JOB_DELETED, or the parked job's error, when the job goes first */
   waitForRun(jobId: string, requestId: string, timeoutMs?: number): Promise<RunSummary>;
   /** A requested run's summary once it ended, else undefined (a read: works beside the store's owner). */
   runSummary(jobId: string, requestId: string): RunSummary | undefined;
@@ -88,7 +89,10 @@ export interface BatchJobs {
   results(jobId: string, options?: { sample?: boolean }): Iterable<{ item: string; value: unknown }>;
   /** The snapshotted items, in source order. */
   items(jobId: string): Iterable<ItemInput>;
-  /** Everything of the job: its actors (paused first), items, results, exceptions, batch and run records. */
+  /**
+   * Everything of the job: its actors (paused first), items, results, exceptions, batch and run records.
+   * @throws JOB_NOT_FOUND; JOB_RUNNING while a run is in progress and the job is not paused
+   */
   delete(jobId: string): Promise<{ records: number; actors: number }>;
 }
 
@@ -105,6 +109,8 @@ const MAX_PARALLEL = 64;
 const MAX_JOB_ID = 512;
 const plausibleId = (jobId: unknown): jobId is string => typeof jobId === 'string' && jobId.length <= MAX_JOB_ID;
 const NO_LIMIT = 2_147_483_647;
+/** How often a wait for a run looks whether its job was deleted or parked: a follower ends within this. */
+const FOLLOW_CHECK_MS = 250;
 
 /**
  * The batch-job API over a runtime that hosts `batchJobMachines(applications)`.
@@ -146,6 +152,17 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
    */
   const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> => runtime.waitFor(jobId, done, timeoutMs).then(() => undefined);
 
+  /**
+   * Whether a process steps the job now: a run requested and not ended (or a batch still
+   * active), the job not paused, and this runtime running it (an owner resumed it, or it
+   * stepped it here). A run a kill interrupted, in a store no process runs, is idle.
+   */
+  const running = (jobId: string, context: BatchJobContext): boolean => {
+    if (runtime.isPaused(jobId)) return false;
+    const unended = context.run !== undefined || context.queue.length > 0 || runtime.query({ root: jobId as never }).some((actor) => actor.id !== jobId && actor.status === 'active');
+    return unended && runtime.hosts(jobId);
+  };
+
   /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */
   const assertNotPaused = (jobId: string): void => {
     if (runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
@@ -166,9 +183,25 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = record;
     return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
   };
+  /**
+   * Waits in slices, looking between them whether the job is still there: a delete
+   * announces nothing, and a follower must end when its job goes, not wait forever.
+   */
   const waitForRun = async (jobId: string, id: string, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
-    if (!runSummary(jobId, id)) await untilSummary(jobId, () => runSummary(jobId, id) !== undefined, timeoutMs);
-    return runSummary(jobId, id)!;
+    let left = timeoutMs;
+    for (;;) {
+      const summary = runSummary(jobId, id);
+      if (summary) return summary;
+      assertJobFollowable(runtime, jobId);
+      if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
+      const slice = Math.min(left, FOLLOW_CHECK_MS);
+      left -= slice;
+      try {
+        await untilSummary(jobId, () => runSummary(jobId, id) !== undefined || runtime.get(jobId)?.status === 'parked', slice);
+      } catch (error) {
+        if (!(error instanceof HoldfastError && error.code === 'WAIT_TIMEOUT')) throw error;
+      }
+    }
   };
 
   /** Checks a run request and sends it; the request id. */
@@ -307,7 +340,9 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     items: (jobId) => itemEntries(runtime, jobId, contextOf(jobId)),
 
     async delete(jobId) {
-      contextOf(jobId);
+      if (running(jobId, contextOf(jobId))) {
+        throw new HoldfastError('JOB_RUNNING', `batch job ${jobId} has a run in progress: pause it (holdfast pause ${jobId}) or let the run end, then delete it`, { details: { id: jobId } });
+      }
       const actors = runtime.query({ root: jobId as never });
       if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
       // Actors first (a step already committing lands before the delete's commit), then the records;

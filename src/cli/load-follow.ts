@@ -10,6 +10,7 @@ import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { CopiesReport } from '../machines/dataload.types.js';
 import { describeCopies } from '../adapters/dataload/load-copies.js';
+import { HoldfastError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
 import { COPIED_STATES, trackLoadProgress } from './load-progress.js';
@@ -56,6 +57,7 @@ export const DEFAULT_SPACE_WAIT_MS = 600_000;
  * Waits until the load settles ('settled'), or until some of its files have
  * waited for space for `spaceWaitMs` without any file of it being copied
  * ('waitingForSpace'; the files keep waiting, with stored due times).
+ * @throws JOB_DELETED when the load is deleted first (by another command, through the owner)
  */
 export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = DEFAULT_SPACE_WAIT_MS): Promise<'settled' | 'waitingForSpace'> {
   const prefix = `${id}/`;
@@ -75,10 +77,12 @@ export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = D
     }
   });
   let timer: ReturnType<typeof setInterval> | undefined;
-  const gaveUp = new Promise<'waitingForSpace'>((resolve) => {
+  // A delete (of a paused load, by another command through the owner) announces nothing: looked for here.
+  const gaveUp = new Promise<'waitingForSpace'>((resolve, reject) => {
     timer = setInterval(() => {
-      if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
-    }, Math.max(10, Math.min(1_000, spaceWaitMs)));
+      if (runtime.get(id) === undefined) reject(new HoldfastError('JOB_DELETED', `load ${id} was deleted before it ended: there is nothing to resume`, { details: { id } }));
+      else if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
+    }, Math.max(10, Math.min(250, spaceWaitMs)));
   });
   const settled = runtime.waitFor(id, loadSettled, 24 * 3_600_000).then(() => 'settled' as const);
   try {

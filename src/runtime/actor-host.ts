@@ -255,6 +255,11 @@ export class ActorHost {
     );
   }
 
+  /** True when the actor is in memory here (stepping, committing, effects in flight) or waits on a timer here. */
+  holds(id: ActorId): boolean {
+    return this.live.has(id) || this.o.timers.hasActor(id);
+  }
+
   isPaused(root: string): boolean {
     return this.pausedRoots.has(root);
   }

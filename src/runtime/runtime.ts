@@ -83,6 +83,13 @@ export interface Runtime {
   /** True when the job is paused. */
   isPaused(id: ActorId | string): boolean;
   /**
+   * True when this runtime runs the job's active actors: it resumed the store's work at open
+   * (then each active actor is its), or one of them is in memory here (stepping, committing,
+   * running effects) or waits on a timer here. A runtime opened with `resume: false` runs only
+   * what it was sent, so an interrupted job it was not sent anything for is not its.
+   */
+  hosts(id: ActorId | string): boolean;
+  /**
    * Deletes a job (a top actor) with everything under it. Refused with JOB_RUNNING while any of its
    * actors is active, unless the job is paused.
    */
@@ -254,6 +261,12 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
     isPaused: (id) => host.isPaused(String(id)),
+    hosts(id) {
+      const record = store.getActor(id as ActorId);
+      if (!record) return false;
+      const active = [...store.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
+      return active.length > 0 && (options.resume !== false || active.some((actor) => host.holds(actor.id)));
+    },
     async delete(id) {
       assertOpen();
       const record = store.getActor(id as ActorId);

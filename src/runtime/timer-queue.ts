@@ -52,6 +52,11 @@ export class TimerQueue {
     if (timer.due < this.armedFor) this.arm();
   }
 
+  /** True when a timer of the actor waits here. */
+  hasActor(actor: ActorId): boolean {
+    return this.byActor.has(actor);
+  }
+
   /** Forgets a timer that was cancelled by a committed step. */
   remove(actor: ActorId, id: string): void {
     this.live.delete(keyOf(actor, id));

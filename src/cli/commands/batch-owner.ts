@@ -8,6 +8,7 @@
  */
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
+import { assertJobFollowable } from '../../batch/followed-job.js';
 import { HoldfastError } from '../../errors.js';
 import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
@@ -31,7 +32,7 @@ export async function sendBatchCommand<T>(store: string, command: string, args: 
  * it, then its summary. Exit 0 when the run ended; 130 when Ctrl-C stopped
  * the following (the run goes on in the owner).
  * A parked batch ends the run as a failed batch (its job counts it), so following never waits on it.
- * @throws OWNER_UNREACHABLE when the owner stopped first, JOB_NOT_FOUND when the job was deleted
+ * @throws OWNER_UNREACHABLE when the owner stopped first, JOB_DELETED when the job was deleted (exit 1), the parked job's error when it was parked
  */
 export async function followOwnerRun(options: GlobalOptions, id: string, request: string, owner: number, out: Output, what?: string): Promise<number> {
   const store = openLmdbStore(options.store, { readOnly: true });
@@ -64,7 +65,7 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
         process.stderr.write(`\nstopped following: the run goes on in the store's owner (pid ${owner}); see holdfast job ${id}\n`);
         return 130;
       }
-      if (!jobs.get(id)) throw new HoldfastError('JOB_NOT_FOUND', `batch job ${id} was deleted before its run ended`, { details: { job: id } });
+      assertJobFollowable(runtime, id);
       if (livingOwner(options.store) !== owner) {
         throw new HoldfastError('OWNER_UNREACHABLE', `the store's owner (pid ${owner}) stopped before the run of job ${id} ended: it continues with holdfast run ${id} --all (or holdfast resume)`, { details: { job: id, ownerPid: owner } });
       }

@@ -35,6 +35,7 @@ export function readOnlyRuntime(store: Store): Runtime {
     query: (filter = {}) => [...store.queryActors(filter)],
     journal: (id, options) => [...store.journal(actorId(String(id)), options)],
     isPaused: (id) => store.getRecord('paused', String(id)) !== undefined,
+    hosts: () => false,
     records: {
       get: (collection, key) => store.getRecord(collection, key),
       scan: (collection, prefix) => [...store.scanRecords(collection, prefix)],

@@ -108,7 +108,8 @@ async function reprocessJob(id: string, command: Command): Promise<number> {
 /** Ctrl-C or SIGTERM closes the store gracefully (running chunks finish or are redone) and exits 130; the run stays resumable. */
 async function interruptible(holdfast: Holdfast, id: string, work: () => Promise<number>): Promise<number> {
   const stop = () => {
-    process.stderr.write(`\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
+    const gone = holdfast.runtime.get(id) === undefined;
+    process.stderr.write(gone ? `\ninterrupted: job ${id} was deleted\n` : `\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
     void holdfast.close().then(() => process.exit(130));
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);

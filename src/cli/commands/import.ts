@@ -4,6 +4,7 @@
  * object or link failed (or requests wait for the service's callback), 2 when
  * the input is invalid (every problem printed with its line; nothing was sent).
  */
+import { HoldfastError } from '../../errors.js';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -93,6 +94,7 @@ export async function importFile(fileArgument: string, options: ImportOptions): 
     } finally {
       clearInterval(progress);
     }
+    if (holdfast.runtime.get(id) === undefined) throw new HoldfastError('JOB_DELETED', `import ${id} was deleted before it ended: there is nothing to resume`, { details: { id } });
     const summary = summarizeImport(holdfast.runtime, id, startedAt);
     out.result(summary);
     for (const line of describeImport(summary)) out.say(line);
@@ -125,14 +127,24 @@ function working(runtime: Runtime, id: ActorId): boolean {
   return PENDING.some((machine) => runtime.query({ machine, state: 'creating' }).some(running));
 }
 
+/** How long the follower waits for an event before looking again: a delete (of a paused batch) announces nothing. */
+const LOOK_AGAIN_MS = 250;
+
 function nextEvent(runtime: Runtime): { promise: Promise<void>; cancel: () => void } {
   let cancel = () => {};
   const promise = new Promise<void>((resolve) => {
     const unsubscribe = runtime.subscribe(() => {
-      unsubscribe();
+      cancel();
       resolve();
     });
-    cancel = unsubscribe;
+    const timer = setTimeout(() => {
+      cancel();
+      resolve();
+    }, LOOK_AGAIN_MS);
+    cancel = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
   });
   return { promise, cancel };
 }

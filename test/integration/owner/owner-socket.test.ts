@@ -45,3 +45,25 @@ describe('owner socket', () => {
     await expect(sendOwnerCommand(folder, 'ping', {}, 1_000)).rejects.toMatchObject({ code: 'OWNER_UNREACHABLE' });
   });
 });
+
+describe('owner socket close', () => {
+  it('lets a command being answered finish and reply before it closes (a delete whose follower ends the owner)', async () => {
+    const folder = tempFolder();
+    let started = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let finished = false;
+    const socket = await startOwnerSocket(folder, {
+      slow: async () => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        finished = true;
+        return { done: true };
+      },
+    });
+    const answer = sendOwnerCommand(folder, 'slow');
+    await running;
+    await socket.close();
+    expect(finished).toBe(true);
+    await expect(answer).resolves.toEqual({ done: true });
+  });
+});
