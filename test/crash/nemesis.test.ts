@@ -25,6 +25,7 @@ import { startDataverseStandin, type DataverseStandin } from '../../src/adapters
 import type { ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
 import { openLmdbStore } from '../../src/index.js';
 import { readLiveOwner } from '../../src/persistence/store-lock.js';
+import { readListedActor } from '../../src/runtime/listed-actors.js';
 import { listFiles, makeSampleFolder, md5OfFile, type SampleFile } from '../helpers/dataload.js';
 import { corruptActorRecord } from '../helpers/corrupt-record.js';
 import { diskFiller, type Filler } from '../helpers/nemesis/filler.js';
@@ -166,7 +167,8 @@ async function checkDamaged(t: Target, problems: string[]): Promise<void> {
   const store = openLmdbStore(t.store, { readOnly: true });
   try {
     for (const id of t.damaged) {
-      const record = store.getActor(id as never);
+      // As the views read it: a damaged record nobody touched since is listed as parked, never dropped.
+      const record = readListedActor(store, id);
       if (record?.status !== 'parked' || record.error?.code !== 'RECORD_CORRUPT') problems.push(`${t.name}: damaged ${id} is ${record?.status ?? 'gone'} (${record?.error?.code ?? 'no error'}), not parked as RECORD_CORRUPT`);
     }
   } finally {
