@@ -157,7 +157,7 @@ function checkExits(t: Target, problems: string[]): void {
     if (exit.signal && !exit.killedByNemesis) problems.push(`${t.name}: a run died of ${exit.signal}:\n${exit.output.slice(-2_000)}`);
     if (exit.code !== null && exit.code !== 0 && exit.code !== 1) problems.push(`${t.name}: a run exited ${exit.code}:\n${exit.output.slice(-2_000)}`);
     // Exit 1 is work that waits or failed, said plainly: never an error holdfast did not expect.
-    if (exit.errors.includes('[UNEXPECTED]')) problems.push(`${t.name}: a run ended on an unexpected error:\n${exit.errors.slice(-2_000)}`);
+    if (exit.errors.includes('[UNEXPECTED]') || /^Node\.js v\d/m.test(exit.errors)) problems.push(`${t.name}: a run ended on an unexpected error:\n${exit.errors.slice(-2_000)}`);
   }
 }
 

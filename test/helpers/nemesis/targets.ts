@@ -90,11 +90,14 @@ export function target(name: string, store: string, workload: string, args: stri
   return self;
 }
 
-/** Deletes every file holdfast keeps beside LMDB's own in a store folder (lock, socket, temporaries); never data.mdb or lock.mdb. */
+/** LMDB's own files: the environment and its reader table. */
+const LMDB_FILES = new Set(['data.mdb', 'data.mdb-lock', 'lock.mdb']);
+
+/** Deletes every file holdfast keeps beside LMDB's own in a store folder (owner.lock, the socket, temporaries); never LMDB's. */
 export function deleteStoreSideFiles(store: string): string[] {
   let names: string[] = [];
   try {
-    names = readdirSync(store).filter((name) => name !== 'data.mdb' && name !== 'lock.mdb');
+    names = readdirSync(store).filter((name) => !LMDB_FILES.has(name));
   } catch {
     return [];
   }
