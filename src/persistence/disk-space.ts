@@ -25,11 +25,23 @@ export function trackWritableStore(path: string): () => void {
 export function isStorageFull(error: unknown, path?: string): boolean {
   const code = (error as { code?: unknown })?.code;
   const text = `${typeof code === 'string' || typeof code === 'number' ? code : ''} ${(error as Error)?.message ?? String(error)}`;
-  if (/ENOSPC|No space left|MDB_MAP_FULL|-30792|\b28\b/.test(text)) return true;
+  if (/ENOSPC|No space left|MDB_MAP_FULL|-30792|\b28\b/.test(text)) return noteFull();
   if (code === 5 || code === 'EIO' || /Input\/output error/.test(text)) {
-    return (path === undefined ? [...writableStores] : [path]).some(hasNoRoom);
+    // lmdb-js may hand a commit's EIO over after space came back (its commitError settles late):
+    // a disk found full moments ago still explains it (found by the nemesis, test/crash/nemesis.test.ts).
+    if ((path === undefined ? [...writableStores] : [path]).some(hasNoRoom)) return noteFull();
+    return Date.now() - lastFullAt < RECENTLY_FULL_MS;
   }
   return false;
+}
+
+/** How long after a full disk was last seen an EIO is still put down to it. */
+const RECENTLY_FULL_MS = 30_000;
+let lastFullAt = -Infinity;
+
+function noteFull(): true {
+  lastFullAt = Date.now();
+  return true;
 }
 
 /** True when `path`'s file system has less room than a commit needs. */
