@@ -69,10 +69,20 @@ function quietConsoleError(this: Console, ...args: unknown[]): void {
   }
 }
 
+/**
+ * How long the rejection handler outlives the last release: lmdb-js raises its
+ * internal rejection of a commit that failed on a full disk when the commit's
+ * reason settles, which can be after the store was closed (found by the nemesis).
+ */
+const LATE_REJECTION_GRACE_MS = 5_000;
+let removal: NodeJS.Timeout | undefined;
+
 /** Starts containing storage-full rejections and lmdb-js's prints of them; returns the idempotent release. */
 export function containStorageFullRejections(report: Report): () => void {
   if (reporters.size === 0) {
-    process.on('unhandledRejection', onUnhandledRejection);
+    clearTimeout(removal);
+    removal = undefined;
+    if (!process.listeners('unhandledRejection').includes(onUnhandledRejection)) process.on('unhandledRejection', onUnhandledRejection);
     if (console.error !== quietConsoleError) {
       originalConsoleError = console.error;
       console.error = quietConsoleError;
@@ -85,8 +95,12 @@ export function containStorageFullRejections(report: Report): () => void {
     released = true;
     reporters.delete(report);
     if (reporters.size > 0) return;
-    process.off('unhandledRejection', onUnhandledRejection);
     // Put back only our own wrapper: one installed over it since stays, and calls through ours.
     if (console.error === quietConsoleError && originalConsoleError) console.error = originalConsoleError;
+    // A late full-disk rejection is still contained (reported to nobody); unref'd, so no process waits for it.
+    removal = setTimeout(() => {
+      removal = undefined;
+      if (reporters.size === 0) process.off('unhandledRejection', onUnhandledRejection);
+    }, LATE_REJECTION_GRACE_MS).unref();
   };
 }
