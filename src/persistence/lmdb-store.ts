@@ -7,10 +7,11 @@
  * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
+import { preallocateLockFile } from './lock-file.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
@@ -96,9 +97,20 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     throw error;
   }
   try {
+    if (!readOnly) preallocateLockFile(dataFile);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  try {
     root = open<Bytes, Key>({ path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE });
   } catch (cause) {
     release();
+    if (!readOnly && !existsSync(dataFile)) {
+      // Never made: leave no reader table behind, which would read as a damaged store (store-folder.ts).
+      rmSync(`${dataFile}-lock`, { force: true });
+      if (isStorageFull(cause)) throw new HoldfastError('STORAGE_FULL', `store ${path} cannot be created: no space left (${describeFree(path)})`, { cause, details: { path } });
+    }
     throw new HoldfastError('STORE_CORRUPT', `store ${path} cannot be opened: ${(cause as Error).message}`, {
       cause,
       details: { path },
