@@ -123,6 +123,10 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
   } catch (error) {
     void root.close();
     release();
+    // Opening its databases writes (the first time): on a full disk that is STORAGE_FULL, said plainly.
+    if (!readOnly && !(error instanceof HoldfastError) && isStorageFull(error, path)) {
+      throw new HoldfastError('STORAGE_FULL', `store ${path} cannot be opened: no space left (${describeFree(path)}); free space, then run the command again`, { cause: error, details: { path } });
+    }
     throw error;
   }
 }

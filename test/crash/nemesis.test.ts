@@ -155,7 +155,7 @@ function pickFault(random: () => number): FaultKind {
 function checkExits(t: Target, problems: string[]): void {
   for (const exit of t.exits) {
     if (exit.signal && !exit.killedByNemesis) problems.push(`${t.name}: a run died of ${exit.signal}:\n${exit.output.slice(-2_000)}`);
-    if (exit.code !== null && exit.code !== 0 && exit.code !== 1) problems.push(`${t.name}: a run exited ${exit.code}:\n${exit.output.slice(-2_000)}`);
+    if (exit.code !== null && exit.code !== 0 && exit.code !== 1) problems.push(`${t.name}: a run exited ${exit.code}:\n${exit.output.slice(-1_000)}\n${exit.errors.slice(-2_000)}`);
     // Exit 1 is work that waits or failed, said plainly: never an error holdfast did not expect.
     if (exit.errors.includes('[UNEXPECTED]') || /^Node\.js v\d/m.test(exit.errors)) problems.push(`${t.name}: a run ended on an unexpected error:\n${exit.errors.slice(-2_000)}`);
   }
