@@ -230,7 +230,7 @@ class LmdbStore implements Store {
       const flushed = durability === 'flush' ? thisFlush(this.root) : undefined;
       flushed?.then(undefined, reportedByBatch); // a failed commit is reported by `committed`
       onWritten?.(); // queued in order: a commit started now lands after this one, and only if this one did
-      if (!(await committed)) throw notApplied(this.path);
+      if (!(await settledOrStalled(committed, this.path))) throw notApplied(this.path);
       applying = false;
       this.chain.landed(link);
       if (flushed) await flushed;
@@ -527,6 +527,30 @@ async function commitCause(cause: unknown): Promise<unknown> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * On a full disk lmdb-js can leave a failed transaction neither resolved nor
+ * rejected (found by the nemesis: the process then ran out of work and exited
+ * 13 with its commit still awaited). While the disk has no room, a commit not
+ * settled after COMMIT_STALL_MS fails as a commit without a reason, which the
+ * committer retries as it stands once space returns; with room, it is waited
+ * for, with a timer that keeps the process alive meanwhile.
+ */
+async function settledOrStalled<T>(committed: Promise<T>, path: string): Promise<T> {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (hasNoRoom(path)) reject(new UnexplainedCommitFailure(new Error(`lmdb-js left a commit unsettled for ${COMMIT_STALL_MS} ms on a full disk`)));
+    }, COMMIT_STALL_MS);
+  });
+  try {
+    return await Promise.race([committed, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const COMMIT_STALL_MS = 5_000;
 
 /** The reason arrives in the same event-loop turn as the failure, when it arrives at all. */
 const COMMIT_REASON_WAIT_MS = 250;
