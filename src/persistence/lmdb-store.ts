@@ -462,8 +462,10 @@ class LmdbStore implements Store {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (!this.readOnly) await this.root.flushed;
-      await this.root.close();
+      // On a full disk lmdb-js may never settle a failed write's flush or its close: nothing acknowledged
+      // waits on them (every acknowledged commit awaited its own), so the process is not held by them.
+      if (!this.readOnly) await settledOrStalled(Promise.resolve(this.root.flushed), this.path).catch(ignoreStalled);
+      await settledOrStalled(this.root.close(), this.path).catch(ignoreStalled);
     } finally {
       this.release();
     }
@@ -551,6 +553,11 @@ async function settledOrStalled<T>(committed: Promise<T>, path: string): Promise
 }
 
 const COMMIT_STALL_MS = 5_000;
+
+/** A close that stalled on a full disk ends; any other failure stands. */
+function ignoreStalled(error: unknown): void {
+  if (!(error instanceof UnexplainedCommitFailure)) throw error;
+}
 
 /** The reason arrives in the same event-loop turn as the failure, when it arrives at all. */
 const COMMIT_REASON_WAIT_MS = 250;
