@@ -88,8 +88,8 @@ describe('names Dataverse would refuse or alter', () => {
 
     const id = /load (load-\S+):/.exec(run.stdout)![1]!;
     const job = await runCli(['job', id, '--store', store]);
-    expect(job.stdout).toContain('problem: raw/a:b.txt: NAME_REFUSED: Dataverse refuses ":" in a file name');
-    expect(job.stdout).toContain('problem: two\\u{a}lines.txt: NAME_REFUSED');
+    expect(job.stdout).toContain('problem  raw/a:b.txt: NAME_REFUSED: Dataverse refuses ":" in a file name');
+    expect(job.stdout).toContain('problem  two\\u{a}lines.txt: NAME_REFUSED');
     expect(job.stdout).not.toContain('\u001b');
   });
 
