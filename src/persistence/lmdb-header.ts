@@ -12,7 +12,8 @@
  *   offset 24  uint32  magic 0xBEEFC0DE
  *   offset 28  uint32  data version (low 16 bits) 2
  *   offset 48  uint32  page size (mm_dbs[FREE_DBI].md_pad), a power of two
- *   offset 144 uint64  mm_last_pg, the last page the environment uses
+ *   offset 88  uint64  md_root of the free-page tree (P_INVALID when empty)
+ *   offset 136 uint64  md_root of the main tree (P_INVALID when empty)
  *   offset 152 uint64  mm_txnid; LMDB reads the meta page with the higher one
  *
  * for page 0 at offset 0 and page 1 at offset `page size` (little-endian, the
@@ -33,7 +34,11 @@ import { HoldfastError } from '../errors.js';
 const P_META = 0x08;
 const MDB_MAGIC = 0xbeefc0de;
 const MDB_DATA_VERSION = 2;
-const LAST_PAGE = 144;
+/** md_root of mm_dbs[FREE_DBI] and of mm_dbs[MAIN_DBI]: the last field of each 48-byte MDB_db. */
+const FREE_ROOT = 88;
+const MAIN_ROOT = 136;
+/** P_INVALID: an empty tree has no root. */
+const NO_PAGE = 0xffffffffffffffffn;
 const TXNID = 152;
 const HEADER_BYTES = 160;
 
@@ -75,9 +80,15 @@ function inspect(fd: number, size: number): string | undefined {
   const secondProblem = metaProblem(second, 1);
   if (secondProblem) return secondProblem;
   const current = first.readBigUInt64LE(TXNID) >= second.readBigUInt64LE(TXNID) ? first : second;
-  const pages = current.readBigUInt64LE(LAST_PAGE) + 1n;
-  const needed = pages * BigInt(pageSize);
-  if (BigInt(size) < needed) return `file is ${size} bytes, shorter than the ${pages} pages of ${pageSize} bytes (${needed}) its meta page records`;
+  // Not mm_last_pg: pages a transaction took and freed again (LMDB's loose pages) count there but are
+  // never written, so a sound file may end before it (seen beside a live writer). The trees' roots are written.
+  const pagesInFile = BigInt(size) / BigInt(pageSize);
+  for (const [name, offset] of [['free', FREE_ROOT], ['main', MAIN_ROOT]] as const) {
+    const root = current.readBigUInt64LE(offset);
+    if (root !== NO_PAGE && root >= pagesInFile) {
+      return `file is ${size} bytes (${pagesInFile} pages of ${pageSize}), too short for page ${root}, the root of its ${name} tree`;
+    }
+  }
   return undefined;
 }
 

@@ -87,7 +87,7 @@ describe('crash: a damaged data.mdb', () => {
   it('cut to 100,000 bytes: jobs and resume exit with STORE_CORRUPT, and the file is left as it was', async () => {
     const store = await storeWithActors();
     truncateSync(join(store, 'data.mdb'), 100_000);
-    for (const command of ['jobs', 'resume']) expectCorrupt(await cli([command, '--store', store]), store, /100000 bytes, shorter than the \d+ pages/);
+    for (const command of ['jobs', 'resume']) expectCorrupt(await cli([command, '--store', store]), store, /100000 bytes \(\d+ pages of \d+\), too short for page \d+, the root of its (free|main) tree/);
     expect(statSync(join(store, 'data.mdb')).size).toBe(100_000);
   });
 

@@ -31,7 +31,7 @@ const damages: [string, (file: Buffer) => Buffer][] = [
   ['the second meta page overwritten', (file) => Buffer.from(file).fill(7, 4096, 8192)],
   ['the file cut after its first page', (file) => Buffer.from(file.subarray(0, 4096))],
   ['no bytes at all', () => Buffer.alloc(0)],
-  ['the file cut short of the last page its meta page records', (file) => Buffer.from(file.subarray(0, file.length - 4096))],
+  ['the file cut short of its last page, a tree root', (file) => Buffer.from(file.subarray(0, file.length - 4096))],
 ];
 
 describe('opening a store', () => {
