@@ -30,7 +30,7 @@ export function isStorageFull(error: unknown, path?: string): boolean {
     // lmdb-js may hand a commit's EIO over after space came back (its commitError settles late):
     // a disk found full moments ago still explains it (found by the nemesis, test/crash/nemesis.test.ts).
     if ((path === undefined ? [...writableStores] : [path]).some(hasNoRoom)) return noteFull();
-    return Date.now() - lastFullAt < RECENTLY_FULL_MS;
+    return recentlyFull();
   }
   return false;
 }
@@ -38,6 +38,11 @@ export function isStorageFull(error: unknown, path?: string): boolean {
 /** How long after a full disk was last seen an EIO is still put down to it. */
 const RECENTLY_FULL_MS = 30_000;
 let lastFullAt = -Infinity;
+
+/** True while, or within RECENTLY_FULL_MS after, a full disk was seen here. */
+export function recentlyFull(): boolean {
+  return Date.now() - lastFullAt < RECENTLY_FULL_MS;
+}
 
 function noteFull(): true {
   lastFullAt = Date.now();

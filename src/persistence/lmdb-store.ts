@@ -17,7 +17,7 @@ import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { CommitChain } from './commit-chain.js';
 import { indexedIdentity } from './indexed-identity.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
-import { describeFree, freeBytes, hasNoRoom, isStorageFull, trackWritableStore } from './disk-space.js';
+import { describeFree, freeBytes, hasNoRoom, isStorageFull, recentlyFull, trackWritableStore } from './disk-space.js';
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
@@ -499,7 +499,7 @@ function notApplied(path: string): HoldfastError {
 export function storageError(cause: unknown, path: string): HoldfastError {
   if (cause instanceof HoldfastError) return cause;
   const message = (cause as Error)?.message ?? String(cause);
-  if (isStorageFull(cause, path) || (cause instanceof UnexplainedCommitFailure && hasNoRoom(path))) {
+  if (isStorageFull(cause, path) || (cause instanceof UnexplainedCommitFailure && (hasNoRoom(path) || recentlyFull()))) {
     const details = { path, freeBytes: freeBytes(path) ?? null };
     return new HoldfastError('STORAGE_FULL', `store ${path}: no space left (${describeFree(path)}); work waits and carries on when space returns`, { cause, details });
   }
@@ -533,16 +533,17 @@ async function commitCause(cause: unknown): Promise<unknown> {
 /**
  * On a full disk lmdb-js can leave a failed transaction neither resolved nor
  * rejected (found by the nemesis: the process then ran out of work and exited
- * 13 with its commit still awaited). While the disk has no room, a commit not
+ * 13 with its commit still awaited, or waited for ever after space returned).
+ * While the disk has no room, or had none in the last 30 s, a commit not
  * settled after COMMIT_STALL_MS fails as a commit without a reason, which the
- * committer retries as it stands once space returns; with room, it is waited
+ * committer retries as it stands once space returns; otherwise it is waited
  * for, with a timer that keeps the process alive meanwhile.
  */
 async function settledOrStalled<T>(committed: Promise<T>, path: string): Promise<T> {
   let timer: ReturnType<typeof setInterval> | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setInterval(() => {
-      if (hasNoRoom(path)) reject(new UnexplainedCommitFailure(new Error(`lmdb-js left a commit unsettled for ${COMMIT_STALL_MS} ms on a full disk`)));
+      if (hasNoRoom(path) || recentlyFull()) reject(new UnexplainedCommitFailure(new Error(`lmdb-js left a commit unsettled for ${COMMIT_STALL_MS} ms on a full disk`)));
     }, COMMIT_STALL_MS);
   });
   try {
