@@ -7,27 +7,14 @@
  * An owner without the application refuses with exit 2, naming itself and
  * --app, and nothing changes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../../src/persistence/lmdb-store.js';
+import { holdfastChild, killChildren } from '../../helpers/cli-child.js';
 import { startWorkload, waitForOutput, type Workload } from '../../helpers/processes.js';
 import { cli, refused, repoRoot, storeContents, workspace, type Workspace } from './batch-cli-helpers.js';
 
-const entry = join(repoRoot, 'test', 'integration', 'batch-cli', 'cli-entry.ts');
-const children: ChildProcess[] = [];
-
-/** The CLI in a child process, run from `cwd`; its output so far and its exit. */
-function holdfast(args: string[], cwd: string): Workload {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => stdout + stderr, errors: () => stderr, exited };
-}
+const holdfast = holdfastChild;
 
 /** `holdfast serve --app FILE` owning the workspace's store, started in the workspace folder (not this process's). */
 async function serveOwner(w: Workspace): Promise<Workload> {
@@ -53,9 +40,7 @@ function jobState(store: string, job: string) {
   }
 }
 
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+afterEach(killChildren);
 
 describe('batch commands beside the store owner', () => {
   it('create, run, resolve, reprocess and delete a job through a holdfast serve that registers its application', async () => {
