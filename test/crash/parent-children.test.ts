@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
 import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../helpers/processes.js';
+import { summariseStore } from '../helpers/store-summary.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
 const CHILDREN = 1_000;
@@ -27,8 +28,11 @@ describe('crash: parent with 1,000 children under repeated SIGKILL', () => {
       kills++;
     }
     const last = startWorkload('parent-children', args);
-    const { code } = await runToEnd(last);
-    expect(code, `seed ${seed}: final run failed`).toBe(0);
+    const { code, signal, timedOut } = await runToEnd(last);
+    if (code !== 0) {
+      const why = timedOut ? 'did not end in 120 s' : `exited ${code ?? signal}`;
+      expect.fail(`seed ${seed}: final run ${why}\nstdout: ${last.output().slice(-1_000)}\nstderr: ${last.errors().slice(-2_000)}\nstore:\n${await summariseStore(store)}`);
+    }
     expect(last.output()).toContain('DONE');
 
     const readOnly = openLmdbStore(store, { readOnly: true });

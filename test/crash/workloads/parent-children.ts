@@ -8,7 +8,11 @@ import { createRuntime } from '../../../src/index.js';
 import { child, parent } from '../../fixtures/machines.js';
 
 const [store, ledger, children, delayMs] = process.argv.slice(2);
-const runtime = await createRuntime({ store: store!, machines: [parent, child], limits: { concurrency: 8 } });
+// Kills land every few hundred ms here, so a child whose effect runs alone after a restart can be
+// hit five times running and be parked as a poison (a crash loop, by the runtime's measure). This
+// test is about exactly-once under kills, poison.test.ts about parking: the limit sits above the kills.
+const patientChild = { ...child, maxRecoveries: 100 };
+const runtime = await createRuntime({ store: store!, machines: [parent, patientChild], limits: { concurrency: 8 } });
 console.log('READY');
 if (!runtime.get('root')) await runtime.spawn('parent', { children: Number(children), ledger, delayMs: Number(delayMs) }, { id: 'root' });
 await runtime.waitFor('root', (record) => record.status !== 'active', 600_000);
