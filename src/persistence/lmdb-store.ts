@@ -7,7 +7,7 @@
  * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
 import { HoldfastError } from '../errors.js';
@@ -23,6 +23,7 @@ import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
+import { beginCreation, type Creation } from './store-creation.js';
 import { assertStoreFolder, DATA_FILE } from './store-folder.js';
 import type {
   ActorFilter,
@@ -89,28 +90,26 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
   const lock = readOnly ? undefined : acquireStoreLock(path);
   const release = lock ? releaseBoth(() => lock.release(), trackWritableStore(path)) : () => {};
   let root: RootDatabase<Bytes, Key>;
+  let creation: Creation | undefined;
   try {
-    if (!readOnly) assertStoreFolder(path, false); // checked again under the lock
-    assertLmdbEnvironment(dataFile, path); // lmdb-js segfaults on a damaged environment: refuse it first
+    if (readOnly) assertLmdbEnvironment(dataFile, path); // lmdb-js segfaults on a damaged environment: refuse it first
+    else {
+      assertStoreFolder(path, false); // checked again under the lock
+      creation = beginCreation(path); // checks an existing data.mdb as above
+      preallocateLockFile(dataFile);
+    }
   } catch (error) {
+    creation?.abandoned();
     release();
     throw error;
   }
   try {
-    if (!readOnly) preallocateLockFile(dataFile);
-  } catch (error) {
-    release();
-    throw error;
-  }
-  try {
+    creation?.opening();
     root = open<Bytes, Key>({ path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE });
   } catch (cause) {
+    creation?.abandoned(); // nothing half-made is left to read as a damaged store (store-folder.ts)
     release();
-    if (!readOnly && !existsSync(dataFile)) {
-      // Never made: leave no reader table behind, which would read as a damaged store (store-folder.ts).
-      rmSync(`${dataFile}-lock`, { force: true });
-      if (isStorageFull(cause)) throw new HoldfastError('STORAGE_FULL', `store ${path} cannot be created: no space left (${describeFree(path)})`, { cause, details: { path } });
-    }
+    if (creation && isStorageFull(cause, path)) throw new HoldfastError('STORAGE_FULL', `store ${path} cannot be created: no space left (${describeFree(path)})`, { cause, details: { path } });
     throw new HoldfastError('STORE_CORRUPT', `store ${path} cannot be opened: ${(cause as Error).message}`, {
       cause,
       details: { path },
@@ -118,10 +117,12 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
   }
   try {
     const store = new LmdbStore(path, root, readOnly, release);
+    creation?.finished(); // the constructor's synchronous transactions are on disk
     lock?.publish((options.now ?? Date.now)()); // owner.lock only once data.mdb exists: see store-folder.ts
     return store;
   } catch (error) {
     void root.close();
+    creation?.abandoned();
     release();
     // Opening its databases writes (the first time): on a full disk that is STORAGE_FULL, said plainly.
     if (!readOnly && !(error instanceof HoldfastError) && isStorageFull(error, path)) {
