@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
+import { HoldfastError } from '../../../src/errors.js';
 import { openLmdbStore } from '../../../src/persistence/lmdb-store.js';
 import { armFaultPointsFromSpec } from '../../../src/testing/fault-points.js';
 
@@ -20,7 +21,13 @@ const [store, dir, filesDir, url, token, pid, chunkSize] = process.argv.slice(2)
 /** True once a load was created in the store (its spawn is durable before ingest goes on). */
 async function hasLoad(): Promise<boolean> {
   if (!existsSync(join(store, 'data.mdb'))) return false;
-  const readOnly = openLmdbStore(store, { readOnly: true });
+  let readOnly;
+  try {
+    readOnly = openLmdbStore(store, { readOnly: true });
+  } catch (error) {
+    if (error instanceof HoldfastError && error.code === 'STORE_MISSING') return false; // its creation was cut short
+    throw error;
+  }
   try {
     return readOnly.countActors({ machine: 'dataload' }) > 0;
   } finally {
