@@ -169,7 +169,9 @@ if (compare) {
     console.log(`\n${formatComparison(last, rows).join('\n')}`);
   }
 }
-if (record) {
+// A run with a failed suite is not a reference to judge later runs by.
+if (record && Object.keys(errors).length > 0) console.log(`\nnot recorded: ${Object.keys(errors).join(', ')} failed`);
+else if (record) {
   const entry: HistoryRecord = {
     at: new Date().toISOString(),
     commit: gitCommit(),
