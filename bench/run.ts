@@ -3,13 +3,18 @@
  * RSS), repeated and reduced to medians, printed as a table beside the targets
  * of issue 2. `--json` adds all figures as one JSON object on the last line;
  * `--only NAME` runs one suite; `--quick` runs small sizes (a smoke test);
- * `--repeat N` overrides the repeats.
+ * `--repeat N` overrides the repeats. `--record` appends the figures, with the
+ * commit, Node version, CPU model and load average, to bench/history.jsonl;
+ * `--compare` prints the ratios of the last record beside this run's and flags
+ * (exit code 1) a ratio whose performance fell by more than 10 % (history.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { appendRecord, compareRuns, formatComparison, lastComparable, readHistory, type HistoryRecord } from './lib/history.js';
 import { median, round } from './lib/stats.js';
-import { runTs, type Figures } from './lib/suite.js';
+import { repoRoot, runTs, type Figures } from './lib/suite.js';
 
 interface Target {
   key: string;
@@ -67,6 +72,11 @@ const option = (name: string) => {
 };
 const only = option('--only');
 const repeats = Number(option('--repeat') ?? 3);
+const record = argv.includes('--record');
+const compare = argv.includes('--compare');
+const historyFile = fileURLToPath(new URL('./history.jsonl', import.meta.url));
+// Read before the run: a malformed history fails now, not after minutes of benching.
+const history = record || compare ? readHistory(historyFile) : [];
 // `--only` also runs a suite file not (yet) in SUITES, such as a later issue's.
 const available = readdirSync(fileURLToPath(new URL('./suites/', import.meta.url))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
 if (only && !available.includes(only)) {
@@ -149,5 +159,46 @@ for (const [suite, message] of Object.entries(errors)) {
 }
 // Every target key is present (null when its suite was skipped or not run), so readers need no guessing.
 const required = Object.fromEntries(TARGETS.map((target) => [target.key, results[target.key] ?? null]));
+let dropped = false;
+if (compare) {
+  const last = lastComparable(history, quick);
+  if (!last) console.log(`\nno ${quick ? '--quick ' : ''}run recorded in ${historyFile} to compare with (record one with --record)`);
+  else {
+    const rows = compareRuns(last.figures, results);
+    dropped = rows.some((row) => row.dropped);
+    console.log(`\n${formatComparison(last, rows).join('\n')}`);
+  }
+}
+// A run with a failed suite is not a reference to judge later runs by.
+if (record && Object.keys(errors).length > 0) console.log(`\nnot recorded: ${Object.keys(errors).join(', ')} failed`);
+else if (record) {
+  const entry: HistoryRecord = {
+    at: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cpus: cpus().length,
+    loadBefore: round(loadBefore, 2),
+    loadAfter: round(loadavg()[0]!, 2),
+    quick,
+    repeats,
+    figures: results,
+  };
+  appendRecord(historyFile, entry);
+  console.log(`\nrecorded in ${historyFile} at ${entry.commit}, load ${entry.loadBefore} before and ${entry.loadAfter} after`);
+}
 if (json) console.log(JSON.stringify({ ...required, ...results, quick, repeats, ...(Object.keys(errors).length ? { errors } : {}) }));
-process.exitCode = Object.keys(errors).length > 0 ? 1 : 0;
+process.exitCode = Object.keys(errors).length > 0 || dropped ? 1 : 0;
+
+/** The commit benched, marked `+dirty` when the work tree differs from it. */
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    // The history itself is left out: records appended and not yet committed do not make a run dirty.
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/history.jsonl'], { cwd: repoRoot, encoding: 'utf8' });
+    const dirty = status.trim() !== '';
+    return dirty ? `${commit}+dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -18,6 +18,7 @@ import { threeSteps } from '../lib/machines.js';
 import { percentile, round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
+import { mainThreadCpuUs } from '../lib/thread-cpu.js';
 
 const { quick, args } = suiteOptions();
 // `--inspector`: the same run with the live inspector serving one connected client (its summary,
@@ -91,11 +92,13 @@ runtime.subscribe((event) => {
 });
 
 const cpuBefore = process.cpuUsage();
+const mainBefore = mainThreadCpuUs();
 const started = performance.now();
 while (spawned < Math.min(WINDOW, ACTORS)) spawnNext();
 await done;
 const elapsedMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
+const mainAfter = mainThreadCpuUs();
 if (failure) throw failure;
 if (durableSteps !== ACTORS * 3) throw new Error(`expected ${ACTORS * 3} durable steps, saw ${durableSteps}`);
 const journalled = [...store.journal(`t${ACTORS - 1}` as never)].length;
@@ -117,6 +120,10 @@ report({
   latencySamples: spawnLatencies.length + effectLatencies.length,
   // CPU of the whole process (JS and lmdb-js's write thread) per step: steadier than wall time on a shared machine.
   cpuUsPerStep: round((cpu.user + cpu.system) / durableSteps, 1),
+  // The main thread alone (Linux): near the wall time a step, it is the bottleneck.
+  ...(mainBefore !== undefined && mainAfter !== undefined
+    ? { mainThreadCpuUsPerStep: round((mainAfter - mainBefore) / durableSteps, 1), mainThreadBusyPct: round((100 * (mainAfter - mainBefore)) / 1000 / elapsedMs, 0) }
+    : {}),
   stepsPerCommit: round(durableSteps / stats.commits, 0),
   commitBusyPct: round((100 * stats.commitMs) / elapsedMs, 0),
   actors: ACTORS,

@@ -21,22 +21,35 @@ export function indexKeysOf(record: ActorRecord): IndexKey[] {
   return keys;
 }
 
-/** The keys to delete and to put when `previous` becomes `next`. */
+/**
+ * The keys to delete and to put when `previous` becomes `next`. Compared field by
+ * field, so a step that changes only its state builds two keys, not eight (every
+ * durable step of every actor passes here).
+ */
 export function indexChanges(previous: ActorRecord | undefined, next: ActorRecord): { removed: IndexKey[]; added: IndexKey[] } {
-  const added = indexKeysOf(next);
-  if (!previous) return { removed: [], added };
-  const before = indexKeysOf(previous);
+  if (!previous) return { removed: [], added: indexKeysOf(next) };
   const removed: IndexKey[] = [];
-  const changed: IndexKey[] = [];
-  for (let i = 0; i < added.length; i++) {
-    const a = added[i]!;
-    const b = before[i]!;
-    if (a.length !== b.length || a.some((part, j) => part !== b[j])) {
-      removed.push(b);
-      changed.push(a);
-    }
+  const added: IndexKey[] = [];
+  const sameId = previous.id === next.id;
+  if (!sameId || previous.parent !== next.parent) {
+    removed.push(['p', previous.parent ?? '', previous.id]);
+    added.push(['p', next.parent ?? '', next.id]);
   }
-  return { removed, added: changed };
+  const rootKeyBefore = previous.parent === undefined || previous.parent !== previous.root;
+  const rootKeyAfter = next.parent === undefined || next.parent !== next.root;
+  if (rootKeyBefore !== rootKeyAfter || (rootKeyAfter && (!sameId || previous.root !== next.root))) {
+    if (rootKeyBefore) removed.push(['r', previous.root, previous.id]);
+    if (rootKeyAfter) added.push(['r', next.root, next.id]);
+  }
+  if (!sameId || previous.machine !== next.machine || previous.state !== next.state) {
+    removed.push(['m', previous.machine, previous.state, previous.id]);
+    added.push(['m', next.machine, next.state, next.id]);
+  }
+  if (!sameId || previous.status !== next.status) {
+    removed.push(['s', previous.status, previous.id]);
+    added.push(['s', next.status, next.id]);
+  }
+  return { removed, added };
 }
 
 export interface IndexRange {

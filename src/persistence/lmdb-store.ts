@@ -66,8 +66,22 @@ const MAP_SIZE = 64 * 1024 ** 3;
 
 type Key = (string | number)[];
 type Bytes = Buffer;
-/** A put, or a remove when the value is undefined. */
-type Write = [Database<Bytes, Key>, Key, Bytes | undefined];
+/** A commit's puts, and removes (a write without a value), in order: three columns, no tuple a write. */
+class Writes {
+  readonly dbs: Database<Bytes, Key>[] = [];
+  readonly keys: Key[] = [];
+  readonly values: (Bytes | undefined)[] = [];
+
+  push(db: Database<Bytes, Key>, key: Key, value: Bytes | undefined): void {
+    this.dbs.push(db);
+    this.keys.push(key);
+    this.values.push(value);
+  }
+
+  clear(): void {
+    this.dbs.length = this.keys.length = this.values.length = 0;
+  }
+}
 
 export interface OpenStoreOptions {
   /** Read beside a running owner: takes no lock, writes nothing. */
@@ -203,7 +217,7 @@ class LmdbStore implements Store {
     if (mutations.some((mutation) => mutation.op === 'deleteJournal')) await this.tail;
     // Encode before the batch so a value that cannot be stored fails the commit, not the write thread.
     // In order: two steps of one actor in one batch may put a key and then remove it (a timer set, then fired).
-    const writes: Write[] = [];
+    const writes = new Writes();
     const chains = actorChains(mutations);
     for (let i = 0; i < mutations.length; i++) {
       if (chains.superseded.has(i)) continue;
@@ -217,8 +231,10 @@ class LmdbStore implements Store {
         // Each write's own promise rejects with the batch's failure too: the batch reports it, once.
         // Inside a batch lmdb-js hands most writes one shared promise: handle each promise once.
         let handled: Promise<unknown> | undefined;
-        for (const [db, key, value] of writes) {
-          const written = value === undefined ? db.remove(key) : db.put(key, value);
+        const { dbs, keys, values } = writes;
+        for (let w = 0; w < dbs.length; w++) {
+          const value = values[w];
+          const written = value === undefined ? dbs[w]!.remove(keys[w]!) : dbs[w]!.put(keys[w]!, value);
           if (written !== handled) (handled = written).then(undefined, reportedByBatch);
         }
         this.meta.remove([CHAIN, link.base]);
@@ -226,7 +242,7 @@ class LmdbStore implements Store {
       });
       this.chain.queued(link);
       this.tail = committed.then(undefined, reportedByBatch);
-      writes.length = 0; // handed to lmdb-js (the callback ran): not kept alive through the commit's wait
+      writes.clear(); // handed to lmdb-js (the callback ran): not kept alive through the commit's wait
       // lmdb-js's `flushed` follows its latest write: take this transaction's before a later one is queued.
       const flushed = durability === 'flush' ? thisFlush(this.root) : undefined;
       flushed?.then(undefined, reportedByBatch); // a failed commit is reported by `committed`
@@ -242,50 +258,50 @@ class LmdbStore implements Store {
   }
 
   /** Turns one mutation into puts and removes (a write without a value). Keys: see DESIGN.md's store layout. */
-  private plan(mutation: Mutation, writes: Write[]): void {
+  private plan(mutation: Mutation, writes: Writes): void {
     switch (mutation.op) {
       case 'putActor': {
         const { record, previous } = mutation;
-        writes.push([this.actors, [record.id], encodeActorRecord(record)]);
+        writes.push(this.actors, [record.id], encodeActorRecord(record));
         const { removed, added } = indexChanges(previous, record);
-        for (const key of removed) writes.push([this.index, key, undefined]);
-        for (const key of added) writes.push([this.index, key, PRESENT]);
+        for (const key of removed) writes.push(this.index, key, undefined);
+        for (const key of added) writes.push(this.index, key, PRESENT);
         return;
       }
       case 'deleteActor':
-        writes.push([this.actors, [mutation.record.id], undefined]);
-        for (const key of indexKeysOf(mutation.record)) writes.push([this.index, key, undefined]);
+        writes.push(this.actors, [mutation.record.id], undefined);
+        for (const key of indexKeysOf(mutation.record)) writes.push(this.index, key, undefined);
         return;
       case 'putJournal':
-        writes.push([this.journalDb, [mutation.actor, mutation.entry.seq], encodeJournalEntry(mutation.entry)]);
+        writes.push(this.journalDb, [mutation.actor, mutation.entry.seq], encodeJournalEntry(mutation.entry));
         return;
       case 'putInbox':
-        writes.push([this.inboxDb, [mutation.message.to, mutation.message.seq], encodeRecord(mutation.message)]);
+        writes.push(this.inboxDb, [mutation.message.to, mutation.message.seq], encodeRecord(mutation.message));
         return;
       case 'deleteInbox':
-        writes.push([this.inboxDb, [mutation.to, mutation.seq], undefined]);
+        writes.push(this.inboxDb, [mutation.to, mutation.seq], undefined);
         return;
       case 'putTimer':
-        writes.push([this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer)]);
+        writes.push(this.timersDb, [mutation.timer.due, mutation.timer.actor, mutation.timer.id], encodeRecord(mutation.timer));
         return;
       case 'deleteJournal':
-        for (const key of this.journalDb.getKeys({ start: [mutation.actor, 0], end: [mutation.actor, Number.MAX_SAFE_INTEGER] })) writes.push([this.journalDb, key, undefined]);
+        for (const key of this.journalDb.getKeys({ start: [mutation.actor, 0], end: [mutation.actor, Number.MAX_SAFE_INTEGER] })) writes.push(this.journalDb, key, undefined);
         return;
       case 'setAsideActor': {
         const bytes = this.actors.get([mutation.id]);
         if (bytes === undefined) return;
         const value = { bytes: Buffer.from(bytes).toString('base64'), at: Date.now() };
-        writes.push([this.records, recordKey(SET_ASIDE, mutation.id), encodeRecord(value)]);
+        writes.push(this.records, recordKey(SET_ASIDE, mutation.id), encodeRecord(value));
         return;
       }
       case 'deleteTimer':
-        writes.push([this.timersDb, [mutation.due, mutation.actor, mutation.id], undefined]);
+        writes.push(this.timersDb, [mutation.due, mutation.actor, mutation.id], undefined);
         return;
       case 'putRecord':
-        writes.push([this.records, recordKey(mutation.collection, mutation.key), encodeRecord(mutation.value)]);
+        writes.push(this.records, recordKey(mutation.collection, mutation.key), encodeRecord(mutation.value));
         return;
       case 'deleteRecord':
-        writes.push([this.records, recordKey(mutation.collection, mutation.key), undefined]);
+        writes.push(this.records, recordKey(mutation.collection, mutation.key), undefined);
         return;
     }
   }

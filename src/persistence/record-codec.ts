@@ -19,10 +19,11 @@ export function encodeRecord(value: unknown): Buffer {
     });
   }
   if (json === undefined) throw new HoldfastError('SNAPSHOT_NOT_SERIALISABLE', 'value cannot be stored as JSON: undefined');
-  const payloadLength = Buffer.byteLength(json);
-  const buffer = Buffer.allocUnsafe(4 + payloadLength);
-  buffer.write(json, 4, 'utf8');
-  buffer.writeUInt32BE(crc32(buffer.subarray(4)), 0);
+  // One buffer, the checksum taken of the string (the same UTF-8 bytes): no view of
+  // the payload is made, and a store step encodes two or three of these.
+  const buffer = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
+  buffer.write(json, 4);
+  buffer.writeUInt32BE(crc32(json), 0);
   return buffer;
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangesFor } from '../../../src/persistence/index-keys.js';
 import type { ActorId, ActorRecord } from '../../../src/persistence/store.js';
@@ -64,6 +65,36 @@ describe('index keys', () => {
       removed: [['m', 'datafile', 'verifying', 'job/f1'], ['s', 'active', 'job/f1']],
       added: [['m', 'datafile', 'done', 'job/f1'], ['s', 'done', 'job/f1']],
     });
+  });
+
+  it('removes exactly the keys only the previous record has and adds those only the next has (property)', () => {
+    const ids = fc.constantFrom('job', 'job/f1', 'job/f1/x', 'other');
+    const records = fc.record({
+      id: ids,
+      parent: fc.option(ids, { nil: undefined }),
+      root: ids,
+      machine: fc.constantFrom('datafile', 'batch'),
+      state: fc.constantFrom('copying', 'verifying', 'done'),
+      status: fc.constantFrom('active', 'done', 'parked'),
+    });
+    const make = (fields: { id: string; parent: string | undefined; root: string; machine: string; state: string; status: string }) => {
+      const made = record({ id: id(fields.id), root: id(fields.root), machine: fields.machine, state: fields.state, status: fields.status as ActorRecord['status'] });
+      if (fields.parent === undefined) delete made.parent;
+      else made.parent = id(fields.parent);
+      return made;
+    };
+    const text = (keys: unknown[][]) => keys.map((key) => JSON.stringify(key));
+    fc.assert(
+      fc.property(records, records, (a, b) => {
+        const [previous, next] = [make(a), make(b)];
+        const before = text(indexKeysOf(previous));
+        const after = text(indexKeysOf(next));
+        const { removed, added } = indexChanges(previous, next);
+        expect(text(removed).sort()).toEqual(before.filter((key) => !after.includes(key)).sort());
+        expect(text(added).sort()).toEqual(after.filter((key) => !before.includes(key)).sort());
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('answers a filter from its most selective range', () => {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../../src/persistence/record-codec.js';
 
@@ -7,6 +8,18 @@ describe('record codec', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         expect(decodeRecord(encodeRecord(value), 'value')).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('lays out a CRC-32 of the UTF-8 payload, then the payload, for any text (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'binary' }), (value, text) => {
+        const stored = [value, text];
+        const bytes = encodeRecord(stored);
+        const payload = Buffer.from(JSON.stringify(stored), 'utf8');
+        expect(bytes.subarray(4).equals(payload)).toBe(true);
+        expect(bytes.readUInt32BE(0)).toBe(crc32(payload));
       }),
     );
   });
