@@ -1,0 +1,189 @@
+/**
+ * Retention: the store keeps a finished actor's record (its summary, output and
+ * counts), the records it wrote (results, registrations, `loaded`, `watch.taken`)
+ * and its index entries, but drops its step journal, snapshots included, once it
+ * has been final for `olderThanMs`. A watch folder that runs for months thus
+ * grows by what each file's record needs, not by every step it took.
+ *
+ * What is never dropped: the journal of an actor that is not final (active or
+ * parked: it may step again), and anything recovery reads (recovery.ts reads
+ * active actors' records, the inbox and the timers; the journal only for the
+ * last state of a record that does not decode, and such a record is not final
+ * here, so it keeps its journal). The store checks finality again inside the
+ * transaction that removes, so a job deleted and made again meanwhile loses nothing.
+ *
+ * It runs in the owner, in the background, in small transactions: PAGE actors'
+ * keys are read per turn, at most MAX_ENTRIES entries removed per transaction
+ * (about 2 ms of write lock here), and the event loop turns between them, so
+ * steps commit in between and never wait behind a long prune.
+ */
+import { HoldfastError } from '../errors.js';
+import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, Store } from '../persistence/store.js';
+import type { Clock } from './clock.js';
+
+/** Seven days: long enough to look into last week's work in the inspector; the default of `retention`. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Actors whose journal keys are read per turn. */
+const PAGE = 256;
+/** Journal entries removed per transaction at most (seq ranges: an upper bound). */
+const MAX_ENTRIES = 2_000;
+const FINAL = new Set(['done', 'error', 'stopped']);
+
+/** What one pass removed, and the store's pages before and after. */
+export interface PruneReport {
+  olderThanMs: number;
+  /** Journal entries removed. */
+  entries: number;
+  /** Actors whose journal was dropped. */
+  actors: number;
+  /** Stored bytes of those entries. */
+  bytes: number;
+  /** Pages holding data before and after (LMDB reuses freed pages; its file never shrinks). */
+  usedPagesBefore: number;
+  usedPagesAfter: number;
+  pageSize: number;
+  ms: number;
+}
+
+export interface RetentionHandle {
+  /** Runs one pass now (after the one running, if any) with its own age. */
+  prune(olderThanMs: number): Promise<PruneReport>;
+  /** Stops the periodic passes; resolves once the running one has stopped between transactions. */
+  stop(): Promise<void>;
+}
+
+type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'getActor' | 'usage'>;
+
+/**
+ * One pass over every actor that has a journal: drops the journals of those final for
+ * `olderThanMs`. `stopped` is asked between transactions.
+ */
+export async function prunePass(store: RetentionStore, now: number, olderThanMs: number, stopped: () => boolean = () => false): Promise<PruneReport> {
+  if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
+    throw new HoldfastError('INVALID_INPUT', `a retention age is a non-negative number of milliseconds, got ${String(olderThanMs)}`);
+  }
+  const started = performance.now();
+  const before = store.usage();
+  const finalBefore = now - olderThanMs;
+  const total: PruneCount = { entries: 0, actors: 0, bytes: 0, skipped: 0 };
+  let after: ActorId | undefined;
+  while (!stopped()) {
+    const spans = store.journalSpans(after, PAGE);
+    if (spans.length === 0) break;
+    after = spans[spans.length - 1]!.actor;
+    for (const group of transactions(spans.filter((span) => prunable(store, span.actor, finalBefore)))) {
+      if (stopped()) break;
+      add(total, await store.pruneJournal(group, finalBefore));
+      await nextTurn(); // steps commit between prunes
+    }
+    await nextTurn();
+  }
+  const afterUsage = store.usage();
+  return {
+    olderThanMs,
+    entries: total.entries,
+    actors: total.actors,
+    bytes: total.bytes,
+    usedPagesBefore: before.usedPages,
+    usedPagesAfter: afterUsage.usedPages,
+    pageSize: afterUsage.pageSize,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Starts periodic passes (the first after `everyMs`), each dropping journals final for
+ * `olderThanMs`; `onPruned` hears each pass that removed something, `onError` a pass that failed
+ * (the next one tries again: a full disk, say).
+ */
+export function startRetention(
+  store: RetentionStore,
+  clock: Pick<Clock, 'now'>,
+  options: { olderThanMs: number | false; everyMs?: number },
+  hooks: { onPruned?: (report: PruneReport) => void; onError: (error: unknown) => void },
+): RetentionHandle {
+  const { olderThanMs } = options;
+  const everyMs = options.everyMs ?? (olderThanMs === false ? 0 : retentionInterval(olderThanMs));
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  /** Passes run one at a time: a `holdfast prune` waits for the periodic one. */
+  let running: Promise<unknown> = Promise.resolve();
+  const run = (age: number): Promise<PruneReport> => {
+    const pass = running.then(() => prunePass(store, clock.now(), age, () => stopping));
+    running = pass.catch(() => {});
+    return pass;
+  };
+  const schedule = () => {
+    if (stopping || olderThanMs === false) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      run(olderThanMs).then(
+        (report) => {
+          if (report.entries > 0) hooks.onPruned?.(report);
+        },
+        (error: unknown) => {
+          if (!stopping) hooks.onError(error);
+        },
+      ).finally(schedule);
+    }, everyMs);
+    timer.unref(); // retention never keeps a process alive: a closing runtime just prunes less
+  };
+  schedule();
+  return {
+    prune: (age) => {
+      if (stopping) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
+      return run(age);
+    },
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** A tenth of the age, between one second and one hour: a 7-day retention looks hourly, a 0 one every second. */
+export function retentionInterval(olderThanMs: number): number {
+  return Math.min(60 * 60 * 1000, Math.max(1_000, Math.floor(olderThanMs / 10)));
+}
+
+/** Read outside the transaction to skip most actors cheaply; the store checks again inside it. */
+function prunable(store: RetentionStore, id: ActorId, finalBefore: number): boolean {
+  let record: ActorRecord | undefined;
+  try {
+    record = store.getActor(id);
+  } catch {
+    return false; // does not decode: the scrub parks it, its journal stays
+  }
+  return record !== undefined && FINAL.has(record.status) && record.updatedAt <= finalBefore;
+}
+
+/** Groups the spans into prunes of at most MAX_ENTRIES seqs per transaction; a long journal is split. */
+function* transactions(spans: readonly JournalSpan[]): Iterable<JournalPrune[]> {
+  let group: JournalPrune[] = [];
+  let size = 0;
+  for (const span of spans) {
+    for (let from = span.first; from <= span.last; from += MAX_ENTRIES) {
+      const through = Math.min(span.last, from + MAX_ENTRIES - 1);
+      if (size + (through - from + 1) > MAX_ENTRIES && group.length > 0) {
+        yield group;
+        group = [];
+        size = 0;
+      }
+      group.push({ actor: span.actor, fromSeq: from, throughSeq: through });
+      size += through - from + 1;
+    }
+  }
+  if (group.length > 0) yield group;
+}
+
+function add(total: PruneCount, count: PruneCount): void {
+  total.entries += count.entries;
+  total.actors += count.actors;
+  total.bytes += count.bytes;
+  total.skipped += count.skipped;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
