@@ -6,6 +6,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { decodeActorRecord } from './actor-codec.js';
+import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import type { ActorId, ActorStatus, JournalPrune, JournalSpan, PruneCount, StoreUsage } from './store.js';
 
 type Key = (string | number)[];
@@ -56,6 +57,41 @@ export function pruneJournalEntries(root: RootDatabase<Buffer, Key>, dbs: { acto
       if (keys.length > 0 && firstOf(dbs.journal.getKeys({ start: [prune.actor, 0], end: [prune.actor, LAST_SEQ], limit: 1 })) === undefined) count.actors++;
     }
     return count;
+  });
+}
+
+/**
+ * One write transaction: reads `journal` [actor, fromSeq..throughSeq] in order, stops at the
+ * first entry written after `before`, and puts back each older one that carries a snapshot
+ * without it. An entry that does not decode is left as it is (checkIntegrity reports it).
+ */
+export function stripSnapshots(root: RootDatabase<Buffer, Key>, journal: Db, actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }> {
+  return root.transaction(() => {
+    const result = { entries: 0, bytes: 0, through: throughSeq };
+    const rewrites: [Key, Buffer][] = [];
+    let stoppedAt: number | undefined;
+    for (const { key, value } of journal.getRange({ start: [actor, fromSeq], end: [actor, throughSeq + 1] })) {
+      const seq = key[1] as number;
+      let entry;
+      try {
+        entry = decodeJournalEntry(seq, value, `journal of ${actor}`);
+      } catch {
+        continue;
+      }
+      if (entry.at > before) {
+        stoppedAt = seq;
+        break;
+      }
+      if (entry.snapshot === undefined) continue;
+      const { snapshot: _dropped, ...rest } = entry;
+      const smaller = encodeJournalEntry(rest);
+      rewrites.push([key, smaller]);
+      result.bytes += value.length - smaller.length;
+    }
+    for (const [key, value] of rewrites) journal.putSync(key, value);
+    result.entries = rewrites.length;
+    if (stoppedAt !== undefined) result.through = stoppedAt - 1;
+    return result;
   });
 }
 

@@ -21,7 +21,7 @@ import { describeFree, freeBytes, hasNoRoom, isStorageFull, recentlyFull, trackW
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
-import { pruneJournalEntries, readJournalSpans, usageOf } from './lmdb-retention.js';
+import { pruneJournalEntries, readJournalSpans, stripSnapshots, usageOf } from './lmdb-retention.js';
 import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import { assertStoreFolder, DATA_FILE } from './store-folder.js';
@@ -474,6 +474,16 @@ class LmdbStore implements Store {
     this.assertWritable();
     try {
       return await pruneJournalEntries(this.root, { actors: this.actors, journal: this.journalDb }, prunes, finalBefore);
+    } catch (cause) {
+      throw storageError(await commitCause(cause), this.path);
+    }
+  }
+
+  /** Retention (lmdb-retention.ts): rewrites `journal` [actor, seq] without snapshots; its own small transaction. */
+  async stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }> {
+    this.assertWritable();
+    try {
+      return await stripSnapshots(this.root, this.journalDb, actor, fromSeq, throughSeq, before);
     } catch (cause) {
       throw storageError(await commitCause(cause), this.path);
     }

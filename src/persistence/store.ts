@@ -280,6 +280,14 @@ export interface Store {
    * keeps its journal. Retention (runtime/retention.ts) keeps each call small.
    */
   pruneJournal(prunes: readonly JournalPrune[], finalBefore: number): Promise<PruneCount>;
+  /**
+   * Rewrites, in one transaction, the journal entries of `actor` from `fromSeq` through `throughSeq`
+   * that were written at or before `before`, without the snapshots they carry (the actor's record
+   * keeps its current one): the journal of unfinished work stays whole, its old snapshots go.
+   * `through` is `throughSeq`, or the seq before the first entry written after `before` (entries
+   * are in time order): the next call starts after it.
+   */
+  stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }>;
   /** The pages in use now (a measure of growth; `holdfast prune` reports it). */
   usage(): StoreUsage;
   close(): Promise<void>;

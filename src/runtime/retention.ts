@@ -5,8 +5,13 @@
  * has been final for `olderThanMs`. A watch folder that runs for months thus
  * grows by what each file's record needs, not by every step it took.
  *
- * What is never dropped: the journal of an actor that is not final (active or
- * parked: it may step again), and anything recovery reads (recovery.ts reads
+ * An actor that is not final (active or parked: it may step again) keeps every
+ * journal entry; only the snapshots of its entries older than the retention go
+ * (its record keeps its current snapshot, which is all recovery restores), and
+ * only for a long journal (LONG entries or more: a watch takes a step per file),
+ * where they add up. Its latest entry keeps its snapshot.
+ *
+ * What is never dropped: a journal entry of an actor that is not final, and anything recovery reads (recovery.ts reads
  * active actors' records, the inbox and the timers; the journal only for the
  * last state of a record that does not decode, and such a record is not final
  * here, so it keeps its journal). The store checks finality again inside the
@@ -25,8 +30,10 @@ import type { Clock } from './clock.js';
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Actors whose journal keys are read per turn. */
 const PAGE = 256;
-/** Journal entries removed per transaction at most (seq ranges: an upper bound). */
+/** Journal entries removed or rewritten per transaction at most (seq ranges: an upper bound). */
 const MAX_ENTRIES = 2_000;
+/** An unfinished actor's journal this long or longer has its old snapshots stripped. */
+const LONG = 64;
 const FINAL = new Set(['done', 'error', 'stopped']);
 
 /** What one pass removed, and the store's pages before and after. */
@@ -36,7 +43,9 @@ export interface PruneReport {
   entries: number;
   /** Actors whose journal was dropped. */
   actors: number;
-  /** Stored bytes of those entries. */
+  /** Entries of unfinished actors' journals kept without their snapshots. */
+  snapshots: number;
+  /** Stored bytes removed: entries dropped, snapshots stripped. */
   bytes: number;
   /** Pages holding data before and after (LMDB reuses freed pages; its file never shrinks). */
   usedPagesBefore: number;
@@ -52,13 +61,14 @@ export interface RetentionHandle {
   stop(): Promise<void>;
 }
 
-type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'getActor' | 'usage'>;
+type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
 
 /**
  * One pass over every actor that has a journal: drops the journals of those final for
- * `olderThanMs`. `stopped` is asked between transactions.
+ * `olderThanMs`, and the old snapshots of long unfinished ones. `stopped` is asked between
+ * transactions. `marks` remembers, across passes, how far each unfinished journal was stripped.
  */
-export async function prunePass(store: RetentionStore, now: number, olderThanMs: number, stopped: () => boolean = () => false): Promise<PruneReport> {
+export async function prunePass(store: RetentionStore, now: number, olderThanMs: number, stopped: () => boolean = () => false, marks = new Map<ActorId, number>()): Promise<PruneReport> {
   if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
     throw new HoldfastError('INVALID_INPUT', `a retention age is a non-negative number of milliseconds, got ${String(olderThanMs)}`);
   }
@@ -66,12 +76,34 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
   const before = store.usage();
   const finalBefore = now - olderThanMs;
   const total: PruneCount = { entries: 0, actors: 0, bytes: 0, skipped: 0 };
+  let snapshots = 0;
   let after: ActorId | undefined;
   while (!stopped()) {
     const spans = store.journalSpans(after, PAGE);
     if (spans.length === 0) break;
     after = spans[spans.length - 1]!.actor;
-    for (const group of transactions(spans.filter((span) => prunable(store, span.actor, finalBefore)))) {
+    const finished: JournalSpan[] = [];
+    for (const span of spans) {
+      const kind = classify(store, span, finalBefore);
+      if (kind === 'finished') {
+        finished.push(span);
+        marks.delete(span.actor);
+      }
+      if (kind !== 'unfinished') continue;
+      // Up to the entry before the latest; from where the last pass stopped.
+      let from = Math.max(span.first, (marks.get(span.actor) ?? -1) + 1);
+      while (from < span.last && !stopped()) {
+        const to = Math.min(span.last - 1, from + MAX_ENTRIES - 1);
+        const stripped = await store.stripJournalSnapshots(span.actor, from, to, finalBefore);
+        snapshots += stripped.entries;
+        total.bytes += stripped.bytes;
+        if (stripped.through >= from) marks.set(span.actor, stripped.through);
+        await nextTurn();
+        if (stripped.through < to) break; // the rest is younger than the retention
+        from = to + 1;
+      }
+    }
+    for (const group of transactions(finished)) {
       if (stopped()) break;
       add(total, await store.pruneJournal(group, finalBefore));
       await nextTurn(); // steps commit between prunes
@@ -83,6 +115,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
     olderThanMs,
     entries: total.entries,
     actors: total.actors,
+    snapshots,
     bytes: total.bytes,
     usedPagesBefore: before.usedPages,
     usedPagesAfter: afterUsage.usedPages,
@@ -106,10 +139,11 @@ export function startRetention(
   const everyMs = options.everyMs ?? (olderThanMs === false ? 0 : retentionInterval(olderThanMs));
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  const marks = new Map<ActorId, number>();
   /** Passes run one at a time: a `holdfast prune` waits for the periodic one. */
   let running: Promise<unknown> = Promise.resolve();
   const run = (age: number): Promise<PruneReport> => {
-    const pass = running.then(() => prunePass(store, clock.now(), age, () => stopping));
+    const pass = running.then(() => prunePass(store, clock.now(), age, () => stopping, marks));
     running = pass.catch(() => {});
     return pass;
   };
@@ -119,7 +153,7 @@ export function startRetention(
       timer = undefined;
       run(olderThanMs).then(
         (report) => {
-          if (report.entries > 0) hooks.onPruned?.(report);
+          if (report.entries > 0 || report.snapshots > 0) hooks.onPruned?.(report);
         },
         (error: unknown) => {
           if (!stopping) hooks.onError(error);
@@ -147,15 +181,20 @@ export function retentionInterval(olderThanMs: number): number {
   return Math.min(60 * 60 * 1000, Math.max(1_000, Math.floor(olderThanMs / 10)));
 }
 
-/** Read outside the transaction to skip most actors cheaply; the store checks again inside it. */
-function prunable(store: RetentionStore, id: ActorId, finalBefore: number): boolean {
+/**
+ * `finished`: final for long enough, its journal goes (the store checks again inside the
+ * transaction); `unfinished`: may step again and has a long journal, its old snapshots go.
+ */
+function classify(store: RetentionStore, span: JournalSpan, finalBefore: number): 'finished' | 'unfinished' | 'kept' {
   let record: ActorRecord | undefined;
   try {
-    record = store.getActor(id);
+    record = store.getActor(span.actor);
   } catch {
-    return false; // does not decode: the scrub parks it, its journal stays
+    return 'kept'; // does not decode: the scrub parks it, its journal stays as it is
   }
-  return record !== undefined && FINAL.has(record.status) && record.updatedAt <= finalBefore;
+  if (record === undefined) return 'kept';
+  if (FINAL.has(record.status)) return record.updatedAt <= finalBefore ? 'finished' : 'kept';
+  return span.last - span.first + 1 >= LONG ? 'unfinished' : 'kept';
 }
 
 /** Groups the spans into prunes of at most MAX_ENTRIES seqs per transaction; a long journal is split. */

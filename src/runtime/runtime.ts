@@ -171,7 +171,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     ? undefined
     : startRetention(store, clock, { olderThanMs: options.resume === false ? false : (options.retention ?? DEFAULT_RETENTION_MS) }, {
         onError,
-        onPruned: (report) => events.publish({ type: 'runtime.pruned', entries: report.entries, actors: report.actors, bytes: report.bytes, olderThanMs: report.olderThanMs, ms: report.ms, at: clock.now() }),
+        onPruned: (report) => events.publish({ type: 'runtime.pruned', entries: report.entries, actors: report.actors, snapshots: report.snapshots, bytes: report.bytes, olderThanMs: report.olderThanMs, ms: report.ms, at: clock.now() }),
       });
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));

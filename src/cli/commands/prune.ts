@@ -48,7 +48,7 @@ async function prune(options: PruneOptions): Promise<number> {
   const freedPages = Math.max(0, report.usedPagesBefore - report.usedPagesAfter);
   out.result({ ...report, freedBytes: freedPages * report.pageSize, ...(owner !== undefined ? { owner } : {}) });
   out.say(
-    `pruned ${report.entries.toLocaleString('en-US')} journal entries of ${report.actors.toLocaleString('en-US')} finished actor(s) (${bytes(report.bytes)} of entries; ${freedPages.toLocaleString('en-US')} pages, ${bytes(freedPages * report.pageSize)}, free for reuse) in ${report.ms} ms${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`,
+    `pruned ${report.entries.toLocaleString('en-US')} journal entries of ${report.actors.toLocaleString('en-US')} finished actor(s) and ${report.snapshots.toLocaleString('en-US')} old snapshots of unfinished ones (${bytes(report.bytes)} of entries; ${freedPages.toLocaleString('en-US')} pages, ${bytes(freedPages * report.pageSize)}, free for reuse) in ${report.ms} ms${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`,
   );
   if (freedPages > 0) out.say('the store file keeps its size (LMDB reuses the pages); `holdfast backup DEST` writes a compacted copy');
   return 0;

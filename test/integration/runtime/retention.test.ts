@@ -85,6 +85,34 @@ describe('retention', () => {
     await runtime.close();
   });
 
+  it("strips the old snapshots of a long unfinished journal and keeps every entry and the latest snapshot", async () => {
+    const store = join(tempFolder(), 'store');
+    const runtime = await createRuntime({ store, machines: [counter], retention: false, durability: 'commit' });
+    const id = await runtime.spawn('counter', {});
+    for (let i = 0; i < 99; i++) void runtime.send(id, { type: 'increment' });
+    await runtime.whenIdle();
+    const short = await runtime.spawn('counter', {});
+    const report = await runtime.prune({ olderThanMs: 0 });
+    expect(report).toMatchObject({ entries: 0, actors: 0, snapshots: 99 });
+    const journal = runtime.journal(id);
+    expect(journal.map((entry) => entry.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(journal.filter((entry) => entry.snapshot !== undefined).map((entry) => entry.seq)).toEqual([100]);
+    expect(journal.at(-1)!.snapshot).toEqual(runtime.get(id)!.snapshot);
+    expect(journal[50]).toMatchObject({ event: 'increment', from: 'counting', to: 'counting' });
+    // A short journal keeps its snapshots; nothing younger than the age given is touched.
+    expect(runtime.journal(short)[0]!.snapshot).toBeDefined();
+    await runtime.send(id, { type: 'increment' });
+    expect((await runtime.prune({ olderThanMs: 60_000 })).snapshots).toBe(0);
+    expect((await runtime.prune({ olderThanMs: 0 })).snapshots).toBe(1);
+    // It goes on from its last entry after a restart.
+    await runtime.close();
+    const again = await createRuntime({ store, machines: [counter], retention: false });
+    expect((await again.send(id, { type: 'increment' }), (await again.prune({ olderThanMs: 0 })).snapshots)).toBe(1);
+    expect(again.journal(id)).toHaveLength(102);
+    expect(verifyStore(again.store).violations).toEqual([]);
+    await again.close();
+  });
+
   it('refuses an invalid retention option', async () => {
     await expect(createRuntime({ store: join(tempFolder(), 'store'), machines: [counter], retention: -5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
   });
