@@ -63,12 +63,21 @@ export interface RetentionHandle {
 
 type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
 
+export interface PassOptions {
+  /** Asked between transactions: true ends the pass there. */
+  stopped?: () => boolean;
+  /** How far each unfinished journal was stripped, remembered across passes. */
+  marks?: Map<ActorId, number>;
+  /** Entries per transaction at most. @default 2000 */
+  maxEntries?: number;
+}
+
 /**
  * One pass over every actor that has a journal: drops the journals of those final for
- * `olderThanMs`, and the old snapshots of long unfinished ones. `stopped` is asked between
- * transactions. `marks` remembers, across passes, how far each unfinished journal was stripped.
+ * `olderThanMs`, and the old snapshots of long unfinished ones.
  */
-export async function prunePass(store: RetentionStore, now: number, olderThanMs: number, stopped: () => boolean = () => false, marks = new Map<ActorId, number>()): Promise<PruneReport> {
+export async function prunePass(store: RetentionStore, now: number, olderThanMs: number, options: PassOptions = {}): Promise<PruneReport> {
+  const { stopped = () => false, marks = new Map<ActorId, number>(), maxEntries = MAX_ENTRIES } = options;
   if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
     throw new HoldfastError('INVALID_INPUT', `a retention age is a non-negative number of milliseconds, got ${String(olderThanMs)}`);
   }
@@ -93,7 +102,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
       // Up to the entry before the latest; from where the last pass stopped.
       let from = Math.max(span.first, (marks.get(span.actor) ?? -1) + 1);
       while (from < span.last && !stopped()) {
-        const to = Math.min(span.last - 1, from + MAX_ENTRIES - 1);
+        const to = Math.min(span.last - 1, from + maxEntries - 1);
         const stripped = await store.stripJournalSnapshots(span.actor, from, to, finalBefore);
         snapshots += stripped.entries;
         total.bytes += stripped.bytes;
@@ -103,7 +112,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
         from = to + 1;
       }
     }
-    for (const group of transactions(finished)) {
+    for (const group of transactions(finished, maxEntries)) {
       if (stopped()) break;
       add(total, await store.pruneJournal(group, finalBefore));
       await nextTurn(); // steps commit between prunes
@@ -143,7 +152,7 @@ export function startRetention(
   /** Passes run one at a time: a `holdfast prune` waits for the periodic one. */
   let running: Promise<unknown> = Promise.resolve();
   const run = (age: number): Promise<PruneReport> => {
-    const pass = running.then(() => prunePass(store, clock.now(), age, () => stopping, marks));
+    const pass = running.then(() => prunePass(store, clock.now(), age, { stopped: () => stopping, marks }));
     running = pass.catch(() => {});
     return pass;
   };
@@ -197,14 +206,14 @@ function classify(store: RetentionStore, span: JournalSpan, finalBefore: number)
   return span.last - span.first + 1 >= LONG ? 'unfinished' : 'kept';
 }
 
-/** Groups the spans into prunes of at most MAX_ENTRIES seqs per transaction; a long journal is split. */
-function* transactions(spans: readonly JournalSpan[]): Iterable<JournalPrune[]> {
+/** Groups the spans into prunes of at most `maxEntries` seqs per transaction; a long journal is split. */
+function* transactions(spans: readonly JournalSpan[], maxEntries: number): Iterable<JournalPrune[]> {
   let group: JournalPrune[] = [];
   let size = 0;
   for (const span of spans) {
-    for (let from = span.first; from <= span.last; from += MAX_ENTRIES) {
-      const through = Math.min(span.last, from + MAX_ENTRIES - 1);
-      if (size + (through - from + 1) > MAX_ENTRIES && group.length > 0) {
+    for (let from = span.first; from <= span.last; from += maxEntries) {
+      const through = Math.min(span.last, from + maxEntries - 1);
+      if (size + (through - from + 1) > maxEntries && group.length > 0) {
         yield group;
         group = [];
         size = 0;
