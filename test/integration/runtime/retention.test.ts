@@ -5,6 +5,7 @@ import { main } from '../../../src/cli/main.js';
 import { actorId, type ActorRecord, type Store } from '../../../src/persistence/store.js';
 import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';
+import { startWorkload, waitForOutput } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 /** An actor's journal seqs: whole when they run from its first step to its last. */
@@ -173,28 +174,56 @@ describe('the store under retention', () => {
   });
 });
 
+/** Runs the CLI in this process with its stdout captured. */
+async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    return { code: await main(argv), out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 describe('holdfast prune', () => {
+  it("hands its work to the store's owner and prints what the owner dropped", async () => {
+    const folder = join(tempFolder(), 'store');
+    const runtime = await createRuntime({ store: folder, machines: [counter], retention: false });
+    const id = await runtime.spawn('counter', {});
+    await runtime.send(id, { type: 'finish' });
+    await runtime.close();
+    const owner = startWorkload('owner', [folder]);
+    try {
+      expect(await waitForOutput(owner, 'READY')).toBe(true);
+      const { code, out } = await cli(['prune', '--older-than', '0', '--store', folder, '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(out[0]!)).toMatchObject({ entries: 2, actors: 1, owner: owner.child.pid });
+    } finally {
+      owner.child.kill('SIGTERM');
+      await owner.exited;
+    }
+    const readOnly = openLmdbStore(folder, { readOnly: true });
+    expect(seqs(readOnly, id)).toEqual([]);
+    expect(readOnly.getActor(actorId(id))!.status).toBe('done');
+    await readOnly.close();
+  });
+
   it('prunes a store nobody owns and prints what it dropped', async () => {
     const folder = join(tempFolder(), 'store');
     const runtime = await createRuntime({ store: folder, machines: [counter], retention: false });
     const id = await runtime.spawn('counter', {});
     await runtime.send(id, { type: 'finish' });
     await runtime.close();
-    const printed: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
-    let code: number;
-    try {
-      expect(await main(['prune', '--older-than', '1d', '--store', folder, '--json'])).toBe(0);
-      code = await main(['prune', '--older-than', '0', '--store', folder, '--json']);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(code).toBe(0);
-    const [first, second] = printed.map((line) => JSON.parse(line) as Record<string, number>);
-    expect(first).toMatchObject({ entries: 0, actors: 0 });
-    expect(second).toMatchObject({ entries: 2, actors: 1, olderThanMs: 0 });
-    expect(second!.bytes).toBeGreaterThan(0);
+    const first = await cli(['prune', '--older-than', '1d', '--store', folder, '--json']);
+    const second = await cli(['prune', '--older-than', '0', '--store', folder, '--json']);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(JSON.parse(first.out[0]!)).toMatchObject({ entries: 0, actors: 0 });
+    const dropped = JSON.parse(second.out[0]!) as Record<string, number>;
+    expect(dropped).toMatchObject({ entries: 2, actors: 1, olderThanMs: 0 });
+    expect(dropped.bytes).toBeGreaterThan(0);
+    const human = await cli(['prune', '--older-than', '0', '--store', folder]);
+    expect(human.out.join('')).toMatch(/^pruned 0 journal entries of 0 finished actor\(s\)/);
     expect(await main(['prune', '--older-than', 'soon', '--store', folder])).toBe(2);
   });
 });
