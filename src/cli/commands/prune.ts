@@ -7,8 +7,10 @@
  * freed pages for new work, but its file never shrinks: `holdfast backup DEST`
  * writes a compacted copy.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
+import { assertStoreFolder } from '../../persistence/store-folder.js';
 import type { PruneReport } from '../../runtime/retention.js';
 import { DEFAULT_RETENTION_MS } from '../../runtime/retention.js';
 import { openHoldfast } from '../assembly.js';
@@ -33,6 +35,7 @@ export function registerPrune(program: Command, run: (task: () => Promise<number
 
 async function prune(options: PruneOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
+  assertStoreFolder(resolve(options.store), true); // nothing to prune: never makes an empty store (STORE_MISSING, exit 2)
   const owner = otherOwner(options.store);
   let report: PruneReport;
   if (owner !== undefined) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, openLmdbStore, verifyStore, type RuntimeEvent } from '../../../src/index.js';
@@ -225,5 +226,8 @@ describe('holdfast prune', () => {
     const human = await cli(['prune', '--older-than', '0', '--store', folder]);
     expect(human.out.join('')).toMatch(/^pruned 0 journal entries of 0 finished actor\(s\)/);
     expect(await main(['prune', '--older-than', 'soon', '--store', folder])).toBe(2);
+    const nowhere = join(tempFolder(), 'none');
+    expect(await main(['prune', '--store', nowhere])).toBe(2);
+    expect(existsSync(nowhere)).toBe(false);
   });
 });
