@@ -165,7 +165,8 @@ export function startRetention(
           if (report.entries > 0 || report.snapshots > 0) hooks.onPruned?.(report);
         },
         (error: unknown) => {
-          if (!stopping) hooks.onError(error);
+          // A full disk is already reported by the committer (runtime.storageFull); the next pass tries again.
+          if (!stopping && !(error instanceof HoldfastError && error.code === 'STORAGE_FULL')) hooks.onError(error);
         },
       ).finally(schedule);
     }, everyMs);
