@@ -87,6 +87,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
   const total: PruneCount = { entries: 0, actors: 0, bytes: 0, skipped: 0 };
   let snapshots = 0;
   let after: ActorId | undefined;
+  const unfinished = new Set<ActorId>();
   while (!stopped()) {
     const spans = store.journalSpans(after, PAGE);
     if (spans.length === 0) break;
@@ -99,6 +100,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
         marks.delete(span.actor);
       }
       if (kind !== 'unfinished') continue;
+      unfinished.add(span.actor);
       // Up to the entry before the latest; from where the last pass stopped.
       let from = Math.max(span.first, (marks.get(span.actor) ?? -1) + 1);
       while (from < span.last && !stopped()) {
@@ -119,6 +121,8 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
     }
     await nextTurn();
   }
+  // A whole pass saw every long unfinished journal: marks of any other (deleted since) go.
+  if (!stopped()) for (const actor of marks.keys()) if (!unfinished.has(actor)) marks.delete(actor);
   const afterUsage = store.usage();
   return {
     olderThanMs,
