@@ -8,7 +8,7 @@
  * writes a compacted copy.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { assertStoreFolder } from '../../persistence/store-folder.js';
 import type { PruneReport } from '../../runtime/retention.js';
@@ -29,7 +29,7 @@ export function registerPrune(program: Command, run: (task: () => Promise<number
   program
     .command('prune')
     .description("drop the step journals (snapshots included) of actors finished for longer than --older-than; jobs' summaries, results and registrations stay. The file does not shrink (LMDB reuses the pages): `holdfast backup` writes a compacted copy")
-    .option('--older-than <duration>', 'how long an actor must have been finished: milliseconds, or 30m, 12h, 7d (0: every finished actor)', duration('--older-than'), DEFAULT_RETENTION_MS)
+    .addOption(new Option('--older-than <duration>', 'how long an actor must have been finished: milliseconds, or 30m, 12h, 7d (0: every finished actor)').argParser(duration('--older-than')).default(DEFAULT_RETENTION_MS, '7d'))
     .action((options: PruneOptions, command: Command) => run(() => prune({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
