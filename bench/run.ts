@@ -61,6 +61,8 @@ const TARGETS: Target[] = [
   { key: 'inspectorTransitionsPerSec', label: 'durable transitions with an inspector client', unit: '/s' },
   { key: 'plainTransitionsPerSec', label: '  the same run without it', unit: '/s' },
   { key: 'inspectorOverheadPct', label: 'inspector overhead', unit: '%', kind: 'max', bound: 10 },
+  // Issue 21 (`--only growth`, minutes: not in SUITES): a watch folder's store pages per file, retention 0 over none.
+  { key: 'growthRatio', label: 'store pages per file, retention 0 / none', unit: 'x', kind: 'max', bound: 0.3 },
 ];
 
 const argv = process.argv.slice(2);

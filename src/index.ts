@@ -10,6 +10,7 @@ import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions
 export type { Runtime, RuntimeOptions, RecordsApi, SpawnOptions } from './runtime/runtime.js';
 export type { RuntimeEvent, RuntimeListener } from './runtime/runtime-events.js';
 export type { Limits } from './runtime/limiter.js';
+export type { PruneReport } from './runtime/retention.js';
 export type { Clock } from './runtime/clock.js';
 export type { EffectContext } from './runtime/effect-runner.js';
 export { defineMachine } from './runtime/machine-registry.js';

@@ -43,6 +43,12 @@ export interface HoldfastOptions {
   listen?: boolean;
   /** Resume interrupted work at open (false for short commands). @default true */
   resume?: boolean;
+  /**
+   * How long a finished actor keeps its step journal, in milliseconds (`false`: for ever); its record,
+   * output and the records it wrote stay. Pruned in the background by an owner that resumes its work.
+   * @default 604800000 (7 days)
+   */
+  retention?: number | false;
   /** Run task jobs here: the task registry and the queues this process serves. */
   tasks?: TaskWorkerOptions;
   /** Run process jobs here (issue 7): the data folder, scripts, functions, datatypes and limits. */
@@ -123,6 +129,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...processQueueLimits(options.jobServer), ...options.limits?.queues } },
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
+      ...(options.retention !== undefined ? { retention: options.retention } : {}),
     });
     const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
     const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
@@ -183,6 +190,8 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     unpause: async (args) => runtime.unpause(text(args, 'id')),
     retry: async (args) => runtime.retry(text(args, 'id')),
     delete: async (args) => deleteJob(text(args, 'id'), { ...(typeof args.token === 'string' ? { token: args.token } : {}), keepCopies: args.keepCopies === true }),
+    // `holdfast prune` while this process owns the store: one pass after the periodic one, if it runs.
+    prune: async (args) => runtime.prune(typeof args.olderThanMs === 'number' ? { olderThanMs: args.olderThanMs } : {}),
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
     // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),

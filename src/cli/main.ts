@@ -16,6 +16,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerPrune } from './commands/prune.js';
 import { registerResume } from './commands/resume.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/defer.js';
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   registerUser(program, run);
   registerVerify(program, run);
   registerBackup(program, run);
+  registerPrune(program, run);
   // Known before parsing ends, so a usage error is answered in JSON too.
   const json = argv.includes('--json');
   try {

@@ -21,6 +21,7 @@ import { describeFree, freeBytes, hasNoRoom, isStorageFull, recentlyFull, trackW
 import { assertLmdbEnvironment } from './lmdb-header.js';
 import { checkLmdbIntegrity } from './lmdb-integrity.js';
 import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
+import { pruneJournalEntries, readJournalSpans, stripSnapshots, usageOf } from './lmdb-retention.js';
 import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import { beginCreation, type Creation } from './store-creation.js';
@@ -36,10 +37,14 @@ import type {
   IntegrityCounts,
   IntegrityVisitor,
   JournalEntry,
+  JournalPrune,
+  JournalSpan,
   Mutation,
+  PruneCount,
   RecordKey,
   ScanOptions,
   Store,
+  StoreUsage,
   TimerEntry,
 } from './store.js';
 import { SET_ASIDE } from './store.js';
@@ -473,6 +478,37 @@ class LmdbStore implements Store {
     } catch (cause) {
       throw storageError(cause, resolve(folder));
     }
+  }
+
+  /** Retention (lmdb-retention.ts): reads `journal` keys. */
+  journalSpans(after: ActorId | undefined, limit: number): JournalSpan[] {
+    this.assertOpen();
+    return readJournalSpans(this.journalDb, after, limit);
+  }
+
+  /** Retention (lmdb-retention.ts): reads `actors` [id], removes `journal` [id, seq]; its own small transaction, off the commit chain. */
+  async pruneJournal(prunes: readonly JournalPrune[], finalBefore: number): Promise<PruneCount> {
+    this.assertWritable();
+    try {
+      return await pruneJournalEntries(this.root, { actors: this.actors, journal: this.journalDb }, prunes, finalBefore);
+    } catch (cause) {
+      throw storageError(await commitCause(cause), this.path);
+    }
+  }
+
+  /** Retention (lmdb-retention.ts): rewrites `journal` [actor, seq] without snapshots; its own small transaction. */
+  async stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }> {
+    this.assertWritable();
+    try {
+      return await stripSnapshots(this.root, this.journalDb, actor, fromSeq, throughSeq, before);
+    } catch (cause) {
+      throw storageError(await commitCause(cause), this.path);
+    }
+  }
+
+  usage(): StoreUsage {
+    this.assertOpen();
+    return usageOf(this.root, [this.actors, this.index, this.inboxDb, this.timersDb, this.journalDb, this.records, this.meta]);
   }
 
   async close(): Promise<void> {

@@ -187,6 +187,38 @@ export interface IntegrityVisitor {
   record?(collection: string, key: RecordKey, value: unknown): void;
 }
 
+/** Where an actor's journal starts and ends, read from its keys alone (`journalSpans`). */
+export interface JournalSpan {
+  actor: ActorId;
+  first: number;
+  last: number;
+}
+
+/** Journal entries of one actor to drop (retention): those with seq from `fromSeq` through `throughSeq`. */
+export interface JournalPrune {
+  actor: ActorId;
+  fromSeq: number;
+  throughSeq: number;
+}
+
+/** What one `pruneJournal` transaction removed (`actors`: journals it left empty); `skipped` actors were no longer final and old enough. */
+export interface PruneCount {
+  entries: number;
+  actors: number;
+  /** Stored bytes of the entries removed (keys and values). */
+  bytes: number;
+  skipped: number;
+}
+
+/** Pages the store's data uses now, and how far its file reaches (freed pages are reused, never returned). */
+export interface StoreUsage {
+  pageSize: number;
+  /** Pages holding data (every tree's branch, leaf and overflow pages). */
+  usedPages: number;
+  /** Pages of the file in use or free for reuse: the high-water mark. */
+  filePages: number;
+}
+
 export interface Store {
   /** The folder the store lives in, for locks, sockets and secrets. */
   readonly path: string;
@@ -236,5 +268,27 @@ export interface Store {
    */
   backup(folder: string): Promise<void>;
   putMeta(key: string, value: unknown): Promise<void>;
+  /**
+   * Up to `limit` actors that have journal entries, in id order from just after `after`,
+   * each with its first and last seq (keys only: nothing is decoded).
+   */
+  journalSpans(after: ActorId | undefined, limit: number): JournalSpan[];
+  /**
+   * Drops journal entries in one transaction, for each actor only if its record, read in that
+   * transaction, is still final (done, error or stopped) and last changed at or before
+   * `finalBefore`: a job deleted and made again meanwhile, or a record that does not decode,
+   * keeps its journal. Retention (runtime/retention.ts) keeps each call small.
+   */
+  pruneJournal(prunes: readonly JournalPrune[], finalBefore: number): Promise<PruneCount>;
+  /**
+   * Rewrites, in one transaction, the journal entries of `actor` from `fromSeq` through `throughSeq`
+   * that were written at or before `before`, without the snapshots they carry (the actor's record
+   * keeps its current one): the journal of unfinished work stays whole, its old snapshots go.
+   * `through` is `throughSeq`, or the seq before the first entry written after `before` (entries
+   * are in time order): the next call starts after it.
+   */
+  stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }>;
+  /** The pages in use now (a measure of growth; `holdfast prune` reports it). */
+  usage(): StoreUsage;
   close(): Promise<void>;
 }

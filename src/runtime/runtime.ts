@@ -16,6 +16,7 @@ import { Limiter, type Limits } from './limiter.js';
 import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
 import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
+import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -38,6 +39,13 @@ export interface RuntimeOptions {
   journal?: 'snapshots' | 'transitions';
   /** Resume interrupted actors at open. False for a short command that only writes a record or an event. @default true */
   resume?: boolean;
+  /**
+   * How long a finished actor keeps its step journal (snapshots included), in milliseconds; its
+   * record, output and the records it wrote stay. The owner prunes in the background, in small
+   * transactions; `false` keeps every journal for ever. Never touches an actor that is not final.
+   * @default 604800000 (7 days)
+   */
+  retention?: number | false;
   /** Called with errors that belong to no caller (a throwing listener). @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -55,6 +63,7 @@ const optionsSchema = z.object({
   closeGraceMs: z.number().nonnegative().optional(),
   resume: z.boolean().optional(),
   journal: z.enum(['snapshots', 'transitions']).optional(),
+  retention: z.union([z.number().nonnegative().finite(), z.literal(false)]).optional(),
 }).passthrough();
 
 /** What `spawn` accepts besides the machine and input. */
@@ -94,6 +103,12 @@ export interface Runtime {
    * actors is active, unless the job is paused.
    */
   delete(id: ActorId | string): Promise<void>;
+  /**
+   * Drops now the step journals of actors final for at least `olderThanMs` (default: the
+   * `retention` option, else 7 days), as the periodic retention does, and says what went.
+   * @throws STORE_LOCKED on a read-only store; RUNTIME_CLOSED
+   */
+  prune(options?: { olderThanMs?: number }): Promise<PruneReport>;
   records: RecordsApi;
   /** Graceful: no new work, running effects finish or are interrupted, everything flushed, store released. Idempotent. */
   close(): Promise<void>;
@@ -151,6 +166,13 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
   // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
   const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
+  // Periodic retention only in an owner that runs the store's work; any writer can prune on request.
+  const retention = store.readOnly
+    ? undefined
+    : startRetention(store, clock, { olderThanMs: options.resume === false ? false : (options.retention ?? DEFAULT_RETENTION_MS) }, {
+        onError,
+        onPruned: (report) => events.publish({ type: 'runtime.pruned', entries: report.entries, actors: report.actors, snapshots: report.snapshots, bytes: report.bytes, olderThanMs: report.olderThanMs, ms: report.ms, at: clock.now() }),
+      });
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;
@@ -279,6 +301,12 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       }
       await host.deleteJob(record.id, records);
     },
+    async prune(pruneOptions = {}) {
+      assertOpen();
+      if (!retention) throw new HoldfastError('STORE_LOCKED', `store ${store.path} is open read-only`);
+      const olderThanMs = pruneOptions.olderThanMs ?? (options.retention === false ? undefined : options.retention) ?? DEFAULT_RETENTION_MS;
+      return retention.prune(olderThanMs);
+    },
     records: {
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
@@ -289,6 +317,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       closed ??= (async () => {
         host.closing = true;
         scrub?.stop();
+        await retention?.stop();
         const graceUntil = clock.now() + (options.closeGraceMs ?? 2_000);
         while (effects.size > 0 && clock.now() < graceUntil) await new Promise((r) => setTimeout(r, 10));
         effects.cancelAll('the runtime closed; the effect runs again after a restart');
@@ -349,4 +378,4 @@ function validateEvent(event: unknown): EventObject {
   return JSON.parse(json, (key, value) => (key === '__proto__' ? undefined : value)) as EventObject;
 }
 
-export type { RuntimeEvent };
+export type { RuntimeEvent, PruneReport };

@@ -51,6 +51,7 @@ export function readOnlyRuntime(store: Store): Runtime {
     unpause: refuse,
     retry: refuse,
     delete: refuse,
+    prune: refuse,
     close: async () => {},
     [Symbol.asyncDispose]: async () => {},
   };

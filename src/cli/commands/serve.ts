@@ -16,6 +16,7 @@ import type { JobServerOptions } from '../../jobserver/job-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../adapters/http/http-server.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, usage, type GlobalOptions } from '../cli-context.js';
+import { retentionFlag } from '../duration-flag.js';
 
 interface ServeOptions extends GlobalOptions {
   port: number;
@@ -23,6 +24,7 @@ interface ServeOptions extends GlobalOptions {
   app?: string;
   dataDir?: string;
   allowUnsandboxedEval?: boolean;
+  retention?: number | false;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -36,6 +38,7 @@ export function registerServe(program: Command, run: (task: () => Promise<number
     .option('--app <file>', 'the host module (default: holdfast.config.* in this folder)')
     .option('--data-dir <dir>', "the job server's data folder (default: the host module's dataDir, else STORE/data)")
     .option('--allow-unsandboxed-eval', "run superusers' eval jobs even where this machine cannot isolate them (no network namespace, or not root to drop to nobody); each job records it. Without it they are refused with EVAL_UNSANDBOXED")
+    .option('--retention <duration>', "how long a finished actor keeps its step journal (jobs' summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
     .action((options: ServeOptions, command: Command) => run(() => serve({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
@@ -57,7 +60,7 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
     ...(options.allowUnsandboxedEval ? { allowUnsandboxedEval: true } : {}),
   };
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer, ...(options.retention !== undefined ? { retention: options.retention } : {}) });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);

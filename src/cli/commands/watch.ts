@@ -14,6 +14,7 @@ import type { WatchContext, WatchInput } from '../../machines/watch.machine.js';
 import { actorId, type ActorId } from '../../persistence/store.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
+import { retentionFlag } from '../duration-flag.js';
 import type { LoadedFile } from '../../adapters/dataload/dataload-effects.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import { WAITING_STATES } from '../load-follow.js';
@@ -34,6 +35,7 @@ interface WatchOptions extends GlobalOptions {
   includeHidden?: boolean;
   exclude: string[];
   lockWait: number;
+  retention?: number | false;
 }
 
 export function registerWatch(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -56,6 +58,7 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
     .option('--include-hidden', 'load hidden and system files too')
     .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
+    .option('--retention <duration>', "how long a finished batch's files keep their step journal (summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
     .action((dir: string, options: WatchOptions, command: Command) => run(() => watchFolder(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
@@ -65,7 +68,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   const { dir, dataverseUrl } = target;
   const { token } = credentials;
   const input: WatchInput = { ...target, batchFiles: options.batchFiles, batchIdleMs: options.batchIdle };
-  const holdfast = await openHoldfast({ store: options.store });
+  const holdfast = await openHoldfast({ store: options.store, ...(options.retention !== undefined ? { retention: options.retention } : {}) });
   const line = (event: Record<string, unknown>) => (out.json ? process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`) : undefined);
   let id: ActorId;
   try {
@@ -88,6 +91,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       if (text && !out.json) status.print(text);
     }
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
+    if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, bytes: event.bytes });
   });
   // What was sent and is not yet committed, by path: a file reported ready twice meanwhile is sent once.
   // Once committed, the `watch.taken` record answers, so this map holds only the files in flight.
