@@ -158,6 +158,19 @@ export function storeCommits(name: string, under: StoreUnderTest): void {
       expect(seen.has('new')).toBe(true);
     });
 
+    it('goes on reading a scan begun before a commit as the store stood when it began', async () => {
+      const store = await open();
+      const key = (i: number) => `k${String(i).padStart(3, '0')}`;
+      await store.commit(Array.from({ length: 100 }, (_, i) => putRecord('c', key(i), i)), 'flush');
+      const scan = (await store.scanRecords('c'))[Symbol.iterator]();
+      const keys: unknown[] = [];
+      for (let i = 0; i < 10; i++) keys.push(scan.next().value!.key);
+      await store.commit([...Array.from({ length: 100 }, (_, i): Mutation => ({ op: 'deleteRecord', collection: 'c', key: key(i) })), putRecord('c', 'k0505', 'new')], 'flush');
+      for (let next = scan.next(); !next.done; next = scan.next()) keys.push(next.value.key);
+      expect(keys).toEqual(Array.from({ length: 100 }, (_, i) => key(i)));
+      expect((await list(store.scanRecords('c'))).map((record) => record.key)).toEqual(['k0505']);
+    });
+
     it('reads what a commit wrote as soon as it resolves', async () => {
       const store = await open();
       for (let n = 0; n < 20; n++) {
