@@ -2,10 +2,12 @@
  * The conformance suite, part one: every operation of the Store port
  * (src/persistence/store.ts) does what the port says, on any store.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeActorRecord } from '../../src/persistence/actor-codec.js';
-import { STORE_FORMAT_VERSION } from '../../src/persistence/lmdb-store.js';
+import { openLmdbStore, STORE_FORMAT_VERSION } from '../../src/persistence/lmdb-store.js';
 import { SET_ASIDE, type ActorFilter, type IntegrityProblem, type Store } from '../../src/persistence/store.js';
+import { tempFolder } from '../helpers/temp-store.js';
 import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, type StoreUnderTest } from './conformance-fixtures.js';
 
 export function storeOperations(name: string, under: StoreUnderTest): void {
@@ -209,6 +211,33 @@ export function storeOperations(name: string, under: StoreUnderTest): void {
       expect(actors).toHaveLength(8);
       expect(counts.checked).toMatchObject({ actors: 8, journal: 2, inbox: 1, timers: 1, records: 2 });
       expect(counts.collections).toEqual({ users: 1, stats: 1 });
+    });
+
+    it('backs up into a folder that opens as an LMDB store holding the same, and refuses a folder that holds one', async () => {
+      const store = await open();
+      await store.commit([...jobTree().map((record) => putActor(record)), putJournal('job', 1), putRecord('users', 'ann', { n: 1 }), putRecord('stats', ['job', 1], 2)], 'flush');
+      await store.commit([{ op: 'putInbox', message: { to: id('job'), seq: 1, event: { type: 'go' } } }, { op: 'putTimer', timer: { due: 5, actor: id('job/a'), id: 't', event: { type: 'tick' } } }], 'flush');
+      await store.putMeta('note', 'kept');
+      const folder = join(tempFolder('holdfast-backup-'), 'copy');
+      await store.backup(folder);
+      const copy = openLmdbStore(folder);
+      try {
+        for (const filter of [{}, { root: id('job') }, { machine: 'worker', state: 'copying' }, { status: 'done' as const }]) {
+          expect(await list(copy.queryActors(filter))).toEqual(await list(store.queryActors(filter)));
+        }
+        expect(await list(copy.journal(id('job')))).toEqual([entry(1)]);
+        expect(await list(copy.scanRecords('stats'))).toEqual([{ key: ['job', 1], value: 2 }]);
+        expect(await copy.getRecord('users', 'ann')).toEqual({ n: 1 });
+        expect(await list(copy.inbox())).toEqual(await list(store.inbox()));
+        expect(await list(copy.timers())).toEqual(await list(store.timers()));
+        expect(await copy.getMeta('note')).toBe('kept');
+        const problems: IntegrityProblem[] = [];
+        await copy.checkIntegrity({ problem: (problem) => problems.push(problem) });
+        expect(problems).toEqual([]);
+      } finally {
+        await copy.close();
+      }
+      await expect(store.backup(folder)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
 
     it('refuses a commit once closed, and closes twice without harm', async () => {
