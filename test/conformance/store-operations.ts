@@ -32,6 +32,8 @@ export function storeOperations(name: string, under: StoreUnderTest): void {
       (read.snapshot!.context as { n: number }).n = 2;
       expect(((await store.getActor(id('a1')))!.snapshot!.context as { n: number }).n).toBe(1);
       expect(await store.getActor(id('nobody'))).toBeUndefined();
+      (record.snapshot!.context as { n: number }).n = 3; // the committed value, changed after its commit
+      expect(((await store.getActor(id('a1')))!.snapshot!.context as { n: number }).n).toBe(1);
     });
 
     it('answers every filter from the index, in the order of its keys, and counts what it lists', async () => {
