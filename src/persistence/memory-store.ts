@@ -86,7 +86,7 @@ class MemoryStore implements Store {
   async commit(mutations: readonly Mutation[], _durability: Durability, onWritten?: () => void): Promise<void> {
     this.assertOpen();
     const drafts = draftsOf(this.tables);
-    for (const mutation of mutations) apply(mutation, drafts);
+    for (const mutation of mutations) apply(mutation, drafts, this.tables);
     this.tables = publish(drafts);
     onWritten?.();
   }
@@ -230,8 +230,13 @@ class MemoryStore implements Store {
   }
 }
 
-/** One mutation into the drafts, as lmdb-store.ts plans it into puts and removes. Keys: DESIGN.md's store layout. */
-function apply(mutation: Mutation, drafts: Drafts): void {
+/**
+ * One mutation into the drafts, as lmdb-store.ts plans it into puts and removes. Keys: DESIGN.md's
+ * store layout. `before` is the store as the commit found it: the LMDB store plans `deleteJournal`
+ * and `setAsideActor` by reading it before any write of the commit, and so do these (an entry put
+ * earlier in the same commit is not deleted; docs/store-port.md).
+ */
+function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
   switch (mutation.op) {
     case 'putActor': {
       const { record, previous } = mutation;
@@ -250,7 +255,7 @@ function apply(mutation: Mutation, drafts: Drafts): void {
       return;
     case 'deleteJournal': {
       const range = { start: encodeKey([mutation.actor, 0]), end: encodeKey([mutation.actor, LAST_SEQ]) };
-      for (const key of [...map(drafts.journal.entries(range), ([key]) => key)]) drafts.journal.delete(key);
+      for (const [key] of before.journal.entries(range)) drafts.journal.delete(key);
       return;
     }
     case 'putInbox':
@@ -266,7 +271,7 @@ function apply(mutation: Mutation, drafts: Drafts): void {
       drafts.timers.delete(encodeKey([mutation.due, mutation.actor, mutation.id]));
       return;
     case 'setAsideActor': {
-      const bytes = drafts.actors.get(encodeKey([mutation.id]));
+      const bytes = before.actors.get(encodeKey([mutation.id]));
       if (bytes === undefined) return;
       drafts.records.set(encodeKey(recordKey(SET_ASIDE, mutation.id)), encodeRecord({ bytes: bytes.toString('base64'), at: Date.now() }));
       return;
