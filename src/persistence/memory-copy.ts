@@ -13,7 +13,7 @@ import { decodeActorRecord } from './actor-codec.js';
 import { decodeJournalEntry } from './journal-codec.js';
 import { checkLmdbIntegrity, type IntegrityDatabases } from './lmdb-integrity.js';
 import { openLmdbStore } from './lmdb-store.js';
-import type { Tables } from './memory-tables.js';
+import { bytesOf, type Stored, type Tables } from './memory-tables.js';
 import { decodeKey, encodeKey, type Key } from './ordered-keys.js';
 import { decodeRecord } from './record-codec.js';
 import type { SortedTree } from './sorted-tree.js';
@@ -32,10 +32,13 @@ const OWN_META = new Set(['format', 'commitChain']);
  * their actors) are the LMDB store's own, not a copy of them.
  */
 export function checkMemoryIntegrity(tables: Tables, visitor: IntegrityVisitor): IntegrityCounts {
-  const view = (table: SortedTree<Buffer>) => ({
+  const view = (table: SortedTree<Stored>) => ({
     getRange: () => mapEntries(table, (key, value) => ({ key: decodeKey(key), value })),
     doesExist: (key: Key) => table.get(encodeKey(key)) !== undefined,
-    get: (key: Key) => table.get(encodeKey(key)),
+    get: (key: Key) => {
+      const value = table.get(encodeKey(key));
+      return value === undefined ? undefined : bytesOf(value);
+    },
   });
   const dbs = { actors: view(tables.actors), index: view(tables.index), inbox: view(tables.inbox), timers: view(tables.timers), journal: view(tables.journal), records: view(tables.records), meta: view(tables.meta) };
   // The three methods are all the check calls; the version read is the transaction.
@@ -62,7 +65,7 @@ export async function writeLmdbCopy(tables: Tables, folder: string): Promise<voi
     await copy.commit(batch, 'flush');
     for (const [key, value] of tables.meta.entries()) {
       const name = String(decodeKey(key)[0]);
-      if (!OWN_META.has(name)) await copy.putMeta(name, decodeRecord(value, `meta ${name}`));
+      if (!OWN_META.has(name)) await copy.putMeta(name, decodeRecord(bytesOf(value), `meta ${name}`));
     }
   } finally {
     await copy.close();
@@ -73,21 +76,21 @@ export async function writeLmdbCopy(tables: Tables, folder: string): Promise<voi
 function* mutationsOf(tables: Tables): Iterable<Mutation> {
   for (const [key, value] of tables.actors.entries()) {
     const id = decodeKey(key)[0] as ActorId;
-    yield { op: 'putActor', record: decodeActorRecord(id, value) };
+    yield { op: 'putActor', record: decodeActorRecord(id, bytesOf(value)) };
   }
   for (const [key, value] of tables.journal.entries()) {
     const [actor, seq] = decodeKey(key) as [ActorId, number];
-    yield { op: 'putJournal', actor, entry: decodeJournalEntry(seq, value, `journal of ${actor}`) };
+    yield { op: 'putJournal', actor, entry: decodeJournalEntry(seq, bytesOf(value), `journal of ${actor}`) };
   }
-  for (const [, value] of tables.inbox.entries()) yield { op: 'putInbox', message: decodeRecord<InboxMessage>(value, 'inbox message') };
-  for (const [, value] of tables.timers.entries()) yield { op: 'putTimer', timer: decodeRecord<TimerEntry>(value, 'timer') };
+  for (const [, value] of tables.inbox.entries()) yield { op: 'putInbox', message: decodeRecord<InboxMessage>(bytesOf(value), 'inbox message') };
+  for (const [, value] of tables.timers.entries()) yield { op: 'putTimer', timer: decodeRecord<TimerEntry>(bytesOf(value), 'timer') };
   for (const [key, value] of tables.records.entries()) {
     const [collection, ...rest] = decodeKey(key);
     const name = String(collection);
-    yield { op: 'putRecord', collection: name, key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord(value, `${name} record`) };
+    yield { op: 'putRecord', collection: name, key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord(bytesOf(value), `${name} record`) };
   }
 }
 
-function* mapEntries<T>(table: SortedTree<Buffer>, mapper: (key: string, value: Buffer) => T): Iterable<T> {
-  for (const [key, value] of table.entries()) yield mapper(key, value);
+function* mapEntries<T>(table: SortedTree<Stored>, mapper: (key: string, value: Buffer) => T): Iterable<T> {
+  for (const [key, value] of table.entries()) yield mapper(key, bytesOf(value));
 }

@@ -27,7 +27,7 @@ import { STORE_FORMAT_VERSION } from './lmdb-store.js';
 import { checkMemoryIntegrity, writeLmdbCopy } from './memory-copy.js';
 import { decodeKey, encodeKey, type Key } from './ordered-keys.js';
 import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
-import { draftsOf, emptyTables, publish, type Drafts, type Tables } from './memory-tables.js';
+import { bytesOf, draftsOf, emptyTables, publish, stored, type Drafts, type Tables } from './memory-tables.js';
 import type { KeyRange } from './sorted-tree.js';
 import type {
   ActorFilter,
@@ -48,7 +48,7 @@ import type {
 } from './store.js';
 import { SET_ASIDE } from './store.js';
 
-const PRESENT = Buffer.from([1]);
+const PRESENT = '\x01'; // the LMDB store's one-byte index value
 const LAST_SEQ = Number.MAX_SAFE_INTEGER;
 
 export interface MemoryStoreOptions {
@@ -78,7 +78,7 @@ class MemoryStore implements Store {
 
   constructor(readonly path: string) {
     const drafts = draftsOf(emptyTables());
-    drafts.meta.set(encodeKey(['format']), encodeRecord(STORE_FORMAT_VERSION));
+    drafts.meta.set(encodeKey(['format']), stored(encodeRecord(STORE_FORMAT_VERSION)));
     this.tables = publish(drafts);
   }
 
@@ -119,7 +119,7 @@ class MemoryStore implements Store {
         lastState: (actor) => {
           for (const [key, value] of journal.entries({ start: encodeKey([actor, LAST_SEQ]), end: encodeKey([actor, 0]), reverse: true })) {
             try {
-              return decodeJournalEntry(decodeKey(key)[1] as number, value, `journal of ${actor}`).to;
+              return decodeJournalEntry(decodeKey(key)[1] as number, bytesOf(value), `journal of ${actor}`).to;
             } catch {
               return undefined; // as the LMDB store: the machine index is scanned instead
             }
@@ -139,7 +139,7 @@ class MemoryStore implements Store {
     const range = after === undefined ? {} : { start: encodeKey([after]), exclusiveStart: true };
     for (const [key, value] of take(this.read().actors.entries(range), limit)) {
       last = decodeKey(key)[0] as ActorId;
-      if (!checksumMatches(value)) failed.push(last);
+      if (!checksumMatches(bytesOf(value))) failed.push(last);
     }
     return { failed, last };
   }
@@ -149,7 +149,7 @@ class MemoryStore implements Store {
     for (const [key, value] of this.read().actors.entries()) {
       const id = decodeKey(key)[0] as ActorId;
       try {
-        decodeActorRecord(id, value);
+        decodeActorRecord(id, bytesOf(value));
       } catch (error) {
         corrupt.push({ id, reason: (error as Error).message });
       }
@@ -159,22 +159,22 @@ class MemoryStore implements Store {
 
   inbox(to?: ActorId): Iterable<InboxMessage> {
     const range = to === undefined ? {} : { start: encodeKey([to]), end: encodeKey([to, LAST_SEQ]) };
-    return map(this.read().inbox.entries(range), ([, value]) => decodeRecord<InboxMessage>(value, 'inbox message'));
+    return map(this.read().inbox.entries(range), ([, value]) => decodeRecord<InboxMessage>(bytesOf(value), 'inbox message'));
   }
 
   timers(): Iterable<TimerEntry> {
-    return map(this.read().timers.entries(), ([, value]) => decodeRecord<TimerEntry>(value, 'timer'));
+    return map(this.read().timers.entries(), ([, value]) => decodeRecord<TimerEntry>(bytesOf(value), 'timer'));
   }
 
   journal(id: ActorId, options: { fromSeq?: number; limit?: number } = {}): Iterable<JournalEntry> {
     const range = { start: encodeKey([id, options.fromSeq ?? 0]), end: encodeKey([id, LAST_SEQ]) };
-    const entries = map(this.read().journal.entries(range), ([key, value]) => decodeJournalEntry(decodeKey(key)[1] as number, value, `journal of ${id}`));
+    const entries = map(this.read().journal.entries(range), ([key, value]) => decodeJournalEntry(decodeKey(key)[1] as number, bytesOf(value), `journal of ${id}`));
     return take(entries, options.limit || undefined); // as lmdb-js: a limit of 0 is none
   }
 
   getRecord<T>(collection: string, key: RecordKey): T | undefined {
     const bytes = this.read().records.get(encodeKey(recordKey(collection, key)));
-    return bytes === undefined ? undefined : decodeRecord<T>(bytes, `${collection} record`);
+    return bytes === undefined ? undefined : decodeRecord<T>(bytesOf(bytes), `${collection} record`);
   }
 
   /** Reads `records` keys [collection, ...prefix, ...] from just after [collection, ...after] when given. */
@@ -188,19 +188,19 @@ class MemoryStore implements Store {
     const range: KeyRange = after !== undefined && after >= start ? { start: after, end, exclusiveStart: true } : { start, end };
     return map(records.entries(range), ([key, value]) => {
       const rest = decodeKey(key).slice(1);
-      return { key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord<T>(value, `${collection} record`) };
+      return { key: rest.length === 1 ? rest[0]! : rest, value: decodeRecord<T>(bytesOf(value), `${collection} record`) };
     });
   }
 
   getMeta<T>(key: string): T | undefined {
     const bytes = this.read().meta.get(encodeKey([key]));
-    return bytes === undefined ? undefined : decodeRecord<T>(bytes, `meta ${key}`);
+    return bytes === undefined ? undefined : decodeRecord<T>(bytesOf(bytes), `meta ${key}`);
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
     this.assertOpen();
     const drafts = draftsOf(this.tables);
-    drafts.meta.set(encodeKey([key]), encodeRecord(value));
+    drafts.meta.set(encodeKey([key]), stored(encodeRecord(value)));
     this.tables = publish(drafts);
   }
 
@@ -240,7 +240,7 @@ function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
   switch (mutation.op) {
     case 'putActor': {
       const { record, previous } = mutation;
-      drafts.actors.set(encodeKey([record.id]), encodeActorRecord(record));
+      drafts.actors.set(encodeKey([record.id]), stored(encodeActorRecord(record)));
       const { removed, added } = indexChanges(previous, record);
       for (const key of removed) drafts.index.delete(encodeKey(key));
       for (const key of added) drafts.index.set(encodeKey(key), PRESENT);
@@ -251,7 +251,7 @@ function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
       for (const key of indexKeysOf(mutation.record)) drafts.index.delete(encodeKey(key));
       return;
     case 'putJournal':
-      drafts.journal.set(encodeKey([mutation.actor, mutation.entry.seq]), encodeJournalEntry(mutation.entry));
+      drafts.journal.set(encodeKey([mutation.actor, mutation.entry.seq]), stored(encodeJournalEntry(mutation.entry)));
       return;
     case 'deleteJournal': {
       const range = { start: encodeKey([mutation.actor, 0]), end: encodeKey([mutation.actor, LAST_SEQ]) };
@@ -259,13 +259,13 @@ function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
       return;
     }
     case 'putInbox':
-      drafts.inbox.set(encodeKey([mutation.message.to, mutation.message.seq]), encodeRecord(mutation.message));
+      drafts.inbox.set(encodeKey([mutation.message.to, mutation.message.seq]), stored(encodeRecord(mutation.message)));
       return;
     case 'deleteInbox':
       drafts.inbox.delete(encodeKey([mutation.to, mutation.seq]));
       return;
     case 'putTimer':
-      drafts.timers.set(encodeKey([mutation.timer.due, mutation.timer.actor, mutation.timer.id]), encodeRecord(mutation.timer));
+      drafts.timers.set(encodeKey([mutation.timer.due, mutation.timer.actor, mutation.timer.id]), stored(encodeRecord(mutation.timer)));
       return;
     case 'deleteTimer':
       drafts.timers.delete(encodeKey([mutation.due, mutation.actor, mutation.id]));
@@ -273,11 +273,11 @@ function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
     case 'setAsideActor': {
       const bytes = before.actors.get(encodeKey([mutation.id]));
       if (bytes === undefined) return;
-      drafts.records.set(encodeKey(recordKey(SET_ASIDE, mutation.id)), encodeRecord({ bytes: bytes.toString('base64'), at: Date.now() }));
+      drafts.records.set(encodeKey(recordKey(SET_ASIDE, mutation.id)), stored(encodeRecord({ bytes: bytesOf(bytes).toString('base64'), at: Date.now() })));
       return;
     }
     case 'putRecord':
-      drafts.records.set(encodeKey(recordKey(mutation.collection, mutation.key)), encodeRecord(mutation.value));
+      drafts.records.set(encodeKey(recordKey(mutation.collection, mutation.key)), stored(encodeRecord(mutation.value)));
       return;
     case 'deleteRecord':
       drafts.records.delete(encodeKey(recordKey(mutation.collection, mutation.key)));
@@ -291,7 +291,7 @@ function apply(mutation: Mutation, drafts: Drafts, before: Tables): void {
 
 function actorIn(tables: Tables, id: ActorId): ActorRecord | undefined {
   const bytes = tables.actors.get(encodeKey([id]));
-  return bytes === undefined ? undefined : decodeActorRecord(id, bytes);
+  return bytes === undefined ? undefined : decodeActorRecord(id, bytesOf(bytes));
 }
 
 /** As the LMDB store: ids from the index, each record read and checked against the whole filter, then paged. */
