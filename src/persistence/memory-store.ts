@@ -324,7 +324,7 @@ function indexRange(range: IndexRange): KeyRange {
   return { start: encodeKey(range.start), end: encodeKey(range.end) };
 }
 
-export function recordKey(collection: string, key: RecordKey): Key {
+function recordKey(collection: string, key: RecordKey): Key {
   return typeof key === 'object' ? [collection, ...key] : [collection, key];
 }
 
