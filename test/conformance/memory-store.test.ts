@@ -1,7 +1,10 @@
 /** The conformance suite on the memory store: nothing to reopen, since nothing outlives it. */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
 import { openMemoryStore } from '../../src/persistence/memory-store.js';
-import { putRecord, type StoreUnderTest } from './conformance-fixtures.js';
+import { tempFolder } from '../helpers/temp-store.js';
+import { actor, list, putActor, putRecord, type StoreUnderTest } from './conformance-fixtures.js';
 import { storeCommits } from './store-commits.js';
 import { storeOperations } from './store-operations.js';
 
@@ -25,5 +28,25 @@ describe('memory store: its own', () => {
       await second.close();
     }
     expect(() => first.getRecord('c', 'k')).toThrow(expect.objectContaining({ code: 'STORE_CLOSED' }));
+  });
+
+  it('backs up more than one copy transaction holds, as of the moment it began', async () => {
+    const store = openMemoryStore();
+    try {
+      await store.commit([...Array.from({ length: 4_500 }, (_, i) => putRecord('c', i, i)), ...Array.from({ length: 300 }, (_, i) => putActor(actor(`a${i}`)))], 'flush');
+      const folder = join(tempFolder('holdfast-memory-backup-'), 'copy');
+      const backup = store.backup(folder);
+      await store.commit([putRecord('c', 'later', 1)], 'flush'); // lands while the copy is written: not in it
+      await backup;
+      const copy = openLmdbStore(folder);
+      try {
+        expect(await list(copy.scanRecords('c'))).toHaveLength(4_500);
+        expect(await copy.countActors({})).toBe(300);
+      } finally {
+        await copy.close();
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
