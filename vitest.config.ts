@@ -1,12 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-// Test tiers (STYLE.md): unit (no disk), integration (real LMDB, files, sockets),
+// Test tiers (STYLE.md): unit (no disk), integration (real LMDB, files, sockets), conformance (every store),
 // crash (child processes killed with SIGKILL; one file at a time), browser (headless Chromium).
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      // One suite over every Store (test/conformance/store-*.ts), run against LMDB and memory; LMDB's crash run kills children.
+      { test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+      // The runtime's own tests again, on the memory store (test/helpers/test-store.ts).
+      { test: { name: 'memory-store', include: ['test/integration/runtime/runtime.test.ts', 'test/integration/runtime/pause-retry.test.ts'], env: { HOLDFAST_TEST_STORE: 'memory' }, testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         test: {
           name: 'crash',

@@ -25,7 +25,7 @@ interface Target {
   bound?: number;
 }
 
-const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch', 'process-jobs', 'inspector'] as const;
+const SUITES = ['transitions', 'ceiling', 'recovery', 'passivated', 'bullmq', 'ingest', 'import', 'tasks', 'http', 'batch', 'process-jobs', 'inspector', 'memory-transitions'] as const;
 
 const TARGETS: Target[] = [
   { key: 'transitionsPerSec', label: '(a) durable transitions (flush)', unit: '/s', kind: 'min', bound: 30_000 },
@@ -63,6 +63,10 @@ const TARGETS: Target[] = [
   { key: 'inspectorOverheadPct', label: 'inspector overhead', unit: '%', kind: 'max', bound: 10 },
   // Issue 21 (`--only growth`, minutes: not in SUITES): a watch folder's store pages per file, retention 0 over none.
   { key: 'growthRatio', label: 'store pages per file, retention 0 / none', unit: 'x', kind: 'max', bound: 0.3 },
+  // Issue 19: (a)'s workload on the memory store, beside the same run on LMDB.
+  { key: 'memoryTransitionsPerSec', label: 'transitions on the memory store', unit: '/s' },
+  { key: 'lmdbTransitionsPerSec', label: '  the same run on LMDB', unit: '/s' },
+  { key: 'memoryToLmdb', label: 'memory / LMDB', unit: 'x' },
 ];
 
 const argv = process.argv.slice(2);

@@ -24,6 +24,8 @@ export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/
 
 // Store
 export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
+export { openMemoryStore } from './persistence/memory-store.js';
+export type { MemoryStoreOptions } from './persistence/memory-store.js';
 export type { Store, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
 export { actorId } from './persistence/store.js';
 
@@ -81,8 +83,9 @@ export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from '
 export type { ErrorCode, SerializedError } from './errors.js';
 
 /**
- * Opens a runtime over a store folder (created if missing) or an opened Store,
- * and resumes every actor that was not final.
+ * Opens a runtime over a store folder (created if missing) or an opened Store
+ * (`openLmdbStore`, `openMemoryStore`), and resumes every actor that was not final.
+ * A Store handed in stays open when the runtime closes: its opener closes it.
  * @throws INVALID_OPTIONS naming every problem; STORE_LOCKED; STORE_FORMAT_TOO_NEW; STORE_CORRUPT
  * @example
  * const runtime = await createRuntime({ store: './.holdfast', machines: [counter] });

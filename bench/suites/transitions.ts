@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { createRuntime, openLmdbStore, startInspector } from '../../src/index.js';
+import { createRuntime, openLmdbStore, openMemoryStore, startInspector } from '../../src/index.js';
 import { countingStore } from '../lib/counting-store.js';
 import { threeSteps } from '../lib/machines.js';
 import { percentile, round } from '../lib/stats.js';
@@ -24,6 +24,8 @@ const { quick, args } = suiteOptions();
 // `--inspector`: the same run with the live inspector serving one connected client (its summary,
 // per-tick updates of counts, throughput and its jobs page), for the inspector suite's overhead figure.
 const withInspector = args.includes('--inspector');
+// `--memory`: the same run on the memory store (nothing on disk), for the memory-transitions suite.
+const inMemory = args.includes('--memory');
 const ACTORS = quick ? 10_000 : 100_000;
 // Little's law: 30,000 steps/s with ~8 ms per step round trip is ~250 in flight; a
 // larger window buys little throughput (the steps move in lockstep) and costs latency.
@@ -31,7 +33,7 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 250);
 const SAMPLE_EVERY = 10;
 
 const folder = tempFolder('transitions');
-const { store, stats } = countingStore(openLmdbStore(join(folder.path, 'store')));
+const { store, stats } = countingStore(inMemory ? openMemoryStore() : openLmdbStore(join(folder.path, 'store')));
 const effectSettledAt = new Map<string, number>();
 const spawnLatencies: number[] = [];
 const effectLatencies: number[] = [];

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../src/index.js';
 import { counter } from '../../fixtures/machines.js';
 import { tempFolder } from '../../helpers/temp-store.js';
+import { storeAt } from '../../helpers/test-store.js';
 
 describe('pause, unpause and retry', () => {
   it('holds a paused job\'s events until it is unpaused, across a restart', async () => {
-    const store = join(tempFolder(), 'store');
+    const store = storeAt(join(tempFolder(), 'store'));
     let runtime = await createRuntime({ store, machines: [counter] });
     const id = await runtime.spawn('counter', {}, { id: 'paused-counter' });
     await runtime.pause(id);
@@ -28,7 +29,7 @@ describe('pause, unpause and retry', () => {
   });
 
   it('retries a parked actor once its machine is known again', async () => {
-    const store = join(tempFolder(), 'store');
+    const store = storeAt(join(tempFolder(), 'store'));
     let runtime = await createRuntime({ store, machines: [counter] });
     const id = await runtime.spawn('counter', {}, { id: 'orphan' });
     await runtime.close();
@@ -55,7 +56,7 @@ describe('pause, unpause and retry', () => {
 describe('delete', () => {
   it('removes a finished job with everything under it, and refuses a running one unless paused', async () => {
     const { parent, child } = await import('../../fixtures/machines.js');
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [parent, child, counter] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [parent, child, counter] });
     const done = await runtime.spawn('parent', { children: 5 }, { id: 'finished' });
     await runtime.waitFor(done, (record) => record.status === 'done');
     const running = await runtime.spawn('counter', {}, { id: 'running' });

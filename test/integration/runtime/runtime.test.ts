@@ -5,12 +5,13 @@ import { fromPromise } from 'xstate';
 import { createRuntime, defineMachine, effect, NonRetryableError, type RuntimeEvent } from '../../../src/index.js';
 import { child, counter, flakyMachine, parent, sleeper } from '../../fixtures/machines.js';
 import { tempFolder } from '../../helpers/temp-store.js';
+import { storeAt, testStoreKind } from '../../helpers/test-store.js';
 
-describe('runtime over a real LMDB store', () => {
+describe(`runtime over a real ${testStoreKind} store`, () => {
   it('runs a parent whose 200 children each run an effect and report back once', async () => {
     const folder = tempFolder();
     const ledger = join(folder, 'ledger.txt');
-    const runtime = await createRuntime({ store: join(folder, 'store'), machines: [parent, child] });
+    const runtime = await createRuntime({ store: storeAt(join(folder, 'store')), machines: [parent, child] });
     const id = await runtime.spawn('parent', { children: 200, ledger });
     const done = await runtime.waitFor(id, (r) => r.status === 'done', 20_000);
     expect((done.snapshot?.context as { done: number }).done).toBe(200);
@@ -22,7 +23,7 @@ describe('runtime over a real LMDB store', () => {
   });
 
   it('keeps state across a close and reopen, and refuses events after the final state', async () => {
-    const store = join(tempFolder(), 'store');
+    const store = storeAt(join(tempFolder(), 'store'));
     let runtime = await createRuntime({ store, machines: [counter] });
     const id = await runtime.spawn('counter', {}, { id: 'count-1' });
     await runtime.send(id, { type: 'increment', by: 5 });
@@ -36,7 +37,7 @@ describe('runtime over a real LMDB store', () => {
   });
 
   it('fires a delayed transition that fell due while the runtime was closed', async () => {
-    const store = join(tempFolder(), 'store');
+    const store = storeAt(join(tempFolder(), 'store'));
     let runtime = await createRuntime({ store, machines: [sleeper] });
     const id = await runtime.spawn('sleeper', { ms: 300 });
     await runtime.close();
@@ -63,7 +64,7 @@ describe('runtime over a real LMDB store', () => {
         },
       }),
     });
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [flaky] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
     const id = await runtime.spawn('flaky');
     const record = await runtime.waitFor(id, (r) => r.status === 'done');
     expect(record.state).toBe('succeeded');
@@ -79,7 +80,7 @@ describe('runtime over a real LMDB store', () => {
       version: '1',
       machine: flakyMachine.provide({ actors: { flaky: fromPromise<unknown>(async () => { calls++; throw new NonRetryableError('bad input'); }) } }),
     });
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [flaky] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
     const id = await runtime.spawn('flaky');
     const record = await runtime.waitFor(id, (r) => r.status === 'done');
     expect(record.state).toBe('failed');
@@ -89,7 +90,7 @@ describe('runtime over a real LMDB store', () => {
   });
 
   it('publishes spawn, step and effect events only after they are durable', async () => {
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [parent, child] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [parent, child] });
     const seen: RuntimeEvent['type'][] = [];
     runtime.subscribe((event) => {
       seen.push(event.type);
@@ -102,7 +103,7 @@ describe('runtime over a real LMDB store', () => {
   });
 
   it('refuses malformed and reserved events without changing state', async () => {
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [counter] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [counter] });
     const id = await runtime.spawn('counter');
     const before = runtime.get(id)!.seq;
     const cyclic: Record<string, unknown> = { type: 'stash' };
@@ -121,13 +122,13 @@ describe('runtime over a real LMDB store', () => {
 
   it('keeps the snapshot after every step in the journal, unless told to keep transitions only', async () => {
     const folder = tempFolder();
-    let runtime = await createRuntime({ store: join(folder, 'a'), machines: [counter] });
+    let runtime = await createRuntime({ store: storeAt(join(folder, 'a')), machines: [counter] });
     const id = await runtime.spawn('counter');
     await runtime.send(id, { type: 'increment', by: 2 });
     await runtime.send(id, { type: 'increment', by: 3 });
     expect(runtime.journal(id).map((entry) => (entry.snapshot?.context as { count: number }).count)).toEqual([0, 2, 5]);
     await runtime.close();
-    runtime = await createRuntime({ store: join(folder, 'b'), machines: [counter], journal: 'transitions' });
+    runtime = await createRuntime({ store: storeAt(join(folder, 'b')), machines: [counter], journal: 'transitions' });
     const lean = await runtime.spawn('counter');
     await runtime.send(lean, { type: 'increment' });
     expect(runtime.journal(lean).every((entry) => entry.snapshot === undefined)).toBe(true);
@@ -151,7 +152,7 @@ describe('messages to an actor that does not exist yet', () => {
       states: { sent: { type: 'final' } },
     });
     const sender = defineMachine({ name: 'early', version: '1', machine: early });
-    const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [counter, sender] });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [counter, sender] });
     await runtime.spawn('early', { to: 'later' });
     await runtime.whenIdle();
     expect([...runtime.store.inbox('later' as never)]).toHaveLength(1);
@@ -174,7 +175,7 @@ describe('messages to an actor that does not exist yet', () => {
       states: { sent: { type: 'final' } },
     });
     const machines = [counter, defineMachine({ name: 'early', version: '1', machine: early })];
-    const store = join(tempFolder(), 'store');
+    const store = storeAt(join(tempFolder(), 'store'));
     let runtime = await createRuntime({ store, machines });
     await runtime.spawn('early', { to: 'afterwards' });
     await runtime.whenIdle();

@@ -1,0 +1,25 @@
+/**
+ * The store a runtime test runs on: the LMDB store in `path` (the path itself), or, when
+ * HOLDFAST_TEST_STORE=memory (vitest's `memory-store` project), a memory store kept under
+ * that path for the test, so that a runtime closed and created again over the same path
+ * finds what the first one left, as it would in the folder. Closed when the test ends.
+ */
+import { afterEach } from 'vitest';
+import { openMemoryStore } from '../../src/persistence/memory-store.js';
+import type { Store } from '../../src/persistence/store.js';
+
+export const testStoreKind = process.env.HOLDFAST_TEST_STORE === 'memory' ? 'memory' : 'LMDB';
+
+const memoryStores = new Map<string, Store>();
+
+export function storeAt(path: string): string | Store {
+  if (testStoreKind === 'LMDB') return path;
+  let store = memoryStores.get(path);
+  if (!store) memoryStores.set(path, (store = openMemoryStore({ path })));
+  return store;
+}
+
+afterEach(async () => {
+  for (const store of memoryStores.values()) await store.close();
+  memoryStores.clear();
+});
