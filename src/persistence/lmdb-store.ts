@@ -24,6 +24,7 @@ import { decodeJournalEntry, encodeJournalEntry } from './journal-codec.js';
 import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import { assertStoreFolder, DATA_FILE } from './store-folder.js';
+import { readStoreStats } from './store-stats.js';
 import type {
   ActorFilter,
   ActorId,
@@ -39,6 +40,7 @@ import type {
   RecordKey,
   ScanOptions,
   Store,
+  StoreStats,
   TimerEntry,
 } from './store.js';
 import { SET_ASIDE } from './store.js';
@@ -287,6 +289,11 @@ class LmdbStore implements Store {
         writes.push([this.records, recordKey(mutation.collection, mutation.key), undefined]);
         return;
     }
+  }
+
+  /** Reads the environment's stat and data.mdb's size (store-stats.ts); writes nothing. */
+  stats(): StoreStats {
+    return readStoreStats(this.root, this.path);
   }
 
   getActor(id: ActorId): ActorRecord | undefined {
