@@ -8,7 +8,7 @@
 import { HoldfastError } from '../../errors.js';
 import { planOf, type Application } from '../../batch/application.js';
 import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
-import { jobContext } from '../../batch/job-views.js';
+import { jobContext, type JobView } from '../../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
@@ -16,6 +16,11 @@ import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type Da
 /** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
   stats(jobId: string): DagNodeStats[];
+  /**
+   * The job and its summary as `holdfast job ID` shows them (a `JobView`, src/batch/job-views.ts); typed
+   * loosely, as the HTTP routes type it, and checked where read. Without it rows show the machine's state.
+   */
+  get?(jobId: string): unknown;
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
   reprocess(jobId: string): Promise<ReprocessSummary>;
 }
@@ -45,6 +50,8 @@ export const MAX_VALUE_BYTES = RESOLVE_VALUE_MAX_BYTES;
 export const MAX_VALUE_DEPTH = RESOLVE_VALUE_MAX_DEPTH;
 /** A followed job's DAG statistics are pushed at most this often (a running job changes every chunk). */
 export const DAG_PUSH_MS = 1_000;
+/** A job row's words and progress are read again at most this often while the job's own record stays the same. */
+export const DESCRIBE_MS = 1_000;
 
 const INPUT_PREVIEW = 200;
 const MESSAGE_CHARS = 500;
@@ -55,10 +62,23 @@ export function isInspectedBatchJobs(value: unknown): value is InspectedBatchJob
   return typeof candidate?.stats === 'function' && typeof candidate.resolve === 'function' && typeof candidate.reprocess === 'function';
 }
 
+/** The part of a `JobView` a job row shows, when `value` has it. */
+function asJobView(value: unknown): Pick<JobView, 'state' | 'items' | 'summary'> | undefined {
+  const view = value as Partial<JobView> | null | undefined;
+  return typeof view?.state === 'string' && typeof view.items === 'number' && typeof view.summary?.pending === 'number' ? (view as JobView) : undefined;
+}
+
+/** What a job row shows of a kind that says more than its machine's state. */
+export interface JobWords {
+  words: string;
+  progress: { done: number; total: number };
+}
+
 export class BatchViews {
   private readonly applications = new Map<string, Application>();
   private readonly dirty = new Set<string>();
   private readonly lastPush = new Map<string, number>();
+  private readonly described = new Map<string, { updatedAt: number; until: number; value: JobWords | undefined }>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -67,6 +87,21 @@ export class BatchViews {
     private readonly onError: (error: unknown) => void,
   ) {
     for (const app of applications) this.applications.set(app.name, app);
+  }
+
+  /**
+   * A batch job's state in the CLI's words (`finished`, `partial`, `running`...: the same `jobView` as
+   * `holdfast job ID`) and its items processed over its items. Its summary reads the job's batch and
+   * exception records, so it is read again only when the job's record changed or after DESCRIBE_MS.
+   */
+  describe(id: string, updatedAt: number, now = Date.now()): JobWords | undefined {
+    const cached = this.described.get(id);
+    if (cached && cached.updatedAt === updatedAt && cached.until > now) return cached.value;
+    const view = asJobView(this.batchJobs.get?.(id));
+    const value = view ? { words: view.state, progress: { done: Math.max(0, view.items - view.summary.pending), total: view.items } } : undefined;
+    if (this.described.size >= 10_000) this.described.clear();
+    this.described.set(id, { updatedAt, until: now + DESCRIBE_MS, value });
+    return value;
   }
 
   /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */

@@ -20,7 +20,7 @@ import { ActorRoots } from './actor-roots.js';
 import { ActorViews } from './actor-views.js';
 import { BatchViews, isInspectedBatchJobs, type InspectedBatchJobs } from './batch-views.js';
 import { InspectorClient } from './inspector-client.js';
-import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
+import { BATCH_JOB_MACHINE_NAME, INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
 import { LiveAggregates, type AggregatesContext } from './live-aggregates.js';
 import { chartOf } from './machine-charts.js';
@@ -162,7 +162,7 @@ export class InspectorHub implements HubServices {
     this.stats = new JobStatsScanner(runtime, (stats) => {
       for (const client of this.clients) if (client.followedJob === stats.id) client.jobStats({ type: 'jobStats', stats });
     });
-    this.views = new ActorViews(runtime, (root) => this.stats.get(root));
+    this.views = new ActorViews(runtime, (root) => this.stats.get(root), (record) => (record.machine === BATCH_JOB_MACHINE_NAME ? this.batch?.describe(record.id, record.updatedAt) : undefined));
     this.batch = isInspectedBatchJobs(options.batchJobs) ? new BatchViews(runtime, options.batchJobs, options.applications ?? [], this.onError) : undefined;
     // Counted before subscribing, in one turn of the event loop: no event falls between.
     this.aggregates = new LiveAggregates(runtime.store, machines);
