@@ -107,6 +107,8 @@ export class BatchViews {
   /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */
   dag(id: string): DagStats {
     const context = this.contextOf(id);
+    const record = this.runtime.get(id);
+    const words = record ? this.describe(id, record.updatedAt) : undefined;
     const stats = this.batchJobs.stats(id).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
     const app = this.applications.get(context.application);
     const plan = app ? planOf(app) : undefined;
@@ -123,6 +125,7 @@ export class BatchViews {
       items: context.items,
       batches: context.batches,
       running: context.run !== undefined || context.queue.length > 0,
+      ...(words ? { state: words.words } : {}),
       at: Date.now(),
     };
   }

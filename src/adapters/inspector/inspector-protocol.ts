@@ -184,6 +184,8 @@ export interface DagStats {
   batches: number;
   /** A run is going on or queued. */
   running: boolean;
+  /** The job's state in the CLI's words (`finished`, `partial`...), when the batch jobs can tell. */
+  state?: string;
   at: number;
 }
 
