@@ -55,6 +55,7 @@ export class Limiter {
   queueDepths(): Record<string, { running: number; waiting: number }> {
     const depths: Record<string, { running: number; waiting: number }> = {};
     const at = (queue: string | undefined) => (depths[queue ?? ''] ??= { running: 0, waiting: 0 });
+    for (const queue of Object.keys(this.limits.queues ?? {})) at(queue); // a configured queue shows its zeros
     for (const [queue, running] of this.perQueue) at(queue).running = running;
     at(undefined).running = this.running - [...this.perQueue.values()].reduce((sum, n) => sum + n, 0);
     for (const waiterClass of this.classes.values()) {
