@@ -22,7 +22,7 @@ import { jobsView } from './views/jobs-view.js';
 import { statechartView } from './views/statechart-view.js';
 import { throughputView } from './views/throughput-view.js';
 
-const token = takeToken();
+const token = takeToken(window);
 const store = createPageStore();
 /** How the next change of the selection enters the history: a person's click pushes, everything else replaces. */
 let historyMode: 'push' | 'replace' = 'replace';

@@ -27,15 +27,21 @@ export function searchOf(where: PageLocation): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/** What `takeToken` uses of the window (a structural type: this module is also type-checked without the DOM library). */
+export interface AddressBar {
+  location: { href: string };
+  history: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
+}
+
 /**
  * The token of the address the page was opened with, taken out of the address
  * bar and of this history entry (history.replaceState), other parameters kept.
  */
-export function takeToken(): string | null {
-  const url = new URL(location.href);
+export function takeToken(bar: AddressBar): string | null {
+  const url = new URL(bar.location.href);
   const token = url.searchParams.get('token');
   if (token === null) return null;
   url.searchParams.delete('token');
-  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  bar.history.replaceState(bar.history.state, '', `${url.pathname}${url.search}${url.hash}`);
   return token;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventWords } from '../../../src/inspector-page/event-words.js';
-import { readLocation, searchOf } from '../../../src/inspector-page/page-location.js';
+import { readLocation, searchOf, takeToken } from '../../../src/inspector-page/page-location.js';
 
 describe("the page's journal words", () => {
   it('names internal events for people and leaves machine events as words', () => {
@@ -25,5 +25,14 @@ describe("the page's address", () => {
     expect(searchOf({ job: null, actor: null, tab: null })).toBe('');
     // A token in the address is never read as part of the view.
     expect(readLocation('?token=secret&job=a')).toEqual({ job: 'a', actor: null, tab: null });
+  });
+
+  it('takes the token out of the address, keeping the rest, in place of the current history entry', () => {
+    const replaced: string[] = [];
+    const bar = { location: { href: 'http://127.0.0.1:7480/?job=a&token=secret-token&tab=item#x' }, history: { state: null, replaceState: (_state: unknown, _unused: string, url: string) => void replaced.push(url) } };
+    expect(takeToken(bar)).toBe('secret-token');
+    expect(replaced).toEqual(['/?job=a&tab=item#x']);
+    expect(takeToken({ ...bar, location: { href: 'http://127.0.0.1:7480/?job=a' } })).toBeNull();
+    expect(replaced).toHaveLength(1);
   });
 });
