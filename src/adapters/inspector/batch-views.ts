@@ -8,7 +8,7 @@
 import { HoldfastError } from '../../errors.js';
 import { planOf, type Application } from '../../batch/application.js';
 import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
-import { jobContext, type JobView } from '../../batch/job-views.js';
+import { jobContext, jobProgress } from '../../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
@@ -16,11 +16,6 @@ import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type Da
 /** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
   stats(jobId: string): DagNodeStats[];
-  /**
-   * The job and its summary as `holdfast job ID` shows them (a `JobView`, src/batch/job-views.ts); typed
-   * loosely, as the HTTP routes type it, and checked where read. Without it rows show the machine's state.
-   */
-  get?(jobId: string): unknown;
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
   reprocess(jobId: string): Promise<ReprocessSummary>;
 }
@@ -62,12 +57,6 @@ export function isInspectedBatchJobs(value: unknown): value is InspectedBatchJob
   return typeof candidate?.stats === 'function' && typeof candidate.resolve === 'function' && typeof candidate.reprocess === 'function';
 }
 
-/** The part of a `JobView` a job row shows, when `value` has it. */
-function asJobView(value: unknown): Pick<JobView, 'state' | 'items' | 'summary'> | undefined {
-  const view = value as Partial<JobView> | null | undefined;
-  return typeof view?.state === 'string' && typeof view.items === 'number' && typeof view.summary?.pending === 'number' ? (view as JobView) : undefined;
-}
-
 /** What a job row shows of a kind that says more than its machine's state. */
 export interface JobWords {
   words: string;
@@ -90,15 +79,17 @@ export class BatchViews {
   }
 
   /**
-   * A batch job's state in the CLI's words (`finished`, `partial`, `running`...: the same `jobView` as
-   * `holdfast job ID`) and its items processed over its items. Its summary reads the job's batch and
-   * exception records, so it is read again only when the job's record changed or after DESCRIBE_MS.
+   * A batch job's state in the CLI's words (`finished`, `partial`, `running`...: `jobProgress`, which
+   * `holdfast job ID` prints through `jobView`) and its items processed over its items. It reads the
+   * job's batch records (one per batch), so again only when the job's record changed or after DESCRIBE_MS.
    */
   describe(id: string, updatedAt: number, now = Date.now()): JobWords | undefined {
     const cached = this.described.get(id);
     if (cached && cached.updatedAt === updatedAt && cached.until > now) return cached.value;
-    const view = asJobView(this.batchJobs.get?.(id));
-    const value = view ? { words: view.state, progress: { done: Math.max(0, view.items - view.summary.pending), total: view.items } } : undefined;
+    const record = this.runtime.get(id);
+    const context = jobContext(record);
+    const progress = record && context ? jobProgress(this.runtime, record, context) : undefined;
+    const value = progress ? { words: progress.state, progress: { done: Math.min(progress.items, progress.processed), total: progress.items } } : undefined;
     if (this.described.size >= 10_000) this.described.clear();
     this.described.set(id, { updatedAt, until: now + DESCRIBE_MS, value });
     return value;
