@@ -51,7 +51,7 @@ export const ErrorCodes = [
   // Job server (process jobs, data files, users)
   'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'DATA_NOT_FOUND', 'PROCESS_FAILED', 'PROCESS_TIMEOUT', 'EVAL_UNSANDBOXED',
   // Inspector and HTTP server
-  'UNAUTHORIZED', 'FORBIDDEN', 'BAD_MESSAGE', 'NOT_AVAILABLE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL_ERROR', 'PORT_IN_USE',
+  'UNAUTHORIZED', 'FORBIDDEN', 'BAD_MESSAGE', 'NOT_AVAILABLE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL_ERROR', 'PORT_IN_USE', 'TOKENS_UNREADABLE',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

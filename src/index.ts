@@ -9,6 +9,7 @@ import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions
 // Runtime
 export type { Runtime, RuntimeOptions, RecordsApi, SpawnOptions } from './runtime/runtime.js';
 export type { RuntimeEvent, RuntimeListener } from './runtime/runtime-events.js';
+export type { RuntimeWorkload } from './runtime/runtime-workload.js';
 export type { Limits } from './runtime/limiter.js';
 export type { PruneReport } from './runtime/retention.js';
 export type { Clock } from './runtime/clock.js';
@@ -26,7 +27,7 @@ export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/
 export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
 export { openMemoryStore } from './persistence/memory-store.js';
 export type { MemoryStoreOptions } from './persistence/memory-store.js';
-export type { Store, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
+export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
 export { actorId } from './persistence/store.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither

@@ -10,6 +10,7 @@ import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { importMachines } from '../adapters/import/import-machines.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
+import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
 import { createRuntime } from '../index.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
@@ -62,6 +63,8 @@ export interface HoldfastOptions {
    * lmdb-js's raw stacks; false for none. @default a line on stderr
    */
   notices?: ((line: string) => void) | false;
+  /** More commands this process answers on the store's socket, or its own version of one (`serve`'s `rotateTokens`). */
+  ownerCommands?: OwnerHandlers;
 }
 
 export interface Holdfast {
@@ -145,7 +148,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false, deleteJob }) : undefined;
     await jobServer?.woken;
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
-    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, batchCommands, deleteJob);
+    const socket = options.listen === false ? undefined : await listen(store.path, runtime, keepToken, { ...batchCommands, ...options.ownerCommands }, deleteJob);
     let closed: Promise<void> | undefined;
     return {
       runtime,
@@ -195,7 +198,9 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     putMetadata: async (args) => runtime.records.put('metadata', text(args, 'id'), args.metadata ?? {}),
     // `holdfast user add` while this process owns the store: the token travels back over the 0600 socket, once.
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),
-    // job create, run, reprocess, resolve and delete of batch jobs (src/batch/batch-owner-commands.ts).
+    // `holdfast token rotate` beside an owner that serves no page: new tokens for the next `serve` (serve answers it itself).
+    rotateTokens: async () => ({ tokens: rotateServeTokens(folder), served: false }),
+    // job create, run, reprocess, resolve and delete of batch jobs (src/batch/batch-owner-commands.ts), and the caller's own.
     ...batchCommands,
   });
 }

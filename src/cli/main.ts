@@ -20,6 +20,7 @@ import { registerPrune } from './commands/prune.js';
 import { registerResume } from './commands/resume.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/defer.js';
+import { registerToken } from './commands/token.js';
 import { registerUser } from './commands/user.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   registerTaskCommands(program, run);
   registerImport(program, run);
   registerUser(program, run);
+  registerToken(program, run);
   registerVerify(program, run);
   registerBackup(program, run);
   registerPrune(program, run);

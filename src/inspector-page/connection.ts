@@ -8,8 +8,13 @@ import type { ClientRequest, ServerMessage } from '../adapters/inspector/inspect
 export interface ConnectionHandlers {
   onOpen(): void;
   onClose(): void;
+  /** The server closed with TOKEN_ROTATED_CLOSE: this token is no longer valid; no reconnection follows. */
+  onRevoked(reason: string): void;
   onMessage(message: ServerMessage): void;
 }
+
+/** The close code the server sends when the tokens were rotated (src/adapters/http/http-server.ts). */
+export const TOKEN_ROTATED_CLOSE = 4001;
 
 const BACKOFF_MS = [500, 1_000, 2_000, 5_000];
 
@@ -47,9 +52,10 @@ export class Connection {
       }
       this.handlers.onMessage(message);
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       for (const waiter of this.pending.values()) waiter.reject(new Error('the connection closed'));
       this.pending.clear();
+      if (event.code === TOKEN_ROTATED_CLOSE) return this.handlers.onRevoked(event.reason);
       this.handlers.onClose();
       const delay = BACKOFF_MS[Math.min(this.attempts++, BACKOFF_MS.length - 1)]!;
       setTimeout(() => this.open(), delay);

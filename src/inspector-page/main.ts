@@ -1,6 +1,9 @@
 /**
- * The inspector page: connects with the token of its own address, keeps the
- * client state in an @xstate/store, and redraws the views that changed. The
+ * The inspector page: connects with the token of its own address (then takes
+ * it out of the address bar: the server's cookie lets the page reload), keeps
+ * the client state in an @xstate/store, and redraws the views that changed.
+ * The selected job, actor and tab live in the address (page-location.ts):
+ * each click makes a history entry, back and forward restore the view. The
  * server sends aggregates and pages only, so the page stays light with a
  * million actors in the store.
  */
@@ -9,6 +12,7 @@ import type { Actions } from './actions.js';
 import { Connection } from './connection.js';
 import { count, h, stateName } from './dom.js';
 import { createPageStore, type ExceptionsCursor } from './page-store.js';
+import { readLocation, searchOf, takeToken, type PageLocation } from './page-location.js';
 import { actorView } from './views/actor-view.js';
 import { dagView } from './views/dag-view.js';
 import { exceptionsView } from './views/exceptions-view.js';
@@ -18,8 +22,12 @@ import { jobsView } from './views/jobs-view.js';
 import { statechartView } from './views/statechart-view.js';
 import { throughputView } from './views/throughput-view.js';
 
-const token = new URLSearchParams(location.search).get('token') ?? '';
+const token = takeToken(window);
 const store = createPageStore();
+/** How the next change of the selection enters the history: a person's click pushes, everything else replaces. */
+let historyMode: 'push' | 'replace' = 'replace';
+/** A tab the address asked for: kept when that actor's view arrives (which would show its own machine's). */
+let wantedTab: { actor: string | null; tab: string } | null = null;
 let subscribed: string | undefined;
 let errorTimer: number | undefined;
 let summaries = 0;
@@ -128,7 +136,12 @@ const actions: Actions = {
     store.trigger.selectActor({ id });
     if (subscribed !== undefined && subscribed !== id) void connection.request({ type: 'unsubscribe', id: subscribed }).catch(() => {});
     subscribed = id;
-    void ask({ type: 'actor', id }, 'actor', (reply) => store.trigger.actor({ actor: reply.actor }));
+    void ask({ type: 'actor', id }, 'actor', (reply) => {
+      store.trigger.actor({ actor: reply.actor });
+      if (wantedTab === null || (wantedTab.actor !== null && wantedTab.actor !== reply.actor.id)) return;
+      store.trigger.selectMachine({ name: wantedTab.tab });
+      wantedTab = null;
+    });
     void ask({ type: 'journal', id }, 'journal', (reply) => store.trigger.journal(reply));
     void connection.request({ type: 'subscribe', id, scope: 'actor' }).catch(showError);
   },
@@ -186,6 +199,66 @@ const actions: Actions = {
   },
 };
 
+/** Selects the job and actor of the store again (after a reconnection the server forgot this page's views). */
+function reselect(): void {
+  const { selectedJob, selectedActor } = store.getSnapshot().context;
+  subscribed = undefined;
+  if (selectedJob !== null) actions.selectJob(selectedJob);
+  if (selectedActor !== null && selectedActor !== selectedJob) actions.selectActor(selectedActor);
+}
+
+/** Shows what `where` names (from the address: a link, back or forward); enters no history. */
+function showLocation(where: PageLocation): void {
+  historyMode = 'replace';
+  const { selectedJob } = store.getSnapshot().context;
+  if (where.job === null) {
+    if (selectedJob === null) return;
+    if (dagFollowed !== undefined) connection.notify({ type: 'dagStats', id: null });
+    if (subscribed !== undefined) void connection.request({ type: 'unsubscribe', id: subscribed }).catch(() => {});
+    dagFollowed = undefined;
+    subscribed = undefined;
+    store.trigger.deselect();
+  } else if (where.job !== selectedJob) {
+    actions.selectJob(where.job);
+  }
+  const actor = where.actor ?? where.job;
+  if (actor !== null && actor !== store.getSnapshot().context.selectedActor) actions.selectActor(actor);
+  if (where.tab !== null && where.tab !== store.getSnapshot().context.machine) {
+    wantedTab = actor !== null && store.getSnapshot().context.actor?.id !== actor ? { actor, tab: where.tab } : null;
+    actions.selectMachine(where.tab);
+  }
+}
+
+/** Writes the selection into the address: a new history entry after a person's click, else in place. */
+function syncAddress(): void {
+  const { selectedJob, selectedActor, machine } = store.getSnapshot().context;
+  const search = searchOf({ job: selectedJob, actor: selectedActor, tab: machine });
+  const mode = historyMode;
+  historyMode = 'replace';
+  if (search === location.search) return;
+  const url = `${location.pathname}${search}${location.hash}`;
+  if (mode === 'push') history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
+
+/** The actions the views call: a person's clicks, each a new history entry. */
+const clicks: Actions = {
+  ...actions,
+  selectJob(id) {
+    historyMode = 'push';
+    actions.selectJob(id);
+  },
+  selectActor(id) {
+    historyMode = 'push';
+    actions.selectActor(id);
+  },
+  selectMachine(name) {
+    historyMode = 'push';
+    wantedTab = null;
+    actions.selectMachine(name);
+  },
+};
+
 function onMessage(message: ServerMessage): void {
   switch (message.type) {
     case 'summary': {
@@ -194,11 +267,8 @@ function onMessage(message: ServerMessage): void {
         performance.mark('holdfast:first-summary');
         document.body.setAttribute('data-ready', 'true');
       }
-      // After a reconnection: the server forgot this page's views; ask again.
-      const { selectedJob, actor } = store.getSnapshot().context;
-      subscribed = undefined;
-      if (selectedJob !== null) actions.selectJob(selectedJob);
-      if (actor && actor.id !== selectedJob) actions.selectActor(actor.id);
+      // The first one: the view the address names; after a reconnection: the server forgot this page's views.
+      reselect();
       return;
     }
     case 'update':
@@ -225,9 +295,8 @@ function onMessage(message: ServerMessage): void {
       return void store.trigger.degraded({ reason: message.reason });
     case 'recovered': {
       store.trigger.recovered();
-      const { selectedJob } = store.getSnapshot().context;
       refreshJobs();
-      if (selectedJob !== null) actions.selectJob(selectedJob);
+      reselect();
       return;
     }
     case '@xstate.snapshot': {
@@ -244,13 +313,28 @@ function onMessage(message: ServerMessage): void {
   }
 }
 
-const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`, {
+// Without a token in the address (a reload, a link), the server's cookie carries it.
+const connection = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token === null ? '' : `?token=${encodeURIComponent(token)}`}`, {
   onOpen: () => store.trigger.connecting(),
   onClose: () => store.trigger.closed(),
+  onRevoked: () => {
+    store.trigger.revoked();
+    store.trigger.error({ message: 'The server\u2019s tokens were replaced (holdfast token rotate): open the new address that command printed.' });
+  },
   onMessage,
 });
 
-const views = [headerView(), jobsView(actions), throughputView(), jobView(actions), statechartView(actions), actorView(actions), dagView(), exceptionsView(actions)];
+// The view a link names, shown once connected (the first summary reselects it).
+const opened = readLocation(location.search);
+if (opened.job !== null) store.trigger.selectJob({ id: opened.job });
+if (opened.actor !== null) store.trigger.selectActor({ id: opened.actor });
+if (opened.tab !== null) {
+  store.trigger.selectMachine({ name: opened.tab });
+  wantedTab = { actor: opened.actor ?? opened.job, tab: opened.tab };
+}
+window.addEventListener('popstate', () => showLocation(readLocation(location.search)));
+
+const views = [headerView(), jobsView(clicks), throughputView(), jobView(clicks), statechartView(clicks), actorView(clicks), dagView(), exceptionsView(clicks)];
 const [header, jobs, throughput, job, chart, actor, dag, exceptions] = views;
 document.body.replaceChildren(
   header!.element,
@@ -269,5 +353,6 @@ const render = () => {
   for (const view of views) view.update(state);
 };
 store.subscribe(render);
+store.subscribe(syncAddress);
 render();
 connection.open();

@@ -42,7 +42,8 @@ export interface ExceptionsShown {
 }
 
 export interface PageState {
-  connection: 'connecting' | 'open' | 'closed';
+  /** `revoked`: the server's tokens were rotated; the page stops reconnecting and says where to go. */
+  connection: 'connecting' | 'open' | 'closed' | 'revoked';
   role: Role | null;
   degraded: string | null;
   tickMs: number;
@@ -55,6 +56,8 @@ export interface PageState {
   samples: [number, number][];
   jobs: Page<JobRow> | null;
   selectedJob: string | null;
+  /** The actor asked for (its view arrives later, in `actor`): what the address names. */
+  selectedActor: string | null;
   jobStats: JobStats | null;
   /** The open path in the job's tree: the job, then the actors opened under it; children of the last are listed. */
   path: string[];
@@ -92,6 +95,7 @@ const initial: PageState = {
   samples: [],
   jobs: null,
   selectedJob: null,
+  selectedActor: null,
   jobStats: null,
   path: [],
   children: null,
@@ -118,12 +122,18 @@ const sample = (samples: [number, number][], at: number, value: number): [number
   return next;
 };
 
+/** The machines the store holds actors of (the statechart tabs), in the server's order. */
+export function heldMachines(machines: readonly MachineChart[], counts: StateCounts): MachineChart[] {
+  return machines.filter((machine) => Object.values(counts[machine.name] ?? {}).some((n) => n > 0));
+}
+
 export function createPageStore() {
   return createStore({
     context: initial,
     on: {
       connecting: (context) => ({ ...context, connection: 'connecting' as const }),
-      closed: (context) => ({ ...context, connection: 'closed' as const }),
+      closed: (context) => (context.connection === 'revoked' ? context : { ...context, connection: 'closed' as const }),
+      revoked: (context) => ({ ...context, connection: 'revoked' as const }),
       summary: (context, event: { summary: Summary }) => {
         const s = event.summary;
         return {
@@ -139,7 +149,7 @@ export function createPageStore() {
           throughput: s.throughput,
           samples: sample(context.samples, s.at, s.throughput.stepsPerSecond),
           jobs: s.jobs,
-          machine: context.machine ?? s.machines[0]?.name ?? null,
+          machine: context.machine ?? heldMachines(s.machines, s.counts)[0]?.name ?? s.machines[0]?.name ?? null,
         };
       },
       update: (context, event: { update: Update }) => {
@@ -161,6 +171,7 @@ export function createPageStore() {
       selectJob: (context, event: { id: string }) => ({
         ...context,
         selectedJob: event.id,
+        selectedActor: event.id,
         path: [event.id],
         jobStats: null,
         children: null,
@@ -176,7 +187,9 @@ export function createPageStore() {
         context.path[context.path.length - 1] === event.id ? { ...context, children: event.page } : context,
       jobStats: (context, event: { stats: JobStats }) => (context.selectedJob === event.stats.id ? { ...context, jobStats: event.stats } : context),
       selectActor: (context, event: { id: string }) =>
-        context.actor?.id === event.id ? context : { ...context, actor: null, journal: null, entry: null },
+        context.actor?.id === event.id ? { ...context, selectedActor: event.id } : { ...context, selectedActor: event.id, actor: null, journal: null, entry: null },
+      /** Nothing selected (back to the address without a job). */
+      deselect: (context) => ({ ...context, selectedJob: null, selectedActor: null, path: [], jobStats: null, children: null, actor: null, journal: null, entry: null, dag: null, exceptions: null, batchNote: null }),
       actor: (context, event: { actor: ActorView }) => ({
         ...context,
         actor: event.actor,

@@ -26,6 +26,7 @@ import { checksumMatches, decodeRecord, encodeRecord } from './record-codec.js';
 import { acquireStoreLock } from './store-lock.js';
 import { beginCreation, type Creation } from './store-creation.js';
 import { assertStoreFolder, DATA_FILE } from './store-folder.js';
+import { readStoreStats } from './store-stats.js';
 import type {
   ActorFilter,
   ActorId,
@@ -44,6 +45,7 @@ import type {
   RecordKey,
   ScanOptions,
   Store,
+  StoreStats,
   StoreUsage,
   TimerEntry,
 } from './store.js';
@@ -309,6 +311,11 @@ class LmdbStore implements Store {
         writes.push(this.records, recordKey(mutation.collection, mutation.key), undefined);
         return;
     }
+  }
+
+  /** Reads the environment's stat and data.mdb's size (store-stats.ts); writes nothing. */
+  stats(): StoreStats {
+    return readStoreStats(this.root, this.path);
   }
 
   getActor(id: ActorId): ActorRecord | undefined {

@@ -219,6 +219,23 @@ export interface StoreUsage {
   filePages: number;
 }
 
+/** A store's size as its engine tells it (LMDB: lmdb-store.ts, store-stats.ts). */
+export interface StoreStats {
+  /** The data file's size on disk. */
+  fileBytes: number;
+  /** Pages up to the last one written, in bytes: what the file would hold without its preallocated tail. */
+  usedBytes: number;
+  /** The largest the map may grow to. */
+  mapBytes: number;
+  pageSize: number;
+  /** Free-map entries: each is one old transaction's freed pages, reusable once no reader needs them. */
+  freeMapEntries: number;
+  /** Pages the free map itself takes (a free map that keeps growing means a long-lived reader). */
+  freeMapPages: number;
+  /** Reader slots in use (each open read transaction pins old pages). */
+  readers: number;
+}
+
 export interface Store {
   /** The folder the store lives in, for locks, sockets and secrets. */
   readonly path: string;
@@ -290,5 +307,7 @@ export interface Store {
   stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }>;
   /** The pages in use now (a measure of growth; `holdfast prune` reports it). */
   usage(): StoreUsage;
+  /** The store's size and free map, read-only (metrics); a store that cannot tell leaves it out. */
+  stats?(): StoreStats;
   close(): Promise<void>;
 }

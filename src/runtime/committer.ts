@@ -34,6 +34,8 @@ export interface PendingStep {
 export interface CommitterHooks {
   storageFull(error: HoldfastError): void;
   storageRecovered(): void;
+  /** A batch of `steps` became durable `durationMs` after it was handed to the store (metrics). */
+  committed?(steps: number, durationMs: number): void;
 }
 
 /** A batch handed to the store and not yet acknowledged. */
@@ -123,6 +125,8 @@ export class Committer {
       this.schedule();
     };
     let durable: Promise<void>;
+    // A measurement only (nothing decides by it), so the wall clock's fraction of a millisecond, not the injected clock.
+    const started = performance.now();
     try {
       faultPoint('committer.beforeCommit');
       durable = this.store.commit(mutations, this.durability, onWritten);
@@ -133,6 +137,7 @@ export class Committer {
       () => {
         batch.outcome = 'durable';
         onWritten(); // a store that cannot tell when it has written
+        this.hooks.committed?.(steps.length, performance.now() - started);
         this.advance();
       },
       (cause: unknown) => {

@@ -51,6 +51,19 @@ export class Limiter {
     return this.waitingCount;
   }
 
+  /** Effects running and waiting per named queue (read-only, for metrics); unnamed ones are under ''. */
+  queueDepths(): Record<string, { running: number; waiting: number }> {
+    const depths: Record<string, { running: number; waiting: number }> = {};
+    const at = (queue: string | undefined) => (depths[queue ?? ''] ??= { running: 0, waiting: 0 });
+    for (const queue of Object.keys(this.limits.queues ?? {})) at(queue); // a configured queue shows its zeros
+    for (const [queue, running] of this.perQueue) at(queue).running = running;
+    at(undefined).running = this.running - [...this.perQueue.values()].reduce((sum, n) => sum + n, 0);
+    for (const waiterClass of this.classes.values()) {
+      for (let i = waiterClass.head; i < waiterClass.waiters.length; i++) if (!waiterClass.waiters[i]!.done) at(waiterClass.queue).waiting++;
+    }
+    return depths;
+  }
+
   /** Runs `task` once a slot is free; the slot is freed when it settles. */
   run<T>(queue: string | undefined, key: string | undefined, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -15,6 +15,8 @@ export type RuntimeEvent =
   | { type: 'effect.failed'; id: ActorId; invokeId: string; src: string; attempt: number; error: SerializedError; willRetry: boolean; at: number }
   | { type: 'runtime.storageFull'; error: SerializedError; at: number }
   | { type: 'runtime.storageRecovered'; at: number }
+  /** A group commit of `steps` steps became durable, `durationMs` after it was handed to the store. */
+  | { type: 'runtime.committed'; steps: number; durationMs: number; at: number }
   | { type: 'runtime.recovered'; actors: number; effects: number; inbox: number; timers: number; parked: number; ms: number; at: number }
   /** A retention pass dropped the journals of actors final for longer than the retention (retention.ts). */
   | { type: 'runtime.pruned'; entries: number; actors: number; snapshots: number; bytes: number; olderThanMs: number; ms: number; at: number };

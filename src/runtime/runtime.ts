@@ -19,6 +19,7 @@ import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { TimerQueue } from './timer-queue.js';
+import type { RuntimeWorkload } from './runtime-workload.js';
 
 export interface RuntimeOptions {
   /** A folder path (opened and owned by the runtime) or an opened Store (closed by its opener). */
@@ -84,6 +85,8 @@ export interface Runtime {
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
   whenIdle(timeoutMs?: number): Promise<void>;
   subscribe(listener: RuntimeListener): () => void;
+  /** What the runtime is doing now (commit backlog, effects per queue, timers, store size); reads only. */
+  workload(): RuntimeWorkload;
   /** Pauses a job (a top actor and everything under it): running effects finish, nothing new starts. */
   pause(id: ActorId | string): Promise<void>;
   unpause(id: ActorId | string): Promise<void>;
@@ -156,6 +159,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const committer = new Committer(store, options.durability ?? 'flush', clock, {
     storageFull: (error) => events.publish({ type: 'runtime.storageFull', error: error.toJSON(), at: clock.now() }),
     storageRecovered: () => events.publish({ type: 'runtime.storageRecovered', at: clock.now() }),
+    committed: (steps, durationMs) => {
+      if (events.size > 0) events.publish({ type: 'runtime.committed', steps, durationMs, at: clock.now() });
+    },
   });
   const limiter = new Limiter({ concurrency: 64, ...options.limits });
   const effects = new EffectRunner(limiter, clock);
@@ -253,6 +259,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       });
     },
     subscribe: (listener) => events.subscribe(listener),
+    workload: () => ({ commitBacklog: committer.backlog, queues: limiter.queueDepths(), timers: timers.size, store: store.stats?.() }),
     pause(id) {
       assertOpen();
       return host.pause(rootOf(id));
@@ -378,4 +385,4 @@ function validateEvent(event: unknown): EventObject {
   return JSON.parse(json, (key, value) => (key === '__proto__' ? undefined : value)) as EventObject;
 }
 
-export type { RuntimeEvent, PruneReport };
+export type { RuntimeEvent, PruneReport, RuntimeWorkload };

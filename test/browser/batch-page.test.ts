@@ -68,7 +68,13 @@ describe.skipIf(skipBrowserTests)('the inspector page on batch jobs in Chromium'
     expect(await geocode.getAttribute('class')).toContain('failing');
     expect(await geocode.locator('[data-testid=dag-node-counts]').textContent()).toBe('60 items · 48 ok · 12 failed');
     expect(await geocode.locator('[data-testid=dag-node-times]').textContent()).toMatch(/^p50 .+ · p95 .+$/);
-    expect(await page.locator('[data-testid=dag-head]').textContent()).toContain('application review · 60 items in 3 batches · idle');
+    // A finished job in the CLI's words (`holdfast job ID`), with all its items processed, not its machine's `idle`.
+    expect(await page.locator('[data-testid=dag-head]').textContent()).toContain('application review · 60 items in 3 batches · finished');
+    const row = page.locator(`[data-testid=job-row][data-id="${job}"]`);
+    expect(await row.locator('[data-testid=job-state]').textContent()).toBe(harness.jobs.get(job)!.state);
+    expect(await row.locator('[data-testid=job-state]').textContent()).toBe('finished');
+    expect(await row.locator('[data-testid=job-progress-text]').textContent()).toBe('60 / 60');
+    expect(await row.locator('[data-testid=job-progress]').getAttribute('data-fraction')).toBe('1');
 
     await expect.poll(() => page.locator('[data-testid=exceptions-total]').textContent()).toBe('12 open');
     expect(await openRows(page)).toEqual(harness.jobs.exceptions(job, { open: true }).map((e) => e.item));

@@ -5,6 +5,7 @@
  * read; a job-server user's token opens the `/api` routes and the OpenAPI
  * document only; routes marked `admin` need the admin token.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accessOf, hostAllowed, tokenOf, type Access, type Tokens, type UserDirectory } from './http-auth.js';
 import { sendError } from './http-errors.js';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** Needs the admin token; the text says why to the refused caller. */
     admin?: string;
+    /** Also accepts the page's cookie (page-cookie.ts): the page itself only. */
+    cookie?: boolean;
   }
   interface FastifyRequest {
     /** Set by the access check on every route but `none` ones. */
@@ -33,14 +36,15 @@ export function accessOfRequest(request: FastifyRequest): Access {
 }
 
 /** An `onRequest` hook checking Host, token and role; answers 401/403 itself. */
-export function accessCheck(tokens: Tokens, allowedHosts: () => ReadonlySet<string>, users: UserDirectory | undefined) {
+export function accessCheck(tokens: Tokens, allowedHosts: () => ReadonlySet<string>, users: UserDirectory | undefined, cookieToken: (request: IncomingMessage) => string | undefined = () => undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const config = request.routeOptions.config ?? {};
     if (config.access === 'none') return undefined;
     if (!hostAllowed(request.raw, allowedHosts())) {
       return sendError(reply, 403, { code: 'FORBIDDEN', message: `Host ${JSON.stringify(request.headers.host ?? '')} is not this server` });
     }
-    const access = accessOf(tokens, tokenOf(request.raw, new URL(request.url, 'http://server')), users);
+    const presented = tokenOf(request.raw, new URL(request.url, 'http://server')) ?? (config.cookie ? cookieToken(request.raw) : undefined);
+    const access = accessOf(tokens, presented, users);
     if (access === undefined) {
       return sendError(reply, 401, { code: 'UNAUTHORIZED', message: 'a token is needed: `Authorization: Bearer TOKEN` (the address `holdfast serve` printed holds one)' });
     }

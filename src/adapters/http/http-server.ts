@@ -3,11 +3,14 @@
  * inspector page at `/`, its WebSocket at `/ws` (`ws`, through the server's
  * `upgrade` event), import callbacks, task jobs, and, when given, the job
  * server's and batch jobs' API under `/api` with its OpenAPI document at
- * `/openapi.json`. Bound to 127.0.0.1 unless told otherwise; every other
- * request needs a token, checked before any body is read or any upgrade.
+ * `/openapi.json`, and `/metrics` (Prometheus, docs/metrics.md). Bound to
+ * 127.0.0.1 unless told otherwise; every other request needs a token, checked
+ * before any body is read or any upgrade. The page's token, once presented in
+ * its address, is kept in a cookie that only the page and its WebSocket accept,
+ * so the page can take it out of the address bar and still reload.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,7 +20,9 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../inspector/inspector-hub.js';
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';
 import { accessCheck } from './http-access.js';
-import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions } from './http-auth.js';
+import { allowedHostsFor, hostAllowed, originAllowed, resolveTokens, roleOf, tokenOf, type TokenOptions, type Tokens } from './http-auth.js';
+import { pageCookie, pageCookieName, tokenOfCookie } from './page-cookie.js';
+import { createServeMetrics } from './serve-metrics.js';
 import { acceptStrictJson, MAX_JSON_BYTES } from './http-body.js';
 import { describeError, errorHandler, sendError } from './http-errors.js';
 import { importCallbackRoutes } from './import-callbacks.js';
@@ -66,6 +71,13 @@ export interface ServerHandle {
   readonly tokens: { readOnly: string; admin: string };
   /** Connections, their unread bytes, dropped clients: for tests and `/health`. */
   inspect(): InspectorStats;
+  /**
+   * Replaces the serve tokens (`holdfast token rotate`): requests with the old ones are refused from now
+   * on, and the connections opened with them are closed (the page's WebSocket with 4001, which tells it
+   * why; kept-alive HTTP connections at once). Job-server users' tokens are untouched.
+   * @throws INVALID_OPTIONS for bad tokens (the old ones stay)
+   */
+  replaceTokens(next: TokenOptions): void;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -86,8 +98,12 @@ const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidd
 export async function startServer(runtime: Runtime, options: ServerOptions = {}): Promise<ServerHandle> {
   const host = options.host ?? DEFAULT_HOST;
   const tokens = resolveTokens(options.tokens);
+  /** The serve token each kept-alive HTTP connection last presented: a rotation closes those of old tokens. */
+  const httpTokens = new Map<Socket, string>();
   const page = await loadInspectorPage(options.pageDir ?? DEFAULT_PAGE_DIR);
   const hub = new InspectorHub(runtime, options);
+  const metrics = createServeMetrics(runtime, hub.aggregates);
+  let cookieName = pageCookieName(0);
   let allowedHosts: ReadonlySet<string> = new Set<string>();
   // Unexpected errors (answered 500 without details) go where the hub's go: `onError`, or stderr.
   const onError = options.onError ?? ((error: unknown) => console.error(error));
@@ -97,7 +113,14 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, { code: 'NOT_AVAILABLE', message: `nothing at ${request.method} ${new URL(request.url, 'http://server').pathname}` }));
   // JSON routes take application/json only (415 otherwise); uploads add their own parser.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', accessCheck(tokens, () => allowedHosts, options.jobServer?.users));
+  app.addHook('onRequest', accessCheck(tokens, () => allowedHosts, options.jobServer?.users, (request) => tokenOfCookie(request.headers.cookie, cookieName)));
+  app.addHook('onRequest', async (request) => {
+    const token = request.access?.kind === 'serve' ? (tokenOf(request.raw, new URL(request.url, 'http://server')) ?? tokenOfCookie(request.headers.cookie, cookieName)) : undefined;
+    const socket = request.raw.socket;
+    if (token === undefined || httpTokens.get(socket) === token) return;
+    if (!httpTokens.has(socket)) socket.once('close', () => httpTokens.delete(socket));
+    httpTokens.set(socket, token);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -113,10 +136,16 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
   });
 
   app.get('/health', { config: { access: 'none' }, schema: { security: [], summary: 'liveness; no token needed' } }, async () => ({ status: 'ok', protocol: INSPECTOR_PROTOCOL, clients: hub.inspect().clients.length }));
-  app.get('/', { config: { access: 'serve' }, schema: { summary: 'the inspector page (token in ?token=)' } }, async (request, reply) => {
+  app.get('/', { config: { access: 'serve', cookie: true }, schema: { summary: 'the inspector page (token in ?token=, then kept in a cookie)' } }, async (request, reply) => {
     if (!page) return sendError(reply, 503, { code: 'NOT_AVAILABLE', message: 'the inspector page is not built: run `npm run build`' });
+    const presented = new URL(request.url, 'http://server').searchParams.get('token');
+    // The page takes the token out of its address; the cookie lets it reload, and is never sent to another site.
+    if (presented !== null && roleOf(tokens, presented) !== undefined) reply.header('set-cookie', pageCookie(cookieName, presented));
     return reply.headers(pageHeaders(page, request.headers.host!)).send(page.html);
   });
+  app.get('/metrics', { config: { access: 'serve' }, schema: { summary: 'the runtime in the Prometheus text format (docs/metrics.md)' } }, async (_request, reply) =>
+    reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(await metrics.scrape()),
+  );
   app.get('/openapi.json', { schema: { summary: 'this document' } }, async () => app.swagger());
   await importCallbackRoutes(app, runtime);
   await taskRoutes(app, runtime);
@@ -133,16 +162,18 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'NOT_AVAILABLE', 'the WebSocket is at /ws');
     if (!hostAllowed(request, allowedHosts)) return refuseUpgrade(socket, 403, 'FORBIDDEN', 'Host is not this server');
     if (!originAllowed(request, options.allowedOrigins)) return refuseUpgrade(socket, 403, 'FORBIDDEN', 'Origin is not this server');
-    const role = roleOf(tokens, tokenOf(request, url));
+    const token = tokenOf(request, url) ?? tokenOfCookie(request.headers.cookie, cookieName);
+    const role = roleOf(tokens, token);
     if (role === undefined) return refuseUpgrade(socket, 401, 'UNAUTHORIZED', 'a token is needed');
     if (!hub.accepting) return refuseUpgrade(socket, 503, 'NOT_AVAILABLE', 'too many connections');
-    hub.handleUpgrade(request, socket, head, role);
+    hub.handleUpgrade(request, socket, head, role, token);
   });
 
   const wanted = options.port ?? DEFAULT_PORT;
   try {
     await app.listen({ port: wanted, host });
   } catch (error) {
+    metrics.close();
     await hub.close();
     await app.close().catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
@@ -153,21 +184,30 @@ export async function startServer(runtime: Runtime, options: ServerOptions = {})
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
+  cookieName = pageCookieName(port);
   allowedHosts = allowedHostsFor(host, port, options.allowedHosts);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}/`;
 
   let closed: Promise<void> | undefined;
   const handle: ServerHandle = {
-    url: `${base}?token=${encodeURIComponent(tokens.readOnly[0]!)}`,
-    adminUrl: `${base}?token=${encodeURIComponent(tokens.admin[0]!)}`,
+    get url() {
+      return `${base}?token=${encodeURIComponent(tokens.readOnly[0]!)}`;
+    },
+    get adminUrl() {
+      return `${base}?token=${encodeURIComponent(tokens.admin[0]!)}`;
+    },
     apiUrl: `${base}api/`,
     host,
     port,
-    tokens: { readOnly: tokens.readOnly[0]!, admin: tokens.admin[0]! },
+    get tokens() {
+      return { readOnly: tokens.readOnly[0]!, admin: tokens.admin[0]! };
+    },
     inspect: () => hub.inspect(),
+    replaceTokens: (next) => replaceTokens(tokens, resolveTokens(next), hub, httpTokens),
     close: () =>
       (closed ??= (async () => {
+        metrics.close();
         await hub.close();
         await app.close();
       })()),
@@ -203,6 +243,18 @@ function createApp(requestTimeoutMs: number, onRouterError: (error: unknown) => 
   });
   acceptStrictJson(app);
   return app;
+}
+
+/** WebSocket close code for a connection whose token was rotated away: the page says so and stops reconnecting. */
+export const TOKEN_ROTATED_CLOSE = 4001;
+
+/** Puts `next` in place of `tokens` (the object the access checks read) and closes what used the old ones. */
+function replaceTokens(tokens: Tokens, next: Tokens, hub: InspectorHub, httpTokens: Map<Socket, string>): void {
+  tokens.readOnly = next.readOnly;
+  tokens.admin = next.admin;
+  const stale = (token: string | undefined) => token === undefined || roleOf(tokens, token) === undefined;
+  hub.closeWhere(stale, TOKEN_ROTATED_CLOSE, 'the tokens were rotated: open the new address');
+  for (const [socket, token] of httpTokens) if (stale(token)) socket.destroy();
 }
 
 /** Answers a refused upgrade with a plain HTTP status, before any WebSocket exists. */

@@ -9,6 +9,7 @@ import { parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
 import { describeBatchChild } from '../../batch/batch-names.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
+import type { JobWords } from './batch-views.js';
 
 /** A data file by its relative path, a batch job's child by its batch and run; nothing for an id that is its own name. */
 function labelOf(record: ActorRecord): { label?: string } {
@@ -94,6 +95,8 @@ export class ActorViews {
   constructor(
     private readonly runtime: Runtime,
     private readonly statsOf: (root: string) => JobStats | undefined,
+    /** A kind's own words and progress for a job row (batch jobs: BatchViews.describe). */
+    private readonly describe: (record: ActorRecord) => JobWords | undefined = () => undefined,
   ) {}
 
   /** Top actors, newest first (ids sort by creation time). */
@@ -110,7 +113,8 @@ export class ActorViews {
     const record = this.read(id);
     if (!record) return undefined;
     const stats = this.statsOf(record.id);
-    const progress = progressFromContext(record.snapshot?.context) ?? (stats ? progressFromStats(stats, record) : null);
+    const described = this.describe(record);
+    const progress = described?.progress ?? progressFromContext(record.snapshot?.context) ?? (stats ? progressFromStats(stats, record) : null);
     return {
       id: record.id,
       machine: record.machine,
@@ -119,6 +123,7 @@ export class ActorViews {
       paused: this.runtime.isPaused(record.id),
       actors: this.counts.get(`r:${record.id}`, () => this.runtime.store.countActors({ root: record.id })),
       progress,
+      ...(described ? { words: described.words } : {}),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       ...this.parkedIn(record.id),
       updatedAt: record.updatedAt,

@@ -8,7 +8,7 @@
 import { HoldfastError } from '../../errors.js';
 import { planOf, type Application } from '../../batch/application.js';
 import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
-import { jobContext } from '../../batch/job-views.js';
+import { jobContext, jobProgress } from '../../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
@@ -45,6 +45,8 @@ export const MAX_VALUE_BYTES = RESOLVE_VALUE_MAX_BYTES;
 export const MAX_VALUE_DEPTH = RESOLVE_VALUE_MAX_DEPTH;
 /** A followed job's DAG statistics are pushed at most this often (a running job changes every chunk). */
 export const DAG_PUSH_MS = 1_000;
+/** A job row's words and progress are read again at most this often while the job's own record stays the same. */
+export const DESCRIBE_MS = 1_000;
 
 const INPUT_PREVIEW = 200;
 const MESSAGE_CHARS = 500;
@@ -55,10 +57,17 @@ export function isInspectedBatchJobs(value: unknown): value is InspectedBatchJob
   return typeof candidate?.stats === 'function' && typeof candidate.resolve === 'function' && typeof candidate.reprocess === 'function';
 }
 
+/** What a job row shows of a kind that says more than its machine's state. */
+export interface JobWords {
+  words: string;
+  progress: { done: number; total: number };
+}
+
 export class BatchViews {
   private readonly applications = new Map<string, Application>();
   private readonly dirty = new Set<string>();
   private readonly lastPush = new Map<string, number>();
+  private readonly described = new Map<string, { updatedAt: number; until: number; value: JobWords | undefined }>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -69,9 +78,28 @@ export class BatchViews {
     for (const app of applications) this.applications.set(app.name, app);
   }
 
+  /**
+   * A batch job's state in the CLI's words (`finished`, `partial`, `running`...: `jobProgress`, which
+   * `holdfast job ID` prints through `jobView`) and its items processed over its items. It reads the
+   * job's batch records (one per batch), so again only when the job's record changed or after DESCRIBE_MS.
+   */
+  describe(id: string, updatedAt: number, now = Date.now()): JobWords | undefined {
+    const cached = this.described.get(id);
+    if (cached && cached.updatedAt === updatedAt && cached.until > now) return cached.value;
+    const record = this.runtime.get(id);
+    const context = jobContext(record);
+    const progress = record && context ? jobProgress(this.runtime, record, context) : undefined;
+    const value = progress ? { words: progress.state, progress: { done: Math.min(progress.items, progress.processed), total: progress.items } } : undefined;
+    if (this.described.size >= 10_000) this.described.clear();
+    this.described.set(id, { updatedAt, until: now + DESCRIBE_MS, value });
+    return value;
+  }
+
   /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */
   dag(id: string): DagStats {
     const context = this.contextOf(id);
+    const record = this.runtime.get(id);
+    const words = record ? this.describe(id, record.updatedAt) : undefined;
     const stats = this.batchJobs.stats(id).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
     const app = this.applications.get(context.application);
     const plan = app ? planOf(app) : undefined;
@@ -88,6 +116,7 @@ export class BatchViews {
       items: context.items,
       batches: context.batches,
       running: context.run !== undefined || context.queue.length > 0,
+      ...(words ? { state: words.words } : {}),
       at: Date.now(),
     };
   }

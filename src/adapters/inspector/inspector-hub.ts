@@ -20,7 +20,7 @@ import { ActorRoots } from './actor-roots.js';
 import { ActorViews } from './actor-views.js';
 import { BatchViews, isInspectedBatchJobs, type InspectedBatchJobs } from './batch-views.js';
 import { InspectorClient } from './inspector-client.js';
-import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
+import { BATCH_JOB_MACHINE_NAME, INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
 import { LiveAggregates, type AggregatesContext } from './live-aggregates.js';
 import { chartOf } from './machine-charts.js';
@@ -131,6 +131,8 @@ export class InspectorHub implements HubServices {
   readonly batch: BatchViews | undefined;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<InspectorClient>();
+  /** The token each connection was opened with, so that rotated tokens close theirs. */
+  private readonly credentials = new Map<InspectorClient, string>();
   private readonly roots: ActorRoots;
   private readonly definitions = new Map<string, MachineDefinition>();
   private readonly definitionCache = new Map<string, string>();
@@ -160,7 +162,7 @@ export class InspectorHub implements HubServices {
     this.stats = new JobStatsScanner(runtime, (stats) => {
       for (const client of this.clients) if (client.followedJob === stats.id) client.jobStats({ type: 'jobStats', stats });
     });
-    this.views = new ActorViews(runtime, (root) => this.stats.get(root));
+    this.views = new ActorViews(runtime, (root) => this.stats.get(root), (record) => (record.machine === BATCH_JOB_MACHINE_NAME ? this.batch?.describe(record.id, record.updatedAt) : undefined));
     this.batch = isInspectedBatchJobs(options.batchJobs) ? new BatchViews(runtime, options.batchJobs, options.applications ?? [], this.onError) : undefined;
     // Counted before subscribing, in one turn of the event loop: no event falls between.
     this.aggregates = new LiveAggregates(runtime.store, machines);
@@ -175,9 +177,20 @@ export class InspectorHub implements HubServices {
     return this.closed === undefined && this.clients.size < this.options.maxClients;
   }
 
-  /** Completes an upgrade the HTTP layer has authorised, with the token's role. */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, role: Role): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(ws, role));
+  /** Completes an upgrade the HTTP layer has authorised, with the token's role (and the token, for `closeWhere`). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, role: Role, token?: string): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(ws, role, token));
+  }
+
+  /** Closes, with `code` and `reason`, every connection opened with a token that `stale` names (rotated tokens). */
+  closeWhere(stale: (token: string | undefined) => boolean, code: number, reason: string): number {
+    let closed = 0;
+    for (const client of this.clients) {
+      if (!stale(this.credentials.get(client))) continue;
+      client.close(code, reason);
+      closed++;
+    }
+    return closed;
   }
 
   inspect(): InspectorStats {
@@ -214,12 +227,13 @@ export class InspectorHub implements HubServices {
       while (this.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       for (const client of this.clients) client.terminate();
       this.clients.clear();
+      this.credentials.clear();
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     })();
     return this.closed;
   }
 
-  private connect(ws: WebSocket, role: Role): void {
+  private connect(ws: WebSocket, role: Role, token: string | undefined): void {
     if (this.closed) return void ws.terminate();
     ws.on('error', () => {}); // a protocol error (oversize, bad frame) closes the socket; 'close' cleans up
     let client: InspectorClient;
@@ -230,8 +244,10 @@ export class InspectorHub implements HubServices {
       return void ws.terminate();
     }
     this.clients.add(client);
+    if (token !== undefined) this.credentials.set(client, token);
     ws.on('close', () => {
       this.clients.delete(client);
+      this.credentials.delete(client);
       client.detach();
     });
   }
@@ -339,6 +355,7 @@ export class InspectorHub implements HubServices {
       }
       this.droppedDead++;
       this.clients.delete(client);
+      this.credentials.delete(client);
       client.detach();
       client.terminate();
     }

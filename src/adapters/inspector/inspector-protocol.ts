@@ -75,6 +75,8 @@ export interface JobRow {
   actors: number;
   /** From the job's own counters when it keeps them, else from its last tree scan; null when unknown yet. */
   progress: { done: number; total: number } | null;
+  /** Its state in the CLI's words when its kind has them (a batch job: `finished`, `partial`, `running`...), as `holdfast job ID` prints it. */
+  words?: string;
   error?: ErrorInfo;
   /** Actors of the job parked (they wait for a person; the job does not wait for them), by error code. */
   parked?: Record<string, number>;
@@ -182,6 +184,8 @@ export interface DagStats {
   batches: number;
   /** A run is going on or queued. */
   running: boolean;
+  /** The job's state in the CLI's words (`finished`, `partial`...), when the batch jobs can tell. */
+  state?: string;
   at: number;
 }
 

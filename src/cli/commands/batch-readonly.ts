@@ -47,6 +47,7 @@ export function readOnlyRuntime(store: Store): Runtime {
     waitFor: refuse,
     whenIdle: async () => {},
     subscribe: () => () => {},
+    workload: () => ({ commitBacklog: 0, queues: {}, timers: 0, store: store.stats?.() }),
     pause: refuse,
     unpause: refuse,
     retry: refuse,

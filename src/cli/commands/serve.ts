@@ -4,8 +4,10 @@
  * WebSocket at `/ws`, `/health`, and the HTTP API under `/api` (process jobs,
  * data files, stored data, batch jobs; docs/http-api.md), until SIGINT or
  * SIGTERM, which close the server and then the store cleanly. Prints the
- * page's address with a read-only token in it (tokens are new for every run),
- * as Jupyter does, the admin address, and the API's base address. The host
+ * page's address with a read-only token in it, as Jupyter does, the admin
+ * address, and the API's base address. The tokens are kept in the store folder
+ * (serve-tokens.json, mode 0600), so the addresses last across restarts;
+ * `holdfast token rotate` replaces them, answered here while this runs. The host
  * module (holdfast.config.* or --app) gives functions, datatypes, scripts and
  * data folders, and batch-job applications.
  */
@@ -13,7 +15,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { loadHostModule } from '../../host/host-loader.js';
 import type { JobServerOptions } from '../../jobserver/job-server.js';
-import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../adapters/http/http-server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerHandle } from '../../adapters/http/http-server.js';
+import { loadServeTokens, rotateServeTokens } from '../../adapters/http/serve-tokens.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, usage, type GlobalOptions } from '../cli-context.js';
 import { retentionFlag } from '../duration-flag.js';
@@ -60,14 +63,30 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
     ...(options.allowUnsandboxedEval ? { allowUnsandboxedEval: true } : {}),
   };
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer, ...(options.retention !== undefined ? { retention: options.retention } : {}) });
+  let server: ServerHandle | undefined;
+  // `holdfast token rotate` beside this process: new tokens in the file, then in the server, whose old connections close.
+  const rotateTokens = async () => {
+    const tokens = rotateServeTokens(holdfast.store.path);
+    server?.replaceTokens(tokens);
+    line({ event: 'serve.tokensRotated', url: server?.url, adminUrl: server?.adminUrl });
+    return { tokens, served: server !== undefined, ...(server ? { url: server.url, adminUrl: server.adminUrl } : {}) };
+  };
+  const holdfast = await openHoldfast({
+    store: options.store,
+    applications: host?.applications ?? [],
+    ...(host?.module.sources ? { sources: host.module.sources } : {}),
+    jobServer,
+    ownerCommands: { rotateTokens },
+    ...(options.retention !== undefined ? { retention: options.retention } : {}),
+  });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const server = await startServer(holdfast.runtime, {
+    server = await startServer(holdfast.runtime, {
       port: options.port,
       host: options.host,
+      tokens: loadServeTokens(holdfast.store.path),
       machines: holdfast.machines,
       batchJobs: holdfast.batchJobs,
       applications: host?.applications ?? [],
@@ -79,6 +98,7 @@ async function serve(options: ServeOptions): Promise<number> {
       line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
       out.say(`holdfast serve: store ${holdfast.store.path}`);
       out.say(`inspector (read-only): ${server.url}`);
+      out.say(`metrics (Prometheus): ${server.apiUrl.replace(/api\/$/, 'metrics')} (Authorization: Bearer TOKEN)`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');

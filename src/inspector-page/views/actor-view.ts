@@ -5,6 +5,7 @@
  */
 import type { JournalRow } from '../../adapters/inspector/inspector-protocol.js';
 import { count, fill, h, pretty, time } from '../dom.js';
+import { eventWords } from '../event-words.js';
 import type { Actions, View } from '../actions.js';
 import type { JournalEntryShown, PageState } from '../page-store.js';
 
@@ -20,7 +21,7 @@ function entryRow(entry: JournalRow, selected: boolean, actions: Actions): HTMLE
       onkeydown: (event) => (event as KeyboardEvent).key === 'Enter' && actions.selectEntry(entry.seq),
     },
     h('span', { class: 'seq' }, `#${entry.seq}`),
-    h('span', { class: 'event' }, entry.event),
+    h('span', { class: 'event', title: entry.event, 'data-event': entry.event }, eventWords(entry.event)),
     h('span', { class: 'muted' }, `${entry.from || '∅'} → ${entry.to}`),
     h('span', { class: 'muted' }, time(entry.at)),
   );
@@ -28,7 +29,7 @@ function entryRow(entry: JournalRow, selected: boolean, actions: Actions): HTMLE
 
 function snapshotPanel(shown: JournalEntryShown | null): HTMLElement {
   if (!shown) return h('p', { class: 'muted' }, 'Click a transition to see the snapshot at that moment.');
-  const head = h('p', {}, `After #${shown.entry.seq} ${shown.entry.event} (${shown.entry.from || '∅'} → ${shown.entry.to}) at ${time(shown.entry.at)}`);
+  const head = h('p', { title: shown.entry.event }, `After #${shown.entry.seq} ${eventWords(shown.entry.event)} (${shown.entry.from || '∅'} → ${shown.entry.to}) at ${time(shown.entry.at)}`);
   if (shown.source === 'none') {
     return h('div', { 'data-testid': 'snapshot-missing' }, head, h('p', { class: 'muted' }, 'No snapshot was kept for this step: the journal entry above is all that is known of it.'), h('pre', {}, pretty(shown.entry)));
   }

@@ -104,7 +104,7 @@ export function dagView(): View {
       element.setAttribute('data-id', dag.id);
       element.setAttribute('data-running', String(dag.running));
       const edges = dag.edgesKnown ? '' : ` · the application "${dag.application}" was not given to the inspector: its steps are shown without their edges`;
-      head.textContent = `application ${dag.application} · ${count(dag.items)} items in ${count(dag.batches)} batches · ${dag.running ? 'running' : 'idle'}${edges}`;
+      head.textContent = `application ${dag.application} · ${count(dag.items)} items in ${count(dag.batches)} batches · ${dag.state ?? (dag.running ? 'running' : 'idle')}${edges}`;
       if (drawn?.shape !== shapeOf(dag)) {
         drawn = draw(dag);
         fill(canvas, dag.nodes.length === 0 ? h('p', { class: 'muted' }, 'no steps known yet') : drawn.svg);

@@ -9,7 +9,7 @@ function progressOf(job: JobRow): { text: string; fraction: number | null } {
     const fraction = Math.min(1, job.progress.done / job.progress.total);
     return { text: `${count(job.progress.done)} / ${count(job.progress.total)}`, fraction };
   }
-  if (job.status !== 'active' && job.status !== 'parked') return { text: 'finished', fraction: 1 };
+  if (job.status !== 'active' && job.status !== 'parked') return { text: job.words ?? 'finished', fraction: 1 };
   return { text: `${count(job.actors)} actors`, fraction: null };
 }
 
@@ -30,7 +30,7 @@ function jobRow(job: JobRow, selected: boolean, actions: Actions): HTMLElement {
       onclick: () => actions.selectJob(job.id),
       onkeydown: (event) => (event as KeyboardEvent).key === 'Enter' && actions.selectJob(job.id),
     },
-    h('div', { class: 'job-title' }, h('span', { class: 'id' }, shortId(job.id)), h('span', { class: `badge status-${job.status}` }, job.state || job.status), job.paused ? h('span', { class: 'badge paused' }, 'paused') : null),
+    h('div', { class: 'job-title' }, h('span', { class: 'id' }, shortId(job.id)), h('span', { class: `badge status-${job.status}`, 'data-testid': 'job-state', title: job.words !== undefined ? `machine state: ${job.state}` : '' }, job.words ?? (job.state || job.status)), job.paused ? h('span', { class: 'badge paused' }, 'paused') : null),
     h('div', { class: 'job-meta' }, h('span', {}, job.machine), h('span', { 'data-testid': 'job-progress-text' }, progress.text)),
     bar,
     job.error ? h('div', { class: 'error-text' }, `${job.error.code}: ${job.error.message}`) : null,

@@ -8,7 +8,7 @@ import { graphlib, layout, type EdgeLabel, type GraphLabel, type NodeLabel } fro
 import type { ChartNode, MachineChart } from '../../adapters/inspector/inspector-protocol.js';
 import { count, countIn, fill, h, inNode, s } from '../dom.js';
 import type { Actions, View } from '../actions.js';
-import type { PageState } from '../page-store.js';
+import { heldMachines, type PageState } from '../page-store.js';
 
 interface Drawn {
   svg: SVGSVGElement;
@@ -98,13 +98,19 @@ export function statechartView(actions: Actions): View {
   const element = h('section', { class: 'panel chart-panel', 'data-testid': 'statechart-panel' }, h('h2', {}, 'Statecharts'), tabs, canvas, legend);
   const drawn = new Map<string, Drawn>();
   let last: PageState | undefined;
+  let lastHeld = '';
   return {
     element,
     update(state) {
-      if (state.machines !== last?.machines || state.machine !== last?.machine) {
-        fill(tabs, ...state.machines.map((machine) => h('button', { role: 'tab', class: machine.name === state.machine ? 'tab active' : 'tab', 'aria-selected': machine.name === state.machine ? 'true' : 'false', 'data-testid': 'machine-tab', 'data-machine': machine.name, onclick: () => actions.selectMachine(machine.name) }, machine.name)));
+      // Tabs only for the machines the store holds actors of (and the one shown, if it holds none).
+      const held = heldMachines(state.machines, state.counts).filter((machine) => machine.name !== state.machine);
+      const tabbed = state.machines.filter((machine) => machine.name === state.machine || held.includes(machine));
+      const heldKey = tabbed.map((machine) => machine.name).join('\n');
+      if (state.machines !== last?.machines || state.machine !== last?.machine || heldKey !== lastHeld) {
+        lastHeld = heldKey;
+        fill(tabs, ...tabbed.map((machine) => h('button', { role: 'tab', class: machine.name === state.machine ? 'tab active' : 'tab', 'aria-selected': machine.name === state.machine ? 'true' : 'false', 'data-testid': 'machine-tab', 'data-machine': machine.name, onclick: () => actions.selectMachine(machine.name) }, machine.name)));
         const chart = state.machines.find((machine) => machine.name === state.machine);
-        if (!chart) fill(canvas, h('p', { class: 'muted' }, state.machines.length === 0 ? 'no machines were given to the inspector' : ''));
+        if (!chart) fill(canvas, h('p', { class: 'muted', 'data-testid': 'no-charts' }, state.machines.length === 0 ? 'no machines were given to the inspector' : tabbed.length === 0 ? 'no actors in this store yet' : ''));
         else {
           let shown = drawn.get(chart.name);
           if (!shown) drawn.set(chart.name, (shown = draw(chart)));
