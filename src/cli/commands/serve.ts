@@ -7,10 +7,12 @@
  * page's address with a read-only token in it (tokens are new for every run),
  * as Jupyter does, the admin address, and the API's base address. The host
  * module (holdfast.config.* or --app) gives functions, datatypes, scripts and
- * data folders, and batch-job applications.
+ * data folders, batch-job applications, and the tasks and queues of task jobs,
+ * which run here (deferred before, or while it serves).
  */
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
+import type { TaskWorkerOptions } from '../../adapters/tasks/task-worker.js';
 import { loadHostModule } from '../../host/host-loader.js';
 import type { JobServerOptions } from '../../jobserver/job-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../adapters/http/http-server.js';
@@ -39,6 +41,12 @@ export function registerServe(program: Command, run: (task: () => Promise<number
     .action((options: ServeOptions, command: Command) => run(() => serve({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
+/** `task jobs: queue default (2 at once), index (8 at once); tasks: a.b, c.d` */
+function taskWorkerLine(worker: TaskWorkerOptions): string {
+  const queues = Object.entries(worker.queues).map(([queue, concurrency]) => `${queue} (${concurrency} at once)`);
+  return `task jobs: queues ${queues.join(', ')}; tasks ${worker.tasks.names().sort().join(', ')}`;
+}
+
 function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usage(`--port must be 0 to 65535, got ${JSON.stringify(value)}`);
@@ -57,7 +65,13 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
     ...(options.allowUnsandboxedEval ? { allowUnsandboxedEval: true } : {}),
   };
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
+  const holdfast = await openHoldfast({
+    store: options.store,
+    applications: host?.applications ?? [],
+    ...(host?.module.sources ? { sources: host.module.sources } : {}),
+    ...(host?.tasks ? { tasks: host.tasks } : {}),
+    jobServer,
+  });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -73,11 +87,12 @@ async function serve(options: ServeOptions): Promise<number> {
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
-      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
+      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, queues: host?.tasks?.queues ?? {}, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
       out.say(`holdfast serve: store ${holdfast.store.path}`);
       out.say(`inspector (read-only): ${server.url}`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
+      if (host?.tasks) out.say(taskWorkerLine(host.tasks));
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');
