@@ -12,7 +12,9 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import type { TaskWorkerOptions } from '../../adapters/tasks/task-worker.js';
+import { describeTaskJob, type TaskWorkerOptions } from '../../adapters/tasks/task-worker.js';
+import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { loadHostModule } from '../../host/host-loader.js';
 import type { JobServerOptions } from '../../jobserver/job-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../adapters/http/http-server.js';
@@ -45,6 +47,18 @@ export function registerServe(program: Command, run: (task: () => Promise<number
 function taskWorkerLine(worker: TaskWorkerOptions): string {
   const queues = Object.entries(worker.queues).map(([queue, concurrency]) => `${queue} (${concurrency} at once)`);
   return `task jobs: queues ${queues.join(', ')}; tasks ${worker.tasks.names().sort().join(', ')}`;
+}
+
+/** A line per task job that ends here: `task job ID (TASK) succeeded`, or failed with its error. */
+function reportTaskJobs(runtime: Runtime, say: (text: string) => void, line: (event: Record<string, unknown>) => void): () => void {
+  return runtime.subscribe((event) => {
+    if (event.type !== 'actor.stepped' || event.machine !== TASK_JOB_MACHINE || event.status === 'active') return;
+    const record = runtime.get(event.id);
+    if (!record) return;
+    const view = describeTaskJob(record);
+    line({ event: `task.${view.state}`, id: view.id, queue: view.queue, task: view.task, ...(view.next ? { next: view.next } : {}), ...(view.error ? { error: view.error } : {}) });
+    say(`task job ${view.id} (${view.task}) ${view.state}${view.next ? `, deferred ${view.next}` : ''}${view.error ? `: [${view.error.code}] ${view.error.message}` : ''}`);
+  });
 }
 
 function portNumber(value: string): number {
@@ -96,7 +110,9 @@ async function serve(options: ServeOptions): Promise<number> {
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');
+      const unsubscribe = host?.tasks ? reportTaskJobs(holdfast.runtime, out.say, line) : () => {};
       await stopped;
+      unsubscribe();
     } finally {
       await server.close();
     }
