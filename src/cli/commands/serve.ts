@@ -49,6 +49,18 @@ function taskWorkerLine(worker: TaskWorkerOptions): string {
   return `task jobs: queues ${queues.join(', ')}; tasks ${worker.tasks.names().sort().join(', ')}`;
 }
 
+/** Task jobs queued here on queues no task of the host module serves, said once at start (they would wait unseen). */
+function unservedTaskJobs(runtime: Runtime, worker: TaskWorkerOptions | undefined): string | undefined {
+  const byQueue = new Map<string, number>();
+  for (const record of runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })) {
+    const { queue } = describeTaskJob(record);
+    if (!worker || !Object.hasOwn(worker.queues, queue)) byQueue.set(queue, (byQueue.get(queue) ?? 0) + 1);
+  }
+  if (byQueue.size === 0) return undefined;
+  const queues = [...byQueue].map(([queue, count]) => `${count} on queue ${queue}`).join(', ');
+  return `task jobs wait queued (${queues}): no task here serves them; add tasks and queues to the host module (holdfast.config.* or --app FILE) and start serve again`;
+}
+
 /** A line per task job that ends here: `task job ID (TASK) succeeded`, or failed with its error. */
 function reportTaskJobs(runtime: Runtime, say: (text: string) => void, line: (event: Record<string, unknown>) => void): () => void {
   return runtime.subscribe((event) => {
@@ -107,6 +119,8 @@ async function serve(options: ServeOptions): Promise<number> {
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
       if (host?.tasks) out.say(taskWorkerLine(host.tasks));
+      const unserved = unservedTaskJobs(holdfast.runtime, host?.tasks);
+      if (unserved) out.error(`holdfast: ${unserved}`);
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');

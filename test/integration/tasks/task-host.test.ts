@@ -74,6 +74,19 @@ describe('the task-jobs example', () => {
   }, 180_000);
 });
 
+describe('holdfast serve without the tasks of a queued job', () => {
+  it('says at start which queues wait, and what to do', async () => {
+    const folder = copyExample();
+    const store = join(folder, 'store');
+    expect((await runCli(['defer', 'ingest', 'notes.count', '--payload', join(folder, 'note.json'), '--store', store])).code).toBe(0);
+    const serve = holdfastChild(['serve', '--port', '0', '--store', store, '--app', join(folder, 'holdfast.config.ts')], folder);
+    expect(await waitForOutput(serve, 'stop with Ctrl-C')).toBe(true);
+    expect(serve.errors()).toContain('holdfast: task jobs wait queued (1 on queue ingest): no task here serves them; add tasks and queues to the host module');
+    serve.child.kill('SIGINT');
+    expect(await exitWithin(serve, 30_000)).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});
+
 describe('holdfast resume with task jobs', () => {
   it('names queued task jobs no task here serves (exit 1), then runs them with --app', async () => {
     const folder = copyExample();
