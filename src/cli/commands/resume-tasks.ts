@@ -31,6 +31,8 @@ export interface TaskJobsSummary {
   failed: TaskJobFailure[];
   /** Jobs left queued on queues this process does not serve, by queue. */
   waiting: Record<string, number>;
+  /** Jobs paused by a person (`holdfast pause`): not waited on. */
+  paused: string[];
 }
 
 /** Ids of the task jobs not yet final, read before the store is opened for writing. */
@@ -49,25 +51,28 @@ export function activeTaskJobs(store: string): string[] {
  * every next stage they defer) until each is final or waits on a queue
  * nobody here serves.
  */
-export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'waitFor'>, ids: readonly string[], worker: TaskWorkerOptions | undefined): Promise<TaskJobsSummary> {
+export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'waitFor' | 'isPaused'>, ids: readonly string[], worker: TaskWorkerOptions | undefined): Promise<TaskJobsSummary> {
   const served = new Set(Object.keys(worker?.queues ?? {}));
   const ended = new Map<string, ActorRecord>();
   const pending = [...ids];
-  const more = () => runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' }).filter((record) => served.has(queueOf(record)) && !ended.has(record.id));
+  const more = () => runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' }).filter((record) => served.has(queueOf(record)) && !ended.has(record.id) && !runtime.isPaused(record.id));
+  // A paused job waits for `holdfast unpause`, never for this command.
+  const settled = (now: ActorRecord) => now.status !== 'active' || runtime.isPaused(now.id);
   for (;;) {
     const id = pending.shift() ?? more()[0]?.id;
     if (id === undefined) break;
     if (ended.has(id)) continue;
     let record = runtime.get(id);
     if (!record) continue; // deleted meanwhile
-    if (record.status === 'active' && served.has(queueOf(record))) record = await runtime.waitFor(id, (now) => now.status !== 'active', NO_TIMEOUT);
+    if (record.status === 'active' && served.has(queueOf(record)) && !runtime.isPaused(id)) record = await runtime.waitFor(id, settled, NO_TIMEOUT);
     ended.set(id, record);
     const next = contextOf(record)?.next;
     if (next !== undefined) pending.push(next);
   }
-  const summary: TaskJobsSummary = { succeeded: 0, failed: [], waiting: {} };
+  const summary: TaskJobsSummary = { succeeded: 0, failed: [], waiting: {}, paused: [] };
   for (const record of ended.values()) {
-    if (record.status === 'active') summary.waiting[queueOf(record)] = (summary.waiting[queueOf(record)] ?? 0) + 1;
+    if (record.status === 'active' && runtime.isPaused(record.id)) summary.paused.push(record.id);
+    else if (record.status === 'active') summary.waiting[queueOf(record)] = (summary.waiting[queueOf(record)] ?? 0) + 1;
     else if (record.state === 'succeeded') summary.succeeded++;
     else summary.failed.push({ id: record.id, task: contextOf(record)?.job.task ?? '', state: record.status === 'parked' ? 'parked' : record.state, ...errorOf(record) });
   }
@@ -76,7 +81,7 @@ export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'w
 
 /** True when nothing failed and nothing waits. */
 export function taskJobsSucceeded(summary: TaskJobsSummary): boolean {
-  return summary.failed.length === 0 && Object.keys(summary.waiting).length === 0;
+  return summary.failed.length === 0 && Object.keys(summary.waiting).length === 0 && summary.paused.length === 0;
 }
 
 /** The lines a person reads; none when there were no task jobs. */
@@ -84,6 +89,7 @@ export function describeTaskJobs(summary: TaskJobsSummary): string[] {
   const lines: string[] = [];
   if (summary.succeeded + summary.failed.length > 0) lines.push(`task jobs: ${summary.succeeded} succeeded, ${summary.failed.length} failed`);
   for (const job of summary.failed) lines.push(`  ${job.id} (${job.task}) ${job.state}${job.error ? `: [${job.error.code}] ${job.error.message}` : ''}; see holdfast job ${job.id}`);
+  for (const id of summary.paused) lines.push(`task job ${id} is paused: holdfast unpause ${id}, then holdfast resume`);
   const waiting = Object.entries(summary.waiting);
   if (waiting.length > 0) {
     const queues = waiting.map(([queue, count]) => `${count} on queue ${queue}`).join(', ');

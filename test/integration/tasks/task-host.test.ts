@@ -103,9 +103,23 @@ describe('holdfast resume with task jobs', () => {
 
     const served = await runCli(['resume', '--store', store, '--app', join(folder, 'holdfast.config.ts'), '--json']);
     expect(served.code, served.stderr).toBe(0);
-    expect(served.json).toMatchObject({ resumed: 2, taskJobs: { succeeded: 2, failed: [], waiting: {} } });
+    expect(served.json).toMatchObject({ resumed: 2, taskJobs: { succeeded: 2, failed: [], waiting: {}, paused: [] } });
     expect(readFileSync(join(folder, 'reports', 'hello.txt'), 'utf8')).toBe('hello: 14 words (job j1/next)\n');
     expect((await runCli(['resume', '--store', store])).stdout).toContain('nothing to resume');
+  }, 60_000);
+
+  it('does not wait on a paused task job: names it, exit 1; unpaused, it runs', async () => {
+    const folder = copyExample();
+    const store = join(tempFolder(), 'store');
+    const app = ['--app', join(folder, 'holdfast.config.ts')];
+    expect((await runCli(['defer', 'default', 'notes.count', '--payload', join(folder, 'note.json'), '--id', 'held', '--store', store])).code).toBe(0);
+    expect((await runCli(['pause', 'held', '--store', store])).code).toBe(0);
+    const paused = await runCli(['resume', '--store', store, ...app]);
+    expect(paused.code).toBe(1);
+    expect(paused.stdout).toContain('task job held is paused: holdfast unpause held, then holdfast resume');
+    expect((await runCli(['unpause', 'held', '--store', store])).code).toBe(0);
+    const resumed = await runCli(['resume', '--store', store, ...app, '--json']);
+    expect(resumed.json).toMatchObject({ taskJobs: { succeeded: 2, paused: [] } });
   }, 60_000);
 
   it('runs again a task job interrupted mid-run (SIGKILL), once more, to its end', async () => {
