@@ -34,8 +34,17 @@ export function createOutput(json: boolean): Output {
 /** Codes that mean the command was given something wrong, not that work failed. */
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['USAGE', 'ACTOR_NOT_FOUND', 'INVALID_PID', 'INVALID_INPUT', 'SOURCE_MISSING', 'DATAVERSE_NOT_FOUND', 'PATH_OUTSIDE_ROOT', 'PORT_IN_USE', 'STORE_MISSING']);
 
+/** Errors a command judged bad input although their code alone means failed work (markInputError). */
+const inputErrors = new WeakSet<object>();
+
+/** Marks `error` as bad input: exit 2, printed as any other error (a JSON object with --json). */
+export function markInputError<T extends object>(error: T): T {
+  inputErrors.add(error);
+  return error;
+}
+
 export function exitCodeFor(error: unknown): 1 | 2 {
-  return error instanceof HoldfastError && USAGE_CODES.has(error.code) ? 2 : 1;
+  return error instanceof HoldfastError && (USAGE_CODES.has(error.code) || inputErrors.has(error)) ? 2 : 1;
 }
 
 export function usage(message: string): HoldfastError {

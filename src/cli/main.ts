@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('holdfast')
     .description('a durable actor runtime for batch data work: every step of every job survives a crash')
     .option('--store <path>', 'the store folder', DEFAULT_STORE)
-    .option('--json', 'machine-readable output: one JSON object when a command ends')
+    .option('--json', 'machine-readable output: one JSON object when a command ends (watch, serve: a line per event); a failure is {"error":{code,message}}')
     .version(packageVersion(), '-V, --version', 'the version of holdfast')
     // A mistake gets its one line and a hint, not the whole help.
     .showHelpAfterError("(run 'holdfast --help' for the commands, 'holdfast COMMAND --help' for one)")

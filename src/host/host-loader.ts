@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createJiti } from 'jiti';
+import { defineTasks } from '../adapters/tasks/task-registry.js';
+import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { defineApplication, type Application } from '../batch/application.js';
 import { HoldfastError } from '../errors.js';
 import type { HostModule } from './host-module.js';
@@ -29,6 +31,8 @@ export interface LoadedHost {
   /** `scriptsDir` / `dataDir` resolved against the module's folder. */
   scriptsDir?: string;
   dataDir?: string;
+  /** The task worker of `tasks` and `queues`, for the commands that run task jobs (serve, resume). */
+  tasks?: TaskWorkerOptions;
 }
 
 export interface LoadHostOptions {
@@ -71,11 +75,13 @@ export async function loadHostModule(options: LoadHostOptions): Promise<LoadedHo
     names.add(app.name);
   }
   const folder = dirname(path);
+  const tasks = taskWorker(module, path);
   return {
     module,
     path,
     codeVersion,
     applications,
+    ...(tasks ? { tasks } : {}),
     ...(module.scriptsDir !== undefined ? { scriptsDir: resolve(folder, module.scriptsDir) } : {}),
     ...(module.dataDir !== undefined ? { dataDir: resolve(folder, module.dataDir) } : {}),
   };
@@ -93,6 +99,16 @@ export async function requireHostModule(options: LoadHostOptions): Promise<Loade
     });
   }
   return host;
+}
+
+/** The module's tasks as a registry (their names checked), with its queues. */
+function taskWorker(module: HostModule, path: string): TaskWorkerOptions | undefined {
+  if (module.tasks === undefined || module.queues === undefined) return undefined;
+  try {
+    return { tasks: defineTasks(module.tasks), queues: { ...module.queues } };
+  } catch (error) {
+    throw new HoldfastError('INVALID_INPUT', `host module ${path}: tasks: ${(error as HoldfastError).reason}`, { cause: error, details: { path, field: 'tasks' } });
+  }
 }
 
 async function findConfig(cwd: string): Promise<string | undefined> {

@@ -2,12 +2,13 @@
  * The shape check of a host module: each field of HostModule with the type it
  * must have. A wrong one is INVALID_INPUT naming the module and the field.
  */
+import { jobSchema } from '../adapters/tasks/job-model.js';
 import { HoldfastError } from '../errors.js';
 import type { HostModule } from './host-module.js';
 
-const RECORDS_OF_FUNCTIONS = ['sources', 'functions', 'datatypes'] as const;
+const RECORDS_OF_FUNCTIONS = ['sources', 'functions', 'datatypes', 'tasks'] as const;
 const FOLDERS = ['scriptsDir', 'dataDir'] as const;
-const KNOWN = new Set<string>(['applications', ...RECORDS_OF_FUNCTIONS, ...FOLDERS]);
+const KNOWN = new Set<string>(['applications', ...RECORDS_OF_FUNCTIONS, ...FOLDERS, 'queues']);
 
 /**
  * Checks `exported` (a default export, or a module namespace) and returns it as a HostModule.
@@ -39,9 +40,26 @@ export function checkHostModule(exported: { value: unknown; isDefault: boolean }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) throw bad(field, 'must be an object of functions by name');
     for (const [name, fn] of Object.entries(record)) if (typeof fn !== 'function') throw bad(`${field}.${name}`, `must be a function, got ${typeof fn}`);
   }
+  checkTaskQueues(module, bad);
   for (const field of FOLDERS) {
     const folder = module[field];
     if (folder !== undefined && (typeof folder !== 'string' || folder === '')) throw bad(field, 'must be a folder path (a non-empty string)');
   }
   return module as HostModule;
+}
+
+/** `tasks` come with `queues` (and the other way round): queue names a job may carry, each with a positive concurrency. */
+function checkTaskQueues(module: Record<string, unknown>, bad: (field: string, why: string) => HoldfastError): void {
+  const { tasks, queues } = module;
+  if (queues === undefined) {
+    if (tasks !== undefined) throw bad('queues', 'must be given with tasks: the queues this process works, each with how many jobs run at once, e.g. { default: 1 }');
+    return;
+  }
+  if (typeof queues !== 'object' || queues === null || Array.isArray(queues)) throw bad('queues', 'must be an object of concurrencies by queue name, e.g. { default: 1 }');
+  if (tasks === undefined) throw bad('tasks', 'must be given with queues: the tasks that run on them, by name');
+  if (Object.keys(queues).length === 0) throw bad('queues', 'must name at least one queue');
+  for (const [queue, concurrency] of Object.entries(queues)) {
+    if (!jobSchema.shape.queue.safeParse(queue).success) throw bad(`queues.${queue}`, 'is not a queue name (letters, digits, ".", "_" and "-")');
+    if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency <= 0) throw bad(`queues.${queue}`, `must be a positive integer (jobs at once), got ${JSON.stringify(concurrency)}`);
+  }
 }

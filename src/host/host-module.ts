@@ -5,6 +5,7 @@
  * Each feature reads its own field; the loader (host-loader.ts) only checks
  * the shape and computes the code version.
  */
+import type { Task } from '../adapters/tasks/task-registry.js';
 
 /** A batch-job application's DAG and config (issue 5); see src/batch/application.ts. */
 export type HostApplications = readonly unknown[];
@@ -17,6 +18,9 @@ export type HostProcessFunction = (data: unknown, parameters: Record<string, unk
 
 /** Turns `stored` data of one `datatype` into the value passed to a process (issue 7). */
 export type HostDatatype = (value: unknown) => unknown;
+
+/** A task of typed task jobs (`defineTasks` in 'holdfast'): the job and its run's context in; a job to defer as the next stage, or nothing. */
+export type HostTask = Task;
 
 export interface HostModule {
   /** Batch-job applications (`defineApplication` from 'holdfast'). */
@@ -31,4 +35,8 @@ export interface HostModule {
   scriptsDir?: string;
   /** Folder of data files (relative to the module's folder). */
   dataDir?: string;
+  /** Task jobs' tasks by name, run by `holdfast serve` and `holdfast resume` on the queues in `queues`. */
+  tasks?: Record<string, HostTask>;
+  /** The task queues this process works, each with how many of its jobs run at once (given with `tasks`), e.g. `{ default: 2 }`. */
+  queues?: Record<string, number>;
 }

@@ -1,16 +1,22 @@
-/** The CLI from source in a child process (so another command can reach it as the store's owner), with its output and exit. */
+/**
+ * The CLI from source in a child process (so another command can reach it as the store's owner), with its output and exit;
+ * `supervised`: as bin/holdfast.js runs it (supervisor and child, test/helpers/supervised-cli.ts).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from './processes.js';
 
-const entry = join(resolve(fileURLToPath(new URL('../..', import.meta.url))), 'test', 'integration', 'batch-cli', 'cli-entry.ts');
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const entry = join(root, 'test', 'integration', 'batch-cli', 'cli-entry.ts');
+const supervisedEntry = join(root, 'test', 'helpers', 'supervised-cli.ts');
 
 /** Children started here, for `killChildren` in an afterEach. */
 const children: ChildProcess[] = [];
 
-export function holdfastChild(args: string[], cwd = process.cwd()): Workload {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function holdfastChild(args: string[], cwd = process.cwd(), options: { supervised?: boolean } = {}): Workload {
+  // `--import tsx` is resolved from `cwd`: a folder outside the repository needs node_modules linked in.
+  const child = spawn(process.execPath, ['--import', 'tsx', options.supervised ? supervisedEntry : entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';

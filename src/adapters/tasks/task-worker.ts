@@ -81,12 +81,16 @@ export function taskQueueLimits(worker?: TaskWorkerOptions): Record<string, numb
 }
 
 /** Sends `task.wake` to every queued job on a queue the worker serves; resolves with how many. */
-export async function wakeTaskJobs(runtime: Pick<Runtime, 'query' | 'send'>, worker?: TaskWorkerOptions): Promise<number> {
+export async function wakeTaskJobs(runtime: Pick<Runtime, 'query' | 'send' | 'isPaused'>, worker?: TaskWorkerOptions): Promise<number> {
   if (!worker) return 0;
   const served = new Set(Object.keys(worker.queues));
-  const queued = runtime
+  const all = runtime
     .query({ machine: TASK_JOB_MACHINE, state: 'queued', status: 'active' })
     .filter((record) => served.has((record.snapshot?.context as TaskJobContext | undefined)?.job.queue ?? ''));
+  // A paused job's wake is held in memory until it is unpaused: awaited, it would hold up the opening for
+  // a person. Not awaited; if the runtime closes first, the held wake is dropped and the next open sends it again.
+  const queued = all.filter((record) => !runtime.isPaused(record.id));
+  for (const record of all) if (runtime.isPaused(record.id)) void runtime.send(record.id, { type: 'task.wake' }).catch(() => undefined);
   for (let at = 0; at < queued.length; at += 500) {
     await Promise.all(queued.slice(at, at + 500).map((record) => runtime.send(record.id, { type: 'task.wake' })));
   }

@@ -11,7 +11,7 @@ import { HoldfastError, type ErrorCode } from '../../errors.js';
 import { decodeUtf8 } from '../../strict-text.js';
 import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
-import { createOutput, exitCodeFor, type GlobalOptions, type Output } from '../cli-context.js';
+import { createOutput, exitCodeFor, markInputError, type GlobalOptions, type Output } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 
 export type Run = (task: () => Promise<number>) => Promise<void>;
@@ -27,16 +27,13 @@ export interface BatchOptions extends GlobalOptions {
  */
 const BATCH_INPUT_CODES: ReadonlySet<string> = new Set<ErrorCode | string>(['SOURCE_UNREADABLE', 'JOB_NOT_FOUND', 'UNKNOWN_APPLICATION']);
 
-/** Runs a batch command: bad input prints its message and exits 2; anything else goes to main's handler. */
+/** Runs a batch command: bad input is marked so main prints it (JSON too, with --json) and exits 2. */
 export function batchTask(task: () => Promise<number>): () => Promise<number> {
   return async () => {
     try {
       return await task();
     } catch (error) {
-      if (error instanceof HoldfastError && exitCodeFor(error) === 1 && BATCH_INPUT_CODES.has(error.code)) {
-        process.stderr.write(`holdfast: ${error.message}\n`);
-        return 2;
-      }
+      if (error instanceof HoldfastError && exitCodeFor(error) === 1 && BATCH_INPUT_CODES.has(error.code)) throw markInputError(error);
       throw error;
     }
   };

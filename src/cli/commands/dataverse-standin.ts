@@ -76,7 +76,10 @@ async function standin(options: StandinOptions): Promise<number> {
     server = await startDataverseStandin({ host: options.host, port: options.port, token, filesDir, release: options.release, datasets: datasets.map((persistentId) => ({ persistentId })) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw usage(`port ${options.port} on ${options.host} is in use: give another with --port (0 picks a free one)`);
+    if (code === 'EADDRINUSE') {
+      // As serve says it (PORT_IN_USE, exit 2).
+      throw new HoldfastError('PORT_IN_USE', `port ${options.port} on ${options.host} is in use: give another with --port (0 picks a free one)`, { cause: error, details: { port: options.port, host: options.host } });
+    }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw usage(`--host ${options.host} is not an address of this machine`);
     throw error instanceof HoldfastError ? error : new HoldfastError('EFFECT_FAILED', `the Dataverse stand-in did not start: ${(error as Error).message}`, { cause: error });
   }

@@ -72,7 +72,10 @@ export async function defer(queue: string, task: string, options: DeferOptions):
   }
   out.result({ id, queue: job.queue, task: job.task, ...('dataset' in job ? { dataset: job.dataset, entities: job.payload.entities.length } : {}), state, ...(owner !== undefined ? { owner } : {}) });
   out.say(`deferred ${id}: ${job.task} on queue ${job.queue} (${state})`);
-  if (owner === undefined && state === 'queued') out.say(`it runs when a worker serving queue ${job.queue} opens the store; follow it with: holdfast job ${id} --store ${options.store}`);
+  if (owner === undefined && state === 'queued') {
+    out.say(`it runs when a process serving queue ${job.queue} opens the store (holdfast serve or holdfast resume, with tasks and queues in holdfast.config.* or --app FILE);`);
+    out.say(`follow it with: holdfast job ${id} --store ${options.store}`);
+  }
   return 0;
 }
 

@@ -2,7 +2,8 @@
  * `holdfast resume [--token T | --token-file F]`: opening the store resumes every interrupted
  * actor; loads waiting on a person (a refused token, files Dataverse refused)
  * are retried; interrupted batch runs continue (with the host module's
- * applications). Exits when every load is final or waits again.
+ * applications); queued and interrupted task jobs run with the host module's
+ * tasks (resume-tasks.ts). Exits when every load is final or waits again.
  */
 import type { Command } from 'commander';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
@@ -21,15 +22,16 @@ import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-jo
 import { batchTask, hostFor } from './batch-context.js';
 import { describeRun } from './batch-run.js';
 import { listedActors } from '../../runtime/listed-actors.js';
+import { activeTaskJobs, describeTaskJobs, followTaskJobs, taskJobsSucceeded } from './resume-tasks.js';
 import { DEFAULT_SPACE_WAIT_MS, describeSummary, summarize, waitForLoad, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('resume')
-    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs')
+    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs, task jobs')
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept, never printed)')
     .option('--token-file <file>', 'read the new API token from this file (one line)')
-    .option('--app <file>', 'the host module interrupted batch runs need (default: holdfast.config.* in this folder)')
+    .option('--app <file>', 'the host module interrupted batch runs and task jobs need (default: holdfast.config.* in this folder)')
     .option('--space-wait <ms>', "how long a load's files may wait for space in the files dir, none copied, before the command exits 1", milliseconds('--space-wait'), DEFAULT_SPACE_WAIT_MS)
     .action((options: ResumeOptions, command: Command) => run(batchTask(() => resume({ ...command.optsWithGlobals<GlobalOptions>(), ...options }))));
 }
@@ -50,7 +52,9 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
   // Interrupted batch runs execute the host module's steps: load it before anything resumes.
   const interrupted = interruptedBatchRuns(options.store);
   const host = await hostFor(options, interrupted > 0);
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [] });
+  // Task jobs: counted before the store opens, run by the host module's tasks on its queues.
+  const taskJobs = activeTaskJobs(options.store);
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.tasks ? { tasks: host.tasks } : {}) });
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
@@ -62,7 +66,13 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
     const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
     for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
-    out.say(loads.length + imports.length + interrupted === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
+    out.say(
+      loads.length + imports.length + interrupted + taskJobs.length === 0
+        ? parked.length > 0
+          ? 'nothing else to resume'
+          : 'nothing to resume'
+        : `resuming ${loads.length} load(s), ${imports.length} import(s), ${interrupted} batch run(s) and ${taskJobs.length} task job(s)`,
+    );
     const summaries = [];
     for (const load of loads) {
       // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
@@ -78,12 +88,15 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
       importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
     }
     const batchRuns = await holdfast.batchJobs.resumeRuns();
+    const tasks = await followTaskJobs(runtime, taskJobs, host?.tasks);
     const parkedJobs = parked.map((job) => ({ id: job.id, kind: job.machine, error: job.error }));
-    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length, loads: summaries, imports: importSummaries, batchRuns, ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}) });
+    const taskJobsEnded = tasks.succeeded + tasks.failed.length;
+    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length + taskJobsEnded, loads: summaries, imports: importSummaries, batchRuns, taskJobs: tasks, ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}) });
     for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
     for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
     for (const summary of batchRuns) for (const line of describeRun(summary, holdfast.batchJobs.get(summary.job)?.summary.exceptionsOpen ?? 0)) out.say(line);
-    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) && parked.length === 0 ? 0 : 1;
+    for (const line of describeTaskJobs(tasks)) out.say(line);
+    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) && parked.length === 0 && taskJobsSucceeded(tasks) ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();

@@ -9,10 +9,14 @@
  * (serve-tokens.json, mode 0600), so the addresses last across restarts;
  * `holdfast token rotate` replaces them, answered here while this runs. The host
  * module (holdfast.config.* or --app) gives functions, datatypes, scripts and
- * data folders, and batch-job applications.
+ * data folders, batch-job applications, and the tasks and queues of task jobs,
+ * which run here (deferred before, or while it serves).
  */
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
+import { describeTaskJob, type TaskWorkerOptions } from '../../adapters/tasks/task-worker.js';
+import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { loadHostModule } from '../../host/host-loader.js';
 import type { JobServerOptions } from '../../jobserver/job-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerHandle } from '../../adapters/http/http-server.js';
@@ -45,6 +49,36 @@ export function registerServe(program: Command, run: (task: () => Promise<number
     .action((options: ServeOptions, command: Command) => run(() => serve({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
+/** `task jobs: queue default (2 at once), index (8 at once); tasks: a.b, c.d` */
+function taskWorkerLine(worker: TaskWorkerOptions): string {
+  const queues = Object.entries(worker.queues).map(([queue, concurrency]) => `${queue} (${concurrency} at once)`);
+  return `task jobs: queues ${queues.join(', ')}; tasks ${worker.tasks.names().sort().join(', ')}`;
+}
+
+/** Task jobs queued here on queues no task of the host module serves, said once at start (they would wait unseen). */
+function unservedTaskJobs(runtime: Runtime, worker: TaskWorkerOptions | undefined): string | undefined {
+  const byQueue = new Map<string, number>();
+  for (const record of runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })) {
+    const { queue } = describeTaskJob(record);
+    if (!worker || !Object.hasOwn(worker.queues, queue)) byQueue.set(queue, (byQueue.get(queue) ?? 0) + 1);
+  }
+  if (byQueue.size === 0) return undefined;
+  const queues = [...byQueue].map(([queue, count]) => `${count} on queue ${queue}`).join(', ');
+  return `task jobs wait queued (${queues}): no task here serves them; add tasks and queues to the host module (holdfast.config.* or --app FILE) and start serve again`;
+}
+
+/** A line per task job that ends here: `task job ID (TASK) succeeded`, or failed with its error. */
+function reportTaskJobs(runtime: Runtime, say: (text: string) => void, line: (event: Record<string, unknown>) => void): () => void {
+  return runtime.subscribe((event) => {
+    if (event.type !== 'actor.stepped' || event.machine !== TASK_JOB_MACHINE || event.status === 'active') return;
+    const record = runtime.get(event.id);
+    if (!record) return;
+    const view = describeTaskJob(record);
+    line({ event: `task.${view.state}`, id: view.id, queue: view.queue, task: view.task, ...(view.next ? { next: view.next } : {}), ...(view.error ? { error: view.error } : {}) });
+    say(`task job ${view.id} (${view.task}) ${view.state}${view.next ? `, deferred ${view.next}` : ''}${view.error ? `: [${view.error.code}] ${view.error.message}` : ''}`);
+  });
+}
+
 function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usage(`--port must be 0 to 65535, got ${JSON.stringify(value)}`);
@@ -75,6 +109,7 @@ async function serve(options: ServeOptions): Promise<number> {
     store: options.store,
     applications: host?.applications ?? [],
     ...(host?.module.sources ? { sources: host.module.sources } : {}),
+    ...(host?.tasks ? { tasks: host.tasks } : {}),
     jobServer,
     ownerCommands: { rotateTokens },
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
@@ -95,16 +130,21 @@ async function serve(options: ServeOptions): Promise<number> {
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
-      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
+      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, queues: host?.tasks?.queues ?? {}, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
       out.say(`holdfast serve: store ${holdfast.store.path}`);
       out.say(`inspector (read-only): ${server.url}`);
       out.say(`metrics (Prometheus): ${server.apiUrl.replace(/api\/$/, 'metrics')} (Authorization: Bearer TOKEN)`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
+      if (host?.tasks) out.say(taskWorkerLine(host.tasks));
+      const unserved = unservedTaskJobs(holdfast.runtime, host?.tasks);
+      if (unserved) out.error(`holdfast: ${unserved}`);
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);
       out.say('stop with Ctrl-C');
+      const unsubscribe = host?.tasks ? reportTaskJobs(holdfast.runtime, out.say, line) : () => {};
       await stopped;
+      unsubscribe();
     } finally {
       await server.close();
     }

@@ -161,7 +161,8 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
   await holdfast.close();
   if (failure) out.error(`holdfast: ${failure.message}`);
-  out.result({ id, stopped: true, counts: context?.counts, ...(failure ? { error: failure.toJSON() } : {}) });
+  // A failure ends --json output as every command's does: a line whose `error` is { code, message, details }.
+  out.result({ ...(failure ? { error: failure.toJSON() } : {}), id, stopped: true, counts: context?.counts });
   out.say(`watch ${id} stopped; \`holdfast watch\` again (or \`holdfast resume\`) continues it`);
   return failure ? 1 : code;
 }

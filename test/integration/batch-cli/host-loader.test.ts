@@ -29,6 +29,18 @@ async function failure(promise: Promise<unknown>): Promise<HoldfastError> {
 }
 
 describe('loadHostModule', () => {
+  it('gives the task worker of tasks and queues; a task name a job cannot carry is refused naming the module', async () => {
+    const folder = tempFolder();
+    writeFileSync(join(folder, 'holdfast.config.mjs'), `export default { tasks: { 'notes.count': () => null }, queues: { default: 3 } };`);
+    const host = (await loadHostModule({ cwd: folder }))!;
+    expect(host.tasks?.queues).toEqual({ default: 3 });
+    expect(host.tasks?.tasks.names()).toEqual(['notes.count']);
+    writeFileSync(join(folder, 'bad.mjs'), `export default { tasks: { '9 lives': () => null }, queues: { default: 1 } };`);
+    const error = await failure(loadHostModule({ cwd: folder, app: 'bad.mjs' }));
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toContain(`host module ${join(folder, 'bad.mjs')}: tasks: invalid task names: "9 lives"`);
+  });
+
   it('loads holdfast.config.ts from the folder with types stripped, code version the module hash', async () => {
     const folder = tempFolder();
     writeFileSync(join(folder, 'holdfast.config.ts'), TS_MODULE);

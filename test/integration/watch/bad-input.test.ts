@@ -72,8 +72,10 @@ describe('holdfast watch given bad input', () => {
 
     expect(await watch.exited).toEqual({ code: 1, signal: null });
     expect(watch.errors()).toMatch(/inbox disappeared while watched/);
-    const summary = watch.lines().find((l) => l.stopped === true)!;
-    expect(summary.error).toMatchObject({ code: 'SOURCE_MISSING' });
+    // With --json, the last line on stdout is the one that holds the error, as for every command.
+    const summary = watch.lines().filter((l) => l.event !== 'workload.exit').at(-1)!; // the test workload's own last line aside
+    expect(summary).toMatchObject({ error: { code: 'SOURCE_MISSING', message: expect.stringContaining('disappeared while watched') }, stopped: true });
+    expect(watch.lines().filter((l) => 'error' in l)).toHaveLength(1);
     const report = await readStore(setup.store, (store) => verifyStore(store, { checks: countViolations }));
     expect(report.violations).toEqual([]);
     const view = await readStore(setup.store, (store) => viewWatch(store, id, PID));

@@ -21,6 +21,19 @@ describe('checkHostModule', () => {
     expect(check({ scriptsDir: 7 })).toThrow(/scriptsDir must be a folder path/);
   });
 
+  it('takes tasks with their queues, and names what is wrong with either', () => {
+    const tasks = { 'notes.count': () => undefined };
+    expect(check({ tasks, queues: { default: 2, 'reports.v1': 1 } })()).toMatchObject({ queues: { default: 2 } });
+    expect(check({ tasks })).toThrow(/queues must be given with tasks/);
+    expect(check({ queues: { default: 1 } })).toThrow(/tasks must be given with queues/);
+    expect(check({ tasks, queues: {} })).toThrow(/queues must name at least one queue/);
+    expect(check({ tasks, queues: [1] })).toThrow(/queues must be an object of concurrencies/);
+    expect(check({ tasks, queues: { default: 0 } })).toThrow(/queues\.default must be a positive integer \(jobs at once\), got 0/);
+    expect(check({ tasks, queues: { default: '2' } })).toThrow(/queues\.default must be a positive integer/);
+    expect(check({ tasks, queues: { 'two words': 1 } })).toThrow(/queues\.two words is not a queue name/);
+    expect(check({ tasks: { 'notes.count': 'run' }, queues: { default: 1 } })).toThrow(/tasks\.notes\.count must be a function, got string/);
+  });
+
   it('refuses an unknown field in a default export (a typo) but not in a module namespace', () => {
     expect(check({ application: [] })).toThrow(/application is not a host module field/);
     expect(check({ application: [], helper: () => 1 }, false)()).toEqual({ application: [], helper: expect.any(Function) });
