@@ -79,6 +79,8 @@ const ROWS: Row[] = [
   { command: 'user list', argv: () => ['user', 'list'], store: 'missing', code: 2, errorCode: 'STORE_MISSING' },
   { command: 'verify', argv: () => ['verify'], store: 'missing', code: 2, errorCode: 'STORE_MISSING' },
   { command: 'backup', argv: () => ['backup', join(folder, 'backup')], store: 'missing', code: 2, errorCode: 'STORE_MISSING' },
+  { command: 'prune', argv: () => ['prune'], store: 'missing', code: 2, errorCode: 'STORE_MISSING' },
+  { command: 'token rotate', argv: () => ['token', 'rotate'], store: 'missing', code: 2, errorCode: 'STORE_MISSING' },
 ];
 
 /** The commands `--help` lists (and their subcommands), as `job create`. */
@@ -99,8 +101,8 @@ describe('--json failures', () => {
     const listed = await listedCommands();
     expect(listed.length).toBeGreaterThan(20);
     const rows = ROWS.map((row) => row.command);
-    // `archive` and `user` only group their subcommands.
-    expect(listed.filter((command) => !rows.includes(command) && command !== 'archive' && command !== 'user')).toEqual([]);
+    // `archive`, `user` and `token` only group their subcommands.
+    expect(listed.filter((command) => !rows.includes(command) && !['archive', 'user', 'token'].includes(command))).toEqual([]);
   });
 
   it.each(ROWS)('$command: exactly one {"error"} object on stdout, exit $code', async (row) => {
