@@ -65,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      if (json) printJsonError({ code: 'USAGE', message: error.message.replace(/^error: /, '') });
+      // A group (`user`, `token`, `archive`) without its subcommand prints its help and says only "(outputHelp)".
+      const message = error.code === 'commander.help' ? `${argv[0]} needs a subcommand: ${subcommandsOf(program, argv[0])}` : error.message.replace(/^error: /, '');
+      if (json) printJsonError({ code: 'USAGE', message });
       return 2;
     }
     const message = error instanceof HoldfastError ? error.message : `[UNEXPECTED] ${(error as Error)?.stack ?? String(error)}`;
@@ -76,6 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return exitCodeFor(error);
   }
+}
+
+function subcommandsOf(program: Command, name: string | undefined): string {
+  const group = program.commands.find((command) => command.name() === name);
+  return group ? group.commands.map((command) => command.name()).join(', ') : 'see --help';
 }
 
 /** With --json, a failure is one JSON object on stdout, as a success is (the text line stays on stderr). */
