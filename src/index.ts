@@ -101,6 +101,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     report = (error) => {
       if (isStorageFull(error, store.path)) runtime.reportStorageFull(storageError(error, store.path));
     };
+    // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
+    await runtime.finishDeletes();
     return runtime;
   } catch (error) {
     release();

@@ -18,7 +18,7 @@ import { openLmdbStore } from '../persistence/lmdb-store.js';
 import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
 import type { Application } from '../batch/application.js';
 import { batchJobMachines } from '../batch/batch-machines.js';
@@ -164,6 +164,32 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     await hashPool.close();
     await store.close();
     throw error;
+  }
+}
+
+/**
+ * A runtime over the store opened read-only, beside any owner: read-only commands
+ * (`jobs`, `job`, `batches`) query through it and never touch the store themselves.
+ * It runs nothing and refuses writes. Close it with `runtime.close()`.
+ * @throws STORE_MISSING when the folder holds no store (nothing is created)
+ */
+export function openReader(storePath: string): Runtime {
+  const store = openLmdbStore(storePath, { readOnly: true });
+  try {
+    return startRuntime({ store, machines: [], resume: false }, { store, ownsStore: true });
+  } catch (error) {
+    void store.close();
+    throw error;
+  }
+}
+
+/** Runs `task` over a reader of the store (openReader) and closes it. */
+export async function withReader<T>(storePath: string, task: (runtime: Runtime) => T | Promise<T>): Promise<T> {
+  const runtime = openReader(storePath);
+  try {
+    return await task(runtime);
+  } finally {
+    await runtime.close();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { HoldfastError } from '../errors.js';
+import type { DeleteCleanup, RecordScope, WritingActor } from './job-delete.js';
 
 /** How one named effect runs: retries, timeout, and which limits it counts against. */
 export interface EffectOptions {
@@ -34,6 +35,10 @@ export interface MachineDefinition {
   journal?: 'snapshots' | 'transitions';
   /** Times an actor may be found mid-effect at open before it is parked as poison. @default 5 */
   maxRecoveries?: number;
+  /** The keyed records an actor of it writes besides its snapshot: deleting its job removes them (job-delete.ts). */
+  records?: (actor: WritingActor) => readonly RecordScope[];
+  /** Work outside the store that deleting a job holding its actors does (a data load's copies). */
+  onDelete?: DeleteCleanup;
 }
 
 /** Declare a machine for a runtime: a name, a version, the machine and its effect options. */
