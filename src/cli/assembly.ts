@@ -26,7 +26,7 @@ import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
 import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
-import { finishDeletes, JOB_RECORDS } from './job-records.js';
+import { dataloadRecords, watchRecords } from '../machines/written-records.js';
 import { deleteJobWithLoads, loadCopiesCleanup, type DeleteOptions, type DeleteResult } from './load-delete.js';
 
 export type { DeleteOptions, DeleteResult } from './load-delete.js';
@@ -94,8 +94,11 @@ export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick
       machine: dataloadMachine.provide({ actors: { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies } }),
       // The Dataverse client retries HTTP failures itself; one registration per dataset at a time.
       effects: { registerFiles: { maxAttempts: 2, key: (input) => `dataset:${(input as { dataset: string }).dataset}` }, locateDataset: { maxAttempts: 2 } },
+      records: dataloadRecords,
+      // Its copies in the file store that Dataverse does not hold go with it (load-delete.ts).
+      onDelete: loadCopiesCleanup(dataverseFor(store, options)),
     }),
-    defineMachine({ name: WATCH_MACHINE, version: WATCH_VERSION, machine: watchMachine }),
+    defineMachine({ name: WATCH_MACHINE, version: WATCH_VERSION, machine: watchMachine, records: watchRecords }),
     defineMachine({
       name: DATAFILE_MACHINE,
       version: DATAFILE_VERSION,
@@ -126,8 +129,6 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     });
     const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
     const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
-    // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
-    await finishDeletes(runtime, JOB_RECORDS, loadCopiesCleanup(dataverseFor(store, options)));
     if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
     // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
