@@ -5,7 +5,7 @@
  */
 import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
+import { parkedByCode } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
 import { describeBatchChild } from '../../batch/batch-names.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
@@ -98,11 +98,10 @@ export class ActorViews {
 
   /** Top actors, newest first (ids sort by creation time). */
   jobsPage(offset: number, limit: number): Page<JobRow> {
-    const store = this.runtime.store;
-    const total = store.countActors({ topOnly: true });
+    const total = this.runtime.count({ topOnly: true });
     const end = Math.max(0, total - offset);
     const start = Math.max(0, end - limit);
-    const ids = slice(store.actorIds({ topOnly: true }), start, end - start).reverse();
+    const ids = slice(this.runtime.actorIds({ topOnly: true }), start, end - start).reverse();
     return { items: ids.flatMap((id) => this.jobRow(id) ?? []), offset, limit, total };
   }
 
@@ -117,7 +116,7 @@ export class ActorViews {
       state: record.state,
       status: record.status,
       paused: this.runtime.isPaused(record.id),
-      actors: this.counts.get(`r:${record.id}`, () => this.runtime.store.countActors({ root: record.id })),
+      actors: this.counts.get(`r:${record.id}`, () => this.runtime.count({ root: record.id })),
       progress,
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       ...this.parkedIn(record.id),
@@ -128,7 +127,7 @@ export class ActorViews {
   /** The job's parked actors by code, from the index of parked actors (few: each waits for a person). */
   private parkedIn(root: string): { parked?: Record<string, number> } {
     const parked = [];
-    for (const id of this.runtime.store.actorIds({ status: 'parked' })) {
+    for (const id of this.runtime.actorIds({ status: 'parked' })) {
       const record = this.read(id);
       if (record && record.root === root && record.id !== root) parked.push(record);
     }
@@ -137,10 +136,9 @@ export class ActorViews {
 
   /** Direct children of an actor, in id order. */
   childrenPage(parent: string, offset: number, limit: number): Page<ActorRow> {
-    const store = this.runtime.store;
     const filter = { parent: parent as ActorId };
-    const total = store.countActors(filter);
-    const ids = slice(store.actorIds(filter), offset, limit);
+    const total = this.runtime.count(filter);
+    const ids = slice(this.runtime.actorIds(filter), offset, limit);
     return { items: ids.flatMap((id) => this.actorRow(id) ?? []), offset, limit, total };
   }
 
@@ -153,7 +151,7 @@ export class ActorViews {
       status: record.status,
       parent: record.parent ?? null,
       root: record.root,
-      children: this.counts.get(`p:${record.id}`, () => this.runtime.store.countActors({ parent: record.id })),
+      children: this.counts.get(`p:${record.id}`, () => this.runtime.count({ parent: record.id })),
       ...labelOf(record),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       updatedAt: record.updatedAt,
@@ -212,7 +210,7 @@ export class ActorViews {
   /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
   /** An actor's record; one that does not decode is shown as parked (RECORD_CORRUPT) where the index puts it. */
   read(id: string): ActorRecord | undefined {
-    return readListedActor(this.runtime.store, id);
+    return this.runtime.listedActor(id);
   }
 }
 

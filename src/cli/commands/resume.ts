@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import { batchTask, hostFor } from './batch-context.js';
 import { describeRun } from './batch-run.js';
-import { listedActors } from '../../runtime/listed-actors.js';
 import { DEFAULT_SPACE_WAIT_MS, describeSummary, summarize, waitForLoad, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
@@ -60,7 +59,7 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
     const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
-    const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
+    const parked = [...runtime.listed({ topOnly: true })].filter((job) => job.status === 'parked');
     for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
     out.say(loads.length + imports.length + interrupted === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${loads.length} load(s), ${imports.length} import(s) and ${interrupted} batch run(s)`);
     const summaries = [];
