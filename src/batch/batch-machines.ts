@@ -15,6 +15,7 @@ import { defineMachine, type MachineDefinition } from '../runtime/machine-regist
 import { applicationIndex, type Application } from './application.js';
 import { processChunk } from './chunk-effect.js';
 import { JOB_COLLECTIONS } from './batch-records.js';
+import { describeBatchChild } from './batch-names.js';
 
 export interface BatchMachineOptions {
   /** The store the runtime runs on (openHoldfast passes it); else call `bindBatchMachines` once the runtime is open. */
@@ -65,6 +66,8 @@ export function batchJobMachines(applications: readonly Application[], options: 
       // Kills at random instants land mostly inside chunks (a chunk is most of a batch's life), so a
       // chunk interrupted 10 times in a row (each re-run from its start) is poison, not bad luck.
       maxRecoveries: 10,
+      // A batch by its number and run (`batch 3 (run 2)`), in the inspector.
+      label: (actor) => describeBatchChild(actor.id),
     }),
   ];
   if (!options.store) unbound.set(machines, bind);

@@ -13,7 +13,7 @@ import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.mac
 import { DATALOAD_MACHINE, type DataLoadContext } from '../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, RegistrationResult } from '../machines/dataload.types.js';
 import type { ActorRecord } from '../persistence/store.js';
-import type { DeleteCleanup, RecordReader } from '../runtime/job-delete.js';
+import type { DeleteCleanup, DeleteOutcome, RecordReader } from '../runtime/job-delete.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { WAITING_STATES } from './load-follow.js';
 
@@ -29,11 +29,9 @@ export interface DeleteOptions extends LoadDeleteOptions {
 }
 
 /** What a delete removed: records, actors, and for a data load its copies (removed and kept, per load). */
-export interface DeleteResult {
-  records: number;
-  actors: number;
+export type DeleteResult = DeleteOutcome & {
   copies?: (CopiesReport & { load: string })[];
-}
+};
 
 /** What {@link deleteJobWithLoads} needs of the assembly. */
 export interface LoadDeletePorts {

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { defineApplication, type Application } from '../batch/application.js';
 import { HoldfastError } from '../errors.js';
+import type { WorkKind } from '../kinds/work-kind.js';
 import type { HostModule } from './host-module.js';
 import { checkHostModule } from './host-module-check.js';
 
@@ -26,6 +27,8 @@ export interface LoadedHost {
   codeVersion: string;
   /** The applications, each checked by defineApplication and with its `version` filled. */
   applications: Application[];
+  /** Its kinds of work (checked for shape). */
+  kinds: WorkKind[];
   /** `scriptsDir` / `dataDir` resolved against the module's folder. */
   scriptsDir?: string;
   dataDir?: string;
@@ -76,6 +79,7 @@ export async function loadHostModule(options: LoadHostOptions): Promise<LoadedHo
     path,
     codeVersion,
     applications,
+    kinds: (module.kinds ?? []) as WorkKind[],
     ...(module.scriptsDir !== undefined ? { scriptsDir: resolve(folder, module.scriptsDir) } : {}),
     ...(module.dataDir !== undefined ? { dataDir: resolve(folder, module.dataDir) } : {}),
   };

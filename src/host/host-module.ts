@@ -18,9 +18,14 @@ export type HostProcessFunction = (data: unknown, parameters: Record<string, unk
 /** Turns `stored` data of one `datatype` into the value passed to a process (issue 7). */
 export type HostDatatype = (value: unknown) => unknown;
 
+/** Kinds of work the host adds (`defineKind` from 'holdfast'; src/kinds/work-kind.ts). */
+export type HostKinds = readonly unknown[];
+
 export interface HostModule {
   /** Batch-job applications (`defineApplication` from 'holdfast'). */
   applications?: HostApplications;
+  /** Kinds of work besides the built-in ones: their machines, records, and how the CLI describes them. */
+  kinds?: HostKinds;
   /** Item sources for `--source app:NAME`. */
   sources?: Record<string, HostSource>;
   /** Job-server `function` processes by name. */

@@ -89,6 +89,8 @@ export interface Runtime {
    */
   listed(filter: ActorFilter): Iterable<ActorRecord>;
   listedActor(id: ActorId | string): ActorRecord | undefined;
+  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. */
+  label(actor: ActorRecord): string | undefined;
   /** Messages waiting in the inbox of `to` (every inbox without it). */
   inbox(to?: ActorId | string): Iterable<InboxMessage>;
   journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
@@ -226,6 +228,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     listed: (filter) => listedActors(store, filter),
     listedActor: (id) => readListedActor(store, id),
     inbox: (to) => store.inbox(to as ActorId | undefined),
+    label: (actor) => (registry.has(actor.machine) ? registry.get(actor.machine).label?.(actor) : undefined),
     journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
     waitFor(id, predicate, timeoutMs = 30_000) {
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));

@@ -7,18 +7,8 @@ import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store
 import type { Runtime } from '../../runtime/runtime.js';
 import { parkedByCode } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
-import { describeBatchChild } from '../../batch/batch-names.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
 
-/** A data file by its relative path, a batch job's child by its batch and run; nothing for an id that is its own name. */
-function labelOf(record: ActorRecord): { label?: string } {
-  if (record.machine === 'datafile') {
-    const path = (record.snapshot?.context as { relativePath?: unknown } | undefined)?.relativePath;
-    return typeof path === 'string' ? { label: path } : {};
-  }
-  const words = record.parent ? describeBatchChild(record.id) : undefined;
-  return words ? { label: words } : {};
-}
 
 /** Larger snapshots are left out of an actor view (the page shows their size instead). */
 const MAX_SNAPSHOT_CHARS = 256 * 1024;
@@ -152,7 +142,7 @@ export class ActorViews {
       parent: record.parent ?? null,
       root: record.root,
       children: this.counts.get(`p:${record.id}`, () => this.runtime.count({ parent: record.id })),
-      ...labelOf(record),
+      ...this.labelOf(record),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       updatedAt: record.updatedAt,
     };
@@ -205,6 +195,12 @@ export class ActorViews {
     if (entry.snapshot !== undefined) return { entry: journalRow(entry, record), snapshot: entry.snapshot, source: 'journal' };
     if (entry.seq === record.seq) return { entry: journalRow(entry, record), snapshot: record.snapshot, source: 'current' };
     return { entry: journalRow(entry, record), snapshot: null, source: 'none' };
+  }
+
+  /** An actor by the name its kind gives it (a data file by its path, a batch by its number); nothing for an id that is its own name. */
+  private labelOf(record: ActorRecord): { label?: string } {
+    const label = this.runtime.label(record);
+    return label ? { label } : {};
   }
 
   /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
