@@ -4,10 +4,15 @@
  * source. The kind declares, in one place, its machine with the effect it is
  * given, the records it writes, how `holdfast jobs` and `holdfast job ID`
  * describe its jobs, and what `holdfast resume` does with them. Outside this
- * repository, import from 'holdfast' instead of '../../src/index.js'.
+ * repository, import these from 'holdfast'; here each comes from its own small
+ * module, since the CLI compiles a host module and what it imports at every start.
  */
 import { readFile } from 'node:fs/promises';
-import { defineKind, defineMachine, effect, NonRetryableError, type HostModule } from '../../src/index.js';
+import { NonRetryableError } from '../../src/errors.js';
+import type { HostModule } from '../../src/host/host-module.js';
+import { defineKind } from '../../src/kinds/work-kind.js';
+import { effect } from '../../src/runtime/effect.js';
+import { defineMachine } from '../../src/runtime/machine-registry.js';
 import { TALLY_MACHINE, TALLY_VERSION, TALLY_WORDS, tallyMachine, type TallyContext } from './tally.machine.js';
 
 /** The effect: reads the file and counts its words (lower-cased letters and digits). Safe to run again. */

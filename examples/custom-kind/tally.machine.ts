@@ -5,7 +5,7 @@
  * keyed [job, word], in the step that records the count (one commit).
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { writeRecords } from '../../src/index.js';
+import { writeRecords } from '../../src/machines/messaging.js'; // 'holdfast' outside this repository
 
 export const TALLY_MACHINE = 'tally';
 export const TALLY_VERSION = '1';
