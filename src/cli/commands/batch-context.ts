@@ -78,7 +78,7 @@ export async function withBatchJobs<T>(options: BatchOptions, open: { host: Load
       details: { ownerPid: owner },
     });
   }
-  const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], resume: open.resume, listen: open.resume });
+  const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], kinds: open.host?.kinds ?? [], resume: open.resume, listen: open.resume });
   try {
     return await task({ holdfast, jobs: holdfast.batchJobs, host: open.host });
   } finally {

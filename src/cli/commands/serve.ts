@@ -57,7 +57,7 @@ async function serve(options: ServeOptions): Promise<number> {
     ...(host !== undefined ? { functionsVersion: host.codeVersion } : {}),
     ...(options.allowUnsandboxedEval ? { allowUnsandboxedEval: true } : {}),
   };
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], kinds: host?.kinds ?? [], ...(host?.module.sources ? { sources: host.module.sources } : {}), jobServer });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);
