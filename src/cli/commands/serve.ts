@@ -73,8 +73,8 @@ async function serve(options: ServeOptions): Promise<number> {
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
-      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
-      out.say(`holdfast serve: store ${holdfast.store.path}`);
+      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.runtime.location, dataDir: jobServer.dataDir, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
+      out.say(`holdfast serve: store ${holdfast.runtime.location}`);
       out.say(`inspector (read-only): ${server.url}`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);

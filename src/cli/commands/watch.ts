@@ -127,9 +127,9 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       const version = `${file.size}:${file.mtimeMs}`;
       const pending = sent.get(path);
       if (pending === version) return;
-      const taken = holdfast.store.getRecord<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
+      const taken = holdfast.runtime.records.get<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
       if (pending === undefined && taken && `${taken.size}:${taken.mtimeMs}` === version) return;
-      const loaded = holdfast.store.getRecord<LoadedFile>('loaded', [input.dataset, path]);
+      const loaded = holdfast.runtime.records.get<LoadedFile>('loaded', [input.dataset, path]);
       if (pending === undefined && !taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return;
       sent.set(path, version);
       const replaced = pending !== undefined || taken !== undefined || loaded !== undefined;
