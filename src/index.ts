@@ -59,6 +59,11 @@ export type { ImportOptions } from './adapters/import/import-machines.js';
 export { inProcessService, rejectImport } from './adapters/import/import-service.js';
 export type { ImportService, CreateObjectRequest, CreateLinkRequest } from './adapters/import/import-service.js';
 
+// Kinds of work: one registration per kind (src/kinds); a host module adds its own
+export { defineKind } from './kinds/work-kind.js';
+export type { WorkKind, KindContext, JobFacts, JobDetails, KindResume, ResumeContext, ResumedJobs } from './kinds/work-kind.js';
+export type { RecordScope, DeleteCleanup, DeleteOutcome } from './runtime/job-delete.js';
+
 // Host module: what a host app registers with the CLI (holdfast.config.ts or --app FILE)
 export type { HostModule, HostSource } from './host/host-module.js';
 export { loadHostModule, requireHostModule, HOST_MODULE_NAMES } from './host/host-loader.js';
@@ -106,6 +111,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     report = (error) => {
       if (isStorageFull(error, store.path)) runtime.reportStorageFull(storageError(error, store.path));
     };
+    // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
+    await runtime.finishDeletes();
     return runtime;
   } catch (error) {
     release();

@@ -15,9 +15,10 @@ import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
 import { wakeWaitingBatches } from './application-wake.js';
 import { bindBatchMachines } from './batch-machines.js';
-import { CREATING, EXCEPTIONS, JOB_COLLECTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
+import { EXCEPTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
 import { assertJobFollowable } from './followed-job.js';
+import { recordReads } from './record-reads.js';
 import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
 import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
 import type { NodeStats } from './node-stats.js';
@@ -126,7 +127,7 @@ const FOLLOW_CHECK_MS = 250;
 export function createBatchJobs(runtime: Runtime, applications: readonly Application[], options: BatchJobsOptions = {}): BatchJobs {
   const apps = applicationIndex(applications);
   const now = options.now ?? Date.now;
-  if (options.machines) bindBatchMachines(options.machines, runtime.store);
+  if (options.machines) bindBatchMachines(options.machines, recordReads(runtime));
   const creating = new Set<string>();
   const wake = () => wakeWaitingBatches(runtime, apps);
   const woken = options.wake === false || apps.size === 0 ? Promise.resolve(0) : wake();
@@ -178,7 +179,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     return id;
   };
   const runSummary = (jobId: string, id: string): RunSummary | undefined => {
-    const record = runtime.store.getRecord<RunRecord>(RUNS, [jobId, id]);
+    const record = runtime.records.get<RunRecord>(RUNS, [jobId, id]);
     if (!record) return undefined;
     const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = record;
     return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
@@ -243,7 +244,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     appOf(context);
     const parallel = checkParallel(reprocessOptions.parallel);
     const batches = new Set<number>();
-    for (const { value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
+    for (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
     return request(jobId, { kind: 'reprocess', mode: 'force', todo: toRanges([...batches]), parallel });
   };
 
@@ -288,7 +289,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     async resolve(jobId, itemId, value) {
       contextOf(jobId);
       const key = [jobId, String(itemId)];
-      const exception = runtime.store.getRecord<ExceptionRecord>(EXCEPTIONS, key);
+      const exception = runtime.records.get<ExceptionRecord>(EXCEPTIONS, key);
       if (!exception) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has no exception for item ${JSON.stringify(String(itemId).slice(0, 200))}`, { details: { job: jobId, item: String(itemId).slice(0, 200) } });
       if (value === undefined) throw new HoldfastError('INVALID_INPUT', 'a resolution needs a value (JSON)');
       try {
@@ -297,7 +298,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
         throw new HoldfastError('INVALID_INPUT', `the value is not JSON: ${(cause as Error).message}`, { cause });
       }
       const resolved: ExceptionRecord = { ...exception, resolved: true, value, resolution: 'human', resolvedAt: now() };
-      await runtime.store.commit(
+      await runtime.records.write(
         [
           { op: 'putRecord', collection: RESULTS, key, value: { value, batch: exception.batch } },
           { op: 'putRecord', collection: EXCEPTIONS, key, value: resolved },
@@ -345,12 +346,8 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       }
       const actors = runtime.query({ root: jobId as never });
       if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
-      // Actors first (a step already committing lands before the delete's commit), then the records;
-      // the marker lets a later create or resumeRuns finish a delete that a kill cut short.
-      await runtime.store.commit([{ op: 'putRecord', collection: CREATING, key: [jobId], value: { at: now(), deleting: true } }], 'flush');
-      await runtime.delete(jobId);
-      const records = await removeJobRecords(runtime, jobId, JOB_COLLECTIONS.filter((collection) => collection !== CREATING));
-      await runtime.store.commit([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
+      // The runtime removes the actors, then the records the batch-job machine declares (batch-machines.ts), resumably.
+      const { records } = await runtime.delete(jobId);
       return { records, actors: actors.length };
     },
   };

@@ -8,7 +8,7 @@
  */
 import { HoldfastError, NonRetryableError } from '../errors.js';
 import type { ChunkInput, ChunkOutput, RecordWrite } from '../machines/batch.types.js';
-import type { Store } from '../persistence/store.js';
+import type { RecordReads } from './record-reads.js';
 import { planOf, type Application, type StepContext } from './application.js';
 import { BATCHES, EXCEPTIONS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ExceptionRecord } from './batch-records.js';
 import { ItemReader } from './item-pages.js';
@@ -17,7 +17,7 @@ import { mergeNodeMaps, type NodeAggregate } from './node-stats.js';
 import { batchOf, batchSize, parsePartition, positionOf, sampleOrdinal } from './partition.js';
 
 export interface ChunkEffectOptions {
-  store: () => Store;
+  store: () => RecordReads;
   applications: ReadonlyMap<string, Application>;
   /** Most items per chunk (one effect run and one commit). */
   chunkSize: number;

@@ -7,7 +7,8 @@
  * P is 64, less when every:N has so many batches that N open pages of 64
  * items would not fit in a create's memory (N * P stays under 131,072).
  */
-import type { Mutation, Store } from '../persistence/store.js';
+import type { Mutation } from '../persistence/store.js';
+import type { RecordReads } from './record-reads.js';
 import { ITEMS, type ItemPage } from './batch-records.js';
 import { batchOf, batchSize, ordinalAt, positionOf, type Partition } from './partition.js';
 
@@ -28,7 +29,7 @@ export class ItemPageWriter {
   private ready: Mutation[] = [];
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RecordReads,
     private readonly jobId: string,
     private readonly partition: Partition,
     private readonly pageSize: number,
@@ -87,7 +88,7 @@ export class ItemReader {
   private fresh: ItemPage | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RecordReads,
     private readonly jobId: string,
     private readonly pageSize: number,
   ) {}
@@ -117,7 +118,7 @@ export class ItemReader {
 }
 
 /** Every item in source order (ordinal 0 first). every:N reads a row of pages (one per batch) at a time. */
-export function* itemsInOrder(store: Store, jobId: string, partition: Partition, total: number, pageSize: number): Iterable<{ id: string; value: unknown }> {
+export function* itemsInOrder(store: RecordReads, jobId: string, partition: Partition, total: number, pageSize: number): Iterable<{ id: string; value: unknown }> {
   if (partition.kind === 'size') {
     for (const { value } of store.scanRecords<ItemPage>(ITEMS, [jobId])) for (const [id, item] of value) yield { id, value: item };
     return;

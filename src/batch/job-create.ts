@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobInput } from '../machines/batch-job.machine.js';
 import type { Mutation, RecordKey } from '../persistence/store.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { RecordChange, Runtime } from '../runtime/runtime.js';
+import { recordReads } from './record-reads.js';
 import { configHash, planOf, validateConfig, type Application } from './application.js';
 import { CREATING, ITEMS, JOB_COLLECTIONS, type ItemPage } from './batch-records.js';
 import { ItemPageWriter, pageSizeFor } from './item-pages.js';
@@ -83,8 +84,7 @@ function checkParams(params: unknown): Record<string, string> {
  * @throws INVALID_INPUT (a bad item, duplicate ids, no items) or the source's own error
  */
 export async function createJob(runtime: Runtime, input: Omit<BatchJobInput, 'items' | 'batches'>, items: CreateJobRequest['items'], jobId = newJobId()): Promise<string> {
-  const store = runtime.store;
-  await store.commit([{ op: 'putRecord', collection: CREATING, key: [jobId], value: { at: input.createdAt } }], 'flush');
+  await runtime.records.write([{ op: 'putRecord', collection: CREATING, key: [jobId], value: { at: input.createdAt } }], 'flush');
   try {
     const partition = parsePartition(input.partition);
     const total = await writeItems(runtime, jobId, items, partition, input.itemsPage);
@@ -95,12 +95,12 @@ export async function createJob(runtime: Runtime, input: Omit<BatchJobInput, 'it
     await removeJobRecords(runtime, jobId, [ITEMS, CREATING]);
     throw error;
   }
-  await store.commit([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
+  await runtime.records.write([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
   return jobId;
 }
 
 async function writeItems(runtime: Runtime, jobId: string, items: CreateJobRequest['items'], partition: Partition, pageSize: number): Promise<number> {
-  const pages = new ItemPageWriter(runtime.store, jobId, partition, pageSize);
+  const pages = new ItemPageWriter(recordReads(runtime), jobId, partition, pageSize);
   const ids = new IdSet((at) => pages.idAt(at));
   let ordinal = 0;
   let sinceCommit = 0;
@@ -137,7 +137,7 @@ async function writeItems(runtime: Runtime, jobId: string, items: CreateJobReque
 /** Commits pages of items; a value that is not JSON is named by its item id. */
 async function commitItems(runtime: Runtime, pages: Mutation[], durability: 'commit' | 'flush'): Promise<void> {
   try {
-    await runtime.store.commit(pages, durability);
+    await runtime.records.write(pages as RecordChange[], durability);
   } catch (error) {
     if ((error as HoldfastError).code !== 'SNAPSHOT_NOT_SERIALISABLE') throw error;
     for (const page of pages) {
@@ -157,16 +157,16 @@ async function commitItems(runtime: Runtime, pages: Mutation[], durability: 'com
 export async function removeJobRecords(runtime: Runtime, jobId: string, collections: readonly string[]): Promise<number> {
   let removed = 0;
   for (const collection of collections) {
-    let batch: Mutation[] = [];
-    for (const { key } of runtime.store.scanRecords(collection, [jobId])) {
+    let batch: RecordChange[] = [];
+    for (const { key } of runtime.records.iterate(collection, [jobId])) {
       batch.push({ op: 'deleteRecord', collection, key: key as RecordKey });
       if (batch.length >= WRITE_BATCH) {
-        await runtime.store.commit(batch, 'commit');
+        await runtime.records.write(batch, 'commit');
         removed += batch.length;
         batch = [];
       }
     }
-    if (batch.length > 0) await runtime.store.commit(batch, 'flush');
+    if (batch.length > 0) await runtime.records.write(batch, 'flush');
     removed += batch.length;
   }
   return removed;
@@ -177,10 +177,10 @@ export async function removeJobRecords(runtime: Runtime, jobId: string, collecti
  * record of a marked job whose actor does not exist (never came, or went).
  */
 export async function cleanAbandonedCreates(runtime: Runtime, inProgress: ReadonlySet<string>): Promise<void> {
-  for (const { key } of [...runtime.store.scanRecords(CREATING)]) {
+  for (const { key } of [...runtime.records.iterate(CREATING)]) {
     const jobId = String(Array.isArray(key) ? key[0] : key);
     if (inProgress.has(jobId)) continue;
-    if (runtime.get(jobId)) await runtime.store.commit([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
+    if (runtime.get(jobId)) await runtime.records.write([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
     else await removeJobRecords(runtime, jobId, JOB_COLLECTIONS);
   }
 }

@@ -10,6 +10,7 @@ import { planOf, type Application } from './application.js';
 import { waitingBatches } from './application-wake.js';
 import { BATCHES, EXCEPTIONS, RESULTS, SAMPLE_RESULTS, type BatchRecord, type ErrorInfo, type ExceptionRecord, type ResultRecord, type SampleRecord } from './batch-records.js';
 import { itemsInOrder } from './item-pages.js';
+import { recordReads } from './record-reads.js';
 import { drifted } from './chunk-effect.js';
 import type { ItemInput } from './job-create.js';
 import { mergeNodeMaps, nodeStats, type NodeAggregate, type NodeStats } from './node-stats.js';
@@ -93,14 +94,14 @@ export function currentCodeVersion(context: BatchJobContext, applications: Reado
 
 export function batchRecords(runtime: Runtime, jobId: string): Map<number, BatchRecord> {
   const records = new Map<number, BatchRecord>();
-  for (const { key, value } of runtime.store.scanRecords<BatchRecord>(BATCHES, [jobId])) records.set(Number((key as unknown[])[1]), value);
+  for (const { key, value } of runtime.records.iterate<BatchRecord>(BATCHES, [jobId])) records.set(Number((key as unknown[])[1]), value);
   return records;
 }
 
 /** Open exceptions per batch. */
 function openExceptions(runtime: Runtime, jobId: string): Map<number, number> {
   const open = new Map<number, number>();
-  for (const { value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) open.set(value.batch, (open.get(value.batch) ?? 0) + 1);
+  for (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) open.set(value.batch, (open.get(value.batch) ?? 0) + 1);
   return open;
 }
 
@@ -222,12 +223,12 @@ export function jobStats(runtime: Runtime, jobId: string, context: BatchJobConte
 export function exceptionViews(runtime: Runtime, jobId: string, options: { open?: boolean; sample?: boolean }): ExceptionView[] {
   const views: ExceptionView[] = [];
   if (options.sample) {
-    for (const { key, value } of runtime.store.scanRecords<SampleRecord>(SAMPLE_RESULTS, [jobId])) {
+    for (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) {
       if ('error' in value) views.push({ job: jobId, batch: -1, item: String((key as unknown[])[1]), step: value.step, error: value.error, input: null, resolved: false });
     }
     return views;
   }
-  for (const { key, value } of runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [jobId])) {
+  for (const { key, value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) {
     if (options.open && value.resolved) continue;
     views.push({
       job: jobId,
@@ -246,13 +247,13 @@ export function exceptionViews(runtime: Runtime, jobId: string, options: { open?
 
 export function* resultEntries(runtime: Runtime, jobId: string, sample: boolean): Iterable<{ item: string; value: unknown }> {
   if (sample) {
-    for (const { key, value } of runtime.store.scanRecords<SampleRecord>(SAMPLE_RESULTS, [jobId])) if ('value' in value) yield { item: String((key as unknown[])[1]), value: value.value };
+    for (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) if ('value' in value) yield { item: String((key as unknown[])[1]), value: value.value };
     return;
   }
-  for (const { key, value } of runtime.store.scanRecords<ResultRecord>(RESULTS, [jobId])) yield { item: String((key as unknown[])[1]), value: value.value };
+  for (const { key, value } of runtime.records.iterate<ResultRecord>(RESULTS, [jobId])) yield { item: String((key as unknown[])[1]), value: value.value };
 }
 
 /** The job's items in source order. */
 export function itemEntries(runtime: Runtime, jobId: string, context: BatchJobContext): Iterable<ItemInput> {
-  return itemsInOrder(runtime.store, jobId, parsePartition(context.partition), context.items, context.itemsPage);
+  return itemsInOrder(recordReads(runtime), jobId, parsePartition(context.partition), context.items, context.itemsPage);
 }

@@ -1,34 +1,31 @@
 /**
- * The default assembly: one store, the built-in machines with their adapters,
- * one runtime. The CLI and host apps open holdfast through here.
+ * The default assembly: one store, the kinds of work (src/kinds: the built-in
+ * ones and a host module's) with their machines and adapters, one runtime.
+ * The CLI and host apps open holdfast through here; it is the one place above
+ * the runtime that opens a store, and it hands it to the runtime.
  */
-import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
-import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
-import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
-import { createJobServer, processJobMachines, processQueueLimits, type JobServer, type JobServerOptions } from '../jobserver/job-server.js';
+import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
+import { createJobServer, type JobServer, type JobServerOptions } from '../jobserver/job-server.js';
 import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
-import { importMachines } from '../adapters/import/import-machines.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
 import { createRuntime } from '../index.js';
-import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
-import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
-import { WATCH_MACHINE, WATCH_VERSION, watchMachine } from '../machines/watch.machine.js';
 import { openLmdbStore } from '../persistence/lmdb-store.js';
 import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
-import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { MachineDefinition } from '../runtime/machine-registry.js';
+import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
 import type { Application } from '../batch/application.js';
-import { batchJobMachines } from '../batch/batch-machines.js';
 import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
 import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
 import type { HostSource } from '../host/host-module.js';
-import { BATCH_JOB_MACHINE } from '../machines/batch-job.machine.js';
-import { finishDeletes, JOB_RECORDS } from './job-records.js';
-import { deleteJobWithLoads, loadCopiesCleanup, type DeleteOptions, type DeleteResult } from './load-delete.js';
+import { BUILTIN_KINDS } from '../kinds/builtin-kinds.js';
+import { dataverseFor, loadDefinitions, SECRETS } from '../kinds/dataload.js';
+import { watchDefinition } from '../kinds/watch.js';
+import { kindOfJob, type KindContext, type WorkKind } from '../kinds/work-kind.js';
+import type { DeleteOptions, DeleteResult } from './load-delete.js';
 
 export type { DeleteOptions, DeleteResult } from './load-delete.js';
 import { reportStorageNotices } from './storage-notices.js';
@@ -56,6 +53,8 @@ export interface HoldfastOptions {
   jobServer?: JobServerOptions;
   /** Batch-job applications (issue 5) this process runs; `batchJobs` serves them. */
   applications?: readonly Application[];
+  /** Kinds of work besides the built-in ones (a host module's `kinds`): their machines run here, and the CLI lists them. */
+  kinds?: readonly WorkKind[];
   /** The host module's item sources, for a `job create --source app:NAME` sent to this process as the store's owner. */
   sources?: Readonly<Record<string, HostSource>>;
   /**
@@ -72,6 +71,8 @@ export interface Holdfast {
   store: Store;
   /** The machines the runtime hosts (the inspector draws them). */
   machines: readonly MachineDefinition[];
+  /** The kinds of work it runs: the built-in ones, then the host's. */
+  kinds: readonly WorkKind[];
   /** Keeps a Dataverse token for a URL, in the store's secrets (never printed or sent to the inspector). */
   keepToken(dataverseUrl: string, token: string): Promise<void>;
   /** The job server, when `jobServer` options were given. */
@@ -89,34 +90,21 @@ export interface Holdfast {
 
 export const DEFAULT_STORE = './.holdfast';
 
-/** Dataverse tokens by installation URL, in the store folder (mode 0700). */
-const SECRETS = 'secrets';
-
-/** The built-in data-load machines with their effects. */
+/** The built-in data-load machines with their effects (the data load's and the watch's). */
 export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
-  const effects = createDataLoadEffects({ hashPool, records: store, dataverse: dataverseFor(store, options) });
-  const { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies, prepareFile, copyFile } = effects;
-  return [
-    defineMachine({
-      name: DATALOAD_MACHINE,
-      version: DATALOAD_VERSION,
-      machine: dataloadMachine.provide({ actors: { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies } }),
-      // The Dataverse client retries HTTP failures itself; one registration per dataset at a time.
-      effects: { registerFiles: { maxAttempts: 2, key: (input) => `dataset:${(input as { dataset: string }).dataset}` }, locateDataset: { maxAttempts: 2 } },
-    }),
-    defineMachine({ name: WATCH_MACHINE, version: WATCH_VERSION, machine: watchMachine }),
-    defineMachine({
-      name: DATAFILE_MACHINE,
-      version: DATAFILE_VERSION,
-      machine: datafileMachine.provide({ actors: { prepareFile, copyFile } }),
-      effects: { prepareFile: { queue: 'prepare', maxAttempts: 3 }, copyFile: { queue: 'copy', maxAttempts: 3, backoffMs: 500 } },
-    }),
-  ];
+  const [dataload, datafile] = loadDefinitions(store, hashPool, options);
+  return [dataload!, watchDefinition(), datafile!];
 }
 
-/** A Dataverse client for an installation, with the token the store keeps for it. */
-function dataverseFor(store: Store, options: Pick<HoldfastOptions, 'fetch'>): (baseUrl: string) => DataverseClient {
-  return (baseUrl) => new DataverseClient({ baseUrl, token: store.getRecord<{ token: string }>(SECRETS, baseUrl)?.token ?? '', ...(options.fetch ? { fetch: options.fetch } : {}) });
+/** Every kind this process runs: the built-in ones, then `extra`; two of one name are refused. */
+export function kindsOf(extra: readonly WorkKind[] = []): WorkKind[] {
+  const kinds = [...BUILTIN_KINDS, ...extra];
+  const names = new Set<string>();
+  for (const kind of kinds) {
+    if (names.has(kind.name)) throw new HoldfastError('INVALID_OPTIONS', `two kinds of work are named ${kind.name}`, { details: { kind: kind.name } });
+    names.add(kind.name);
+  }
+  return kinds;
 }
 
 /** Opens the store and a runtime with every built-in machine; resumes what was interrupted. */
@@ -125,26 +113,32 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   const hashPool = createHashPool();
   try {
     const applications = options.applications ?? [];
-    const machines = [...dataLoadMachines(store, hashPool, options), ...taskJobMachines(store, options.tasks), ...processJobMachines(options.jobServer, store), ...importMachines(store, options), ...batchJobMachines(applications, { store })];
+    const kinds = kindsOf(options.kinds);
+    const context: KindContext = { options: options as Readonly<Record<string, unknown>>, services: { store, hashPool, applications } };
+    const machines = kinds.flatMap((kind) => kind.machines(context));
+    const queues = Object.assign({}, ...kinds.map((kind) => kind.queues?.(context) ?? {})) as Record<string, number>;
     const runtime = await createRuntime({
       store,
       machines,
-      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...processQueueLimits(options.jobServer), ...options.limits?.queues } },
+      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { ...queues, ...options.limits?.queues } },
       durability: options.durability ?? 'flush',
       resume: options.resume ?? true,
       ...(options.retention !== undefined ? { retention: options.retention } : {}),
     });
     const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
     const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
-    // A delete that a kill cut short (actors gone, records left) is finished first, short commands too.
-    await finishDeletes(runtime, JOB_RECORDS, loadCopiesCleanup(dataverseFor(store, options)));
-    if (options.resume !== false) await wakeTaskJobs(runtime, options.tasks);
+    if (options.resume !== false) for (const kind of kinds) await kind.wake?.(runtime, context);
     // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
-    const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> =>
-      runtime.get(id)?.machine === BATCH_JOB_MACHINE ? batchJobs.delete(id) : deleteJobWithLoads(runtime, id, { dataverse: dataverseFor(store, options), keepToken }, deleteOptions);
+    const services = { batchJobs, dataverse: dataverseFor(store, options) };
+    // A kind that needs more than runtime.delete (a load's token, a batch job's run check) deletes its own jobs.
+    const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> => {
+      const kind = kindOfJob(kinds, runtime.get(id)?.machine ?? '');
+      const given: Record<string, unknown> = { ...deleteOptions };
+      return kind?.delete ? kind.delete({ runtime, keepToken, services }, id, given) : runtime.delete(id, given);
+    };
     const jobServer = options.jobServer ? createJobServer(runtime, options.jobServer, { wake: options.resume !== false, deleteJob }) : undefined;
     await jobServer?.woken;
     const batchCommands = batchOwnerCommands({ jobs: batchJobs, applications, ...(options.sources ? { sources: options.sources } : {}) });
@@ -154,6 +148,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
       runtime,
       store,
       machines,
+      kinds,
       keepToken,
       ...(jobServer ? { jobServer } : {}),
       batchJobs,
@@ -174,6 +169,32 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     await hashPool.close();
     await store.close();
     throw error;
+  }
+}
+
+/**
+ * A runtime over the store opened read-only, beside any owner: read-only commands
+ * (`jobs`, `job`, `batches`) query through it and never touch the store themselves.
+ * It runs nothing and refuses writes. Close it with `runtime.close()`.
+ * @throws STORE_MISSING when the folder holds no store (nothing is created)
+ */
+export function openReader(storePath: string): Runtime {
+  const store = openLmdbStore(storePath, { readOnly: true });
+  try {
+    return startRuntime({ store, machines: [], resume: false }, { store, ownsStore: true });
+  } catch (error) {
+    void store.close();
+    throw error;
+  }
+}
+
+/** Runs `task` over a reader of the store (openReader) and closes it. */
+export async function withReader<T>(storePath: string, task: (runtime: Runtime) => T | Promise<T>): Promise<T> {
+  const runtime = openReader(storePath);
+  try {
+    return await task(runtime);
+  } finally {
+    await runtime.close();
   }
 }
 

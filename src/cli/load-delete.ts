@@ -12,9 +12,9 @@ import { HoldfastError } from '../errors.js';
 import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, type DataLoadContext } from '../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, RegistrationResult } from '../machines/dataload.types.js';
-import type { ActorRecord, Store } from '../persistence/store.js';
+import type { ActorRecord } from '../persistence/store.js';
+import type { DeleteCleanup, DeleteOutcome, RecordReader } from '../runtime/job-delete.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { deleteJobWithRecords, JOB_RECORDS, type JobCleanup } from './job-records.js';
 import { WAITING_STATES } from './load-follow.js';
 
 export interface LoadDeleteOptions {
@@ -29,11 +29,9 @@ export interface DeleteOptions extends LoadDeleteOptions {
 }
 
 /** What a delete removed: records, actors, and for a data load its copies (removed and kept, per load). */
-export interface DeleteResult {
-  records: number;
-  actors: number;
+export type DeleteResult = DeleteOutcome & {
   copies?: (CopiesReport & { load: string })[];
-}
+};
 
 /** What {@link deleteJobWithLoads} needs of the assembly. */
 export interface LoadDeletePorts {
@@ -55,7 +53,7 @@ export async function deleteJobWithLoads(runtime: Runtime, id: string, ports: Lo
   const waiting = job?.machine === DATALOAD_MACHINE && job.status === 'active' && WAITING_STATES.has(job.state) && !runtime.isPaused(id);
   if (waiting) await runtime.pause(id);
   try {
-    return await deleteJobWithRecords(runtime, id, JOB_RECORDS, loadCopiesCleanup(ports.dataverse, options));
+    return (await runtime.delete(id, { keepCopies: options.keepCopies === true })) as DeleteResult;
   } catch (error) {
     if (waiting && runtime.get(id) !== undefined) await runtime.unpause(id);
     throw error;
@@ -65,10 +63,14 @@ export async function deleteJobWithLoads(runtime: Runtime, id: string, ports: Lo
 /** Per load of the job, the plan kept in the delete marker. */
 type LoadPlans = { load: string; plan: CopiesPlan }[];
 
-/** The cleanup `deleteJobWithRecords` runs for a job holding data loads. */
-export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClient, options: LoadDeleteOptions = {}): JobCleanup {
+/**
+ * The data load machine's `onDelete` (the runtime runs it for a job holding data loads):
+ * plans which copies go, asking Dataverse, refused with COPIES_UNCONFIRMED unless the
+ * delete's options say `keepCopies`; removes them after the actors went.
+ */
+export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClient): DeleteCleanup {
   return {
-    async plan(job, actors, store) {
+    async plan(job, actors, store, options: LoadDeleteOptions) {
       const plans: LoadPlans = [];
       for (const load of actors.filter((actor) => actor.machine === DATALOAD_MACHINE)) {
         const context = load.snapshot?.context as DataLoadContext | undefined;
@@ -103,11 +105,11 @@ export function loadDataverseUrls(actors: readonly ActorRecord[]): string[] {
 }
 
 /** Every copy a load's records name, with the file id its records give it when registered. */
-function namedCopies(load: ActorRecord, actors: readonly ActorRecord[], store: Pick<Store, 'getRecord' | 'scanRecords'>): NamedCopy[] {
+function namedCopies(load: ActorRecord, actors: readonly ActorRecord[], store: RecordReader): NamedCopy[] {
   const fileIds = new Map<string, number>();
-  for (const result of store.getRecord<RegistrationResult[]>('registrations', load.id) ?? []) if (result.ok) fileIds.set(result.key, result.fileId);
+  for (const result of store.get<RegistrationResult[]>('registrations', load.id) ?? []) if (result.ok) fileIds.set(result.key, result.fileId);
   const copies: NamedCopy[] = [];
-  for (const { value } of store.scanRecords<CopiedEntry>('entries', [load.id])) {
+  for (const { value } of store.scan<CopiedEntry>('entries', [load.id])) {
     const fileId = fileIds.get(value.key);
     copies.push({ storageIdentifier: value.storageIdentifier, size: value.size, ...(fileId !== undefined ? { fileId } : {}) });
   }

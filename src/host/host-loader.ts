@@ -13,6 +13,7 @@ import { defineTasks } from '../adapters/tasks/task-registry.js';
 import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { defineApplication, type Application } from '../batch/application.js';
 import { HoldfastError } from '../errors.js';
+import type { WorkKind } from '../kinds/work-kind.js';
 import type { HostModule } from './host-module.js';
 import { checkHostModule } from './host-module-check.js';
 
@@ -28,6 +29,8 @@ export interface LoadedHost {
   codeVersion: string;
   /** The applications, each checked by defineApplication and with its `version` filled. */
   applications: Application[];
+  /** Its kinds of work (checked for shape). */
+  kinds: WorkKind[];
   /** `scriptsDir` / `dataDir` resolved against the module's folder. */
   scriptsDir?: string;
   dataDir?: string;
@@ -82,6 +85,7 @@ export async function loadHostModule(options: LoadHostOptions): Promise<LoadedHo
     codeVersion,
     applications,
     ...(tasks ? { tasks } : {}),
+    kinds: (module.kinds ?? []) as WorkKind[],
     ...(module.scriptsDir !== undefined ? { scriptsDir: resolve(folder, module.scriptsDir) } : {}),
     ...(module.dataDir !== undefined ? { dataDir: resolve(folder, module.dataDir) } : {}),
   };

@@ -8,7 +8,7 @@ import type { HostModule } from './host-module.js';
 
 const RECORDS_OF_FUNCTIONS = ['sources', 'functions', 'datatypes', 'tasks'] as const;
 const FOLDERS = ['scriptsDir', 'dataDir'] as const;
-const KNOWN = new Set<string>(['applications', ...RECORDS_OF_FUNCTIONS, ...FOLDERS, 'queues']);
+const KNOWN = new Set<string>(['applications', 'kinds', ...RECORDS_OF_FUNCTIONS, ...FOLDERS, 'queues']);
 
 /**
  * Checks `exported` (a default export, or a module namespace) and returns it as a HostModule.
@@ -41,6 +41,15 @@ export function checkHostModule(exported: { value: unknown; isDefault: boolean }
     for (const [name, fn] of Object.entries(record)) if (typeof fn !== 'function') throw bad(`${field}.${name}`, `must be a function, got ${typeof fn}`);
   }
   checkTaskQueues(module, bad);
+  if (module.kinds !== undefined) {
+    if (!Array.isArray(module.kinds)) throw bad('kinds', 'must be an array of kinds of work (defineKind)');
+    module.kinds.forEach((kind, index) => {
+      const { name, jobs, actors, machines } = (kind ?? {}) as Record<string, unknown>;
+      if (typeof name !== 'string' || name.trim() === '') throw bad(`kinds[${index}].name`, 'must be a non-empty string');
+      if (!Array.isArray(jobs) || !Array.isArray(actors)) throw bad(`kinds[${index}]`, 'must list its `jobs` and `actors` machine names');
+      if (typeof machines !== 'function') throw bad(`kinds[${index}].machines`, 'must be a function returning machine definitions');
+    });
+  }
   for (const field of FOLDERS) {
     const folder = module[field];
     if (folder !== undefined && (typeof folder !== 'string' || folder === '')) throw bad(field, 'must be a folder path (a non-empty string)');

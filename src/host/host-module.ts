@@ -22,9 +22,14 @@ export type HostDatatype = (value: unknown) => unknown;
 /** A task of typed task jobs (`defineTasks` in 'holdfast'): the job and its run's context in; a job to defer as the next stage, or nothing. */
 export type HostTask = Task;
 
+/** Kinds of work the host adds (`defineKind` from 'holdfast'; src/kinds/work-kind.ts). */
+export type HostKinds = readonly unknown[];
+
 export interface HostModule {
   /** Batch-job applications (`defineApplication` from 'holdfast'). */
   applications?: HostApplications;
+  /** Kinds of work besides the built-in ones: their machines, records, and how the CLI describes them. */
+  kinds?: HostKinds;
   /** Item sources for `--source app:NAME`. */
   sources?: Record<string, HostSource>;
   /** Job-server `function` processes by name. */

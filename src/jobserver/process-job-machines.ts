@@ -14,6 +14,7 @@ import { PROCESS_GROUPS, PROCESS_STARTS, type RunProcessInput } from '../machine
 import type { Store } from '../persistence/store.js';
 import { effect } from '../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
+import { processJobRecords } from '../machines/written-records.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { DEFAULT_EXTENSIONS } from './data-file-name.js';
 import { dataFilePath } from './data-files.js';
@@ -79,6 +80,7 @@ export function processJobMachines(options?: JobServerOptions, store?: Pick<Stor
         // One attempt: a process that failed is reported, not run again; a second attempt only comes from a recovery.
         runProcess: { maxAttempts: 1, queue: (input) => ((input as RunProcessInput).process.kind === 'function' ? undefined : CHILD_QUEUE) },
       },
+      records: processJobRecords,
     }),
   ];
 }

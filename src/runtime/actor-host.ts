@@ -294,8 +294,9 @@ export class ActorHost {
    * Deletes a job: every actor under `root`, their journals, messages and timers,
    * in one commit. Their live state, effects and timers here are dropped first.
    */
-  deleteJob(root: ActorId, records: ActorRecord[]): Promise<void> {
+  deleteJob(root: ActorId, records: ActorRecord[], extra: Mutation[] = []): Promise<void> {
     const plan = emptyPlan();
+    plan.mutations.push(...extra);
     for (const record of records) {
       const live = this.live.get(record.id);
       for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
@@ -309,6 +310,13 @@ export class ActorHost {
     plan.mutations.push({ op: 'deleteRecord', collection: 'paused', key: root });
     this.pausedRoots.delete(root);
     return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
+  }
+
+  /** Commits mutations that belong to no step (a delete's records) in order with the steps. */
+  commitMutations(owner: ActorId, mutations: Mutation[]): Promise<void> {
+    const plan = emptyPlan();
+    plan.mutations.push(...mutations);
+    return new Promise((resolve, reject) => this.commit(owner, plan, resolve, reject));
   }
 
   /**

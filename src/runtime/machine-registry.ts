@@ -5,6 +5,8 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { HoldfastError } from '../errors.js';
+import type { ActorRecord } from '../persistence/store.js';
+import type { DeleteCleanup, RecordScope, WritingActor } from './job-delete.js';
 
 /** How one named effect runs: retries, timeout, and which limits it counts against. */
 export interface EffectOptions {
@@ -34,6 +36,12 @@ export interface MachineDefinition {
   journal?: 'snapshots' | 'transitions';
   /** Times an actor may be found mid-effect at open before it is parked as poison. @default 5 */
   maxRecoveries?: number;
+  /** The keyed records an actor of it writes besides its snapshot: deleting its job removes them (job-delete.ts). */
+  records?: (actor: WritingActor) => readonly RecordScope[];
+  /** Work outside the store that deleting a job holding its actors does (a data load's copies). */
+  onDelete?: DeleteCleanup;
+  /** An actor of it by name, for views (a data file by its path): the runtime only passes it on (`runtime.label`). */
+  label?: (actor: ActorRecord) => string | undefined;
 }
 
 /** Declare a machine for a runtime: a name, a version, the machine and its effect options. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, Durability, JournalEntry, RecordKey, Store } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store } from '../persistence/store.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -18,6 +18,8 @@ import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
+import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
+import { listedActors, readListedActor } from './listed-actors.js';
 import { TimerQueue } from './timer-queue.js';
 import type { RuntimeWorkload } from './runtime-workload.js';
 
@@ -75,11 +77,32 @@ export interface SpawnOptions {
 }
 
 export interface Runtime {
+  /** The store it runs over: for the entry point that opened it and for tests; nothing above the runtime reads it. */
   readonly store: Store;
+  /** The store's folder (locks, sockets, secrets live there). */
+  readonly location: string;
+  /** True over a store opened read-only (a reader beside the owner): it answers queries, and writes nothing. */
+  readonly readOnly: boolean;
   spawn(machine: string | MachineDefinition, input?: unknown, options?: SpawnOptions): Promise<ActorId>;
   send(id: ActorId | string, event: { type: string; [key: string]: unknown }): Promise<void>;
   get(id: ActorId | string): ActorRecord | undefined;
   query(filter?: ActorFilter): ActorRecord[];
+  /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
+  actors(filter?: ActorFilter): Iterable<ActorRecord>;
+  /** Actor ids from the index alone. */
+  actorIds(filter: ActorFilter): Iterable<ActorId>;
+  /** How many actors match, from the index. */
+  count(filter: ActorFilter): number;
+  /**
+   * Actors as views list them: a record that does not decode comes as a parked stand-in
+   * (RECORD_CORRUPT) rather than a throw. With `id`, that one actor or undefined.
+   */
+  listed(filter: ActorFilter): Iterable<ActorRecord>;
+  listedActor(id: ActorId | string): ActorRecord | undefined;
+  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. */
+  label(actor: ActorRecord): string | undefined;
+  /** Messages waiting in the inbox of `to` (every inbox without it). */
+  inbox(to?: ActorId | string): Iterable<InboxMessage>;
   journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
   waitFor(id: ActorId | string, predicate: (record: ActorRecord) => boolean, timeoutMs?: number): Promise<ActorRecord>;
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
@@ -102,10 +125,13 @@ export interface Runtime {
    */
   hosts(id: ActorId | string): boolean;
   /**
-   * Deletes a job (a top actor) with everything under it. Refused with JOB_RUNNING while any of its
-   * actors is active, unless the job is paused.
+   * Deletes a job (a top actor) with everything under it: actors, journals, messages, timers, the
+   * records its machines declare (`records`), and what their `onDelete` plans outside the store,
+   * given `options`. Resumable: a kill part-way is finished at the next open (job-delete.ts).
+   * Refused with JOB_RUNNING while any of its actors is active, unless the job is paused.
+   * @throws ACTOR_NOT_FOUND, INVALID_INPUT (not a top job), JOB_RUNNING, or a cleanup's refusal (nothing deleted)
    */
-  delete(id: ActorId | string): Promise<void>;
+  delete(id: ActorId | string, options?: Readonly<Record<string, unknown>>): Promise<DeleteOutcome>;
   /**
    * Drops now the step journals of actors final for at least `olderThanMs` (default: the
    * `retention` option, else 7 days), as the periodic retention does, and says what went.
@@ -122,9 +148,16 @@ export interface Runtime {
 export interface RecordsApi {
   get<T = unknown>(collection: string, key: RecordKey): T | undefined;
   scan<T = unknown>(collection: string, prefix?: RecordKey): { key: RecordKey; value: T }[];
+  /** Records under `prefix` lazily in key order, from just after `options.after`: a page is read without an array or a promise. */
+  iterate<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
   put(collection: string, key: RecordKey, value: unknown): Promise<void>;
   delete(collection: string, key: RecordKey): Promise<void>;
+  /** Puts and deletes in one transaction (a page of items, a batch of removals). @default durability the runtime's */
+  write(changes: readonly RecordChange[], durability?: Durability): Promise<void>;
 }
+
+/** One change `records.write` applies. */
+export type RecordChange = { op: 'putRecord'; collection: string; key: RecordKey; value: unknown } | { op: 'deleteRecord'; collection: string; key: RecordKey };
 
 /** Throws INVALID_OPTIONS naming every problem at once. */
 export function validateRuntimeOptions(options: RuntimeOptions): void {
@@ -147,7 +180,7 @@ export interface RuntimeWiring {
  * Starts a runtime over an opened store and resumes every actor that was not final.
  * Entry points call this through `createRuntime` (src/index.ts), which opens the store.
  */
-export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Runtime & { reportStorageFull(error: unknown): void } {
+export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Runtime & { reportStorageFull(error: unknown): void; finishDeletes(): Promise<number> } {
   validateRuntimeOptions(options);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
@@ -185,8 +218,19 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   /** Pending waitFor calls: close() ends them, so no timer outlives the runtime. */
   const waits = new Set<(error: unknown) => void>();
 
-  const runtime: Runtime & { reportStorageFull(error: unknown): void } = {
+  const deletePorts: JobDeletePorts = {
     store,
+    registry,
+    now: () => clock.now(),
+    removeActors: (root, actors, extra) => host.deleteJob(root as ActorId, actors, extra),
+    commit: (owner, mutations) => host.commitMutations(owner as ActorId, mutations),
+  };
+
+  const runtime: Runtime & { reportStorageFull(error: unknown): void; finishDeletes(): Promise<number> } = {
+    store,
+    location: store.path,
+    readOnly: store.readOnly,
+    finishDeletes: () => (store.readOnly ? Promise.resolve(0) : finishDeletes(deletePorts)),
     reportStorageFull: (error) => events.publish({ type: 'runtime.storageFull', error: toHoldfastError(error, 'STORAGE_FULL').toJSON(), at: clock.now() }),
     async spawn(machine, input, spawnOptions = {}) {
       assertOpen();
@@ -206,6 +250,13 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     get: (id) => store.getActor(id as ActorId),
     query: (filter = {}) => [...store.queryActors(filter)],
+    actors: (filter = {}) => store.queryActors(filter),
+    actorIds: (filter) => store.actorIds(filter),
+    count: (filter) => store.countActors(filter),
+    listed: (filter) => listedActors(store, filter),
+    listedActor: (id) => readListedActor(store, id),
+    inbox: (to) => store.inbox(to as ActorId | undefined),
+    label: (actor) => (registry.has(actor.machine) ? registry.get(actor.machine).label?.(actor) : undefined),
     journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
     waitFor(id, predicate, timeoutMs = 30_000) {
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
@@ -289,14 +340,15 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       if (record.status === 'active') return host.send(record.id, { type: 'retry' });
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
-    isPaused: (id) => host.isPaused(String(id)),
+    // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
+    isPaused: (id) => (store.readOnly ? store.getRecord('paused', String(id)) !== undefined : host.isPaused(String(id))),
     hosts(id) {
       const record = store.getActor(id as ActorId);
       if (!record) return false;
       const active = [...store.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
       return active.length > 0 && (options.resume !== false || active.some((actor) => host.holds(actor.id)));
     },
-    async delete(id) {
+    async delete(id, deleteOptions = {}) {
       assertOpen();
       const record = store.getActor(id as ActorId);
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
@@ -306,7 +358,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       if (active > 0 && !host.isPaused(record.id)) {
         throw new HoldfastError('JOB_RUNNING', `job ${id} has ${active} active actor(s): pause it (holdfast pause ${id}) or let it finish, then delete it`, { details: { id: String(id), active } });
       }
-      await host.deleteJob(record.id, records);
+      return deleteJob(deletePorts, record.id, records, deleteOptions);
     },
     async prune(pruneOptions = {}) {
       assertOpen();
@@ -317,6 +369,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     records: {
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
+      iterate: (collection, prefix, scanOptions) => store.scanRecords(collection, prefix, scanOptions),
+      write: (changes, durability) => store.commit(changes, durability ?? options.durability ?? 'flush'),
       put: (collection, key, value) => store.commit([{ op: 'putRecord', collection, key, value }], options.durability ?? 'flush'),
       delete: (collection, key) => store.commit([{ op: 'deleteRecord', collection, key }], options.durability ?? 'flush'),
     },
@@ -353,6 +407,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   function assertOpen(): void {
     if (closed) throw new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed');
+    if (store.readOnly) throw new HoldfastError('INVALID_OPTIONS', 'this view of the store is read-only');
   }
 
   return runtime;

@@ -13,6 +13,7 @@ import { pendingLinkMachine, PENDING_LINK_VERSION } from '../../machines/pending
 import { pendingObjectMachine, PENDING_OBJECT_VERSION } from '../../machines/pending-object.machine.js';
 import { importUnblockMachine, IMPORT_UNBLOCK_MACHINE, IMPORT_UNBLOCK_VERSION } from '../../machines/import-unblock.machine.js';
 import { defineMachine, type EffectOptions, type MachineDefinition } from '../../runtime/machine-registry.js';
+import { importBatchRecords } from '../../machines/written-records.js';
 import { createImportEffects, type RecordsReader } from './import-effects.js';
 import { httpImportService } from './import-http.js';
 import type { ImportService } from './import-service.js';
@@ -61,6 +62,7 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
       // One step per settled object and link (300,000 for issue 6's import): a snapshot in each
       // journal entry was 135 MB of store holding a counter; the record keeps the current one.
       journal: 'transitions',
+      records: importBatchRecords,
     }),
     // A service call does not kill its process: a crash loop of the host should not park ordinary objects as poison after 5.
     // Hundreds of thousands of small actors per import: their journals keep transitions, not snapshots.

@@ -5,21 +5,11 @@
  */
 import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { parkedByCode, readListedActor } from '../../runtime/listed-actors.js';
+import { parkedByCode } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
-import { describeBatchChild } from '../../batch/batch-names.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
 import type { JobWords } from './batch-views.js';
 
-/** A data file by its relative path, a batch job's child by its batch and run; nothing for an id that is its own name. */
-function labelOf(record: ActorRecord): { label?: string } {
-  if (record.machine === 'datafile') {
-    const path = (record.snapshot?.context as { relativePath?: unknown } | undefined)?.relativePath;
-    return typeof path === 'string' ? { label: path } : {};
-  }
-  const words = record.parent ? describeBatchChild(record.id) : undefined;
-  return words ? { label: words } : {};
-}
 
 /** Larger snapshots are left out of an actor view (the page shows their size instead). */
 const MAX_SNAPSHOT_CHARS = 256 * 1024;
@@ -101,11 +91,10 @@ export class ActorViews {
 
   /** Top actors, newest first (ids sort by creation time). */
   jobsPage(offset: number, limit: number): Page<JobRow> {
-    const store = this.runtime.store;
-    const total = store.countActors({ topOnly: true });
+    const total = this.runtime.count({ topOnly: true });
     const end = Math.max(0, total - offset);
     const start = Math.max(0, end - limit);
-    const ids = slice(store.actorIds({ topOnly: true }), start, end - start).reverse();
+    const ids = slice(this.runtime.actorIds({ topOnly: true }), start, end - start).reverse();
     return { items: ids.flatMap((id) => this.jobRow(id) ?? []), offset, limit, total };
   }
 
@@ -121,7 +110,7 @@ export class ActorViews {
       state: record.state,
       status: record.status,
       paused: this.runtime.isPaused(record.id),
-      actors: this.counts.get(`r:${record.id}`, () => this.runtime.store.countActors({ root: record.id })),
+      actors: this.counts.get(`r:${record.id}`, () => this.runtime.count({ root: record.id })),
       progress,
       ...(described ? { words: described.words } : {}),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
@@ -133,7 +122,7 @@ export class ActorViews {
   /** The job's parked actors by code, from the index of parked actors (few: each waits for a person). */
   private parkedIn(root: string): { parked?: Record<string, number> } {
     const parked = [];
-    for (const id of this.runtime.store.actorIds({ status: 'parked' })) {
+    for (const id of this.runtime.actorIds({ status: 'parked' })) {
       const record = this.read(id);
       if (record && record.root === root && record.id !== root) parked.push(record);
     }
@@ -142,10 +131,9 @@ export class ActorViews {
 
   /** Direct children of an actor, in id order. */
   childrenPage(parent: string, offset: number, limit: number): Page<ActorRow> {
-    const store = this.runtime.store;
     const filter = { parent: parent as ActorId };
-    const total = store.countActors(filter);
-    const ids = slice(store.actorIds(filter), offset, limit);
+    const total = this.runtime.count(filter);
+    const ids = slice(this.runtime.actorIds(filter), offset, limit);
     return { items: ids.flatMap((id) => this.actorRow(id) ?? []), offset, limit, total };
   }
 
@@ -158,8 +146,8 @@ export class ActorViews {
       status: record.status,
       parent: record.parent ?? null,
       root: record.root,
-      children: this.counts.get(`p:${record.id}`, () => this.runtime.store.countActors({ parent: record.id })),
-      ...labelOf(record),
+      children: this.counts.get(`p:${record.id}`, () => this.runtime.count({ parent: record.id })),
+      ...this.labelOf(record),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       updatedAt: record.updatedAt,
     };
@@ -214,10 +202,16 @@ export class ActorViews {
     return { entry: journalRow(entry, record), snapshot: null, source: 'none' };
   }
 
+  /** An actor by the name its kind gives it (a data file by its path, a batch by its number); nothing for an id that is its own name. */
+  private labelOf(record: ActorRecord): { label?: string } {
+    const label = this.runtime.label(record);
+    return label ? { label } : {};
+  }
+
   /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
   /** An actor's record; one that does not decode is shown as parked (RECORD_CORRUPT) where the index puts it. */
   read(id: string): ActorRecord | undefined {
-    return readListedActor(this.runtime.store, id);
+    return this.runtime.listedActor(id);
   }
 }
 

@@ -139,7 +139,7 @@ export class BatchViews {
     let lastRead: string | undefined;
     const started = performance.now();
     // A cursor costs one seek, not a read of the records before it: any page of any queue is reachable.
-    const scan = this.runtime.store.scanRecords<ExceptionRecord>(EXCEPTIONS, [id], after === undefined ? {} : { after: [id, after] });
+    const scan = this.runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [id], after === undefined ? {} : { after: [id, after] });
     for (const { key, value } of scan) {
       const full = items.length === limit;
       if (read++ >= READ_BUDGET || (full && (read & 255) === 0 && performance.now() - started > COUNT_MS)) {

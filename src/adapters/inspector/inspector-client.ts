@@ -279,7 +279,7 @@ export class InspectorClient {
     if (id === null) return;
     const record = this.hub.views.read(id);
     if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
-    const stats = this.hub.stats.watch(id) ?? { id, total: this.hub.runtime.store.countActors({ root: record.root }), scanned: 0, complete: false, byStatus: {}, byState: {}, at: Date.now() };
+    const stats = this.hub.stats.watch(id) ?? { id, total: this.hub.runtime.count({ root: record.root }), scanned: 0, complete: false, byStatus: {}, byState: {}, at: Date.now() };
     this.send({ type: 'jobStats', ...(ref === undefined ? {} : { ref }), stats });
   }
 

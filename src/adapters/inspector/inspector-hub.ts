@@ -165,7 +165,7 @@ export class InspectorHub implements HubServices {
     this.views = new ActorViews(runtime, (root) => this.stats.get(root), (record) => (record.machine === BATCH_JOB_MACHINE_NAME ? this.batch?.describe(record.id, record.updatedAt) : undefined));
     this.batch = isInspectedBatchJobs(options.batchJobs) ? new BatchViews(runtime, options.batchJobs, options.applications ?? [], this.onError) : undefined;
     // Counted before subscribing, in one turn of the event loop: no event falls between.
-    this.aggregates = new LiveAggregates(runtime.store, machines);
+    this.aggregates = new LiveAggregates(runtime, machines);
     this.unsubscribe = runtime.subscribe((event) => this.onEvent(event));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
     this.ticker = setInterval(() => this.tick(), this.options.tickMs).unref();

@@ -96,14 +96,14 @@ export class JobStatsScanner {
     // Never within the caller's turn: a client's request is answered before the scan's first result.
     await new Promise((resolve) => setImmediate(resolve));
     const started = Date.now();
-    const total = this.runtime.store.countActors({ root: root as ActorId });
+    const total = this.runtime.count({ root: root as ActorId });
     const byStatus: StatusCounts = {};
     const byState: StateCounts = {};
     let scanned = 0;
     let busyMs = 0;
     let lastPublished = performance.now();
     const first = entry.stats === undefined;
-    const records = this.runtime.store.queryActors({ root: root as ActorId })[Symbol.iterator]();
+    const records = this.runtime.actors({ root: root as ActorId })[Symbol.iterator]();
     for (;;) {
       if (this.closed || entry.watchers <= 0) return;
       const sliceStart = performance.now();

@@ -8,7 +8,10 @@
  * repairs what events cannot tell (a write seen before its event, an unpark).
  */
 import { createStore } from '@xstate/store';
-import type { Store } from '../../persistence/store.js';
+import type { Runtime } from '../../runtime/runtime.js';
+
+/** The index queries the counts need: the runtime's. */
+type IndexReader = Pick<Runtime, 'actorIds' | 'count'>;
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
 import type { RuntimeEvent } from '../../runtime/runtime-events.js';
 import type { StateCounts, Status, StatusCounts } from './inspector-protocol.js';
@@ -34,7 +37,7 @@ export interface AggregatesContext {
 }
 
 /** Counts every machine's actors per state and every status, from the index alone. */
-export function countFromIndex(store: Store, machines: readonly MachineDefinition[]): Pick<AggregatesContext, 'counts' | 'statusCounts' | 'actors'> {
+export function countFromIndex(store: IndexReader, machines: readonly MachineDefinition[]): Pick<AggregatesContext, 'counts' | 'statusCounts' | 'actors'> {
   const counts: StateCounts = {};
   for (const definition of machines) {
     const byState: Record<string, number> = {};
@@ -45,14 +48,14 @@ export function countFromIndex(store: Store, machines: readonly MachineDefinitio
       if (n > 0) byState[state] = n;
       known += n;
     }
-    const other = store.countActors({ machine: definition.name }) - known;
+    const other = store.count({ machine: definition.name }) - known;
     if (other > 0) byState[OTHER_STATE] = other;
     counts[definition.name] = byState;
   }
   const statusCounts: StatusCounts = {};
   let actors = 0;
   for (const status of STATUSES) {
-    const n = store.countActors({ status });
+    const n = store.count({ status });
     if (n > 0) statusCounts[status] = n;
     actors += n;
   }
@@ -129,7 +132,7 @@ export class LiveAggregates {
   private readonly known: ReadonlySet<string>;
 
   constructor(
-    private readonly source: Store,
+    private readonly source: IndexReader,
     private readonly machines: readonly MachineDefinition[],
   ) {
     this.known = new Set(machines.map((definition) => definition.name));

@@ -19,6 +19,7 @@ import type { TaskJobContext, TaskJobInput } from '../../machines/task.types.js'
 import type { ActorId, ActorRecord } from '../../persistence/store.js';
 import { effect } from '../../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../../runtime/machine-registry.js';
+import { taskJobRecords } from '../../machines/written-records.js';
 import type { Runtime, SpawnOptions } from '../../runtime/runtime.js';
 import { archiveFolder, openArchive } from './content-archive.js';
 import { jobSchema, parseJob, type AnyJob } from './job-model.js';
@@ -72,7 +73,7 @@ export function taskJobMachines(store: TaskStoreAccess, worker?: TaskWorkerOptio
     backoffMs: worker?.backoffMs ?? 1_000,
     ...(worker?.timeoutMs !== undefined ? { timeoutMs: worker.timeoutMs } : {}),
   };
-  return [defineMachine({ name: TASK_JOB_MACHINE, version: TASK_JOB_VERSION, machine, effects: { runTask: runOptions } })];
+  return [defineMachine({ name: TASK_JOB_MACHINE, version: TASK_JOB_VERSION, machine, effects: { runTask: runOptions }, records: taskJobRecords })];
 }
 
 /** `limits.queues` entries for the worker's queues. */

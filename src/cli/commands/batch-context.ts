@@ -6,13 +6,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BatchJobs } from '../../batch/batch-jobs.js';
-import type { JobView } from '../../batch/job-views.js';
 import { HoldfastError, type ErrorCode } from '../../errors.js';
 import { decodeUtf8 } from '../../strict-text.js';
 import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, exitCodeFor, markInputError, type GlobalOptions, type Output } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
+import { duration, jobOrFail } from './batch-words.js';
+
+export { duration, jobOrFail };
 
 export type Run = (task: () => Promise<number>) => Promise<void>;
 
@@ -73,7 +75,7 @@ export async function withBatchJobs<T>(options: BatchOptions, open: { host: Load
       details: { ownerPid: owner },
     });
   }
-  const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], resume: open.resume, listen: open.resume });
+  const holdfast = await openHoldfast({ store: options.store, applications: open.host?.applications ?? [], kinds: open.host?.kinds ?? [], resume: open.resume, listen: open.resume });
   try {
     return await task({ holdfast, jobs: holdfast.batchJobs, host: open.host });
   } finally {
@@ -81,12 +83,6 @@ export async function withBatchJobs<T>(options: BatchOptions, open: { host: Load
   }
 }
 
-/** The job, or JOB_NOT_FOUND naming it. */
-export function jobOrFail(jobs: BatchJobs, id: string): JobView {
-  const job = jobs.get(id);
-  if (!job) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${id}; see holdfast jobs`, { details: { job: id } });
-  return job;
-}
 
 /** `--param K=V` (repeatable) into a record; a value may hold '='. */
 export function collectParam(value: string, all: Record<string, string>): Record<string, string> {
@@ -123,9 +119,3 @@ export function parseJsonValue(text: string, flag: string): unknown {
   }
 }
 
-/** Milliseconds as "1.2 s" / "3 min". */
-export function duration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
-}

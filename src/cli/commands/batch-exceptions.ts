@@ -10,6 +10,9 @@ import { otherOwner } from '../owner-routing.js';
 import { batchTask, hostFor, jobOrFail, optionsOf, parseJsonValue, withBatchJobs, type Run } from './batch-context.js';
 import { sendBatchCommand } from './batch-owner.js';
 import { withBatchViews } from './batch-readonly.js';
+import { table } from './batch-words.js';
+
+export { table };
 
 export function registerBatchViews(program: Command, run: Run): void {
   program
@@ -102,9 +105,3 @@ async function resolveItem(id: string, item: string, command: Command): Promise<
   });
 }
 
-/** Left-aligned columns. */
-export function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)];
-}

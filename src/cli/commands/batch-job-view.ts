@@ -5,13 +5,12 @@
  * 1,000,000: written as they are read, never held whole). Reads the store
  * read-only, so it works beside a running owner.
  */
+import { createBatchJobs } from '../../batch/batch-jobs.js';
 import type { JobView } from '../../batch/job-views.js';
 import type { NodeStats } from '../../batch/node-stats.js';
-import type { GlobalOptions, Output } from '../cli-context.js';
-import { createOutput } from '../cli-context.js';
-import { duration, jobOrFail } from './batch-context.js';
-import { withBatchViews } from './batch-readonly.js';
-import { table } from './batch-exceptions.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { Output } from '../cli-context.js';
+import { duration, jobOrFail, table } from './batch-words.js';
 
 export interface BatchJobViewOptions {
   stats?: boolean;
@@ -19,17 +18,16 @@ export interface BatchJobViewOptions {
   sample?: boolean;
 }
 
-export async function showBatchJob(id: string, options: GlobalOptions & BatchJobViewOptions): Promise<number> {
-  const out = createOutput(options.json ?? false);
-  return withBatchViews(options.store, [], async (jobs) => {
-    const job = jobOrFail(jobs, id);
-    if (options.results) return streamResults(job, jobs.results(id, { sample: options.sample ?? false }), out);
-    const stats = options.stats ? jobs.stats(id) : undefined;
-    out.result({ ...job, ...(stats ? { stats } : {}) });
-    for (const line of describeJob(job)) out.say(line);
-    if (stats) for (const line of statsTable(stats)) out.say(`  ${line}`);
-    return 0;
-  });
+/** Shows batch job `id` over a reader of the store (the batch-job kind's view of `holdfast job ID`). */
+export async function showBatchJob(reader: Runtime, id: string, options: BatchJobViewOptions, out: Output): Promise<number> {
+  const jobs = createBatchJobs(reader, [], { wake: false });
+  const job = jobOrFail(jobs, id);
+  if (options.results) return streamResults(job, jobs.results(id, { sample: options.sample ?? false }), out);
+  const stats = options.stats ? jobs.stats(id) : undefined;
+  out.result({ ...job, ...(stats ? { stats } : {}) });
+  for (const line of describeJob(job)) out.say(line);
+  if (stats) for (const line of statsTable(stats)) out.say(`  ${line}`);
+  return 0;
 }
 
 export function describeJob(job: JobView): string[] {

@@ -10,11 +10,10 @@ import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
 import { assertJobFollowable } from '../../batch/followed-job.js';
 import { HoldfastError } from '../../errors.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
 import { livingOwner } from '../owner-routing.js';
 import { followProgress } from './batch-progress.js';
-import { readOnlyRuntime } from './batch-readonly.js';
+import { openReader } from '../assembly.js';
 import { printRun } from './batch-run-output.js';
 
 /** A create snapshots every item and a delete removes them: a million take minutes, so these wait long. */
@@ -35,8 +34,7 @@ export async function sendBatchCommand<T>(store: string, command: string, args: 
  * @throws OWNER_UNREACHABLE when the owner stopped first, JOB_DELETED when the job was deleted (exit 1), the parked job's error when it was parked
  */
 export async function followOwnerRun(options: GlobalOptions, id: string, request: string, owner: number, out: Output, what?: string): Promise<number> {
-  const store = openLmdbStore(options.store, { readOnly: true });
-  const runtime = readOnlyRuntime(store);
+  const runtime = openReader(options.store);
   const jobs = createBatchJobs(runtime, [], { wake: false });
   let interrupted = false;
   let wakeUp: () => void = () => {};
@@ -77,6 +75,6 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
   } finally {
     stopProgress();
     process.off('SIGINT', stop).off('SIGTERM', stop);
-    await store.close();
+    await runtime.close();
   }
 }

@@ -1,7 +1,7 @@
 /** What `holdfast run` and `reprocess` print when a run ends, run here or followed beside the store's owner. */
 import type { RunSummary } from '../../batch/batch-jobs.js';
 import type { Output } from '../cli-context.js';
-import { duration } from './batch-context.js';
+import { duration } from './batch-words.js';
 
 /** The run's summary (one JSON object with --json), after any interrupted run it continued first. */
 export function printRun(out: Output, summary: RunSummary, exceptionsOpen: number, what: string | undefined, resumed: readonly RunSummary[], owner?: number): void {

@@ -8,16 +8,16 @@
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { describeCopies } from '../../adapters/dataload/load-copies.js';
-import { openHoldfast, type DeleteResult } from '../assembly.js';
+import { kindOfJob } from '../../kinds/work-kind.js';
+import { kindsOf, openHoldfast, withReader, type DeleteResult } from '../assembly.js';
 import { flagToken } from '../dataverse-credentials.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 import { existsSync } from 'node:fs';
-import { BATCH_JOB_MACHINE } from '../../machines/batch-job.machine.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
-import { actorId } from '../../persistence/store.js';
-import { withBatchJobs } from './batch-context.js';
-import { sendBatchCommand } from './batch-owner.js';
+import { hostFor } from './batch-context.js';
+
+/** A delete through the owner may take long (a million records): it is awaited without a deadline that short. */
+const DELETE_THROUGH_OWNER_MS = 24 * 3_600_000;
 
 const COMMANDS = {
   pause: 'pause a job: running effects finish, nothing new starts',
@@ -27,6 +27,7 @@ const COMMANDS = {
 } as const;
 
 interface DeleteFlags extends GlobalOptions {
+  app?: string;
   token?: string;
   tokenFile?: string;
   keepCopies?: boolean;
@@ -48,7 +49,6 @@ export function registerControl(program: Command, run: (task: () => Promise<numb
 async function control(name: keyof typeof COMMANDS, id: string, options: DeleteFlags): Promise<number> {
   const out = createOutput(options.json ?? false);
   const owner = otherOwner(options.store);
-  if (name === 'delete' && isBatchJob(options.store, id)) return deleteBatchJob(id, options, owner, out);
   if (name === 'delete') return deleteJob(id, options, owner, out);
   if (owner !== undefined) {
     await sendOwnerCommand(options.store, name, { id });
@@ -65,14 +65,19 @@ async function control(name: keyof typeof COMMANDS, id: string, options: DeleteF
   return 0;
 }
 
-/** Any other top job goes with the records it left (and a data load's copies Dataverse lacks); says what went and what stayed. */
+/**
+ * A top job goes with the records it left (its kind's delete when it has one: a data load's
+ * copies Dataverse lacks, a batch job's run check); says what went and what stayed.
+ */
 async function deleteJob(id: string, options: DeleteFlags, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
   const token = (await flagToken(options))?.token ?? (process.env.DATAVERSE_KEY?.trim() || undefined);
   const deleteOptions = { ...(token !== undefined ? { token } : {}), keepCopies: options.keepCopies === true };
+  const title = await kindTitle(options, id);
   let removed: DeleteResult;
-  if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id, ...deleteOptions })) as DeleteResult;
+  if (owner !== undefined) removed = (await sendOwnerCommand(options.store, 'delete', { id, ...deleteOptions }, DELETE_THROUGH_OWNER_MS)) as DeleteResult;
   else {
-    const holdfast = await openHoldfast({ store: options.store, resume: false, listen: false });
+    const host = await hostFor(options, false);
+    const holdfast = await openHoldfast({ store: options.store, resume: false, listen: false, kinds: host?.kinds ?? [] });
     try {
       removed = await holdfast.deleteJob(id, deleteOptions);
     } finally {
@@ -81,34 +86,18 @@ async function deleteJob(id: string, options: DeleteFlags, owner: number | undef
   }
   const { records, actors, copies } = removed;
   out.result({ id, done: 'delete', records, actors, ...(copies ? { copies } : {}), ...(owner !== undefined ? { owner } : {}) });
-  out.say(`deleted job ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
+  out.say(`deleted ${title} ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
   for (const report of copies ?? []) for (const line of describeCopies(report)) out.say(`  ${report.load === id ? '' : `${report.load}: `}${line}`);
   return 0;
 }
 
-/** Whether `id` is a batch job (peeked read-only, beside any owner). */
-function isBatchJob(store: string, id: string): boolean {
-  if (!existsSync(store)) return false;
-  let peek;
+/** What the job is, in words (`batch job`), read beside any owner; `job` when it cannot be told. */
+async function kindTitle(options: DeleteFlags, id: string): Promise<string> {
+  if (!existsSync(options.store)) return 'job';
   try {
-    peek = openLmdbStore(store, { readOnly: true });
+    const kinds = kindsOf((await hostFor(options, false))?.kinds);
+    return await withReader(options.store, (reader) => kindOfJob(kinds, reader.listedActor(id)?.machine ?? '')?.title ?? 'job');
   } catch {
-    return false; // no store yet (or a damaged one): the plain delete path reports it
+    return 'job'; // no store yet (or a damaged one): the delete itself reports it
   }
-  try {
-    return peek.getActor(actorId(id))?.machine === BATCH_JOB_MACHINE;
-  } finally {
-    void peek.close();
-  }
-}
-
-/** A batch job goes with its items, results, exceptions and statistics; says how many records went. */
-async function deleteBatchJob(id: string, options: GlobalOptions, owner: number | undefined, out: ReturnType<typeof createOutput>): Promise<number> {
-  const { records, actors } =
-    owner !== undefined
-      ? await sendBatchCommand<{ records: number; actors: number }>(options.store, 'deleteBatchJob', { job: id }, true)
-      : await withBatchJobs(options, { host: undefined, resume: false }, ({ jobs }) => jobs.delete(id));
-  out.result({ id, done: 'delete', records, actors, ...(owner !== undefined ? { owner } : {}) });
-  out.say(`deleted batch job ${id}: ${records} record(s) and ${actors} actor(s)${owner !== undefined ? ` (through the store's owner, pid ${owner})` : ''}`);
-  return 0;
 }

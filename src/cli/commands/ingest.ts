@@ -10,7 +10,7 @@ import { DataverseClient } from '../../adapters/dataverse/dataverse-client.js';
 import { datasetFolderFromStorageIdentifier, type DatasetFolder } from '../../adapters/files/dataset-location.js';
 import { directoryLabelProblems, fixDirectoryLabel, printable } from '../../adapters/files/dataverse-labels.js';
 import { HoldfastError } from '../../errors.js';
-import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import { DATALOAD_MACHINE, type DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { actorId, type ActorId } from '../../persistence/store.js';
@@ -100,12 +100,12 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
     if (dataverseUrl) {
       if (token) await holdfast.keepToken(dataverseUrl, token);
-      await assertDatasetExists(holdfast.store.getRecord<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
+      await assertDatasetExists(holdfast.runtime.records.get<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
     }
     const newId = newLoadId();
     if (metadata) await holdfast.runtime.records.put('metadata', newId, metadata);
     const startedAt = Date.now();
-    await holdfast.runtime.spawn('dataload', input, { id: newId });
+    await holdfast.runtime.spawn(DATALOAD_MACHINE, input, { id: newId });
     id = newId;
     if (!out.json) progress.log(`load ${id}: ${dir} -> ${options.dataset}`);
     const summary = await followLoad(holdfast.runtime, newId, progress, startedAt, options.spaceWait);
@@ -129,7 +129,7 @@ async function handToOwner(options: IngestOptions, input: DataLoadInput, token: 
   const id = newLoadId();
   if (token && input.dataverseUrl) await sendOwnerCommand(options.store, 'keepToken', { url: input.dataverseUrl, token });
   if (metadata) await sendOwnerCommand(options.store, 'putMetadata', { id, metadata });
-  await sendOwnerCommand(options.store, 'spawn', { machine: 'dataload', input, id });
+  await sendOwnerCommand(options.store, 'spawn', { machine: DATALOAD_MACHINE, input, id });
   out.result({ id, owner, handedOver: true });
   out.say(`load ${id} handed to the store's owner (pid ${owner}); follow it with: holdfast job ${id} --store ${options.store}`);
   return 0;
@@ -186,7 +186,7 @@ async function datasetFolderAt(baseUrl: string, token: string, pid: string): Pro
  * new storage identifiers, and Dataverse would list each file twice.
  */
 function assertNoUnfinishedLoad(runtime: Runtime, dir: string, dataset: string): void {
-  for (const load of runtime.query({ machine: 'dataload', status: 'active' })) {
+  for (const load of runtime.query({ machine: DATALOAD_MACHINE, status: 'active' })) {
     const context = load.snapshot?.context as DataLoadContext | undefined;
     if (context?.dir !== dir || context.dataset !== dataset) continue;
     throw usage(`load ${load.id} of ${dir} into ${dataset} has not finished (${load.state}): run \`holdfast resume\` (with --token-file FILE or DATAVERSE_KEY for a refused token) instead of a new ingest`);

@@ -4,8 +4,8 @@
  * MD5 and Dataverse file id, a page at a time (`--page N`, `--limit N`),
  * sorted by path. Reads the store read-only, beside a running owner.
  */
-import type { ActorRecord, Store } from '../../persistence/store.js';
-import { listedActors } from '../../runtime/listed-actors.js';
+import type { ActorRecord } from '../../persistence/store.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataFileContext } from '../../machines/datafile.machine.js';
 import { printable } from '../../adapters/files/dataverse-labels.js';
@@ -29,9 +29,9 @@ export interface LoadFilesPage {
 }
 
 /** The files of load `record`, sorted by relative path, page `page` (from 1) of `limit`. */
-export function loadFilesPage(store: Store, record: ActorRecord, page: number, limit: number): LoadFilesPage {
+export function loadFilesPage(reader: Pick<Runtime, 'listed'>, record: ActorRecord, page: number, limit: number): LoadFilesPage {
   const rows: LoadFileRow[] = [];
-  for (const child of listedActors(store, { parent: record.id })) rows.push(rowOf(child, record.id));
+  for (const child of reader.listed({ parent: record.id })) rows.push(rowOf(child, record.id));
   rows.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
   return { page, limit, total: rows.length, files: rows.slice((page - 1) * limit, page * limit) };
 }

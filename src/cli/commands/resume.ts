@@ -6,29 +6,21 @@
  * tasks (resume-tasks.ts). Exits when every load is final or waits again.
  */
 import type { Command } from 'commander';
-import type { DataLoadContext } from '../../machines/dataload.machine.js';
-import type { ActorRecord } from '../../persistence/store.js';
-import { flagToken, serverUrl } from '../dataverse-credentials.js';
-import { openHoldfast } from '../assembly.js';
-import { IMPORT_BATCH_MACHINE } from '../../machines/import.types.js';
-import { describeImport, followImport, summarizeImport } from './import.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
-import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { otherOwner } from '../owner-routing.js';
-import { createOutput, milliseconds, type GlobalOptions } from '../cli-context.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
+import { sendOwnerCommand } from '../../adapters/owner-socket.js';
+import type { KindResume, ResumeContext } from '../../kinds/work-kind.js';
+import { flagToken, serverUrl } from '../dataverse-credentials.js';
+import { kindsOf, openHoldfast, withReader } from '../assembly.js';
+import { otherOwner } from '../owner-routing.js';
+import { createOutput, milliseconds, type GlobalOptions } from '../cli-context.js';
 import { batchTask, hostFor } from './batch-context.js';
-import { describeRun } from './batch-run.js';
-import { listedActors } from '../../runtime/listed-actors.js';
-import { activeTaskJobs, describeTaskJobs, followTaskJobs, taskJobsSucceeded } from './resume-tasks.js';
-import { DEFAULT_SPACE_WAIT_MS, describeSummary, summarize, waitForLoad, waitForVerdicts, WAITING_STATES } from '../load-follow.js';
+import { DEFAULT_SPACE_WAIT_MS } from '../load-follow.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('resume')
-    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs, task jobs')
+    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs, and the host module\'s kinds of work')
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept, never printed)')
     .option('--token-file <file>', 'read the new API token from this file (one line)')
     .option('--app <file>', 'the host module interrupted batch runs and task jobs need (default: holdfast.config.* in this folder)')
@@ -43,91 +35,73 @@ export interface ResumeOptions {
   spaceWait?: number;
 }
 
+/** "2 load(s), 0 import(s) and 1 batch run(s)". */
+function inWords(parts: { count: number; noun: string }[]): string {
+  const words = parts.map(({ count, noun }) => `${count} ${noun}(s)`);
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
 export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const out = createOutput(options.json ?? false);
   const newToken = await resumeToken(options, env);
   const owner = otherOwner(options.store);
   if (owner !== undefined) return resumeThroughOwner(options, newToken, owner, out);
   const startedAt = Date.now();
-  // Interrupted batch runs execute the host module's steps: load it before anything resumes.
-  const interrupted = interruptedBatchRuns(options.store);
-  const host = await hostFor(options, interrupted > 0);
-  // Task jobs: counted before the store opens, run by the host module's tasks on its queues.
-  const taskJobs = activeTaskJobs(options.store);
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], ...(host?.tasks ? { tasks: host.tasks } : {}) });
+  // Interrupted work that runs the host module's code (batch runs) needs it loaded before anything resumes.
+  const optional = await hostFor(options, false);
+  const counted: Record<string, number> = {};
+  if (existsSync(join(options.store, 'data.mdb'))) {
+    await withReader(options.store, (reader) => {
+      for (const kind of kindsOf(optional?.kinds)) if (kind.resume?.needsHost) counted[kind.resume.key] = kind.resume.needsHost(reader);
+    });
+  }
+  const host = optional ?? (Object.values(counted).some((count) => count > 0) ? await hostFor(options, true) : undefined);
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], kinds: host?.kinds ?? [] });
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
     const { runtime } = holdfast;
-    const loads = runtime.query({ machine: 'dataload', status: 'active' });
-    for (const url of tokenTargets(loads, newToken)) await holdfast.keepToken(url, newToken!.token);
-    for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
-    const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
+    const context: ResumeContext = {
+      runtime,
+      keepToken: holdfast.keepToken,
+      services: { batchJobs: holdfast.batchJobs },
+      ...(newToken ? { token: newToken } : {}),
+      ...(options.spaceWait !== undefined ? { spaceWaitMs: options.spaceWait } : {}),
+      startedAt,
+      counted,
+    };
+    const resumable = holdfast.kinds.flatMap((kind) => (kind.resume ? [kind.resume] : []));
+    const started: { resume: KindResume; count: number; finish(): Promise<{ summaries: unknown[]; lines: string[]; succeeded: boolean }> }[] = [];
+    for (const kindResume of resumable) started.push({ resume: kindResume, ...(await kindResume.start(context)) });
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
-    const parked = [...listedActors(runtime.store, { topOnly: true })].filter((job) => job.status === 'parked');
+    const parked = [...runtime.listed({ topOnly: true })].filter((job) => job.status === 'parked');
     for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
-    out.say(
-      loads.length + imports.length + interrupted + taskJobs.length === 0
-        ? parked.length > 0
-          ? 'nothing else to resume'
-          : 'nothing to resume'
-        : `resuming ${loads.length} load(s), ${imports.length} import(s), ${interrupted} batch run(s) and ${taskJobs.length} task job(s)`,
-    );
-    const summaries = [];
-    for (const load of loads) {
-      // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
-      await waitForLoad(runtime, load.id, options.spaceWait ?? DEFAULT_SPACE_WAIT_MS);
-      await waitForVerdicts(runtime, load.id);
-      summaries.push(summarize(runtime, load.id, startedAt));
-    }
-    // Messages a finished load sent just before an interruption are delivered at open: let them land.
-    await waitForVerdicts(runtime);
-    const importSummaries = [];
-    for (const batch of imports) {
-      await followImport(runtime, batch.id);
-      importSummaries.push(summarizeImport(runtime, batch.id, startedAt));
-    }
-    const batchRuns = await holdfast.batchJobs.resumeRuns();
-    const tasks = await followTaskJobs(runtime, taskJobs, host?.tasks);
+    const total = started.reduce((sum, { count }) => sum + count, 0);
+    out.say(total === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${inWords(started.map(({ resume: { noun }, count }) => ({ count, noun })))}`);
+    const ended = [];
+    for (const { resume: kindResume, finish } of started) ended.push({ key: kindResume.key, ...(await finish()) });
     const parkedJobs = parked.map((job) => ({ id: job.id, kind: job.machine, error: job.error }));
-    const taskJobsEnded = tasks.succeeded + tasks.failed.length;
-    out.result({ resumed: summaries.length + importSummaries.length + batchRuns.length + taskJobsEnded, loads: summaries, imports: importSummaries, batchRuns, taskJobs: tasks, ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}) });
-    for (const summary of summaries) for (const line of describeSummary(summary)) out.say(line);
-    for (const summary of importSummaries) for (const line of describeImport(summary)) out.say(line);
-    for (const summary of batchRuns) for (const line of describeRun(summary, holdfast.batchJobs.get(summary.job)?.summary.exceptionsOpen ?? 0)) out.say(line);
-    for (const line of describeTaskJobs(tasks)) out.say(line);
-    return summaries.every((s) => s.succeeded) && importSummaries.every((s) => s.succeeded) && parked.length === 0 && taskJobsSucceeded(tasks) ? 0 : 1;
+    out.result({
+      resumed: ended.reduce((sum, { summaries }) => sum + summaries.length, 0),
+      ...Object.fromEntries(ended.map(({ key, summaries }) => [key, summaries])),
+      ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}),
+    });
+    for (const { lines } of ended) for (const line of lines) out.say(line);
+    return ended.every(({ succeeded }) => succeeded) && parked.length === 0 ? 0 : 1;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await holdfast.close();
   }
 }
 
-/** Batch jobs with a run in progress, read before the store is opened for writing. */
-function interruptedBatchRuns(store: string): number {
-  if (!existsSync(join(store, 'data.mdb'))) return 0;
-  const peek = openLmdbStore(store, { readOnly: true });
-  try {
-    return [...peek.queryActors({ machine: BATCH_JOB_MACHINE, status: 'active' })].filter((job) => (job.snapshot?.context as BatchJobContext | undefined)?.run !== undefined).length;
-  } finally {
-    void peek.close();
-  }
-}
-
-/** The owner is running: it already resumed everything at open; retry what waits, through it. */
-async function resumeThroughOwner(options: GlobalOptions, newToken: NewToken | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
-  const store = openLmdbStore(options.store, { readOnly: true });
-  const loads = (() => {
-    try {
-      return [...store.queryActors({ machine: 'dataload', status: 'active' })];
-    } finally {
-      void store.close();
-    }
-  })();
-  for (const url of tokenTargets(loads, newToken)) await sendOwnerCommand(options.store, 'keepToken', { url, token: newToken!.token });
-  const retried = loads.filter((load) => WAITING_STATES.has(load.state));
-  for (const load of retried) await sendOwnerCommand(options.store, 'send', { id: load.id, event: { type: 'retry' } });
-  out.result({ owner, retried: retried.map((load) => load.id) });
+/** The owner is running: it already resumed everything at open; each kind retries what waits, through it. */
+async function resumeThroughOwner(options: GlobalOptions & ResumeOptions, newToken: NewToken | undefined, owner: number, out: ReturnType<typeof createOutput>): Promise<number> {
+  const kinds = kindsOf((await hostFor(options, false))?.kinds);
+  const retried: string[] = [];
+  await withReader(options.store, async (reader) => {
+    for (const kind of kinds) if (kind.resume?.throughOwner) retried.push(...(await kind.resume.throughOwner(reader, (command, args) => sendOwnerCommand(options.store, command, args), newToken)));
+  });
+  out.result({ owner, retried });
   out.say(`the store's owner (pid ${owner}) runs the work; retried ${retried.length} waiting load(s)`);
   return 0;
 }
@@ -150,11 +124,4 @@ async function resumeToken(options: ResumeOptions, env: NodeJS.ProcessEnv): Prom
   if (!key) return undefined;
   const only = serverUrl(undefined, env.DATAVERSE_SERVER);
   return only === undefined ? { token: key } : { token: key, only };
-}
-
-/** The installations of the interrupted loads that get the new token. */
-function tokenTargets(loads: readonly ActorRecord[], newToken: NewToken | undefined): Set<string> {
-  if (!newToken) return new Set();
-  const urls = loads.map((load) => (load.snapshot?.context as DataLoadContext).dataverseUrl).filter((url): url is string => url !== undefined);
-  return new Set(urls.filter((url) => newToken.only === undefined || url === newToken.only));
 }

@@ -108,6 +108,7 @@ async function serve(options: ServeOptions): Promise<number> {
   const holdfast = await openHoldfast({
     store: options.store,
     applications: host?.applications ?? [],
+    kinds: host?.kinds ?? [],
     ...(host?.module.sources ? { sources: host.module.sources } : {}),
     ...(host?.tasks ? { tasks: host.tasks } : {}),
     jobServer,
@@ -130,8 +131,8 @@ async function serve(options: ServeOptions): Promise<number> {
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
-      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.store.path, dataDir: jobServer.dataDir, queues: host?.tasks?.queues ?? {}, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
-      out.say(`holdfast serve: store ${holdfast.store.path}`);
+      line({ event: 'serve.started', url: server.url, adminUrl: server.adminUrl, apiUrl: server.apiUrl, host: server.host, port: server.port, store: holdfast.runtime.location, dataDir: jobServer.dataDir, queues: host?.tasks?.queues ?? {}, allowUnsandboxedEval: options.allowUnsandboxedEval ?? false });
+      out.say(`holdfast serve: store ${holdfast.runtime.location}`);
       out.say(`inspector (read-only): ${server.url}`);
       out.say(`metrics (Prometheus): ${server.apiUrl.replace(/api\/$/, 'metrics')} (Authorization: Bearer TOKEN)`);
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);

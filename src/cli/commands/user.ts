@@ -8,9 +8,7 @@
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { openUsers } from '../../jobserver/users.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
-import type { RecordKey } from '../../persistence/store.js';
-import { openHoldfast } from '../assembly.js';
+import { openHoldfast, withReader } from '../assembly.js';
 import { createOutput, positiveInt, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 
@@ -60,20 +58,13 @@ export async function addUser(name: string, options: UserAddOptions): Promise<nu
   return 0;
 }
 
-function listUsers(options: GlobalOptions): number {
+async function listUsers(options: GlobalOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  const store = openLmdbStore(options.store, { readOnly: true });
-  try {
-    const users = openUsers({
-      get: <T>(collection: string, key: RecordKey) => store.getRecord<T>(collection, key),
-      scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
-      put: () => Promise.reject(new Error('read-only')),
-    }).list();
+  return withReader(options.store, (reader) => {
+    const users = openUsers(reader.records).list();
     out.result({ users });
     for (const user of users) out.say(`${user.name}${user.superuser ? ' (superuser)' : ''}`);
     if (users.length === 0) out.say('no users: add one with holdfast user add NAME');
     return 0;
-  } finally {
-    void store.close();
-  }
+  });
 }

@@ -10,13 +10,13 @@ import { printable } from '../../adapters/files/dataverse-labels.js';
 import { screenNames } from '../../adapters/files/name-screen.js';
 import { loadTarget } from '../load-target.js';
 import type { HoldfastError } from '../../errors.js';
-import type { WatchContext, WatchInput } from '../../machines/watch.machine.js';
+import { WATCH_MACHINE, type WatchContext, type WatchInput } from '../../machines/watch.machine.js';
 import { actorId, type ActorId } from '../../persistence/store.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import { retentionFlag } from '../duration-flag.js';
 import type { LoadedFile } from '../../adapters/dataload/dataload-effects.js';
-import type { DataLoadContext } from '../../machines/dataload.machine.js';
+import { DATALOAD_MACHINE, type DataLoadContext } from '../../machines/dataload.machine.js';
 import { WAITING_STATES } from '../load-follow.js';
 
 interface WatchOptions extends GlobalOptions {
@@ -84,8 +84,8 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   const status = statusLine(holdfast, id, out.json);
   const unsubscribe = holdfast.runtime.subscribe((event) => {
     if (event.type === 'actor.emitted' && event.id === id) line({ event: event.event.type, file: event.event.relativePath });
-    if (event.type === 'actor.spawned' && event.machine === 'dataload' && event.parent === id) line({ event: 'batch.closed', batch: event.id });
-    if (event.type === 'actor.stepped' && event.machine === 'dataload' && event.id.startsWith(`${id}/`) && (event.status !== 'active' || (WAITING_STATES.has(event.to) && event.from !== event.to))) {
+    if (event.type === 'actor.spawned' && event.machine === DATALOAD_MACHINE && event.parent === id) line({ event: 'batch.closed', batch: event.id });
+    if (event.type === 'actor.stepped' && event.machine === DATALOAD_MACHINE && event.id.startsWith(`${id}/`) && (event.status !== 'active' || (WAITING_STATES.has(event.to) && event.from !== event.to))) {
       if (event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
       const text = batchLine(holdfast, event.id, id);
       if (text && !out.json) status.print(text);
@@ -131,9 +131,9 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       const version = `${file.size}:${file.mtimeMs}`;
       const pending = sent.get(path);
       if (pending === version) return;
-      const taken = holdfast.store.getRecord<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
+      const taken = holdfast.runtime.records.get<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
       if (pending === undefined && taken && `${taken.size}:${taken.mtimeMs}` === version) return;
-      const loaded = holdfast.store.getRecord<LoadedFile>('loaded', [input.dataset, path]);
+      const loaded = holdfast.runtime.records.get<LoadedFile>('loaded', [input.dataset, path]);
       if (pending === undefined && !taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return;
       sent.set(path, version);
       const replaced = pending !== undefined || taken !== undefined || loaded !== undefined;
@@ -173,7 +173,7 @@ async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorI
   const existing = holdfast.runtime.get(id);
   if (existing?.status === 'active') return id;
   if (existing) throw usage(`watch ${id} of ${input.dir} is ${existing.status}; delete it to start over`);
-  return actorId(await holdfast.runtime.spawn('watch', input, { id }));
+  return actorId(await holdfast.runtime.spawn(WATCH_MACHINE, input, { id }));
 }
 
 /** One line for a batch that ended or waits on a person: `batch 3 completed: 12 files, 12 copied, 12 registered, 0 skipped, 0 failed`. */

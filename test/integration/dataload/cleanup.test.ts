@@ -17,14 +17,14 @@ import { DataverseClient } from '../../../src/adapters/dataverse/dataverse-clien
 import { startDataverseStandin, type DataverseStandin } from '../../../src/adapters/dataverse/dataverse-standin.js';
 import { sendOwnerCommand } from '../../../src/adapters/owner-socket.js';
 import { openHoldfast, type DeleteResult, type Holdfast } from '../../../src/cli/assembly.js';
-import { DELETING_JOBS } from '../../../src/cli/job-records.js';
+import { DELETING_JOBS } from '../../../src/runtime/job-delete.js';
 import { describeSummary, summarize } from '../../../src/cli/load-follow.js';
-import { loadCopiesCleanup } from '../../../src/cli/load-delete.js';
 import type { DataFileContext } from '../../../src/machines/datafile.machine.js';
 import type { DataLoadContext } from '../../../src/machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport } from '../../../src/machines/dataload.types.js';
 import { actorId, type ActorId } from '../../../src/persistence/store.js';
 import { listFiles, loadInput, makeSampleFolder, runCli, settleLoad, startLoad, withStore, type SampleFile, type SummaryJson } from '../../helpers/dataload.js';
+import { startWorkload } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 const TOKEN = 'token-cleanup-5d4c3b2a-1f0e-4d9c-8b7a-665544332211';
@@ -145,14 +145,12 @@ describe('holdfast delete of a load whose registration failed', () => {
     expect((await settleLoad(holdfast!, id)).state).toBe('registrationFailed');
     const open = holdfast!;
     await open.runtime.pause(id);
-    // What deleteJobWithRecords does up to a kill: plan (Dataverse asked), marker, actors gone; neither copies nor records yet.
-    const actors = open.runtime.query({ root: id });
-    const plan = await loadCopiesCleanup((baseUrl) => new DataverseClient({ baseUrl, token: TOKEN })).plan(id, actors, open.store);
-    const marker = { at: Date.now(), actors: actors.map((a) => ({ id: a.id, machine: a.machine })), cleanup: plan };
-    await open.store.commit([{ op: 'putRecord', collection: DELETING_JOBS, key: id, value: marker }], 'flush');
-    await open.runtime.delete(id);
     await open.close();
     holdfast = undefined;
+    // A delete killed just after the commit that removed the actors with the marker (the plan made, Dataverse asked): neither copies nor records went yet.
+    const killed = startWorkload('delete-job', [store, id, TOKEN], { HOLDFAST_FAULT_POINTS: 'committer.beforeCommit:2' });
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    await withStore(store, (reader) => expect(reader.getActor(id)).toBeUndefined());
     expect(await listFiles(filesDir)).toHaveLength(files.length);
     await standin.close(); // the plan was made: finishing it asks Dataverse nothing
 

@@ -18,12 +18,12 @@ import { startDataverseStandin } from '../../../src/adapters/dataverse/dataverse
 import { startImportStandin } from '../../../src/adapters/import/import-standin.js';
 import { openHoldfast } from '../../../src/cli/assembly.js';
 import { DELETING_JOBS, deleteJobWithRecords } from '../../../src/cli/job-records.js';
-import { PROCESS_JOB_MACHINE } from '../../../src/machines/process-job.machine.js';
 import { PROCESS_OUTPUTS } from '../../../src/machines/process-job.types.js';
 import type { Store } from '../../../src/persistence/store.js';
 import { makeSampleFolder, runCli } from '../../helpers/dataload.js';
 import { chain, openImportRuntime, runImport, writeImport } from '../../helpers/import/import-fixtures.js';
 import { openTaskRuntime, person, settled } from '../../helpers/tasks/task-runtime.js';
+import { startWorkload } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 import { readStore, startWatch, waitUntil, watchIdOf } from '../../helpers/watch.js';
 
@@ -186,7 +186,8 @@ describe('deleting a job deletes the records it left', () => {
     const root = tempFolder('holdfast-delete-cut-');
     const store = join(root, 'store');
     let release = () => {};
-    const hang = () => new Promise((resolve) => (release = () => resolve('released')));
+    let hanging = false;
+    const hang = () => new Promise((resolve) => ((hanging = true), (release = () => resolve('released'))));
     const jobServer = { dataDir: join(root, 'data'), functions: { double: (data: unknown) => (data as number[]).map((n) => n * 2), hang } };
     const ada = { user: 'ada', superuser: false };
     const holdfast = await openHoldfast({ store, listen: false, jobServer });
@@ -195,23 +196,27 @@ describe('deleting a job deletes the records it left', () => {
     try {
       [gone, kept] = await Promise.all([0, 1].map(async (i) => (await holdfast.jobServer!.submit(ada, { process: { kind: 'function', name: 'double' }, data: [{ kind: 'raw', value: i }] })).id)) as [string, string];
       for (const id of [gone, kept]) await holdfast.runtime.waitFor(id, (record) => record.state === 'succeeded');
-      // The records step fails after the actors went (as a kill there would leave it).
-      const failing = { [PROCESS_JOB_MACHINE]: () => { throw new Error('killed before the records went'); } };
-      await expect(deleteJobWithRecords(holdfast.runtime, gone, failing)).rejects.toThrow('killed before the records went');
-      expect(holdfast.runtime.get(gone)).toBeUndefined();
-      expect(holdfast.runtime.records.get(PROCESS_OUTPUTS, gone)).toBeDefined();
-      expect(holdfast.runtime.records.scan(DELETING_JOBS).map(({ key }) => key)).toEqual([gone]);
       // A refused delete (an unknown or a running job) leaves no marker behind.
       await expect(deleteJobWithRecords(holdfast.runtime, 'no-such-job')).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
       const running = await holdfast.jobServer!.submit(ada, { process: { kind: 'function', name: 'hang' } });
       await holdfast.runtime.waitFor(running.id, (record) => record.state === 'running');
       await expect(deleteJobWithRecords(holdfast.runtime, running.id)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
-      expect(holdfast.runtime.records.scan(DELETING_JOBS).map(({ key }) => key)).toEqual([gone]);
+      expect(holdfast.runtime.records.scan(DELETING_JOBS)).toEqual([]);
+      // The process starts once the `running` step committed: wait for it to be called before releasing it.
+      while (!hanging) await new Promise((resolve) => setTimeout(resolve, 5));
       release();
       await holdfast.runtime.waitFor(running.id, (record) => record.state === 'succeeded');
     } finally {
       await holdfast.close();
     }
+    // The delete is killed after the commit that removed the actors, before the records' (test/crash/workloads/delete-job.ts).
+    const killed = startWorkload('delete-job', [store, gone!], { HOLDFAST_FAULT_POINTS: 'committer.beforeCommit:2' });
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    await readStore(store, (reader) => {
+      expect(reader.getActor(gone as never)).toBeUndefined();
+      expect(reader.getRecord(PROCESS_OUTPUTS, gone)).toBeDefined();
+      expect([...reader.scanRecords(DELETING_JOBS)].map(({ key }) => key)).toEqual([gone]);
+    });
     const before = await scan(store);
     expect(recordsOf(before, gone!).length).toBeGreaterThan(0);
     const reopened = await openHoldfast({ store, listen: false, resume: false });

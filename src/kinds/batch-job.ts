@@ -1,0 +1,66 @@
+/**
+ * Batch jobs: a job over a source is partitioned into batches, run one, all, in
+ * parallel or as a sample, with per-node statistics and an exception queue. Its
+ * effect runs a chunk of a batch through the host module's application; it
+ * writes items, results, exceptions, statistics and runs. `resume` continues
+ * interrupted runs (with the host module); a running run refuses a delete.
+ */
+import type { Application } from '../batch/application.js';
+import { batchJobMachines } from '../batch/batch-machines.js';
+import type { BatchJobs } from '../batch/batch-jobs.js';
+import { describeBatchChild } from '../batch/batch-names.js';
+import type { RecordReads } from '../batch/record-reads.js';
+import { showBatchJob } from '../cli/commands/batch-job-view.js';
+import { describeRun } from '../cli/commands/batch-run-output.js';
+import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
+import { BATCH_MACHINE } from '../machines/batch.machine.js';
+import type { ActorRecord } from '../persistence/store.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { defineKind } from './work-kind.js';
+
+/** Batch jobs with a run in progress: their steps need the host module's applications. */
+function interruptedRuns(runtime: Pick<Runtime, 'actors'>): number {
+  return [...runtime.actors({ machine: BATCH_JOB_MACHINE, status: 'active' })].filter((job) => (job.snapshot?.context as BatchJobContext | undefined)?.run !== undefined).length;
+}
+
+/** A batch job's child by its batch and run, when its parent is a batch job. */
+const childWords = (actor: ActorRecord, parent: ActorRecord | undefined) => (parent?.machine === BATCH_JOB_MACHINE ? describeBatchChild(actor.id) : undefined);
+
+export const batchJobKind = defineKind({
+  name: BATCH_JOB_MACHINE,
+  title: 'batch job',
+  jobs: [BATCH_JOB_MACHINE],
+  actors: [BATCH_JOB_MACHINE, BATCH_MACHINE],
+  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.store as RecordReads }),
+  describe(job) {
+    // What tells batch jobs apart in a list: application, items, description.
+    const context = job.snapshot?.context as Partial<BatchJobContext> | undefined;
+    return {
+      facts: { application: context?.application, items: context?.items, batches: context?.batches, description: context?.description },
+      words: `  ${context?.application}, ${context?.items} items${context?.description ? `: ${context.description}` : ''}`,
+    };
+  },
+  label: (actor) => describeBatchChild(actor.id),
+  words(actor, parent) {
+    const words = childWords(actor, parent);
+    return words ? { line: `${words} of job ${actor.parent}`, json: { describes: `${words} of job ${actor.parent}` } } : undefined;
+  },
+  view: (reader, id, options, out) => showBatchJob(reader, id, options, out),
+  resume: {
+    key: 'batchRuns',
+    noun: 'batch run',
+    needsHost: interruptedRuns,
+    async start({ runtime, services, counted }) {
+      const jobs = services.batchJobs as BatchJobs;
+      return {
+        // As counted before the store opened: a short run may end before this is asked again.
+        count: counted.batchRuns ?? interruptedRuns(runtime),
+        async finish() {
+          const summaries = await jobs.resumeRuns();
+          return { summaries, lines: summaries.flatMap((summary) => describeRun(summary, jobs.get(summary.job)?.summary.exceptionsOpen ?? 0)), succeeded: true };
+        },
+      };
+    },
+  },
+  delete: ({ services }, id) => (services.batchJobs as BatchJobs).delete(id),
+});

@@ -1,0 +1,18 @@
+/**
+ * Typed task jobs: a stage runs a registered task and defers the next stage by
+ * returning it. Its effect runs the task on the queues this process serves; it
+ * writes entity fragments. At open, stages queued for this process are woken.
+ */
+import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskStoreAccess, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
+import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
+import { defineKind } from './work-kind.js';
+
+export const taskJobKind = defineKind({
+  name: TASK_JOB_MACHINE,
+  title: 'task job',
+  jobs: [TASK_JOB_MACHINE],
+  actors: [TASK_JOB_MACHINE],
+  machines: ({ services, options }) => taskJobMachines(services.store as TaskStoreAccess, options.tasks as TaskWorkerOptions | undefined),
+  queues: ({ options }) => taskQueueLimits(options.tasks as TaskWorkerOptions | undefined),
+  wake: (runtime, { options }) => wakeTaskJobs(runtime, options.tasks as TaskWorkerOptions | undefined),
+});
