@@ -56,12 +56,18 @@ export interface ResumeContext {
   startedAt: number;
   /** What each kind's `needsHost` counted before the store opened for writing, by its `key`. */
   counted: Readonly<Record<string, number>>;
+  /** What each kind's `peek` read before the store opened for writing, by its `key`. */
+  peeked: Readonly<Record<string, unknown>>;
 }
 
 /** What a kind's jobs came to after `resume` waited for them. */
 export interface ResumedJobs {
   /** JSON summaries, under the kind's `key` in `resume --json`. */
   summaries: unknown[];
+  /** What goes under the kind's `key` in `resume --json` instead of `summaries`. */
+  json?: unknown;
+  /** How many jobs it counts as resumed, when not one a summary. */
+  ended?: number;
   lines: string[];
   succeeded: boolean;
 }
@@ -76,6 +82,8 @@ export interface KindResume {
    * and need the host module to go on (batch runs). Any: the host module is required.
    */
   needsHost?(reader: Runtime): number;
+  /** Read before the store opens for writing (jobs that may end at open): handed to `start` as `peeked[key]`. */
+  peek?(reader: Runtime): unknown;
   /**
    * Its interrupted jobs, started again (a waiting load is retried): how many, and `finish`,
    * which waits for them (as their foreground command would) and says how they ended.

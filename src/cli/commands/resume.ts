@@ -3,13 +3,13 @@
  * actor; loads waiting on a person (a refused token, files Dataverse refused)
  * are retried; interrupted batch runs continue (with the host module's
  * applications); queued and interrupted task jobs run with the host module's
- * tasks (resume-tasks.ts). Exits when every load is final or waits again.
+ * tasks (task-follow.ts). Exits when every load is final or waits again.
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import type { KindResume, ResumeContext } from '../../kinds/work-kind.js';
+import type { KindResume, ResumeContext, ResumedJobs } from '../../kinds/work-kind.js';
 import { flagToken, serverUrl } from '../dataverse-credentials.js';
 import { kindsOf, openHoldfast, withReader } from '../assembly.js';
 import { otherOwner } from '../owner-routing.js';
@@ -50,13 +50,17 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
   // Interrupted work that runs the host module's code (batch runs) needs it loaded before anything resumes.
   const optional = await hostFor(options, false);
   const counted: Record<string, number> = {};
+  const peeked: Record<string, unknown> = {};
   if (existsSync(join(options.store, 'data.mdb'))) {
     await withReader(options.store, (reader) => {
-      for (const kind of kindsOf(optional?.kinds)) if (kind.resume?.needsHost) counted[kind.resume.key] = kind.resume.needsHost(reader);
+      for (const { resume: kindResume } of kindsOf(optional?.kinds)) {
+        if (kindResume?.needsHost) counted[kindResume.key] = kindResume.needsHost(reader);
+        if (kindResume?.peek) peeked[kindResume.key] = kindResume.peek(reader);
+      }
     });
   }
   const host = optional ?? (Object.values(counted).some((count) => count > 0) ? await hostFor(options, true) : undefined);
-  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], kinds: host?.kinds ?? [] });
+  const holdfast = await openHoldfast({ store: options.store, applications: host?.applications ?? [], kinds: host?.kinds ?? [], ...(host?.tasks ? { tasks: host.tasks } : {}) });
   const stop = () => void holdfast.close().then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
@@ -64,14 +68,15 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     const context: ResumeContext = {
       runtime,
       keepToken: holdfast.keepToken,
-      services: { batchJobs: holdfast.batchJobs },
+      services: { batchJobs: holdfast.batchJobs, tasks: host?.tasks },
       ...(newToken ? { token: newToken } : {}),
       ...(options.spaceWait !== undefined ? { spaceWaitMs: options.spaceWait } : {}),
       startedAt,
       counted,
+      peeked,
     };
     const resumable = holdfast.kinds.flatMap((kind) => (kind.resume ? [kind.resume] : []));
-    const started: { resume: KindResume; count: number; finish(): Promise<{ summaries: unknown[]; lines: string[]; succeeded: boolean }> }[] = [];
+    const started: { resume: KindResume; count: number; finish(): Promise<ResumedJobs> }[] = [];
     for (const kindResume of resumable) started.push({ resume: kindResume, ...(await kindResume.start(context)) });
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
     const parked = [...runtime.listed({ topOnly: true })].filter((job) => job.status === 'parked');
@@ -82,8 +87,8 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     for (const { resume: kindResume, finish } of started) ended.push({ key: kindResume.key, ...(await finish()) });
     const parkedJobs = parked.map((job) => ({ id: job.id, kind: job.machine, error: job.error }));
     out.result({
-      resumed: ended.reduce((sum, { summaries }) => sum + summaries.length, 0),
-      ...Object.fromEntries(ended.map(({ key, summaries }) => [key, summaries])),
+      resumed: ended.reduce((sum, { summaries, ended: count }) => sum + (count ?? summaries.length), 0),
+      ...Object.fromEntries(ended.map(({ key, summaries, json }) => [key, json ?? summaries])),
       ...(parkedJobs.length > 0 ? { parked: parkedJobs } : {}),
     });
     for (const { lines } of ended) for (const line of lines) out.say(line);

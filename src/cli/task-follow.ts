@@ -1,19 +1,17 @@
 /**
- * Task jobs in `holdfast resume`: the ones not final are counted before the
- * store opens (a quick task could end before they were counted after), then
+ * Task jobs in `holdfast resume` (the task-job kind's resume, kinds/task-job.ts):
+ * the ones not final are listed before the store opens for writing (a quick
+ * task could end before they were counted after), then
  * followed to their end when the host module's worker serves their queue,
  * next stages included. Jobs on a queue nobody here serves wait queued: they
  * are named with their queue and what to do, and the command exits 1, as for
  * any work waiting on a person.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { TaskWorkerOptions } from '../../adapters/tasks/task-worker.js';
-import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
-import type { TaskJobContext } from '../../machines/task.types.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
-import type { ActorRecord } from '../../persistence/store.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
+import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
+import type { TaskJobContext } from '../machines/task.types.js';
+import type { ActorRecord } from '../persistence/store.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /** setTimeout's ceiling (about 24 days): a task runs as long as it runs. */
 const NO_TIMEOUT = 2_147_483_647;
@@ -35,15 +33,9 @@ export interface TaskJobsSummary {
   paused: string[];
 }
 
-/** Ids of the task jobs not yet final, read before the store is opened for writing. */
-export function activeTaskJobs(store: string): string[] {
-  if (!existsSync(join(store, 'data.mdb'))) return [];
-  const peek = openLmdbStore(store, { readOnly: true });
-  try {
-    return [...peek.queryActors({ machine: TASK_JOB_MACHINE, status: 'active' })].map((record) => record.id);
-  } finally {
-    void peek.close();
-  }
+/** Ids of the task jobs not yet final. */
+export function activeTaskJobs(reader: Pick<Runtime, 'query'>): string[] {
+  return reader.query({ machine: TASK_JOB_MACHINE, status: 'active' }).map((record) => record.id);
 }
 
 /**
