@@ -24,10 +24,10 @@ const elements = [
 ];
 
 // `shared`: what every layer may import, the one errors module and its strict-text helper.
-// `assembly`: src/index.ts, the default assembly, an entry point.
+// `assembly`: src/index.ts and the createRuntime it exports, the default assembly, an entry point.
 const files = [
   { category: 'shared', pattern: ['src/errors.ts', 'src/strict-text.ts'] },
-  { category: 'assembly', pattern: 'src/index.ts' },
+  { category: 'assembly', pattern: ['src/index.ts', 'src/create-runtime.ts'] },
 ];
 
 const layer = (type) => ({ element: { type } });

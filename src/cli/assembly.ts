@@ -10,7 +10,7 @@ import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { importMachines } from '../adapters/import/import-machines.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
-import { createRuntime } from '../index.js';
+import { createRuntime } from '../create-runtime.js';
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine } from '../machines/dataload.machine.js';
 import { WATCH_MACHINE, WATCH_VERSION, watchMachine } from '../machines/watch.machine.js';

@@ -9,38 +9,22 @@
  * last step is durable, rehydrated from the store when a delivery arrives
  * (contract 4: a live XState actor costs about 4 KB; a million do not fit).
  */
-import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
 import { parkedReport, standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
-import type { EffectOutcome, EffectRunner } from './effect-runner.js';
+import type { EffectRunner } from './effect-runner.js';
 import type { MachineDefinition, MachineRegistry } from './machine-registry.js';
 import { pureTransition } from './pure-transition.js';
 import type { EventHub } from './runtime-events.js';
 import { restoreSnapshot } from './snapshot-codec.js';
-import { faultPoint } from '../testing/fault-points.js';
+import { faultPoint } from './fault-points.js';
+import type { Delivery, LiveActor } from './live-actor.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
-
-export type Delivery =
-  | { kind: 'inbox'; seq: number; event: EventObject }
-  | { kind: 'external'; event: EventObject; resolve: () => void; reject: (error: HoldfastError) => void }
-  | { kind: 'effect'; invokeId: string; key: string; outcome: EffectOutcome; durationMs: number }
-  | { kind: 'timer'; id: string; due: number; event: EventObject };
-
-export interface LiveActor {
-  record: ActorRecord;
-  /** Inbox messages handed to this live actor, so a message read again from the store is not stepped twice. */
-  seenInbox?: Set<number>;
-  definition: MachineDefinition;
-  snapshot: AnyMachineSnapshot;
-  mailbox: Delivery[];
-  queued: boolean;
-  pendingCommits: number;
-}
 
 export interface HostOptions {
   store: Store;

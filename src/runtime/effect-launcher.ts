@@ -16,7 +16,7 @@
 import type { EventObject } from 'xstate';
 import { HoldfastError, type SerializedError } from '../errors.js';
 import type { ActorId, ActorRecord } from '../persistence/store.js';
-import type { Delivery, LiveActor } from './actor-host.js';
+import type { Delivery, LiveActor } from './live-actor.js';
 import type { Clock } from './clock.js';
 import { backoffDelay, type EffectOutcome, type EffectRunner } from './effect-runner.js';
 import type { EffectOptions } from './machine-registry.js';

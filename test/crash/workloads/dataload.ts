@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { openLmdbStore } from '../../../src/persistence/lmdb-store.js';
-import { armFaultPointsFromSpec } from '../../../src/testing/fault-points.js';
+import { armFaultPointsFromSpec } from '../../../src/runtime/fault-points.js';
 
 armFaultPointsFromSpec(process.env.HOLDFAST_FAULT_POINTS);
 const [store, dir, filesDir, url, token, pid, chunkSize] = process.argv.slice(2) as [string, string, string, string, string, string, string];
