@@ -9,6 +9,8 @@ export type { RuntimeEvent, RuntimeListener } from './runtime/runtime-events.js'
 export type { Limits } from './runtime/limiter.js';
 export type { Clock } from './runtime/clock.js';
 export type { EffectContext } from './runtime/effect-runner.js';
+export { RUNTIME_DEFAULTS } from './runtime/runtime-defaults.js';
+export type { RuntimeDefaults } from './runtime/runtime-defaults.js';
 export { defineMachine } from './runtime/machine-registry.js';
 export type { MachineDefinition, EffectOptions } from './runtime/machine-registry.js';
 export { effect } from './runtime/effect.js';
@@ -68,8 +70,10 @@ export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './bat
 export type { Partition } from './batch/partition.js';
 
 // Job server (issue 7): process jobs bound to data, users, data files, stored data
-export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs, processJobRequestSchema, storedDataRequestSchema } from './jobserver/job-server.js';
-export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi, ProcessJobRequest, StoredDataRequest } from './jobserver/job-server.js';
+export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs } from './jobserver/job-server.js';
+export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi } from './jobserver/job-server.js';
+export { processJobRequestSchema, storedDataRequestSchema } from './adapters/http/process-job-request.js';
+export type { ProcessJobRequest, StoredDataRequest } from './adapters/http/process-job-request.js';
 export type { HostProcessFunction, HostDatatype } from './host/host-module.js';
 
 // Errors

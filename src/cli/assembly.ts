@@ -18,6 +18,7 @@ import { openLmdbStore } from '../persistence/lmdb-store.js';
 import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
+import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
 import type { Application } from '../batch/application.js';
@@ -120,8 +121,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const runtime = await createRuntime({
       store,
       machines,
-      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...processQueueLimits(options.jobServer), ...options.limits?.queues } },
-      durability: options.durability ?? 'flush',
+      limits: { concurrency: RUNTIME_DEFAULTS.concurrency, perKey: 1, ...options.limits, queues: { prepare: 8, copy: 4, ...taskQueueLimits(options.tasks), ...processQueueLimits(options.jobServer), ...options.limits?.queues } },
+      durability: options.durability ?? RUNTIME_DEFAULTS.durability,
       resume: options.resume ?? true,
     });
     const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));

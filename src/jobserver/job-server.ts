@@ -27,8 +27,6 @@ import { openUsers } from './users.js';
 import { validateJobServerOptions } from './job-server-options.js';
 
 export type { Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, JobServer, JobServerOptions, UsersApi, DataFilesApi, StoredDataApi } from './job-server.types.js';
-export { processJobRequestSchema, storedDataRequestSchema } from '../adapters/http/process-job-request.js';
-export type { ProcessJobRequest, StoredDataRequest } from '../adapters/http/process-job-request.js';
 export { processJobMachines, processQueueLimits, wakeProcessJobs } from './process-job-machines.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
