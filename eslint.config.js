@@ -8,7 +8,8 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 // The layers of DESIGN.md, top to bottom (an element is a folder; the files at src/'s top
 // are told apart by category below).
 const elements = [
-  { type: 'entry', pattern: ['src/cli', 'src/testing', 'examples'], partialMatch: false },
+  // Entry points wire the parts together; src/kinds holds one registration per kind of work (issue 18).
+  { type: 'entry', pattern: ['src/cli', 'src/kinds', 'src/testing', 'examples'], partialMatch: false },
   // The inspector page runs in a browser: it reads the inspector's protocol and the runtime's
   // pure state names, nothing that runs on the server.
   { type: 'page', pattern: 'src/inspector-page/**', partialMatch: false },
