@@ -80,6 +80,22 @@ export default tseslint.config(
     },
   },
   {
+    // Nothing above the runtime touches the store (DESIGN.md): the runtime offers the queries.
+    files: ['src/cli/**/*.ts', 'src/kinds/**/*.ts', 'src/adapters/**/*.ts', 'src/batch/**/*.ts', 'src/jobserver/**/*.ts', 'src/host/**/*.ts', 'examples/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        ...["MemberExpression[object.name='runtime'][property.name='store']", "MemberExpression[object.property.name='runtime'][property.name='store']"].map((selector) => ({
+          selector,
+          message: 'the store is the runtime\'s own: ask the runtime (its queries, records or deletion)',
+        })),
+        ...["CallExpression[callee.object.name='store'][callee.property.name='commit']"].map((selector) => ({
+          selector,
+          message: 'only the runtime commits to the store',
+        })),
+      ],
+    },
+  },
+  {
     // Machines are pure (STYLE.md): no node:*, lmdb, ws, chokidar or hash-wasm; xstate only.
     files: ['src/machines/**/*.ts'],
     rules: {
