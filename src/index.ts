@@ -2,11 +2,8 @@
  * holdfast: an embeddable, durable actor runtime for batch data work.
  * The default assembly: the LMDB store behind the runtime. Exports by name, no barrels.
  */
-import { isStorageFull, openLmdbStore, storageError } from './persistence/lmdb-store.js';
-import { containStorageFullRejections } from './persistence/storage-full-guard.js';
-import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
-
 // Runtime
+export { createRuntime } from './create-runtime.js';
 export type { Runtime, RuntimeOptions, RecordsApi, SpawnOptions } from './runtime/runtime.js';
 export type { RuntimeEvent, RuntimeListener } from './runtime/runtime-events.js';
 export type { RuntimeWorkload } from './runtime/runtime-workload.js';
@@ -14,6 +11,8 @@ export type { Limits } from './runtime/limiter.js';
 export type { PruneReport } from './runtime/retention.js';
 export type { Clock } from './runtime/clock.js';
 export type { EffectContext } from './runtime/effect-runner.js';
+export { RUNTIME_DEFAULTS } from './runtime/runtime-defaults.js';
+export type { RuntimeDefaults } from './runtime/runtime-defaults.js';
 export { defineMachine } from './runtime/machine-registry.js';
 export type { MachineDefinition, EffectOptions } from './runtime/machine-registry.js';
 export { effect } from './runtime/effect.js';
@@ -80,43 +79,12 @@ export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './bat
 export type { Partition } from './batch/partition.js';
 
 // Job server (issue 7): process jobs bound to data, users, data files, stored data
-export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs, processJobRequestSchema, storedDataRequestSchema } from './jobserver/job-server.js';
-export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi, ProcessJobRequest, StoredDataRequest } from './jobserver/job-server.js';
+export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs } from './jobserver/job-server.js';
+export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi } from './jobserver/job-server.js';
+export { processJobRequestSchema, storedDataRequestSchema } from './adapters/http/process-job-request.js';
+export type { ProcessJobRequest, StoredDataRequest } from './adapters/http/process-job-request.js';
 export type { HostProcessFunction, HostDatatype } from './host/host-module.js';
 
 // Errors
 export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';
 export type { ErrorCode, SerializedError } from './errors.js';
-
-/**
- * Opens a runtime over a store folder (created if missing) or an opened Store
- * (`openLmdbStore`, `openMemoryStore`), and resumes every actor that was not final.
- * A Store handed in stays open when the runtime closes: its opener closes it.
- * @throws INVALID_OPTIONS naming every problem; STORE_LOCKED; STORE_FORMAT_TOO_NEW; STORE_CORRUPT
- * @example
- * const runtime = await createRuntime({ store: './.holdfast', machines: [counter] });
- * const id = await runtime.spawn('counter', { step: 2 });
- * await runtime.send(id, { type: 'increment' });
- * await runtime.close();
- */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  validateRuntimeOptions(options);
-  const ownsStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? openLmdbStore(options.store, options.clock ? { now: options.clock.now } : {}) : options.store;
-  let report: (error: unknown) => void = () => {};
-  const release = containStorageFullRejections((error) => report(error));
-  try {
-    const runtime = startRuntime(options, { store, ownsStore, onClose: release });
-    // The guard hears of every full store in the process: report this one's, in its words (path, free space).
-    report = (error) => {
-      if (isStorageFull(error, store.path)) runtime.reportStorageFull(storageError(error, store.path));
-    };
-    // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
-    await runtime.finishDeletes();
-    return runtime;
-  } catch (error) {
-    release();
-    if (ownsStore) await store.close();
-    throw error;
-  }
-}

@@ -10,11 +10,12 @@ import { openUsers } from '../jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
-import { createRuntime } from '../index.js';
+import { createRuntime } from '../create-runtime.js';
 import { openLmdbStore } from '../persistence/lmdb-store.js';
 import type { Durability, Store } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
+import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
 import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
 import type { Application } from '../batch/application.js';
@@ -120,8 +121,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const runtime = await createRuntime({
       store,
       machines,
-      limits: { concurrency: 64, perKey: 1, ...options.limits, queues: { ...queues, ...options.limits?.queues } },
-      durability: options.durability ?? 'flush',
+      limits: { concurrency: RUNTIME_DEFAULTS.concurrency, perKey: 1, ...options.limits, queues: { ...queues, ...options.limits?.queues } },
+      durability: options.durability ?? RUNTIME_DEFAULTS.durability,
       resume: options.resume ?? true,
       ...(options.retention !== undefined ? { retention: options.retention } : {}),
     });

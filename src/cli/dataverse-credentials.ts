@@ -101,6 +101,7 @@ export async function readTokenFile(path: string): Promise<string> {
   const token = text.replace(/\r?\n$/, '');
   // The contents are never quoted back: they may be a token with a stray character.
   if (token.trim() === '') throw usage(`--token-file ${path} is empty`);
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(token)) throw usage(`--token-file ${path} holds more than one line or a control character; it must hold the token alone`);
   return token;
 }

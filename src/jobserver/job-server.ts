@@ -20,15 +20,13 @@ import { locateScript } from '../adapters/processes/file-runner.js';
 import { canonicalHash, parseRequest, sha256Of } from './canonical-json.js';
 import { openDataFiles } from './data-files.js';
 import type { JobServer, JobServerOptions, Principal, ProcessJobView } from './job-server.types.js';
-import { processJobRequestSchema, type ProcessJobRequest } from './process-job-request.js';
+import { processJobRequestSchema, type ProcessJobRequest } from '../adapters/http/process-job-request.js';
 import { wakeProcessJobs } from './process-job-machines.js';
 import { MAX_STORED_BYTES, openStoredData } from './stored-data.js';
 import { openUsers } from './users.js';
 import { validateJobServerOptions } from './job-server-options.js';
 
 export type { Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, JobServer, JobServerOptions, UsersApi, DataFilesApi, StoredDataApi } from './job-server.types.js';
-export { processJobRequestSchema, storedDataRequestSchema } from './process-job-request.js';
-export type { ProcessJobRequest, StoredDataRequest } from './process-job-request.js';
 export { processJobMachines, processQueueLimits, wakeProcessJobs } from './process-job-machines.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;

@@ -11,7 +11,7 @@ import { HoldfastError } from '../errors.js';
 import type { RecordsApi } from '../runtime/runtime.js';
 import { canonicalHash, parseRequest } from './canonical-json.js';
 import type { Principal, StoredDataApi, StoredDataView } from './job-server.types.js';
-import { storedDataRequestSchema } from './process-job-request.js';
+import { storedDataRequestSchema } from '../adapters/http/process-job-request.js';
 
 export const STORED_DATA = 'storedData';
 /** Stored values travel into jobs (and their journal): kept small. */

@@ -8,6 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HoldfastError } from '../errors.js';
 import type { RecordsApi } from '../runtime/runtime.js';
+import { SERVE_TOKEN_USERS } from '../adapters/http/job-server-api.js';
 import type { Principal, UsersApi } from './job-server.types.js';
 
 export const USERS = 'jobServerUsers';
@@ -23,8 +24,6 @@ export interface UserRecord {
 }
 
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** The users the serve tokens act as (http-auth.ts): a job-server user of the same name would share their jobs and files. */
-export const SERVE_TOKEN_USERS = { admin: 'admin', readOnly: 'readonly' } as const;
 const RESERVED = new Set<string>(Object.values(SERVE_TOKEN_USERS));
 
 export interface Users extends UsersApi {

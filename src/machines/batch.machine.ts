@@ -11,8 +11,9 @@
  *   processing (chunk after chunk) -> completed | skipped | failed, each telling the job
  *   processing <-> waitingForApplication
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup, type DoneActorEvent } from 'xstate';
 import { sendMessage, writeRecords } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import type { ApplicationAvailable, BatchFinished, BatchInput, ChunkInput, ChunkOutput } from './batch.types.js';
 
 export const BATCH_MACHINE = 'batch';
@@ -30,34 +31,22 @@ export interface BatchContext extends BatchInput {
   error?: { code: string; message: string };
 }
 
-const notProvided = fromPromise<ChunkOutput, ChunkInput>(async () => {
-  throw new Error('effect processChunk was not provided');
-});
-
-const outputOf = (event: unknown) => (event as { output: ChunkOutput }).output;
-
 const errorOf = (error: unknown): { code: string; message: string } => {
   const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as { code?: string; message?: string };
   return { code, message };
 };
 
-/** The job hears how the batch ended, with its counts. */
-const report = (outcome: BatchFinished['outcome']) =>
-  sendMessage(({ context }: { context: BatchContext }) => ({
-    toParent: true as const,
-    event: {
-      type: 'batch.finished',
-      seq: context.seq,
-      batch: context.batch,
-      kind: context.kind,
-      outcome,
-      items: context.items,
-      results: context.results,
-      exceptions: context.exceptions,
-      ...(context.error ? { error: context.error } : {}),
-      at: context.lastAt,
-    } satisfies BatchFinished,
-  }));
+type ChunkDone = DoneActorEvent<ChunkOutput>;
+
+/** The chunk's results, exceptions and progress record, in this step's commit. */
+const writeChunk = writeRecords<BatchContext, ChunkDone, undefined, ApplicationAvailable>(({ event }) => event.output.records);
+const advance = assign<BatchContext, ChunkDone, undefined, ApplicationAvailable, never>(({ context, event }) => ({
+  position: event.output.position,
+  items: context.items + event.output.items,
+  results: context.results + event.output.results,
+  exceptions: context.exceptions + event.output.exceptions,
+  lastAt: event.output.at,
+}));
 
 export const batchMachine = setup({
   types: {
@@ -65,24 +54,26 @@ export const batchMachine = setup({
     context: {} as BatchContext,
     events: {} as ApplicationAvailable,
   },
-  actors: { processChunk: notProvided },
+  actors: { processChunk: unprovided<ChunkOutput, ChunkInput>('processChunk') },
   actions: {
-    /** The chunk's results, exceptions and progress record, in this step's commit. */
-    writeChunk: writeRecords(({ event }: { event: unknown }) => outputOf(event).records),
-    advance: assign(({ context, event }) => {
-      const output = outputOf(event);
-      return {
-        position: output.position,
-        items: context.items + output.items,
-        results: context.results + output.results,
-        exceptions: context.exceptions + output.exceptions,
-        lastAt: output.at,
-      };
-    }),
+    /** The job hears how the batch ended, with its counts. */
+    report: sendMessage(({ context }, params: { outcome: BatchFinished['outcome'] }) => ({
+      toParent: true as const,
+      event: {
+        type: 'batch.finished',
+        seq: context.seq,
+        batch: context.batch,
+        kind: context.kind,
+        outcome: params.outcome,
+        items: context.items,
+        results: context.results,
+        exceptions: context.exceptions,
+        ...(context.error ? { error: context.error } : {}),
+        at: context.lastAt,
+      } satisfies BatchFinished,
+    })),
   },
   guards: {
-    skip: ({ event }) => outputOf(event).skip === true,
-    lastChunk: ({ event }) => outputOf(event).done,
     /** The chunk effect found no such application here: wait for a process that has it, rather than fail. */
     applicationMissing: ({ event }) => ((event as { error?: { code?: unknown } }).error ?? {}).code === 'UNKNOWN_APPLICATION',
     ownApplication: ({ context, event }) => (event as ApplicationAvailable).application === context.application,
@@ -101,9 +92,9 @@ export const batchMachine = setup({
           return batch;
         },
         onDone: [
-          { guard: 'skip', target: 'skipped', actions: assign({ lastAt: ({ event }) => outputOf(event).at }) },
-          { guard: 'lastChunk', target: 'completed', actions: ['writeChunk', 'advance'] },
-          { target: 'processing', reenter: true, actions: ['writeChunk', 'advance'] },
+          { guard: ({ event }) => event.output.skip === true, target: 'skipped', actions: assign({ lastAt: ({ event }) => event.output.at }) },
+          { guard: ({ event }) => event.output.done, target: 'completed', actions: [writeChunk, advance] },
+          { target: 'processing', reenter: true, actions: [writeChunk, advance] },
         ],
         onError: [
           { guard: 'applicationMissing', target: BATCH_WAITING_STATE },
@@ -115,8 +106,8 @@ export const batchMachine = setup({
     [BATCH_WAITING_STATE]: {
       on: { 'application.available': { guard: 'ownApplication', target: 'processing' } },
     },
-    completed: { type: 'final', entry: report('completed') },
-    skipped: { type: 'final', entry: report('skipped') },
-    failed: { type: 'final', entry: report('failed') },
+    completed: { type: 'final', entry: { type: 'report', params: { outcome: 'completed' } } },
+    skipped: { type: 'final', entry: { type: 'report', params: { outcome: 'skipped' } } },
+    failed: { type: 'final', entry: { type: 'report', params: { outcome: 'failed' } } },
   },
 });

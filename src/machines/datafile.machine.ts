@@ -10,8 +10,9 @@
  *   full disk is mended by freeing space, so the file waits and its load
  *   neither discards nor completes without it (issue 16).
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { sendMessage, writeRecord } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import type { BatchVerdict, CopiedEntry, DataFileInput, ErrorJson, FileProblem, PreparedFile } from './dataload.types.js';
 
 export const DATAFILE_MACHINE = 'datafile';
@@ -34,10 +35,6 @@ export interface DataFileContext extends DataFileInput {
   spaceWaits?: number | undefined;
 }
 
-const notProvided = (name: string) => fromPromise<never, unknown>(async () => {
-  throw new Error(`effect ${name} was not provided`);
-});
-
 const problemOf = (context: DataFileContext, error: unknown): FileProblem => {
   const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as Partial<ErrorJson>;
   return { relativePath: context.relativePath, code, reason: message };
@@ -55,8 +52,16 @@ export const datafileMachine = setup({
     events: {} as BatchVerdict,
   },
   actors: {
-    prepareFile: notProvided('prepareFile') as unknown as ReturnType<typeof fromPromise<PreparedFile, DataFileInput>>,
-    copyFile: notProvided('copyFile') as unknown as ReturnType<typeof fromPromise<{ target: string }, { source: string; targetDir: string; prepared: PreparedFile }>>,
+    prepareFile: unprovided<PreparedFile, DataFileInput>('prepareFile'),
+    copyFile: unprovided<{ target: string }, { source: string; targetDir: string; prepared: PreparedFile }>('copyFile'),
+  },
+  actions: {
+    /** Remembers the file as loaded into its dataset, so loading the folder again skips it. */
+    rememberLoaded: writeRecord(({ context }) => ({
+      collection: 'loaded',
+      key: [context.dataset, context.relativePath],
+      value: { size: context.prepared!.size, mtimeMs: context.mtimeMs, md5: context.prepared!.md5, fileId: context.fileId ?? null, storageIdentifier: context.prepared!.storageIdentifier, batchId: context.batchId },
+    })),
   },
   guards: { vanished, noSpace },
   delays: {
@@ -88,10 +93,10 @@ export const datafileMachine = setup({
           target: 'copied',
           actions: [
             assign({ problem: undefined, spaceWaits: undefined }),
-            writeRecord(({ context, event }: { context: DataFileContext; event: { type: string; output?: { target: string } } }) => ({
+            writeRecord(({ context, event }) => ({
               collection: 'entries',
               key: [context.batchId, context.key],
-              value: entryOf(context, event.output!.target),
+              value: entryOf(context, event.output.target),
             })),
           ],
         },
@@ -111,7 +116,7 @@ export const datafileMachine = setup({
       after: { spaceRetry: 'copying' },
     },
     copied: {
-      entry: sendMessage(({ context }: { context: DataFileContext }) => ({ toParent: true, event: { type: 'file.copied', key: context.key } })),
+      entry: sendMessage(({ context }) => ({ toParent: true, event: { type: 'file.copied', key: context.key } })),
       always: { guard: ({ context }) => !context.registers, target: 'stored' },
       on: {
         'file.registered': { target: 'registered', actions: assign({ fileId: ({ event }) => event.fileId }) },
@@ -126,29 +131,20 @@ export const datafileMachine = setup({
         'file.discarded': 'discarded',
       },
     },
-    registered: { type: 'final', entry: rememberLoaded() },
+    registered: { type: 'final', entry: 'rememberLoaded' },
     /** Copied into the file store of a load that registers nothing (no Dataverse given). */
-    stored: { type: 'final', entry: rememberLoaded() },
+    stored: { type: 'final', entry: 'rememberLoaded' },
     skipped: {
       type: 'final',
-      entry: sendMessage(({ context }: { context: DataFileContext }) => ({ toParent: true, event: { type: 'file.skipped', key: context.key, problem: context.problem } })),
+      entry: sendMessage(({ context }) => ({ toParent: true, event: { type: 'file.skipped', key: context.key, problem: context.problem } })),
     },
     failed: {
       type: 'final',
-      entry: sendMessage(({ context }: { context: DataFileContext }) => ({ toParent: true, event: { type: 'file.failed', key: context.key, problem: context.problem } })),
+      entry: sendMessage(({ context }) => ({ toParent: true, event: { type: 'file.failed', key: context.key, problem: context.problem } })),
     },
     discarded: { type: 'final' },
   },
 });
-
-/** Remembers the file as loaded into its dataset, so loading the folder again skips it. */
-function rememberLoaded() {
-  return writeRecord(({ context }: { context: DataFileContext }) => ({
-    collection: 'loaded',
-    key: [context.dataset, context.relativePath],
-    value: { size: context.prepared!.size, mtimeMs: context.mtimeMs, md5: context.prepared!.md5, fileId: context.fileId ?? null, storageIdentifier: context.prepared!.storageIdentifier, batchId: context.batchId },
-  }));
-}
 
 function entryOf(context: DataFileContext, target: string): CopiedEntry {
   const prepared = context.prepared!;

@@ -9,8 +9,9 @@
  * files' snapshots.
  * States waiting on a person (`blocked`, `registrationFailed`) take `retry`.
  */
-import { assign, fromPromise, setup } from 'xstate';
-import { sendMessage, sendMessages, spawnActors, writeRecord, type ChildParked, type HoldfastAction } from './messaging.js';
+import { assign, setup, type DoneActorEvent } from 'xstate';
+import { sendMessage, sendMessages, spawnActors, writeRecord, type ChildParked } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import { DATAFILE_MACHINE } from './datafile.machine.js';
 import type { CopiesReport, DataFileReport, DataLoadInput, DatasetFolder, ErrorJson, FileProblem, RegistrationResult, WalkResult } from './dataload.types.js';
 
@@ -76,11 +77,6 @@ export interface RegisterInput {
   round: number;
 }
 
-const notProvided = <TOutput, TInput>(name: string) =>
-  fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`effect ${name} was not provided`);
-  });
-
 const errorOf = (error: unknown): ErrorJson => {
   const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as Partial<ErrorJson>;
   return { code, message };
@@ -89,45 +85,52 @@ const errorOf = (error: unknown): ErrorJson => {
 const reported = (c: DataLoadCounts) => c.copied + c.skipped + c.failed === c.total;
 /** Datafile states entered after the file reported to its batch (copied, skipped or failed). */
 const REPORTED_STATES = new Set(['copied', 'registrationFailed', 'registered', 'stored', 'skipped', 'failed', 'discarded']);
-const block = (resumeAt: NonNullable<DataLoadContext['resumeAt']>): HoldfastAction =>
-  assign(({ event }: { event: unknown }) => ({ error: errorOf((event as { error?: unknown }).error), resumeAt }));
+type DataLoadEvent = DataFileReport | RetryEvent | ChildParked;
+type Registered = DoneActorEvent<{ results: RegistrationResult[] }>;
+
+const countRegistrations = assign<DataLoadContext, Registered, undefined, DataLoadEvent, never>(({ context, event }) => {
+  const { results } = event.output;
+  const registered = results.filter((r) => r.ok).length;
+  return { counts: { ...context.counts, registered, registrationFailed: results.length - registered }, error: undefined };
+});
+const tellFiles = sendMessages<DataLoadContext, Registered, undefined, DataLoadEvent>(({ event }) =>
+  event.output.results.map((result) => ({
+    toChild: result.key,
+    event: result.ok ? { type: 'file.registered', fileId: result.fileId } : { type: 'file.registrationFailed', message: result.message },
+  })),
+);
+const keepRegistrations = writeRecord<DataLoadContext, Registered, undefined, DataLoadEvent>(({ event, self }) => ({
+  collection: 'registrations',
+  key: self.id,
+  value: event.output.results,
+}));
+const registrationDone = [countRegistrations, tellFiles, keepRegistrations];
 
 export const dataloadMachine = setup({
   types: {
     input: {} as DataLoadInput,
     context: {} as DataLoadContext,
-    events: {} as DataFileReport | RetryEvent | ChildParked,
+    events: {} as DataLoadEvent,
   },
   actors: {
-    locateDataset: notProvided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
-    walkSource: notProvided<WalkResult, WalkInput>('walkSource'),
-    registerFiles: notProvided<{ results: RegistrationResult[] }, RegisterInput>('registerFiles'),
-    updateMetadata: notProvided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
-    cleanUp: notProvided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
-    discardCopies: notProvided<{ discardedKeys: string[]; copies?: CopiesReport }, DiscardInput>('discardCopies'),
+    locateDataset: unprovided<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>('locateDataset'),
+    walkSource: unprovided<WalkResult, WalkInput>('walkSource'),
+    registerFiles: unprovided<{ results: RegistrationResult[] }, RegisterInput>('registerFiles'),
+    updateMetadata: unprovided<{ updated: number }, { batchId: string; dataverseUrl: string }>('updateMetadata'),
+    cleanUp: unprovided<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>('cleanUp'),
+    discardCopies: unprovided<{ discardedKeys: string[]; copies?: CopiesReport }, DiscardInput>('discardCopies'),
   },
   actions: {
-    countRegistrations: assign(({ context, event }) => {
-      const results = outputOf<{ results: RegistrationResult[] }>(event).results;
-      const registered = results.filter((r) => r.ok).length;
-      return { counts: { ...context.counts, registered, registrationFailed: results.length - registered }, error: undefined };
-    }),
-    tellFiles: sendMessages(({ event }: { event: unknown }) =>
-      outputOf<{ results: RegistrationResult[] }>(event).results.map((result) => ({
-        toChild: result.key,
-        event: result.ok ? { type: 'file.registered', fileId: result.fileId } : { type: 'file.registrationFailed', message: result.message },
-      })),
-    ),
+    /** An effect failed where a person must act: keep its error and where `retry` resumes. */
+    block: assign(({ event }, params: { resumeAt: NonNullable<DataLoadContext['resumeAt']> }) => ({
+      error: errorOf((event as { error?: unknown }).error), // an effect's error event, which the machine's own events do not list
+      resumeAt: params.resumeAt,
+    })),
     /** A batch opened by a watch tells it how it ended; a top batch has no parent and says nothing. */
-    reportToParent: sendMessage(({ context, self }: { context: DataLoadContext; self: { id: string } }, params: { state: string }) => ({
+    reportToParent: sendMessage(({ context, self }, params: { state: string }) => ({
       toParent: true as const,
       optional: true,
       event: { type: 'batch.finished', batch: self.id, state: params.state, copied: context.counts.copied, failed: context.counts.failed, skipped: context.counts.skipped, registered: context.counts.registered },
-    })),
-    keepRegistrations: writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
-      collection: 'registrations',
-      key: self.id,
-      value: outputOf<{ results: RegistrationResult[] }>(event).results,
     })),
   },
   guards: {
@@ -152,7 +155,7 @@ export const dataloadMachine = setup({
         onDone: { target: 'walking', actions: assign(({ event }) => ({ folder: event.output.folder, targetDir: event.output.targetDir, error: undefined })) },
         onError: [
           { guard: ({ event }) => errorOf(event.error).code === 'DATAVERSE_NOT_FOUND', target: 'failed', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          { target: 'blocked', actions: block('locating') },
+          { target: 'blocked', actions: { type: 'block', params: { resumeAt: 'locating' } } },
         ],
       },
     },
@@ -176,8 +179,8 @@ export const dataloadMachine = setup({
               counts: { ...context.counts, total: event.output.files.length, refused: event.output.refused.length, alreadyLoaded: event.output.alreadyLoaded },
               problems: event.output.refused.slice(0, MAX_PROBLEMS).map((r) => ({ relativePath: r.relativePath, code: r.code ?? 'REFUSED', reason: r.reason, ...(r.label === undefined ? {} : { label: r.label }) })),
             })),
-            spawnActors(({ context, event, self }: { context: DataLoadContext; event: unknown; self: { id: string } }) =>
-              outputOf<WalkResult>(event).files.map((file) => ({
+            spawnActors(({ context, event, self }) =>
+              event.output.files.map((file) => ({
                 machine: DATAFILE_MACHINE,
                 key: file.key,
                 input: { ...file, batchId: self.id, dataset: context.dataset, targetDir: context.targetDir!, registers: context.dataverseUrl !== undefined },
@@ -219,11 +222,11 @@ export const dataloadMachine = setup({
           {
             guard: ({ event }) => event.output.results.some((r) => !r.ok),
             target: 'registrationFailed',
-            actions: ['countRegistrations', 'tellFiles', 'keepRegistrations'],
+            actions: registrationDone,
           },
-          { target: 'updatingMetadata', actions: ['countRegistrations', 'tellFiles', 'keepRegistrations'] },
+          { target: 'updatingMetadata', actions: registrationDone },
         ],
-        onError: { target: 'blocked', actions: block('registering') },
+        onError: { target: 'blocked', actions: { type: 'block', params: { resumeAt: 'registering' } } },
       },
     },
     registrationFailed: {
@@ -236,7 +239,7 @@ export const dataloadMachine = setup({
         src: 'updateMetadata',
         input: ({ context, self }) => ({ batchId: self.id, dataverseUrl: context.dataverseUrl! }),
         onDone: 'cleaning',
-        onError: { target: 'blocked', actions: block('updatingMetadata') },
+        onError: { target: 'blocked', actions: { type: 'block', params: { resumeAt: 'updatingMetadata' } } },
       },
     },
     cleaning: {
@@ -245,7 +248,7 @@ export const dataloadMachine = setup({
         src: 'cleanUp',
         input: ({ context, self }) => ({ batchId: self.id, targetDir: context.targetDir ?? '', move: context.move, discard: false }),
         onDone: 'completed',
-        onError: { target: 'blocked', actions: block('cleaning') },
+        onError: { target: 'blocked', actions: { type: 'block', params: { resumeAt: 'cleaning' } } },
       },
     },
     discarding: {
@@ -257,8 +260,8 @@ export const dataloadMachine = setup({
           target: 'discarded',
           actions: [
             assign(({ event }) => (event.output.copies ? { copies: event.output.copies } : {})),
-            sendMessages(({ event }: { event: unknown }) =>
-              outputOf<{ discardedKeys: string[] }>(event).discardedKeys.map((key) => ({ toChild: key, event: { type: 'file.discarded' } })),
+            sendMessages(({ event }) =>
+              event.output.discardedKeys.map((key) => ({ toChild: key, event: { type: 'file.discarded' } })),
             ),
           ],
         },
@@ -280,10 +283,6 @@ export const dataloadMachine = setup({
     failed: { type: 'final', entry: { type: 'reportToParent', params: { state: 'failed' } } },
   },
 });
-
-function outputOf<T>(event: unknown): T {
-  return (event as { output: T }).output;
-}
 
 function keep(problems: FileProblem[], problem: FileProblem): FileProblem[] {
   return problems.length >= MAX_PROBLEMS ? problems : [...problems, problem];

@@ -9,8 +9,9 @@
  * The context holds counters only: it is rewritten by each of the batch's
  * reports (one per object and per link), so no list may grow in it.
  */
-import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import { spawnActors, writeRecord, type ChildParked } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import { IMPORT_UNBLOCK_MACHINE, type ImportUnblockInput } from './import-unblock.machine.js';
 import { errorOf } from './import-callback.js';
 import {
@@ -57,14 +58,8 @@ const unsettledLink = (event: ChildParked) => /^l\d+\.\d+$/.test(event.key) && !
 const zero = (): OutcomeCounts => ({ total: 0, complete: 0, error: 0, blocked: 0 });
 const settled = (c: OutcomeCounts) => c.complete + c.error + c.blocked === c.total;
 const count = (c: OutcomeCounts, outcome: ObjectSettled['outcome']): OutcomeCounts => ({ ...c, [outcome]: c[outcome] + 1 });
-const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
 /** A count with thousands separators, as people read it: 5,000,000. */
 const figure = (n: number) => n.toLocaleString('en-US');
-
-const notProvided = <TOutput, TInput>(name: string) =>
-  fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`effect ${name} was not provided`);
-  });
 
 /** The `importBatch` machine; its effects are provided at assembly (import-machines.ts). */
 export const importBatchMachine = setup({
@@ -75,9 +70,9 @@ export const importBatchMachine = setup({
     emitted: {} as ImportCompleted,
   },
   actors: {
-    loadImport: notProvided<LoadResult, { file: string; linkTags?: string | undefined }>('loadImport'),
-    readPlanChunk: notProvided<PlanChunk, { batch: string; chunk: number }>('readPlanChunk'),
-    postCompletion: notProvided<{ status: number }, { key: string; url: string; event: ImportCompleted }>('postCompletion'),
+    loadImport: unprovided<LoadResult, { file: string; linkTags?: string | undefined }>('loadImport'),
+    readPlanChunk: unprovided<PlanChunk, { batch: string; chunk: number }>('readPlanChunk'),
+    postCompletion: unprovided<{ status: number }, { key: string; url: string; event: ImportCompleted }>('postCompletion'),
   },
   guards: {
     allSpawned: ({ context }) => context.nextChunk >= context.chunks,
@@ -108,7 +103,7 @@ export const importBatchMachine = setup({
         guard: ({ event }) => unsettledObject(event),
         actions: [
           assign(({ context }) => ({ objects: count(context.objects, 'error') })),
-          spawnActors(({ context, event, self }: { context: ImportBatchContext; event: ChildParked; self: { id: string } }) => {
+          spawnActors(({ context, event, self }) => {
             const input: ImportUnblockInput = { batch: self.id, key: event.key, file: context.file, linkTags: context.linkTags, error: event.error };
             return [{ machine: IMPORT_UNBLOCK_MACHINE, key: `unblock.${event.key}`, input }];
           }),
@@ -136,10 +131,10 @@ export const importBatchMachine = setup({
                 const error = { code: 'IMPORT_INVALID', message: `the import has ${figure(total)} problem(s); nothing was sent${cut}` };
                 return { problems: problems.slice(0, MAX_PROBLEMS), problemCount: total, error };
               }),
-              writeRecord(({ event, self }: { event: unknown; self: { id: string } }) => ({
+              writeRecord(({ event, self }) => ({
                 collection: IMPORT_RECORDS.problems,
                 key: self.id,
-                value: outputOf<Extract<LoadResult, { ok: false }>>(event).problems,
+                value: event.output.ok ? [] : event.output.problems,
               })),
             ],
           },
@@ -152,8 +147,8 @@ export const importBatchMachine = setup({
               }),
               // The plan is kept in records, one per chunk, so the context stays small and a restart re-reads it.
               enqueueActions(({ enqueue, event, self }) => {
-                const plan = outputOf<Extract<LoadResult, { ok: true }>>(event);
-                plan.chunks.forEach((chunk, index) => enqueue(writeRecord(() => ({ collection: IMPORT_RECORDS.plan, key: [self.id, index], value: chunk }))));
+                if (!event.output.ok) return;
+                event.output.chunks.forEach((chunk, index) => enqueue(writeRecord(() => ({ collection: IMPORT_RECORDS.plan, key: [self.id, index], value: chunk }))));
               }),
             ],
           },
@@ -178,11 +173,11 @@ export const importBatchMachine = setup({
             onDone: {
               target: 'pacing',
               actions: [
-                spawnActors(({ context, event, self }: { context: ImportBatchContext; event: unknown; self: { id: string } }) =>
-                  outputOf<PlanChunk>(event).spawns.map((spawn) => ({ machine: spawn.machine, key: spawn.key, input: { ...spawn.input, batch: self.id, service: context.service } })),
+                spawnActors(({ context, event, self }) =>
+                  event.output.spawns.map((spawn) => ({ machine: spawn.machine, key: spawn.key, input: { ...spawn.input, batch: self.id, service: context.service } })),
                 ),
                 // Spawned with this step, the chunk is no longer needed: 300,000 spawn requests are ~20 MB of store.
-                writeRecord(({ context, self }: { context: ImportBatchContext; self: { id: string } }) => ({ collection: IMPORT_RECORDS.plan, key: [self.id, context.nextChunk], value: null })),
+                writeRecord(({ context, self }) => ({ collection: IMPORT_RECORDS.plan, key: [self.id, context.nextChunk], value: null })),
                 assign(({ context, event }) => ({ nextChunk: context.nextChunk + 1, readyInFlight: context.readyInFlight + event.output.ready })),
               ],
             },

@@ -7,8 +7,9 @@
  * object would have on failing. They settle blocked; the batch counts them.
  *   finding -> told | failed (the plan cannot be made again: the import file changed or vanished)
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { sendMessages, type Address } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import { linkKey, objectKey, type BlockOrigin, type EndFailed, type ErrorJson, type ParentFailed, type PendingObjectPlan } from './import.types.js';
 
 export const IMPORT_UNBLOCK_MACHINE = 'importUnblock';
@@ -32,13 +33,9 @@ export interface ImportUnblockContext extends ImportUnblockInput {
   failure?: ErrorJson;
 }
 
-const notProvided = fromPromise<Dependants, { file: string; linkTags?: string | undefined; key: string }>(async () => {
-  throw new Error('effect findDependants was not provided');
-});
-
 export const importUnblockMachine = setup({
   types: { input: {} as ImportUnblockInput, context: {} as ImportUnblockContext },
-  actors: { findDependants: notProvided },
+  actors: { findDependants: unprovided<Dependants, { file: string; linkTags?: string | undefined; key: string }>('findDependants') },
 }).createMachine({
   id: IMPORT_UNBLOCK_MACHINE,
   context: ({ input }) => ({ ...input }),
@@ -52,8 +49,8 @@ export const importUnblockMachine = setup({
         onDone: {
           target: 'told',
           actions: [
-            sendMessages(({ context, event }: { context: ImportUnblockContext; event: unknown }) => {
-              const found = (event as { output: Dependants }).output;
+            sendMessages(({ context, event }) => {
+              const found = event.output;
               const origin: BlockOrigin = { id: found.id, line: found.line, reason: `[${context.error.code}] ${context.error.message} (its actor is parked)` };
               const messages: (Address & { event: ParentFailed | EndFailed })[] = [];
               for (const [child] of found.children) messages.push({ to: `${context.batch}/${objectKey(child)}`, event: { type: 'parent.failed', origin } });

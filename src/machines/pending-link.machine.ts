@@ -7,9 +7,10 @@
  * link's parent among its parents), unless `separateDependentLinkCreate`: then,
  * like an independent link, it waits for both ends and is created on its own.
  */
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import { calledBackCreated, callbackError, errorOf, onServiceCallback } from './import-callback.js';
 import { sendMessage } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import type { BlockOrigin, CreateLinkInput, EndCreated, EndFailed, ErrorJson, Identifiers, PendingLinkInput, ServiceAnswer, ServiceCallback } from './import.types.js';
 
 /** Stored on every pending link; bump with an incompatible change of its states. */
@@ -26,14 +27,6 @@ export interface PendingLinkContext extends Omit<PendingLinkInput, 'awaiting'> {
   blockedBy?: BlockOrigin;
 }
 
-const notProvided = fromPromise<ServiceAnswer, CreateLinkInput>(async () => {
-  throw new Error('effect createLink was not provided');
-});
-
-function settle(outcome: 'complete' | 'error' | 'blocked') {
-  return sendMessage(() => ({ toParent: true, event: { type: 'link.settled', outcome } }));
-}
-
 /** The `pendingLink` machine; `createLink` is provided at assembly. */
 export const pendingLinkMachine = setup({
   types: {
@@ -41,13 +34,14 @@ export const pendingLinkMachine = setup({
     context: {} as PendingLinkContext,
     events: {} as EndCreated | EndFailed | ServiceCallback,
   },
-  actors: { createLink: notProvided },
+  actors: { createLink: unprovided<ServiceAnswer, CreateLinkInput>('createLink') },
   guards: {
     endsCreated: ({ context }) => context.awaiting === 0,
     completesWithChild: ({ context }) => context.dependent && !context.separate,
     calledBackCreated,
   },
   actions: {
+    settle: sendMessage((_, params: { outcome: 'complete' | 'error' | 'blocked' }) => ({ toParent: true, event: { type: 'link.settled', outcome: params.outcome } })),
     keepCallbackIdentifiers: assign({ identifiers: ({ event }) => (event as { identifiers: Identifiers }).identifiers }),
     keepCallbackError: assign({ error: ({ event }) => callbackError(event) }),
     // Settled, a link keeps what it linked and how it ended; JSON drops fields set to undefined.
@@ -86,8 +80,8 @@ export const pendingLinkMachine = setup({
     awaitingCallback: {
       on: onServiceCallback,
     },
-    complete: { type: 'final', entry: [settle('complete'), 'forgetPlan'] },
-    error: { type: 'final', entry: [settle('error'), 'forgetPlan'] },
-    blocked: { type: 'final', entry: [settle('blocked'), 'forgetPlan'] },
+    complete: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'complete' } }, 'forgetPlan'] },
+    error: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'error' } }, 'forgetPlan'] },
+    blocked: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'blocked' } }, 'forgetPlan'] },
   },
 });

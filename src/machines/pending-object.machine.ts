@@ -8,9 +8,10 @@
  * 1,000 parents is not rewritten with a growing list on every message. Once
  * settled it tells its dependent children, its links and its batch.
  */
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import { calledBackCreated, callbackError, errorOf, onServiceCallback } from './import-callback.js';
 import { sendMessages, writeRecord, type Address } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import {
   IMPORT_RECORDS,
   linkKey,
@@ -38,34 +39,6 @@ export interface PendingObjectContext extends PendingObjectInput {
   blockedBy?: BlockOrigin;
 }
 
-type Args = { context: PendingObjectContext; self: { id: string } };
-
-const notProvided = fromPromise<ServiceAnswer, CreateObjectInput>(async () => {
-  throw new Error('effect createObject was not provided');
-});
-
-/** Every message a settled object sends: to dependent children, to its links (as child and as parent), to its batch. */
-function settle(outcome: 'complete' | 'error' | 'blocked') {
-  return sendMessages(({ context }: Args) => {
-    const { batch, index } = context;
-    const messages: (Address & { event: ParentCreated | ParentFailed | EndCreated | EndFailed | ObjectSettled })[] = [];
-    if (outcome === 'complete') {
-      const identifiers = context.identifiers!;
-      for (const [child, linkTag] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.created', parent: index, linkTag, identifiers } });
-      for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.created', end: 'child', identifiers } });
-      for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.created', end: 'parent', identifiers } });
-    } else {
-      // A blocked object passes on the origin, not a growing chain of reasons (chains run 1,000 deep).
-      const origin: BlockOrigin = context.blockedBy ?? { id: context.id, line: context.line, reason: `[${context.error!.code}] ${context.error!.message}` };
-      for (const [child] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.failed', origin } });
-      for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.failed', end: 'child', origin } });
-      for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.failed', end: 'parent', origin } });
-    }
-    messages.push({ toParent: true, event: { type: 'object.settled', outcome, ready: context.ready } });
-    return messages;
-  });
-}
-
 /** The `pendingObject` machine; `createObject` is provided at assembly. */
 export const pendingObjectMachine = setup({
   types: {
@@ -73,13 +46,32 @@ export const pendingObjectMachine = setup({
     context: {} as PendingObjectContext,
     events: {} as ParentCreated | ParentFailed | ServiceCallback,
   },
-  actors: { createObject: notProvided },
+  actors: { createObject: unprovided<ServiceAnswer, CreateObjectInput>('createObject') },
   guards: {
     parentsCreated: ({ context }) => context.awaiting === 0,
     exists: ({ context }) => context.identifiers !== undefined,
     calledBackCreated,
   },
   actions: {
+    /** Every message a settled object sends: to dependent children, to its links (as child and as parent), to its batch. */
+    settle: sendMessages(({ context }, params: { outcome: 'complete' | 'error' | 'blocked' }) => {
+      const { batch, index } = context;
+      const messages: (Address & { event: ParentCreated | ParentFailed | EndCreated | EndFailed | ObjectSettled })[] = [];
+      if (params.outcome === 'complete') {
+        const identifiers = context.identifiers!;
+        for (const [child, linkTag] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.created', parent: index, linkTag, identifiers } });
+        for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.created', end: 'child', identifiers } });
+        for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.created', end: 'parent', identifiers } });
+      } else {
+        // A blocked object passes on the origin, not a growing chain of reasons (chains run 1,000 deep).
+        const origin: BlockOrigin = context.blockedBy ?? { id: context.id, line: context.line, reason: `[${context.error!.code}] ${context.error!.message}` };
+        for (const [child] of context.children) messages.push({ to: `${batch}/${objectKey(child)}`, event: { type: 'parent.failed', origin } });
+        for (let j = 0; j < context.linksAsChild; j++) messages.push({ to: `${batch}/${linkKey(index, j)}`, event: { type: 'end.failed', end: 'child', origin } });
+        for (const key of context.linksAsParent) messages.push({ to: `${batch}/${key}`, event: { type: 'end.failed', end: 'parent', origin } });
+      }
+      messages.push({ toParent: true, event: { type: 'object.settled', outcome: params.outcome, ready: context.ready } });
+      return messages;
+    }),
     keepCallbackIdentifiers: assign({ identifiers: ({ event }) => (event as { identifiers: Identifiers }).identifiers }),
     keepCallbackError: assign({ error: ({ event }) => callbackError(event as ServiceCallback) }),
     // Settled (and its messages sent), an object keeps who it is and how it ended, not the plan it ran by:
@@ -100,7 +92,7 @@ export const pendingObjectMachine = setup({
         'parent.created': {
           actions: [
             assign({ awaiting: ({ context }) => context.awaiting - 1 }),
-            writeRecord(({ context, event }: Args & { event: ParentCreated }) => ({
+            writeRecord(({ context, event }) => ({
               collection: IMPORT_RECORDS.parents,
               key: [context.batch, context.index, event.parent, event.linkTag],
               value: { linkTag: event.linkTag, identifiers: event.identifiers },
@@ -127,8 +119,8 @@ export const pendingObjectMachine = setup({
     awaitingCallback: {
       on: onServiceCallback,
     },
-    complete: { type: 'final', entry: [settle('complete'), 'forgetPlan'] },
-    error: { type: 'final', entry: [settle('error'), 'forgetPlan'] },
-    blocked: { type: 'final', entry: [settle('blocked'), 'forgetPlan'] },
+    complete: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'complete' } }, 'forgetPlan'] },
+    error: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'error' } }, 'forgetPlan'] },
+    blocked: { type: 'final', entry: [{ type: 'settle', params: { outcome: 'blocked' } }, 'forgetPlan'] },
   },
 });

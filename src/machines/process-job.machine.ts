@@ -12,8 +12,8 @@
  * re-checks. The output is written as a record in the step that consumes the
  * run's result; the start mark of the run is deleted when the job settles.
  */
-import { assign, fromPromise, setup } from 'xstate';
-import { writeRecord, type HoldfastAction } from './messaging.js';
+import { assign, fromPromise, setup, type DoneActorEvent } from 'xstate';
+import { writeRecord } from './messaging.js';
 import {
   PROCESS_JOB_OWNERS,
   PROCESS_OUTPUTS,
@@ -36,7 +36,11 @@ export type ProcessJobEvent =
   | { type: 'job.rerun' }
   | { type: 'job.dismiss'; at?: number };
 
-const notProvided = <TOutput, TInput>() =>
+/**
+ * Not `unprovided`: a process that does not serve the job server (a `watch`, an `ingest`)
+ * restores process jobs too, and sends a running one back to `queued` (NOT_AVAILABLE).
+ */
+const notServedHere = <TOutput, TInput>() =>
   fromPromise<TOutput, TInput>(async () => {
     throw { code: 'NOT_AVAILABLE', message: 'this process does not serve the job server' };
   });
@@ -45,22 +49,20 @@ const errorOf = (error: unknown): ErrorJson => {
   const { code = 'PROCESS_FAILED', message = String(error) } = (error ?? {}) as Partial<ErrorJson>;
   return { code, message };
 };
-const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
 const errorCodeOf = (event: unknown): string | undefined => ((event as { error?: { code?: unknown } }).error?.code as string | undefined) ?? undefined;
 const atOf = (event: unknown): number | undefined => {
   const at = (event as { at?: unknown }).at;
   return typeof at === 'number' ? at : undefined;
 };
 
-type Args = { context: ProcessJobContext; event: unknown; self: { id: string } };
-
-/** Forget the run's start mark once the job settles (it only matters while a run may be in flight). */
-const clearStartMark: HoldfastAction = writeRecord(({ context, self }: Args) => ({ collection: PROCESS_STARTS, key: [self.id, context.run], value: null }));
+type Ran = DoneActorEvent<RunProcessResult>;
+/** A run that ended (the `interrupted` one was taken by the transition before). */
+const finished = (event: Ran) => event.output as Extract<RunProcessResult, { startedAt: number }>;
 
 /** Takes a finished run's facts into the record and writes its output. */
-const settle: HoldfastAction[] = [
-  assign(({ context, event }: Args) => {
-    const result = outputOf<Extract<RunProcessResult, { startedAt: number }>>(event);
+const settle = [
+  assign<ProcessJobContext, Ran, undefined, ProcessJobEvent, never>(({ context, event }) => {
+    const result = finished(event);
     return {
       startedAt: result.startedAt,
       endedAt: result.endedAt,
@@ -71,10 +73,7 @@ const settle: HoldfastAction[] = [
       hasOutput: result.output !== undefined,
     };
   }),
-  writeRecord(({ event, self }: Args) => {
-    const result = outputOf<Extract<RunProcessResult, { startedAt: number }>>(event);
-    return { collection: PROCESS_OUTPUTS, key: self.id, value: result.output ?? null };
-  }),
+  writeRecord<ProcessJobContext, Ran, undefined, ProcessJobEvent>(({ event, self }) => ({ collection: PROCESS_OUTPUTS, key: self.id, value: finished(event).output ?? null })),
 ];
 
 export const processJobMachine = setup({
@@ -84,16 +83,17 @@ export const processJobMachine = setup({
     events: {} as ProcessJobEvent,
   },
   actors: {
-    loadData: notProvided<LoadDataResult, LoadDataInput>(),
-    runProcess: notProvided<RunProcessResult, RunProcessInput>(),
+    loadData: notServedHere<LoadDataResult, LoadDataInput>(),
+    runProcess: notServedHere<RunProcessResult, RunProcessInput>(),
+  },
+  actions: {
+    /** Forget the run's start mark once the job settles (it only matters while a run may be in flight). */
+    clearStartMark: writeRecord(({ context, self }) => ({ collection: PROCESS_STARTS, key: [self.id, context.run], value: null })),
   },
   guards: {
     /** Provided by the job server: this process can run process jobs. */
     served: (_: { context: ProcessJobContext }) => false,
     notServed: ({ event }) => errorCodeOf(event) === 'NOT_AVAILABLE',
-    loaded: ({ event }) => outputOf<LoadDataResult>(event).ok,
-    interrupted: ({ event }) => outputOf<RunProcessResult>(event).status === 'interrupted',
-    succeeded: ({ event }) => outputOf<RunProcessResult>(event).status === 'succeeded',
   },
 }).createMachine({
   id: PROCESS_JOB_MACHINE,
@@ -101,7 +101,7 @@ export const processJobMachine = setup({
   initial: 'created',
   states: {
     created: {
-      entry: writeRecord(({ context, self }: Args) => ({ collection: PROCESS_JOB_OWNERS, key: [context.owner, self.id], value: { createdAt: context.createdAt } })),
+      entry: writeRecord(({ context, self }) => ({ collection: PROCESS_JOB_OWNERS, key: [context.owner, self.id], value: { createdAt: context.createdAt } })),
       always: { target: 'queued' },
     },
     queued: {
@@ -117,21 +117,18 @@ export const processJobMachine = setup({
         input: ({ context, self }): LoadDataInput => ({ jobId: self.id, data: context.data }),
         onDone: [
           {
-            guard: 'loaded',
+            guard: ({ event }) => event.output.ok,
             target: 'running',
             actions: assign({
               data: ({ context, event }) => {
-                const hashes = (outputOf<LoadDataResult>(event) as Extract<LoadDataResult, { ok: true }>).sha256;
+                const hashes = event.output.ok ? event.output.sha256 : [];
                 return context.data.map((binding, at) => ({ ...binding, sha256: hashes[at] ?? binding.sha256 }));
               },
             }),
           },
           {
             target: 'failed',
-            actions: assign(({ event }) => {
-              const result = outputOf<Extract<LoadDataResult, { ok: false }>>(event);
-              return { error: result.error, endedAt: result.at };
-            }),
+            actions: assign(({ event }) => (event.output.ok ? {} : { error: event.output.error, endedAt: event.output.at })),
           },
         ],
         onError: [{ guard: 'notServed', target: 'queued' }, { target: 'failed', actions: assign({ error: ({ event }) => errorOf((event as { error?: unknown }).error) }) }],
@@ -153,21 +150,21 @@ export const processJobMachine = setup({
         }),
         onDone: [
           {
-            guard: 'interrupted',
+            guard: ({ event }) => event.output.status === 'interrupted',
             target: 'interrupted',
             actions: assign({
               error: { code: 'PROCESS_FAILED', message: 'the process was running when holdfast stopped; it is not idempotent, so it was not run again: re-run or dismiss it' },
-              endedAt: ({ event }) => (outputOf<RunProcessResult>(event) as { at: number }).at,
+              endedAt: ({ event }) => (event.output.status === 'interrupted' ? event.output.at : undefined),
             }),
           },
-          { guard: 'succeeded', target: 'succeeded', actions: settle },
+          { guard: ({ event }) => event.output.status === 'succeeded', target: 'succeeded', actions: settle },
           { target: 'failed', actions: settle },
         ],
         onError: [{ guard: 'notServed', target: 'queued' }, { target: 'failed', actions: assign({ error: ({ event }) => errorOf((event as { error?: unknown }).error) }) }],
       },
     },
     interrupted: {
-      entry: clearStartMark,
+      entry: 'clearStartMark',
       on: {
         'job.rerun': {
           target: 'queued',
@@ -177,9 +174,9 @@ export const processJobMachine = setup({
         'job.cancel': { target: 'cancelled', actions: assign({ endedAt: ({ event }) => atOf(event) }) },
       },
     },
-    succeeded: { type: 'final', entry: clearStartMark },
-    failed: { type: 'final', entry: clearStartMark },
-    cancelled: { type: 'final', entry: clearStartMark },
-    dismissed: { type: 'final', entry: clearStartMark },
+    succeeded: { type: 'final', entry: 'clearStartMark' },
+    failed: { type: 'final', entry: 'clearStartMark' },
+    cancelled: { type: 'final', entry: 'clearStartMark' },
+    dismissed: { type: 'final', entry: 'clearStartMark' },
   },
 });

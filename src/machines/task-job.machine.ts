@@ -12,8 +12,9 @@
  * one never does, and spawning by key is idempotent). Any process can restore
  * any task job; one that serves nothing leaves them queued.
  */
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
+import { assign, enqueueActions, setup, type DoneActorEvent } from 'xstate';
+import { spawnActors, writeRecord } from './messaging.js';
+import { unprovided } from './unprovided.js';
 import { ENTITY_FRAGMENTS, type TaskErrorJson, type TaskJobContext, type TaskJobInput, type TaskOutcome, type TaskRunInput } from './task.types.js';
 
 export const TASK_JOB_MACHINE = 'taskJob';
@@ -23,29 +24,25 @@ export const NEXT_STAGE_KEY = 'next';
 
 export type TaskJobEvent = { type: 'task.wake' };
 
-const notProvided = fromPromise<TaskOutcome, TaskRunInput>(async () => {
-  throw new Error('the task runner was not provided');
-});
-
 const errorOf = (error: unknown): TaskErrorJson => {
   const { code = 'EFFECT_FAILED', message = String(error) } = (error ?? {}) as Partial<TaskErrorJson>;
   return { code, message };
 };
 
-const outcomeOf = (event: unknown): TaskOutcome => (event as { output: TaskOutcome }).output;
+type TaskDone = DoneActorEvent<TaskOutcome>;
 
 /** Hand-over, in the consuming step: spawn the next stage, write the fragments, remember both. */
-const finish: HoldfastAction[] = [
-  assign(({ event, self }: { event: unknown; self: { id: string } }) => {
-    const outcome = outcomeOf(event);
-    return { next: outcome.next ? `${self.id}/${NEXT_STAGE_KEY}` : undefined, fragments: outcome.fragments.length };
-  }),
-  spawnActors(({ context, event }: { context: TaskJobContext; event: unknown }) => {
-    const next = outcomeOf(event).next;
+const finish = [
+  assign<TaskJobContext, TaskDone, undefined, TaskJobEvent, never>(({ event, self }) => ({
+    next: event.output.next ? `${self.id}/${NEXT_STAGE_KEY}` : undefined,
+    fragments: event.output.fragments.length,
+  })),
+  spawnActors<TaskJobContext, TaskDone, undefined, TaskJobEvent>(({ context, event }) => {
+    const next = event.output.next;
     return next ? [{ machine: TASK_JOB_MACHINE, key: NEXT_STAGE_KEY, input: { job: next, stage: context.stage + 1 } satisfies TaskJobInput }] : [];
   }),
-  enqueueActions(({ event, self, enqueue }: { event: unknown; self: { id: string }; enqueue: (action: HoldfastAction) => void }) => {
-    for (const { dataset, entity } of outcomeOf(event).fragments) {
+  enqueueActions<TaskJobContext, TaskDone, undefined, TaskJobEvent, never, never, never, never, never>(({ event, self, enqueue }) => {
+    for (const { dataset, entity } of event.output.fragments) {
       enqueue(writeRecord(() => ({ collection: ENTITY_FRAGMENTS, key: [dataset, entity.id, self.id], value: entity })));
     }
   }),
@@ -57,7 +54,7 @@ export const taskJobMachine = setup({
     context: {} as TaskJobContext,
     events: {} as TaskJobEvent,
   },
-  actors: { runTask: notProvided },
+  actors: { runTask: unprovided<TaskOutcome, TaskRunInput>('runTask') },
   guards: {
     /** Provided by the worker: the job's queue is served by this process. */
     served: (_: { context: TaskJobContext }) => false,

@@ -10,7 +10,7 @@
 import { assign, emit, setup } from 'xstate';
 import { DATALOAD_MACHINE } from './dataload.machine.js';
 import type { BatchFinished, DataLoadInput } from './dataload.types.js';
-import { spawnActors, writeRecord, type HoldfastAction } from './messaging.js';
+import { spawnActors, writeRecord } from './messaging.js';
 
 export const WATCH_MACHINE = 'watch';
 export const WATCH_VERSION = '1';
@@ -40,55 +40,62 @@ export interface WatchContext extends WatchInput {
 /** A file that stopped changing; `replaced` when a different version of a loaded path. */
 export type FileReady = { type: 'file.ready'; relativePath: string; size: number; mtimeMs: number; replaced: boolean };
 export type WatchEvent = FileReady | { type: 'watch.flush' } | { type: 'watch.stop' } | BatchFinished;
+/** What a watch emits for its listeners as it takes a file. */
+export type WatchEmitted = { type: 'watch.accepted' | 'watch.replaced'; relativePath: string };
 
-const accept: HoldfastAction[] = [
-  writeRecord(({ context, event, self }: { context: WatchContext; event: FileReady; self: { id: string } }) => ({
+/** A ready file taken into the open batch: recorded per path and per batch, counted, announced. */
+const accept = [
+  writeRecord<WatchContext, FileReady, undefined, WatchEvent>(({ context, event, self }) => ({
     collection: 'watch.taken',
     key: [self.id, event.relativePath],
     value: { size: event.size, mtimeMs: event.mtimeMs, batch: context.batch, replaced: event.replaced },
   })),
-  writeRecord(({ context, event, self }: { context: WatchContext; event: FileReady; self: { id: string } }) => ({
+  writeRecord<WatchContext, FileReady, undefined, WatchEvent>(({ context, event, self }) => ({
     collection: 'watch.batch',
     key: [self.id, context.batch, event.relativePath],
     // `replaced`: a new version of a path loaded (or taken) before; the record is what keeps that event.
     value: { relativePath: event.relativePath, size: event.size, mtimeMs: event.mtimeMs, replaced: event.replaced },
   })),
-  assign(({ context, event }: { context: WatchContext; event: FileReady }) => ({
+  assign<WatchContext, FileReady, undefined, WatchEvent, never>(({ context, event }) => ({
     open: context.open + 1,
     counts: { ...context.counts, accepted: context.counts.accepted + 1, replaced: context.counts.replaced + (event.replaced ? 1 : 0) },
   })),
-  emit(({ event }: { event: FileReady }) => (event.replaced ? { type: 'watch.replaced', relativePath: event.relativePath } : { type: 'watch.accepted', relativePath: event.relativePath })),
+  emit<WatchContext, FileReady, undefined, WatchEvent, WatchEmitted>(({ event }) =>
+    event.replaced ? { type: 'watch.replaced', relativePath: event.relativePath } : { type: 'watch.accepted', relativePath: event.relativePath },
+  ),
 ];
 
-const closeBatch: HoldfastAction[] = [
-  spawnActors(({ context, self }: { context: WatchContext; self: { id: string } }) => [
-    {
-      machine: DATALOAD_MACHINE,
-      key: `b${context.batch}`,
-      input: {
-        dir: context.dir,
-        dataset: context.dataset,
-        filesDir: context.filesDir,
-        ...(context.dataverseUrl ? { dataverseUrl: context.dataverseUrl } : {}),
-        chunkSize: context.chunkSize,
-        lockWaitMs: context.lockWaitMs,
-        allowPartial: true,
-        move: context.move,
-        includeHidden: context.includeHidden,
-        exclude: context.exclude,
-        hasMetadata: false,
-        ...(context.fixLabels ? { fixLabels: true } : {}),
-        only: { watchId: self.id, batch: context.batch },
-      } satisfies DataLoadInput,
-    },
-  ]),
-  assign(({ context }: { context: WatchContext }) => ({ batch: context.batch + 1, open: 0, counts: { ...context.counts, batches: context.counts.batches + 1 } })),
-];
+/** Closes the open batch: its `dataload` child, then the next batch's number. */
+const closeBatch = ['spawnBatch', 'openNextBatch'] as const;
 
 export const watchMachine = setup({
   types: { input: {} as WatchInput, context: {} as WatchContext, events: {} as WatchEvent },
   delays: { batchIdle: ({ context }) => context.batchIdleMs },
   guards: { batchFull: ({ context }) => context.open + 1 >= context.batchFiles },
+  actions: {
+    spawnBatch: spawnActors(({ context, self }) => [
+      {
+        machine: DATALOAD_MACHINE,
+        key: `b${context.batch}`,
+        input: {
+          dir: context.dir,
+          dataset: context.dataset,
+          filesDir: context.filesDir,
+          ...(context.dataverseUrl ? { dataverseUrl: context.dataverseUrl } : {}),
+          chunkSize: context.chunkSize,
+          lockWaitMs: context.lockWaitMs,
+          allowPartial: true,
+          move: context.move,
+          includeHidden: context.includeHidden,
+          exclude: context.exclude,
+          hasMetadata: false,
+          ...(context.fixLabels ? { fixLabels: true } : {}),
+          only: { watchId: self.id, batch: context.batch },
+        } satisfies DataLoadInput,
+      },
+    ]),
+    openNextBatch: assign(({ context }) => ({ batch: context.batch + 1, open: 0, counts: { ...context.counts, batches: context.counts.batches + 1 } })),
+  },
 }).createMachine({
   id: WATCH_MACHINE,
   context: ({ input }) => ({ ...input, batch: 1, open: 0, counts: { accepted: 0, replaced: 0, batches: 0, loaded: 0, failed: 0, skipped: 0 } }),

@@ -9,38 +9,24 @@
  * last step is durable, rehydrated from the store when a delivery arrives
  * (contract 4: a live XState actor costs about 4 KB; a million do not fit).
  */
-import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
-import { parkedReport, standInFor } from './parked-records.js';
+import { standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
 import { EffectLauncher } from './effect-launcher.js';
-import type { EffectOutcome, EffectRunner } from './effect-runner.js';
+import type { EffectRunner } from './effect-runner.js';
 import type { MachineDefinition, MachineRegistry } from './machine-registry.js';
 import { pureTransition } from './pure-transition.js';
+import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import type { EventHub } from './runtime-events.js';
 import { restoreSnapshot } from './snapshot-codec.js';
-import { faultPoint } from '../testing/fault-points.js';
+import { faultPoint } from './fault-points.js';
+import { JobControl, PAUSED } from './job-control.js';
+import type { Delivery, LiveActor } from './live-actor.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
-
-export type Delivery =
-  | { kind: 'inbox'; seq: number; event: EventObject }
-  | { kind: 'external'; event: EventObject; resolve: () => void; reject: (error: HoldfastError) => void }
-  | { kind: 'effect'; invokeId: string; key: string; outcome: EffectOutcome; durationMs: number }
-  | { kind: 'timer'; id: string; due: number; event: EventObject };
-
-export interface LiveActor {
-  record: ActorRecord;
-  /** Inbox messages handed to this live actor, so a message read again from the store is not stepped twice. */
-  seenInbox?: Set<number>;
-  definition: MachineDefinition;
-  snapshot: AnyMachineSnapshot;
-  mailbox: Delivery[];
-  queued: boolean;
-  pendingCommits: number;
-}
 
 export interface HostOptions {
   store: Store;
@@ -58,32 +44,21 @@ export interface HostOptions {
 }
 
 
-/**
- * Steps per event-loop turn. Small, so the committer can hand the first steps of
- * a wave to the store while the rest are computed: the commits then overlap the
- * computing (pipelined group commit, committer.ts) instead of alternating with it.
- */
-const STEPS_PER_TURN = 128;
 /** Steps computed and not yet durable at most, before the host lets the disk catch up. */
 const MAX_STEPS_IN_FLIGHT = 8_000;
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
-  /** Jobs (root ids) paused by a person: their actors take no step and start no effect. */
-  private readonly pausedRoots = new Set<string>();
-  /** Actors and effects held back by a pause, released by unpause. */
-  private readonly heldActors = new Set<LiveActor>();
-  private readonly heldEffects: { id: ActorId; invokeId: string }[] = [];
   private runnable: LiveActor[] = [];
   private pumping = false;
   private messageSeq: number;
   /** Steps computed but not yet durable, for backpressure. */
   private inFlightSteps = 0;
   private readonly launcher: EffectLauncher;
+  /** Pause, unpause, park and unpark (job-control.ts). */
+  private readonly control: JobControl;
   /** Ids an inbox message was delivered to while no such actor existed: read their inbox when they are spawned. */
   private readonly undelivered = new Set<ActorId>();
-  /** Actors whose park is committing. */
-  private readonly parking = new Set<ActorId>();
   /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
   private readonly context: PlanContext;
   closing = false;
@@ -102,13 +77,9 @@ export class ActorHost {
       {
         live: (id) => this.live.get(id),
         commit: (owner, plan, after, failed) => this.commit(owner, plan, after, failed),
-        park: (record, error) => this.park(record, error),
+        park: (record, error) => this.control.park(record, error),
         deliverTo: (id, delivery) => this.deliverTo(id, delivery),
-        holdIfPaused: (actor, invokeId) => {
-          if (!this.pausedRoots.has(actor.record.root)) return false;
-          this.heldEffects.push({ id: actor.record.id, invokeId });
-          return true;
-        },
+        holdIfPaused: (actor, invokeId) => this.control.holdEffect(actor, invokeId),
         get closing() {
           return host.closing;
         },
@@ -117,6 +88,26 @@ export class ActorHost {
       o.clock,
       o.events,
       o.random,
+    );
+    this.control = new JobControl(
+      {
+        live: (id) => this.live.get(id),
+        forget: (id) => this.live.delete(id),
+        load: (id) => this.load(id),
+        deliverTo: (id, delivery) => this.deliverTo(id, delivery),
+        commit: (owner, plan, after, failed) => this.commit(owner, plan, after, failed),
+        requeue: (actor) => {
+          if (actor.mailbox.length > 0 && !actor.queued) {
+            actor.queued = true;
+            this.runnable.push(actor);
+          }
+          this.schedulePump();
+        },
+        nextMessageSeq: () => this.messageSeq++,
+        passivateIfIdle: (actor) => this.maybePassivate(actor),
+      },
+      this.launcher,
+      o,
     );
   }
 
@@ -221,38 +212,17 @@ export class ActorHost {
 
   /** Marks a job paused at open (from its stored record). */
   restorePause(root: string): void {
-    this.pausedRoots.add(root);
+    this.control.restorePause(root);
   }
 
-  /** Pauses a job: its actors finish the effects already running, then take no step until unpaused. */
+  /** Pauses a job (job-control.ts). */
   pause(root: ActorId): Promise<void> {
-    const plan = emptyPlan();
-    plan.mutations.push({ op: 'putRecord', collection: 'paused', key: root, value: { at: this.o.clock.now() } });
-    this.pausedRoots.add(root);
-    return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
+    return this.control.pause(root);
   }
 
-  /** Lets a paused job run again: held deliveries are stepped and held effects start. */
+  /** Lets a paused job run again (job-control.ts). */
   unpause(root: ActorId): Promise<void> {
-    const plan = emptyPlan();
-    plan.mutations.push({ op: 'deleteRecord', collection: 'paused', key: root });
-    return new Promise((resolve, reject) =>
-      this.commit(root, plan, () => {
-        this.pausedRoots.delete(root);
-        for (const actor of [...this.heldActors]) {
-          if (actor.record.root !== root) continue;
-          this.heldActors.delete(actor);
-          if (actor.mailbox.length > 0 && !actor.queued) {
-            actor.queued = true;
-            this.runnable.push(actor);
-          }
-        }
-        const held = this.heldEffects.splice(0);
-        for (const effect of held) this.launcher.start(effect.id, effect.invokeId);
-        this.schedulePump();
-        resolve();
-      }, reject),
-    );
+    return this.control.unpause(root);
   }
 
   /** True when the actor is in memory here (stepping, committing, effects in flight) or waits on a timer here. */
@@ -261,33 +231,12 @@ export class ActorHost {
   }
 
   isPaused(root: string): boolean {
-    return this.pausedRoots.has(root);
+    return this.control.isPaused(root);
   }
 
-  /**
-   * Retries a parked actor: it becomes active again, its effects run again
-   * (attempt incremented) and its waiting messages are delivered. An actor that
-   * fails again is parked again, with the new error.
-   */
+  /** Retries a parked actor (job-control.ts). */
   unpark(record: ActorRecord): Promise<void> {
-    if (!record.snapshot) return Promise.reject(new HoldfastError('RECORD_CORRUPT', `actor ${record.id} has no readable snapshot to retry from`));
-    const next: ActorRecord = { ...record, status: 'active', recoveries: 0, updatedAt: this.o.clock.now() };
-    delete next.error;
-    const plan = emptyPlan();
-    plan.mutations.push({ op: 'putActor', record: next, previous: record });
-    return new Promise((resolve, reject) =>
-      this.commit(record.id, plan, () => {
-        const actor = this.load(record.id);
-        if (actor && Object.keys(actor.record.effects).length > 0) {
-          this.launcher.resume(actor);
-          this.launcher.startResumed();
-        }
-        for (const timer of this.o.store.timers()) if (timer.actor === record.id) this.o.timers.add(timer);
-        for (const message of this.o.store.inbox(record.id)) this.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event });
-        if (actor) this.maybePassivate(actor);
-        resolve();
-      }, reject),
-    );
+    return this.control.unpark(record);
   }
 
   /**
@@ -307,8 +256,8 @@ export class ActorHost {
       for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
       for (const message of this.o.store.inbox(record.id)) plan.mutations.push({ op: 'deleteInbox', to: record.id, seq: message.seq });
     }
-    plan.mutations.push({ op: 'deleteRecord', collection: 'paused', key: root });
-    this.pausedRoots.delete(root);
+    plan.mutations.push({ op: 'deleteRecord', collection: PAUSED, key: root });
+    this.control.forgetJob(root);
     return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
   }
 
@@ -319,43 +268,9 @@ export class ActorHost {
     return new Promise((resolve, reject) => this.commit(owner, plan, resolve, reject));
   }
 
-  /**
-   * Parks an actor with an error: it stops running until a person retries it; the rest run.
-   * A child parked while it ran tells its parent in the same commit (`holdfast.child.parked`),
-   * so the parent counts it as failed and its job never waits on it.
-   */
+  /** Parks an actor with an error (job-control.ts): it stops running until a person retries it; the rest run. */
   park(record: ActorRecord, error: HoldfastError, options: { setAside?: boolean; unindexed?: boolean } = {}): void {
-    // Met again before its park is durable (a second message to it, the scrub): parked once, its parent told once.
-    if (this.parking.has(record.id)) return;
-    this.parking.add(record.id);
-    const live = this.live.get(record.id);
-    const previous = live?.record ?? record;
-    for (const invokeId of Object.keys(previous.effects)) this.o.effects.cancel(record.id, invokeId, 'parked');
-    this.o.timers.removeActor(record.id);
-    this.live.delete(record.id);
-    // A child parked while it ran is reported to its parent, which counts it as failed: noted on it, so `retry` will not report it twice.
-    const tellsParent = previous.status === 'active' && previous.parent !== undefined;
-    const stored = error.toJSON();
-    const parked: ActorRecord = { ...previous, status: 'parked', error: tellsParent ? { ...stored, details: { ...stored.details, parentTold: true } } : stored, updatedAt: this.o.clock.now() };
-    const plan = emptyPlan();
-    if (options.setAside) plan.mutations.push({ op: 'setAsideActor', id: record.id });
-    plan.mutations.push({ op: 'putActor', record: parked, previous: options.unindexed ? undefined : previous });
-    if (tellsParent && previous.parent !== undefined) {
-      // Delivered once the park is durable, as a child's own final report is.
-      const message = parkedReport({ ...previous, parent: previous.parent }, error, this.messageSeq++, this.o.clock.now());
-      plan.messages.push(message);
-      plan.mutations.push({ op: 'putInbox', message });
-    }
-    this.commit(
-      record.id,
-      plan,
-      () => {
-        this.parking.delete(record.id);
-        this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() });
-      },
-      () => this.parking.delete(record.id),
-    );
-    if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
+    this.control.park(record, error, options);
   }
 
   /**
@@ -399,7 +314,7 @@ export class ActorHost {
   private pump(): void {
     this.pumping = false;
     if (this.o.committer.blocked) return void setTimeout(() => this.schedulePump(), 100).unref();
-    const budget = this.o.stepsPerTurn ?? STEPS_PER_TURN;
+    const budget = this.o.stepsPerTurn ?? RUNTIME_DEFAULTS.stepsPerTurn;
     // Backpressure: while a large backlog awaits its commit, let the disk catch up.
     if (this.inFlightSteps > MAX_STEPS_IN_FLIGHT) return void setTimeout(() => this.schedulePump(), 1).unref();
     const batch = this.runnable;
@@ -409,10 +324,7 @@ export class ActorHost {
     for (; index < batch.length && steps < budget; index++) {
       const actor = batch[index]!;
       actor.queued = false;
-      if (this.pausedRoots.has(actor.record.root)) {
-        this.heldActors.add(actor);
-        continue;
-      }
+      if (this.control.holdActor(actor)) continue;
       const delivery = actor.mailbox.shift();
       if (delivery) {
         this.step(actor, delivery);

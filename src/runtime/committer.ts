@@ -21,7 +21,7 @@
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { Durability, Mutation, Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
-import { faultPoint } from '../testing/fault-points.js';
+import { faultPoint } from './fault-points.js';
 
 export interface PendingStep {
   /** The actor whose step this is: after a failed step, its later steps in the same batch fail too. */

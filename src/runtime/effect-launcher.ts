@@ -16,11 +16,12 @@
 import type { EventObject } from 'xstate';
 import { HoldfastError, type SerializedError } from '../errors.js';
 import type { ActorId, ActorRecord } from '../persistence/store.js';
-import type { Delivery, LiveActor } from './actor-host.js';
+import type { Delivery, LiveActor } from './live-actor.js';
 import type { Clock } from './clock.js';
 import { backoffDelay, type EffectOutcome, type EffectRunner } from './effect-runner.js';
 import type { EffectOptions } from './machine-registry.js';
 import type { EventHub } from './runtime-events.js';
+import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { emptyPlan, type StepPlan } from './step-plan.js';
 
 /** What the launcher needs of the actor host. */
@@ -33,8 +34,6 @@ export interface LauncherHost {
   holdIfPaused(actor: LiveActor, invokeId: string): boolean;
   readonly closing: boolean;
 }
-
-const DEFAULT_MAX_ATTEMPTS = 5;
 
 export class EffectLauncher {
   /** Effects found in flight at open whose attempt is bumped when they next start. */
@@ -169,7 +168,7 @@ export class EffectLauncher {
     else this.events.publish({ type: 'effect.failed', ...base, error: outcome.error.toJSON(), willRetry: outcome.retryable });
     if (outcome.ok) return { type: `xstate.done.actor.${delivery.invokeId}`, output: outcome.output } as EventObject;
     const options = actor.definition.effects?.[effect.src];
-    if (outcome.retryable && !this.host.closing && effect.attempt < (options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+    if (outcome.retryable && !this.host.closing && effect.attempt < (options?.maxAttempts ?? RUNTIME_DEFAULTS.maxAttempts)) {
       this.scheduleRetry(actor, delivery.invokeId, options);
       return undefined;
     }
@@ -181,7 +180,7 @@ export class EffectLauncher {
   private scheduleRetry(actor: LiveActor, invokeId: string, options: EffectOptions | undefined): void {
     const record = actor.record;
     const effect = record.effects[invokeId]!;
-    const delay = backoffDelay(effect.attempt, options?.backoffMs ?? 200, options?.maxBackoffMs ?? 30_000, this.random);
+    const delay = backoffDelay(effect.attempt, options?.backoffMs ?? RUNTIME_DEFAULTS.backoffMs, options?.maxBackoffMs ?? RUNTIME_DEFAULTS.maxBackoffMs, this.random);
     const retried = { ...effect, attempt: effect.attempt + 1, retryAt: this.clock.now() + delay };
     const next: ActorRecord = { ...record, effects: { ...record.effects, [invokeId]: retried }, updatedAt: this.clock.now() };
     actor.record = next;

@@ -4,8 +4,8 @@
  * its running child was parked (actor-host.ts). Pure: no store, no clock.
  */
 import type { HoldfastError } from '../errors.js';
-import type { ChildParked } from '../machines/messaging.js';
 import type { ActorId, ActorRecord, InboxMessage, IndexedIdentity } from '../persistence/store.js';
+import { CHILD_PARKED, type ChildParked } from './machine-protocol.js';
 
 /** The machine of a record whose machine nobody can tell. */
 export const UNKNOWN_MACHINE = 'unknown';
@@ -36,7 +36,7 @@ export function standInFor(id: ActorId, identity: IndexedIdentity | undefined, n
 export function parkedReport(child: ActorRecord & { parent: ActorId }, error: HoldfastError, seq: number, now: number): InboxMessage {
   const { parent } = child;
   const event: ChildParked = {
-    type: 'holdfast.child.parked',
+    type: CHILD_PARKED,
     child: child.id,
     key: child.id.startsWith(`${parent}/`) ? child.id.slice(parent.length + 1) : child.id,
     ...(child.machine !== UNKNOWN_MACHINE ? { machine: child.machine } : {}),

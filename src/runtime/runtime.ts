@@ -20,6 +20,8 @@ import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retent
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import { listedActors, readListedActor } from './listed-actors.js';
+import { PAUSED } from './job-control.js';
+import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { TimerQueue } from './timer-queue.js';
 import type { RuntimeWorkload } from './runtime-workload.js';
 
@@ -189,19 +191,19 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const { store, ownsStore } = wiring;
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
-  const committer = new Committer(store, options.durability ?? 'flush', clock, {
+  const committer = new Committer(store, options.durability ?? RUNTIME_DEFAULTS.durability, clock, {
     storageFull: (error) => events.publish({ type: 'runtime.storageFull', error: error.toJSON(), at: clock.now() }),
     storageRecovered: () => events.publish({ type: 'runtime.storageRecovered', at: clock.now() }),
     committed: (steps, durationMs) => {
       if (events.size > 0) events.publish({ type: 'runtime.committed', steps, durationMs, at: clock.now() });
     },
   });
-  const limiter = new Limiter({ concurrency: 64, ...options.limits });
+  const limiter = new Limiter({ concurrency: RUNTIME_DEFAULTS.concurrency, ...options.limits });
   const effects = new EffectRunner(limiter, clock);
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });
-  for (const { key } of store.scanRecords('paused')) host.restorePause(String(key));
+  for (const { key } of store.scanRecords(PAUSED)) host.restorePause(String(key));
   if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
   // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
   const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
@@ -370,16 +372,16 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
       iterate: (collection, prefix, scanOptions) => store.scanRecords(collection, prefix, scanOptions),
-      write: (changes, durability) => store.commit(changes, durability ?? options.durability ?? 'flush'),
-      put: (collection, key, value) => store.commit([{ op: 'putRecord', collection, key, value }], options.durability ?? 'flush'),
-      delete: (collection, key) => store.commit([{ op: 'deleteRecord', collection, key }], options.durability ?? 'flush'),
+      write: (changes, durability) => store.commit(changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
+      put: (collection, key, value) => store.commit([{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
+      delete: (collection, key) => store.commit([{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),
     },
     close() {
       closed ??= (async () => {
         host.closing = true;
         scrub?.stop();
         await retention?.stop();
-        const graceUntil = clock.now() + (options.closeGraceMs ?? 2_000);
+        const graceUntil = clock.now() + (options.closeGraceMs ?? RUNTIME_DEFAULTS.closeGraceMs);
         while (effects.size > 0 && clock.now() < graceUntil) await new Promise((r) => setTimeout(r, 10));
         effects.cancelAll('the runtime closed; the effect runs again after a restart');
         timers.close();

@@ -5,9 +5,9 @@
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import { HoldfastError } from '../errors.js';
-import type { SpawnRequest } from '../machines/messaging.js';
 import type { ActorId, ActorRecord, ActorStatus, EffectRecord, InboxMessage, Mutation, TimerEntry } from '../persistence/store.js';
 import type { MachineDefinition } from './machine-registry.js';
+import type { SpawnRequest } from './machine-protocol.js';
 import { activeInvokeIds, pureInitialTransition, type ExecutableAction } from './pure-transition.js';
 import { persistSnapshot, stateName } from './snapshot-codec.js';
 

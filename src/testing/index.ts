@@ -8,8 +8,8 @@
 export { SimulatedClock } from './simulated-clock.js';
 
 // Fault points (crash tests)
-export { FAULT_POINTS, armFaultPoints, armFaultPointsFromSpec, disarmFaultPoints } from './fault-points.js';
-export type { FaultPointName } from './fault-points.js';
+export { FAULT_POINTS, armFaultPoints, armFaultPointsFromSpec, disarmFaultPoints } from '../runtime/fault-points.js';
+export type { FaultPointName } from '../runtime/fault-points.js';
 
 // Invariants (RELIABILITY.md, I1 to I8)
 export { verifyStore } from '../runtime/verify-store.js';

@@ -11,7 +11,7 @@ import { HoldfastError, NonRetryableError } from '../../errors.js';
 import type { DiscardInput, RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
 import { effect } from '../../runtime/effect.js';
-import { faultPoint } from '../../testing/fault-points.js';
+import { faultPoint } from '../../runtime/fault-points.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
 import { fileStorageId } from '../dataverse/dataverse-pid.js';
 import type { AddFileEntry } from '../dataverse/dataverse-types.js';

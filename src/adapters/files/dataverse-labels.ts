@@ -58,6 +58,7 @@ export interface NameCheck {
 // Controls: C0, DEL, C1, U+2028/2029 (line breaks to most terminals and editors),
 // and the bidirectional marks, embeddings, overrides and isolates that can
 // make a printed name read as another (CVE-2021-42574, "Trojan Source").
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 // FileMetadata.label's @Pattern, as a set of the characters it forbids.
 const FILE_NAME_FORBIDDEN = /[:<>;#/"*|?\\]/gu;
@@ -172,6 +173,7 @@ export function sanitizeDirectory(value: string, aggressively: boolean): string 
 
 /** Java's `String.trim().isEmpty()`: nothing but characters up to U+0020. */
 function isJavaBlank(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- Java's blank is every character up to U+0020
   return /^[\u0000-\u0020]*$/u.test(value);
 }
 

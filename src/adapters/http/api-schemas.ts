@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HoldfastError } from '../../errors.js';
-import { processJobRequestSchema, storedDataRequestSchema } from '../../jobserver/job-server.js';
+import { processJobRequestSchema, storedDataRequestSchema } from './process-job-request.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -15,7 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HoldfastError } from '../../errors.js';
-import type { JobServer } from '../../jobserver/job-server.js';
+import type { JobServer } from './job-server-api.js';
 import { dataFileParams, errorJson, querySchema } from './api-schemas.js';
 import { accessOfRequest } from './http-access.js';
 

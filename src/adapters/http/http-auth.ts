@@ -10,7 +10,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { HoldfastError } from '../../errors.js';
-import { SERVE_TOKEN_USERS } from '../../jobserver/users.js';
+import { SERVE_TOKEN_USERS } from './job-server-api.js';
 import type { Role } from '../inspector/inspector-protocol.js';
 
 /** Tokens as given: one or several per role; a missing role gets a fresh random token. */

@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HoldfastError } from '../../errors.js';
-import type { JobServer } from '../../jobserver/job-server.js';
+import type { JobServer } from './job-server-api.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { InspectorHub, type InspectorHubOptions, type InspectorStats } from '../inspector/inspector-hub.js';
 import { INSPECTOR_PROTOCOL } from '../inspector/inspector-protocol.js';

@@ -11,7 +11,8 @@
  * The job server checks ownership, limits (429) and eval's superuser rule (403).
  */
 import type { FastifyInstance } from 'fastify';
-import { processJobRequestSchema, type JobServer } from '../../jobserver/job-server.js';
+import type { JobServer } from './job-server-api.js';
+import { processJobRequestSchema } from './process-job-request.js';
 import { errorJson, jobIdParams, processJobRequestJson, querySchema, refuseInvalid } from './api-schemas.js';
 import { accessOfRequest } from './http-access.js';
 

@@ -7,7 +7,8 @@
  *   DELETE /api/data/ID     owner or superuser -> 204
  */
 import type { FastifyInstance } from 'fastify';
-import { storedDataRequestSchema, type JobServer } from '../../jobserver/job-server.js';
+import type { JobServer } from './job-server-api.js';
+import { storedDataRequestSchema } from './process-job-request.js';
 import { dataIdParams, errorJson, querySchema, refuseInvalid, storedDataRequestJson } from './api-schemas.js';
 import { accessOfRequest } from './http-access.js';
 

@@ -3,7 +3,7 @@
  * come from the index (no record decoded to skip an offset), then only the
  * page's records are read. Never every actor.
  */
-import type { ActorId, ActorRecord, JournalEntry } from '../../persistence/store.js';
+import type { ActorId, ActorRecord, JournalEntry } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { parkedByCode } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';

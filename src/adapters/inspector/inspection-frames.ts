@@ -3,7 +3,7 @@
  * `@xstate.event`, `@xstate.snapshot`), serialised the way Stately's inspector
  * reads them: the actor id is the `sessionId`, its job's id the `rootId`.
  */
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import { INSPECTION_VERSION, type ActorFrame, type EventFrame, type SnapshotFrame } from './inspector-protocol.js';
 
 let sequence = 0;

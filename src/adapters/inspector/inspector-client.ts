@@ -7,12 +7,12 @@
  */
 import WebSocket from 'ws';
 import { HoldfastError, toHoldfastError } from '../../errors.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { ClientMessage, CommandName, Ref, Role, ServerMessage } from './inspector-protocol.js';
 import { DEFAULT_EXCEPTIONS_PAGE, type BatchViews } from './batch-views.js';
 import { parseClientMessage } from './client-messages.js';
 import { actorFrame, eventFrame, snapshotFrame } from './inspection-frames.js';
-import type { HubServices, TickView } from './inspector-hub.js';
+import type { HubServices, TickView } from './hub-services.js';
 
 const DEFAULT_PAGE = 50;
 /** Degraded clients get at most one summary a second. */
@@ -382,7 +382,7 @@ export class InspectorClient {
   private send(message: ServerMessage): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.hub.options.maxBufferedBytes) {
-      this.hub.onSlowClientDropped(this);
+      this.hub.onSlowClientDropped();
       this.terminate();
       return;
     }

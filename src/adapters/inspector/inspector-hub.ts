@@ -11,107 +11,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Application } from '../../batch/application.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
 import type { RuntimeEvent } from '../../runtime/runtime-events.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { ActorRoots } from './actor-roots.js';
 import { ActorViews } from './actor-views.js';
-import { BatchViews, isInspectedBatchJobs, type InspectedBatchJobs } from './batch-views.js';
+import { BatchViews, isInspectedBatchJobs } from './batch-views.js';
+import { HUB_DEFAULTS, type InspectorHubOptions, type ResolvedHubOptions } from './hub-options.js';
+import type { Change, HubServices, TickView } from './hub-services.js';
 import { InspectorClient } from './inspector-client.js';
 import { BATCH_JOB_MACHINE_NAME, INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
-import { LiveAggregates, type AggregatesContext } from './live-aggregates.js';
+import { LiveAggregates } from './live-aggregates.js';
 import { chartOf } from './machine-charts.js';
 
-export interface InspectorHubOptions {
-  /** The machines registered with the runtime (it does not expose them): their charts and per-state counts. @default [] */
-  machines?: readonly MachineDefinition[];
-  /** Coalescing period: at most one update per actor per tick. @default 100 */
-  tickMs?: number;
-  /** A peer that has not answered the previous ping by the next is dropped. @default 30_000 */
-  heartbeatMs?: number;
-  /** Largest message a client may send; a larger one closes the connection (1009). @default 65_536 */
-  maxPayloadBytes?: number;
-  /** Unread bytes past which a client drops to summaries and is told. @default 1 MiB */
-  highWaterBytes?: number;
-  /** Unread bytes under which a degraded client gets everything again. @default 64 KiB */
-  lowWaterBytes?: number;
-  /** Unread bytes past which a client is closed: the bound on what the server buffers for one client. @default 8 MiB */
-  maxBufferedBytes?: number;
-  /** Connections at once; more are refused before the upgrade (503). @default 64 */
-  maxClients?: number;
-  /** Subscriptions per connection. @default 16 */
-  maxSubscriptions?: number;
-  /** Actors' inspection frames per client per tick; the rest of a tick's changes are skipped. @default 200 */
-  maxFramesPerTick?: number;
-  /** Counts are redone from the index after this long without events. @default 2_000 */
-  quietMs?: number;
-  /** ...and at most this often. @default 30_000 */
-  recountEveryMs?: number;
-  /** Errors that belong to no client (a failing tick). @default console.error */
-  onError?: (error: unknown) => void;
-  /**
-   * Batch jobs (`createBatchJobs`, or `openHoldfast(...).batchJobs`): their DAG
-   * statistics, exception queue, resolve and reprocess. Without them (or with
-   * a read-only view lacking `stats`, `resolve`, `reprocess`) those answer NOT_AVAILABLE.
-   */
-  batchJobs?: Partial<InspectedBatchJobs>;
-  /** The batch-job applications, whose DAGs (steps and their `after` edges) the page draws. @default [] */
-  applications?: readonly Application[];
-}
-
-export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError' | 'batchJobs' | 'applications'>>;
-
-const DEFAULTS: ResolvedHubOptions = {
-  tickMs: 100,
-  heartbeatMs: 30_000,
-  maxPayloadBytes: 64 * 1024,
-  highWaterBytes: 1024 * 1024,
-  lowWaterBytes: 64 * 1024,
-  maxBufferedBytes: 8 * 1024 * 1024,
-  maxClients: 64,
-  maxSubscriptions: 16,
-  maxFramesPerTick: 200,
-  quietMs: 2_000,
-  recountEveryMs: 30_000,
-};
-
-/** One actor's changes in one tick, coalesced: the last event, how many steps. */
-export interface Change {
-  root: string | undefined;
-  event: string | undefined;
-  steps: number;
-  at: number;
-}
-
-/** What one tick shows every client; records and rows are read once per tick, lazily. */
-export interface TickView {
-  at: number;
-  aggregates: AggregatesContext;
-  changes: ReadonlyMap<string, Change>;
-  touchedRoots: ReadonlySet<string>;
-  newJobs: boolean;
-  record(id: string): ActorRecord | undefined;
-  jobRow(id: string): JobRow | undefined;
-  actorRow(id: string): ActorRow | undefined;
-}
-
-/** What a client uses of the hub. */
-export interface HubServices {
-  readonly runtime: Runtime;
-  readonly views: ActorViews;
-  readonly stats: JobStatsScanner;
-  readonly aggregates: LiveAggregates;
-  readonly charts: MachineChart[];
-  readonly protocol: number;
-  readonly options: ResolvedHubOptions;
-  /** Undefined when no batch jobs were given. */
-  readonly batch: BatchViews | undefined;
-  definitionJson(machine: string): string | undefined;
-  onSlowClientDropped(client: InspectorClient): void;
-}
+export type { InspectorHubOptions, ResolvedHubOptions } from './hub-options.js';
 
 export interface InspectorStats {
   clients: { role: Role; bufferedAmount: number; degraded: boolean }[];
@@ -153,7 +68,7 @@ export class InspectorHub implements HubServices {
     readonly runtime: Runtime,
     options: InspectorHubOptions = {},
   ) {
-    this.options = { ...DEFAULTS, ...withoutUndefined(options) };
+    this.options = { ...HUB_DEFAULTS, ...withoutUndefined(options) };
     this.onError = options.onError ?? ((error) => console.error(error));
     const machines = options.machines ?? [];
     for (const definition of machines) this.definitions.set(definition.name, definition);

@@ -5,7 +5,7 @@
  * docs/inspector-protocol.md describes every message.
  */
 import type { NodeStats } from '../../batch/node-stats.js';
-import type { JournalEntry } from '../../persistence/store.js';
+import type { JournalEntry } from '../../runtime/actor-types.js';
 
 /** Bumped on an incompatible change; sent in the summary. */
 export const INSPECTOR_PROTOCOL = 1;

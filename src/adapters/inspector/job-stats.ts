@@ -6,7 +6,7 @@
  * seconds to read; the runtime keeps its pace meanwhile). Only jobs that a
  * client follows are scanned.
  */
-import type { ActorId, ActorRecord } from '../../persistence/store.js';
+import type { ActorId, ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { JobStats, StateCounts, StatusCounts } from './inspector-protocol.js';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { HoldfastError } from '../../errors.js';
 import { TASK_JOB_MACHINE, TASK_JOB_VERSION, taskJobMachine } from '../../machines/task-job.machine.js';
 import type { TaskJobContext, TaskJobInput } from '../../machines/task.types.js';
-import type { ActorId, ActorRecord } from '../../persistence/store.js';
+import type { ActorId, ActorRecord } from '../../runtime/actor-types.js';
 import { effect } from '../../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../../runtime/machine-registry.js';
 import { taskJobRecords } from '../../machines/written-records.js';

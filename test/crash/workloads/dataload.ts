@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { HoldfastError } from '../../../src/errors.js';
 import { openLmdbStore } from '../../../src/persistence/lmdb-store.js';
-import { armFaultPointsFromSpec } from '../../../src/testing/fault-points.js';
+import { armFaultPointsFromSpec } from '../../../src/runtime/fault-points.js';
 
 armFaultPointsFromSpec(process.env.HOLDFAST_FAULT_POINTS);
 const [store, dir, filesDir, url, token, pid, chunkSize] = process.argv.slice(2) as [string, string, string, string, string, string, string];

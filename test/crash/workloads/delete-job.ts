@@ -7,7 +7,7 @@
  * Usage: delete-job.ts STORE ID [TOKEN]
  */
 import { openHoldfast } from '../../../src/cli/assembly.js';
-import { armFaultPointsFromSpec } from '../../../src/testing/fault-points.js';
+import { armFaultPointsFromSpec } from '../../../src/runtime/fault-points.js';
 
 const [store, id, token] = process.argv.slice(2) as [string, string, string | undefined];
 const holdfast = await openHoldfast({ store, resume: false, listen: false, notices: false });

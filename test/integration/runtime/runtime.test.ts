@@ -147,7 +147,7 @@ describe('messages to an actor that does not exist yet', () => {
     const early = setup({ types: { input: {} as { to: string } } }).createMachine({
       id: 'early',
       context: ({ input }) => input,
-      entry: sendMessage(({ context }: { context: { to: string } }) => ({ to: context.to, event: { type: 'increment', by: 7 } })),
+      entry: sendMessage(({ context }) => ({ to: context.to, event: { type: 'increment', by: 7 } })),
       initial: 'sent',
       states: { sent: { type: 'final' } },
     });
@@ -170,7 +170,7 @@ describe('messages to an actor that does not exist yet', () => {
     const early = setup({ types: { input: {} as { to: string } } }).createMachine({
       id: 'early',
       context: ({ input }) => input,
-      entry: sendMessage(({ context }: { context: { to: string } }) => ({ to: context.to, event: { type: 'increment', by: 3 } })),
+      entry: sendMessage(({ context }) => ({ to: context.to, event: { type: 'increment', by: 3 } })),
       initial: 'sent',
       states: { sent: { type: 'final' } },
     });

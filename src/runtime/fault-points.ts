@@ -1,6 +1,8 @@
 /**
  * Named fault points (STYLE.md): inert unless a test arms them, listed here so
- * the crash tests can walk them all. An armed point kills its own process with
+ * the crash tests can walk them all. The runtime owns them (its committer and step
+ * loop reach them, and adapters through the effect layer); `holdfast/testing`
+ * re-exports the arming side. An armed point kills its own process with
  * SIGKILL the n-th time it is reached: the crash happens exactly there.
  */
 
