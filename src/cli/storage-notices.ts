@@ -24,7 +24,7 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
       say(`[STORAGE_FULL] ${event.error.message.replace(/^\[STORAGE_FULL\] /, '')}`);
     } else if (event.type === 'runtime.storageRecovered' && storeFull) {
       storeFull = false;
-      say(`store ${runtime.store.path}: space returned; the work carries on`);
+      say(`store ${runtime.location}: space returned; the work carries on`);
     } else if (event.type === 'actor.stepped' && event.machine === 'datafile') {
       if (event.to === 'waitingForSpace') {
         const context = runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined;

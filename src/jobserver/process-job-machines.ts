@@ -48,6 +48,7 @@ export function processJobMachines(options?: JobServerOptions, store?: Pick<Stor
   const extensions = (options?.extensions ?? DEFAULT_EXTENSIONS).map((extension) => extension.toLowerCase());
   const marks: StartMarks | undefined = store && {
     has: (key) => store.getRecord(PROCESS_STARTS, key) !== undefined,
+    // eslint-disable-next-line no-restricted-syntax -- a process's start mark is durable before the process starts, inside its effect: issue 18 moves it to the runtime's records
     put: (key, value) => store.commit([{ op: 'putRecord', collection: PROCESS_STARTS, key, value }], 'flush'),
   };
   const deps: EffectDeps = {
@@ -107,6 +108,7 @@ function groupRegistry(store: Pick<Store, 'scanRecords' | 'commit'>): EffectDeps
   const write = (pid: number, value: GroupRecord | null) => {
     const mutation = value ? { op: 'putRecord' as const, collection: PROCESS_GROUPS, key: pid, value } : { op: 'deleteRecord' as const, collection: PROCESS_GROUPS, key: pid };
     // A failed registration must not fail the job: the group is still killed at its end by this process.
+    // eslint-disable-next-line no-restricted-syntax -- a process's start mark is durable before the process starts, inside its effect: issue 18 moves it to the runtime's records
     store.commit([mutation], 'commit').catch(() => {});
   };
   return {

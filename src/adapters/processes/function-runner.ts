@@ -5,6 +5,7 @@
  * the job; a function that ignores its signal keeps running until it returns
  * (in-process code cannot be killed): use a `file` process for untrusted work.
  */
+// eslint-disable-next-line boundaries/dependencies -- issue 18: the host function's type moves with host/ into the kinds
 import type { HostProcessFunction } from '../../host/host-module.js';
 import type { RunOutcome } from './run-outcome.js';
 

@@ -14,7 +14,7 @@ const FOLDER = '/files/10.5072/FK2/X';
 function fakeRuntime() {
   const listeners = new Set<RuntimeListener>();
   const runtime = {
-    store: { path: '/store' },
+    location: '/store',
     subscribe: (listener: RuntimeListener) => (listeners.add(listener), () => void listeners.delete(listener)),
     get: (id: string) => ({ snapshot: { context: { targetDir: FOLDER, problem: { code: 'STORAGE_FULL', reason: `files dir ${FOLDER}: no space left (12 KiB free) to copy /src/${id} (400000 bytes)` } } } }),
   } as unknown as Runtime;
