@@ -88,7 +88,12 @@ describe('the inspector protocol', () => {
     const last = await client.next<SnapshotFrame>((m) => m.type === '@xstate.snapshot' && m.sessionId === tally && (m.snapshot as { context: { count: number } }).context.count === 50, 10_000, from);
     const frames = client.messages.slice(from).filter((m): m is SnapshotFrame => m.type === '@xstate.snapshot' && m.sessionId === tally);
     expect(frames.length).toBeLessThan(50);
-    expect(frames.reduce((sum, f) => sum + (f.coalesced ?? 1), 0)).toBe(50);
+    // Every step counted once, unless the client fell behind meanwhile (on a busy machine): a degraded
+    // client gets summaries only, by design (backpressure.test.ts), and the steps of its skipped ticks go uncounted.
+    const degraded = client.messages.slice(from).some((m) => m.type === 'degraded');
+    const counted = frames.reduce((sum, f) => sum + (f.coalesced ?? 1), 0);
+    if (degraded) expect(counted).toBeLessThanOrEqual(50);
+    else expect(counted).toBe(50);
     expect(last.event).toEqual({ type: 'increment' });
     const unsubscribed = await client.request({ type: 'unsubscribe', id: tally });
     expect(unsubscribed).toMatchObject({ type: 'unsubscribed', id: tally });
