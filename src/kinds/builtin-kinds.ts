@@ -12,4 +12,5 @@ import { taskJobKind } from './task-job.js';
 import { watchKind } from './watch.js';
 import type { WorkKind } from './work-kind.js';
 
-export const BUILTIN_KINDS: readonly WorkKind[] = [dataloadKind, watchKind, taskJobKind, processJobKind, importKind, batchJobKind];
+// In the order `resume` names them: loads, imports, batch runs, task jobs.
+export const BUILTIN_KINDS: readonly WorkKind[] = [dataloadKind, watchKind, processJobKind, importKind, batchJobKind, taskJobKind];
