@@ -22,7 +22,7 @@ import { tempFolder } from '../helpers/temp-store.js';
 
 const TOKEN = 'token-crash-7d4e1f0a-2b3c-4d5e-8f9a-0b1c2d3e4f50';
 const PID = 'doi:10.5072/FK2/CRASH1';
-const KILLS = fullScale ? 20 : 10;
+const KILLS = fullScale ? 20 : 7;
 const CHUNK_SIZE = 10;
 
 let source: string;

@@ -12,7 +12,7 @@ import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../hel
 import { childStates, dependent, existing, independent, LINK_TAGS, object, verifyImportStore, writeImport, type Graph } from '../helpers/import/import-fixtures.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
-const KILLS = fullScale ? 30 : 12;
+const KILLS = fullScale ? 30 : 8;
 const AUTHORS = 40;
 /** Books and as many chapters: about 550 objects and 900 links, some 890 creations at 20 ms each, four at a time. */
 const BOOKS = fullScale ? 500 : 250;

@@ -11,7 +11,7 @@ import { summariseStore } from '../helpers/store-summary.js';
 import { tempFolder } from '../helpers/temp-store.js';
 
 const CHILDREN = 1_000;
-const KILLS = fullScale ? 40 : 20;
+const KILLS = fullScale ? 40 : 12;
 
 describe('crash: parent with 1,000 children under repeated SIGKILL', () => {
   it('ends with every actor final, counts exact, every effect run with a stable key, and a clean store', async () => {

@@ -14,7 +14,7 @@ import { crashSeed, fullScale, killAfter, runToEnd, startWorkload, waitForOutput
 import { tempFolder } from '../helpers/temp-store.js';
 
 const CHAINS = fullScale ? 300 : 120;
-const KILLS = fullScale ? 30 : 12;
+const KILLS = fullScale ? 30 : 8;
 const STAGES = ['chain', 'chain/next', 'chain/next/next'];
 
 describe('crash: task jobs deferring their next stage under repeated SIGKILL', () => {

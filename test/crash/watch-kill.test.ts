@@ -22,7 +22,7 @@ import { fileStoreMd5Counts, readStore, startWatch, viewWatch, waitUntil, watchI
 const TOKEN = 'token-watch-crash-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const PID = 'doi:10.5072/FK2/WATCHK';
 const FILES = fullScale ? 5_000 : 600;
-const KILLS = fullScale ? 16 : 8;
+const KILLS = fullScale ? 16 : 6;
 
 describe('crash: holdfast watch SIGKILLed during a burst of files', () => {
   it(`ends with each of ${FILES} files loaded exactly once and no batch left open after ${KILLS} kills`, async () => {
