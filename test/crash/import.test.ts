@@ -80,7 +80,7 @@ describe('crash: an import under repeated SIGKILL', () => {
       kills++;
       createdAtKills.push(standin.created.length);
     }
-    expect(kills, `seed ${seed}: the import finished before it was killed ${KILLS} times`).toBeGreaterThanOrEqual(10);
+    expect(kills, `seed ${seed}: the import finished before it was killed ${KILLS} times`).toBeGreaterThanOrEqual(Math.min(KILLS, 10));
     const last = startWorkload('import', args);
     const { code, timedOut } = await runToEnd(last);
     expect(code, `seed ${seed}: final run failed: ${timedOut ? await describeStuck(store) : last.output()}`).toBe(0);
