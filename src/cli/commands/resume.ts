@@ -20,7 +20,7 @@ import { DEFAULT_SPACE_WAIT_MS } from '../load-follow.js';
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
     .command('resume')
-    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs, and the host module\'s kinds of work')
+    .description('continue everything interrupted: loads (and loads waiting for a retry), imports, batch runs, task jobs, and the host module\'s kinds of work')
     .option('--token <token>', 'a new Dataverse API token for the interrupted loads (visible to `ps`: prefer --token-file or $DATAVERSE_KEY; kept, never printed)')
     .option('--token-file <file>', 'read the new API token from this file (one line)')
     .option('--app <file>', 'the host module interrupted batch runs and task jobs need (default: holdfast.config.* in this folder)')
