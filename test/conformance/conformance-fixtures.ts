@@ -4,6 +4,7 @@
  * the port's reads become asynchronous (awaiting a plain value is harmless,
  * and `for await` reads a plain iterable as well as an async one).
  */
+import { afterEach } from 'vitest';
 import type { ActorId, ActorRecord, ActorStatus, JournalEntry, Mutation, Store } from '../../src/persistence/store.js';
 
 export interface StoreUnderTest {
@@ -11,6 +12,20 @@ export interface StoreUnderTest {
   open(): Promise<Store>;
   /** Closes `store` and opens what it kept (a durable store only). */
   reopen?(store: Store): Promise<Store>;
+}
+
+/** `open` for a suite: each store it opens is closed when the test ends. Call inside `describe` or at a suite's top. */
+export function closedAfterEach(under: StoreUnderTest): () => Promise<Store> {
+  let opened: Store[] = [];
+  afterEach(async () => {
+    for (const store of opened) await store.close();
+    opened = [];
+  });
+  return async () => {
+    const store = await under.open();
+    opened.push(store);
+    return store;
+  };
 }
 
 /** Every item of a read's result, whether the read returns an iterable, an async one, or a promise of either. */

@@ -5,22 +5,13 @@
  * all, and (for a durable store) everything acknowledged there after a reopen.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../src/errors.js';
 import type { Mutation, Store } from '../../src/persistence/store.js';
-import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, type StoreUnderTest } from './conformance-fixtures.js';
+import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, closedAfterEach, type StoreUnderTest } from './conformance-fixtures.js';
 
 export function storeCommits(name: string, under: StoreUnderTest): void {
-  let opened: Store[] = [];
-  const open = async () => {
-    const store = await under.open();
-    opened.push(store);
-    return store;
-  };
-  afterEach(async () => {
-    for (const store of opened) await store.close();
-    opened = [];
-  });
+  const open = closedAfterEach(under);
   const nothingOf = async (store: Store) => {
     expect(await store.getActor(id('a1'))).toBeUndefined();
     expect(await store.countActors({})).toBe(0);

@@ -3,24 +3,15 @@
  * (src/persistence/store.ts) does what the port says, on any store.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeActorRecord } from '../../src/persistence/actor-codec.js';
 import { openLmdbStore, STORE_FORMAT_VERSION } from '../../src/persistence/lmdb-store.js';
 import { SET_ASIDE, type ActorFilter, type IntegrityProblem, type Store } from '../../src/persistence/store.js';
 import { tempFolder } from '../helpers/temp-store.js';
-import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, type StoreUnderTest } from './conformance-fixtures.js';
+import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, closedAfterEach, type StoreUnderTest } from './conformance-fixtures.js';
 
 export function storeOperations(name: string, under: StoreUnderTest): void {
-  let opened: Store[] = [];
-  const open = async () => {
-    const store = await under.open();
-    opened.push(store);
-    return store;
-  };
-  afterEach(async () => {
-    for (const store of opened) await store.close();
-    opened = [];
-  });
+  const open = closedAfterEach(under);
 
   describe(`${name} store: actors and the index`, () => {
     it('reads back a record as committed, as a copy the caller may change', async () => {

@@ -2,23 +2,14 @@
  * The conformance suite, part three: retention's operations (journalSpans,
  * pruneJournal, stripJournalSnapshots, usage) on any store.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { JournalEntry, Store } from '../../src/persistence/store.js';
-import { actor, id, list, putActor, type StoreUnderTest } from './conformance-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/persistence/store.js';
+import { actor, id, list, putActor, closedAfterEach, type StoreUnderTest } from './conformance-fixtures.js';
 
 const withSnapshot = (seq: number, at: number): JournalEntry => ({ seq, event: `e${seq}`, from: `s${seq - 1}`, to: `s${seq}`, at, durationMs: 1, snapshot: { value: `s${seq}`, context: { seq }, status: 'active' } });
 
 export function storeRetention(name: string, under: StoreUnderTest): void {
-  let opened: Store[] = [];
-  afterEach(async () => {
-    for (const store of opened) await store.close();
-    opened = [];
-  });
-  const open = async () => {
-    const store = await under.open();
-    opened.push(store);
-    return store;
-  };
+  const open = closedAfterEach(under);
   /** `done` finished at updatedAt 2,000; `busy` is active; each has journal entries 1 to 5 written at 100 + seq. */
   const seeded = async () => {
     const store = await open();
