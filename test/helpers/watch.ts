@@ -95,7 +95,12 @@ export function startCli(args: string[]): WatchProcess {
     return parsed;
   };
   let exited = false;
-  void workload.exited.then(() => (exited = true));
+  const described = { args, output: () => workload.output(), errors: () => stderr };
+  running.add(described);
+  void workload.exited.then(() => {
+    exited = true;
+    running.delete(described);
+  });
   return {
     ...workload,
     lines,
@@ -120,13 +125,22 @@ export function startCli(args: string[]): WatchProcess {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs`. */
+/** Command lines started by startCli and still running: a timed-out waitUntil shows what they printed. */
+const running = new Set<{ args: string[]; output: () => string; errors: () => string }>();
+
+function whatRunningPrinted(): string {
+  return [...running]
+    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}`)
+    .join('');
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs` (showing what running command lines printed). */
 export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000, pollMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}${whatRunningPrinted()}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
