@@ -14,5 +14,7 @@ export function tempFolder(prefix = 'holdfast-test-'): string {
 }
 
 afterEach(() => {
+  // HOLDFAST_KEEP_TEMP=1 keeps them, to read a failed test's store afterwards.
+  if (process.env.HOLDFAST_KEEP_TEMP) return void folders.splice(0);
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
