@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { HoldfastError, NonRetryableError } from '../../errors.js';
 import type { DiscardInput, RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
@@ -15,7 +15,7 @@ import { faultPoint } from '../../runtime/fault-points.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
 import { fileStorageId } from '../dataverse/dataverse-pid.js';
 import type { AddFileEntry } from '../dataverse/dataverse-types.js';
-import { copyAndVerify, removeTemporaries, toSourceError } from '../files/copy-verify.js';
+import { copyAndVerify, removeTemporariesOf, toSourceError } from '../files/copy-verify.js';
 import { datasetFolderFromPid, datasetFolderFromStorageIdentifier } from '../files/dataset-location.js';
 import type { HashPool } from '../files/hash-pool.js';
 import { detectMimeType } from '../files/mime-type.js';
@@ -187,7 +187,8 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       // A discard started by an earlier holdfast (before discardCopies): it lacks the dataset to ask
       // Dataverse about, so its copies stay; `holdfast delete` of the load removes those Dataverse lacks.
       if (input.discard) return { discardedKeys: entries.map((entry) => entry.key) };
-      if (input.targetDir) await removeTemporaries(input.targetDir).catch(ignoreMissing);
+      // Only this load's leftovers: another load into the same dataset (a watch's next batch) may be copying beside them.
+      if (input.targetDir) await removeTemporariesOf(input.targetDir, entries.map((entry) => basename(entry.target))).catch(ignoreMissing);
       if (input.move) {
         const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId);
         const registered = registrations ? new Set(registrations.filter((r) => r.ok).map((r) => r.key)) : undefined;

@@ -11,13 +11,13 @@
  * Both are safe to repeat: a copy already gone counts as removed.
  */
 import type { Stats } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { HoldfastError } from '../../errors.js';
 import type { CopiesReport, DatasetFolder, ErrorJson, KeptCopy } from '../../machines/dataload.types.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
 import { fileStorageId } from '../dataverse/dataverse-pid.js';
-import { isTemporaryName } from '../files/copy-verify.js';
+import { removeTemporariesOf } from '../files/copy-verify.js';
 import { targetPathFor } from '../files/dataset-location.js';
 import { assertNoSymlinkEscape, resolveUnder } from '../files/safe-path.js';
 
@@ -140,29 +140,20 @@ export async function removeCopies(plan: CopiesPlan): Promise<CopiesReport> {
       gone.add(copy.storageIdentifier);
     }
   }
-  if (gone.size > 0) report.temporaries = await removeTemporariesOf(plan.filesDir, folder, gone);
+  if (gone.size > 0) report.temporaries = await removeTemporariesOfCopies(plan, folder, gone);
   return report;
 }
 
-/** Removes the temporaries of the given copies in `folder` (copy-verify names them `.<target>.<12 hex>.holdfast-tmp`). */
-async function removeTemporariesOf(filesDir: string, folder: string, ids: ReadonlySet<string>): Promise<number> {
+/** Removes the temporaries of the given copies in `folder`, and no other load's. */
+async function removeTemporariesOfCopies(plan: CopiesPlan, folder: string, ids: ReadonlySet<string>): Promise<number> {
   try {
-    await assertNoSymlinkEscape(filesDir, folder);
+    await assertNoSymlinkEscape(plan.filesDir, folder);
   } catch {
     return 0; // the copies themselves were checked one by one; a folder leading out is left alone
   }
+  const names = [...ids].map((id) => basename(targetPathFor(plan.filesDir, plan.folder, id)));
   // A folder that cannot be read has no temporaries this cleanup can reach; the copies were handled one by one.
-  const names = await readdir(folder).catch(() => [] as string[]);
-  let removed = 0;
-  for (const name of names) {
-    const match = /^\.([0-9a-f]{1,14}-[0-9a-f]{12})\.[0-9a-f]{12}\.holdfast-tmp$/.exec(name);
-    if (!match || !isTemporaryName(name) || !ids.has(match[1]!)) continue;
-    const path = join(folder, name);
-    const stats = await lstat(path).catch(() => undefined);
-    if (!stats?.isFile()) continue;
-    if (await rm(path, { force: true }).then(() => true, () => false)) removed++;
-  }
-  return removed;
+  return (await removeTemporariesOf(folder, names).catch(() => [])).length;
 }
 
 /** One entry per storage identifier; a file id or size from any record of it is kept. */

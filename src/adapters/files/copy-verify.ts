@@ -8,7 +8,7 @@
  * the folder is fsynced, so after a crash the target is either absent or
  * complete. A re-run finds a complete, matching target and does not write it
  * again; a leftover temporary file is overwritten by the same idempotency key
- * or swept by `removeTemporaries`.
+ * or removed with its load's others by `removeTemporariesOf`.
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -117,19 +117,27 @@ export function isTemporaryName(name: string): boolean {
 }
 
 /**
- * Deletes temporary files left in `folder` by copies that crashed; a missing
- * folder has none. Not recursive: each dataset folder is swept on its own.
+ * Deletes the temporary files that crashed copies to the given target names
+ * left in `folder` (none when it is missing), and no other: another load
+ * copying into the same folder at the same time keeps its own. Not recursive.
  *
  * @returns the names removed.
  */
-export async function removeTemporaries(folder: string): Promise<string[]> {
+export async function removeTemporariesOf(folder: string, targetNames: Iterable<string>): Promise<string[]> {
+  const prefixes = new Set([...targetNames].map((name) => `.${name.slice(0, 64)}.`));
+  // The name is `.<target, at most 64 characters>.<12 hex>.holdfast-tmp` (temporaryName).
+  const keyAt = (name: string) => name.length - TEMPORARY_SUFFIX.length - 12;
+  return removeTemporariesWhere(folder, (name) => prefixes.has(name.slice(0, keyAt(name))) && /^[0-9a-f]{12}$/.test(name.slice(keyAt(name), -TEMPORARY_SUFFIX.length)));
+}
+
+async function removeTemporariesWhere(folder: string, ours: (name: string) => boolean): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   });
   const removed: string[] = [];
   for (const entry of entries) {
-    if (!isTemporaryName(entry.name) || entry.isDirectory()) continue;
+    if (!isTemporaryName(entry.name) || !entry.isFile() || !ours(entry.name)) continue;
     await rm(join(folder, entry.name), { force: true });
     removed.push(entry.name);
   }

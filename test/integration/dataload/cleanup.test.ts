@@ -183,6 +183,18 @@ describe('a load deleted while it registers', () => {
 });
 
 describe('a load\'s cleanup and files its records do not name', () => {
+  it("leaves another load's temporaries in the dataset folder when it completes (a watch's next batch may be copying beside it)", async () => {
+    await makeSampleFolder(dir, { awkward: false, smallFiles: 3 });
+    mkdirSync(folder(), { recursive: true });
+    const anotherLoads = join(folder(), '.18f0000000a-0123456789ab.0123456789ab.holdfast-tmp');
+    writeFileSync(anotherLoads, 'being copied by another load\n');
+    holdfast = await openHoldfast({ store });
+    const id = await startLoad(holdfast, loadInput({ dir, dataset: PID, filesDir, dataverseUrl: standin.url }), TOKEN);
+
+    expect((await settleLoad(holdfast, id)).state).toBe('completed');
+    expect(readFileSync(anotherLoads, 'utf8')).toBe('being copied by another load\n');
+  }, 60_000);
+
   it('never touches them, however alike their names, and removes only its own leftover temporaries', async () => {
     await makeSampleFolder(dir, { awkward: false, smallFiles: 3 });
     const id = await startRefusedLoad();

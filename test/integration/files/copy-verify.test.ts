@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   copyAndVerify,
   isTemporaryName,
-  removeTemporaries,
+  removeTemporariesOf,
   temporaryName,
 } from '../../../src/adapters/files/copy-verify.js';
 import type { CopyRequest } from '../../../src/adapters/files/copy-verify.js';
@@ -172,13 +172,15 @@ describe('temporary files', () => {
     expect(Buffer.byteLength(temporaryName('x'.repeat(255), 'key'))).toBeLessThan(255);
   });
 
-  it('removes leftover temporary files after a crash and nothing else', async () => {
+  it("removes a copy's leftover temporary files after a crash, and neither the copies nor another copy's temporaries", async () => {
     await mkdir(targetFolder, { recursive: true });
     const leftover = temporaryName('18f3a5c2b11-1a2b3c4d5e6f', 'k');
+    const anotherLoads = temporaryName('18f3a5c2b11-bbbbbbbbbbbb', 'k');
     await writeFile(join(targetFolder, leftover), 'partial');
+    await writeFile(join(targetFolder, anotherLoads), 'being copied');
     await writeFile(join(targetFolder, '18f3a5c2b11-aaaaaaaaaaaa'), 'complete');
-    expect(await removeTemporaries(targetFolder)).toEqual([leftover]);
-    expect(await readdir(targetFolder)).toEqual(['18f3a5c2b11-aaaaaaaaaaaa']);
-    expect(await removeTemporaries(join(base, 'missing'))).toEqual([]);
+    expect(await removeTemporariesOf(targetFolder, ['18f3a5c2b11-1a2b3c4d5e6f', '18f3a5c2b11-aaaaaaaaaaaa'])).toEqual([leftover]);
+    expect((await readdir(targetFolder)).sort()).toEqual([anotherLoads, '18f3a5c2b11-aaaaaaaaaaaa'].sort());
+    expect(await removeTemporariesOf(join(base, 'missing'), ['18f3a5c2b11-1a2b3c4d5e6f'])).toEqual([]);
   });
 });
