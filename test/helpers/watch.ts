@@ -130,8 +130,32 @@ const running = new Set<{ args: string[]; output: () => string; errors: () => st
 
 function whatRunningPrinted(): string {
   return [...running]
-    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}`)
+    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}${unfinishedIn(p.args)}`)
     .join('');
+}
+
+/** The actors of the command line's `--store` that are not final, with their effects and timers: where a wait stalled. */
+function unfinishedIn(args: string[]): string {
+  const at = args.indexOf('--store');
+  if (at < 0 || !args[at + 1]) return '';
+  let store: Store | undefined;
+  try {
+    store = openLmdbStore(args[at + 1]!, { readOnly: true });
+    const now = Date.now();
+    const lines = [...store.queryActors({})]
+      .filter((actor) => actor.status !== 'done')
+      .slice(0, 40)
+      .map((actor) => {
+        const effects = Object.entries(actor.effects).map(([id, e]) => `${id}:${e.src}#${e.attempt}`).join(' ');
+        const timers = Object.entries(actor.timers).map(([id, due]) => `${id}@${due - now}ms`).join(' ');
+        return `  ${actor.id} ${actor.machine} ${actor.status}/${actor.state} seq ${actor.seq}, ${now - actor.updatedAt} ms ago${effects ? `; effects ${effects}` : ''}${timers ? `; timers ${timers}` : ''}${actor.error ? `; ${actor.error.code}: ${actor.error.message}` : ''}`;
+      });
+    return `\nunfinished actors in the store:\n${lines.join('\n') || '  (none)'}`;
+  } catch (error) {
+    return `\n(the store could not be read: ${(error as Error).message})`;
+  } finally {
+    void store?.close();
+  }
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs` (showing what running command lines printed). */
