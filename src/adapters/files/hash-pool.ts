@@ -11,7 +11,6 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { HoldfastError } from '../../errors.js';
@@ -74,16 +73,16 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   }
   // Resolved here, in the pool's module, so that it finds holdfast's own
   // hash-wasm wherever the process was started (see md5-worker.ts).
-  const workerData: Md5WorkerData = {
-    hashWasmUrl: pathToFileURL(createRequire(import.meta.url).resolve('hash-wasm')).href,
-  };
+  const workerData: Md5WorkerData = { hashWasmPath: createRequire(import.meta.url).resolve('hash-wasm') };
   const slots: Slot[] = Array.from({ length: size }, () => ({ worker: undefined, job: undefined }));
   const queue: Job[] = [];
   let nextId = 1;
   let closing: Promise<void> | undefined;
 
   function spawn(slot: Slot): Worker {
-    const worker = new Worker(md5WorkerSource, { eval: true, workerData });
+    // No execArgv: the worker runs plain JavaScript and needs none of the process's flags, such as a
+    // loader (tsx under the tests), whose hooks would start with every worker.
+    const worker = new Worker(md5WorkerSource, { eval: true, workerData, execArgv: [] });
     worker.on('message', (response: Md5Response) => {
       if (slot.worker !== worker || slot.job?.id !== response.id) return;
       const job = slot.job;

@@ -6,16 +6,17 @@
  * rather than a module file: a worker file would be `md5-worker.ts` under
  * vitest and tsx but `md5-worker.js` in `dist/`, and Node cannot run the
  * former without a loader. Text runs the same from source and from a build.
- * Eval workers run as CommonJS scripts, so `require` and dynamic `import()`
- * are both available; hash-wasm is imported from the absolute URL the pool
- * resolved, not by name, because the worker's own resolution starts from the
- * process's working directory, which may hold no `node_modules` at all.
+ * Eval workers run as CommonJS scripts; hash-wasm's entry point is CommonJS
+ * (UMD) too, so the worker `require`s it from the absolute path the pool
+ * resolved: not by name, because the worker's own resolution starts from the
+ * process's working directory, which may hold no `node_modules` at all, and
+ * not with `import()`, which would go through the process's ESM loader.
  */
 
 /** Data the pool passes to each worker at start. */
 export interface Md5WorkerData {
-  /** `file:` URL of hash-wasm's entry point, resolved from the pool's module. */
-  hashWasmUrl: string;
+  /** Absolute path of hash-wasm's CommonJS entry point, resolved from the pool's module. */
+  hashWasmPath: string;
 }
 
 /** Pool to worker: hash a file, or stop hashing the file of job `id`. */
@@ -56,13 +57,7 @@ let cancelled = false;
 
 function hasher() {
   // One wasm instance per worker, re-initialised per file.
-  if (hasherPromise === undefined) {
-    hasherPromise = import(workerData.hashWasmUrl).then((mod) => {
-      // hash-wasm's entry point is UMD: its exports may arrive on default.
-      const createMD5 = mod.createMD5 ?? (mod.default && mod.default.createMD5);
-      return createMD5();
-    });
-  }
+  if (hasherPromise === undefined) hasherPromise = require(workerData.hashWasmPath).createMD5();
   return hasherPromise;
 }
 
