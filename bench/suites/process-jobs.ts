@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { createRuntime, openLmdbStore } from '../../src/index.js';
-import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../src/adapters/jobserver/job-server.js';
 import { round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';

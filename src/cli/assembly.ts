@@ -5,8 +5,8 @@
  * the runtime that opens a store, and it hands it to the runtime.
  */
 import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
-import { createJobServer, type JobServer, type JobServerOptions } from '../jobserver/job-server.js';
-import { openUsers } from '../jobserver/users.js';
+import { createJobServer, type JobServer, type JobServerOptions } from '../adapters/jobserver/job-server.js';
+import { openUsers } from '../adapters/jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
@@ -18,10 +18,10 @@ import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
 import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
-import type { Application } from '../batch/application.js';
-import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
-import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
-import type { HostSource } from '../host/host-module.js';
+import type { Application } from '../adapters/batch/application.js';
+import { createBatchJobs, type BatchJobs } from '../adapters/batch/batch-jobs.js';
+import { batchOwnerCommands } from '../adapters/batch/batch-owner-commands.js';
+import type { HostSource } from '../kinds/host-module.js';
 import { BUILTIN_KINDS } from '../kinds/builtin-kinds.js';
 import { dataverseFor, loadDefinitions, SECRETS } from '../kinds/dataload.js';
 import { watchDefinition } from '../kinds/watch.js';

@@ -5,11 +5,11 @@
  * writes items, results, exceptions, statistics and runs. `resume` continues
  * interrupted runs (with the host module); a running run refuses a delete.
  */
-import type { Application } from '../batch/application.js';
-import { batchJobMachines } from '../batch/batch-machines.js';
-import type { BatchJobs } from '../batch/batch-jobs.js';
-import { describeBatchChild } from '../batch/batch-names.js';
-import type { RecordReads } from '../batch/record-reads.js';
+import type { Application } from '../adapters/batch/application.js';
+import { batchJobMachines } from '../adapters/batch/batch-machines.js';
+import type { BatchJobs } from '../adapters/batch/batch-jobs.js';
+import { describeBatchChild } from '../adapters/batch/batch-names.js';
+import type { RecordReads } from '../adapters/batch/record-reads.js';
 import { showBatchJob } from '../cli/commands/batch-job-view.js';
 import { describeRun } from '../cli/commands/batch-run-output.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';

@@ -4,8 +4,8 @@
  * load the data and run the process; it writes its owner index, output, start
  * marks and process groups.
  */
-import type { JobServerOptions } from '../jobserver/job-server.types.js';
-import { processJobMachines, processQueueLimits } from '../jobserver/process-job-machines.js';
+import type { JobServerOptions } from '../adapters/jobserver/job-server.types.js';
+import { processJobMachines, processQueueLimits } from '../adapters/jobserver/process-job-machines.js';
 import { PROCESS_JOB_MACHINE } from '../machines/process-job.machine.js';
 import type { Store } from '../persistence/store.js';
 import { defineKind } from './work-kind.js';

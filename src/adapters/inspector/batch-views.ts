@@ -7,11 +7,11 @@
  */
 import { HoldfastError } from '../../errors.js';
 // eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { planOf, type Application } from '../../batch/application.js';
+import { planOf, type Application } from '../batch/application.js';
 // eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
+import { EXCEPTIONS, type ExceptionRecord } from '../batch/batch-records.js';
 // eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { jobContext, jobProgress } from '../../batch/job-views.js';
+import { jobContext, jobProgress } from '../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';

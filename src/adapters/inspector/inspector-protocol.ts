@@ -5,7 +5,7 @@
  * docs/inspector-protocol.md describes every message.
  */
 // eslint-disable-next-line boundaries/dependencies -- issue 18: node statistics' type moves with batch/ into machines
-import type { NodeStats } from '../../batch/node-stats.js';
+import type { NodeStats } from '../batch/node-stats.js';
 import type { JournalEntry } from '../../runtime/actor-types.js';
 
 /** Bumped on an incompatible change; sent in the summary. */

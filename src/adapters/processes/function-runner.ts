@@ -6,7 +6,7 @@
  * (in-process code cannot be killed): use a `file` process for untrusted work.
  */
 // eslint-disable-next-line boundaries/dependencies -- issue 18: the host function's type moves with host/ into the kinds
-import type { HostProcessFunction } from '../../host/host-module.js';
+import type { HostProcessFunction } from '../../kinds/host-module.js';
 import type { RunOutcome } from './run-outcome.js';
 
 export interface FunctionRun {

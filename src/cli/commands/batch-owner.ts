@@ -7,8 +7,8 @@
  * output and exit code as a local run. Ctrl-C stops following, not the run.
  */
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
-import { assertJobFollowable } from '../../batch/followed-job.js';
+import { createBatchJobs, type RunSummary } from '../../adapters/batch/batch-jobs.js';
+import { assertJobFollowable } from '../../adapters/batch/followed-job.js';
 import { HoldfastError } from '../../errors.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
 import { livingOwner } from '../owner-routing.js';
