@@ -13,7 +13,6 @@ import { defineTasks } from '../adapters/tasks/task-registry.js';
 import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { defineApplication, type Application } from '../adapters/batch/application.js';
 import { HoldfastError } from '../errors.js';
-// eslint-disable-next-line boundaries/dependencies -- a host module's kinds are typed by the entry's WorkKind: host/ moves into the kinds (issue 18)
 import type { WorkKind } from './work-kind.js';
 import type { HostModule } from './host-module.js';
 import { checkHostModule } from './host-module-check.js';

@@ -6,18 +6,15 @@
  * the shape and computes the code version.
  */
 import type { Task } from '../adapters/tasks/task-registry.js';
+import type { HostSource } from '../adapters/batch/sources/item-source.js';
+import type { HostProcessFunction } from '../adapters/processes/function-runner.js';
+import type { HostDatatype } from '../adapters/jobserver/job-server.types.js';
 
-/** A batch-job application's DAG and config (issue 5); see src/batch/application.ts. */
+// The adapters that call a host's functions define their types; the host module names them.
+export type { HostSource, HostProcessFunction, HostDatatype };
+
+/** A batch-job application's DAG and config (issue 5); see src/adapters/batch/application.ts. */
 export type HostApplications = readonly unknown[];
-
-/** A source of items for `--source app:NAME`: an async (or plain) iterable of item values or `{ id, value }`. */
-export type HostSource = () => AsyncIterable<unknown> | Iterable<unknown>;
-
-/** A `function` process of the job server (issue 7): the bound data and the job's parameters in, JSON out. */
-export type HostProcessFunction = (data: unknown, parameters: Record<string, unknown>, context: { signal: AbortSignal; jobId: string }) => unknown;
-
-/** Turns `stored` data of one `datatype` into the value passed to a process (issue 7). */
-export type HostDatatype = (value: unknown) => unknown;
 
 /** A task of typed task jobs (`defineTasks` in 'holdfast'): the job and its run's context in; a job to defer as the next stage, or nothing. */
 export type HostTask = Task;

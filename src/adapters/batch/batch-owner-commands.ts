@@ -10,7 +10,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { HoldfastError } from '../../errors.js';
-import type { HostSource } from '../../kinds/host-module.js';
+import type { HostSource } from './sources/item-source.js';
 import { validateConfig, type Application } from './application.js';
 import type { BatchJobs, RunRequest } from './batch-jobs.js';
 import { parsePartition } from './partition.js';

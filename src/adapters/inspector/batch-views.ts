@@ -6,11 +6,8 @@
  * followed jobs' DAG statistics are due to be pushed on a tick.
  */
 import { HoldfastError } from '../../errors.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
 import { planOf, type Application } from '../batch/application.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
 import { EXCEPTIONS, type ExceptionRecord } from '../batch/batch-records.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
 import { jobContext, jobProgress } from '../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';

@@ -3,7 +3,10 @@
  * (adapters/http/job-server-api.ts), named again here for the job server's files.
  */
 import type { EvalSandbox } from '../processes/eval-sandbox.js';
-import type { HostModule } from '../../kinds/host-module.js';
+import type { HostProcessFunction } from '../processes/function-runner.js';
+
+/** Turns `stored` data of one `datatype` into the value passed to a process (issue 7). A host module registers it by datatype. */
+export type HostDatatype = (value: unknown) => unknown;
 
 export type {
   Principal,
@@ -22,8 +25,10 @@ export interface JobServerOptions {
   dataDir: string;
   /** The folder of executables for `file` processes; without it, `file` processes are refused. */
   scriptsDir?: string;
-  functions?: HostModule['functions'];
-  datatypes?: HostModule['datatypes'];
+  /** `function` processes by name. */
+  functions?: Record<string, HostProcessFunction> | undefined;
+  /** `stored` data converters by datatype. */
+  datatypes?: Record<string, HostDatatype> | undefined;
   /** Data file extensions accepted (with the dot, lower case). @default ['.json', '.csv', '.tsv', '.txt'] */
   extensions?: string[];
   /** Largest upload or stored-data body. @default 100 MiB uploads */

@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../../errors.js';
-import type { HostModule } from '../../kinds/host-module.js';
+import type { JobServerOptions } from './job-server.types.js';
 import { runEval } from '../processes/eval-runner.js';
 import type { EvalSandbox } from '../processes/eval-sandbox.js';
 import { runFile, sha256File } from '../processes/file-runner.js';
@@ -23,6 +23,7 @@ import type { GroupRegistry, RunOutcome } from '../processes/run-outcome.js';
 import { type DataBinding, type LoadDataInput, type LoadDataResult, type RunProcessInput, type RunProcessResult } from '../../machines/process-job.types.js';
 import type { EffectContext } from '../../runtime/effect-runner.js';
 import { sha256Of } from './canonical-json.js';
+import { recordedGroups, recordedStartMarks } from './process-records.js';
 
 /** Durable start marks: read, and written and flushed before a process starts. */
 export interface StartMarks {
@@ -33,8 +34,8 @@ export interface StartMarks {
 export interface EffectDeps {
   /** The checked path of an existing data file. @throws INVALID_INPUT, DATA_NOT_FOUND */
   dataFile: (name: string) => string;
-  functions: NonNullable<HostModule['functions']>;
-  datatypes: NonNullable<HostModule['datatypes']>;
+  functions: NonNullable<JobServerOptions['functions']>;
+  datatypes: NonNullable<JobServerOptions['datatypes']>;
   scriptsDir: string | undefined;
   allowEnv: readonly string[];
   maxOutputBytes: number;
@@ -43,8 +44,9 @@ export interface EffectDeps {
   evalSandbox: () => Promise<EvalSandbox>;
   allowUnsandboxedEval: boolean;
   functionsVersion: string;
-  marks: StartMarks | undefined;
-  /** Registered child process groups: the orphans of a killed owner are killed before anything starts here. */
+  /** Start marks; @default the runtime's records (`recordedStartMarks`), or none outside a runtime (a second attempt counts as started). */
+  marks?: StartMarks | undefined;
+  /** Registered child process groups: the orphans of a killed owner are killed before anything starts here. @default the runtime's records (`recordedGroups`) */
   groups?: (GroupRegistry & { reapOrphans(): void }) | undefined;
 }
 
@@ -63,14 +65,16 @@ export function createLoadData(deps: EffectDeps) {
 
 export function createRunProcess(deps: EffectDeps) {
   let reaped = false;
-  return async (input: RunProcessInput, { attempt, signal }: EffectContext): Promise<RunProcessResult> => {
+  return async (input: RunProcessInput, { attempt, signal, records }: EffectContext): Promise<RunProcessResult> => {
+    const marks = deps.marks ?? (records && recordedStartMarks(records));
+    const groups = deps.groups ?? (records && recordedGroups(records));
     if (!reaped) {
       reaped = true; // synchronous: every run in this process starts after it
-      deps.groups?.reapOrphans();
+      groups?.reapOrphans();
     }
     if (!input.idempotent) {
       const key: [string, number] = [input.jobId, input.run];
-      const startedBefore = deps.marks ? deps.marks.has(key) : attempt > 1;
+      const startedBefore = marks ? marks.has(key) : attempt > 1;
       if (startedBefore) return { status: 'interrupted', at: Date.now() };
     }
     let data: unknown[];
@@ -81,15 +85,14 @@ export function createRunProcess(deps: EffectDeps) {
       const now = Date.now();
       return { status: 'failed', startedAt: now, endedAt: now, error: { code, message: reason } };
     }
-    if (!input.idempotent && deps.marks) await deps.marks.put([input.jobId, input.run], { at: Date.now() });
-    return run(input, data, deps, signal);
+    if (!input.idempotent && marks) await marks.put([input.jobId, input.run], { at: Date.now() });
+    return run(input, data, deps, groups, signal);
   };
 }
 
-async function run(input: RunProcessInput, data: unknown[], deps: EffectDeps, signal: AbortSignal): Promise<RunOutcome & { version?: string }> {
+async function run(input: RunProcessInput, data: unknown[], deps: EffectDeps, registry: EffectDeps['groups'], signal: AbortSignal): Promise<RunOutcome & { version?: string }> {
   const { process, parameters, timeoutMs } = input;
   const maxOutputBytes = deps.maxOutputBytes;
-  const registry = deps.groups;
   const groups: GroupRegistry | undefined = registry && { started: (pid, command) => registry.started(pid, command, input.jobId), exited: (pid) => registry.exited(pid) };
   switch (process.kind) {
     case 'function': {

@@ -4,14 +4,12 @@
  * given job-server options it also runs them. Jobs wait `queued` where no job
  * server is configured; `wakeProcessJobs` hands them to one that opens later.
  * @example
- * const store = openLmdbStore(folder);
- * const runtime = await createRuntime({ store, machines: processJobMachines(options, store), limits: { queues: processQueueLimits(options) } });
+ * const runtime = await createRuntime({ store, machines: processJobMachines(options), limits: { queues: processQueueLimits(options) } });
  * const jobServer = createJobServer(runtime, options);
  */
 import { realpathSync, mkdirSync } from 'node:fs';
 import { PROCESS_JOB_MACHINE, PROCESS_JOB_VERSION, processJobMachine } from '../../machines/process-job.machine.js';
-import { PROCESS_GROUPS, PROCESS_STARTS, type RunProcessInput } from '../../machines/process-job.types.js';
-import type { Store } from '../../persistence/store.js';
+import type { RunProcessInput } from '../../machines/process-job.types.js';
 import { effect } from '../../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../../runtime/machine-registry.js';
 import { processJobRecords } from '../../machines/written-records.js';
@@ -20,9 +18,8 @@ import { DEFAULT_EXTENSIONS } from './data-file-name.js';
 import { dataFilePath } from './data-files.js';
 import type { JobServerOptions } from './job-server.types.js';
 import { validateJobServerOptions } from './job-server-options.js';
-import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from './process-effects.js';
+import { createLoadData, createRunProcess, type EffectDeps } from './process-effects.js';
 import { evalSandbox } from '../processes/eval-sandbox.js';
-import { killOrphanGroup, type GroupRecord } from '../processes/orphan-groups.js';
 
 /** The runtime queue of `file` and `eval` children. */
 export const CHILD_QUEUE = 'process:child';
@@ -31,9 +28,9 @@ export const DEFAULT_EVAL_MEMORY_MB = 128;
 
 /**
  * The `processJob` machine definition; with options, its processes run here.
- * With a store, non-idempotent runs are guarded by durable start marks (see process-effects.ts).
+ * Non-idempotent runs are guarded by durable start marks the runtime writes (process-records.ts).
  */
-export function processJobMachines(options?: JobServerOptions, store?: Pick<Store, 'getRecord' | 'scanRecords' | 'commit'>): MachineDefinition[] {
+export function processJobMachines(options?: JobServerOptions): MachineDefinition[] {
   if (options) validateJobServerOptions(options);
   const served = options !== undefined;
   let root: string | undefined;
@@ -46,11 +43,6 @@ export function processJobMachines(options?: JobServerOptions, store?: Pick<Stor
     return root;
   };
   const extensions = (options?.extensions ?? DEFAULT_EXTENSIONS).map((extension) => extension.toLowerCase());
-  const marks: StartMarks | undefined = store && {
-    has: (key) => store.getRecord(PROCESS_STARTS, key) !== undefined,
-    // eslint-disable-next-line no-restricted-syntax -- a process's start mark is durable before the process starts, inside its effect: issue 18 moves it to the runtime's records
-    put: (key, value) => store.commit([{ op: 'putRecord', collection: PROCESS_STARTS, key, value }], 'flush'),
-  };
   const deps: EffectDeps = {
     dataFile: (name: string) => dataFilePath(dataRoot(), name, extensions),
     functions: options?.functions ?? {},
@@ -62,8 +54,6 @@ export function processJobMachines(options?: JobServerOptions, store?: Pick<Stor
     evalSandbox: options?.evalSandbox ?? evalSandbox,
     allowUnsandboxedEval: options?.allowUnsandboxedEval ?? false,
     functionsVersion: options?.functionsVersion ?? 'unversioned',
-    marks,
-    ...(store ? { groups: groupRegistry(store) } : {}),
   };
   const machine = served
     ? processJobMachine.provide({
@@ -98,27 +88,4 @@ export async function wakeProcessJobs(runtime: Pick<Runtime, 'query' | 'send'>):
     await Promise.all(queued.slice(at, at + 500).map((record) => runtime.send(record.id, { type: 'job.wake' })));
   }
   return queued.length;
-}
-
-/**
- * Child groups kept in `processGroups` records (committed, not flushed: a
- * registration lost to power loss only leaves an orphan that power loss killed anyway).
- */
-function groupRegistry(store: Pick<Store, 'scanRecords' | 'commit'>): EffectDeps['groups'] {
-  const write = (pid: number, value: GroupRecord | null) => {
-    const mutation = value ? { op: 'putRecord' as const, collection: PROCESS_GROUPS, key: pid, value } : { op: 'deleteRecord' as const, collection: PROCESS_GROUPS, key: pid };
-    // A failed registration must not fail the job: the group is still killed at its end by this process.
-    // eslint-disable-next-line no-restricted-syntax -- a process's start mark is durable before the process starts, inside its effect: issue 18 moves it to the runtime's records
-    store.commit([mutation], 'commit').catch(() => {});
-  };
-  return {
-    started: (pid, command, jobId = '') => write(pid, { pid, command, jobId }),
-    exited: (pid) => write(pid, null),
-    reapOrphans() {
-      for (const { value } of store.scanRecords<GroupRecord>(PROCESS_GROUPS)) {
-        killOrphanGroup(value);
-        write(value.pid, null);
-      }
-    },
-  };
 }

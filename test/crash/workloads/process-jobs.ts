@@ -38,7 +38,7 @@ const options: JobServerOptions = {
   },
 };
 const store = openLmdbStore(join(folder!, 'store'));
-const runtime = await createRuntime({ store, machines: processJobMachines(options, store), limits: { queues: processQueueLimits(options) } });
+const runtime = await createRuntime({ store, machines: processJobMachines(options), limits: { queues: processQueueLimits(options) } });
 const server = createJobServer(runtime, options);
 await server.woken;
 const keepAlive = setInterval(() => {}, 1_000);

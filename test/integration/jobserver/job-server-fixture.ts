@@ -33,7 +33,7 @@ export async function openFixture(options: Partial<JobServerOptions> = {}, folde
   mkdirSync(scriptsDir, { recursive: true });
   const serverOptions: JobServerOptions = { dataDir, scriptsDir, ...options };
   const store = openLmdbStore(join(folder, 'store'));
-  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions, store), limits: { queues: processQueueLimits(serverOptions) }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
+  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions), limits: { queues: processQueueLimits(serverOptions) }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
   const server = createJobServer(runtime, serverOptions);
   await server.woken;
   return {

@@ -4,8 +4,7 @@
  * element is a value whose id is its 1-based position.
  */
 import { HoldfastError } from '../../../errors.js';
-import type { HostSource } from '../../../kinds/host-module.js';
-import { MAX_ID_LENGTH, uniqueIds, withoutLines, type PlacedItem, type SourceItem } from './item-source.js';
+import { MAX_ID_LENGTH, uniqueIds, withoutLines, type HostSource, type PlacedItem, type SourceItem } from './item-source.js';
 
 export function appItems(name: string, sources: Readonly<Record<string, HostSource>> | undefined): AsyncIterable<SourceItem> {
   const source = sources && Object.hasOwn(sources, name) ? sources[name] : undefined;

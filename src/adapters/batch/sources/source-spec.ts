@@ -5,11 +5,10 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { HoldfastError } from '../../../errors.js';
-import type { HostSource } from '../../../kinds/host-module.js';
 import { appItems } from './app-source.js';
 import { csvItems } from './csv-source.js';
 import { dirItems } from './dir-source.js';
-import type { SourceItem } from './item-source.js';
+import type { HostSource, SourceItem } from './item-source.js';
 import { jsonlItems } from './jsonl-source.js';
 import { jobItems, type JobsReader } from './job-source.js';
 import { checkSourcePath } from './source-file.js';
