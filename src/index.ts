@@ -23,11 +23,10 @@ export type { StoreReport, StoreViolation } from './runtime/verify-store.js';
 export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/messaging.js';
 
 // Store
-export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
-export { openMemoryStore } from './persistence/memory-store.js';
-export type { MemoryStoreOptions } from './persistence/memory-store.js';
-export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
-export { actorId } from './persistence/store.js';
+export { openLmdbStore, openMemoryStore, STORE_FORMAT_VERSION } from './create-runtime.js';
+export type { MemoryStoreOptions } from './create-runtime.js';
+export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './runtime/actor-types.js';
+export { actorId } from './runtime/actor-types.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither
 export { startInspector } from './adapters/inspector/start-inspector.js';

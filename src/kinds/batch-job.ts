@@ -14,7 +14,7 @@ import { showBatchJob } from '../cli/commands/batch-job-view.js';
 import { describeRun } from '../cli/commands/batch-run-output.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
 import { BATCH_MACHINE } from '../machines/batch.machine.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { defineKind } from './work-kind.js';
 

@@ -15,7 +15,7 @@ import { describeSummary, DEFAULT_SPACE_WAIT_MS, summarize, waitForLoad, waitFor
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine, type DataLoadContext } from '../machines/dataload.machine.js';
 import { dataloadRecords } from '../machines/written-records.js';
-import type { ActorRecord, Store } from '../persistence/store.js';
+import type { ActorRecord, Store } from '../runtime/actor-types.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
 

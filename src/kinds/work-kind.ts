@@ -8,7 +8,7 @@
  * name none. A host module adds its own with `kinds: [defineKind({...})]`.
  */
 import type { Output } from '../cli/cli-context.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import type { DeleteOutcome } from '../runtime/job-delete.js';
 import type { Runtime } from '../runtime/runtime.js';

@@ -7,7 +7,7 @@
  */
 import { BATCH_MACHINE, BATCH_WAITING_STATE, type BatchContext } from '../../machines/batch.machine.js';
 import type { ApplicationAvailable } from '../../machines/batch.types.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
 /** Batch actors waiting for an application, all or those under one job. */

@@ -7,7 +7,7 @@
  * P is 64, less when every:N has so many batches that N open pages of 64
  * items would not fit in a create's memory (N * P stays under 131,072).
  */
-import type { Mutation } from '../../persistence/store.js';
+import type { Mutation } from '../../runtime/actor-types.js';
 import type { RecordReads } from './record-reads.js';
 import { ITEMS, type ItemPage } from './batch-records.js';
 import { batchOf, batchSize, ordinalAt, positionOf, type Partition } from './partition.js';

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobInput } from '../../machines/batch-job.machine.js';
-import type { Mutation, RecordKey } from '../../persistence/store.js';
+import type { Mutation, RecordKey } from '../../runtime/actor-types.js';
 import type { RecordChange, Runtime } from '../../runtime/runtime.js';
 import { recordReads } from './record-reads.js';
 import { configHash, planOf, validateConfig, type Application } from './application.js';

@@ -4,7 +4,7 @@
  * statistics, exceptions, results and items. Nothing here writes.
  */
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { planOf, type Application } from './application.js';
 import { waitingBatches } from './application-wake.js';

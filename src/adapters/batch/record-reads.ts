@@ -4,7 +4,7 @@
  * chunk reads its items without a promise per read. Batch code above the
  * runtime reads through the runtime, never the store.
  */
-import type { Store } from '../../persistence/store.js';
+import type { Store } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
 export type RecordReads = Pick<Store, 'getRecord' | 'scanRecords'>;

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { HoldfastError } from '../../errors.js';
 import { PROCESS_JOB_MACHINE } from '../../machines/process-job.machine.js';
 import { PROCESS_JOB_OWNERS, PROCESS_OUTPUTS, type DataBinding, type ProcessBinding, type ProcessJobContext, type ProcessJobInput, type ProcessOutputJson } from '../../machines/process-job.types.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { locateScript } from '../processes/file-runner.js';
 import { canonicalHash, parseRequest, sha256Of } from './canonical-json.js';
