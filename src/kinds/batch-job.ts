@@ -31,7 +31,7 @@ export const batchJobKind = defineKind({
   title: 'batch job',
   jobs: [BATCH_JOB_MACHINE],
   actors: [BATCH_JOB_MACHINE, BATCH_MACHINE],
-  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.store as RecordReads }),
+  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.reads as RecordReads }),
   describe(job) {
     // What tells batch jobs apart in a list: application, items, description.
     const context = job.snapshot?.context as Partial<BatchJobContext> | undefined;

@@ -66,7 +66,7 @@ export const dataloadKind = defineKind({
   title: 'data load',
   jobs: [DATALOAD_MACHINE],
   actors: [DATALOAD_MACHINE, DATAFILE_MACHINE],
-  machines: ({ services, options }) => loadDefinitions(services.store as Reads, services.hashPool as HashPool, options as { fetch?: typeof fetch }),
+  machines: ({ services, options }) => loadDefinitions(services.reads as Reads, services.hashPool as HashPool, options as { fetch?: typeof fetch }),
   queues: () => ({ prepare: 8, copy: 4 }),
   label: (actor) => (actor.machine === DATAFILE_MACHINE ? dataFileLabel(actor) : undefined),
   words: (actor) => (actor.machine === DATAFILE_MACHINE ? { line: dataFileWords(actor) } : undefined),
