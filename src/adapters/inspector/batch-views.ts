@@ -13,7 +13,7 @@ import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
 
-/** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
+/** What the inspector uses of batch jobs: `BatchJobs` (src/adapters/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
   stats(jobId: string): DagNodeStats[];
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
