@@ -13,7 +13,6 @@ import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions
 // Opening a store, for the entry points that hand one to a runtime (cli/assembly.ts, a host app's
 // createRuntime) or read a whole store beside an owner (verify, backup, token rotation).
 export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
-export type { OpenStoreOptions } from './persistence/lmdb-store.js';
 export { openMemoryStore } from './persistence/memory-store.js';
 export type { MemoryStoreOptions } from './persistence/memory-store.js';
 // A store folder as the CLI sees it before opening it: its data file, whether it holds a store, who owns it.
