@@ -1,11 +1,23 @@
 /**
  * `createRuntime`: the one assembly that opens a store and hands it to the
- * runtime. Its own module, so that the library's entry (index.ts) and the CLI's
- * assembly (cli/assembly.ts) both import it without importing each other.
+ * runtime, and the one file above the runtime that imports src/persistence
+ * (eslint.config.js holds every other to it). Its own module, so that the
+ * library's entry (index.ts) and the CLI's assembly (cli/assembly.ts) both
+ * import it without importing each other. The store's types come from the
+ * runtime (runtime/actor-types.ts).
  */
 import { isStorageFull, openLmdbStore, storageError } from './persistence/lmdb-store.js';
 import { containStorageFullRejections } from './persistence/storage-full-guard.js';
 import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
+
+// Opening a store, for the entry points that hand one to a runtime (cli/assembly.ts, a host app's
+// createRuntime) or read a whole store beside an owner (verify, backup, token rotation).
+export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
+export { openMemoryStore } from './persistence/memory-store.js';
+export type { MemoryStoreOptions } from './persistence/memory-store.js';
+// A store folder as the CLI sees it before opening it: its data file, whether it holds a store, who owns it.
+export { assertStoreFolder, DATA_FILE } from './persistence/store-folder.js';
+export { readLiveOwner } from './persistence/store-lock.js';
 
 /**
  * Opens a runtime over a store folder (created if missing) or an opened Store

@@ -23,11 +23,10 @@ export type { StoreReport, StoreViolation } from './runtime/verify-store.js';
 export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/messaging.js';
 
 // Store
-export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
-export { openMemoryStore } from './persistence/memory-store.js';
-export type { MemoryStoreOptions } from './persistence/memory-store.js';
-export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
-export { actorId } from './persistence/store.js';
+export { openLmdbStore, openMemoryStore, STORE_FORMAT_VERSION } from './create-runtime.js';
+export type { MemoryStoreOptions } from './create-runtime.js';
+export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './runtime/actor-types.js';
+export { actorId } from './runtime/actor-types.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither
 export { startInspector } from './adapters/inspector/start-inspector.js';
@@ -64,26 +63,26 @@ export type { WorkKind, KindContext, JobFacts, JobDetails, KindResume, ResumeCon
 export type { RecordScope, DeleteCleanup, DeleteOutcome } from './runtime/job-delete.js';
 
 // Host module: what a host app registers with the CLI (holdfast.config.ts or --app FILE)
-export type { HostModule, HostSource } from './host/host-module.js';
-export { loadHostModule, requireHostModule, HOST_MODULE_NAMES } from './host/host-loader.js';
-export type { LoadedHost, LoadHostOptions } from './host/host-loader.js';
+export type { HostModule, HostSource } from './kinds/host-module.js';
+export { loadHostModule, requireHostModule, HOST_MODULE_NAMES } from './kinds/host-loader.js';
+export type { LoadedHost, LoadHostOptions } from './kinds/host-loader.js';
 
 // Batch jobs (issue 5): applications, the job engine and its machines
-export { defineApplication } from './batch/application.js';
-export type { Application, DagStep, StepContext, ConfigSchema } from './batch/application.js';
-export { createBatchJobs } from './batch/batch-jobs.js';
-export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './batch/batch-jobs.js';
-export { batchJobMachines, bindBatchMachines } from './batch/batch-machines.js';
-export type { BatchMachineOptions } from './batch/batch-machines.js';
-export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './batch/partition.js';
-export type { Partition } from './batch/partition.js';
+export { defineApplication } from './adapters/batch/application.js';
+export type { Application, DagStep, StepContext, ConfigSchema } from './adapters/batch/application.js';
+export { createBatchJobs } from './adapters/batch/batch-jobs.js';
+export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './adapters/batch/batch-jobs.js';
+export { batchJobMachines, bindBatchMachines } from './adapters/batch/batch-machines.js';
+export type { BatchMachineOptions } from './adapters/batch/batch-machines.js';
+export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './adapters/batch/partition.js';
+export type { Partition } from './adapters/batch/partition.js';
 
 // Job server (issue 7): process jobs bound to data, users, data files, stored data
-export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs } from './jobserver/job-server.js';
-export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi } from './jobserver/job-server.js';
+export { createJobServer, describeProcessJob, processJobMachines, processQueueLimits, wakeProcessJobs } from './adapters/jobserver/job-server.js';
+export type { JobServer, JobServerOptions, Principal, ProcessJobView, ProcessOutput, DataFileInfo, StoredDataView, UsersApi, DataFilesApi, StoredDataApi } from './adapters/jobserver/job-server.js';
 export { processJobRequestSchema, storedDataRequestSchema } from './adapters/http/process-job-request.js';
 export type { ProcessJobRequest, StoredDataRequest } from './adapters/http/process-job-request.js';
-export type { HostProcessFunction, HostDatatype } from './host/host-module.js';
+export type { HostProcessFunction, HostDatatype } from './kinds/host-module.js';
 
 // Errors
 export { HoldfastError, NonRetryableError, StoreLockedError, ErrorCodes } from './errors.js';

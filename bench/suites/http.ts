@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../src/adapters/http/http-server.js';
-import { createJobServer, processJobMachines, type JobServerOptions } from '../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, type JobServerOptions } from '../../src/adapters/jobserver/job-server.js';
 import { createRuntime, openLmdbStore } from '../../src/index.js';
 import { round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';

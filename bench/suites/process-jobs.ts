@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { createRuntime, openLmdbStore } from '../../src/index.js';
-import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../src/adapters/jobserver/job-server.js';
 import { round } from '../lib/stats.js';
 import { report, suiteOptions } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
@@ -25,7 +25,7 @@ const options: JobServerOptions = {
   functions: { work: async (data) => (await new Promise((resolve) => setTimeout(resolve, WORK_MS)), data) },
 };
 const store = openLmdbStore(join(folder.path, 'store'));
-const runtime = await createRuntime({ store, machines: processJobMachines(options, store), limits: { concurrency: 64, queues: processQueueLimits(options) }, durability: 'flush' });
+const runtime = await createRuntime({ store, machines: processJobMachines(options), limits: { concurrency: 64, queues: processQueueLimits(options) }, durability: 'flush' });
 const server = createJobServer(runtime, options);
 const principal = { user: 'bench', superuser: false };
 

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { NonRetryableError } from '../../src/errors.js';
-import type { HostModule } from '../../src/host/host-module.js';
+import type { HostModule } from '../../src/kinds/host-module.js';
 import { defineKind } from '../../src/kinds/work-kind.js';
 import { effect } from '../../src/runtime/effect.js';
 import { defineMachine } from '../../src/runtime/machine-registry.js';

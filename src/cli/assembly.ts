@@ -5,23 +5,22 @@
  * the runtime that opens a store, and it hands it to the runtime.
  */
 import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
-import { createJobServer, type JobServer, type JobServerOptions } from '../jobserver/job-server.js';
-import { openUsers } from '../jobserver/users.js';
+import { createJobServer, type JobServer, type JobServerOptions } from '../adapters/jobserver/job-server.js';
+import { openUsers } from '../adapters/jobserver/users.js';
 import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
-import { createRuntime } from '../create-runtime.js';
-import { openLmdbStore } from '../persistence/lmdb-store.js';
-import type { Durability, Store } from '../persistence/store.js';
+import { createRuntime, openLmdbStore } from '../create-runtime.js';
+import type { Durability, Store } from '../runtime/actor-types.js';
 import type { Limits } from '../runtime/limiter.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
 import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { HoldfastError } from '../errors.js';
-import type { Application } from '../batch/application.js';
-import { createBatchJobs, type BatchJobs } from '../batch/batch-jobs.js';
-import { batchOwnerCommands } from '../batch/batch-owner-commands.js';
-import type { HostSource } from '../host/host-module.js';
+import type { Application } from '../adapters/batch/application.js';
+import { createBatchJobs, type BatchJobs } from '../adapters/batch/batch-jobs.js';
+import { batchOwnerCommands } from '../adapters/batch/batch-owner-commands.js';
+import type { HostSource } from '../kinds/host-module.js';
 import { BUILTIN_KINDS } from '../kinds/builtin-kinds.js';
 import { dataverseFor, loadDefinitions, SECRETS } from '../kinds/dataload.js';
 import { watchDefinition } from '../kinds/watch.js';
@@ -115,7 +114,9 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   try {
     const applications = options.applications ?? [];
     const kinds = kindsOf(options.kinds);
-    const context: KindContext = { options: options as Readonly<Record<string, unknown>>, services: { store, hashPool, applications } };
+    // The kinds' effects get the store's keyed reads (and its folder), never the store: writes go through the runtime.
+    const reads = { path: store.path, getRecord: store.getRecord.bind(store), scanRecords: store.scanRecords.bind(store) };
+    const context: KindContext = { options: options as Readonly<Record<string, unknown>>, services: { reads, hashPool, applications } };
     const machines = kinds.flatMap((kind) => kind.machines(context));
     const queues = Object.assign({}, ...kinds.map((kind) => kind.queues?.(context) ?? {})) as Record<string, number>;
     const runtime = await createRuntime({
@@ -133,7 +134,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
-    const services = { batchJobs, dataverse: dataverseFor(store, options) };
+    const services = { batchJobs, dataverse: dataverseFor(reads, options) };
     // A kind that needs more than runtime.delete (a load's token, a batch job's run check) deletes its own jobs.
     const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> => {
       const kind = kindOfJob(kinds, runtime.get(id)?.machine ?? '');
@@ -222,7 +223,7 @@ function listen(folder: string, runtime: Runtime, keepToken: (url: string, token
     addUser: async (args) => openUsers(runtime.records).add(text(args, 'name'), args.options ?? {}),
     // `holdfast token rotate` beside an owner that serves no page: new tokens for the next `serve` (serve answers it itself).
     rotateTokens: async () => ({ tokens: rotateServeTokens(folder), served: false }),
-    // job create, run, reprocess, resolve and delete of batch jobs (src/batch/batch-owner-commands.ts), and the caller's own.
+    // job create, run, reprocess, resolve and delete of batch jobs (src/adapters/batch/batch-owner-commands.ts), and the caller's own.
     ...batchCommands,
   });
 }

@@ -7,7 +7,7 @@ import type { ImportBatchContext } from '../machines/import-batch.machine.js';
 import { IMPORT_RECORDS, type ErrorJson, type ImportProblem, type OutcomeCounts } from '../machines/import.types.js';
 import type { PendingLinkContext } from '../machines/pending-link.machine.js';
 import type { PendingObjectContext } from '../machines/pending-object.machine.js';
-import type { ActorId, ActorRecord } from '../persistence/store.js';
+import type { ActorId, ActorRecord } from '../runtime/actor-types.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** What `holdfast import` reports when it ends (its `--json` object). */

@@ -12,7 +12,7 @@ import { HoldfastError } from '../errors.js';
 import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, type DataLoadContext } from '../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, RegistrationResult } from '../machines/dataload.types.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { DeleteCleanup, DeleteOutcome, RecordReader } from '../runtime/job-delete.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { WAITING_STATES } from './load-follow.js';

@@ -5,7 +5,7 @@
  * with none copied meanwhile: freeing space is a person's to do, so the command
  * then exits 1 and the load stays resumable (DESIGN.md, "One owner, many commands").
  */
-import type { ActorRecord, ActorId } from '../persistence/store.js';
+import type { ActorRecord, ActorId } from '../runtime/actor-types.js';
 import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { CopiesReport } from '../machines/dataload.types.js';

@@ -6,7 +6,7 @@
  * (copy-in-flight.ts), so a large file's copy moves the line; and which files
  * are being prepared (hashed) or copied.
  */
-import type { ActorId } from '../persistence/store.js';
+import type { ActorId } from '../runtime/actor-types.js';
 import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { Runtime } from '../runtime/runtime.js';

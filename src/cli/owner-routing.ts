@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OWNER_SOCKET } from '../adapters/owner-socket.js';
 import { HoldfastError } from '../errors.js';
-import { readLiveOwner } from '../persistence/store-lock.js';
+import { readLiveOwner } from '../create-runtime.js';
 
 /** The pid of another live process owning the store, if any. */
 export function livingOwner(store: string): number | undefined {

@@ -8,7 +8,7 @@
  */
 import { contentHashesIn } from '../adapters/tasks/content-references.js';
 import { openArchive } from '../adapters/tasks/content-archive.js';
-import type { IntegrityKind, IntegrityProblem, Store } from '../persistence/store.js';
+import type { IntegrityKind, IntegrityProblem, Store } from '../runtime/actor-types.js';
 
 export type CheckKind = IntegrityKind | 'archive';
 

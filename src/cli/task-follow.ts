@@ -10,7 +10,7 @@
 import type { TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
 import type { TaskJobContext } from '../machines/task.types.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** setTimeout's ceiling (about 24 days): a task runs as long as it runs. */

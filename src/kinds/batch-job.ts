@@ -5,16 +5,16 @@
  * writes items, results, exceptions, statistics and runs. `resume` continues
  * interrupted runs (with the host module); a running run refuses a delete.
  */
-import type { Application } from '../batch/application.js';
-import { batchJobMachines } from '../batch/batch-machines.js';
-import type { BatchJobs } from '../batch/batch-jobs.js';
-import { describeBatchChild } from '../batch/batch-names.js';
-import type { RecordReads } from '../batch/record-reads.js';
+import type { Application } from '../adapters/batch/application.js';
+import { batchJobMachines } from '../adapters/batch/batch-machines.js';
+import type { BatchJobs } from '../adapters/batch/batch-jobs.js';
+import { describeBatchChild } from '../adapters/batch/batch-names.js';
+import type { RecordReads } from '../adapters/batch/record-reads.js';
 import { showBatchJob } from '../cli/commands/batch-job-view.js';
 import { describeRun } from '../cli/commands/batch-run-output.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
 import { BATCH_MACHINE } from '../machines/batch.machine.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { defineKind } from './work-kind.js';
 
@@ -31,7 +31,7 @@ export const batchJobKind = defineKind({
   title: 'batch job',
   jobs: [BATCH_JOB_MACHINE],
   actors: [BATCH_JOB_MACHINE, BATCH_MACHINE],
-  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.store as RecordReads }),
+  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.reads as RecordReads }),
   describe(job) {
     // What tells batch jobs apart in a list: application, items, description.
     const context = job.snapshot?.context as Partial<BatchJobContext> | undefined;

@@ -15,7 +15,7 @@ import { describeSummary, DEFAULT_SPACE_WAIT_MS, summarize, waitForLoad, waitFor
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine, type DataLoadContext } from '../machines/dataload.machine.js';
 import { dataloadRecords } from '../machines/written-records.js';
-import type { ActorRecord, Store } from '../persistence/store.js';
+import type { ActorRecord, Store } from '../runtime/actor-types.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
 
@@ -66,7 +66,7 @@ export const dataloadKind = defineKind({
   title: 'data load',
   jobs: [DATALOAD_MACHINE],
   actors: [DATALOAD_MACHINE, DATAFILE_MACHINE],
-  machines: ({ services, options }) => loadDefinitions(services.store as Reads, services.hashPool as HashPool, options as { fetch?: typeof fetch }),
+  machines: ({ services, options }) => loadDefinitions(services.reads as Reads, services.hashPool as HashPool, options as { fetch?: typeof fetch }),
   queues: () => ({ prepare: 8, copy: 4 }),
   label: (actor) => (actor.machine === DATAFILE_MACHINE ? dataFileLabel(actor) : undefined),
   words: (actor) => (actor.machine === DATAFILE_MACHINE ? { line: dataFileWords(actor) } : undefined),

@@ -16,7 +16,7 @@ export const importKind = defineKind({
   title: 'import',
   jobs: [IMPORT_BATCH_MACHINE],
   actors: [IMPORT_BATCH_MACHINE, PENDING_OBJECT_MACHINE, PENDING_LINK_MACHINE, IMPORT_UNBLOCK_MACHINE],
-  machines: ({ services, options }) => importMachines(services.store as RecordsReader, options as ImportOptions),
+  machines: ({ services, options }) => importMachines(services.reads as RecordsReader, options as ImportOptions),
   resume: {
     key: 'imports',
     noun: 'import',

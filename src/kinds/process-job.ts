@@ -4,10 +4,9 @@
  * load the data and run the process; it writes its owner index, output, start
  * marks and process groups.
  */
-import type { JobServerOptions } from '../jobserver/job-server.types.js';
-import { processJobMachines, processQueueLimits } from '../jobserver/process-job-machines.js';
+import type { JobServerOptions } from '../adapters/jobserver/job-server.types.js';
+import { processJobMachines, processQueueLimits } from '../adapters/jobserver/process-job-machines.js';
 import { PROCESS_JOB_MACHINE } from '../machines/process-job.machine.js';
-import type { Store } from '../persistence/store.js';
 import { defineKind } from './work-kind.js';
 
 export const processJobKind = defineKind({
@@ -15,6 +14,6 @@ export const processJobKind = defineKind({
   title: 'process job',
   jobs: [PROCESS_JOB_MACHINE],
   actors: [PROCESS_JOB_MACHINE],
-  machines: ({ services, options }) => processJobMachines(options.jobServer as JobServerOptions | undefined, services.store as Store),
+  machines: ({ options }) => processJobMachines(options.jobServer as JobServerOptions | undefined),
   queues: ({ options }) => processQueueLimits(options.jobServer as JobServerOptions | undefined),
 });

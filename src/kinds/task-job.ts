@@ -13,7 +13,7 @@ export const taskJobKind = defineKind({
   title: 'task job',
   jobs: [TASK_JOB_MACHINE],
   actors: [TASK_JOB_MACHINE],
-  machines: ({ services, options }) => taskJobMachines(services.store as TaskStoreAccess, options.tasks as TaskWorkerOptions | undefined),
+  machines: ({ services, options }) => taskJobMachines(services.reads as TaskStoreAccess, options.tasks as TaskWorkerOptions | undefined),
   queues: ({ options }) => taskQueueLimits(options.tasks as TaskWorkerOptions | undefined),
   wake: (runtime, { options }) => wakeTaskJobs(runtime, options.tasks as TaskWorkerOptions | undefined),
   resume: {

@@ -8,7 +8,7 @@
  * name none. A host module adds its own with `kinds: [defineKind({...})]`.
  */
 import type { Output } from '../cli/cli-context.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import type { DeleteOutcome } from '../runtime/job-delete.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/runtime.js';
 export interface KindContext {
   /** The assembly's options (`openHoldfast`'s), for the fields a kind reads (`jobServer`, `tasks`, `fetch`). */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Named services the assembly opened (the store's keyed reads for effects, a hash pool): built-in kinds only. */
+  /** Named services the assembly opened (`reads`: the store's keyed reads for effects, a hash pool): built-in kinds only. */
   readonly services: Readonly<Record<string, unknown>>;
 }
 

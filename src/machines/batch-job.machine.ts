@@ -24,7 +24,7 @@ export interface BatchJobInput {
   config: unknown;
   configHash: string;
   partition: string;
-  /** Items per stored page (see src/batch/item-pages.ts). */
+  /** Items per stored page (see src/adapters/batch/item-pages.ts). */
   itemsPage: number;
   source: string;
   params: Record<string, string>;

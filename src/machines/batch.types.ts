@@ -1,6 +1,6 @@
 /**
  * Types shared by the batch-job machines (batch-job.machine.ts, batch.machine.ts)
- * and the effects that src/batch provides them.
+ * and the effects that src/adapters/batch provides them.
  */
 
 /** What a batch child processes: a partition batch, a deterministic sample, or a batch's open exceptions. */

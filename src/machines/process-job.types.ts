@@ -1,7 +1,7 @@
 /**
  * The shapes a `processJob` actor carries: the process it binds, the data
  * references (with their content hashes once known), and what one run of the
- * process hands back. Plain types: the zod request schema lives in src/jobserver.
+ * process hands back. Plain types: the zod request schema lives in src/adapters/http.
  */
 
 export type ProcessKind = 'function' | 'file' | 'eval';

@@ -7,7 +7,7 @@
  * retries, because an attempt count must be durable before the retry waits.
  */
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../errors.js';
-import type { ActorId } from '../persistence/store.js';
+import type { ActorId, Durability, Mutation, RecordKey } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { Limiter } from './limiter.js';
 
@@ -19,6 +19,19 @@ export interface EffectContext {
   attempt: number;
   /** Aborted on timeout, on leaving the invoking state, and on runtime close. */
   signal: AbortSignal;
+  /**
+   * The runtime's keyed records, for an effect that must write before it acts (a process's
+   * start mark, flushed before the process starts). Absent where no runtime runs the effect.
+   */
+  records?: EffectRecords;
+}
+
+/** The records an effect reads and writes: the runtime's, in the store it owns. */
+export interface EffectRecords {
+  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
+  iterate<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }>;
+  /** Puts and deletes in one transaction, resolved once it has the durability asked for. */
+  write(changes: readonly Extract<Mutation, { op: 'putRecord' | 'deleteRecord' }>[], durability: Durability): Promise<void>;
 }
 
 export type EffectOutcome = { ok: true; output: unknown } | { ok: false; error: HoldfastError; retryable: boolean };
@@ -48,6 +61,7 @@ export class EffectRunner {
   constructor(
     private readonly limiter: Limiter,
     private readonly clock: Clock,
+    private readonly records?: EffectRecords,
   ) {}
 
   get size(): number {
@@ -124,6 +138,7 @@ export class EffectRunner {
         signal: controller.signal,
         idempotencyKey: run.key,
         attempt,
+        ...(this.records ? { records: this.records } : {}),
         emit: () => {},
       }),
     );

@@ -9,6 +9,6 @@ import type { EffectContext } from './effect-runner.js';
 export function effect<TOutput, TInput = unknown>(run: (input: TInput, context: EffectContext) => Promise<TOutput>) {
   return fromPromise<TOutput, TInput>((args) => {
     const context = args as unknown as Partial<EffectContext> & { signal: AbortSignal };
-    return run(args.input, { idempotencyKey: context.idempotencyKey ?? '', attempt: context.attempt ?? 1, signal: context.signal });
+    return run(args.input, { idempotencyKey: context.idempotencyKey ?? '', attempt: context.attempt ?? 1, signal: context.signal, ...(context.records ? { records: context.records } : {}) });
   });
 }

@@ -199,7 +199,11 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
   });
   const limiter = new Limiter({ concurrency: RUNTIME_DEFAULTS.concurrency, ...options.limits });
-  const effects = new EffectRunner(limiter, clock);
+  const effects = new EffectRunner(limiter, clock, {
+    get: (collection, key) => store.getRecord(collection, key),
+    iterate: (collection, prefix) => store.scanRecords(collection, prefix),
+    write: (changes, durability) => store.commit(changes, durability),
+  });
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });

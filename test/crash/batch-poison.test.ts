@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../src/index.js';
-import type { BatchRecord } from '../../src/batch/batch-records.js';
+import type { BatchRecord } from '../../src/adapters/batch/batch-records.js';
 import { runToEnd, startWorkload } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 

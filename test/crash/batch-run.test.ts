@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
-import type { BatchRecord, ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
+import type { BatchRecord, ExceptionRecord, ItemPage } from '../../src/adapters/batch/batch-records.js';
 import { crashSeed, fullScale, killAfter, runToEnd, startWorkload } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHoldfast } from '../../src/cli/assembly.js';
 import { openLmdbStore, verifyStore } from '../../src/index.js';
-import type { BatchRecord } from '../../src/batch/batch-records.js';
+import type { BatchRecord } from '../../src/adapters/batch/batch-records.js';
 import { runCli } from '../helpers/dataload.js';
 import { startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';

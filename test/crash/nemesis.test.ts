@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
-import type { ExceptionRecord, ItemPage } from '../../src/batch/batch-records.js';
+import type { ExceptionRecord, ItemPage } from '../../src/adapters/batch/batch-records.js';
 import { openLmdbStore } from '../../src/index.js';
 import { readLiveOwner } from '../../src/persistence/store-lock.js';
 import { readListedActor } from '../../src/runtime/listed-actors.js';

@@ -1,6 +1,6 @@
 /** A follower of a batch run ends when its job is deleted or parked, naming why (issue 17, item 2). */
 import { describe, expect, it } from 'vitest';
-import { assertJobFollowable } from '../../src/batch/followed-job.js';
+import { assertJobFollowable } from '../../src/adapters/batch/followed-job.js';
 import type { ActorRecord } from '../../src/persistence/store.js';
 
 const runtimeWith = (record: Partial<ActorRecord> | undefined) => ({ get: () => record as ActorRecord | undefined });

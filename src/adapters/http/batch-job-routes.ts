@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { HoldfastError } from '../../errors.js';
 import { batchIdParams, errorJson, querySchema } from './api-schemas.js';
 
-/** What the routes need of the batch jobs (src/batch/batch-jobs.ts). */
+/** What the routes need of the batch jobs (src/adapters/batch/batch-jobs.ts). */
 export interface BatchJobsView {
   list(): unknown[];
   get(id: string): unknown;

@@ -4,7 +4,7 @@
  * `serve-tokens.json`, mode 0600, written to a temporary name, fsynced and
  * renamed, so a crash leaves the old tokens or the new ones, never half of
  * either. The serve tokens are kept as they are (the page's address shows
- * them); job-server users' tokens stay hashed in the store (jobserver/users.ts).
+ * them); job-server users' tokens stay hashed in the store (adapters/jobserver/users.ts).
  */
 import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

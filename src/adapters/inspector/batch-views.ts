@@ -6,17 +6,14 @@
  * followed jobs' DAG statistics are due to be pushed on a tick.
  */
 import { HoldfastError } from '../../errors.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { planOf, type Application } from '../../batch/application.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { EXCEPTIONS, type ExceptionRecord } from '../../batch/batch-records.js';
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the inspector's batch-job views move into the batch-job kind's registration
-import { jobContext, jobProgress } from '../../batch/job-views.js';
+import { planOf, type Application } from '../batch/application.js';
+import { EXCEPTIONS, type ExceptionRecord } from '../batch/batch-records.js';
+import { jobContext, jobProgress } from '../batch/job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
 
-/** What the inspector uses of batch jobs: `BatchJobs` (src/batch/batch-jobs.ts, `createBatchJobs`) fits. */
+/** What the inspector uses of batch jobs: `BatchJobs` (src/adapters/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
   stats(jobId: string): DagNodeStats[];
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;

@@ -1,6 +1,5 @@
 /** The inspector hub's options and their defaults. */
-// eslint-disable-next-line boundaries/dependencies -- issue 18: batch applications reach the inspector through the batch-job kind
-import type { Application } from '../../batch/application.js';
+import type { Application } from '../batch/application.js';
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
 import type { InspectedBatchJobs } from './batch-views.js';
 

@@ -4,8 +4,7 @@
  * types and constants, no runtime imports, so the browser bundle can use them.
  * docs/inspector-protocol.md describes every message.
  */
-// eslint-disable-next-line boundaries/dependencies -- issue 18: node statistics' type moves with batch/ into machines
-import type { NodeStats } from '../../batch/node-stats.js';
+import type { NodeStats } from '../batch/node-stats.js';
 import type { JournalEntry } from '../../runtime/actor-types.js';
 
 /** Bumped on an incompatible change; sent in the summary. */

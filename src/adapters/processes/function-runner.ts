@@ -5,9 +5,10 @@
  * the job; a function that ignores its signal keeps running until it returns
  * (in-process code cannot be killed): use a `file` process for untrusted work.
  */
-// eslint-disable-next-line boundaries/dependencies -- issue 18: the host function's type moves with host/ into the kinds
-import type { HostProcessFunction } from '../../host/host-module.js';
 import type { RunOutcome } from './run-outcome.js';
+
+/** A `function` process of the job server (issue 7): the bound data and the job's parameters in, JSON out. A host module registers it by name. */
+export type HostProcessFunction = (data: unknown, parameters: Record<string, unknown>, context: { signal: AbortSignal; jobId: string }) => unknown;
 
 export interface FunctionRun {
   fn: HostProcessFunction;

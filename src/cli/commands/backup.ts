@@ -12,7 +12,7 @@ import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { archiveFolder, openArchive } from '../../adapters/tasks/content-archive.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
+import { openLmdbStore } from '../../create-runtime.js';
 import { createOutput, usage, type GlobalOptions } from '../cli-context.js';
 import { checkArchiveFiles, checkRecords, type ArchiveReferences, type StoreCheck } from '../store-check.js';
 import { sayCheck } from './verify.js';

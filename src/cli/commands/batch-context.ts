@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { BatchJobs } from '../../batch/batch-jobs.js';
+import type { BatchJobs } from '../../adapters/batch/batch-jobs.js';
 import { HoldfastError, type ErrorCode } from '../../errors.js';
 import { decodeUtf8 } from '../../strict-text.js';
-import { loadHostModule, requireHostModule, type LoadedHost } from '../../host/host-loader.js';
+import { loadHostModule, requireHostModule, type LoadedHost } from '../../kinds/host-loader.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, exitCodeFor, markInputError, type GlobalOptions, type Output } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';

@@ -7,12 +7,12 @@
  * the source itself (paths resolve against this folder) with its own host module.
  */
 import type { Command } from 'commander';
-import { validateConfig, type Application } from '../../batch/application.js';
-import { parsePartition } from '../../batch/partition.js';
-import { formatSourceSpec, openSource, parseSourceSpec, type SourceContext } from '../../batch/sources/source-spec.js';
+import { validateConfig, type Application } from '../../adapters/batch/application.js';
+import { parsePartition } from '../../adapters/batch/partition.js';
+import { formatSourceSpec, openSource, parseSourceSpec, type SourceContext } from '../../adapters/batch/sources/source-spec.js';
 import { HoldfastError } from '../../errors.js';
-import type { CreatedThroughOwner } from '../../batch/batch-owner-commands.js';
-import type { LoadedHost } from '../../host/host-loader.js';
+import type { CreatedThroughOwner } from '../../adapters/batch/batch-owner-commands.js';
+import type { LoadedHost } from '../../kinds/host-loader.js';
 import type { Output } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 import { batchTask, collectParam, hostFor, optionsOf, readJsonFile, withBatchJobs, type BatchOptions, type Run } from './batch-context.js';

@@ -5,7 +5,7 @@
  * read-only, beside a running owner.
  */
 import type { Command } from 'commander';
-import type { BatchView, ExceptionView } from '../../batch/job-views.js';
+import type { BatchView, ExceptionView } from '../../adapters/batch/job-views.js';
 import { otherOwner } from '../owner-routing.js';
 import { batchTask, hostFor, jobOrFail, optionsOf, parseJsonValue, withBatchJobs, type Run } from './batch-context.js';
 import { sendBatchCommand } from './batch-owner.js';

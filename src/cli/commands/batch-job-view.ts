@@ -5,9 +5,9 @@
  * 1,000,000: written as they are read, never held whole). Reads the store
  * read-only, so it works beside a running owner.
  */
-import { createBatchJobs } from '../../batch/batch-jobs.js';
-import type { JobView } from '../../batch/job-views.js';
-import type { NodeStats } from '../../batch/node-stats.js';
+import { createBatchJobs } from '../../adapters/batch/batch-jobs.js';
+import type { JobView } from '../../adapters/batch/job-views.js';
+import type { NodeStats } from '../../adapters/batch/node-stats.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Output } from '../cli-context.js';
 import { duration, jobOrFail, table } from './batch-words.js';

@@ -1,14 +1,14 @@
 /**
  * Batch commands while another process owns the store (`holdfast serve`,
  * `watch`): `job create`, `run`, `reprocess`, `resolve` and `delete` are
- * handed to the owner over its socket (src/batch/batch-owner-commands.ts
+ * handed to the owner over its socket (src/adapters/batch/batch-owner-commands.ts
  * answers them). A run starts in the owner and is followed here by reading
  * the store beside it, read-only, until its summary is written: the same
  * output and exit code as a local run. Ctrl-C stops following, not the run.
  */
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { createBatchJobs, type RunSummary } from '../../batch/batch-jobs.js';
-import { assertJobFollowable } from '../../batch/followed-job.js';
+import { createBatchJobs, type RunSummary } from '../../adapters/batch/batch-jobs.js';
+import { assertJobFollowable } from '../../adapters/batch/followed-job.js';
 import { HoldfastError } from '../../errors.js';
 import type { GlobalOptions, Output } from '../cli-context.js';
 import { livingOwner } from '../owner-routing.js';

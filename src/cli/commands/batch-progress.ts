@@ -4,7 +4,7 @@
  * with --json. Polls the job's summary: the run itself reports only its end.
  */
 import cliProgress from 'cli-progress';
-import type { JobView } from '../../batch/job-views.js';
+import type { JobView } from '../../adapters/batch/job-views.js';
 import { duration } from '../progress.js';
 
 export interface BatchProgress {

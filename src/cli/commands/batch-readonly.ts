@@ -4,8 +4,8 @@
  * in another terminal): LMDB readers never wait for the writer. The views
  * take a Runtime; the reader (assembly.ts, openReader) refuses every write.
  */
-import type { Application } from '../../batch/application.js';
-import { createBatchJobs, type BatchJobs } from '../../batch/batch-jobs.js';
+import type { Application } from '../../adapters/batch/application.js';
+import { createBatchJobs, type BatchJobs } from '../../adapters/batch/batch-jobs.js';
 import { withReader } from '../assembly.js';
 
 /**

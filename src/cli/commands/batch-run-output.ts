@@ -1,5 +1,5 @@
 /** What `holdfast run` and `reprocess` print when a run ends, run here or followed beside the store's owner. */
-import type { RunSummary } from '../../batch/batch-jobs.js';
+import type { RunSummary } from '../../adapters/batch/batch-jobs.js';
 import type { Output } from '../cli-context.js';
 import { duration } from './batch-words.js';
 

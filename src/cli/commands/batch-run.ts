@@ -6,7 +6,7 @@
  * there and is followed here (batch-owner.ts).
  */
 import type { Command } from 'commander';
-import type { BatchJobs, RunRequest, RunSummary } from '../../batch/batch-jobs.js';
+import type { BatchJobs, RunRequest, RunSummary } from '../../adapters/batch/batch-jobs.js';
 import { HoldfastError } from '../../errors.js';
 import type { Holdfast } from '../assembly.js';
 import { positiveInt, usage, type Output } from '../cli-context.js';

@@ -3,8 +3,8 @@
  * (src/kinds/batch-job.ts): a job or JOB_NOT_FOUND, a duration, a table.
  * Imports no assembly, so a kind can use it.
  */
-import type { BatchJobs } from '../../batch/batch-jobs.js';
-import type { JobView } from '../../batch/job-views.js';
+import type { BatchJobs } from '../../adapters/batch/batch-jobs.js';
+import type { JobView } from '../../adapters/batch/job-views.js';
 import { HoldfastError } from '../../errors.js';
 
 /** The job, or JOB_NOT_FOUND naming it. */

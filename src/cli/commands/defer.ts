@@ -15,7 +15,7 @@ import { deferTaskJob } from '../../adapters/tasks/task-worker.js';
 import { HoldfastError } from '../../errors.js';
 import { decodeUtf8 } from '../../strict-text.js';
 import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
-import { actorId } from '../../persistence/store.js';
+import { actorId } from '../../runtime/actor-types.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, usage, type GlobalOptions, type Output } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';

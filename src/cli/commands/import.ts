@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import { IMPORT_BATCH_MACHINE, type ImportBatchInput } from '../../machines/import.types.js';
-import { actorId } from '../../persistence/store.js';
+import { actorId } from '../../runtime/actor-types.js';
 import { openHoldfast } from '../assembly.js';
 import { createOutput, usage, type GlobalOptions } from '../cli-context.js';
 import { describeImport, exitCodeOf, followImport, progressLine, summarizeImport } from '../import-follow.js';

@@ -13,7 +13,7 @@ import { HoldfastError } from '../../errors.js';
 import { DATALOAD_MACHINE, type DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataLoadInput } from '../../machines/dataload.types.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { actorId, type ActorId } from '../../persistence/store.js';
+import { actorId, type ActorId } from '../../runtime/actor-types.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import { DEFAULT_SPACE_WAIT_MS, describeSummary, followLoad, type LoadSummary } from '../load-follow.js';

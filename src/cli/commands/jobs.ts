@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { printable } from '../../adapters/files/dataverse-labels.js';
 import { HoldfastError } from '../../errors.js';
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import { parkedByCode } from '../../runtime/listed-actors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { kindOfActor, kindOfJob, type JobViewOptions, type WorkKind } from '../../kinds/work-kind.js';

@@ -4,7 +4,7 @@
  * MD5 and Dataverse file id, a page at a time (`--page N`, `--limit N`),
  * sorted by path. Reads the store read-only, beside a running owner.
  */
-import type { ActorRecord } from '../../persistence/store.js';
+import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { DataLoadContext } from '../../machines/dataload.machine.js';
 import type { DataFileContext } from '../../machines/datafile.machine.js';

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { assertStoreFolder } from '../../persistence/store-folder.js';
+import { assertStoreFolder } from '../../create-runtime.js';
 import type { PruneReport } from '../../runtime/retention.js';
 import { DEFAULT_RETENTION_MS } from '../../runtime/retention.js';
 import { openHoldfast } from '../assembly.js';

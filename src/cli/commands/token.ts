@@ -13,8 +13,7 @@ import { sendOwnerCommand } from '../../adapters/owner-socket.js';
 import type { Tokens } from '../../adapters/http/http-auth.js';
 import { rotateServeTokens } from '../../adapters/http/serve-tokens.js';
 import { HoldfastError } from '../../errors.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
-import { DATA_FILE } from '../../persistence/store-folder.js';
+import { DATA_FILE, openLmdbStore } from '../../create-runtime.js';
 import { createOutput, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';
 

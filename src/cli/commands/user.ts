@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { sendOwnerCommand } from '../../adapters/owner-socket.js';
-import { openUsers } from '../../jobserver/users.js';
+import { openUsers } from '../../adapters/jobserver/users.js';
 import { openHoldfast, withReader } from '../assembly.js';
 import { createOutput, positiveInt, type GlobalOptions } from '../cli-context.js';
 import { otherOwner } from '../owner-routing.js';

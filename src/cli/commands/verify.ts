@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { archiveFolder } from '../../adapters/tasks/content-archive.js';
-import { openLmdbStore } from '../../persistence/lmdb-store.js';
+import { openLmdbStore } from '../../create-runtime.js';
 import { createOutput, type GlobalOptions, type Output } from '../cli-context.js';
 import { checkStore, describeCounts, type StoreCheck } from '../store-check.js';
 

@@ -11,7 +11,7 @@ import { screenNames } from '../../adapters/files/name-screen.js';
 import { loadTarget } from '../load-target.js';
 import type { HoldfastError } from '../../errors.js';
 import { WATCH_MACHINE, type WatchContext, type WatchInput } from '../../machines/watch.machine.js';
-import { actorId, type ActorId } from '../../persistence/store.js';
+import { actorId, type ActorId } from '../../runtime/actor-types.js';
 import { openHoldfast, type Holdfast } from '../assembly.js';
 import { createOutput, milliseconds, positiveInt, usage, type GlobalOptions } from '../cli-context.js';
 import { retentionFlag } from '../duration-flag.js';

@@ -10,7 +10,7 @@
 import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRuntime, openLmdbStore } from '../../../src/index.js';
-import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../../src/adapters/jobserver/job-server.js';
 
 const [folder, ledger, jobsArg, mode] = process.argv.slice(2);
 const jobs = Number(jobsArg);
@@ -38,7 +38,7 @@ const options: JobServerOptions = {
   },
 };
 const store = openLmdbStore(join(folder!, 'store'));
-const runtime = await createRuntime({ store, machines: processJobMachines(options, store), limits: { queues: processQueueLimits(options) } });
+const runtime = await createRuntime({ store, machines: processJobMachines(options), limits: { queues: processQueueLimits(options) } });
 const server = createJobServer(runtime, options);
 await server.woken;
 const keepAlive = setInterval(() => {}, 1_000);

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BatchView } from '../../../src/batch/job-views.js';
+import type { BatchView } from '../../../src/adapters/batch/job-views.js';
 import { cli, hostModule, storeContents, workspace } from './batch-cli-helpers.js';
 
 /** A row of `holdfast batches ID --json`: the library's BatchView, as JSON. */

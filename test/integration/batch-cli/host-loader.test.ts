@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../../src/errors.js';
-import { loadHostModule, requireHostModule } from '../../../src/host/host-loader.js';
+import { loadHostModule, requireHostModule } from '../../../src/kinds/host-loader.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 const TS_MODULE = `

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync, 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../../src/errors.js';
-import { openSource, parseSourceSpec } from '../../../src/batch/sources/source-spec.js';
+import { openSource, parseSourceSpec } from '../../../src/adapters/batch/sources/source-spec.js';
 import { fullScale } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 

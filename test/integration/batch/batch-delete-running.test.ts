@@ -5,7 +5,7 @@
  * waiting for ever. A run a kill interrupted, in a store no process runs, is idle.
  */
 import { describe, expect, it } from 'vitest';
-import { batchOwnerCommands } from '../../../src/batch/batch-owner-commands.js';
+import { batchOwnerCommands } from '../../../src/adapters/batch/batch-owner-commands.js';
 import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore, type Application } from '../../../src/index.js';
 import { numbers, openBatch } from './batch-harness.js';
 

@@ -5,7 +5,7 @@
  * and change nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { batchOwnerCommands } from '../../../src/batch/batch-owner-commands.js';
+import { batchOwnerCommands } from '../../../src/adapters/batch/batch-owner-commands.js';
 import { arithmetic, openBatch } from './batch-harness.js';
 
 describe('batch owner commands', () => {

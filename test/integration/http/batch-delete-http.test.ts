@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deleteJobWithRecords } from '../../../src/cli/job-records.js';
 import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore, startServer } from '../../../src/index.js';
-import { createJobServer, processJobMachines, type JobServerOptions } from '../../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, type JobServerOptions } from '../../../src/adapters/jobserver/job-server.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 describe('HTTP delete beside a batch run', () => {

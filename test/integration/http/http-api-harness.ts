@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createRuntime, startServer, type Runtime, type ServerHandle, type ServerOptions } from '../../../src/index.js';
-import { createJobServer, processJobMachines, type JobServer, type JobServerOptions } from '../../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, type JobServer, type JobServerOptions } from '../../../src/adapters/jobserver/job-server.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 export interface ApiHarness {

@@ -11,7 +11,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-/** Batch jobs as the routes read them (src/batch/batch-jobs.ts provides the real ones to `holdfast serve`). */
+/** Batch jobs as the routes read them (src/adapters/batch/batch-jobs.ts provides the real ones to `holdfast serve`). */
 const batchJobs = {
   list: () => [{ id: 'nightly', state: 'running' }],
   get: (id: string) => (id === 'nightly' ? { id, state: 'running' } : undefined),

@@ -37,7 +37,7 @@ describe('the default assembly with a job server', () => {
 
 describe('job server options', () => {
   it('refuses bad options naming every problem at once', async () => {
-    const { processJobMachines } = await import('../../../src/jobserver/job-server.js');
+    const { processJobMachines } = await import('../../../src/adapters/jobserver/job-server.js');
     expect(() => processJobMachines({ dataDir: '', maxUploadBytes: -1, extensions: ['csv'], allowEnv: ['A B'], bogus: 1 } as never)).toThrow(
       /\[INVALID_OPTIONS\] invalid job server options: dataDir: .*; extensions.0: an extension starts with a dot.*; maxUploadBytes: .*; allowEnv.0: an environment variable name; options: Unrecognized key: "bogus"/,
     );

@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataFileNameProblem } from '../../../src/jobserver/data-file-name.js';
+import { dataFileNameProblem } from '../../../src/adapters/jobserver/data-file-name.js';
 import { ada, admin, bob, openFixture, type Fixture } from './job-server-fixture.js';
 
 let fixture: Fixture | undefined;

@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRuntime, openLmdbStore } from '../../../src/index.js';
-import { createJobServer, processJobMachines, processQueueLimits, type JobServer, type JobServerOptions, type Principal } from '../../../src/jobserver/job-server.js';
+import { createJobServer, processJobMachines, processQueueLimits, type JobServer, type JobServerOptions, type Principal } from '../../../src/adapters/jobserver/job-server.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
 import type { Store } from '../../../src/persistence/store.js';
 import { tempFolder } from '../../helpers/temp-store.js';
@@ -33,7 +33,7 @@ export async function openFixture(options: Partial<JobServerOptions> = {}, folde
   mkdirSync(scriptsDir, { recursive: true });
   const serverOptions: JobServerOptions = { dataDir, scriptsDir, ...options };
   const store = openLmdbStore(join(folder, 'store'));
-  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions, store), limits: { queues: processQueueLimits(serverOptions) }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
+  const runtime = await createRuntime({ store, machines: processJobMachines(serverOptions), limits: { queues: processQueueLimits(serverOptions) }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
   const server = createJobServer(runtime, serverOptions);
   await server.woken;
   return {

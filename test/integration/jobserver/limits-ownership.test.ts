@@ -1,6 +1,6 @@
 /** Users, tokens, per-user limits, who sees and changes which job, cancel, and hostile requests refused whole. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashToken, USERS } from '../../../src/jobserver/users.js';
+import { hashToken, USERS } from '../../../src/adapters/jobserver/users.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { ada, admin, bob, openFixture, script, waitDead, type Fixture } from './job-server-fixture.js';
 

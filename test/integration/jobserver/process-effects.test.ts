@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evalSandbox } from '../../../src/adapters/processes/eval-sandbox.js';
-import { dataFilePath } from '../../../src/jobserver/data-files.js';
-import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from '../../../src/jobserver/process-effects.js';
+import { dataFilePath } from '../../../src/adapters/jobserver/data-files.js';
+import { createLoadData, createRunProcess, type EffectDeps, type StartMarks } from '../../../src/adapters/jobserver/process-effects.js';
 import type { RunProcessInput } from '../../../src/machines/process-job.types.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 

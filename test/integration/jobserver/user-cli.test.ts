@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../../src/index.js';
-import { hashToken, openUsers, USERS } from '../../../src/jobserver/users.js';
+import { hashToken, openUsers, USERS } from '../../../src/adapters/jobserver/users.js';
 import { runCli } from '../../helpers/dataload.js';
 import { startWorkload, waitForOutput } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';

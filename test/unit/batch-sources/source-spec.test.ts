@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../../src/errors.js';
-import { appItems } from '../../../src/batch/sources/app-source.js';
-import { hash53, idFromField, uniqueIds } from '../../../src/batch/sources/item-source.js';
-import { jobItems, type JobsReader } from '../../../src/batch/sources/job-source.js';
-import { formatSourceSpec, openSource, parseSourceSpec } from '../../../src/batch/sources/source-spec.js';
+import { appItems } from '../../../src/adapters/batch/sources/app-source.js';
+import { hash53, idFromField, uniqueIds } from '../../../src/adapters/batch/sources/item-source.js';
+import { jobItems, type JobsReader } from '../../../src/adapters/batch/sources/job-source.js';
+import { formatSourceSpec, openSource, parseSourceSpec } from '../../../src/adapters/batch/sources/source-spec.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];

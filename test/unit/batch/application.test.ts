@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configHash, defineApplication, planOf, validateConfig, type DagStep } from '../../../src/batch/application.js';
-import { DagRunner } from '../../../src/batch/dag-runner.js';
-import { IdSet } from '../../../src/batch/id-set.js';
+import { configHash, defineApplication, planOf, validateConfig, type DagStep } from '../../../src/adapters/batch/application.js';
+import { DagRunner } from '../../../src/adapters/batch/dag-runner.js';
+import { IdSet } from '../../../src/adapters/batch/id-set.js';
 
 const step = (name: string, after?: string[]): DagStep => ({ name, ...(after ? { after } : {}), run: () => name });
 const context = { jobId: 'j', itemId: 'i', config: null, params: {} };

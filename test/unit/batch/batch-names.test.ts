@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBatchChild, describeBatchKey } from '../../../src/batch/batch-names.js';
+import { describeBatchChild, describeBatchKey } from '../../../src/adapters/batch/batch-names.js';
 import { batchKey } from '../../../src/machines/batch-job.machine.js';
 
 describe('batch child keys in words', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketMs, bucketOf, mergeAggregate, mergeNodeMaps, NodeCounter, nodeStats, quantileMs } from '../../../src/batch/node-stats.js';
+import { bucketMs, bucketOf, mergeAggregate, mergeNodeMaps, NodeCounter, nodeStats, quantileMs } from '../../../src/adapters/batch/node-stats.js';
 
 describe('node statistics', () => {
   it('counts items, successes, failures and total time', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchCount, batchOf, batchSize, formatPartition, ordinalAt, parsePartition, sampleOrdinal } from '../../../src/batch/partition.js';
+import { batchCount, batchOf, batchSize, formatPartition, ordinalAt, parsePartition, sampleOrdinal } from '../../../src/adapters/batch/partition.js';
 
 describe('partition specs', () => {
   it('parses size:N and every:N', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHostModule } from '../../../src/host/host-module-check.js';
+import { checkHostModule } from '../../../src/kinds/host-module-check.js';
 
 const step = { name: 'a', run: () => 1 };
 const check = (value: unknown, isDefault = true) => () => checkHostModule({ value, isDefault }, '/app/holdfast.config.ts');
