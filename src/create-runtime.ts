@@ -5,11 +5,13 @@
  */
 import { isStorageFull, openLmdbStore, storageError } from './persistence/lmdb-store.js';
 import { containStorageFullRejections } from './persistence/storage-full-guard.js';
+import type { MachineList } from './runtime/machine-types.js';
 import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
 
 /**
  * Opens a runtime over a store folder (created if missing) or an opened Store
  * (`openLmdbStore`, `openMemoryStore`), and resumes every actor that was not final.
+ * Its `spawn`, `send`, `get` and `waitFor` are typed from `machines` (see `defineMachine`).
  * A Store handed in stays open when the runtime closes: its opener closes it.
  * @throws INVALID_OPTIONS naming every problem; STORE_LOCKED; STORE_FORMAT_TOO_NEW; STORE_CORRUPT
  * @example
@@ -18,7 +20,7 @@ import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions
  * await runtime.send(id, { type: 'increment' });
  * await runtime.close();
  */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime<const M extends MachineList>(options: RuntimeOptions<M>): Promise<Runtime<M>> {
   validateRuntimeOptions(options);
   const ownsStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? openLmdbStore(options.store, options.clock ? { now: options.clock.now } : {}) : options.store;
@@ -32,7 +34,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
     await runtime.finishDeletes();
-    return runtime;
+    // The same object, seen through its machines' types: the runtime checks names and events at run time too.
+    return runtime as Runtime as Runtime<M>;
   } catch (error) {
     release();
     if (ownsStore) await store.close();
