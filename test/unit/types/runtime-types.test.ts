@@ -115,6 +115,15 @@ describe('a runtime typed from its machine definitions', () => {
     expectTypeOf(done).toExtend<ActorRecord>();
   });
 
+  it('is named for a list of machines as Runtime<typeof machines>', async () => {
+    const machines = [counter, greeter];
+    await using runtime = await createRuntime({ store: openMemoryStore(), machines });
+    const typed: Runtime<typeof machines> = runtime;
+    expectTypeOf(await typed.spawn('counter', { start: 1 })).toEqualTypeOf<MachineActorId<'counter'>>();
+    // @ts-expect-error still no machine named nosuch
+    await expect(typed.spawn('nosuch')).rejects.toMatchObject({ code: 'UNKNOWN_MACHINE' });
+  });
+
   it('passes where an untyped Runtime is taken (the inspector, the HTTP server)', async () => {
     await using runtime = await open();
     expectTypeOf(runtime).toExtend<Runtime>();
