@@ -6,7 +6,7 @@
  * and an event its machine does not take; one over definitions named at run time
  * (`MachineDefinition[]`: a host's kinds, the CLI's assembly) takes any, as before.
  */
-import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom, StateValueFrom } from 'xstate';
+import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom, StateValue, StateValueFrom } from 'xstate';
 import type { ActorId, ActorRecord, PersistedSnapshot } from '../persistence/store.js';
 import type { MachineDefinition } from './machine-registry.js';
 
@@ -49,9 +49,15 @@ export interface ExternalEvent {
 /** The events `send` takes for an actor of `N` (of any of the runtime's machines when `N` is their union). */
 export type EventOf<M extends MachineList, N extends string> = IsOpen<M> extends true ? ExternalEvent : N extends MachineName<M> ? EventFromLogic<MachineNamed<M, N>> : never;
 
-/** A stored snapshot whose context and state value have the machine's types. */
+/**
+ * A machine's state values, as XState's `matches` takes them (a parent state alone is among
+ * them); XState's own `StateValue` for a machine whose states it does not type.
+ */
+export type StateValueOf<TMachine extends AnyStateMachine> = [StateValueFrom<TMachine>] extends [never] ? StateValue : StateValueFrom<TMachine>;
+
+/** A stored snapshot whose context and state value have the machine's types (`record.state` stays the dotted path). */
 export interface MachineSnapshot<TMachine extends AnyStateMachine> extends PersistedSnapshot {
-  value: StateValueFrom<TMachine>;
+  value: StateValueOf<TMachine>;
   context: ContextFrom<TMachine>;
 }
 

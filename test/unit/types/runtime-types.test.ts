@@ -5,7 +5,7 @@
  * the runtime really gives.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { assign, setup } from 'xstate';
+import { assign, setup, type StateValue } from 'xstate';
 import { createRuntime, defineMachine, openMemoryStore, type ActorRecord, type MachineActorId, type MachineDefinition, type Runtime } from '../../../src/index.js';
 
 const counterMachine = setup({
@@ -113,6 +113,14 @@ describe('a runtime typed from its machine definitions', () => {
     expectTypeOf(done.snapshot!.context).toEqualTypeOf<{ count: number }>();
     // Still an ActorRecord wherever one is taken.
     expectTypeOf(done).toExtend<ActorRecord>();
+  });
+
+  it("types a machine's state value as XState's StateValue when XState does not type its states", async () => {
+    const bare = defineMachine({ name: 'bare', version: '1', machine: setup({}).createMachine({ id: 'bare' }) });
+    await using runtime = await createRuntime({ store: openMemoryStore(), machines: [bare] });
+    const record = runtime.get(await runtime.spawn('bare'));
+    expectTypeOf(record!.snapshot!.value).toEqualTypeOf<StateValue>();
+    expect(record?.snapshot?.value).toEqual({});
   });
 
   it('is named for a list of machines as Runtime<typeof machines>', async () => {
