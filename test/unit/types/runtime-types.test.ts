@@ -6,7 +6,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { assign, setup, type StateValue } from 'xstate';
-import { createRuntime, defineMachine, openMemoryStore, type ActorRecord, type MachineActorId, type MachineDefinition, type Runtime } from '../../../src/index.js';
+import { actorId, createRuntime, defineMachine, openMemoryStore, type ActorRecord, type MachineActorId, type MachineDefinition, type Runtime } from '../../../src/index.js';
 
 const counterMachine = setup({
   types: {
@@ -72,8 +72,10 @@ describe('a runtime typed from its machine definitions', () => {
     await runtime.send(id, { type: 'increment' });
     expect(runtime.get(id)?.snapshot?.context.count).toBe(3);
     // A plain id may be an actor of any of the machines: any of their events, none other.
+    await runtime.send(actorId('c'), { type: 'increment' });
     await runtime.send('c', { type: 'finish' });
     expect(runtime.get(id)?.state).toBe('done');
+    expect(runtime.get(id)?.snapshot?.context.count).toBe(4);
     const refused = [
       // @ts-expect-error no machine takes `typo`
       () => runtime.send(id, { type: 'typo' }),
@@ -85,8 +87,10 @@ describe('a runtime typed from its machine definitions', () => {
       () => runtime.send('c', { type: 'typo' }),
       // @ts-expect-error greet needs a name
       () => runtime.send('g', { type: 'greet' }),
+      // @ts-expect-error an ActorId from a store or a query says no machine: any of theirs, none other
+      () => runtime.send(actorId('c'), { type: 'typo' }),
     ];
-    expect(refused).toHaveLength(5);
+    expect(refused).toHaveLength(6);
   });
 
   it("gives records with the machine's context and state types", async () => {
