@@ -5,9 +5,12 @@
  * refuses, at compile time, a machine it does not have, an input of the wrong shape
  * and an event its machine does not take; one over definitions named at run time
  * (`MachineDefinition[]`: a host's kinds, the CLI's assembly) takes any, as before.
+ * A record read by a plain id or an unfiltered query is typed as one of the runtime's
+ * machines: true of a store only these machines write to, not of one shared with a
+ * process that runs others (there, filter by `machine`, or use an untyped `Runtime`).
  */
 import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom, StateValue, StateValueFrom } from 'xstate';
-import type { ActorId, ActorRecord, PersistedSnapshot } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, PersistedSnapshot } from '../persistence/store.js';
 import type { MachineDefinition } from './machine-registry.js';
 
 /** The machine definitions a runtime hosts, as `createRuntime`'s `machines` gives them. */
@@ -67,6 +70,9 @@ export interface MachineActorRecord<N extends string, TMachine extends AnyStateM
   machine: N;
   snapshot: MachineSnapshot<TMachine> | null;
 }
+
+/** A query's filter: `machine` one of the runtime's machines (any name over machines named at run time). */
+export type MachineFilter<M extends MachineList, N extends string> = IsOpen<M> extends true ? ActorFilter : Omit<ActorFilter, 'machine'> & { machine?: N };
 
 /**
  * What `get` gives for an actor of `N`: its machine's record, or, when `N` is the union of

@@ -14,7 +14,7 @@ import { Committer } from './committer.js';
 import { EffectRunner } from './effect-runner.js';
 import { Limiter, type Limits } from './limiter.js';
 import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
-import type { EventOf, MachineActorId, MachineList, MachineName, RecordOf, SpawnArgs } from './machine-types.js';
+import type { EventOf, MachineActorId, MachineFilter, MachineList, MachineName, RecordOf, SpawnArgs } from './machine-types.js';
 import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
@@ -98,9 +98,10 @@ export interface Runtime<M extends MachineList = MachineList> {
   send<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, event: EventOf<M, N>): Promise<void>;
   /** The actor's committed record, with its machine's context and state types when its id says the machine. */
   get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): RecordOf<M, N> | undefined;
-  query(filter?: ActorFilter): ActorRecord[];
+  /** Actors of a filter; with `machine`, records with that machine's types. */
+  query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): RecordOf<M, N>[];
   /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
-  actors(filter?: ActorFilter): Iterable<ActorRecord>;
+  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Iterable<RecordOf<M, N>>;
   /** Actor ids from the index alone. */
   actorIds(filter: ActorFilter): Iterable<ActorId>;
   /** How many actors match, from the index. */

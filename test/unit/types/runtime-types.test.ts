@@ -119,6 +119,21 @@ describe('a runtime typed from its machine definitions', () => {
     expectTypeOf(done).toExtend<ActorRecord>();
   });
 
+  it('queries by a machine of the runtime, giving its records', async () => {
+    await using runtime = await open();
+    await runtime.spawn('counter', { start: 7 });
+    await runtime.spawn('greeter');
+    const counters = runtime.query({ machine: 'counter' });
+    expectTypeOf(counters[0]!.snapshot!.context).toEqualTypeOf<{ count: number }>();
+    expect(counters.map((record) => record.snapshot?.context.count)).toEqual([7]);
+    const greeters = [...runtime.actors({ machine: 'greeter', status: 'active' })];
+    expectTypeOf(greeters[0]!.machine).toEqualTypeOf<'greeter'>();
+    expect(greeters).toHaveLength(1);
+    expectTypeOf(runtime.query()[0]!.machine).toEqualTypeOf<'counter' | 'greeter'>();
+    // @ts-expect-error no machine is named nosuch
+    expect(runtime.query({ machine: 'nosuch' })).toEqual([]);
+  });
+
   it("types a machine's state value as XState's StateValue when XState does not type its states", async () => {
     const bare = defineMachine({ name: 'bare', version: '1', machine: setup({}).createMachine({ id: 'bare' }) });
     await using runtime = await createRuntime({ store: openMemoryStore(), machines: [bare] });
