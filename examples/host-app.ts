@@ -39,7 +39,7 @@ const runtime = await createRuntime({ store: join(tmpdir(), 'holdfast-example-st
 try {
   const id = runtime.get('weekly') ? 'weekly' : await runtime.spawn('report', { title: 'Weekly figures' }, { id: 'weekly' });
   const record = await runtime.waitFor(id, (r) => r.status !== 'active', 10_000);
-  console.log(`${id}: ${record.state}, report at ${(record.snapshot?.context as { path?: string }).path}`);
+  console.log(`${id}: ${record.state}, report at ${record.snapshot?.context.path}`);
   for (const entry of runtime.journal(id)) console.log(`  #${entry.seq} ${entry.event}: ${entry.from || '(new)'} -> ${entry.to}`);
 } finally {
   await runtime.close();

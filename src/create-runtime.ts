@@ -8,6 +8,7 @@
  */
 import { isStorageFull, openLmdbStore, storageError } from './persistence/lmdb-store.js';
 import { containStorageFullRejections } from './persistence/storage-full-guard.js';
+import type { MachineList } from './runtime/machine-types.js';
 import { startRuntime, validateRuntimeOptions, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
 
 // Opening a store, for the entry points that hand one to a runtime (cli/assembly.ts, a host app's
@@ -22,6 +23,7 @@ export { readLiveOwner } from './persistence/store-lock.js';
 /**
  * Opens a runtime over a store folder (created if missing) or an opened Store
  * (`openLmdbStore`, `openMemoryStore`), and resumes every actor that was not final.
+ * Its `spawn`, `send`, `get` and `waitFor` are typed from `machines` (see `defineMachine`).
  * A Store handed in stays open when the runtime closes: its opener closes it.
  * @throws INVALID_OPTIONS naming every problem; STORE_LOCKED; STORE_FORMAT_TOO_NEW; STORE_CORRUPT
  * @example
@@ -30,7 +32,7 @@ export { readLiveOwner } from './persistence/store-lock.js';
  * await runtime.send(id, { type: 'increment' });
  * await runtime.close();
  */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime<const M extends MachineList>(options: RuntimeOptions<M>): Promise<Runtime<M>> {
   validateRuntimeOptions(options);
   const ownsStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? openLmdbStore(options.store, options.clock ? { now: options.clock.now } : {}) : options.store;
@@ -44,7 +46,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
     await runtime.finishDeletes();
-    return runtime;
+    // The same object, seen through its machines' types: the runtime checks names and events at run time too.
+    return runtime as Runtime as Runtime<M>;
   } catch (error) {
     release();
     if (ownsStore) await store.close();

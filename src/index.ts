@@ -15,6 +15,7 @@ export { RUNTIME_DEFAULTS } from './runtime/runtime-defaults.js';
 export type { RuntimeDefaults } from './runtime/runtime-defaults.js';
 export { defineMachine } from './runtime/machine-registry.js';
 export type { MachineDefinition, EffectOptions } from './runtime/machine-registry.js';
+export type { MachineActorId, MachineActorRecord, MachineSnapshot, MachineName, MachineList, EventOf, RecordOf, SpawnInput, StateValueOf, ExternalEvent } from './runtime/machine-types.js';
 export { effect } from './runtime/effect.js';
 export { verifyStore } from './runtime/verify-store.js';
 export type { StoreReport, StoreViolation } from './runtime/verify-store.js';

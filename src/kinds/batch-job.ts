@@ -9,6 +9,7 @@ import type { Application } from '../adapters/batch/application.js';
 import { batchJobMachines } from '../adapters/batch/batch-machines.js';
 import type { BatchJobs } from '../adapters/batch/batch-jobs.js';
 import { describeBatchChild } from '../adapters/batch/batch-names.js';
+import { jobContext, jobProgress } from '../adapters/batch/job-views.js';
 import type { RecordReads } from '../adapters/batch/record-reads.js';
 import { showBatchJob } from '../cli/commands/batch-job-view.js';
 import { describeRun } from '../cli/commands/batch-run-output.js';
@@ -32,10 +33,11 @@ export const batchJobKind = defineKind({
   jobs: [BATCH_JOB_MACHINE],
   actors: [BATCH_JOB_MACHINE, BATCH_MACHINE],
   machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.reads as RecordReads }),
-  describe(job) {
-    // What tells batch jobs apart in a list: application, items, description.
-    const context = job.snapshot?.context as Partial<BatchJobContext> | undefined;
+  describe(job, reader) {
+    // What tells batch jobs apart in a list: application, items, description; and its state in `job ID`'s words.
+    const context = jobContext(job);
     return {
+      ...(context ? { state: jobProgress(reader, job, context).state } : {}),
       facts: { application: context?.application, items: context?.items, batches: context?.batches, description: context?.description },
       words: `  ${context?.application}, ${context?.items} items${context?.description ? `: ${context.description}` : ''}`,
     };

@@ -25,6 +25,8 @@ export interface KindContext {
 export interface JobFacts {
   facts?: Record<string, unknown>;
   words?: string;
+  /** The job's state as `holdfast job ID` says it (a batch job: `finished`), when its machine's state does not (`idle`). */
+  state?: string;
 }
 
 /** What `holdfast job ID` prints for a job of this kind besides the common lines. */
@@ -113,8 +115,8 @@ export interface WorkKind {
   machines(context: KindContext): MachineDefinition[];
   /** Limit queues its effects count against, with their concurrency. */
   queues?(context: KindContext): Record<string, number>;
-  /** Facts of one of its jobs for `holdfast jobs` and the inspector's job list. */
-  describe?(job: ActorRecord): JobFacts;
+  /** Facts of one of its jobs for `holdfast jobs` and the inspector's job list; `reader` reads what its record does not hold. */
+  describe?(job: ActorRecord, reader: Runtime): JobFacts;
   /** One of its actors by name (a data file by its path, a batch by its number), for the inspector. */
   label?(actor: ActorRecord, parent: ActorRecord | undefined): string | undefined;
   /** One of its actors in a line of `holdfast job ID` (`file a.csv of load L`), with what `--json` adds. */

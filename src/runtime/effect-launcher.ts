@@ -164,11 +164,15 @@ export class EffectLauncher {
     const effect = record.effects[delivery.invokeId]!;
     const outcome = delivery.outcome;
     const base = { id: record.id, invokeId: delivery.invokeId, src: effect.src, attempt: effect.attempt, at: this.clock.now() };
-    if (outcome.ok) this.events.publish({ type: 'effect.finished', ...base, durationMs: delivery.durationMs });
-    else this.events.publish({ type: 'effect.failed', ...base, error: outcome.error.toJSON(), willRetry: outcome.retryable });
-    if (outcome.ok) return { type: `xstate.done.actor.${delivery.invokeId}`, output: outcome.output } as EventObject;
+    if (outcome.ok) {
+      this.events.publish({ type: 'effect.finished', ...base, durationMs: delivery.durationMs });
+      return { type: `xstate.done.actor.${delivery.invokeId}`, output: outcome.output } as EventObject;
+    }
     const options = actor.definition.effects?.[effect.src];
-    if (outcome.retryable && !this.host.closing && effect.attempt < (options?.maxAttempts ?? RUNTIME_DEFAULTS.maxAttempts)) {
+    const retry = outcome.retryable && !this.host.closing && effect.attempt < (options?.maxAttempts ?? RUNTIME_DEFAULTS.maxAttempts);
+    // willRetry says whether this effect runs again: a retry here, or (interrupted by close) after a restart; false on the last attempt.
+    this.events.publish({ type: 'effect.failed', ...base, error: outcome.error.toJSON(), willRetry: retry || this.host.closing });
+    if (retry) {
       this.scheduleRetry(actor, delivery.invokeId, options);
       return undefined;
     }

@@ -24,13 +24,16 @@ export interface EffectOptions {
   key?: (input: unknown) => string | undefined;
 }
 
-/** A machine as registered with a runtime. */
-export interface MachineDefinition {
+/**
+ * A machine as registered with a runtime. `N` and `TMachine` keep the literal name and the
+ * machine's types, from which a runtime types `spawn`, `send` and `get` (machine-types.ts).
+ */
+export interface MachineDefinition<N extends string = string, TMachine extends AnyStateMachine = AnyStateMachine> {
   /** Stable name stored on every actor. */
-  name: string;
+  name: N;
   /** Stored on every actor; a changed version continues old actors whose states still exist. */
   version: string;
-  machine: AnyStateMachine;
+  machine: TMachine;
   effects?: Record<string, EffectOptions>;
   /** What its journal entries keep; overrides the runtime's `journal` (a machine with a million tiny actors keeps transitions). */
   journal?: 'snapshots' | 'transitions';
@@ -44,8 +47,12 @@ export interface MachineDefinition {
   label?: (actor: ActorRecord) => string | undefined;
 }
 
-/** Declare a machine for a runtime: a name, a version, the machine and its effect options. */
-export function defineMachine(definition: MachineDefinition): MachineDefinition {
+/**
+ * Declare a machine for a runtime: a name, a version, the machine and its effect options.
+ * Keeps the literal name and the machine's types, so a runtime created with it checks
+ * `spawn('name', input)`, `send(id, event)` and `get(id)` against them.
+ */
+export function defineMachine<const N extends string, TMachine extends AnyStateMachine>(definition: MachineDefinition<N, TMachine>): MachineDefinition<N, TMachine> {
   return definition;
 }
 

@@ -14,6 +14,7 @@ import { Committer } from './committer.js';
 import { EffectRunner } from './effect-runner.js';
 import { Limiter, type Limits } from './limiter.js';
 import { MachineRegistry, type MachineDefinition } from './machine-registry.js';
+import type { EventOf, MachineActorId, MachineFilter, MachineList, MachineName, RecordOf, SpawnArgs } from './machine-types.js';
 import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
@@ -25,10 +26,11 @@ import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { TimerQueue } from './timer-queue.js';
 import type { RuntimeWorkload } from './runtime-workload.js';
 
-export interface RuntimeOptions {
+export interface RuntimeOptions<M extends MachineList = MachineList> {
   /** A folder path (opened and owned by the runtime) or an opened Store (closed by its opener). */
   store: string | Store;
-  machines: readonly MachineDefinition[];
+  /** The machines it hosts; defined with `defineMachine`, they type `spawn`, `send` and `get` (machine-types.ts). */
+  machines: M;
   limits?: Limits;
   /** @default 'flush' (a step counts as done once on disk; survives power loss) */
   durability?: Durability;
@@ -78,19 +80,28 @@ export interface SpawnOptions {
   tags?: string[];
 }
 
-export interface Runtime {
+/**
+ * A runtime over the machines `M`. Created with definitions of literal names, its `spawn`,
+ * `send`, `get` and `waitFor` take only those machines, their inputs and their events, and
+ * give records with their context and state types; `Runtime` alone takes any (machine-types.ts).
+ */
+export interface Runtime<M extends MachineList = MachineList> {
   /** The store it runs over: for the entry point that opened it and for tests; nothing above the runtime reads it. */
   readonly store: Store;
   /** The store's folder (locks, sockets, secrets live there). */
   readonly location: string;
   /** True over a store opened read-only (a reader beside the owner): it answers queries, and writes nothing. */
   readonly readOnly: boolean;
-  spawn(machine: string | MachineDefinition, input?: unknown, options?: SpawnOptions): Promise<ActorId>;
-  send(id: ActorId | string, event: { type: string; [key: string]: unknown }): Promise<void>;
-  get(id: ActorId | string): ActorRecord | undefined;
-  query(filter?: ActorFilter): ActorRecord[];
+  /** Starts an actor of a registered machine (by name or definition); resolves once it is durable, with its id. */
+  spawn<N extends MachineName<M>>(machine: N | MachineDefinition<N>, ...args: SpawnArgs<M, N, SpawnOptions>): Promise<MachineActorId<N>>;
+  /** Delivers an event the actor's machine takes; resolves once the step it causes is on disk. */
+  send<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, event: EventOf<M, N>): Promise<void>;
+  /** The actor's committed record, with its machine's context and state types when its id says the machine. */
+  get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): RecordOf<M, N> | undefined;
+  /** Actors of a filter; with `machine`, records with that machine's types. */
+  query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): RecordOf<M, N>[];
   /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
-  actors(filter?: ActorFilter): Iterable<ActorRecord>;
+  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Iterable<RecordOf<M, N>>;
   /** Actor ids from the index alone. */
   actorIds(filter: ActorFilter): Iterable<ActorId>;
   /** How many actors match, from the index. */
@@ -106,7 +117,7 @@ export interface Runtime {
   /** Messages waiting in the inbox of `to` (every inbox without it). */
   inbox(to?: ActorId | string): Iterable<InboxMessage>;
   journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
-  waitFor(id: ActorId | string, predicate: (record: ActorRecord) => boolean, timeoutMs?: number): Promise<ActorRecord>;
+  waitFor<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, predicate: (record: RecordOf<M, N>) => boolean, timeoutMs?: number): Promise<RecordOf<M, N>>;
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
   whenIdle(timeoutMs?: number): Promise<void>;
   subscribe(listener: RuntimeListener): () => void;

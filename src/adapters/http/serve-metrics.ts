@@ -41,7 +41,7 @@ export function createServeMetrics(runtime: Runtime, live: LiveCounts): ServeMet
   const commits = new Histogram({ name: 'holdfast_commit_duration_seconds', help: 'Time from handing a group commit to the store until it is durable.', buckets: COMMIT_BUCKETS, registers });
   const batch = new Histogram({ name: 'holdfast_commit_steps', help: 'Steps per group commit.', buckets: BATCH_BUCKETS, registers });
   const effectDuration = new Histogram({ name: 'holdfast_effect_duration_seconds', help: 'Duration of effect attempts that finished, by effect.', labelNames: ['effect'], buckets: EFFECT_BUCKETS, registers });
-  const effectFailures = new Counter({ name: 'holdfast_effect_failures_total', help: 'Effect attempts that failed, by effect and whether the error allows a retry (the last attempt counts too).', labelNames: ['effect', 'retryable'], registers });
+  const effectFailures = new Counter({ name: 'holdfast_effect_failures_total', help: 'Effect attempts that failed, by effect and whether another attempt follows (false: failed for good).', labelNames: ['effect', 'retryable'], registers });
   const storageFull = new Counter({ name: 'holdfast_storage_full_total', help: 'Times a commit found the store\'s disk full (the runtime waits for space).', registers });
 
   const actors = new Gauge({ name: 'holdfast_actors', help: 'Actors in the store by machine and state (the inspector\'s live counts).', labelNames: ['machine', 'state'], registers });

@@ -62,11 +62,13 @@ async function withKinds(command: Command, app: string | undefined, task: (reade
 
 function listJobs(reader: Runtime, kinds: readonly WorkKind[], out: Output, limit: number): number {
   // A top record that does not decode is listed as a parked job, by its id and the kind its index names.
-  const jobs = [...reader.listed({ topOnly: true, limit })].map((record) => ({ ...summaryOf(record), words: kindOfJob(kinds, record.machine)?.describe?.(record) }));
-  out.result({ jobs: jobs.map(({ words, ...job }) => ({ ...job, ...words?.facts })) });
+  const jobs = [...reader.listed({ topOnly: true, limit })].map((record) => ({ ...summaryOf(record), words: kindOfJob(kinds, record.machine)?.describe?.(record, reader) }));
+  // A kind's own state word (a batch job `finished`, as `job ID` says) replaces its machine's (`active/idle`); JSON keeps both.
+  out.result({ jobs: jobs.map(({ words, ...job }) => ({ ...job, ...(words?.state ? { state: words.state, machineState: job.state } : {}), ...words?.facts })) });
   if (jobs.length === 0) out.say('no jobs');
   for (const { words, ...job } of jobs) {
-    out.say(`${job.id}  ${job.kind}  ${job.status}/${job.state}  ${job.createdAt > 0 ? new Date(job.createdAt).toISOString() : "(created: unreadable)"}${job.error ? `  ${job.error}` : ''}${words?.words ?? ''}`);
+    const state = words?.state ?? `${job.status}/${job.state}`;
+    out.say(`${job.id}  ${job.kind}  ${state}  ${job.createdAt > 0 ? new Date(job.createdAt).toISOString() : "(created: unreadable)"}${job.error ? `  ${job.error}` : ''}${words?.words ?? ''}`);
   }
   return 0;
 }

@@ -36,7 +36,26 @@ describe('batch jobs through the CLI', () => {
     expect(human.stdout).toContain('partition    every:2 (2 batches, 5 items)');
     const list = await cli(['jobs', '--store', w.store, '--json']);
     expect((list.json as { jobs: { id: string; kind: string; application?: string; items?: number }[] }).jobs).toContainEqual(expect.objectContaining({ id, kind: 'batchJob', application: 'double', items: 5 }));
-    expect((await cli(['jobs', '--store', w.store])).stdout).toMatch(new RegExp(`${id}  batchJob  .*double, 5 items: location type`));
+    expect((await cli(['jobs', '--store', w.store])).stdout).toMatch(new RegExp(`${id}  batchJob  created  .*double, 5 items: location type`));
+  });
+
+  it('lists a batch job in the words `job ID` uses for its state, not its machine state (active/idle)', async () => {
+    const w = workspace();
+    const id = (await cli(['job', 'create', 'double', '--source', `jsonl:${w.numbers('a.jsonl', [1, 2, 3])}#id`, '--config', join(w.folder, 'config.json'), '--partition', 'every:2', ...w.flags])).stdout.trim();
+    await cli(['run', id, '--batch', '1', ...w.flags]);
+    const listed = async () => {
+      const jobs = ((await cli(['jobs', '--store', w.store, '--json'])).json as { jobs: { id: string; state: string; machineState?: string }[] }).jobs;
+      return { json: jobs.find((job) => job.id === id), text: (await cli(['jobs', '--store', w.store])).stdout };
+    };
+    const partial = await listed();
+    expect(partial.json).toMatchObject({ state: 'partial', machineState: 'idle' });
+    expect(partial.text).toMatch(new RegExp(`${id}  batchJob  partial  `));
+    await cli(['run', id, '--all', ...w.flags]);
+    const finished = await listed();
+    expect(((await cli(['job', id, '--store', w.store, '--json'])).json as { state: string }).state).toBe('finished');
+    expect(finished.json).toMatchObject({ state: 'finished' });
+    expect(finished.text).toMatch(new RegExp(`${id}  batchJob  finished  `));
+    expect(finished.text).not.toContain('active/idle');
   });
 
   it('takes csv:, dir: and app: sources, ids from a field, the record number, the relative path or the source', async () => {

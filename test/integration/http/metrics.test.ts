@@ -131,8 +131,9 @@ describe('GET /metrics', () => {
         return value(exposition, 'holdfast_effects_waiting', { queue: 'narrow' }) === 2;
       }, 'two effects waiting on the narrow queue');
       expect(value(exposition, 'holdfast_effects_running', { queue: 'narrow' })).toBe(1);
-      // Both attempts failed with a retryable error (the second was the last: maxAttempts 2).
-      expect(value(exposition, 'holdfast_effect_failures_total', { effect: 'flaky', retryable: 'true' })).toBe(2);
+      // Both attempts failed with a retryable error; the second was the last (maxAttempts 2): no retry followed it.
+      expect(value(exposition, 'holdfast_effect_failures_total', { effect: 'flaky', retryable: 'true' })).toBe(1);
+      expect(value(exposition, 'holdfast_effect_failures_total', { effect: 'flaky', retryable: 'false' })).toBe(1);
       expect(value(exposition, 'holdfast_effect_duration_seconds_count', { effect: 'flaky' })).toBe(0);
     } finally {
       release();

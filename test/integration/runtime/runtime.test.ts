@@ -81,11 +81,40 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
       machine: flakyMachine.provide({ actors: { flaky: fromPromise<unknown>(async () => { calls++; throw new NonRetryableError('bad input'); }) } }),
     });
     const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
+    const willRetry: boolean[] = [];
+    runtime.subscribe((event) => {
+      if (event.type === 'effect.failed') willRetry.push(event.willRetry);
+    });
     const id = await runtime.spawn('flaky');
     const record = await runtime.waitFor(id, (r) => r.status === 'done');
     expect(record.state).toBe('failed');
     expect((record.snapshot?.context as { error: { code: string } }).error.code).toBe('EFFECT_FAILED');
     expect(calls).toBe(1);
+    expect(willRetry).toEqual([false]);
+    await runtime.close();
+  });
+
+  it('says willRetry: true on each failed attempt but the last', async () => {
+    const flaky = defineMachine({
+      name: 'flaky',
+      version: '1',
+      effects: { flaky: { maxAttempts: 3, backoffMs: 1 } },
+      machine: flakyMachine.provide({
+        actors: {
+          flaky: effect<unknown>(async (_input, context) => {
+            throw new Error(`attempt ${context.attempt} failed`);
+          }),
+        },
+      }),
+    });
+    const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
+    const failures: { attempt: number; willRetry: boolean }[] = [];
+    runtime.subscribe((event) => {
+      if (event.type === 'effect.failed') failures.push({ attempt: event.attempt, willRetry: event.willRetry });
+    });
+    const id = await runtime.spawn('flaky');
+    expect((await runtime.waitFor(id, (r) => r.status === 'done')).state).toBe('failed');
+    expect(failures).toEqual([{ attempt: 1, willRetry: true }, { attempt: 2, willRetry: true }, { attempt: 3, willRetry: false }]);
     await runtime.close();
   });
 
@@ -110,6 +139,7 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
     cyclic.self = cyclic;
     expect(() => runtime.send(id, null as never)).toThrow(/INVALID_EVENT/);
     expect(() => runtime.send(id, { type: 42 } as never)).toThrow(/INVALID_EVENT/);
+    // @ts-expect-error a reserved event is none of the machine's events: refused at compile time too
     expect(() => runtime.send(id, { type: 'xstate.done.actor.x' })).toThrow(/reserved/);
     expect(() => runtime.send(id, cyclic as never)).toThrow(/INVALID_EVENT/);
     expect(() => runtime.send(id, { type: 'stash', payload: 'x'.repeat(1_100_000) } as never)).toThrow(/limit/);

@@ -7,7 +7,7 @@ import { HoldfastError } from '../../../errors.js';
 /** A source of items for `--source app:NAME`, registered by a host module: an async (or plain) iterable of item values or `{ id, value }`. */
 export type HostSource = () => AsyncIterable<unknown> | Iterable<unknown>;
 
-/** One item of a source (the same shape as `ItemInput` of src/batch/application.ts). */
+/** One item of a source (the same shape as `ItemInput` of src/adapters/batch/application.ts). */
 export interface SourceItem {
   id: string;
   value: unknown;
