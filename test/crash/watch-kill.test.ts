@@ -17,7 +17,7 @@ import { verifyStore } from '../../src/runtime/verify-store.js';
 import { countViolations, md5Of, verifyLoad, type SampleFile } from '../helpers/dataload.js';
 import { fullScale, seededRandom } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
-import { fileStoreMd5Counts, readStore, startWatch, viewWatch, waitUntil, watchIdOf, type WatchSetup } from '../helpers/watch.js';
+import { fileStoreMd5Counts, readStore, startWatch, viewWatch, watchSettled, waitUntil, watchIdOf, type WatchSetup } from '../helpers/watch.js';
 
 const TOKEN = 'token-watch-crash-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const PID = 'doi:10.5072/FK2/WATCHK';
@@ -79,7 +79,7 @@ describe('crash: holdfast watch SIGKILLed during a burst of files', () => {
     await waitUntil(
       () => readStore(setup.store, (store) => {
         const view = viewWatch(store, id!, PID);
-        return view.context?.open === 0 && view.batches.every((batch) => batch.status === 'done') && view.loaded.size >= FILES;
+        return watchSettled(view) && view.loaded.size >= FILES;
       }),
       `seed ${seed}: every batch final and none open`,
       30_000,

@@ -95,11 +95,12 @@ export function startCli(args: string[]): WatchProcess {
     return parsed;
   };
   let exited = false;
-  const described = { args, output: () => workload.output(), errors: () => stderr };
-  running.add(described);
-  void workload.exited.then(() => {
+  const described: StartedCli = { args, output: () => workload.output(), errors: () => stderr };
+  recent.push(described);
+  if (recent.length > 4) recent.shift();
+  void workload.exited.then(({ code, signal }) => {
     exited = true;
-    running.delete(described);
+    described.exit = signal ?? `code ${code}`;
   });
   return {
     ...workload,
@@ -125,12 +126,20 @@ export function startCli(args: string[]): WatchProcess {
   };
 }
 
-/** Command lines started by startCli and still running: a timed-out waitUntil shows what they printed. */
-const running = new Set<{ args: string[]; output: () => string; errors: () => string }>();
+interface StartedCli {
+  args: string[];
+  output: () => string;
+  errors: () => string;
+  /** How it ended, once it did. */
+  exit?: string;
+}
+
+/** The last command lines started by startCli: a timed-out waitUntil shows what they printed, and their stores. */
+const recent: StartedCli[] = [];
 
 function whatRunningPrinted(): string {
-  return [...running]
-    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}${unfinishedIn(p.args)}`)
+  return recent
+    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … (${p.exit ? `exited: ${p.exit}` : 'running'}) printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}${unfinishedIn(p.args)}`)
     .join('');
 }
 
@@ -189,6 +198,8 @@ export interface WatchView {
   loaded: Map<string, LoadedFile>;
   /** `watch.taken` records of the watch, by relative path. */
   taken: Map<string, { size: number; mtimeMs: number; batch: number }>;
+  /** Messages to the watch not yet taken (a batch's `batch.finished` lands a step before the watch counts it). */
+  waiting: number;
 }
 
 export function viewWatch(store: Store, watchId: string, dataset: string): WatchView {
@@ -203,7 +214,13 @@ export function viewWatch(store: Store, watchId: string, dataset: string): Watch
     batches: [...store.queryActors({ parent: actorId(watchId), machine: 'dataload' })],
     loaded,
     taken,
+    waiting: [...store.inbox(actorId(watchId))].length,
   };
+}
+
+/** Every batch of the watch ended and told the watch so, and no file waits in an open batch: nothing left in flight. */
+export function watchSettled(view: WatchView): boolean {
+  return view.context?.open === 0 && view.batches.every((batch) => batch.status === 'done') && view.waiting === 0;
 }
 
 /** The id `holdfast watch` gives the watch of a folder and dataset (as printed in `watch.started`). */

@@ -15,7 +15,7 @@ import type { DataLoadContext } from '../../../src/machines/dataload.machine.js'
 import { makeSampleFolder, verifyLoad } from '../../helpers/dataload.js';
 import { fullScale } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
-import { handlesOf, readStore, startWatch, viewWatch, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
+import { handlesOf, readStore, startWatch, viewWatch, watchSettled, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
 
 const TOKEN = 'token-watch-0c1d2e3f-4a5b-6c7d-8e9f-001122334455';
 const PID = 'doi:10.5072/FK2/WATCH2';
@@ -57,7 +57,7 @@ describe('holdfast watch under a storm of files', () => {
       await waitUntil(
         () => readStore(setup.store, (store) => {
           const view = viewWatch(store, id, PID);
-          return view.context?.open === 0 && view.batches.every((batch) => batch.status === 'done');
+          return watchSettled(view);
         }),
         'every batch finished',
       );

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listFiles, md5Of, verifyLoad, type SampleFile } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
-import { readStore, startWatch, viewWatch, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
+import { readStore, startWatch, viewWatch, watchSettled, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
 
 const PID = 'doi:10.5072/FK2/WATCH5';
 
@@ -50,7 +50,7 @@ async function loadedExactly(watch: WatchProcess, id: string, expected: SampleFi
   await waitUntil(
     () => readStore(setup.store, (store) => {
       const view = viewWatch(store, id, PID);
-      return expected.every((f) => view.loaded.has(f.relativePath)) && view.context?.open === 0 && view.batches.every((b) => b.status === 'done');
+      return expected.every((f) => view.loaded.has(f.relativePath)) && watchSettled(view);
     }),
     `${expected.length} files loaded`,
   );

@@ -16,7 +16,7 @@ import type { DataLoadContext } from '../../../src/machines/dataload.machine.js'
 import { verifyStore } from '../../../src/runtime/verify-store.js';
 import { countViolations, verifyLoad, type SampleFile } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
-import { md5, readStore, startWatch, viewWatch, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
+import { md5, readStore, startWatch, viewWatch, watchSettled, waitUntil, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
 
 const TOKEN = 'token-watch-restart-99887766-5544-3322-1100-aabbccddeeff';
 const PID = 'doi:10.5072/FK2/WATCH3';
@@ -58,7 +58,7 @@ const batchesSettled = (id: string) =>
   waitUntil(
     () => readStore(setup.store, (store) => {
       const view = viewWatch(store, id, PID);
-      return view.context?.open === 0 && view.batches.length > 0 && view.batches.every((batch) => batch.status === 'done');
+      return view.batches.length > 0 && watchSettled(view);
     }),
     'every batch of the watch final',
   );
