@@ -12,7 +12,7 @@ import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapt
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
 import { createRuntime } from '../create-runtime.js';
 import { openLmdbStore } from '../persistence/lmdb-store.js';
-import type { Durability, Store } from '../persistence/store.js';
+import type { Durability, SyncStore } from '../persistence/store.js';
 import type { Limits } from '../runtime/limiter.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
@@ -69,7 +69,7 @@ export interface HoldfastOptions {
 
 export interface Holdfast {
   runtime: Runtime;
-  store: Store;
+  store: SyncStore;
   /** The machines the runtime hosts (the inspector draws them). */
   machines: readonly MachineDefinition[];
   /** The kinds of work it runs: the built-in ones, then the host's. */
@@ -92,7 +92,7 @@ export interface Holdfast {
 export const DEFAULT_STORE = './.holdfast';
 
 /** The built-in data-load machines with their effects (the data load's and the watch's). */
-export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
+export function dataLoadMachines(store: SyncStore, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
   const [dataload, datafile] = loadDefinitions(store, hashPool, options);
   return [dataload!, watchDefinition(), datafile!];
 }

@@ -11,7 +11,7 @@
 import { realpathSync, mkdirSync } from 'node:fs';
 import { PROCESS_JOB_MACHINE, PROCESS_JOB_VERSION, processJobMachine } from '../machines/process-job.machine.js';
 import { PROCESS_GROUPS, PROCESS_STARTS, type RunProcessInput } from '../machines/process-job.types.js';
-import type { Store } from '../persistence/store.js';
+import type { SyncStore } from '../persistence/store.js';
 import { effect } from '../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { processJobRecords } from '../machines/written-records.js';
@@ -33,7 +33,7 @@ export const DEFAULT_EVAL_MEMORY_MB = 128;
  * The `processJob` machine definition; with options, its processes run here.
  * With a store, non-idempotent runs are guarded by durable start marks (see process-effects.ts).
  */
-export function processJobMachines(options?: JobServerOptions, store?: Pick<Store, 'getRecord' | 'scanRecords' | 'commit'>): MachineDefinition[] {
+export function processJobMachines(options?: JobServerOptions, store?: Pick<SyncStore, 'getRecord' | 'scanRecords' | 'commit'>): MachineDefinition[] {
   if (options) validateJobServerOptions(options);
   const served = options !== undefined;
   let root: string | undefined;
@@ -104,7 +104,7 @@ export async function wakeProcessJobs(runtime: Pick<Runtime, 'query' | 'send'>):
  * Child groups kept in `processGroups` records (committed, not flushed: a
  * registration lost to power loss only leaves an orphan that power loss killed anyway).
  */
-function groupRegistry(store: Pick<Store, 'scanRecords' | 'commit'>): EffectDeps['groups'] {
+function groupRegistry(store: Pick<SyncStore, 'scanRecords' | 'commit'>): EffectDeps['groups'] {
   const write = (pid: number, value: GroupRecord | null) => {
     const mutation = value ? { op: 'putRecord' as const, collection: PROCESS_GROUPS, key: pid, value } : { op: 'deleteRecord' as const, collection: PROCESS_GROUPS, key: pid };
     // A failed registration must not fail the job: the group is still killed at its end by this process.

@@ -15,14 +15,14 @@ import { describeSummary, DEFAULT_SPACE_WAIT_MS, summarize, waitForLoad, waitFor
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine, type DataLoadContext } from '../machines/dataload.machine.js';
 import { dataloadRecords } from '../machines/written-records.js';
-import type { ActorRecord, Store } from '../persistence/store.js';
+import type { ActorRecord, SyncStore } from '../persistence/store.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
 
 /** Dataverse tokens by installation URL, in the store's records (never printed or sent to the inspector). */
 export const SECRETS = 'secrets';
 
-type Reads = Pick<Store, 'getRecord' | 'scanRecords'>;
+type Reads = Pick<SyncStore, 'getRecord' | 'scanRecords'>;
 
 /** A Dataverse client for an installation, with the token the store keeps for it. */
 export function dataverseFor(records: Reads, options: { fetch?: typeof fetch } = {}): (baseUrl: string) => DataverseClient {

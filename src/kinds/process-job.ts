@@ -7,7 +7,7 @@
 import type { JobServerOptions } from '../jobserver/job-server.types.js';
 import { processJobMachines, processQueueLimits } from '../jobserver/process-job-machines.js';
 import { PROCESS_JOB_MACHINE } from '../machines/process-job.machine.js';
-import type { Store } from '../persistence/store.js';
+import type { SyncStore } from '../persistence/store.js';
 import { defineKind } from './work-kind.js';
 
 export const processJobKind = defineKind({
@@ -15,6 +15,6 @@ export const processJobKind = defineKind({
   title: 'process job',
   jobs: [PROCESS_JOB_MACHINE],
   actors: [PROCESS_JOB_MACHINE],
-  machines: ({ services, options }) => processJobMachines(options.jobServer as JobServerOptions | undefined, services.store as Store),
+  machines: ({ services, options }) => processJobMachines(options.jobServer as JobServerOptions | undefined, services.store as SyncStore),
   queues: ({ options }) => processQueueLimits(options.jobServer as JobServerOptions | undefined),
 });

@@ -1,0 +1,45 @@
+/**
+ * The port's two ways of reading, joined: `syncStoreOf` gives the runtime a store whose reads answer
+ * at once (or says there is none), and `listOf` reads a scan whichever way its store answers.
+ */
+import type { Scan, Store, SyncReads, SyncStore } from './store.js';
+
+const READS: readonly (keyof SyncReads)[] = [
+  'getActor',
+  'queryActors',
+  'actorIds',
+  'countActors',
+  'identityOf',
+  'checkActorPage',
+  'corruptActors',
+  'inbox',
+  'timers',
+  'journal',
+  'getRecord',
+  'scanRecords',
+  'getMeta',
+  'journalSpans',
+  'usage',
+];
+
+/**
+ * `store` with its reads answered by `store.sync`: the store itself when it answers on itself (LMDB,
+ * memory), else a view that reads through `sync` and writes through `store`. Undefined when the store
+ * offers no synchronous reads.
+ */
+export function syncStoreOf(store: Store): SyncStore | undefined {
+  const sync = store.sync;
+  if (sync === undefined) return undefined;
+  if (sync === (store as unknown)) return store as SyncStore;
+  const view = Object.create(store) as Record<string, unknown>;
+  for (const name of READS) view[name] = (sync[name] as (...args: unknown[]) => unknown).bind(sync);
+  return view as unknown as SyncStore;
+}
+
+/** Every item of a scan: at once from an iterable (no promise per item), awaited from an async one. */
+export async function listOf<T>(scan: Scan<T>): Promise<T[]> {
+  if (Symbol.iterator in scan) return [...scan];
+  const items: T[] = [];
+  for await (const item of scan) items.push(item);
+  return items;
+}
