@@ -136,7 +136,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const services = { batchJobs, dataverse: dataverseFor(store, options) };
     // A kind that needs more than runtime.delete (a load's token, a batch job's run check) deletes its own jobs.
     const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> => {
-      const kind = kindOfJob(kinds, runtime.get(id)?.machine ?? '');
+      const kind = kindOfJob(kinds, (await runtime.get(id))?.machine ?? '');
       const given: Record<string, unknown> = { ...deleteOptions };
       return kind?.delete ? kind.delete({ runtime, keepToken, services }, id, given) : runtime.delete(id, given);
     };

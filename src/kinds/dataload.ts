@@ -79,7 +79,7 @@ export const dataloadKind = defineKind({
     key: 'loads',
     noun: 'load',
     async start({ runtime, keepToken, token, spaceWaitMs, startedAt }) {
-      const loads = runtime.query({ machine: DATALOAD_MACHINE, status: 'active' });
+      const loads = await runtime.query({ machine: DATALOAD_MACHINE, status: 'active' });
       for (const url of tokenTargets(loads, token)) await keepToken(url, token!.token);
       for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
       return {
@@ -90,7 +90,7 @@ export const dataloadKind = defineKind({
             // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
             await waitForLoad(runtime, load.id, spaceWaitMs ?? DEFAULT_SPACE_WAIT_MS);
             await waitForVerdicts(runtime, load.id);
-            summaries.push(summarize(runtime, load.id, startedAt));
+            summaries.push(await summarize(runtime, load.id, startedAt));
           }
           // Messages a finished load sent just before an interruption are delivered at open: let them land.
           await waitForVerdicts(runtime);

@@ -285,7 +285,7 @@ describe('when Dataverse cannot be asked', () => {
     expect(report.removed).toEqual([]);
     expect(report.kept).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toHaveLength(files.length - 1);
-    const lines = describeSummary(summarize(open.runtime, id, Date.now())).join('\n');
+    const lines = describeSummary(await summarize(open.runtime, id, Date.now())).join('\n');
     expect(lines).toContain(`copies: 0 removed from ${folder()}, ${files.length - 1} kept`);
     expect(lines).toContain(`run \`holdfast delete ${id} --token-file FILE\` once it answers`);
     await holdfast.close();
@@ -318,7 +318,7 @@ describe('a discarded load', () => {
     expect(report).toMatchObject({ folder: folder(), kept: [], temporaries: 0 });
     expect(report.removed).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toEqual([]);
-    expect(describeSummary(summarize(open.runtime, id, Date.now()))).toContain(`  copies: ${files.length - 1} removed from ${folder()}, 0 kept`);
+    expect(describeSummary(await summarize(open.runtime, id, Date.now()))).toContain(`  copies: ${files.length - 1} removed from ${folder()}, 0 kept`);
     expect(standin.calls.some((c) => c.path.endsWith('/versions/:draft/files'))).toBe(true);
     expect(standin.calls.some((c) => c.path.endsWith('/addFiles'))).toBe(false);
   }, 60_000);
