@@ -26,7 +26,7 @@ export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/
 export { openLmdbStore, STORE_FORMAT_VERSION } from './persistence/lmdb-store.js';
 export { openMemoryStore } from './persistence/memory-store.js';
 export type { MemoryStoreOptions } from './persistence/memory-store.js';
-export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
+export type { Store, SyncStore, SyncReads, MaybePromise, Scan, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './persistence/store.js';
 export { actorId } from './persistence/store.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither
