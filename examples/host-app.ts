@@ -37,7 +37,7 @@ const render = effect<{ path: string }, { title: string }>(async (input, { idemp
 const report = defineMachine({ name: 'report', version: '1', machine: reportMachine.provide({ actors: { render } }) });
 const runtime = await createRuntime({ store: join(tmpdir(), 'holdfast-example-store'), machines: [report] });
 try {
-  const id = runtime.get('weekly') ? 'weekly' : await runtime.spawn('report', { title: 'Weekly figures' }, { id: 'weekly' });
+  const id = (await runtime.get('weekly')) ? 'weekly' : await runtime.spawn('report', { title: 'Weekly figures' }, { id: 'weekly' });
   const record = await runtime.waitFor(id, (r) => r.status !== 'active', 10_000);
   console.log(`${id}: ${record.state}, report at ${record.snapshot?.context.path}`);
   for (const entry of runtime.journal(id)) console.log(`  #${entry.seq} ${entry.event}: ${entry.from || '(new)'} -> ${entry.to}`);

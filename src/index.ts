@@ -26,7 +26,7 @@ export { sendMessage, spawnActors, writeRecord, writeRecords } from './machines/
 // Store
 export { openLmdbStore, openMemoryStore, STORE_FORMAT_VERSION } from './create-runtime.js';
 export type { MemoryStoreOptions } from './create-runtime.js';
-export type { Store, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './runtime/actor-types.js';
+export type { Store, SyncStore, SyncReads, MaybePromise, Scan, StoreStats, ActorRecord, ActorId, ActorFilter, ActorStatus, JournalEntry, Durability } from './runtime/actor-types.js';
 export { actorId } from './runtime/actor-types.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither

@@ -7,7 +7,7 @@
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actorId, openLmdbStore, STORE_FORMAT_VERSION, type ActorRecord, type Store } from '../../src/index.js';
+import { actorId, openLmdbStore, STORE_FORMAT_VERSION, type ActorRecord } from '../../src/index.js';
 import type { Mutation } from '../../src/persistence/store.js';
 
 /** Bump when the records written here change, so a stale cache is rebuilt. */
@@ -68,7 +68,7 @@ export async function ensureStore(path: string, final: number, active: number, l
 
 /** Puts the active actors back mid-effect (a previous run finished them). */
 export async function resetActive(path: string, final: number, active: number): Promise<void> {
-  const store: Store = openLmdbStore(path);
+  const store = openLmdbStore(path);
   try {
     for (let n = 0; n < active; n += BATCH) {
       const mutations: Mutation[] = [];

@@ -58,8 +58,8 @@ for (let i = 0; i < WARMUP; i++) {
 const started = performance.now();
 await Promise.all(Array.from({ length: CLIENTS }, client));
 const elapsedMs = performance.now() - started;
-const finished = runtime.query({ machine: 'processJob' }).filter((record) => record.status !== 'active').length;
-const created = runtime.query({ machine: 'processJob' }).length;
+const finished = (await runtime.query({ machine: 'processJob' })).filter((record) => record.status !== 'active').length;
+const created = (await runtime.query({ machine: 'processJob' })).length;
 if (created !== JOBS + WARMUP) throw new Error(`expected ${JOBS + WARMUP} process jobs in the store, found ${created}`);
 latencies.sort((a, b) => a - b);
 

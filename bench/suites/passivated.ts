@@ -56,7 +56,7 @@ const after = await settledMemory();
 
 // Passivated, not lost: one of them still takes its event.
 await runtime.send(`w${WARM_UP + ACTORS - 1}`, { type: 'go' });
-if (runtime.get(`w${WARM_UP + ACTORS - 1}`)?.status !== 'done') throw new Error('a passivated actor did not wake up');
+if ((await runtime.get(`w${WARM_UP + ACTORS - 1}`))?.status !== 'done') throw new Error('a passivated actor did not wake up');
 await runtime.close();
 folder.remove();
 

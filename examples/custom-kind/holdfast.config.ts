@@ -57,7 +57,7 @@ export const tallyKind = defineKind({
     key: 'tallies',
     noun: 'tally',
     async start({ runtime }) {
-      const tallies = runtime.query({ machine: TALLY_MACHINE, status: 'active' });
+      const tallies = await runtime.query({ machine: TALLY_MACHINE, status: 'active' });
       return {
         count: tallies.length,
         async finish() {

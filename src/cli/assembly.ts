@@ -11,7 +11,7 @@ import { createHashPool, type HashPool } from '../adapters/files/hash-pool.js';
 import { startOwnerSocket, type OwnerHandlers, type OwnerSocket } from '../adapters/owner-socket.js';
 import { rotateServeTokens } from '../adapters/http/serve-tokens.js';
 import { createRuntime, openLmdbStore } from '../create-runtime.js';
-import type { Durability, Store } from '../runtime/actor-types.js';
+import type { Durability, SyncStore } from '../runtime/actor-types.js';
 import type { Limits } from '../runtime/limiter.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
 import { RUNTIME_DEFAULTS } from '../runtime/runtime-defaults.js';
@@ -68,7 +68,7 @@ export interface HoldfastOptions {
 
 export interface Holdfast {
   runtime: Runtime;
-  store: Store;
+  store: SyncStore;
   /** The machines the runtime hosts (the inspector draws them). */
   machines: readonly MachineDefinition[];
   /** The kinds of work it runs: the built-in ones, then the host's. */
@@ -91,7 +91,7 @@ export interface Holdfast {
 export const DEFAULT_STORE = './.holdfast';
 
 /** The built-in data-load machines with their effects (the data load's and the watch's). */
-export function dataLoadMachines(store: Store, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
+export function dataLoadMachines(store: SyncStore, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
   const [dataload, datafile] = loadDefinitions(store, hashPool, options);
   return [dataload!, watchDefinition(), datafile!];
 }
@@ -137,7 +137,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const services = { batchJobs, dataverse: dataverseFor(reads, options) };
     // A kind that needs more than runtime.delete (a load's token, a batch job's run check) deletes its own jobs.
     const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> => {
-      const kind = kindOfJob(kinds, runtime.get(id)?.machine ?? '');
+      const kind = kindOfJob(kinds, (await runtime.get(id))?.machine ?? '');
       const given: Record<string, unknown> = { ...deleteOptions };
       return kind?.delete ? kind.delete({ runtime, keepToken, services }, id, given) : runtime.delete(id, given);
     };

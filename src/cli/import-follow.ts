@@ -43,19 +43,20 @@ const PENDING = ['pendingObject', 'pendingLink'] as const;
 export async function followImport(runtime: Runtime, id: ActorId): Promise<void> {
   for (;;) {
     const next = nextEvent(runtime);
-    if (runtime.get(id)?.status !== 'active') return next.cancel();
+    if ((await runtime.get(id))?.status !== 'active') return next.cancel();
     await runtime.whenIdle(24 * 3_600_000);
-    if (runtime.get(id)?.status !== 'active') return next.cancel();
-    if (!working(runtime, id)) return next.cancel(); // only callbacks (or a person) can move it now
+    if ((await runtime.get(id))?.status !== 'active') return next.cancel();
+    if (!(await working(runtime, id))) return next.cancel(); // only callbacks (or a person) can move it now
     await next.promise;
   }
 }
 
 /** True while the batch or any of its pending actors has an effect running or waiting to retry. */
-function working(runtime: Runtime, id: ActorId): boolean {
-  if (Object.keys(runtime.get(id)?.effects ?? {}).length > 0) return true;
+async function working(runtime: Runtime, id: ActorId): Promise<boolean> {
+  if (Object.keys((await runtime.get(id))?.effects ?? {}).length > 0) return true;
   const running = (record: ActorRecord) => record.parent === id && record.status === 'active' && Object.keys(record.effects).length > 0;
-  return PENDING.some((machine) => runtime.query({ machine, state: 'creating' }).some(running));
+  for (const machine of PENDING) if ((await runtime.query({ machine, state: 'creating' })).some(running)) return true;
+  return false;
 }
 
 /** How long the follower waits for an event before looking again: a delete (of a paused batch) announces nothing. */
@@ -81,8 +82,8 @@ function nextEvent(runtime: Runtime): { promise: Promise<void>; cancel: () => vo
 }
 
 /** The summary of a batch: counts, problems, failures with their reasons, requests awaiting callbacks. */
-export function summarizeImport(runtime: Runtime, id: ActorId, startedAt: number): ImportSummary {
-  const record = runtime.get(id)!;
+export async function summarizeImport(runtime: Runtime, id: ActorId, startedAt: number): Promise<ImportSummary> {
+  const record = (await runtime.get(id))!;
   const context = record.snapshot!.context as ImportBatchContext;
   const summary: ImportSummary = {
     id,
@@ -98,21 +99,23 @@ export function summarizeImport(runtime: Runtime, id: ActorId, startedAt: number
     summary.problems = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id) ?? context.problems;
     summary.problemCount = Math.max(context.problemCount, summary.problems.length);
   }
-  const failures = failuresOf(runtime, id);
+  const failures = await failuresOf(runtime, id);
   if (failures.length > 0) summary.failures = failures;
   if (record.status === 'active') {
-    summary.awaitingCallback = PENDING.reduce((n, machine) => n + runtime.query({ machine, state: 'awaitingCallback' }).filter((r) => r.parent === id).length, 0);
-    const parked = runtime.query({ status: 'parked' }).filter((r) => r.parent === id).length;
+    let awaiting = 0;
+    for (const machine of PENDING) awaiting += (await runtime.query({ machine, state: 'awaitingCallback' })).filter((r) => r.parent === id).length;
+    summary.awaitingCallback = awaiting;
+    const parked = (await runtime.query({ status: 'parked' })).filter((r) => r.parent === id).length;
     if (parked > 0) summary.parked = parked;
   }
   return summary;
 }
 
-function failuresOf(runtime: Runtime, id: ActorId): NonNullable<ImportSummary['failures']> {
+async function failuresOf(runtime: Runtime, id: ActorId): Promise<NonNullable<ImportSummary['failures']>> {
   const failures: NonNullable<ImportSummary['failures']> = [];
   for (const machine of PENDING) {
     for (const state of ['error', 'blocked']) {
-      for (const record of runtime.query({ machine, state })) {
+      for (const record of await runtime.query({ machine, state })) {
         if (record.parent !== id) continue;
         failures.push(failureOf(record));
         if (failures.length >= MAX_FAILURES) return failures;
@@ -164,7 +167,7 @@ export function exitCodeOf(summary: ImportSummary): number {
 }
 
 export function progressLine(runtime: Runtime, id: ActorId): string {
-  const record = runtime.get(id);
+  const record = runtime.listedActor(id); // read at once: a line on a timer
   const context = record?.snapshot?.context as ImportBatchContext | undefined;
   if (!record || !context) return `import ${id}: starting`;
   const done = (c: OutcomeCounts) => c.complete + c.error + c.blocked;

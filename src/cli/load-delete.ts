@@ -47,15 +47,15 @@ export interface LoadDeletePorts {
  * @throws ACTOR_NOT_FOUND, INVALID_INPUT, JOB_RUNNING; COPIES_UNCONFIRMED (nothing deleted)
  */
 export async function deleteJobWithLoads(runtime: Runtime, id: string, ports: LoadDeletePorts, options: DeleteOptions = {}): Promise<DeleteResult> {
-  const job = runtime.get(id);
-  const actors = job && job.root === job.id ? runtime.query({ root: job.id }) : [];
+  const job = await runtime.get(id);
+  const actors = job && job.root === job.id ? await runtime.query({ root: job.id }) : [];
   if (options.token !== undefined) for (const url of loadDataverseUrls(actors)) await ports.keepToken(url, options.token);
   const waiting = job?.machine === DATALOAD_MACHINE && job.status === 'active' && WAITING_STATES.has(job.state) && !runtime.isPaused(id);
   if (waiting) await runtime.pause(id);
   try {
     return (await runtime.delete(id, { keepCopies: options.keepCopies === true })) as DeleteResult;
   } catch (error) {
-    if (waiting && runtime.get(id) !== undefined) await runtime.unpause(id);
+    if (waiting && (await runtime.get(id)) !== undefined) await runtime.unpause(id);
     throw error;
   }
 }

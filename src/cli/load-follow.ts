@@ -80,7 +80,7 @@ export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = D
   // A delete (of a paused load, by another command through the owner) announces nothing: looked for here.
   const gaveUp = new Promise<'waitingForSpace'>((resolve, reject) => {
     timer = setInterval(() => {
-      if (runtime.get(id) === undefined) reject(new HoldfastError('JOB_DELETED', `load ${id} was deleted before it ended: there is nothing to resume`, { details: { id } }));
+      if (runtime.listedActor(id) === undefined) reject(new HoldfastError('JOB_DELETED', `load ${id} was deleted before it ended: there is nothing to resume`, { details: { id } }));
       else if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
     }, Math.max(10, Math.min(250, spaceWaitMs)));
   });
@@ -119,23 +119,23 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
  */
 export async function waitForVerdicts(runtime: Runtime, id?: ActorId, timeoutMs = 60_000): Promise<void> {
   const prefix = id === undefined ? '' : `${id}/`;
-  const pending = () => {
-    for (const message of runtime.inbox()) if (message.to.startsWith(prefix) && runtime.get(message.to)?.status === 'active') return true;
+  const pending = async () => {
+    for (const message of runtime.inbox()) if (message.to.startsWith(prefix) && (await runtime.get(message.to))?.status === 'active') return true;
     return false;
   };
   const deadline = Date.now() + timeoutMs;
-  while (pending() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  while ((await pending()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** Problems that keep a file from being loaded at all: found by the walk, before any copy. */
 const REFUSALS = new Set(['REFUSED', 'NAME_REFUSED', 'NAME_COLLISION']);
 
-export function summarize(runtime: Runtime, id: ActorId, startedAt: number): LoadSummary {
-  const record = runtime.get(id)!;
+export async function summarize(runtime: Runtime, id: ActorId, startedAt: number): Promise<LoadSummary> {
+  const record = (await runtime.get(id))!;
   const context = record.snapshot!.context as DataLoadContext;
   const files: FileOutcome[] = [];
   let bytes = 0;
-  for (const child of runtime.query({ parent: id })) {
+  for (const child of await runtime.query({ parent: id })) {
     if (!child.snapshot) {
       // Parked unreadable: its record is a stand-in that knows no path.
       files.push({ relativePath: `(file ${child.id.slice(id.length + 1)})`, state: child.status, ...(child.error ? { reason: `${child.error.code}: ${child.error.message}` } : {}) });

@@ -20,7 +20,8 @@ export const COPIED_STATES = new Set(['copied', 'stored']);
 /** Starts feeding `progress` for load `id`; returns the function that stops it. */
 export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progress): () => void {
   const prefix = `${id}/`;
-  const contextOf = (file: ActorId) => runtime.get(file)?.snapshot?.context as DataFileContext | undefined;
+  // Read at once, in the order the events come (the runtime's reads through `sync`).
+  const contextOf = (file: ActorId) => runtime.listedActor(file)?.snapshot?.context as DataFileContext | undefined;
   let bytes = 0;
   let totalBytes = 0;
   // What the line shows never goes back: between a copy's rename and its step, its temporary file is gone and its bytes not yet counted.
@@ -58,7 +59,7 @@ export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progr
       progress.update({ bytes: shown(bytes), totalBytes, activity: activityOf(underWay.values()) });
     }
     if (event.id === id) {
-      const context = runtime.get(id)?.snapshot?.context as DataLoadContext | undefined;
+      const context = runtime.listedActor(id)?.snapshot?.context as DataLoadContext | undefined;
       if (context) progress.update({ state: event.to, counts: context.counts });
     }
   });

@@ -27,7 +27,7 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
       say(`store ${runtime.location}: space returned; the work carries on`);
     } else if (event.type === 'actor.stepped' && event.machine === 'datafile') {
       if (event.to === 'waitingForSpace') {
-        const context = runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined;
+        const context = runtime.listedActor(event.id)?.snapshot?.context as DataFileContext | undefined; // read at once: said in event order
         const folder = context?.targetDir ?? '';
         const files = waiting.get(folder) ?? new Set<string>();
         if (files.size === 0) {

@@ -34,8 +34,8 @@ export interface TaskJobsSummary {
 }
 
 /** Ids of the task jobs not yet final. */
-export function activeTaskJobs(reader: Pick<Runtime, 'query'>): string[] {
-  return reader.query({ machine: TASK_JOB_MACHINE, status: 'active' }).map((record) => record.id);
+export async function activeTaskJobs(reader: Pick<Runtime, 'query'>): Promise<string[]> {
+  return (await reader.query({ machine: TASK_JOB_MACHINE, status: 'active' })).map((record) => record.id);
 }
 
 /**
@@ -47,14 +47,14 @@ export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'w
   const served = new Set(Object.keys(worker?.queues ?? {}));
   const ended = new Map<string, ActorRecord>();
   const pending = [...ids];
-  const more = () => runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' }).filter((record) => served.has(queueOf(record)) && !ended.has(record.id) && !runtime.isPaused(record.id));
+  const more = async () => (await runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })).filter((record) => served.has(queueOf(record)) && !ended.has(record.id) && !runtime.isPaused(record.id));
   // A paused job waits for `holdfast unpause`, never for this command.
   const settled = (now: ActorRecord) => now.status !== 'active' || runtime.isPaused(now.id);
   for (;;) {
-    const id = pending.shift() ?? more()[0]?.id;
+    const id = pending.shift() ?? (await more())[0]?.id;
     if (id === undefined) break;
     if (ended.has(id)) continue;
-    let record = runtime.get(id);
+    let record = await runtime.get(id);
     if (!record) continue; // deleted meanwhile
     if (record.status === 'active' && served.has(queueOf(record)) && !runtime.isPaused(id)) record = await runtime.waitFor(id, settled, NO_TIMEOUT);
     ended.set(id, record);

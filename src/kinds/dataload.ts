@@ -15,14 +15,14 @@ import { describeSummary, DEFAULT_SPACE_WAIT_MS, summarize, waitForLoad, waitFor
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine, type DataLoadContext } from '../machines/dataload.machine.js';
 import { dataloadRecords } from '../machines/written-records.js';
-import type { ActorRecord, Store } from '../runtime/actor-types.js';
+import type { ActorRecord, SyncStore } from '../runtime/actor-types.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
 
 /** Dataverse tokens by installation URL, in the store's records (never printed or sent to the inspector). */
 export const SECRETS = 'secrets';
 
-type Reads = Pick<Store, 'getRecord' | 'scanRecords'>;
+type Reads = Pick<SyncStore, 'getRecord' | 'scanRecords'>;
 
 /** A Dataverse client for an installation, with the token the store keeps for it. */
 export function dataverseFor(records: Reads, options: { fetch?: typeof fetch } = {}): (baseUrl: string) => DataverseClient {
@@ -79,7 +79,7 @@ export const dataloadKind = defineKind({
     key: 'loads',
     noun: 'load',
     async start({ runtime, keepToken, token, spaceWaitMs, startedAt }) {
-      const loads = runtime.query({ machine: DATALOAD_MACHINE, status: 'active' });
+      const loads = await runtime.query({ machine: DATALOAD_MACHINE, status: 'active' });
       for (const url of tokenTargets(loads, token)) await keepToken(url, token!.token);
       for (const load of loads) if (WAITING_STATES.has(load.state)) await runtime.send(load.id, { type: 'retry' });
       return {
@@ -90,7 +90,7 @@ export const dataloadKind = defineKind({
             // A load whose files wait for space is interrupted too: it is resumed here, and waited for as `ingest` does.
             await waitForLoad(runtime, load.id, spaceWaitMs ?? DEFAULT_SPACE_WAIT_MS);
             await waitForVerdicts(runtime, load.id);
-            summaries.push(summarize(runtime, load.id, startedAt));
+            summaries.push(await summarize(runtime, load.id, startedAt));
           }
           // Messages a finished load sent just before an interruption are delivered at open: let them land.
           await waitForVerdicts(runtime);

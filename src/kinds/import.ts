@@ -21,14 +21,14 @@ export const importKind = defineKind({
     key: 'imports',
     noun: 'import',
     async start({ runtime, startedAt }) {
-      const imports = runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
+      const imports = await runtime.query({ machine: IMPORT_BATCH_MACHINE, status: 'active' });
       return {
         count: imports.length,
         async finish() {
           const summaries = [];
           for (const batch of imports) {
             await followImport(runtime, batch.id);
-            summaries.push(summarizeImport(runtime, batch.id, startedAt));
+            summaries.push(await summarizeImport(runtime, batch.id, startedAt));
           }
           return { summaries, lines: summaries.flatMap((summary) => describeImport(summary)), succeeded: summaries.every((summary) => summary.succeeded) };
         },

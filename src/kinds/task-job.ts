@@ -22,7 +22,7 @@ export const taskJobKind = defineKind({
     // Listed before the store opens: a quick task could end at open, before `start` is asked.
     peek: activeTaskJobs,
     async start({ runtime, services, peeked }) {
-      const ids = (peeked.taskJobs as string[] | undefined) ?? activeTaskJobs(runtime);
+      const ids = (peeked.taskJobs as string[] | undefined) ?? (await activeTaskJobs(runtime));
       return {
         count: ids.length,
         async finish() {

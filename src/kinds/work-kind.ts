@@ -84,7 +84,7 @@ export interface KindResume {
    * and need the host module to go on (batch runs). Any: the host module is required.
    */
   needsHost?(reader: Runtime): number;
-  /** Read before the store opens for writing (jobs that may end at open): handed to `start` as `peeked[key]`. */
+  /** Read before the store opens for writing (jobs that may end at open): handed to `start` as `peeked[key]`, awaited. */
   peek?(reader: Runtime): unknown;
   /**
    * Its interrupted jobs, started again (a waiting load is retried): how many, and `finish`,

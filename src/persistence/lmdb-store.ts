@@ -45,6 +45,8 @@ import type {
   RecordKey,
   ScanOptions,
   Store,
+  SyncReads,
+  SyncStore,
   StoreStats,
   StoreUsage,
   TimerEntry,
@@ -102,7 +104,7 @@ export interface OpenStoreOptions {
  * @throws STORE_LOCKED when another live process owns it (unless readOnly)
  * @throws STORE_FORMAT_TOO_NEW, STORE_CORRUPT; STORE_MISSING when readOnly and the folder holds no store
  */
-export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): Store {
+export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): SyncStore {
   const path = resolve(folder);
   const readOnly = options.readOnly ?? false;
   const dataFile = join(path, DATA_FILE);
@@ -153,7 +155,7 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
   }
 }
 
-class LmdbStore implements Store {
+class LmdbStore implements Store, SyncReads {
   private readonly actors: Database<Bytes, Key>;
   private readonly index: Database<Bytes, Key>;
   private readonly inboxDb: Database<Bytes, Key>;
@@ -168,6 +170,8 @@ class LmdbStore implements Store {
   private layout = { rootKeyForEveryActor: false };
   /** Settles once every commit handed to lmdb-js so far has. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Every read of this store answers at once (lmdb-js reads the memory map). */
+  readonly sync: SyncReads = this;
 
   constructor(
     readonly path: string,

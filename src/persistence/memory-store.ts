@@ -19,6 +19,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HoldfastError } from '../errors.js';
+import { asyncReads } from './async-reads.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
 import { indexedIdentity } from './indexed-identity.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
@@ -48,6 +49,8 @@ import type {
   RecordKey,
   ScanOptions,
   Store,
+  SyncReads,
+  SyncStore,
   StoreUsage,
   TimerEntry,
 } from './store.js';
@@ -63,6 +66,13 @@ export interface MemoryStoreOptions {
    * @default a fresh name under the OS temp folder, not created
    */
   path?: string;
+  /**
+   * `async`: every read answers with a promise or an async iterable a turn of the event loop later,
+   * and the store offers no `sync`, as a store over a network (async-reads.ts). For testing what
+   * awaits the port; the runtime's step loop needs `sync` and refuses such a store.
+   * @default 'sync'
+   */
+  reads?: 'sync' | 'async';
 }
 
 let opened = 0;
@@ -72,12 +82,17 @@ let opened = 0;
  * process. `createRuntime({ store: openMemoryStore(), machines })` runs a runtime on it.
  * Durability levels are accepted and mean nothing here: a commit resolves once applied.
  */
+export function openMemoryStore(options: MemoryStoreOptions & { reads: 'async' }): Store;
+export function openMemoryStore(options?: MemoryStoreOptions & { reads?: 'sync' }): SyncStore;
 export function openMemoryStore(options: MemoryStoreOptions = {}): Store {
-  return new MemoryStore(resolve(options.path ?? join(tmpdir(), `holdfast-memory-${process.pid}-${++opened}`)));
+  const store = new MemoryStore(resolve(options.path ?? join(tmpdir(), `holdfast-memory-${process.pid}-${++opened}`)));
+  return options.reads === 'async' ? asyncReads(store) : store;
 }
 
-class MemoryStore implements Store {
+class MemoryStore implements Store, SyncReads {
   readonly readOnly = false;
+  /** Every read answers at once, from the tables as published. */
+  readonly sync: SyncReads = this;
   private tables: Tables;
   private closed = false;
 

@@ -1,7 +1,8 @@
 /**
  * The Store port: what the runtime needs from durable storage, and nothing
- * about how it is kept. LMDB implements it today (lmdb-store.ts); a shared
- * PostgreSQL store for several nodes must be able to slot in behind it later.
+ * about how it is kept. LMDB (lmdb-store.ts) and memory (memory-store.ts)
+ * implement it; its reads may be asynchronous, so a shared PostgreSQL store
+ * for several nodes can slot in behind it (docs/store-port.md).
  */
 import type { SerializedError } from '../errors.js';
 
@@ -236,10 +237,55 @@ export interface StoreStats {
   readers: number;
 }
 
+/** A read's answer: the value itself from a store that reads locally, a promise of it from one over a network. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A scan's answer: an iterable from a store that reads locally, an async one (a cursor, pages) from one over a network. */
+export type Scan<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * The port's reads, answered at once. A store whose reads are local (LMDB, memory) offers them as
+ * `Store.sync`, and the runtime's step loop reads through them: rehydrating an actor or checking
+ * that an id is free costs no promise per read. Each method means what the one of the same name on
+ * `Store` means.
+ */
+export interface SyncReads {
+  getActor(id: ActorId): ActorRecord | undefined;
+  queryActors(filter: ActorFilter): Iterable<ActorRecord>;
+  actorIds(filter: ActorFilter): Iterable<ActorId>;
+  countActors(filter: ActorFilter): number;
+  identityOf(id: ActorId, machines?: readonly string[]): IndexedIdentity | undefined;
+  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined };
+  corruptActors(): CorruptEntry[];
+  inbox(to?: ActorId): Iterable<InboxMessage>;
+  timers(): Iterable<TimerEntry>;
+  journal(id: ActorId, options?: { fromSeq?: number; limit?: number }): Iterable<JournalEntry>;
+  getRecord<T = unknown>(collection: string, key: RecordKey): T | undefined;
+  scanRecords<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
+  getMeta<T = unknown>(key: string): T | undefined;
+  journalSpans(after: ActorId | undefined, limit: number): JournalSpan[];
+  usage(): StoreUsage;
+}
+
+/**
+ * A store that offers `sync` and answers on itself as `sync` does (LMDB, memory): its reads type as
+ * values, not promises, for the callers that opened it (the CLI's store commands, tests).
+ */
+export type SyncStore = SyncReads & Store & { readonly sync: SyncReads };
+
+/**
+ * The port. Its reads may be asynchronous (a store over a network answers with promises and async
+ * iterables), so a caller awaits them, or uses `sync` when the store offers it (docs/store-port.md).
+ */
 export interface Store {
   /** The folder the store lives in, for locks, sockets and secrets. */
   readonly path: string;
   readonly readOnly: boolean;
+  /**
+   * The same reads answered synchronously, when the store can (LMDB and memory: the store itself).
+   * Absent on a store whose reads go over a network; the runtime's step loop needs it today.
+   */
+  readonly sync?: SyncReads;
   /**
    * Apply the mutations in one transaction; resolves once durable at the given level.
    * `onWritten`, when the store can tell, is called once the transaction is committed but
@@ -247,32 +293,32 @@ export interface Store {
    * A store that cannot tell never calls it; the caller then waits for the promise.
    */
   commit(mutations: readonly Mutation[], durability: Durability, onWritten?: () => void): Promise<void>;
-  getActor(id: ActorId): ActorRecord | undefined;
-  queryActors(filter: ActorFilter): Iterable<ActorRecord>;
+  getActor(id: ActorId): MaybePromise<ActorRecord | undefined>;
+  queryActors(filter: ActorFilter): Scan<ActorRecord>;
   /** Ids from the index alone, so a caller can handle records that fail to decode one by one. */
-  actorIds(filter: ActorFilter): Iterable<ActorId>;
-  countActors(filter: ActorFilter): number;
+  actorIds(filter: ActorFilter): Scan<ActorId>;
+  countActors(filter: ActorFilter): MaybePromise<number>;
   /**
    * The identity the index keeps for an actor (its record is not read), or undefined
    * when the index has no entry for it. `machines` are names to try first for its
    * machine; without a match the machine index is scanned.
    */
-  identityOf(id: ActorId, machines?: readonly string[]): IndexedIdentity | undefined;
+  identityOf(id: ActorId, machines?: readonly string[]): MaybePromise<IndexedIdentity | undefined>;
   /**
    * Checks the checksums of up to `limit` actor records after `after` (from the first when
    * undefined), without decoding them: the ids that fail, and the last id checked (undefined
    * once past the end). A scrub pages through every record this way (runtime/actor-scrub.ts).
    */
-  checkActorPage(after: ActorId | undefined, limit: number): { failed: ActorId[]; last: ActorId | undefined };
+  checkActorPage(after: ActorId | undefined, limit: number): MaybePromise<{ failed: ActorId[]; last: ActorId | undefined }>;
   /** Ids of records that fail to decode (reported, not thrown, so the rest can run). */
-  corruptActors(): CorruptEntry[];
-  inbox(to?: ActorId): Iterable<InboxMessage>;
-  timers(): Iterable<TimerEntry>;
-  journal(id: ActorId, options?: { fromSeq?: number; limit?: number }): Iterable<JournalEntry>;
-  getRecord<T = unknown>(collection: string, key: RecordKey): T | undefined;
+  corruptActors(): MaybePromise<CorruptEntry[]>;
+  inbox(to?: ActorId): Scan<InboxMessage>;
+  timers(): Scan<TimerEntry>;
+  journal(id: ActorId, options?: { fromSeq?: number; limit?: number }): Scan<JournalEntry>;
+  getRecord<T = unknown>(collection: string, key: RecordKey): MaybePromise<T | undefined>;
   /** Records under `prefix` in key order, from just after `options.after` when given. */
-  scanRecords<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
-  getMeta<T = unknown>(key: string): T | undefined;
+  scanRecords<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Scan<{ key: RecordKey; value: T }>;
+  getMeta<T = unknown>(key: string): MaybePromise<T | undefined>;
   /**
    * Reads every record as of one moment (beside a writer, writing nothing), checks each
    * one's checksum and shape, and checks the index against the actors and every message,
@@ -289,7 +335,7 @@ export interface Store {
    * Up to `limit` actors that have journal entries, in id order from just after `after`,
    * each with its first and last seq (keys only: nothing is decoded).
    */
-  journalSpans(after: ActorId | undefined, limit: number): JournalSpan[];
+  journalSpans(after: ActorId | undefined, limit: number): MaybePromise<JournalSpan[]>;
   /**
    * Drops journal entries in one transaction, for each actor only if its record, read in that
    * transaction, is still final (done, error or stopped) and last changed at or before
@@ -306,7 +352,7 @@ export interface Store {
    */
   stripJournalSnapshots(actor: ActorId, fromSeq: number, throughSeq: number, before: number): Promise<{ entries: number; bytes: number; through: number }>;
   /** The pages in use now (a measure of growth; `holdfast prune` reports it). */
-  usage(): StoreUsage;
+  usage(): MaybePromise<StoreUsage>;
   /** The store's size and free map, read-only (metrics); a store that cannot tell leaves it out. */
   stats?(): StoreStats;
   close(): Promise<void>;

@@ -11,7 +11,7 @@
  */
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type Store } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type SyncStore } from '../persistence/store.js';
 import { standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
@@ -29,7 +29,7 @@ import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from 
 import type { TimerQueue } from './timer-queue.js';
 
 export interface HostOptions {
-  store: Store;
+  store: SyncStore;
   registry: MachineRegistry;
   committer: Committer;
   effects: EffectRunner;

@@ -13,7 +13,7 @@
  * at 1,000, 9 ms at 5,000), and stops with the runtime; a short command that
  * closes first simply scrubs less.
  */
-import type { ActorId, Store } from '../persistence/store.js';
+import type { ActorId, SyncStore } from '../persistence/store.js';
 
 /** Records checked per turn: about 5 ms. */
 const PAGE = 2_000;
@@ -25,7 +25,7 @@ export interface ScrubHandle {
 }
 
 /** Starts the scrub; `park` is called with each id whose record fails its checksum. */
-export function startScrub(store: Pick<Store, 'checkActorPage'>, park: (id: ActorId) => void, onError: (error: unknown) => void): ScrubHandle {
+export function startScrub(store: Pick<SyncStore, 'checkActorPage'>, park: (id: ActorId) => void, onError: (error: unknown) => void): ScrubHandle {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let finish: (failed: number) => void = () => {};

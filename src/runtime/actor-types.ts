@@ -14,10 +14,14 @@ export type {
   IntegrityKind,
   IntegrityProblem,
   JournalEntry,
+  MaybePromise,
   Mutation,
   RecordKey,
+  Scan,
   Store,
   StoreStats,
+  SyncReads,
+  SyncStore,
 } from '../persistence/store.js';
 // Brands a string as an actor id (no check: ids are checked where they come in).
 export { actorId } from '../persistence/store.js';

@@ -6,7 +6,7 @@
  * and hands over the actors to park; every change commits through it.
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorId, ActorRecord, Store } from '../persistence/store.js';
+import type { ActorId, ActorRecord, SyncStore } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { EffectLauncher } from './effect-launcher.js';
 import type { EffectRunner } from './effect-runner.js';
@@ -34,7 +34,7 @@ export interface ControlledHost {
 }
 
 export interface JobControlOptions {
-  store: Store;
+  store: SyncStore;
   effects: EffectRunner;
   timers: TimerQueue;
   events: EventHub;

@@ -16,7 +16,7 @@
  * Keys read: `deletingJobs` [job]; the records of the scopes.
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorRecord, Mutation, RecordKey, Store } from '../persistence/store.js';
+import type { ActorRecord, Mutation, RecordKey, SyncStore } from '../persistence/store.js';
 import type { MachineRegistry } from './machine-registry.js';
 
 /** Deletes under way, by job id: written with the actors' removal, removed with the last step. */
@@ -72,7 +72,7 @@ const CHUNK = 5_000;
 
 /** What the delete needs of the runtime: its store for reads, its commit path, its machines. */
 export interface JobDeletePorts {
-  store: Store;
+  store: SyncStore;
   registry: MachineRegistry;
   now(): number;
   /** Removes the actors (effects cancelled, timers dropped) with `extra` in the same commit. */
@@ -139,7 +139,7 @@ export async function finishDeletes(ports: JobDeletePorts): Promise<number> {
 }
 
 /** Every existing record in the scopes, once each; whole-collection scopes are grouped, one scan per collection. */
-export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scopes: readonly RecordScope[]): { collection: string; key: RecordKey }[] {
+export function recordsIn(store: Pick<SyncStore, 'getRecord' | 'scanRecords'>, scopes: readonly RecordScope[]): { collection: string; key: RecordKey }[] {
   const found = new Map<string, { collection: string; key: RecordKey }>();
   const add = (collection: string, key: RecordKey) => found.set(JSON.stringify([collection, key]), { collection, key });
   const byKeyPart = new Map<string, Map<number, Set<string>>>();
@@ -171,6 +171,6 @@ export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scope
 }
 
 /** The store's keyed reads, lazily (no array per scan). */
-export function recordReader(store: Pick<Store, 'getRecord' | 'scanRecords'>): RecordReader {
+export function recordReader(store: Pick<SyncStore, 'getRecord' | 'scanRecords'>): RecordReader {
   return { get: (collection, key) => store.getRecord(collection, key), scan: (collection, prefix) => store.scanRecords(collection, prefix) };
 }

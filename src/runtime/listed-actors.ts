@@ -6,10 +6,10 @@
  * and the owner parks it for good when it next touches it (actor-host.ts).
  */
 import { toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, Store } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, SyncStore } from '../persistence/store.js';
 import { standInFor } from './parked-records.js';
 
-type Reader = Pick<Store, 'getActor' | 'actorIds' | 'identityOf'>;
+type Reader = Pick<SyncStore, 'getActor' | 'actorIds' | 'identityOf'>;
 
 /** The record of `id`, or a parked stand-in when it does not decode; undefined when there is none. */
 export function readListedActor(store: Reader, id: ActorId | string): ActorRecord | undefined {

@@ -6,13 +6,13 @@
  * that no longer exists) are parked by the host as they are met; the rest run.
  * Only active actors are read: a store of a million finished ones opens fast.
  */
-import type { Store } from '../persistence/store.js';
+import type { SyncStore } from '../persistence/store.js';
 import type { ActorHost } from './actor-host.js';
 import type { Clock } from './clock.js';
 import type { EventHub } from './runtime-events.js';
 import type { TimerQueue } from './timer-queue.js';
 
-export function recoverActors(parts: { store: Store; host: ActorHost; timers: TimerQueue; events: EventHub; clock: Clock }): void {
+export function recoverActors(parts: { store: SyncStore; host: ActorHost; timers: TimerQueue; events: EventHub; clock: Clock }): void {
   const { store, host, timers, events, clock } = parts;
   const started = clock.now();
   let actors = 0;

@@ -26,7 +26,7 @@
  * took 108 ms here on two loaded cores).
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, Store } from '../persistence/store.js';
+import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, SyncStore } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 
 /** Seven days: long enough to look into last week's work in the inspector; the default of `retention`. */
@@ -64,7 +64,7 @@ export interface RetentionHandle {
   stop(): Promise<void>;
 }
 
-type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
+type RetentionStore = Pick<SyncStore, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
 
 export interface PassOptions {
   /** Asked between transactions: true ends the pass there. */

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
+import { listOf, syncStoreOf } from '../persistence/sync-store.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -86,8 +87,8 @@ export interface SpawnOptions {
  * give records with their context and state types; `Runtime` alone takes any (machine-types.ts).
  */
 export interface Runtime<M extends MachineList = MachineList> {
-  /** The store it runs over: for the entry point that opened it and for tests; nothing above the runtime reads it. */
-  readonly store: Store;
+  /** The store it runs over, read through its `sync` reads: for the entry point that opened it and for tests; nothing above the runtime reads it. */
+  readonly store: SyncStore;
   /** The store's folder (locks, sockets, secrets live there). */
   readonly location: string;
   /** True over a store opened read-only (a reader beside the owner): it answers queries, and writes nothing. */
@@ -96,10 +97,10 @@ export interface Runtime<M extends MachineList = MachineList> {
   spawn<N extends MachineName<M>>(machine: N | MachineDefinition<N>, ...args: SpawnArgs<M, N, SpawnOptions>): Promise<MachineActorId<N>>;
   /** Delivers an event the actor's machine takes; resolves once the step it causes is on disk. */
   send<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, event: EventOf<M, N>): Promise<void>;
-  /** The actor's committed record, with its machine's context and state types when its id says the machine. */
-  get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): RecordOf<M, N> | undefined;
-  /** Actors of a filter; with `machine`, records with that machine's types. */
-  query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): RecordOf<M, N>[];
+  /** The actor's committed record, with its machine's context and state types when its id says the machine. Read through the store's port, so it may wait on the store. */
+  get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): Promise<RecordOf<M, N> | undefined>;
+  /** Actors of a filter, from the index (paged with `limit` and `offset`); with `machine`, records with that machine's types. Read through the store's port, so it may wait on the store. */
+  query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Promise<RecordOf<M, N>[]>;
   /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
   actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Iterable<RecordOf<M, N>>;
   /** Actor ids from the index alone. */
@@ -199,7 +200,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const random = options.random ?? Math.random;
   const newId = options.newId ?? createIdGenerator(clock);
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  const { store, ownsStore } = wiring;
+  const { store: port, ownsStore } = wiring;
+  // The step loop reads without a promise per read: it needs the store's synchronous reads (store.ts).
+  const store = syncStoreOf(port) ?? refuseAsyncOnly(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
   const committer = new Committer(store, options.durability ?? RUNTIME_DEFAULTS.durability, clock, {
@@ -265,8 +268,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       assertOpen();
       return host.send(id as ActorId, validateEvent(event));
     },
-    get: (id) => store.getActor(id as ActorId),
-    query: (filter = {}) => [...store.queryActors(filter)],
+    get: async (id) => port.getActor(id as ActorId),
+    query: (filter = {}) => listOf(port.queryActors(filter)),
     actors: (filter = {}) => store.queryActors(filter),
     actorIds: (filter) => store.actorIds(filter),
     count: (filter) => store.countActors(filter),
@@ -428,6 +431,15 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   }
 
   return runtime;
+}
+
+/** A store whose reads are all asynchronous cannot run the step loop today (docs/store-port.md). */
+function refuseAsyncOnly(store: Store): never {
+  throw new HoldfastError(
+    'INVALID_OPTIONS',
+    `invalid runtime options: store: the store at ${store.path} offers no synchronous reads (\`sync\`), which the runtime's step loop needs; use an LMDB or memory store`,
+    { details: { problems: ['store: no synchronous reads'] } },
+  );
 }
 
 /** A parked actor whose record could not be read has no snapshot to run from: say what can be done instead. */

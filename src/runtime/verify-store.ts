@@ -3,7 +3,7 @@
  * read-only) store, run after every crash test. Later kinds of work add their
  * own checks (counts of their parents, files on disk) through `checks`.
  */
-import type { ActorRecord, ActorStatus, Store } from '../persistence/store.js';
+import type { ActorRecord, ActorStatus, SyncStore } from '../persistence/store.js';
 
 export interface StoreViolation {
   invariant: 'I2' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
@@ -21,12 +21,12 @@ export interface StoreReport {
 
 export interface VerifyOptions {
   /** Extra checks per actor (counters of a parent against its children...). */
-  checks?: (record: ActorRecord, store: Store) => StoreViolation[];
+  checks?: (record: ActorRecord, store: SyncStore) => StoreViolation[];
   /** Every actor must be at rest (done, error, stopped or parked): no active work left. */
   expectSettled?: boolean;
 }
 
-export function verifyStore(store: Store, options: VerifyOptions = {}): StoreReport {
+export function verifyStore(store: SyncStore, options: VerifyOptions = {}): StoreReport {
   const violations: StoreViolation[] = [];
   const byStatus: Record<ActorStatus, number> = { active: 0, done: 0, error: 0, stopped: 0, parked: 0 };
   const waiting: string[] = [];
@@ -73,7 +73,7 @@ export function verifyStore(store: Store, options: VerifyOptions = {}): StoreRep
   return { actors, byStatus, waiting, violations };
 }
 
-function safeGet(store: Store, id: string): ActorRecord | undefined {
+function safeGet(store: SyncStore, id: string): ActorRecord | undefined {
   try {
     return store.getActor(id as ActorRecord['id']);
   } catch {

@@ -35,6 +35,13 @@ export async function list<T>(read: Iterable<T> | AsyncIterable<T> | Promise<Ite
   return items;
 }
 
+/** One scan's iterator, stepped with `await` whether the store's scans are iterables or async ones. */
+export function iteratorOf<T>(scan: Iterable<T> | AsyncIterable<T>): { next(): Promise<IteratorResult<T>> } {
+  if (Symbol.asyncIterator in scan) return scan[Symbol.asyncIterator]();
+  const iterator = scan[Symbol.iterator]();
+  return { next: async () => iterator.next() };
+}
+
 export const id = (name: string) => name as ActorId;
 
 /** An actor record; `parent` given, its root is the parent's root unless `root` says otherwise. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
 import { openMemoryStore } from '../../src/persistence/memory-store.js';
-import type { Mutation, RecordKey, Store } from '../../src/persistence/store.js';
+import type { Mutation, RecordKey, Scan, Store } from '../../src/persistence/store.js';
 import { tempFolder } from '../helpers/temp-store.js';
 import { list } from './conformance-fixtures.js';
 
@@ -46,7 +46,7 @@ describe('memory store: keys in the order LMDB keeps them', () => {
         const readable = (k: unknown): boolean => (Array.isArray(k) ? k.every(readable) : typeof k !== 'string' || k.length < 64 || !/[\u0000-\u0004]/.test(k));
         const keysRead = [...keys, probe].every(readable);
         const seen = (records: { key: RecordKey; value: unknown }[]) => records.map((record) => (keysRead ? record : record.value));
-        const both = async (read: (store: Store) => Iterable<{ key: RecordKey; value: unknown }>) => [seen(await list(read(lmdb))), seen(await list(read(memory)))];
+        const both = async (read: (store: Store) => Scan<{ key: RecordKey; value: unknown }>) => [seen(await list(read(lmdb))), seen(await list(read(memory)))];
         const [fromLmdb, fromMemory] = await both((store) => store.scanRecords(collection));
         expect(fromMemory).toEqual(fromLmdb);
         const prefix = Array.isArray(probe) ? probe.slice(0, 1) : probe;

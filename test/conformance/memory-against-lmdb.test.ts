@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
 import { openMemoryStore } from '../../src/persistence/memory-store.js';
-import type { ActorFilter, ActorRecord, ActorStatus, Mutation, Store } from '../../src/persistence/store.js';
+import type { ActorFilter, ActorRecord, ActorStatus, Mutation, Store, SyncStore } from '../../src/persistence/store.js';
 import { tempFolder } from '../helpers/temp-store.js';
 import { actor, id, list } from './conformance-fixtures.js';
 
@@ -41,8 +41,8 @@ const FILTERS: ActorFilter[] = [
 ];
 
 describe('memory store: the same answers as LMDB, commit after commit', () => {
-  let lmdb: Store;
-  let memory: Store;
+  let lmdb: SyncStore;
+  let memory: SyncStore;
   beforeAll(() => {
     lmdb = openLmdbStore(join(tempFolder('holdfast-model-'), 'store'));
     memory = openMemoryStore();

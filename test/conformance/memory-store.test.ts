@@ -10,10 +10,15 @@ import { storeOperations } from './store-operations.js';
 import { storeRetention } from './store-retention.js';
 
 const memory: StoreUnderTest = { open: async () => openMemoryStore() };
+// The same store with every read answered later, as over a network (async-reads.ts): the async path of the port.
+const asyncMemory: StoreUnderTest = { open: async () => openMemoryStore({ reads: 'async' }) };
 
 storeOperations('memory', memory);
 storeCommits('memory', memory);
 storeRetention('memory', memory);
+storeOperations('memory (async reads)', asyncMemory);
+storeCommits('memory (async reads)', asyncMemory);
+storeRetention('memory (async reads)', asyncMemory);
 
 describe('memory store: its own', () => {
   it('shares nothing between two stores, and keeps the path it was given for what lives beside it', async () => {

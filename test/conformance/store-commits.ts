@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../src/errors.js';
 import type { Mutation, Store } from '../../src/persistence/store.js';
-import { actor, entry, id, jobTree, list, putActor, putJournal, putRecord, closedAfterEach, type StoreUnderTest } from './conformance-fixtures.js';
+import { actor, entry, id, iteratorOf, jobTree, list, putActor, putJournal, putRecord, closedAfterEach, type StoreUnderTest } from './conformance-fixtures.js';
 
 export function storeCommits(name: string, under: StoreUnderTest): void {
   const open = closedAfterEach(under);
@@ -153,11 +153,11 @@ export function storeCommits(name: string, under: StoreUnderTest): void {
       const store = await open();
       const key = (i: number) => `k${String(i).padStart(3, '0')}`;
       await store.commit(Array.from({ length: 100 }, (_, i) => putRecord('c', key(i), i)), 'flush');
-      const scan = (await store.scanRecords('c'))[Symbol.iterator]();
+      const scan = iteratorOf(store.scanRecords('c'));
       const keys: unknown[] = [];
-      for (let i = 0; i < 10; i++) keys.push(scan.next().value!.key);
+      for (let i = 0; i < 10; i++) keys.push((await scan.next()).value!.key);
       await store.commit([...Array.from({ length: 100 }, (_, i): Mutation => ({ op: 'deleteRecord', collection: 'c', key: key(i) })), putRecord('c', 'k0505', 'new')], 'flush');
-      for (let next = scan.next(); !next.done; next = scan.next()) keys.push(next.value.key);
+      for (let next = await scan.next(); !next.done; next = await scan.next()) keys.push(next.value.key);
       expect(keys).toEqual(Array.from({ length: 100 }, (_, i) => key(i)));
       expect((await list(store.scanRecords('c'))).map((record) => record.key)).toEqual(['k0505']);
     });

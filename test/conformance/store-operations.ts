@@ -88,7 +88,7 @@ export function storeOperations(name: string, under: StoreUnderTest): void {
       expect(await store.identityOf(id('job'), ['load'])).toEqual({ id: 'job', root: 'job', status: 'active', machine: 'load', state: 'running' });
       expect(await store.identityOf(id('nobody'))).toBeUndefined();
       const ids: string[] = [];
-      let after: ReturnType<Store['checkActorPage']>['last'];
+      let after: Awaited<ReturnType<Store['checkActorPage']>>['last'];
       for (let pages = 0; pages < 10; pages++) {
         const page = await store.checkActorPage(after, 3);
         expect(page.failed).toEqual([]);

@@ -92,7 +92,7 @@ describe('crash: batches wait for their application', () => {
       const views = holdfast.batchJobs.batches(job);
       expect(views.every((b) => b.done && b.completions === 1 && !b.waitingForApplication)).toBe(true);
       expect(holdfast.batchJobs.get(job)).toMatchObject({ state: 'finished' });
-      expect(holdfast.runtime.query({ root: job as never, machine: 'batch' }).filter((a) => a.state === 'failed')).toEqual([]);
+      expect((await holdfast.runtime.query({ root: job as never, machine: 'batch' })).filter((a) => a.state === 'failed')).toEqual([]);
       const report = verifyStore(holdfast.store);
       expect(report.violations).toEqual([]);
     } finally {

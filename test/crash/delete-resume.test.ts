@@ -48,7 +48,7 @@ describe('a delete killed between the actors and the records', () => {
       expect(reopened.runtime.records.get(PROCESS_JOB_OWNERS, ['ada', gone!])).toBeUndefined();
       expect(reopened.runtime.records.scan(DELETING_JOBS)).toEqual([]);
       expect(reopened.runtime.records.get(PROCESS_OUTPUTS, kept!)).toBeDefined();
-      expect(reopened.runtime.get(kept!)?.state).toBe('succeeded');
+      expect((await reopened.runtime.get(kept!))?.state).toBe('succeeded');
     } finally {
       await reopened.close();
     }

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, openLmdbStore, verifyStore } from '../../src/index.js';
-import { actorId, type Store } from '../../src/persistence/store.js';
+import { actorId, type SyncStore } from '../../src/persistence/store.js';
 import { child, counter, parent } from '../fixtures/machines.js';
 import { crashSeed, fullScale, startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
@@ -18,7 +18,7 @@ const ROUNDS = fullScale ? 10 : 3;
 const CHILDREN = fullScale ? 1_000 : 200;
 
 /** What must hold after any kill: the journals retention may touch, and the summaries it must keep. */
-function checkJournals(store: Store, rounds: number, seed: number): { pruned: number; whole: number } {
+function checkJournals(store: SyncStore, rounds: number, seed: number): { pruned: number; whole: number } {
   let pruned = 0;
   let whole = 0;
   for (const record of store.queryActors({})) {

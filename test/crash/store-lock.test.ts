@@ -81,7 +81,7 @@ describe('crash: the store lock across processes', () => {
     // With no live owner left, this process takes the store itself.
     const runtime = await createRuntime({ store, machines: [counter] });
     await runtime.send('held', { type: 'increment' });
-    expect((runtime.get('held')?.snapshot?.context as { count: number }).count).toBe(3);
+    expect(((await runtime.get('held'))?.snapshot?.context as { count: number }).count).toBe(3);
     await runtime.close();
     expect(existsSync(join(store, 'owner.lock'))).toBe(false);
   });

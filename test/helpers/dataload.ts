@@ -18,7 +18,7 @@ import type { DataFileContext } from '../../src/machines/datafile.machine.js';
 import type { DataLoadContext, DataLoadCounts } from '../../src/machines/dataload.machine.js';
 import type { DataLoadInput } from '../../src/machines/dataload.types.js';
 import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
-import { actorId, type ActorId, type ActorRecord, type Store } from '../../src/persistence/store.js';
+import { actorId, type ActorId, type ActorRecord, type SyncStore } from '../../src/persistence/store.js';
 import { verifyStore, type StoreViolation } from '../../src/runtime/verify-store.js';
 
 /** A file a sample folder holds, with what its copy must hash to. */
@@ -162,7 +162,7 @@ export async function settleLoad(holdfast: Holdfast, id: ActorId, timeoutMs = 60
 }
 
 /** Opens a store folder read-only for the length of `read`. */
-export async function withStore<T>(path: string, read: (store: Store) => T | Promise<T>): Promise<T> {
+export async function withStore<T>(path: string, read: (store: SyncStore) => T | Promise<T>): Promise<T> {
   const store = openLmdbStore(path, { readOnly: true });
   try {
     return await read(store);
@@ -172,12 +172,12 @@ export async function withStore<T>(path: string, read: (store: Store) => T | Pro
 }
 
 /** Every dataload of a store. */
-export function loadsOf(store: Store): ActorRecord[] {
+export function loadsOf(store: SyncStore): ActorRecord[] {
   return [...store.queryActors({ machine: 'dataload' })];
 }
 
 /** A load's datafiles with their contexts. */
-export function filesOf(store: Store, load: ActorId): { record: ActorRecord; context: DataFileContext }[] {
+export function filesOf(store: SyncStore, load: ActorId): { record: ActorRecord; context: DataFileContext }[] {
   return [...store.queryActors({ parent: load })].map((record) => ({ record, context: record.snapshot?.context as DataFileContext }));
 }
 
@@ -185,7 +185,7 @@ export function filesOf(store: Store, load: ActorId): { record: ActorRecord; con
 const COPIED_STATES = new Set(['copied', 'registered', 'registrationFailed', 'stored', 'discarded']);
 
 /** I5: a dataload's counters against a recount of its datafiles by state. */
-export function countViolations(record: ActorRecord, store: Store): StoreViolation[] {
+export function countViolations(record: ActorRecord, store: SyncStore): StoreViolation[] {
   if (record.machine !== 'dataload' || !record.snapshot) return [];
   const counts = (record.snapshot.context as DataLoadContext).counts;
   const recount = { total: 0, copied: 0, skipped: 0, failed: 0, registered: 0, registrationFailed: 0 };

@@ -6,13 +6,13 @@
  */
 import { afterEach } from 'vitest';
 import { openMemoryStore } from '../../src/persistence/memory-store.js';
-import type { Store } from '../../src/persistence/store.js';
+import type { SyncStore } from '../../src/persistence/store.js';
 
 export const testStoreKind = process.env.HOLDFAST_TEST_STORE === 'memory' ? 'memory' : 'LMDB';
 
-const memoryStores = new Map<string, Store>();
+const memoryStores = new Map<string, SyncStore>();
 
-export function storeAt(path: string): string | Store {
+export function storeAt(path: string): string | SyncStore {
   if (testStoreKind === 'LMDB') return path;
   let store = memoryStores.get(path);
   if (!store) memoryStores.set(path, (store = openMemoryStore({ path })));

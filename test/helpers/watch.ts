@@ -9,7 +9,7 @@ import { open, readdir, readFile, readlink } from 'node:fs/promises';
 import type { LoadedFile } from '../../src/adapters/dataload/dataload-effects.js';
 import type { WatchContext } from '../../src/machines/watch.machine.js';
 import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
-import { actorId, type ActorRecord, type Store } from '../../src/persistence/store.js';
+import { actorId, type ActorRecord, type SyncStore } from '../../src/persistence/store.js';
 import { listFiles, md5OfFile } from './dataload.js';
 import { startWorkload, type Workload } from './processes.js';
 
@@ -147,7 +147,7 @@ function whatRunningPrinted(): string {
 function unfinishedIn(args: string[]): string {
   const at = args.indexOf('--store');
   if (at < 0 || !args[at + 1]) return '';
-  let store: Store | undefined;
+  let store: SyncStore | undefined;
   try {
     store = openLmdbStore(args[at + 1]!, { readOnly: true });
     const now = Date.now();
@@ -179,7 +179,7 @@ export async function waitUntil<T>(check: () => T | undefined | false | Promise<
 }
 
 /** Reads a store read-only (beside a running owner, or after it stopped). */
-export async function readStore<T>(path: string, read: (store: Store) => T): Promise<T> {
+export async function readStore<T>(path: string, read: (store: SyncStore) => T): Promise<T> {
   const store = openLmdbStore(path, { readOnly: true });
   try {
     return read(store);
@@ -202,7 +202,7 @@ export interface WatchView {
   waiting: number;
 }
 
-export function viewWatch(store: Store, watchId: string, dataset: string): WatchView {
+export function viewWatch(store: SyncStore, watchId: string, dataset: string): WatchView {
   const watch = store.getActor(actorId(watchId));
   const loaded = new Map<string, LoadedFile>();
   for (const { key, value } of store.scanRecords<LoadedFile>('loaded', [dataset])) loaded.set(String((key as unknown[])[1]), value);

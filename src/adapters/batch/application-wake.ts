@@ -10,9 +10,9 @@ import type { ApplicationAvailable } from '../../machines/batch.types.js';
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
-/** Batch actors waiting for an application, all or those under one job. */
+/** Batch actors waiting for an application, all or those under one job (read at once: job views are synchronous). */
 export function waitingBatches(runtime: Runtime, jobId?: string): ActorRecord[] {
-  return runtime.query({ machine: BATCH_MACHINE, state: BATCH_WAITING_STATE, status: 'active', ...(jobId !== undefined ? { root: jobId as never } : {}) });
+  return [...runtime.actors({ machine: BATCH_MACHINE, state: BATCH_WAITING_STATE, status: 'active', ...(jobId !== undefined ? { root: jobId as never } : {}) })];
 }
 
 /**

@@ -136,7 +136,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
 
   /** The job's context. @throws JOB_NOT_FOUND */
   const contextOf = (jobId: string): BatchJobContext => {
-    const context = plausibleId(jobId) ? jobContext(runtime.get(jobId)) : undefined;
+    const context = plausibleId(jobId) ? jobContext(runtime.listedActor(jobId)) : undefined; // read at once: the views are synchronous
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(String(jobId).slice(0, 200))}`, { details: { job: String(jobId).slice(0, 200) } });
     return context;
   };
@@ -160,7 +160,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
    */
   const running = (jobId: string, context: BatchJobContext): boolean => {
     if (runtime.isPaused(jobId)) return false;
-    const unended = context.run !== undefined || context.queue.length > 0 || runtime.query({ root: jobId as never }).some((actor) => actor.id !== jobId && actor.status === 'active');
+    const unended = context.run !== undefined || context.queue.length > 0 || [...runtime.actors({ root: jobId as never })].some((actor) => actor.id !== jobId && actor.status === 'active');
     return unended && runtime.hosts(jobId);
   };
 
@@ -193,12 +193,12 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     for (;;) {
       const summary = runSummary(jobId, id);
       if (summary) return summary;
-      assertJobFollowable(runtime, jobId);
+      await assertJobFollowable(runtime, jobId);
       if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
       const slice = Math.min(left, FOLLOW_CHECK_MS);
       left -= slice;
       try {
-        await untilSummary(jobId, () => runSummary(jobId, id) !== undefined || runtime.get(jobId)?.status === 'parked', slice);
+        await untilSummary(jobId, () => runSummary(jobId, id) !== undefined || runtime.listedActor(jobId)?.status === 'parked', slice);
       } catch (error) {
         if (!(error instanceof HoldfastError && error.code === 'WAIT_TIMEOUT')) throw error;
       }
@@ -273,7 +273,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       await woken;
       await wake();
       const waits: Promise<RunSummary>[] = [];
-      for (const record of runtime.query({ machine: BATCH_JOB_MACHINE })) {
+      for (const record of await runtime.query({ machine: BATCH_JOB_MACHINE })) {
         const context = jobContext(record);
         // A job of an application not registered here waits for a process that has it.
         if (!context || record.status !== 'active' || !apps.has(context.application)) continue;
@@ -315,13 +315,13 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     },
 
     get(jobId) {
-      const record = plausibleId(jobId) ? runtime.get(jobId) : undefined;
+      const record = plausibleId(jobId) ? runtime.listedActor(jobId) : undefined;
       return record ? jobView(runtime, record, apps, now()) : undefined;
     },
 
     list() {
       const views: JobView[] = [];
-      for (const record of runtime.query({ machine: BATCH_JOB_MACHINE })) {
+      for (const record of runtime.actors({ machine: BATCH_JOB_MACHINE })) {
         const view = jobView(runtime, record, apps, now());
         if (view) views.push(view);
       }
@@ -344,7 +344,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       if (running(jobId, contextOf(jobId))) {
         throw new HoldfastError('JOB_RUNNING', `batch job ${jobId} has a run in progress: pause it (holdfast pause ${jobId}) or let the run end, then delete it`, { details: { id: jobId } });
       }
-      const actors = runtime.query({ root: jobId as never });
+      const actors = await runtime.query({ root: jobId as never });
       if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
       // The runtime removes the actors, then the records the batch-job machine declares (batch-machines.ts), resumably.
       const { records } = await runtime.delete(jobId);

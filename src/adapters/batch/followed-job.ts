@@ -11,8 +11,8 @@ import type { Runtime } from '../../runtime/runtime.js';
  * Throws when the followed job is gone or parked; returns while it may still end its run.
  * @throws JOB_DELETED (nothing to resume); the parked job's own code (POISON_ACTOR, RECORD_CORRUPT, ...) naming `holdfast retry`
  */
-export function assertJobFollowable(runtime: Pick<Runtime, 'get'>, jobId: string): void {
-  const record = runtime.get(jobId);
+export async function assertJobFollowable(runtime: Pick<Runtime, 'get'>, jobId: string): Promise<void> {
+  const record = await runtime.get(jobId);
   if (!record) throw new HoldfastError('JOB_DELETED', `batch job ${jobId} was deleted before its run ended: there is nothing to resume`, { details: { job: jobId } });
   if (record.status !== 'parked') return;
   const code = record.error?.code ?? 'MACHINE_ERROR';

@@ -180,7 +180,7 @@ export async function cleanAbandonedCreates(runtime: Runtime, inProgress: Readon
   for (const { key } of [...runtime.records.iterate(CREATING)]) {
     const jobId = String(Array.isArray(key) ? key[0] : key);
     if (inProgress.has(jobId)) continue;
-    if (runtime.get(jobId)) await runtime.records.write([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
+    if (await runtime.get(jobId)) await runtime.records.write([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');
     else await removeJobRecords(runtime, jobId, JOB_COLLECTIONS);
   }
 }

@@ -4,10 +4,10 @@
  * chunk reads its items without a promise per read. Batch code above the
  * runtime reads through the runtime, never the store.
  */
-import type { Store } from '../../runtime/actor-types.js';
+import type { SyncStore } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
-export type RecordReads = Pick<Store, 'getRecord' | 'scanRecords'>;
+export type RecordReads = Pick<SyncStore, 'getRecord' | 'scanRecords'>;
 
 /** The runtime's records, as the reads batch code makes. */
 export function recordReads(runtime: Pick<Runtime, 'records'>): RecordReads {

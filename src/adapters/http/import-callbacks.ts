@@ -40,7 +40,7 @@ export async function receiveImportCallback(runtime: Runtime, body: unknown): Pr
     return { status: 400, body: { code: 'BAD_MESSAGE', message: `a callback is { idempotencyKey, identifiers } or { idempotencyKey, error }: ${problems.join('; ')}` } };
   }
   const { idempotencyKey, ...outcome } = parsed.data;
-  const target = runtime.get(idempotencyKey);
+  const target = await runtime.get(idempotencyKey);
   if (!target || (target.machine !== 'pendingObject' && target.machine !== 'pendingLink')) {
     return { status: 404, body: { code: 'ACTOR_NOT_FOUND', message: `no pending object or link has the key ${JSON.stringify(idempotencyKey)}` } };
   }

@@ -26,7 +26,7 @@ export async function taskRoutes(app: FastifyInstance, runtime: Runtime): Promis
       }
     });
     scope.get<{ Params: { id: string } }>(`${TASK_JOBS_PATH}/:id`, { config: { access: 'serve' }, schema: { summary: 'one task job' } }, async (request) => {
-      const record = runtime.get(request.params.id);
+      const record = await runtime.get(request.params.id);
       if (!record || record.machine !== 'taskJob') throw new HoldfastError('ACTOR_NOT_FOUND', `no task job ${request.params.id}`);
       return describeTaskJob(record);
     });

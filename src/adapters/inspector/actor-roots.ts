@@ -26,7 +26,7 @@ export class ActorRoots {
     if (known !== undefined) return known;
     let root: string | undefined;
     try {
-      root = this.runtime.get(id)?.root;
+      root = this.runtime.listedActor(id)?.root; // read at once: events are handled synchronously
     } catch {
       return undefined;
     }

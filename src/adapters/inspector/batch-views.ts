@@ -86,7 +86,7 @@ export class BatchViews {
   describe(id: string, updatedAt: number, now = Date.now()): JobWords | undefined {
     const cached = this.described.get(id);
     if (cached && cached.updatedAt === updatedAt && cached.until > now) return cached.value;
-    const record = this.runtime.get(id);
+    const record = this.runtime.listedActor(id);
     const context = jobContext(record);
     const progress = record && context ? jobProgress(this.runtime, record, context) : undefined;
     const value = progress ? { words: progress.state, progress: { done: Math.min(progress.items, progress.processed), total: progress.items } } : undefined;
@@ -98,7 +98,7 @@ export class BatchViews {
   /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */
   dag(id: string): DagStats {
     const context = this.contextOf(id);
-    const record = this.runtime.get(id);
+    const record = this.runtime.listedActor(id);
     const words = record ? this.describe(id, record.updatedAt) : undefined;
     const stats = this.batchJobs.stats(id).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
     const app = this.applications.get(context.application);
@@ -200,7 +200,7 @@ export class BatchViews {
   }
 
   private contextOf(id: string): BatchJobContext {
-    const context = jobContext(this.runtime.get(id));
+    const context = jobContext(this.runtime.listedActor(id));
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(id.slice(0, 200))}`, { details: { job: id.slice(0, 200) } });
     return context;
   }

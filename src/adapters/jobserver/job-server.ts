@@ -55,8 +55,10 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
   /** Submissions past their limit check and not yet spawned, per user: counted, so concurrent ones cannot overshoot a limit. */
   const pending = new Map<string, number>();
 
+  // Records are read at once here (listedActor: a record that does not decode comes as a parked stand-in), so
+  // a limit check and the place it takes in `pending` have no await between them.
   const find = (principal: Principal, id: string): ActorRecord => {
-    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? runtime.get(id) : undefined;
+    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? runtime.listedActor(id) : undefined;
     const owner = (record?.snapshot?.context as ProcessJobContext | undefined)?.owner;
     if (!record || record.machine !== PROCESS_JOB_MACHINE || (!principal.superuser && owner !== principal.user)) {
       throw new HoldfastError('ACTOR_NOT_FOUND', `no process job ${JSON.stringify(String(id)).slice(0, 220)}`, { details: { id: String(id).slice(0, 200) } });
@@ -70,7 +72,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
   const ownJobs = (user: string): ActorRecord[] =>
     runtime.records
       .scan(PROCESS_JOB_OWNERS, [user])
-      .map(({ key }) => runtime.get(String((key as readonly (string | number)[])[1])))
+      .map(({ key }) => runtime.listedActor(String((key as readonly (string | number)[])[1])))
       .filter((record): record is ActorRecord => record !== undefined && record.machine === PROCESS_JOB_MACHINE);
 
   /** Refuses a job past the user's limits. Synchronous with taking its place in `pending`: no await in between. */
@@ -133,7 +135,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     return bindings;
   };
 
-  const view = (id: string) => describeProcessJob(runtime.get(id)!);
+  const view = (id: string) => describeProcessJob(runtime.listedActor(id)!);
   const woken = wiring.wake === false ? Promise.resolve(0) : wakeProcessJobs(runtime);
   woken.catch(() => {}); // awaited by whoever reads `woken`; not an unhandled rejection meanwhile
 
@@ -169,7 +171,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     },
     get: (principal, id) => describeProcessJob(find(principal, id)),
     list(principal, filter = {}) {
-      const records = principal.superuser ? runtime.query({ machine: PROCESS_JOB_MACHINE }) : ownJobs(principal.user);
+      const records = principal.superuser ? [...runtime.actors({ machine: PROCESS_JOB_MACHINE })] : ownJobs(principal.user);
       return records.filter((record) => filter.state === undefined || record.state === filter.state).map(describeProcessJob);
     },
     async cancel(principal, id) {

@@ -83,7 +83,7 @@ export function processQueueLimits(options?: Pick<JobServerOptions, 'maxChildren
 
 /** Sends `job.wake` to every queued process job, so a job server that opens the store takes them; resolves with how many. */
 export async function wakeProcessJobs(runtime: Pick<Runtime, 'query' | 'send'>): Promise<number> {
-  const queued = runtime.query({ machine: PROCESS_JOB_MACHINE, state: 'queued', status: 'active' });
+  const queued = await runtime.query({ machine: PROCESS_JOB_MACHINE, state: 'queued', status: 'active' });
   for (let at = 0; at < queued.length; at += 500) {
     await Promise.all(queued.slice(at, at + 500).map((record) => runtime.send(record.id, { type: 'job.wake' })));
   }

@@ -85,9 +85,7 @@ export function taskQueueLimits(worker?: TaskWorkerOptions): Record<string, numb
 export async function wakeTaskJobs(runtime: Pick<Runtime, 'query' | 'send' | 'isPaused'>, worker?: TaskWorkerOptions): Promise<number> {
   if (!worker) return 0;
   const served = new Set(Object.keys(worker.queues));
-  const all = runtime
-    .query({ machine: TASK_JOB_MACHINE, state: 'queued', status: 'active' })
-    .filter((record) => served.has((record.snapshot?.context as TaskJobContext | undefined)?.job.queue ?? ''));
+  const all = (await runtime.query({ machine: TASK_JOB_MACHINE, state: 'queued', status: 'active' })).filter((record) => served.has((record.snapshot?.context as TaskJobContext | undefined)?.job.queue ?? ''));
   // A paused job's wake is held in memory until it is unpaused: awaited, it would hold up the opening for
   // a person. Not awaited; if the runtime closes first, the held wake is dropped and the next open sends it again.
   const queued = all.filter((record) => !runtime.isPaused(record.id));

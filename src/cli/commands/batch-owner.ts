@@ -63,7 +63,7 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
         process.stderr.write(`\nstopped following: the run goes on in the store's owner (pid ${owner}); see holdfast job ${id}\n`);
         return 130;
       }
-      assertJobFollowable(runtime, id);
+      await assertJobFollowable(runtime, id);
       if (livingOwner(options.store) !== owner) {
         throw new HoldfastError('OWNER_UNREACHABLE', `the store's owner (pid ${owner}) stopped before the run of job ${id} ended: it continues with holdfast run ${id} --all (or holdfast resume)`, { details: { job: id, ownerPid: owner } });
       }

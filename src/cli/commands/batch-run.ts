@@ -108,7 +108,7 @@ async function reprocessJob(id: string, command: Command): Promise<number> {
 /** Ctrl-C or SIGTERM closes the store gracefully (running chunks finish or are redone) and exits 130; the run stays resumable. */
 async function interruptible(holdfast: Holdfast, id: string, work: () => Promise<number>): Promise<number> {
   const stop = () => {
-    const gone = holdfast.runtime.get(id) === undefined;
+    const gone = holdfast.runtime.listedActor(id) === undefined; // read at once: a signal handler
     process.stderr.write(gone ? `\ninterrupted: job ${id} was deleted\n` : `\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
     void holdfast.close().then(() => process.exit(130));
   };

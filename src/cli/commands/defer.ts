@@ -65,7 +65,7 @@ export async function defer(queue: string, task: string, options: DeferOptions):
     const holdfast = await openHoldfast({ store: options.store, listen: false });
     try {
       await deferTaskJob(holdfast.runtime, job, { id });
-      state = holdfast.runtime.get(id)?.state ?? 'queued';
+      state = (await holdfast.runtime.get(id))?.state ?? 'queued';
     } finally {
       await holdfast.close();
     }

@@ -68,8 +68,8 @@ export async function importFile(fileArgument: string, options: ImportOptions): 
     } finally {
       clearInterval(progress);
     }
-    if (holdfast.runtime.get(id) === undefined) throw new HoldfastError('JOB_DELETED', `import ${id} was deleted before it ended: there is nothing to resume`, { details: { id } });
-    const summary = summarizeImport(holdfast.runtime, id, startedAt);
+    if ((await holdfast.runtime.get(id)) === undefined) throw new HoldfastError('JOB_DELETED', `import ${id} was deleted before it ended: there is nothing to resume`, { details: { id } });
+    const summary = await summarizeImport(holdfast.runtime, id, startedAt);
     out.result(summary);
     for (const line of describeImport(summary)) out.say(line);
     return exitCodeOf(summary);

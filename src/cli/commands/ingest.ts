@@ -97,7 +97,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
+    await assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
     if (dataverseUrl) {
       if (token) await holdfast.keepToken(dataverseUrl, token);
       await assertDatasetExists(holdfast.runtime.records.get<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
@@ -185,8 +185,8 @@ async function datasetFolderAt(baseUrl: string, token: string, pid: string): Pro
  * not yet registered: a second load would copy and register them again under
  * new storage identifiers, and Dataverse would list each file twice.
  */
-function assertNoUnfinishedLoad(runtime: Runtime, dir: string, dataset: string): void {
-  for (const load of runtime.query({ machine: DATALOAD_MACHINE, status: 'active' })) {
+async function assertNoUnfinishedLoad(runtime: Runtime, dir: string, dataset: string): Promise<void> {
+  for (const load of await runtime.query({ machine: DATALOAD_MACHINE, status: 'active' })) {
     const context = load.snapshot?.context as DataLoadContext | undefined;
     if (context?.dir !== dir || context.dataset !== dataset) continue;
     throw usage(`load ${load.id} of ${dir} into ${dataset} has not finished (${load.state}): run \`holdfast resume\` (with --token-file FILE or DATAVERSE_KEY for a refused token) instead of a new ingest`);

@@ -52,10 +52,10 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
   const counted: Record<string, number> = {};
   const peeked: Record<string, unknown> = {};
   if (existsSync(join(options.store, 'data.mdb'))) {
-    await withReader(options.store, (reader) => {
+    await withReader(options.store, async (reader) => {
       for (const { resume: kindResume } of kindsOf(optional?.kinds)) {
         if (kindResume?.needsHost) counted[kindResume.key] = kindResume.needsHost(reader);
-        if (kindResume?.peek) peeked[kindResume.key] = kindResume.peek(reader);
+        if (kindResume?.peek) peeked[kindResume.key] = await kindResume.peek(reader);
       }
     });
   }

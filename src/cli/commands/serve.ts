@@ -56,9 +56,9 @@ function taskWorkerLine(worker: TaskWorkerOptions): string {
 }
 
 /** Task jobs queued here on queues no task of the host module serves, said once at start (they would wait unseen). */
-function unservedTaskJobs(runtime: Runtime, worker: TaskWorkerOptions | undefined): string | undefined {
+async function unservedTaskJobs(runtime: Runtime, worker: TaskWorkerOptions | undefined): Promise<string | undefined> {
   const byQueue = new Map<string, number>();
-  for (const record of runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })) {
+  for (const record of await runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })) {
     const { queue } = describeTaskJob(record);
     if (!worker || !Object.hasOwn(worker.queues, queue)) byQueue.set(queue, (byQueue.get(queue) ?? 0) + 1);
   }
@@ -71,11 +71,13 @@ function unservedTaskJobs(runtime: Runtime, worker: TaskWorkerOptions | undefine
 function reportTaskJobs(runtime: Runtime, say: (text: string) => void, line: (event: Record<string, unknown>) => void): () => void {
   return runtime.subscribe((event) => {
     if (event.type !== 'actor.stepped' || event.machine !== TASK_JOB_MACHINE || event.status === 'active') return;
-    const record = runtime.get(event.id);
-    if (!record) return;
-    const view = describeTaskJob(record);
-    line({ event: `task.${view.state}`, id: view.id, queue: view.queue, task: view.task, ...(view.next ? { next: view.next } : {}), ...(view.error ? { error: view.error } : {}) });
-    say(`task job ${view.id} (${view.task}) ${view.state}${view.next ? `, deferred ${view.next}` : ''}${view.error ? `: [${view.error.code}] ${view.error.message}` : ''}`);
+    // Read now (the port is called at once); said once the answer comes, in the order the steps came.
+    void runtime.get(event.id).then((record) => {
+      if (!record) return;
+      const view = describeTaskJob(record);
+      line({ event: `task.${view.state}`, id: view.id, queue: view.queue, task: view.task, ...(view.next ? { next: view.next } : {}), ...(view.error ? { error: view.error } : {}) });
+      say(`task job ${view.id} (${view.task}) ${view.state}${view.next ? `, deferred ${view.next}` : ''}${view.error ? `: [${view.error.code}] ${view.error.message}` : ''}`);
+    }, () => undefined); // a record that does not decode is parked, and that is reported by itself
   });
 }
 
@@ -138,7 +140,7 @@ async function serve(options: ServeOptions): Promise<number> {
       out.say(`admin (pause, unpause, retry, resolve, reprocess): ${server.adminUrl}`);
       out.say(`HTTP API: ${server.apiUrl} (Authorization: Bearer TOKEN; the OpenAPI document is at /openapi.json); data folder ${jobServer.dataDir}`);
       if (host?.tasks) out.say(taskWorkerLine(host.tasks));
-      const unserved = unservedTaskJobs(holdfast.runtime, host?.tasks);
+      const unserved = await unservedTaskJobs(holdfast.runtime, host?.tasks);
       if (unserved) out.error(`holdfast: ${unserved}`);
       if (options.allowUnsandboxedEval) out.error('holdfast: --allow-unsandboxed-eval: eval jobs run even where this machine cannot isolate their network and user; each job records which');
       if (!LOOPBACK.has(options.host)) out.error(`holdfast: listening on ${options.host}: anyone who can reach it and holds a token can read this store`);

@@ -110,7 +110,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     inFlight.add(done);
   };
   // As the watch was started (a restart resumes it with its first options), so the batches agree.
-  const fixLabels = (holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined)?.fixLabels ?? false;
+  const fixLabels = ((await holdfast.runtime.get(id))?.snapshot?.context as WatchContext | undefined)?.fixLabels ?? false;
   const refuse = (relativePath: string, reason: string) => {
     line({ event: 'file.refused', file: relativePath, reason });
     out.say(`refused ${printable(relativePath)}: ${printable(reason)}`);
@@ -158,7 +158,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   await holdfast.runtime.send(id, { type: 'watch.flush' }).catch(() => {});
   unsubscribe();
   status.stop();
-  const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
+  const context = (await holdfast.runtime.get(id))?.snapshot?.context as WatchContext | undefined;
   await holdfast.close();
   if (failure) out.error(`holdfast: ${failure.message}`);
   // A failure ends --json output as every command's does: a line whose `error` is { code, message, details }.
@@ -170,7 +170,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
 /** The watch of this folder and dataset: resumed if it exists, else created. */
 async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorId> {
   const id = actorId(`watch-${createHash('sha1').update(`${input.dir}\u0000${input.dataset}`).digest('hex').slice(0, 12)}`);
-  const existing = holdfast.runtime.get(id);
+  const existing = await holdfast.runtime.get(id);
   if (existing?.status === 'active') return id;
   if (existing) throw usage(`watch ${id} of ${input.dir} is ${existing.status}; delete it to start over`);
   return actorId(await holdfast.runtime.spawn(WATCH_MACHINE, input, { id }));
@@ -178,7 +178,7 @@ async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorI
 
 /** One line for a batch that ended or waits on a person: `batch 3 completed: 12 files, 12 copied, 12 registered, 0 skipped, 0 failed`. */
 export function batchLine(holdfast: Holdfast, batchId: ActorId, watchId: ActorId): string | undefined {
-  const record = holdfast.runtime.get(batchId);
+  const record = holdfast.runtime.listedActor(batchId); // read at once: said in the order the events came
   const context = record?.snapshot?.context as DataLoadContext | undefined;
   if (!record || !context) return undefined;
   const c = context.counts;
@@ -194,7 +194,7 @@ function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
   let last = 0;
   let shown = false;
   const draw = () => {
-    const context = holdfast.runtime.get(id)?.snapshot?.context as WatchContext | undefined;
+    const context = holdfast.runtime.listedActor(id)?.snapshot?.context as WatchContext | undefined; // drawn at once, between events
     if (!context) return;
     const c = context.counts;
     const inFlight = c.accepted - c.loaded - c.failed - c.skipped - context.open;

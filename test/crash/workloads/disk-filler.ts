@@ -22,7 +22,7 @@ let next = 0;
 async function fill(): Promise<void> {
   while (next < ids.length) {
     const id = ids[next++]!;
-    if (!runtime.get(id)) await runtime.spawn('counter', {}, { id });
+    if (!(await runtime.get(id))) await runtime.spawn('counter', {}, { id });
     await runtime.send(id, { type: 'stash', payload: `${id}:${'x'.repeat(Number(payload))}` });
     console.log(`ACK ${id}`);
   }

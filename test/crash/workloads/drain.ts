@@ -35,7 +35,7 @@ const unsubscribe = runtime.subscribe((event) => {
 });
 console.log('READY');
 try {
-  if (!runtime.get('root')) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
+  if (!(await runtime.get('root'))) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
   await runtime.waitFor('root', (record) => record.status !== 'active', 120_000);
   console.log('DONE');
   await runtime.close();

@@ -13,7 +13,7 @@ armFaultPointsFromSpec(process.env.HOLDFAST_FAULT_POINTS);
 const [store, ledger, children, delayMs] = process.argv.slice(2);
 const runtime = await createRuntime({ store: store!, machines: [parent, child], limits: { concurrency: 8 } });
 console.log('READY');
-if (!runtime.get('root')) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
+if (!(await runtime.get('root'))) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
 await runtime.waitFor('root', (record) => record.status !== 'active', 120_000);
 console.log('DONE');
 await runtime.close();

@@ -10,7 +10,7 @@ import { counter } from '../../fixtures/machines.js';
 const [store] = process.argv.slice(2);
 try {
   const runtime = await createRuntime({ store: store!, machines: [counter] });
-  if (!runtime.get('held')) await runtime.spawn('counter', {}, { id: 'held' });
+  if (!(await runtime.get('held'))) await runtime.spawn('counter', {}, { id: 'held' });
   await runtime.send('held', { type: 'increment' });
   console.log(`READY ${process.pid}`);
   setInterval(() => {}, 1 << 30); // hold the store until killed

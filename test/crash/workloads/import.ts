@@ -11,7 +11,7 @@ const [store, file, linkTags, service] = process.argv.slice(2);
 const holdfast = await openHoldfast({ store: store!, listen: false, limits: { queues: { import: 4 } } });
 console.log('READY');
 const { runtime } = holdfast;
-if (!runtime.get('imp')) await runtime.spawn('importBatch', { file, linkTags, service, onComplete: `${service}/complete`, window: 40 }, { id: 'imp' });
+if (!(await runtime.get('imp'))) await runtime.spawn('importBatch', { file, linkTags, service, onComplete: `${service}/complete`, window: 40 }, { id: 'imp' });
 await runtime.waitFor('imp', (record) => record.status !== 'active', 600_000);
 console.log('DONE');
 await holdfast.close();

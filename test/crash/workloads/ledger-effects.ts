@@ -40,7 +40,7 @@ const record = effect<null, { name: string }>(async (input, { idempotencyKey, at
 const machine = defineMachine({ name: 'recorded', version: '1', machine: recorded.provide({ actors: { record } }) });
 const runtime = await createRuntime({ store: store!, machines: [machine] });
 console.log('READY');
-if (!runtime.get('once')) {
+if (!(await runtime.get('once'))) {
   await runtime.spawn('recorded', { name: 'once' }, { id: 'once' });
   await runtime.waitFor('once', (r) => r.state === 'holding', 10_000);
   console.log('HELD');

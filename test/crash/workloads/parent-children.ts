@@ -14,7 +14,7 @@ const [store, ledger, children, delayMs] = process.argv.slice(2);
 const patientChild = { ...child, maxRecoveries: 100 };
 const runtime = await createRuntime({ store: store!, machines: [parent, patientChild], limits: { concurrency: 8 } });
 console.log('READY');
-if (!runtime.get('root')) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
+if (!(await runtime.get('root'))) await runtime.spawn('parent', { children: Number(children), ...(ledger ? { ledger } : {}), delayMs: Number(delayMs) }, { id: 'root' });
 await runtime.waitFor('root', (record) => record.status !== 'active', 600_000);
 console.log('DONE');
 await runtime.close();

@@ -33,7 +33,7 @@ const poison = defineMachine({ name: 'poison', version: '1', maxRecoveries: Numb
 const runtime = await createRuntime({ store: store!, machines: [worker, poison] });
 console.log('READY');
 const ids = Array.from({ length: Number(workers) }, (_, i) => `w${i}`);
-if (!runtime.get('poison')) {
+if (!(await runtime.get('poison'))) {
   await Promise.all(ids.map((id) => runtime.spawn('worker', null, { id })));
   await runtime.spawn('poison', null, { id: 'poison' });
 }

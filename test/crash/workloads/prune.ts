@@ -8,7 +8,7 @@
  * Prints DONE when the pass ends first. Usage: prune.ts STORE ROUND CHILDREN KILL_AT JITTER
  */
 import { createRuntime } from '../../../src/index.js';
-import type { Store } from '../../../src/persistence/store.js';
+import type { SyncStore } from '../../../src/persistence/store.js';
 import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';
 
@@ -38,7 +38,7 @@ const killing = new Proxy(runtime.store, {
       return written;
     };
   },
-}) as Store;
+}) as SyncStore;
 console.log('READY');
 const report = await prunePass(killing, Date.now(), 0, { maxEntries: 100 });
 console.log(`DONE ${transactions} ${JSON.stringify(report)}`);

@@ -11,7 +11,7 @@ const [store, count, ms] = process.argv.slice(2);
 const runtime = await createRuntime({ store: store!, machines: [sleeper] });
 console.log('READY');
 const ids = Array.from({ length: Number(count) }, (_, i) => `s${i}`);
-if (!runtime.get(ids[0]!)) {
+if (!(await runtime.get(ids[0]!))) {
   await Promise.all(ids.map((id) => runtime.spawn('sleeper', { ms: Number(ms) }, { id })));
   console.log(`SPAWNED ${Date.now()}`);
 }

@@ -57,7 +57,7 @@ const keepAlive = setInterval(() => {}, 1_000); // the runtime's own polls are u
 const archive = openArchive(archiveFolder(storePath!));
 for (let i = 0; i < chains; i++) {
   const id = `chain-${i}`;
-  if (runtime.get(id)) continue;
+  if (await runtime.get(id)) continue;
   const contentHash = await archive.put(Buffer.from(`document ${i}`));
   const entity = { id: `doc-${i}`, schema: 'Document', properties: { contentHash: [contentHash], fileName: [`doc-${i}.txt`] } };
   await deferTaskJob(runtime, DatasetJob.fromEntity({ dataset: 'crash', queue: 'extract', task: 'crash.extract', entity }), { id });

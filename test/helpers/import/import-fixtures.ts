@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importMachines, type ImportOptions } from '../../../src/adapters/import/import-machines.js';
-import { createRuntime, openLmdbStore, verifyStore, type ActorRecord, type Runtime, type Store, type StoreViolation } from '../../../src/index.js';
+import { createRuntime, openLmdbStore, verifyStore, type ActorRecord, type Runtime, type SyncStore, type StoreViolation } from '../../../src/index.js';
 import type { ImportBatchContext } from '../../../src/machines/import-batch.machine.js';
 import type { ImportBatchInput } from '../../../src/machines/import.types.js';
 
@@ -64,7 +64,7 @@ export function writeImport(folder: string, graph: Graph, options: { format?: 'j
 
 export interface ImportRuntime {
   runtime: Runtime;
-  store: Store;
+  store: SyncStore;
   close(): Promise<void>;
 }
 
@@ -96,14 +96,14 @@ export async function runImport(runtime: Runtime, input: ImportBatchInput, optio
 export const contextOf = (record: ActorRecord) => record.snapshot!.context as ImportBatchContext;
 
 /** Children of a batch counted by `machine:state`, as `holdfast job ID` shows them. */
-export function childStates(store: Store, batch: string): Record<string, number> {
+export function childStates(store: SyncStore, batch: string): Record<string, number> {
   const states: Record<string, number> = {};
   for (const child of store.queryActors({ parent: batch as never })) states[`${child.machine}:${child.state}`] = (states[`${child.machine}:${child.state}`] ?? 0) + 1;
   return states;
 }
 
 /** I5 for imports: a batch's counts equal a recount of its children's final states. */
-export function importCounts(record: ActorRecord, store: Store): StoreViolation[] {
+export function importCounts(record: ActorRecord, store: SyncStore): StoreViolation[] {
   if (record.machine !== 'importBatch' || record.status !== 'done') return [];
   const context = record.snapshot!.context as ImportBatchContext;
   const states = childStates(store, record.id);
@@ -121,6 +121,6 @@ export function importCounts(record: ActorRecord, store: Store): StoreViolation[
 }
 
 /** Every store invariant, with the import's counts, over a settled store. */
-export function verifyImportStore(store: Store): StoreViolation[] {
+export function verifyImportStore(store: SyncStore): StoreViolation[] {
   return verifyStore(store, { expectSettled: true, checks: importCounts }).violations;
 }

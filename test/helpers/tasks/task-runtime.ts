@@ -5,11 +5,11 @@
 import { join } from 'node:path';
 import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../../../src/adapters/tasks/task-worker.js';
 import type { Entity } from '../../../src/adapters/tasks/job-model.js';
-import { createRuntime, openLmdbStore, type ActorRecord, type Runtime, type RuntimeEvent, type Store } from '../../../src/index.js';
+import { createRuntime, openLmdbStore, type ActorRecord, type Runtime, type RuntimeEvent, type SyncStore } from '../../../src/index.js';
 
 export interface TaskRuntime {
   runtime: Runtime;
-  store: Store;
+  store: SyncStore;
   /** Every event the runtime published, in order. */
   events: RuntimeEvent[];
   close(): Promise<void>;

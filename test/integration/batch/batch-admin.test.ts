@@ -5,9 +5,9 @@ import { defineApplication, HoldfastError } from '../../../src/index.js';
 import { arithmetic, numbers, openBatch, type Harness } from './batch-harness.js';
 
 /** Every record under any batch collection, and every actor: what "nothing changed" compares. */
-function everything(h: Harness): string[] {
+async function everything(h: Harness): Promise<string[]> {
   const collections = ['batch.items', 'batch.results', 'batch.exceptions', 'batch.sampleResults', 'batch.batches', 'batch.runs', 'batch.creating'];
-  return [...collections.flatMap((c) => h.runtime.records.scan(c).map((r) => `${c} ${JSON.stringify(r.key)}`)), ...h.runtime.query().map((a) => `actor ${a.id}`)];
+  return [...collections.flatMap((c) => h.runtime.records.scan(c).map((r) => `${c} ${JSON.stringify(r.key)}`)), ...(await h.runtime.query()).map((a) => `actor ${a.id}`)];
 }
 
 const withConfig = defineApplication({ name: 'cfg', config: z.object({ country: z.string().length(2) }), steps: [{ name: 's', run: () => 1 }] });
@@ -27,10 +27,10 @@ describe('batch jobs: bad input', () => {
   ])('refuses %s with a clear error and creates nothing', async (_what, change, message) => {
     const h = await openBatch([arithmetic(), withConfig]);
     try {
-      const before = everything(h);
+      const before = await everything(h);
       const request = { application: 'arith', source: 'test', items: numbers(3), ...change } as never;
       await expect(h.jobs.create(request)).rejects.toThrowError(message);
-      expect(everything(h)).toEqual(before);
+      expect(await everything(h)).toEqual(before);
     } finally {
       await h.close();
     }
@@ -44,7 +44,7 @@ describe('batch jobs: bad input', () => {
         throw new HoldfastError('SOURCE_UNREADABLE', 'line 30001: not JSON');
       }
       await expect(h.jobs.create({ application: 'arith', source: 'jsonl:x', items: failing() })).rejects.toThrowError(/SOURCE_UNREADABLE.*line 30001/);
-      expect(everything(h)).toEqual([]);
+      expect(await everything(h)).toEqual([]);
     } finally {
       await h.close();
     }
@@ -59,8 +59,8 @@ describe('batch jobs: bad input', () => {
         { op: 'putRecord', collection: 'batch.results', key: ['job-dead', 'a'], value: { value: 1, batch: 0 } },
       ], 'flush');
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(2) });
-      expect(everything(h).filter((line) => line.includes('job-dead'))).toEqual([]);
-      expect(everything(h).filter((line) => line.includes(job)).length).toBeGreaterThan(0);
+      expect((await everything(h)).filter((line) => line.includes('job-dead'))).toEqual([]);
+      expect((await everything(h)).filter((line) => line.includes(job)).length).toBeGreaterThan(0);
     } finally {
       await h.close();
     }
@@ -70,7 +70,7 @@ describe('batch jobs: bad input', () => {
     const h = await openBatch([arithmetic()]);
     try {
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(10), partition: 'size:5' });
-      const before = everything(h);
+      const before = await everything(h);
       await expect(h.jobs.run('job-nope', { batches: 'all' })).rejects.toThrowError(/JOB_NOT_FOUND.*no batch job "job-nope"/);
       expect(() => h.jobs.batches('job-nope')).toThrowError(/JOB_NOT_FOUND/);
       expect(() => h.jobs.stats('job-nope')).toThrowError(/JOB_NOT_FOUND/);
@@ -84,7 +84,7 @@ describe('batch jobs: bad input', () => {
       await expect(h.jobs.run(job, { batches: 'all', parallel: 0 })).rejects.toThrowError(/INVALID_INPUT.*parallel/);
       await expect(h.jobs.run(job, { batches: 'all', parallel: 1.5 })).rejects.toThrowError(/INVALID_INPUT.*parallel/);
       await expect(h.jobs.run(job, { batches: 'all', sample: 0 })).rejects.toThrowError(/INVALID_INPUT.*sample/);
-      expect(everything(h)).toEqual(before);
+      expect(await everything(h)).toEqual(before);
     } finally {
       await h.close();
     }
@@ -113,15 +113,15 @@ describe('batch jobs: delete', () => {
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(20), partition: 'size:5' });
       await h.jobs.run(job, { batches: 'all', parallel: 2 });
       await h.jobs.run(job, { batches: 'all', sample: 3 });
-      const before = everything(h);
+      const before = await everything(h);
       const mine = before.filter((line) => line.includes(job));
       const records = mine.filter((line) => !line.startsWith('actor'));
       // 4 pages of 5 items + 15 results + 5 exceptions + 3 samples + 4 batch records + 2 run records
       expect(records).toHaveLength(33);
-      const actors = h.runtime.query({ root: job as never }).length;
+      const actors = (await h.runtime.query({ root: job as never })).length;
       expect(actors).toBe(1 + 4 + 1);
       expect(await h.jobs.delete(job)).toEqual({ records: 33, actors: 6 });
-      expect(everything(h)).toEqual(before.filter((line) => !line.includes(job)));
+      expect(await everything(h)).toEqual(before.filter((line) => !line.includes(job)));
       expect(h.jobs.get(job)).toBeUndefined();
       expect(h.jobs.list().map((j) => j.id)).toEqual([keep]);
       expect([...h.runtime.store.journal(job as never)]).toHaveLength(0);

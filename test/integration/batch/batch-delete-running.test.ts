@@ -29,7 +29,7 @@ describe('batch jobs: delete while a run is in progress', () => {
       const commands = batchOwnerCommands({ jobs: h.jobs, applications: [app], pid: 4242 });
       await expect(commands.deleteBatchJob!({ job })).rejects.toMatchObject({ code: 'JOB_RUNNING' });
       expect(h.jobs.get(job)).toBeDefined();
-      expect(h.runtime.query({ root: job as never }).length).toBeGreaterThan(1);
+      expect((await h.runtime.query({ root: job as never })).length).toBeGreaterThan(1);
 
       await h.runtime.pause(job);
       const started = Date.now();
@@ -52,7 +52,7 @@ describe('batch jobs: delete while a run is in progress', () => {
       run.catch(() => {});
       await h.runtime.waitFor(job, (record) => record.state === 'running', 5_000);
       // Parked as the host parks a job that killed its process at every restart (the record as the store keeps it).
-      const record = h.runtime.get(job)!;
+      const record = (await h.runtime.get(job))!;
       await h.runtime.store.commit([{ op: 'putActor', record: { ...record, status: 'parked', error: { code: 'POISON_ACTOR', message: 'interrupted at every restart' } }, previous: record }], 'flush');
       const started = Date.now();
       await expect(run).rejects.toMatchObject({ code: 'POISON_ACTOR', message: expect.stringMatching(/was parked before its run ended.*holdfast retry/) as string });

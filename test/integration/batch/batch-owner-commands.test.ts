@@ -60,12 +60,12 @@ describe('batch owner commands', () => {
         ['resolveException', { job, item: 7, value: 1 }, /item must be a non-empty string/],
         ['deleteBatchJob', { job: 42 }, /job must be a non-empty string/],
       ];
-      const before = { context: h.runtime.get(job)!.snapshot!.context, items: h.runtime.records.scan('batch.items').length };
+      const before = { context: (await h.runtime.get(job))!.snapshot!.context, items: h.runtime.records.scan('batch.items').length };
       for (const [command, args, pattern] of refusals) {
         await expect(commands[command]!(args), `${command} ${JSON.stringify(args).slice(0, 120)}`).rejects.toThrow(pattern);
       }
       expect(h.jobs.list().map((view) => view.id)).toEqual([job]);
-      expect({ context: h.runtime.get(job)!.snapshot!.context, items: h.runtime.records.scan('batch.items').length }).toEqual(before);
+      expect({ context: (await h.runtime.get(job))!.snapshot!.context, items: h.runtime.records.scan('batch.items').length }).toEqual(before);
     } finally {
       await h.close();
     }

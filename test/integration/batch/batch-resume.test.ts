@@ -35,7 +35,7 @@ describe('batch jobs: resume', () => {
       expect(results.length + open.length).toBe(120);
       expect(new Set([...results.map((r) => r.item), ...open.map((e) => e.item)]).size).toBe(120);
       expect(open).toHaveLength(10);
-      const completed = h.runtime.query({ root: job as never, machine: 'batch' }).filter((actor) => actor.state === 'completed');
+      const completed = (await h.runtime.query({ root: job as never, machine: 'batch' })).filter((actor) => actor.state === 'completed');
       expect(completed).toHaveLength(12);
       expect(h.jobs.get(job)).toMatchObject({ state: 'finished', summary: { done: 110, failed: 10, pending: 0, exceptionsOpen: 10 } });
       // A run --all after the fact finds nothing left to do.

@@ -136,9 +136,9 @@ describe('a data load meeting a file it cannot read', () => {
     const context = record.snapshot!.context as DataLoadContext;
     expect(context.counts).toMatchObject({ total: files.length, failed: 1, copied: files.length - 1, registered: 0 });
     expect(context.problems).toEqual([{ relativePath: bad, code: 'SOURCE_UNREADABLE', reason: expect.stringContaining('no longer a regular file') }]);
-    const lines = describeSummary(summarize(holdfast.runtime, id, Date.now()));
+    const lines = describeSummary(await summarize(holdfast.runtime, id, Date.now()));
     expect(lines.join('\n')).toContain(`failed: ${bad}: SOURCE_UNREADABLE`);
-    const states = holdfast.runtime.query({ parent: id }).map((child) => child.state);
+    const states = (await holdfast.runtime.query({ parent: id })).map((child) => child.state);
     expect(states.filter((s) => s === 'failed')).toHaveLength(1);
     expect(states.filter((s) => s === 'discarded')).toHaveLength(files.length - 1);
     await holdfast.close();
@@ -157,7 +157,7 @@ describe('a data load meeting a file it cannot read', () => {
 
     expect(record.state).toBe('completed');
     expect((record.snapshot!.context as DataLoadContext).counts).toMatchObject({ failed: 1, registered: files.length - 1 });
-    const summary = summarize(holdfast.runtime, id, Date.now());
+    const summary = await summarize(holdfast.runtime, id, Date.now());
     expect(summary.succeeded, 'a partial load with a failed file exits 1').toBe(false);
     expect(summary.files.find((f) => f.relativePath === bad)).toMatchObject({ state: 'failed', reason: expect.stringContaining('SOURCE_UNREADABLE') });
     await holdfast.close();
@@ -199,7 +199,7 @@ describe('a data load meeting a refusing Dataverse', () => {
     const { holdfast, id } = await startInProcess({ chunkSize: 4 });
     holdfast.runtime.subscribe((event) => {
       if (event.type !== 'actor.stepped' || event.machine !== 'datafile' || event.to !== 'copied') return;
-      const context = holdfast.runtime.get(event.id)?.snapshot?.context as DataFileContext;
+      const context = holdfast.runtime.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext; // read at once, in the listener
       if (refused.includes(context.relativePath)) standin.faults.rejectStorageIds.add(context.prepared!.storageIdentifier);
     });
 
@@ -207,7 +207,7 @@ describe('a data load meeting a refusing Dataverse', () => {
 
     expect(record.state).toBe('registrationFailed');
     expect((record.snapshot!.context as DataLoadContext).counts).toMatchObject({ registered: files.length - 2, registrationFailed: 2 });
-    const failed = holdfast.runtime.query({ parent: id }).filter((child) => child.state === 'registrationFailed');
+    const failed = (await holdfast.runtime.query({ parent: id })).filter((child) => child.state === 'registrationFailed');
     expect(failed.map((child) => (child.snapshot!.context as DataFileContext).relativePath).sort()).toEqual(refused);
     for (const child of failed) expect((child.snapshot!.context as DataFileContext).problem?.reason).toContain('faults.rejectStorageIds');
     await holdfast.close();
@@ -271,7 +271,7 @@ describe('a data load meeting a changing source or a full disk', () => {
 
     expect(record.state).toBe('completed');
     expect((record.snapshot!.context as DataLoadContext).counts).toMatchObject({ skipped: 1, failed: 0, registered: files.length - 1 });
-    const summary = summarize(holdfast.runtime, id, Date.now());
+    const summary = await summarize(holdfast.runtime, id, Date.now());
     expect(summary.succeeded).toBe(true);
     expect(summary.files.find((f) => f.relativePath === gone)).toMatchObject({ state: 'skipped', reason: expect.stringContaining('SOURCE_MISSING') });
     await holdfast.close();

@@ -57,7 +57,7 @@ async function startRefusedLoad(accept: (relativePath: string) => boolean = () =
   const open = holdfast;
   open.runtime.subscribe((event) => {
     if (event.type !== 'actor.stepped' || event.machine !== 'datafile' || event.to !== 'copying') return;
-    const context = open.runtime.get(event.id)?.snapshot?.context as DataFileContext | undefined;
+    const context = open.runtime.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext | undefined; // read at once, in the listener
     if (context?.prepared && !accept(context.relativePath)) standin.faults.rejectStorageIds.add(context.prepared.storageIdentifier);
   });
   return startLoad(open, loadInput({ dir, dataset: PID, filesDir, dataverseUrl: standin.url }), TOKEN);
@@ -178,7 +178,7 @@ describe('a load deleted while it registers', () => {
     expect(report.kept).toHaveLength(files.length);
     expect(report.kept.every((k) => /registration was under way/.test(k.reason))).toBe(true);
     expect(await listFiles(filesDir)).toHaveLength(files.length);
-    expect(holdfast.runtime.get(id)).toBeUndefined();
+    expect(await holdfast.runtime.get(id)).toBeUndefined();
   }, 60_000);
 });
 
@@ -297,7 +297,7 @@ describe('when Dataverse cannot be asked', () => {
     expect(report.removed).toEqual([]);
     expect(report.kept).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toHaveLength(files.length - 1);
-    const lines = describeSummary(summarize(open.runtime, id, Date.now())).join('\n');
+    const lines = describeSummary(await summarize(open.runtime, id, Date.now())).join('\n');
     expect(lines).toContain(`copies: 0 removed from ${folder()}, ${files.length - 1} kept`);
     expect(lines).toContain(`run \`holdfast delete ${id} --token-file FILE\` once it answers`);
     await holdfast.close();
@@ -330,7 +330,7 @@ describe('a discarded load', () => {
     expect(report).toMatchObject({ folder: folder(), kept: [], temporaries: 0 });
     expect(report.removed).toHaveLength(files.length - 1);
     expect(await listFiles(filesDir)).toEqual([]);
-    expect(describeSummary(summarize(open.runtime, id, Date.now()))).toContain(`  copies: ${files.length - 1} removed from ${folder()}, 0 kept`);
+    expect(describeSummary(await summarize(open.runtime, id, Date.now()))).toContain(`  copies: ${files.length - 1} removed from ${folder()}, 0 kept`);
     expect(standin.calls.some((c) => c.path.endsWith('/versions/:draft/files'))).toBe(true);
     expect(standin.calls.some((c) => c.path.endsWith('/addFiles'))).toBe(false);
   }, 60_000);
@@ -350,7 +350,7 @@ describe('a load that names no Dataverse', () => {
     });
     const id = await startLoad(open, loadInput({ dir, dataset: PID, filesDir }));
     expect((await settleLoad(open, id)).state).toBe('discarded');
-    const report = (open.runtime.get(id)!.snapshot!.context as DataLoadContext).copies!;
+    const report = ((await open.runtime.get(id))!.snapshot!.context as DataLoadContext).copies!;
     expect(report.removed).toEqual([]);
     expect(report.kept).toHaveLength(files.length - 1);
     expect(report.kept.every((k) => /names no Dataverse/.test(k.reason))).toBe(true);
@@ -394,7 +394,7 @@ describe('holdfast delete of a completed load', () => {
     const answer = (await sendOwnerCommand(store, 'delete', { id: second })) as DeleteResult;
     expect(answer.copies![0]).toMatchObject({ load: second, removed: [] });
     expect(answer.copies![0]!.kept.every((k) => /registered it with Dataverse/.test(k.reason))).toBe(true);
-    expect(holdfast.runtime.get(actorId(second))).toBeUndefined();
+    expect(await holdfast.runtime.get(actorId(second))).toBeUndefined();
     expect(await listFiles(filesDir)).toEqual(all);
   }, 90_000);
 });

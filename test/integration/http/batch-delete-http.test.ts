@@ -44,11 +44,11 @@ describe('HTTP delete beside a batch run', () => {
       const run = jobs.run(job, { batches: 'all' });
       run.catch(() => {});
       await runtime.waitFor(job, (record) => record.state === 'running', 5_000);
-      const actors = runtime.query({ root: job as never }).length;
+      const actors = (await runtime.query({ root: job as never })).length;
 
       expect(await call('DELETE', `/api/jobs/${job}`)).toMatchObject({ status: 404, body: { code: 'ACTOR_NOT_FOUND' } });
       expect((await call('DELETE', `/api/batch-jobs/${job}`)).status).toBe(404);
-      expect(runtime.query({ root: job as never })).toHaveLength(actors);
+      expect(await runtime.query({ root: job as never })).toHaveLength(actors);
       expect((await call('GET', `/api/batch-jobs/${job}`)).status).toBe(200);
 
       const processJob = (await call('POST', '/api/jobs', { process: { kind: 'function', name: 'wait' } })).body as { id?: string; code?: string };

@@ -57,7 +57,7 @@ describe('process jobs over HTTP', () => {
     await api.waitJob(running.id, (j) => j.state === 'running');
     const path = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
     expect(await api.call('DELETE', path(running.id))).toMatchObject({ status: 409, body: { code: 'JOB_RUNNING', message: expect.stringContaining('cancel it') } });
-    expect(api.runtime.get(running.id)?.status).toBe('active');
+    expect((await api.runtime.get(running.id))?.status).toBe('active');
 
     const { body: job } = await api.call('POST', '/api/jobs', { body: echo() });
     await api.waitJob(job.id, (j) => FINAL.has(j.state));
@@ -92,7 +92,7 @@ describe('process jobs over HTTP', () => {
     // DNS rebinding: a valid token under another Host is refused.
     expect((await api.raw('GET', '/api/jobs', api.tokens.alice, undefined, { host: `evil.example:${api.server.port}` })).status).toBe(403);
     expect((await api.call('DELETE', '/api/datafiles/a.csv', { token: api.tokens.readOnly })).status).toBe(403);
-    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
+    expect(await api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
   });
 
   it('answers malformed JSON, wrong types, unknown fields and wrong media types with 400/415, creating nothing', async () => {
@@ -113,7 +113,7 @@ describe('process jobs over HTTP', () => {
     expect(await bad(JSON.stringify({ ...echo(), data: [{ kind: 'datafile', name: 'missing.csv' }] }))).toMatchObject({ status: 404, body: { code: 'DATA_NOT_FOUND' } });
     expect((await api.call('GET', '/api/jobs/%E0%A4%A')).status).toBe(400);
     expect((await api.call('GET', '/api/jobs?state=running&drop=tables')).status).toBe(400);
-    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
+    expect(await api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
   });
 
   it('refuses a body of invalid UTF-8 with 400 INVALID_INPUT, storing nothing (issue 17)', async () => {
@@ -124,7 +124,7 @@ describe('process jobs over HTTP', () => {
     const point = '{"datatype":"point","value":{"label":"Zürich"}}';
     const stored = await api.call('POST', '/api/data', { raw: latin1(point) });
     expect(stored).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('not valid UTF-8') } });
-    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
+    expect(await api.runtime.query({ machine: 'processJob' })).toHaveLength(0);
     expect((await api.call('GET', '/api/data')).body.data).toEqual([]);
     // The same bodies in UTF-8 are taken.
     expect((await api.call('POST', '/api/data', { raw: Buffer.from(point) })).status).toBe(201);
@@ -137,7 +137,7 @@ describe('process jobs over HTTP', () => {
     const accepted = await api.call('POST', '/api/jobs', { token: api.tokens.root, body: evalJob });
     expect(accepted.status).toBe(201);
     expect(accepted.body.process).toMatchObject({ kind: 'eval', version: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(api.runtime.query({ machine: 'processJob' })).toHaveLength(1);
+    expect(await api.runtime.query({ machine: 'processJob' })).toHaveLength(1);
   });
 
   it('refuses eval with EVAL_UNSANDBOXED where the machine cannot sandbox it, and runs it when the operator allows that, the job recording which (issue 17)', async () => {

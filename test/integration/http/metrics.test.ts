@@ -65,8 +65,8 @@ describe('GET /metrics', () => {
     harness = await startHarness();
     const { runtime, server } = harness;
     const id = await runtime.spawn('batch', { items: 3 });
-    await until(() => runtime.query({ parent: id }).length === 3, 'the items');
-    for (const child of runtime.query({ parent: id })) await runtime.send(child.id, { type: 'go' });
+    await until(async () => (await runtime.query({ parent: id })).length === 3, 'the items');
+    for (const child of await runtime.query({ parent: id })) await runtime.send(child.id, { type: 'go' });
     await runtime.waitFor(id, (record) => record.status === 'done');
     const tally = await runtime.spawn('tally', {});
     for (let i = 0; i < 5; i++) await runtime.send(tally, { type: 'increment' });

@@ -111,7 +111,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect(record.state).toBe('complete');
     expect(standin.created.filter((c) => c.kind === 'object').map((c) => (c.body.data as { name: string }).name)).toEqual(['b2']);
     expect([...standin.requests.keys()].filter((key) => key === 'batch/o0' || key === 'batch/o1')).toEqual([]);
-    const a1 = runtime.get('batch/o0')!;
+    const a1 = (await runtime.get('batch/o0'))!;
     expect(a1.state).toBe('complete');
     expect(runtime.journal(a1.id).map((e) => e.to)).toEqual(['complete']);
     // The dependent link to an existing child is created on its own, after its ends.
@@ -127,11 +127,11 @@ describe('import graph against the HTTP stand-in', () => {
     const { file, linkTags } = writeImport(folder, graph);
     const { runtime, close } = await openImportRuntime(folder);
     await runImport(runtime, { file, linkTags, service: standin.url });
-    const dependentLink = runtime.get('batch/l1.0')!;
+    const dependentLink = (await runtime.get('batch/l1.0'))!;
     expect(dependentLink.state).toBe('complete');
     expect(runtime.journal(dependentLink.id).map((e) => e.event)).toEqual(['xstate.init', 'end.created']);
     expect((dependentLink.snapshot!.context as PendingLinkContext).child).toEqual(objectNamed('b1').identifiers);
-    const independentLink = runtime.get('batch/l2.0')!;
+    const independentLink = (await runtime.get('batch/l2.0'))!;
     expect(runtime.journal(independentLink.id).map((e) => e.to)).toEqual(['awaiting', 'awaiting', 'creating', 'complete']);
     expect(standin.created.filter((c) => c.kind === 'link')).toHaveLength(1);
     await close();
@@ -164,7 +164,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect(contextOf(record).error).toMatchObject({ code: 'IMPORT_INVALID' });
     expect(contextOf(record).problems.map((p) => p.line)).toEqual([2, 4, 5, 6]);
     expect(runtime.records.get('importProblems', 'batch')).toHaveLength(4);
-    expect(runtime.query({ parent: 'batch' as never })).toEqual([]);
+    expect(await runtime.query({ parent: 'batch' as never })).toEqual([]);
     expect(standin.requests.size + standin.completions.length).toBe(0);
     await close();
   });
@@ -198,12 +198,12 @@ describe('import graph against the HTTP stand-in', () => {
     expect(record.state).toBe('error');
     expect(contextOf(record).objects).toEqual({ total: 5, complete: 2, error: 1, blocked: 2 });
     expect(contextOf(record).links).toEqual({ total: 4, complete: 0, error: 0, blocked: 4 });
-    const a1 = runtime.get('batch/o0')!.snapshot!.context as PendingObjectContext;
+    const a1 = (await runtime.get('batch/o0'))!.snapshot!.context as PendingObjectContext;
     expect(a1.error).toEqual({ code: 'IMPORT_REJECTED', message: expect.stringContaining('422: authors need a surname') });
     const origin = { id: 'a1', line: 1, reason: expect.stringContaining('authors need a surname') };
-    expect((runtime.get('batch/o2')!.snapshot!.context as PendingObjectContext).blockedBy).toEqual(origin);
-    expect((runtime.get('batch/o3')!.snapshot!.context as PendingObjectContext).blockedBy).toEqual(origin);
-    expect((runtime.get('batch/l4.0')!.snapshot!.context as PendingLinkContext).blockedBy).toEqual(origin);
+    expect(((await runtime.get('batch/o2'))!.snapshot!.context as PendingObjectContext).blockedBy).toEqual(origin);
+    expect(((await runtime.get('batch/o3'))!.snapshot!.context as PendingObjectContext).blockedBy).toEqual(origin);
+    expect(((await runtime.get('batch/l4.0'))!.snapshot!.context as PendingLinkContext).blockedBy).toEqual(origin);
     expect(standin.requests.get('batch/o0')).toBe(1); // refused for good: not retried
     expect(standin.created.map((c) => (c.body.data as { name: string }).name).sort()).toEqual(['a2', 'b2']);
     expect(childStates(store, 'batch')).toEqual({ 'pendingObject:complete': 2, 'pendingObject:error': 1, 'pendingObject:blocked': 2, 'pendingLink:blocked': 4 });
@@ -220,7 +220,7 @@ describe('import graph against the HTTP stand-in', () => {
     const { runtime, close } = await openImportRuntime(folder);
     await runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
     await runtime.waitFor('batch/o0', (r) => r.state === 'awaitingCallback');
-    expect(runtime.get('batch')!.status).toBe('active');
+    expect((await runtime.get('batch'))!.status).toBe('active');
     const identifiers = standin.complete('batch/o0');
     await runtime.send('batch/o0', { type: 'service.callback', identifiers });
     const record = await runtime.waitFor('batch', (r) => r.status !== 'active');
@@ -246,13 +246,13 @@ describe('import graph against the HTTP stand-in', () => {
       expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 1 }, extra: true })).status).toBe(400);
       expect((await post({ idempotencyKey: 'nobody', identifiers: { id: 1 } })).status).toBe(404);
       expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 'x'.repeat(70_000) } })).status).toBe(413);
-      expect(runtime.get('batch/o0')!.state).toBe('awaitingCallback');
+      expect((await runtime.get('batch/o0'))!.state).toBe('awaitingCallback');
       const accepted = await post({ idempotencyKey: 'batch/o0', identifiers: standin.complete('batch/o0') });
       expect(accepted.status).toBe(202);
       expect(await accepted.json()).toEqual({ accepted: true, id: 'batch/o0' });
       expect((await runtime.waitFor('batch', (r) => r.status !== 'active')).state).toBe('complete');
       expect((await post({ idempotencyKey: 'batch/o0', identifiers: { id: 1 } })).status).toBe(202); // a repeat changes nothing
-      expect(runtime.get('batch')!.state).toBe('complete');
+      expect((await runtime.get('batch'))!.state).toBe('complete');
     } finally {
       await server.close();
       await close();
@@ -269,7 +269,7 @@ describe('import graph against the HTTP stand-in', () => {
     await runtime.send('batch/o0', { type: 'service.callback', error: { code: 'DUPLICATE', message: 'already catalogued' } });
     const record = await runtime.waitFor('batch', (r) => r.status !== 'active');
     expect(record.state).toBe('error');
-    expect((runtime.get('batch/o0')!.snapshot!.context as PendingObjectContext).error).toEqual({ code: 'IMPORT_REJECTED', message: 'DUPLICATE: already catalogued' });
+    expect(((await runtime.get('batch/o0'))!.snapshot!.context as PendingObjectContext).error).toEqual({ code: 'IMPORT_REJECTED', message: 'DUPLICATE: already catalogued' });
     await close();
   });
 });

@@ -66,7 +66,7 @@ describe('loading an import', () => {
     await first.runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
     await first.runtime.waitFor('batch', () => first.runtime.isPaused('batch'));
     await first.runtime.whenIdle();
-    const { nextChunk, chunks } = contextOf(first.runtime.get('batch')!);
+    const { nextChunk, chunks } = contextOf((await first.runtime.get('batch'))!);
     expect(chunks).toBe(6);
     expect(nextChunk).toBeLessThan(chunks);
     await first.close();

@@ -42,7 +42,7 @@ describe('an import with more problems than are listed', () => {
       expect(standin.created).toEqual([]);
 
       // What `holdfast import` prints and its --json: the total, and what --json truly lists.
-      const summary = summarizeImport(runtime, actorId('batch'), startedAt);
+      const summary = await summarizeImport(runtime, actorId('batch'), startedAt);
       expect(summary.problemCount).toBe(BROKEN);
       expect(summary.problems).toHaveLength(MAX_LISTED_PROBLEMS);
       const lines = describeImport(summary);

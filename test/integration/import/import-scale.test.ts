@@ -34,7 +34,7 @@ describe('import graph at scale', () => {
     const parents = child[0]!.body.parents as { identifiers: { id: string } }[];
     expect(new Set(parents.map((p) => p.identifiers.id)).size).toBe(FAN_IN);
     // The child counted its parents without keeping them in its context: one step per parent, a small record each time.
-    const hub = runtime.get('batch/o0')!;
+    const hub = (await runtime.get('batch/o0'))!;
     expect(JSON.stringify(hub.snapshot!.context).length).toBeLessThan(500);
     expect(runtime.journal(hub.id).filter((e) => e.event === 'parent.created')).toHaveLength(FAN_IN);
     await runtime.whenIdle();
@@ -64,7 +64,7 @@ describe('import graph at scale', () => {
     const { runtime, close } = await openImportRuntime(folder);
     const record = await runImport(runtime, { file, linkTags, service: standin.url }, { timeoutMs: 60_000 });
     expect(contextOf(record).objects).toEqual({ total: BLOCKED_DEPTH, complete: 0, error: 1, blocked: BLOCKED_DEPTH - 1 });
-    const last = runtime.get(`batch/o${BLOCKED_DEPTH - 1}`)!.snapshot!.context as { blockedBy: { id: string; reason: string } };
+    const last = (await runtime.get(`batch/o${BLOCKED_DEPTH - 1}`))!.snapshot!.context as { blockedBy: { id: string; reason: string } };
     expect(last.blockedBy).toEqual({ id: 'n0', line: 1, reason: expect.stringContaining('refused root') });
     await close();
   });

@@ -74,7 +74,7 @@ describe('the inspector protocol: batch jobs', () => {
     expect(BATCH_JOB_MACHINE_NAME).toBe(BATCH_JOB_MACHINE);
 
     expect(await client.request({ type: 'dagStats', id: 'no-such-job' })).toMatchObject({ type: 'error', code: 'JOB_NOT_FOUND' });
-    const batchActor = h.runtime.query({ root: job as never }).find((record) => record.id !== job)!;
+    const batchActor = (await h.runtime.query({ root: job as never })).find((record) => record.id !== job)!;
     expect(await client.request({ type: 'dagStats', id: batchActor.id })).toMatchObject({ type: 'error', code: 'JOB_NOT_FOUND' });
   });
 

@@ -82,7 +82,7 @@ describe('inspector security', () => {
     }
     expect(await reader.request({ type: 'resolve', id: job, item: 'file-0000.csv', value: 1 })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(harness.runtime.isPaused(job)).toBe(false);
-    expect(harness.runtime.get(job)).toMatchObject({ state: 'running', status: 'active' });
+    expect(await harness.runtime.get(job)).toMatchObject({ state: 'running', status: 'active' });
 
     const admin = await connect(`${harness.wsUrl}?token=${harness.server.tokens.admin}`);
     expect(admin.messages[0]).toMatchObject({ type: 'summary', role: 'admin' });
@@ -99,7 +99,7 @@ describe('inspector security', () => {
     harness = await startHarness();
     const job = await harness.runtime.spawn('batch', { items: 1 }, { id: 'job-bad' });
     await harness.runtime.whenIdle();
-    const before = harness.runtime.get(job);
+    const before = await harness.runtime.get(job);
     const client = await connect(`${harness.wsUrl}?token=${harness.server.tokens.admin}`);
     expect(await client.sendRaw('{not json')).toMatchObject({ code: 'BAD_MESSAGE' });
     expect(await client.sendRaw('[1,2,3]')).toMatchObject({ code: 'BAD_MESSAGE' });
@@ -116,7 +116,7 @@ describe('inspector security', () => {
     // Still connected, nothing changed.
     expect(await client.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(harness.runtime.isPaused(job)).toBe(false);
-    expect(harness.runtime.get(job)).toEqual(before);
+    expect(await harness.runtime.get(job)).toEqual(before);
   });
 
   it('closes a connection that sends a frame over the size limit (1009)', async () => {

@@ -17,7 +17,7 @@ describe('the default assembly with a job server', () => {
     expect(plain.jobServer).toBeUndefined();
     await plain.runtime.spawn('processJob', input, { id: 'pj-early' });
     await plain.runtime.whenIdle();
-    expect(plain.runtime.get('pj-early')).toMatchObject({ status: 'active', state: 'queued' });
+    expect(await plain.runtime.get('pj-early')).toMatchObject({ status: 'active', state: 'queued' });
     await plain.close();
 
     const serving = await openHoldfast({ store, listen: false, jobServer });

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { createRuntime, openLmdbStore } from '../../../src/index.js';
 import { createJobServer, processJobMachines, processQueueLimits, type JobServer, type JobServerOptions, type Principal } from '../../../src/adapters/jobserver/job-server.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
-import type { Store } from '../../../src/persistence/store.js';
+import type { SyncStore } from '../../../src/persistence/store.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 export interface Fixture {
   folder: string;
   dataDir: string;
   scriptsDir: string;
-  store: Store;
+  store: SyncStore;
   runtime: Runtime;
   server: JobServer & { woken: Promise<number> };
   close(): Promise<void>;

@@ -80,9 +80,9 @@ describe('hostile events sent to the counter', () => {
     let taken = 0;
     await fc.assert(
       fc.asyncProperty(hostileEvents, async (event) => {
-        const before = runtime.get(id)!;
+        const before = (await runtime.get(id))!;
         const outcome = await sendSafely(runtime, id, event);
-        const after = runtime.get(id)!;
+        const after = (await runtime.get(id))!;
         if (outcome === 'refused') {
           refused++;
           expect(after.seq, 'a refused event took a step').toBe(before.seq);
@@ -105,7 +105,7 @@ describe('hostile events sent to the counter', () => {
     expect(taken).toBeGreaterThan(0);
     // Still serving: a plain event works and counts from a number again.
     await runtime.send(id, { type: 'stash', payload: 'ok' });
-    expect((runtime.get(id)!.snapshot!.context as CounterContext).payload).toBe('ok');
+    expect(((await runtime.get(id))!.snapshot!.context as CounterContext).payload).toBe('ok');
     expect(errors).toEqual([]);
     await runtime.close();
   }, 60_000);
@@ -113,11 +113,11 @@ describe('hostile events sent to the counter', () => {
   it('refuses reserved and malformed events with INVALID_EVENT before any step', async () => {
     const runtime = await createRuntime({ store: join(tempFolder(), 'store'), machines: [counter] });
     const id = await runtime.spawn('counter');
-    const seq = runtime.get(id)!.seq;
+    const seq = (await runtime.get(id))!.seq;
     for (const event of [null, 'increment', 7, [], { type: 1 }, { type: 'xstate.done.actor.work' }, { type: 'holdfast.send' }, cyclic(), { type: 'stash', payload: 10n }]) {
       expect(() => runtime.send(id, event as never), describeEvent(event)).toThrow(expect.objectContaining({ code: 'INVALID_EVENT' }));
     }
-    expect(runtime.get(id)!.seq).toBe(seq);
+    expect((await runtime.get(id))!.seq).toBe(seq);
     await runtime.close();
   });
 });

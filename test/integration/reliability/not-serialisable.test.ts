@@ -37,8 +37,8 @@ describe('a snapshot that is not serialisable', () => {
     await expect(runtime.send('m2', { type: 'read', value: 1 })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
 
     for (const id of ['m1', 'm3']) await runtime.send(id, { type: 'stop' });
-    expect(runtime.get('m1')).toMatchObject({ status: 'done', snapshot: { context: { reading: 1, readings: 1 } } });
-    expect(runtime.get('m3')).toMatchObject({ status: 'done', snapshot: { context: { reading: 3, readings: 1 } } });
+    expect(await runtime.get('m1')).toMatchObject({ status: 'done', snapshot: { context: { reading: 1, readings: 1 } } });
+    expect(await runtime.get('m3')).toMatchObject({ status: 'done', snapshot: { context: { reading: 3, readings: 1 } } });
     await runtime.close();
 
     const readOnly = openLmdbStore(store, { readOnly: true });

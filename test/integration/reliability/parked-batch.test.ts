@@ -34,7 +34,7 @@ describe('batch jobs: a parked batch', () => {
       const [resumed] = await within(h.jobs.resumeRuns(), 30_000, 'resuming the run');
       expect(resumed).toMatchObject({ job, batchesFailed: 1, batchesRun: 11 });
       expect(resumed!.errors).toEqual([expect.objectContaining({ code: 'RECORD_CORRUPT', message: expect.stringContaining(active[0]!) })]);
-      expect(h.runtime.get(active[0]!)).toMatchObject({ status: 'parked', parent: job, machine: 'batch', error: { code: 'RECORD_CORRUPT' } });
+      expect(await h.runtime.get(active[0]!)).toMatchObject({ status: 'parked', parent: job, machine: 'batch', error: { code: 'RECORD_CORRUPT' } });
       expect(h.jobs.get(job)!.state).not.toBe('running');
     } finally {
       await h.close();

@@ -32,7 +32,7 @@ describe('import: a parked pending object', () => {
     await h.runtime.waitFor(batch, (record) => record.state === 'running', 10_000);
     await within(
       (async () => {
-        while (!h.runtime.query({ parent: batch as never, machine: 'pendingObject' }).some((o) => o.state === 'creating')) await new Promise((r) => setTimeout(r, 10));
+        while (!(await h.runtime.query({ parent: batch as never, machine: 'pendingObject' })).some((o) => o.state === 'creating')) await new Promise((r) => setTimeout(r, 10));
       })(),
       10_000,
       'the first object creating',
@@ -50,7 +50,7 @@ describe('import: a parked pending object', () => {
       expect(record.state).toBe('error');
       expect(contextOf(record).objects).toEqual({ total: 4, complete: 0, error: 1, blocked: 3 });
       expect(contextOf(record).links.complete).toBe(0);
-      expect(h.runtime.get(creating[0]!)).toMatchObject({ status: 'parked', parent: batch, machine: 'pendingObject', error: { code: 'RECORD_CORRUPT' } });
+      expect(await h.runtime.get(creating[0]!)).toMatchObject({ status: 'parked', parent: batch, machine: 'pendingObject', error: { code: 'RECORD_CORRUPT' } });
       expect(childStates(h.store, batch)).toMatchObject({ 'pendingObject:blocked': 3, 'importUnblock:told': 1 });
       await h.runtime.whenIdle(10_000);
     } finally {

@@ -24,7 +24,7 @@ describe('a parked child tells its parent', () => {
     await runtime.whenIdle(5_000);
     const told = [...runtime.journal('p')].filter((entry) => entry.event === 'holdfast.child.parked');
     expect(told).toHaveLength(3);
-    expect(runtime.get('p/c1')).toMatchObject({ status: 'parked', parent: 'p', error: { code: 'UNKNOWN_MACHINE', details: { parentTold: true } } });
+    expect(await runtime.get('p/c1')).toMatchObject({ status: 'parked', parent: 'p', error: { code: 'UNKNOWN_MACHINE', details: { parentTold: true } } });
     await runtime.close();
 
     // Opened again the same way: they stay parked, and the parent hears nothing more.

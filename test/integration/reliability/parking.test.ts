@@ -59,15 +59,15 @@ describe('recovery parks unreadable and incompatible actors', () => {
     const codeOf = async (id: string) => (await runtime.waitFor(id, (r) => r.status === 'parked', 5_000)).error?.code;
     expect(await codeOf('corrupt')).toBe('RECORD_CORRUPT');
     // Its parked stand-in replaces bytes nobody could read: they are kept, as they were, for a person.
-    expect(runtime.get('corrupt')?.error?.message).toMatch(/checksum mismatch; its stored bytes are kept in the setAside records/);
+    expect((await runtime.get('corrupt'))?.error?.message).toMatch(/checksum mismatch; its stored bytes are kept in the setAside records/);
     const setAside = runtime.store.getRecord<{ bytes: string }>('setAside', 'corrupt');
     expect(Buffer.from(setAside!.bytes, 'base64')).toEqual(damaged);
     expect(await codeOf('orphan')).toBe('UNKNOWN_MACHINE');
     expect(await codeOf('stranded')).toBe('VERSION_INCOMPATIBLE');
-    expect(runtime.get('stranded')?.error?.message).toMatch(/reviewing/);
+    expect((await runtime.get('stranded'))?.error?.message).toMatch(/reviewing/);
     // Parked, not reset: the incompatible actor keeps its stored state and snapshot.
-    expect(runtime.get('stranded')).toMatchObject({ state: 'reviewing', snapshot: { value: 'reviewing' } });
-    expect(runtime.get('orphan')).toMatchObject({ state: 'counting', snapshot: { context: { count: 0 } } });
+    expect(await runtime.get('stranded')).toMatchObject({ state: 'reviewing', snapshot: { value: 'reviewing' } });
+    expect(await runtime.get('orphan')).toMatchObject({ state: 'counting', snapshot: { context: { count: 0 } } });
     await expect(runtime.send('corrupt', { type: 'increment' })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
 
     for (const id of ['c1', 'c2', 'c3']) {
@@ -76,10 +76,10 @@ describe('recovery parks unreadable and incompatible actors', () => {
     }
     await runtime.send('d1', { type: 'next' });
     await runtime.send('d2', { type: 'next' });
-    for (const id of ['c1', 'c2', 'c3', 'd1', 'd2']) expect(runtime.get(id)?.status, id).toBe('done');
-    expect((runtime.get('c1')?.snapshot?.context as { count: number }).count).toBe(3);
-    expect((runtime.get('c3')?.snapshot?.context as { count: number }).count).toBe(1);
-    expect(runtime.get('d1')).toMatchObject({ state: 'published', version: '2', snapshot: { context: { edits: 1 } } });
+    for (const id of ['c1', 'c2', 'c3', 'd1', 'd2']) expect((await runtime.get(id))?.status, id).toBe('done');
+    expect(((await runtime.get('c1'))?.snapshot?.context as { count: number }).count).toBe(3);
+    expect(((await runtime.get('c3'))?.snapshot?.context as { count: number }).count).toBe(1);
+    expect(await runtime.get('d1')).toMatchObject({ state: 'published', version: '2', snapshot: { context: { edits: 1 } } });
     await runtime.close();
 
     const readOnly = openLmdbStore(store, { readOnly: true });
@@ -108,7 +108,7 @@ describe('recovery parks unreadable and incompatible actors', () => {
     runtime.subscribe((event) => void (event.type === 'actor.parked' && parked.push(event.id)));
     await runtime.whenIdle(5_000);
     expect(parked).toEqual([]);
-    expect(runtime.get('stranded')).toMatchObject({ status: 'parked', error: { code: 'VERSION_INCOMPATIBLE' } });
+    expect(await runtime.get('stranded')).toMatchObject({ status: 'parked', error: { code: 'VERSION_INCOMPATIBLE' } });
     await runtime.close();
   });
 });

@@ -21,14 +21,14 @@ describe('a changed machine version', () => {
 
     runtime = await createRuntime({ store, machines: [documentWithArchive] });
     await runtime.whenIdle(5_000);
-    expect(runtime.query({ status: 'parked' })).toEqual([]);
+    expect(await runtime.query({ status: 'parked' })).toEqual([]);
     await runtime.send('drafted', { type: 'edit' });
-    expect(runtime.get('drafted')).toMatchObject({ version: '3', state: 'drafting', status: 'active', snapshot: { context: { edits: 2 } } });
+    expect(await runtime.get('drafted')).toMatchObject({ version: '3', state: 'drafting', status: 'active', snapshot: { context: { edits: 2 } } });
     await runtime.send('reviewed', { type: 'next' });
     // `published` is final in v1 but not in v3: the actor follows the machine it now runs under.
-    expect(runtime.get('reviewed')).toMatchObject({ version: '3', state: 'published', status: 'active' });
+    expect(await runtime.get('reviewed')).toMatchObject({ version: '3', state: 'published', status: 'active' });
     await runtime.send('reviewed', { type: 'archive' });
-    expect(runtime.get('reviewed')).toMatchObject({ version: '3', state: 'archived', status: 'done' });
+    expect(await runtime.get('reviewed')).toMatchObject({ version: '3', state: 'archived', status: 'done' });
     await runtime.close();
 
     const readOnly = openLmdbStore(store, { readOnly: true });

@@ -20,10 +20,10 @@ describe('pause, unpause and retry', () => {
     const sent = runtime.send(id, { type: 'increment', by: 3 }).then(() => (applied = true));
     await runtime.whenIdle();
     expect(applied).toBe(false);
-    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(0);
+    expect(((await runtime.get(id))!.snapshot!.context as { count: number }).count).toBe(0);
     await runtime.unpause(id);
     await sent;
-    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(3);
+    expect(((await runtime.get(id))!.snapshot!.context as { count: number }).count).toBe(3);
     expect(runtime.isPaused(id)).toBe(false);
     await runtime.close();
   });
@@ -36,17 +36,17 @@ describe('pause, unpause and retry', () => {
 
     runtime = await createRuntime({ store, machines: [] });
     await runtime.whenIdle();
-    expect(runtime.get(id)).toMatchObject({ status: 'parked', error: { code: 'UNKNOWN_MACHINE' } });
+    expect(await runtime.get(id)).toMatchObject({ status: 'parked', error: { code: 'UNKNOWN_MACHINE' } });
     await runtime.close();
 
     runtime = await createRuntime({ store, machines: [counter] });
-    expect(runtime.get(id)!.status).toBe('parked');
+    expect((await runtime.get(id))!.status).toBe('parked');
     await expect(runtime.send(id, { type: 'increment' })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
     await runtime.retry(id);
-    expect(runtime.get(id)).toMatchObject({ status: 'active' });
-    expect(runtime.get(id)!.error).toBeUndefined();
+    expect(await runtime.get(id)).toMatchObject({ status: 'active' });
+    expect((await runtime.get(id))!.error).toBeUndefined();
     await runtime.send(id, { type: 'increment' });
-    expect((runtime.get(id)!.snapshot!.context as { count: number }).count).toBe(1);
+    expect(((await runtime.get(id))!.snapshot!.context as { count: number }).count).toBe(1);
     await runtime.send(id, { type: 'finish' });
     await expect(runtime.retry(id)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
     await runtime.close();
@@ -63,17 +63,17 @@ describe('delete', () => {
 
     await expect(runtime.delete('finished/c1')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await runtime.delete(done);
-    expect(runtime.get(done)).toBeUndefined();
-    expect(runtime.query({ root: done })).toEqual([]);
+    expect(await runtime.get(done)).toBeUndefined();
+    expect(await runtime.query({ root: done })).toEqual([]);
     expect(runtime.journal(done)).toEqual([]);
     expect(runtime.journal('finished/c1')).toEqual([]);
 
     await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await runtime.pause(running);
     await runtime.delete(running);
-    expect(runtime.get(running)).toBeUndefined();
+    expect(await runtime.get(running)).toBeUndefined();
     expect(runtime.isPaused(running)).toBe(false);
-    expect(runtime.query({})).toEqual([]);
+    expect(await runtime.query({})).toEqual([]);
     await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
     await runtime.close();
   });

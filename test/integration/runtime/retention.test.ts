@@ -3,25 +3,25 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, openLmdbStore, verifyStore, type RuntimeEvent } from '../../../src/index.js';
 import { main } from '../../../src/cli/main.js';
-import { actorId, type ActorRecord, type Store } from '../../../src/persistence/store.js';
+import { actorId, type ActorRecord, type SyncStore } from '../../../src/persistence/store.js';
 import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';
 import { startWorkload, waitForOutput } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 /** An actor's journal seqs: whole when they run from its first step to its last. */
-function seqs(store: Store, id: string): number[] {
+function seqs(store: SyncStore, id: string): number[] {
   return [...store.journal(actorId(id))].map((entry) => entry.seq);
 }
 
-function whole(store: Store, record: ActorRecord): boolean {
+function whole(store: SyncStore, record: ActorRecord): boolean {
   const kept = seqs(store, record.id);
   return kept.length > 0 && kept[kept.length - 1] === record.seq && kept.every((seq, i) => i === 0 || seq === kept[i - 1]! + 1);
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -34,19 +34,19 @@ describe('retention', () => {
     const finished = await runtime.spawn('parent', { children: 20 }, { id: 'finished' });
     await runtime.waitFor(finished, (r) => r.status === 'done', 20_000);
     const waiting = await runtime.spawn('parent', { children: 5, delayMs: 3_000 }, { id: 'waiting' });
-    await until(() => runtime.query({ parent: actorId(waiting) }).filter((c) => c.state === 'resting').length === 5);
-    const before = runtime.get(finished)!;
+    await until(async () => (await runtime.query({ parent: actorId(waiting) })).filter((c) => c.state === 'resting').length === 5);
+    const before = (await runtime.get(finished))!;
 
     const report = await runtime.prune({ olderThanMs: 0 });
     expect(report.actors).toBe(21);
     expect(report.entries).toBeGreaterThan(21 * 2);
     expect(report.bytes).toBeGreaterThan(0);
     expect(seqs(runtime.store, finished)).toEqual([]);
-    for (const c of runtime.query({ parent: actorId(finished) })) expect(seqs(runtime.store, c.id)).toEqual([]);
+    for (const c of await runtime.query({ parent: actorId(finished) })) expect(seqs(runtime.store, c.id)).toEqual([]);
     // The summary stays: the record, its state, its context (the counts) and its output.
-    expect(runtime.get(finished)).toEqual(before);
-    expect((runtime.get(finished)!.snapshot!.context as { done: number }).done).toBe(20);
-    const active = [runtime.get(waiting)!, ...runtime.query({ parent: actorId(waiting) })];
+    expect(await runtime.get(finished)).toEqual(before);
+    expect(((await runtime.get(finished))!.snapshot!.context as { done: number }).done).toBe(20);
+    const active = [(await runtime.get(waiting))!, ...(await runtime.query({ parent: actorId(waiting) }))];
     for (const record of active) expect(whole(runtime.store, record), record.id).toBe(true);
     // A second pass finds nothing more.
     expect((await runtime.prune({ olderThanMs: 0 })).entries).toBe(0);
@@ -99,7 +99,7 @@ describe('retention', () => {
     const journal = runtime.journal(id);
     expect(journal.map((entry) => entry.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(journal.filter((entry) => entry.snapshot !== undefined).map((entry) => entry.seq)).toEqual([100]);
-    expect(journal.at(-1)!.snapshot).toEqual(runtime.get(id)!.snapshot);
+    expect(journal.at(-1)!.snapshot).toEqual((await runtime.get(id))!.snapshot);
     expect(journal[50]).toMatchObject({ event: 'increment', from: 'counting', to: 'counting' });
     // A short journal keeps its snapshots; nothing younger than the age given is touched.
     expect(runtime.journal(short)[0]!.snapshot).toBeDefined();
@@ -141,13 +141,13 @@ describe('the store under retention', () => {
     const runtime = await createRuntime({ store: folder, machines: [counter], retention: false });
     const id = await runtime.spawn('counter', {}, { id: 'again' });
     await runtime.send(id, { type: 'finish' });
-    const finalRecord = runtime.get(id)!;
+    const finalRecord = (await runtime.get(id))!;
     // Between the pass's read and its transaction, the job is deleted and made again under the same id.
     const store = runtime.store;
-    const racing: Store = new Proxy(store, {
+    const racing: SyncStore = new Proxy(store, {
       get(target, property) {
         if (property === 'pruneJournal') {
-          return async (...args: Parameters<Store['pruneJournal']>) => {
+          return async (...args: Parameters<SyncStore['pruneJournal']>) => {
             await runtime.delete(id);
             await runtime.spawn('counter', {}, { id: 'again' });
             return target.pruneJournal(...args);
@@ -159,7 +159,7 @@ describe('the store under retention', () => {
     });
     const report = await prunePass(racing, finalRecord.updatedAt + 1, 0);
     expect(report.entries).toBe(0);
-    expect(runtime.get(id)!.status).toBe('active');
+    expect((await runtime.get(id))!.status).toBe('active');
     expect(seqs(store, id)).toEqual([1]);
     await runtime.close();
   });

@@ -45,7 +45,7 @@ describe('task jobs: deferring the next stage', () => {
         const completion = runtime.journal(parent.id).find((entry) => entry.to === 'succeeded')!;
         expect(completion.event).toMatch(/^xstate\.done\.actor\.task$/);
       }
-      expect(runtime.query({ machine: 'taskJob' })).toHaveLength(3);
+      expect(await runtime.query({ machine: 'taskJob' })).toHaveLength(3);
     } finally {
       await task.close();
     }

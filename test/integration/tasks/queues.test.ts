@@ -67,7 +67,7 @@ describe('task jobs: queues', () => {
       const other = await deferTaskJob(task.runtime, Job.create({ queue: 'elsewhere', task: 'svc.run', payload: {} }));
       expect((await settled(task.runtime, served)).state).toBe('succeeded');
       await task.runtime.whenIdle();
-      expect(task.runtime.get(other)).toMatchObject({ status: 'active', state: 'queued' });
+      expect(await task.runtime.get(other)).toMatchObject({ status: 'active', state: 'queued' });
     } finally {
       await task.close();
     }

@@ -18,7 +18,7 @@ describe('task jobs: the registry', () => {
       expect(record.state).toBe('failed');
       expect(describeTaskJob(record).error).toEqual({ code: 'UNKNOWN_TASK', message: 'no task named "svc.tasks.missing" is registered (known: svc.tasks.known)' });
       expect(attemptsOf(task.events, id)).toBe(1);
-      expect(task.runtime.get(`${id}/next`)).toBeUndefined();
+      expect(await task.runtime.get(`${id}/next`)).toBeUndefined();
     } finally {
       await task.close();
     }
@@ -32,7 +32,7 @@ describe('task jobs: the registry', () => {
       const record = await settled(task.runtime, id);
       expect(record.state).toBe('failed');
       expect(describeTaskJob(record).error).toEqual({ code: 'INVALID_INPUT', message: expect.stringContaining('task svc.tasks.sloppy returned an invalid next job: invalid job: task: a task name is a dotted name') });
-      expect(task.runtime.get(`${id}/next`)).toBeUndefined();
+      expect(await task.runtime.get(`${id}/next`)).toBeUndefined();
     } finally {
       await task.close();
     }
@@ -65,7 +65,7 @@ describe('task jobs: the registry', () => {
     const folder = tempFolder();
     const idle = await openTaskRuntime(folder);
     const id = await deferTaskJob(idle.runtime, jobFor('svc.tasks.count'));
-    expect(idle.runtime.get(id)).toMatchObject({ status: 'active', state: 'queued', effects: {} });
+    expect(await idle.runtime.get(id)).toMatchObject({ status: 'active', state: 'queued', effects: {} });
     await idle.runtime.whenIdle();
     await idle.close();
 

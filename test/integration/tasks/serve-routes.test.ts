@@ -32,7 +32,7 @@ describe('POST /tasks/jobs and GET /tasks/jobs/ID on holdfast serve', () => {
       expect((await call('POST', '/tasks/jobs', JSON.stringify(job), 'wrong-token-0123456789')).status).toBe(401);
       expect((await call('GET', '/tasks/jobs/nobody')).status).toBe(404);
       expect((await call('GET', '/tasks/jobs/%E0%A4%A')).status).toBe(400);
-      expect(tasks.runtime.query({ machine: 'taskJob' })).toHaveLength(1);
+      expect(await tasks.runtime.query({ machine: 'taskJob' })).toHaveLength(1);
     } finally {
       await server.close();
       await tasks.close();

@@ -16,7 +16,7 @@ function fakeRuntime() {
   const runtime = {
     location: '/store',
     subscribe: (listener: RuntimeListener) => (listeners.add(listener), () => void listeners.delete(listener)),
-    get: (id: string) => ({ snapshot: { context: { targetDir: FOLDER, problem: { code: 'STORAGE_FULL', reason: `files dir ${FOLDER}: no space left (12 KiB free) to copy /src/${id} (400000 bytes)` } } } }),
+    listedActor: (id: string) => ({ snapshot: { context: { targetDir: FOLDER, problem: { code: 'STORAGE_FULL', reason: `files dir ${FOLDER}: no space left (12 KiB free) to copy /src/${id} (400000 bytes)` } } } }),
   } as unknown as Runtime;
   const emit = (event: Partial<RuntimeEvent> & { type: RuntimeEvent['type'] }) => {
     for (const listener of listeners) listener({ at: 0, ...event } as RuntimeEvent);

@@ -70,12 +70,12 @@ describe('a runtime typed from its machine definitions', () => {
     const id = await runtime.spawn('counter', { start: 0 }, { id: 'c' });
     await runtime.send(id, { type: 'increment', by: 2 });
     await runtime.send(id, { type: 'increment' });
-    expect(runtime.get(id)?.snapshot?.context.count).toBe(3);
+    expect((await runtime.get(id))?.snapshot?.context.count).toBe(3);
     // A plain id may be an actor of any of the machines: any of their events, none other.
     await runtime.send(actorId('c'), { type: 'increment' });
     await runtime.send('c', { type: 'finish' });
-    expect(runtime.get(id)?.state).toBe('done');
-    expect(runtime.get(id)?.snapshot?.context.count).toBe(4);
+    expect((await runtime.get(id))?.state).toBe('done');
+    expect((await runtime.get(id))?.snapshot?.context.count).toBe(4);
     const refused = [
       // @ts-expect-error no machine takes `typo`
       () => runtime.send(id, { type: 'typo' }),
@@ -96,8 +96,8 @@ describe('a runtime typed from its machine definitions', () => {
   it("gives records with the machine's context and state types", async () => {
     await using runtime = await open();
     const id = await runtime.spawn('counter', { start: 5 });
-    const record = runtime.get(id);
-    expectTypeOf(record).toEqualTypeOf<ReturnType<typeof runtime.get<'counter'>>>();
+    const record = await runtime.get(id);
+    expectTypeOf(record).toEqualTypeOf<Awaited<ReturnType<typeof runtime.get<'counter'>>>>();
     expectTypeOf(record!.machine).toEqualTypeOf<'counter'>();
     expectTypeOf(record!.snapshot!.context).toEqualTypeOf<{ count: number }>();
     expectTypeOf(record!.snapshot!.value).toEqualTypeOf<'counting' | 'done'>();
@@ -107,7 +107,7 @@ describe('a runtime typed from its machine definitions', () => {
     // By a plain id: one of the machines' records, told apart by `machine`.
     const greeterId = await runtime.spawn('greeter', undefined, { id: 'g' });
     await runtime.send(greeterId, { type: 'greet', name: 'Ada' });
-    const found = runtime.get('g');
+    const found = await runtime.get('g');
     expectTypeOf(found!.machine).toEqualTypeOf<'counter' | 'greeter'>();
     if (found?.machine !== 'greeter') throw new Error(`expected the greeter, got ${found?.machine}`);
     expectTypeOf(found.snapshot!.context).toEqualTypeOf<{ greeted: string[] }>();
@@ -123,21 +123,21 @@ describe('a runtime typed from its machine definitions', () => {
     await using runtime = await open();
     await runtime.spawn('counter', { start: 7 });
     await runtime.spawn('greeter');
-    const counters = runtime.query({ machine: 'counter' });
+    const counters = await runtime.query({ machine: 'counter' });
     expectTypeOf(counters[0]!.snapshot!.context).toEqualTypeOf<{ count: number }>();
     expect(counters.map((record) => record.snapshot?.context.count)).toEqual([7]);
     const greeters = [...runtime.actors({ machine: 'greeter', status: 'active' })];
     expectTypeOf(greeters[0]!.machine).toEqualTypeOf<'greeter'>();
     expect(greeters).toHaveLength(1);
-    expectTypeOf(runtime.query()[0]!.machine).toEqualTypeOf<'counter' | 'greeter'>();
+    expectTypeOf((await runtime.query())[0]!.machine).toEqualTypeOf<'counter' | 'greeter'>();
     // @ts-expect-error no machine is named nosuch
-    expect(runtime.query({ machine: 'nosuch' })).toEqual([]);
+    expect(await runtime.query({ machine: 'nosuch' })).toEqual([]);
   });
 
   it("types a machine's state value as XState's StateValue when XState does not type its states", async () => {
     const bare = defineMachine({ name: 'bare', version: '1', machine: setup({}).createMachine({ id: 'bare' }) });
     await using runtime = await createRuntime({ store: openMemoryStore(), machines: [bare] });
-    const record = runtime.get(await runtime.spawn('bare'));
+    const record = await runtime.get(await runtime.spawn('bare'));
     expectTypeOf(record!.snapshot!.value).toEqualTypeOf<StateValue>();
     expect(record?.snapshot?.value).toEqual({});
   });
@@ -164,9 +164,9 @@ describe('a runtime typed from its machine definitions', () => {
     expectTypeOf(runtime).toEqualTypeOf<Runtime>();
     const id = await runtime.spawn('counter', { start: 1 });
     await runtime.send(id, { type: 'increment' });
-    expectTypeOf(runtime.get(id)).toEqualTypeOf<ActorRecord | undefined>();
+    expectTypeOf(runtime.get(id)).toEqualTypeOf<Promise<ActorRecord | undefined>>();
     await runtime.send(id, { type: 'typo' }); // compiles here; the machine ignores it
-    expect(runtime.get(id)).toMatchObject({ state: 'counting', snapshot: { context: { count: 2 } } });
+    expect(await runtime.get(id)).toMatchObject({ state: 'counting', snapshot: { context: { count: 2 } } });
     await expect(runtime.spawn('nosuch')).rejects.toMatchObject({ code: 'UNKNOWN_MACHINE' });
   });
 });
