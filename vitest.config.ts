@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // crash (child processes killed with SIGKILL; one file at a time), browser (headless Chromium).
 export default defineConfig({
   test: {
+    // Two files at once on CI's two cores (the default, cores - 1, ran every file one after another):
+    // most tests wait on child processes, sockets and timers, not on the CPU. The crash and browser
+    // tiers still run their own files one at a time.
+    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },

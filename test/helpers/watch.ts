@@ -168,7 +168,7 @@ function unfinishedIn(args: string[]): string {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs` (showing what running command lines printed). */
-export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000, pollMs = 50): Promise<T> {
+export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 45_000, pollMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
