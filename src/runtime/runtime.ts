@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
+import { commitRecordChanges } from './record-writes.js';
 import { listOf, syncStoreOf } from '../persistence/sync-store.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
@@ -216,7 +217,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const effects = new EffectRunner(limiter, clock, {
     get: (collection, key) => store.getRecord(collection, key),
     iterate: (collection, prefix) => store.scanRecords(collection, prefix),
-    write: (changes, durability) => store.commit(changes, durability),
+    write: (changes, durability) => commitRecordChanges(store, changes, durability),
   });
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
@@ -390,9 +391,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       get: (collection, key) => store.getRecord(collection, key),
       scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
       iterate: (collection, prefix, scanOptions) => store.scanRecords(collection, prefix, scanOptions),
-      write: (changes, durability) => store.commit(changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
-      put: (collection, key, value) => store.commit([{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
-      delete: (collection, key) => store.commit([{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),
+      write: (changes, durability) => commitRecordChanges(store, changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
+      put: (collection, key, value) => commitRecordChanges(store, [{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
+      delete: (collection, key) => commitRecordChanges(store, [{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),
     },
     close() {
       closed ??= (async () => {

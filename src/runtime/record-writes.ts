@@ -1,0 +1,27 @@
+/**
+ * Record writes made beside the step pipeline (`runtime.records`, an effect's
+ * records): each is one commit of its own. The store refuses a commit queued
+ * behind one that failed (`details.notApplied`: nothing of it was applied, and
+ * the store asks for it again). The committer commits its steps again itself;
+ * these writes do the same, so a failure elsewhere in the pipeline does not
+ * fail a caller whose own write is sound.
+ */
+import { HoldfastError } from '../errors.js';
+import type { Durability, Mutation, Store } from '../persistence/store.js';
+
+/** Commits made in all per write at most: a store that keeps refusing has a failure of its own to report. */
+const ATTEMPTS = 3;
+
+export async function commitRecordChanges(store: Pick<Store, 'commit'>, changes: readonly Mutation[], durability: Durability): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.commit(changes, durability);
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !notApplied(error)) throw error;
+    }
+  }
+}
+
+function notApplied(error: unknown): boolean {
+  return error instanceof HoldfastError && (error.details as { notApplied?: unknown } | undefined)?.notApplied === true;
+}
