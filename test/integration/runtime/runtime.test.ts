@@ -7,6 +7,16 @@ import { child, counter, flakyMachine, parent, sleeper } from '../../fixtures/ma
 import { tempFolder } from '../../helpers/temp-store.js';
 import { storeAt, testStoreKind } from '../../helpers/test-store.js';
 
+/** The flaky fixture machine with its effect provided by `attempt`, tried up to `maxAttempts` times. */
+function flakyWith(maxAttempts: number, attempt: (context: { idempotencyKey: string; attempt: number }) => Promise<unknown>) {
+  return defineMachine({
+    name: 'flaky',
+    version: '1',
+    effects: { flaky: { maxAttempts, backoffMs: 1 } },
+    machine: flakyMachine.provide({ actors: { flaky: effect<unknown>(async (_input, context) => attempt(context)) } }),
+  });
+}
+
 describe(`runtime over a real ${testStoreKind} store`, () => {
   it('runs a parent whose 200 children each run an effect and report back once', async () => {
     const folder = tempFolder();
@@ -50,19 +60,10 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
 
   it('retries a failing effect with the same idempotency key, then succeeds', async () => {
     const calls: { key: string; attempt: number }[] = [];
-    const flaky = defineMachine({
-      name: 'flaky',
-      version: '1',
-      effects: { flaky: { maxAttempts: 5, backoffMs: 5 } },
-      machine: flakyMachine.provide({
-        actors: {
-          flaky: effect<unknown>(async (_input, context) => {
-            calls.push({ key: context.idempotencyKey, attempt: context.attempt });
-            if (context.attempt < 3) throw new Error('not yet');
-            return 'ok';
-          }),
-        },
-      }),
+    const flaky = flakyWith(5, async (context) => {
+      calls.push({ key: context.idempotencyKey, attempt: context.attempt });
+      if (context.attempt < 3) throw new Error('not yet');
+      return 'ok';
     });
     const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
     const id = await runtime.spawn('flaky');
@@ -95,17 +96,8 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
   });
 
   it('says willRetry: true on each failed attempt but the last', async () => {
-    const flaky = defineMachine({
-      name: 'flaky',
-      version: '1',
-      effects: { flaky: { maxAttempts: 3, backoffMs: 1 } },
-      machine: flakyMachine.provide({
-        actors: {
-          flaky: effect<unknown>(async (_input, context) => {
-            throw new Error(`attempt ${context.attempt} failed`);
-          }),
-        },
-      }),
+    const flaky = flakyWith(3, async (context) => {
+      throw new Error(`attempt ${context.attempt} failed`);
     });
     const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [flaky] });
     const failures: { attempt: number; willRetry: boolean }[] = [];
