@@ -261,7 +261,7 @@ class LmdbStore implements Store, SyncReads {
       if (!(await settledOrStalled(committed, this.path))) throw notApplied(this.path);
       applying = false;
       this.chain.landed(link);
-      if (flushed) await flushed;
+      if (flushed) await flushedOrSynced(flushed, this.root as unknown as EnvSync);
     } catch (cause) {
       if (applying) this.chain.broken(link);
       throw storageError(await commitCause(cause), this.path);
@@ -633,6 +633,34 @@ class UnexplainedCommitFailure extends Error {
     super(`${(failure as Error)?.message ?? String(failure)} (no reason given)`);
   }
 }
+
+/**
+ * Waits for a landed commit's `flushed`; if lmdb-js has not settled it after
+ * `waitMs`, syncs the environment itself (mdb_env_sync: everything committed
+ * is then on disk) and resolves with that instead. Under load a watch saw every
+ * acknowledgement stop for good after the last commits had landed, with
+ * nothing left to write: the only wait after landing is `flushed`, whose
+ * resolvers lmdb-js keeps per write session. A sync that fails is the commit's failure.
+ */
+export async function flushedOrSynced(flushed: Promise<void>, root: EnvSync, waitMs = FLUSH_WAIT_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const synced = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => void root.sync((error?: unknown) => (error ? reject(error) : resolve())), waitMs);
+  });
+  try {
+    await Promise.race([flushed, synced]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** lmdb-js's root `sync(callback)` (mdb_env_sync in its write thread), which its typings leave out. */
+export interface EnvSync {
+  sync(callback: (error?: unknown) => void): unknown;
+}
+
+/** Long enough for a slow disk's fsync to finish on its own; a sync after it costs one more fsync. */
+const FLUSH_WAIT_MS = 2_000;
 
 /** The flush of the transaction committed last, read now: `flushed` is a thenable that reads it when `then` is called. */
 function thisFlush(root: RootDatabase<Bytes, Key>): Promise<void> {
