@@ -127,10 +127,7 @@ export async function removeTemporariesOf(folder: string, targetNames: Iterable<
   const prefixes = new Set([...targetNames].map((name) => `.${name.slice(0, 64)}.`));
   // The name is `.<target, at most 64 characters>.<12 hex>.holdfast-tmp` (temporaryName).
   const keyAt = (name: string) => name.length - TEMPORARY_SUFFIX.length - 12;
-  return removeTemporariesWhere(folder, (name) => prefixes.has(name.slice(0, keyAt(name))) && /^[0-9a-f]{12}$/.test(name.slice(keyAt(name), -TEMPORARY_SUFFIX.length)));
-}
-
-async function removeTemporariesWhere(folder: string, ours: (name: string) => boolean): Promise<string[]> {
+  const ours = (name: string) => prefixes.has(name.slice(0, keyAt(name))) && /^[0-9a-f]{12}$/.test(name.slice(keyAt(name), -TEMPORARY_SUFFIX.length));
   const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
