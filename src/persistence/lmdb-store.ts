@@ -637,10 +637,11 @@ class UnexplainedCommitFailure extends Error {
 /**
  * Waits for a landed commit's `flushed`; if lmdb-js has not settled it after
  * `waitMs`, syncs the environment itself (mdb_env_sync: everything committed
- * is then on disk) and resolves with that instead. Under load a watch saw every
- * acknowledgement stop for good after the last commits had landed, with
- * nothing left to write: the only wait after landing is `flushed`, whose
- * resolvers lmdb-js keeps per write session. A sync that fails is the commit's failure.
+ * is then on disk) and resolves with that instead. A guard: under heavy load a
+ * watch saw acknowledgements stop for good after its last commits had landed,
+ * and `flushed` (whose resolvers lmdb-js keeps per write session) is one of the
+ * two promises a commit waits on; `committed` is the other, and is not guarded
+ * yet. A sync that fails is the commit's failure.
  */
 export async function flushedOrSynced(flushed: Promise<void>, root: EnvSync, waitMs = FLUSH_WAIT_MS): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
