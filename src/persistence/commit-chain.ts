@@ -37,10 +37,34 @@ export class CommitChain {
     this.applied = link.marker;
   }
 
+  /** No break since `link` was made: a marker at or past its own then proves it applied (none lands without it). */
+  unbroken(link: ChainLink): boolean {
+    return link.epoch === this.epoch;
+  }
+
   /** The commit's transaction failed: later queued ones fail too; the next starts from the last applied. */
   broken(link: ChainLink): void {
     if (link.epoch !== this.epoch) return;
     this.epoch++;
     this.tip = this.applied;
   }
+}
+
+/**
+ * Resolves true once `marker()` (the chain marker in the store, read afresh) is at or past
+ * `link`'s while the chain is unbroken: the commit applied, whether or not lmdb-js's promise
+ * for it has settled. Checked every `everyMs`; `stop()` ends the checks.
+ */
+export function landedByMarker(chain: Pick<CommitChain, 'unbroken'>, link: ChainLink, marker: () => number, everyMs: number): { landed: Promise<true>; stop(): void } {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const landed = new Promise<true>((resolve) => {
+    timer = setInterval(() => {
+      try {
+        if (chain.unbroken(link) && marker() >= link.marker) resolve(true);
+      } catch {
+        // A store closing under the check: the commit's own promise tells.
+      }
+    }, everyMs);
+  });
+  return { landed, stop: () => clearInterval(timer) };
 }

@@ -14,7 +14,7 @@ import { HoldfastError } from '../errors.js';
 import { preallocateLockFile } from './lock-file.js';
 import { actorChains, type PutActor } from './actor-chains.js';
 import { decodeActorRecord, encodeActorRecord } from './actor-codec.js';
-import { CommitChain } from './commit-chain.js';
+import { CommitChain, landedByMarker } from './commit-chain.js';
 import { indexedIdentity } from './indexed-identity.js';
 import { HIGH, indexChanges, indexKeysOf, matches, mergeIds, rangeAnswers, rangesFor, type IndexRange } from './index-keys.js';
 import { describeFree, freeBytes, hasNoRoom, isStorageFull, recentlyFull, trackWritableStore } from './disk-space.js';
@@ -191,6 +191,13 @@ class LmdbStore implements Store, SyncReads {
     if (!readOnly) this.resetChain();
   }
 
+  /** The chain marker the store holds now (-1 when none). */
+  private chainMarker(): number {
+    let marker = -1;
+    for (const key of this.meta.getKeys({ start: [CHAIN], end: [CHAIN, HIGH] })) marker = Math.max(marker, Number((key as Key)[1]));
+    return marker;
+  }
+
   /** Starts the chain at marker 0, dropping a marker left by an earlier owner. */
   private resetChain(): void {
     for (const key of this.meta.getKeys({ start: [CHAIN], end: [CHAIN, HIGH] })) this.meta.removeSync(key);
@@ -258,7 +265,14 @@ class LmdbStore implements Store, SyncReads {
       const flushed = durability === 'flush' ? thisFlush(this.root) : undefined;
       flushed?.then(undefined, reportedByBatch); // a failed commit is reported by `committed`
       onWritten?.(); // queued in order: a commit started now lands after this one, and only if this one did
-      if (!(await settledOrStalled(committed, this.path))) throw notApplied(this.path);
+      // A guard: under heavy load acknowledgements were seen to stop after the commits had landed;
+      // the chain marker in the store says whether this one did, whatever became of lmdb-js's promise.
+      const marked = landedByMarker(this.chain, link, () => this.chainMarker(), LANDED_CHECK_MS);
+      try {
+        if (!(await settledOrStalled(Promise.race([committed, marked.landed]), this.path))) throw notApplied(this.path);
+      } finally {
+        marked.stop();
+      }
       applying = false;
       this.chain.landed(link);
       if (flushed) await flushedOrSynced(flushed, this.root as unknown as EnvSync);
@@ -618,6 +632,8 @@ async function settledOrStalled<T>(committed: Promise<T>, path: string): Promise
 }
 
 const COMMIT_STALL_MS = 5_000;
+/** How often a commit whose promise has not settled looks at the chain marker. */
+const LANDED_CHECK_MS = 2_000;
 
 /** A close that stalled on a full disk ends; any other failure stands. */
 function ignoreStalled(error: unknown): void {
