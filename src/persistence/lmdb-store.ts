@@ -656,8 +656,8 @@ class UnexplainedCommitFailure extends Error {
  * is then on disk) and resolves with that instead. A guard: under heavy load a
  * watch saw acknowledgements stop for good after its last commits had landed,
  * and `flushed` (whose resolvers lmdb-js keeps per write session) is one of the
- * two promises a commit waits on; `committed` is the other, and is not guarded
- * yet. A sync that fails is the commit's failure.
+ * two promises a commit waits on; `committed`, the other, is backed by the chain
+ * marker (landedByMarker). A sync that fails is the commit's failure.
  */
 export async function flushedOrSynced(flushed: Promise<void>, root: EnvSync, waitMs = FLUSH_WAIT_MS): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
