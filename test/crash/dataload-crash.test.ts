@@ -2,15 +2,15 @@
  * The data load under SIGKILL (issue 3, "A crash test"; RELIABILITY.md I1,
  * I2, I4, I5, I6): a workload process runs `holdfast ingest` of ~100 files
  * (a few of 5 MB) against a Dataverse stand-in that this test process runs,
- * so the stand-in outlives every kill. It is killed at random instants during
- * copy and verify, and just as registration calls arrive, and restarted with
- * `holdfast resume` each time; then once at each named fault point of the
+ * so the stand-in outlives every kill. It is killed at random instants, soon
+ * after a copy starts, and just as registration calls arrive, and restarted
+ * with `holdfast resume` each time; then once at each named fault point of the
  * data load. At the end of every round: each file in the file store exactly
  * once with its MD5, registered exactly once, no temporary file, and the batch
  * callbacks (registration, cleanup) committed once each.
  * Repeatable: HOLDFAST_CRASH_SEED=<seed>.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,15 @@ async function verifyRound(round: Round, seed: number): Promise<void> {
   await round.standin.close();
 }
 
+/** How many files are under `dir`, temporaries included (none when it does not exist yet). */
+function filesUnder(dir: string): number {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resolves once `condition` holds, looking every few milliseconds, or when the workload exits first. */
 async function until(workload: Workload, condition: () => boolean, timeoutMs = 30_000): Promise<boolean> {
   let exited = false;
@@ -111,13 +120,22 @@ describe('crash: a data load under repeated SIGKILL', () => {
       for (let inRound = 0; kills < KILLS && inRound < 4; inRound++) {
         const workload = round.run();
         expect(await waitForOutput(workload, 'RUN '), `seed ${seed}: the workload did not start`).toBe(true);
-        // Two kills in three at a random instant of the run (here open and walk end about 200 ms
-        // after RUN, copy and verify about 600 ms, registration about 700 ms); one in three as the
-        // k-th registration call reaches the stand-in, before or after it answers.
-        const registering = kills % 3 === 2;
+        // One kill in three at a random instant of the run (on a quiet machine open and walk end
+        // about 200 ms after RUN, copy and verify about 600 ms, registration about 700 ms); one in
+        // three under 200 ms after the run's first copy starts in the file store, so copy and verify
+        // are met however slow the machine; one in three as the k-th registration call reaches the
+        // stand-in, before or after it answers.
+        const phase = kills % 3;
         const calls = addFilesCalls() + 1 + Math.floor(random() * 4);
         const deadline = Date.now() + 100 + Math.floor(random() * 600);
-        const hit = await until(workload, registering ? () => addFilesCalls() >= calls : () => Date.now() >= deadline);
+        const copiedBefore = filesUnder(round.filesDir);
+        const delayMs = Math.floor(random() * 200);
+        let copyingSince: number | undefined;
+        const copying = () => {
+          if (copyingSince === undefined && filesUnder(round.filesDir) > copiedBefore) copyingSince = Date.now();
+          return copyingSince !== undefined && Date.now() >= copyingSince + delayMs;
+        };
+        const hit = await until(workload, phase === 2 ? () => addFilesCalls() >= calls : phase === 1 ? copying : () => Date.now() >= deadline);
         if (!hit || workload.output().includes('EXIT')) {
           const { code } = await workload.exited;
           expect(code, `seed ${seed}: a run failed:\n${workload.output()}`).toBe(0);
