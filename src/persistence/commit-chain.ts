@@ -55,16 +55,20 @@ export class CommitChain {
  * `link`'s while the chain is unbroken: the commit applied, whether or not lmdb-js's promise
  * for it has settled. Checked every `everyMs`; `stop()` ends the checks.
  */
-export function landedByMarker(chain: Pick<CommitChain, 'unbroken'>, link: ChainLink, marker: () => number, everyMs: number): { landed: Promise<true>; stop(): void } {
+export function landedByMarker(chain: Pick<CommitChain, 'unbroken'>, link: ChainLink, marker: () => number, everyMs: number): { landed: Promise<true>; stop(): void; fired(): boolean } {
   let timer: ReturnType<typeof setInterval> | undefined;
+  let fired = false;
   const landed = new Promise<true>((resolve) => {
     timer = setInterval(() => {
       try {
-        if (chain.unbroken(link) && marker() >= link.marker) resolve(true);
+        if (chain.unbroken(link) && marker() >= link.marker) {
+          fired = true;
+          resolve(true);
+        }
       } catch {
         // A store closing under the check: the commit's own promise tells.
       }
     }, everyMs);
   });
-  return { landed, stop: () => clearInterval(timer) };
+  return { landed, stop: () => clearInterval(timer), fired: () => fired };
 }

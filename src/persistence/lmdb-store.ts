@@ -191,6 +191,18 @@ class LmdbStore implements Store, SyncReads {
     if (!readOnly) this.resetChain();
   }
 
+  /**
+   * Says once per guard on stderr (a process warning) that a commit was acknowledged by a guard,
+   * not by lmdb-js: nothing is lost, but the stall it covered is worth a report.
+   */
+  private noteGuard(by: string): void {
+    if (this.guardsNoted.has(by)) return;
+    this.guardsNoted.add(by);
+    process.emitWarning(`a commit to the store at ${this.path} was acknowledged by ${by} after lmdb-js left it unsettled for ${LANDED_CHECK_MS} ms; nothing is lost (said once per store)`, { code: 'HOLDFAST_COMMIT_GUARD' });
+  }
+
+  private readonly guardsNoted = new Set<string>();
+
   /** The chain marker the store holds now (-1 when none). */
   private chainMarker(): number {
     let marker = -1;
@@ -273,9 +285,10 @@ class LmdbStore implements Store, SyncReads {
       } finally {
         marked.stop();
       }
+      if (marked.fired()) this.noteGuard('the chain marker');
       applying = false;
       this.chain.landed(link);
-      if (flushed) await flushedOrSynced(flushed, this.root as unknown as EnvSync);
+      if (flushed && (await flushedOrSynced(flushed, this.root as unknown as EnvSync))) this.noteGuard('an environment sync');
     } catch (cause) {
       if (applying) this.chain.broken(link);
       throw storageError(await commitCause(cause), this.path);
@@ -657,15 +670,16 @@ class UnexplainedCommitFailure extends Error {
  * watch saw acknowledgements stop for good after its last commits had landed,
  * and `flushed` (whose resolvers lmdb-js keeps per write session) is one of the
  * two promises a commit waits on; `committed`, the other, is backed by the chain
- * marker (landedByMarker). A sync that fails is the commit's failure.
+ * marker (landedByMarker). A sync that fails is the commit's failure. True when
+ * the guard synced.
  */
-export async function flushedOrSynced(flushed: Promise<void>, root: EnvSync, waitMs = FLUSH_WAIT_MS): Promise<void> {
+export async function flushedOrSynced(flushed: Promise<void>, root: EnvSync, waitMs = FLUSH_WAIT_MS): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const synced = new Promise<void>((resolve, reject) => {
-    timer = setTimeout(() => void root.sync((error?: unknown) => (error ? reject(error) : resolve())), waitMs);
+  const synced = new Promise<true>((resolve, reject) => {
+    timer = setTimeout(() => void root.sync((error?: unknown) => (error ? reject(error) : resolve(true))), waitMs);
   });
   try {
-    await Promise.race([flushed, synced]);
+    return (await Promise.race([flushed.then(() => false), synced])) === true;
   } finally {
     clearTimeout(timer);
   }

@@ -16,8 +16,10 @@ describe('landedByMarker', () => {
     let inStore = link.base;
     const watch = landedByMarker(chain, link, () => inStore, 5);
     expect(await within(watch.landed, 30)).toBe('pending');
+    expect(watch.fired()).toBe(false);
     inStore = link.marker + 2; // two later commits landed on top of it
     expect(await within(watch.landed, 100)).toBe(true);
+    expect(watch.fired()).toBe(true); // the store notes that a guard, not lmdb-js, acknowledged it
     watch.stop();
   });
 
@@ -28,6 +30,7 @@ describe('landedByMarker', () => {
     chain.broken(link);
     const watch = landedByMarker(chain, link, () => link.marker + 5, 5);
     expect(await within(watch.landed, 60)).toBe('pending');
+    expect(watch.fired()).toBe(false);
     watch.stop();
   });
 
