@@ -17,6 +17,8 @@ import { InspectorClient } from '../../../src/adapters/inspector/inspector-clien
 import type { Role } from '../../../src/adapters/inspector/inspector-protocol.js';
 import { inspectorRequest, routeInspectors, type KindInspector } from '../../../src/adapters/inspector/kind-inspector.js';
 import { HoldfastError } from '../../../src/errors.js';
+import type { Runtime } from '../../../src/runtime/runtime.js';
+import { tallyKind } from '../../../examples/custom-kind/holdfast.config.js';
 
 /** What the client uses of a `ws` socket: what it sent is kept, parsed. */
 class FakeSocket extends EventEmitter {
@@ -159,5 +161,19 @@ describe('followed pushes', () => {
     expect(pushes.due(new Set(), followed, 6_000)).toEqual(['a']);
     expect(pushes.due(new Set(), followed, 8_000)).toEqual([]);
     expect(pushes.due(new Set(['a']), new Set(), 9_000)).toEqual([]);
+  });
+});
+
+describe("the custom-kind example's inspector request", () => {
+  it('answers tallyWords through the tally kind, and refuses a limit over 50', async () => {
+    const words = [
+      { key: ['t1', 'the'], value: 4 },
+      { key: ['t1', 'cat'], value: 1 },
+      { key: ['t1', 'sat'], value: 2 },
+    ];
+    const runtime = { records: { iterate: (collection: string, prefix: unknown[]) => (collection === 'tally.words' && prefix[0] === 't1' ? words : []) } } as unknown as Runtime;
+    const { socket } = connect([tallyKind.inspector!({ runtime, services: {} })]);
+    expect(await socket.receive('{"type":"tallyWords","id":"t1","limit":2,"ref":1}')).toEqual([{ type: 'tallyWords', ref: 1, id: 't1', words: [{ word: 'the', count: 4 }, { word: 'sat', count: 2 }] }]);
+    expect(await socket.receive('{"type":"tallyWords","id":"t1","limit":51,"ref":2}')).toEqual([{ type: 'error', ref: 2, code: 'BAD_MESSAGE', message: expect.stringContaining('limit') }]);
   });
 });
