@@ -25,7 +25,7 @@ import type { Change, HubServices, TickView } from './hub-services.js';
 import { InspectorClient } from './inspector-client.js';
 import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
-import { routeInspectors, type InspectorRequest } from './kind-inspector.js';
+import { routeInspectors, type InspectorReply, type InspectorRequest } from './kind-inspector.js';
 import { LiveAggregates } from './live-aggregates.js';
 import { chartOf } from './machine-charts.js';
 
@@ -260,15 +260,20 @@ export class InspectorHub implements HubServices {
         if (job !== undefined) followed.add(job);
       }
       for (const job of pushes.due(touchedRoots, followed, at)) {
-        let message;
-        try {
-          message = request.follow!.push(job);
-        } catch (error) {
-          // A job deleted while followed has nothing more to show; anything else is reported.
+        const send = (message: InspectorReply) => {
+          for (const client of this.clients) client.pushed(type, job, message);
+        };
+        // A job deleted while followed has nothing more to show; anything else is reported.
+        const failed = (error: unknown) => {
           if (!(error instanceof HoldfastError && error.code === 'JOB_NOT_FOUND')) this.onError(error);
-          continue;
+        };
+        try {
+          const message = request.follow!.push(job);
+          if (message instanceof Promise) message.then(send, failed);
+          else send(message);
+        } catch (error) {
+          failed(error);
         }
-        for (const client of this.clients) client.pushed(type, job, message);
       }
     }
   }

@@ -28,7 +28,7 @@ export interface InspectorFollow<P> {
   /** The job the request follows; null stops following, unanswered. */
   job(params: P): string | null;
   /** The view pushed when the job's tree changed; a JOB_NOT_FOUND thrown here (a deleted job) pushes nothing. */
-  push(job: string): InspectorReply;
+  push(job: string): InspectorReply | Promise<InspectorReply>;
   /** A followed job is pushed at most this often (a running job changes every chunk). */
   readonly everyMs: number;
 }
