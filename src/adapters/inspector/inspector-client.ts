@@ -309,7 +309,7 @@ export class InspectorClient {
       this.follows.delete(type);
       return;
     }
-    const reply = (message: InspectorReply) => this.send({ ...message, ...withRef });
+    const reply = (message: InspectorReply) => this.send({ type: message.type, ...withRef, ...message });
     const answered = (message: InspectorReply | void) => {
       if (message) reply(message);
       if (job !== undefined) this.follows.set(type, job);
