@@ -309,7 +309,8 @@ export class InspectorClient {
       this.follows.delete(type);
       return;
     }
-    const reply = (message: InspectorReply) => this.send({ type: message.type, ...withRef, ...message });
+    // `ref` right after `type`, as in the inspector's own replies.
+    const reply = ({ type: replyType, ...rest }: InspectorReply) => this.send({ type: replyType, ...withRef, ...rest });
     const answered = (message: InspectorReply | void) => {
       if (message) reply(message);
       if (job !== undefined) this.follows.set(type, job);
