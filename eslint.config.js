@@ -99,6 +99,20 @@ export default tseslint.config(
     },
   },
   {
+    // The inspector names no kind (issue 18): a kind brings its requests and words through its
+    // registration (`WorkKind.inspector`), so the inspector imports no other adapter's folder
+    // (the batch-job engine, the HTTP server), no kind and no machine.
+    files: ['src/adapters/inspector/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^\\.\\./(?!\\.\\./)', message: "the inspector imports no other adapter: a kind's views come through its registration (`WorkKind.inspector`)" },
+          { regex: '/(kinds|machines)/', message: "the inspector names no kind and no machine: a kind's views come through its registration (`WorkKind.inspector`)" },
+        ],
+      }],
+    },
+  },
+  {
     // Machines are pure (STYLE.md): no node:*, lmdb, ws, chokidar or hash-wasm; xstate only.
     files: ['src/machines/**/*.ts'],
     rules: {

@@ -30,8 +30,11 @@ export type { Store, SyncStore, SyncReads, MaybePromise, Scan, StoreStats, Actor
 export { actorId } from './runtime/actor-types.js';
 
 // Inspector and HTTP server: adapters beside the runtime, which knows neither
-export { startInspector } from './adapters/inspector/start-inspector.js';
-export type { InspectorOptions, InspectorHandle } from './adapters/inspector/start-inspector.js';
+export { startInspector } from './adapters/http/start-inspector.js';
+export type { InspectorOptions, InspectorHandle } from './adapters/http/start-inspector.js';
+export { inspectorRequest } from './adapters/inspector/kind-inspector.js';
+export type { KindInspector, InspectorRequest, InspectorReply, InspectorFollow, RequestContext as InspectorRequestContext, JobWords as InspectorJobWords } from './adapters/inspector/kind-inspector.js';
+export { parseFields as parseInspectorFields } from './adapters/inspector/client-messages.js';
 export { startServer } from './adapters/http/http-server.js';
 export type { ServerOptions, ServerHandle } from './adapters/http/http-server.js';
 export type { BatchJobsView } from './adapters/http/batch-job-routes.js';
@@ -59,8 +62,8 @@ export { inProcessService, rejectImport } from './adapters/import/import-service
 export type { ImportService, CreateObjectRequest, CreateLinkRequest } from './adapters/import/import-service.js';
 
 // Kinds of work: one registration per kind (src/kinds); a host module adds its own
-export { defineKind } from './kinds/work-kind.js';
-export type { WorkKind, KindContext, JobFacts, JobDetails, KindResume, ResumeContext, ResumedJobs } from './kinds/work-kind.js';
+export { defineKind, inspectorsOf } from './kinds/work-kind.js';
+export type { WorkKind, KindContext, InspectorContext, JobFacts, JobDetails, KindResume, ResumeContext, ResumedJobs } from './kinds/work-kind.js';
 export type { RecordScope, DeleteCleanup, DeleteOutcome } from './runtime/job-delete.js';
 
 // Host module: what a host app registers with the CLI (holdfast.config.ts or --app FILE)
@@ -72,6 +75,7 @@ export type { LoadedHost, LoadHostOptions } from './kinds/host-loader.js';
 export { defineApplication } from './adapters/batch/application.js';
 export type { Application, DagStep, StepContext, ConfigSchema } from './adapters/batch/application.js';
 export { createBatchJobs } from './adapters/batch/batch-jobs.js';
+export { batchJobInspector } from './adapters/batch/batch-inspector.js';
 export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './adapters/batch/batch-jobs.js';
 export { batchJobMachines, bindBatchMachines } from './adapters/batch/batch-machines.js';
 export type { BatchMachineOptions } from './adapters/batch/batch-machines.js';

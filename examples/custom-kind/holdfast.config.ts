@@ -3,11 +3,15 @@
  * (count the words of a text file), added to holdfast without touching its
  * source. The kind declares, in one place, its machine with the effect it is
  * given, the records it writes, how `holdfast jobs` and `holdfast job ID`
- * describe its jobs, and what `holdfast resume` does with them. Outside this
+ * describe its jobs, what `holdfast resume` does with them, and what the
+ * inspector's page may ask of them (`tallyWords`). Outside this
  * repository, import these from 'holdfast'; here each comes from its own small
  * module, since the CLI compiles a host module and what it imports at every start.
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { parseFields } from '../../src/adapters/inspector/client-messages.js';
+import { inspectorRequest } from '../../src/adapters/inspector/kind-inspector.js';
 import { NonRetryableError } from '../../src/errors.js';
 import type { HostModule } from '../../src/kinds/host-module.js';
 import { defineKind } from '../../src/kinds/work-kind.js';
@@ -53,6 +57,18 @@ export const tallyKind = defineKind({
     const top = [...reader.records.iterate<number>(TALLY_WORDS, [context.job])].sort((a, b) => b.value - a.value).slice(0, 5);
     return { json: { top: top.map(({ key, value }) => ({ word: (key as string[])[1], count: value })) }, lines: top.map(({ key, value }) => `  ${String(value).padStart(5)}  ${(key as string[])[1]}`) };
   },
+  // The inspector routes `{ type: 'tallyWords', id, limit? }` here: a job's most frequent words.
+  inspector: ({ runtime }) => ({
+    requests: {
+      tallyWords: inspectorRequest({
+        parse: (fields) => parseFields(z.strictObject({ id: z.string().min(1).max(1_024), limit: z.number().int().min(1).max(50).optional() }), fields),
+        answer: ({ id, limit }) => {
+          const words = [...runtime.records.iterate<number>(TALLY_WORDS, [id])].sort((a, b) => b.value - a.value).slice(0, limit ?? 5);
+          return { type: 'tallyWords', id, words: words.map(({ key, value }) => ({ word: (key as string[])[1], count: value })) };
+        },
+      }),
+    },
+  }),
   resume: {
     key: 'tallies',
     noun: 'tally',

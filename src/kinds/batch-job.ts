@@ -6,6 +6,7 @@
  * interrupted runs (with the host module); a running run refuses a delete.
  */
 import type { Application } from '../adapters/batch/application.js';
+import { batchJobInspector } from '../adapters/batch/batch-inspector.js';
 import { batchJobMachines } from '../adapters/batch/batch-machines.js';
 import type { BatchJobs } from '../adapters/batch/batch-jobs.js';
 import { describeBatchChild } from '../adapters/batch/batch-names.js';
@@ -48,6 +49,8 @@ export const batchJobKind = defineKind({
     return words ? { line: `${words} of job ${actor.parent}`, json: { describes: `${words} of job ${actor.parent}` } } : undefined;
   },
   view: (reader, id, options, out) => showBatchJob(reader, id, options, out),
+  // The page's DAG statistics, exception queue, resolve and reprocess; NOT_AVAILABLE without `batchJobs`.
+  inspector: ({ runtime, services }) => batchJobInspector(runtime, services.batchJobs, (services.applications ?? []) as readonly Application[]),
   resume: {
     key: 'batchRuns',
     noun: 'batch run',

@@ -7,6 +7,7 @@
  * its runtime from the kinds; the CLI and the inspector iterate over them and
  * name none. A host module adds its own with `kinds: [defineKind({...})]`.
  */
+import type { KindInspector } from '../adapters/inspector/kind-inspector.js';
 import type { Output } from '../cli/cli-context.js';
 import type { ActorRecord } from '../runtime/actor-types.js';
 import type { MachineDefinition } from '../runtime/machine-registry.js';
@@ -102,6 +103,12 @@ export interface DeleteContext {
   services: Readonly<Record<string, unknown>>;
 }
 
+/** What a kind's inspector is built with: the runtime, and the services the assembly opened (`batchJobs`, `applications`). */
+export interface InspectorContext {
+  runtime: Runtime;
+  services: Readonly<Record<string, unknown>>;
+}
+
 export interface WorkKind {
   /** Stable name, the kind `holdfast jobs` shows (its top machine's name for the built-in ones). */
   name: string;
@@ -125,6 +132,11 @@ export interface WorkKind {
   details?(reader: Runtime, job: ActorRecord, options: JobViewOptions): JobDetails | undefined;
   /** A whole view of its own for `holdfast job ID` (a batch job's record and statistics); exit code. */
   view?(reader: Runtime, id: string, options: JobViewOptions, out: Output): Promise<number>;
+  /**
+   * Its part in the inspector: requests the page may send about its jobs, routed by type
+   * (a batch job's DAG statistics, exception queue, resolve, reprocess), and its jobs' rows in its words.
+   */
+  inspector?(context: InspectorContext): KindInspector;
   resume?: KindResume;
   /** A delete that needs more than `runtime.delete` (a load's token and pause, a batch job's run check). */
   delete?(context: DeleteContext, id: string, options: Readonly<Record<string, unknown>>): Promise<DeleteOutcome>;
@@ -135,6 +147,11 @@ export interface WorkKind {
 /** Declares a kind of work (a host module's `kinds`, or a built-in one). */
 export function defineKind(kind: WorkKind): WorkKind {
   return kind;
+}
+
+/** The kinds' inspectors, for `startInspector(runtime, { inspectors })`. */
+export function inspectorsOf(kinds: readonly WorkKind[], context: InspectorContext): KindInspector[] {
+  return kinds.flatMap((kind) => (kind.inspector ? [kind.inspector(context)] : []));
 }
 
 /** The kind whose jobs run `machine`, by the kinds' `jobs`. */

@@ -49,11 +49,10 @@ export interface ServerOptions extends InspectorHubOptions {
   /** The job server whose process jobs, data files and stored data `/api` serves; its users' tokens are accepted there. */
   jobServer?: JobServer;
   /**
-   * The batch jobs `/api/batch-jobs` lists (read-only); given the whole
-   * `BatchJobs` (with `stats`, `resolve`, `reprocess`), the inspector also shows
-   * their DAG statistics and exception queue (the DAGs' edges from `applications`).
+   * The batch jobs `/api/batch-jobs` lists (read-only). The inspector shows their DAG statistics
+   * and exception queue through the batch-job kind's inspector (`inspectors`), not through this.
    */
-  batchJobs?: BatchJobsView & InspectorHubOptions['batchJobs'];
+  batchJobs?: BatchJobsView;
   /** A whole request, uploads included, must arrive within this time. @default 30_000 */
   requestTimeoutMs?: number;
 }

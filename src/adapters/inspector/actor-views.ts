@@ -8,7 +8,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { parkedByCode } from '../../runtime/listed-actors.js';
 import { HoldfastError } from '../../errors.js';
 import type { ActorRow, ActorView, JobRow, JobStats, JournalRow, Page } from './inspector-protocol.js';
-import type { JobWords } from './batch-views.js';
+import type { JobWords } from './kind-inspector.js';
 
 
 /** Larger snapshots are left out of an actor view (the page shows their size instead). */
@@ -85,7 +85,7 @@ export class ActorViews {
   constructor(
     private readonly runtime: Runtime,
     private readonly statsOf: (root: string) => JobStats | undefined,
-    /** A kind's own words and progress for a job row (batch jobs: BatchViews.describe). */
+    /** A kind's own words and progress for a job row (its inspector's `describeJob`). */
     private readonly describe: (record: ActorRecord) => JobWords | undefined = () => undefined,
   ) {}
 

@@ -1,7 +1,6 @@
 /** The inspector hub's options and their defaults. */
-import type { Application } from '../batch/application.js';
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
-import type { InspectedBatchJobs } from './batch-views.js';
+import type { KindInspector } from './kind-inspector.js';
 
 export interface InspectorHubOptions {
   /** The machines registered with the runtime (it does not expose them): their charts and per-state counts. @default [] */
@@ -31,16 +30,15 @@ export interface InspectorHubOptions {
   /** Errors that belong to no client (a failing tick). @default console.error */
   onError?: (error: unknown) => void;
   /**
-   * Batch jobs (`createBatchJobs`, or `openHoldfast(...).batchJobs`): their DAG
-   * statistics, exception queue, resolve and reprocess. Without them (or with
-   * a read-only view lacking `stats`, `resolve`, `reprocess`) those answer NOT_AVAILABLE.
+   * What the kinds of work add (`inspectorsOf(kinds, ...)` in src/kinds, or one kind's, as
+   * `batchJobInspector(runtime, batchJobs, applications)`): the requests they answer (a batch
+   * job's DAG statistics, exception queue, resolve, reprocess) and their jobs' words. A request
+   * of a type none registers is refused (BAD_MESSAGE). @default []
    */
-  batchJobs?: Partial<InspectedBatchJobs>;
-  /** The batch-job applications, whose DAGs (steps and their `after` edges) the page draws. @default [] */
-  applications?: readonly Application[];
+  inspectors?: readonly KindInspector[];
 }
 
-export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError' | 'batchJobs' | 'applications'>>;
+export type ResolvedHubOptions = Required<Omit<InspectorHubOptions, 'machines' | 'onError' | 'inspectors'>>;
 
 /** The hub's defaults, read by the hub and by `startInspector`'s callers alike. */
 export const HUB_DEFAULTS = Object.freeze({

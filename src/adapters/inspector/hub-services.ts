@@ -6,10 +6,10 @@
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ActorViews } from './actor-views.js';
-import type { BatchViews } from './batch-views.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { ActorRow, JobRow, MachineChart } from './inspector-protocol.js';
 import type { JobStatsScanner } from './job-stats.js';
+import type { InspectorRequest } from './kind-inspector.js';
 import type { AggregatesContext, LiveAggregates } from './live-aggregates.js';
 
 /** One actor's changes in one tick, coalesced: the last event, how many steps. */
@@ -41,8 +41,8 @@ export interface HubServices {
   readonly charts: MachineChart[];
   readonly protocol: number;
   readonly options: ResolvedHubOptions;
-  /** Undefined when no batch jobs were given. */
-  readonly batch: BatchViews | undefined;
+  /** The kinds' requests, by message type. */
+  readonly requests: ReadonlyMap<string, InspectorRequest>;
   definitionJson(machine: string): string | undefined;
   /** A client closed itself for leaving too much unread. */
   onSlowClientDropped(): void;

@@ -8,11 +8,11 @@
 import WebSocket from 'ws';
 import { HoldfastError, toHoldfastError } from '../../errors.js';
 import type { ActorRecord } from '../../runtime/actor-types.js';
-import type { ClientMessage, CommandName, Ref, Role, ServerMessage } from './inspector-protocol.js';
-import { DEFAULT_EXCEPTIONS_PAGE, type BatchViews } from './batch-views.js';
-import { parseClientMessage } from './client-messages.js';
+import type { Ref, Role, ServerMessage } from './inspector-protocol.js';
+import { parseCoreMessage, parseKindFields, readMessage, type CoreMessage } from './client-messages.js';
 import { actorFrame, eventFrame, snapshotFrame } from './inspection-frames.js';
 import type { HubServices, TickView } from './hub-services.js';
+import type { InspectorReply, InspectorRequest } from './kind-inspector.js';
 
 const DEFAULT_PAGE = 50;
 /** Degraded clients get at most one summary a second. */
@@ -28,8 +28,8 @@ export class InspectorClient {
   private jobs = { offset: 0, limit: DEFAULT_PAGE, ids: new Set<string>() };
   private children: { parent: string; offset: number; limit: number; ids: Set<string> } | undefined;
   private followed: string | undefined;
-  /** The batch job whose DAG statistics this client follows. */
-  private dagJob: string | undefined;
+  /** The job each of the kinds' following requests follows, by request type (`dagStats`: a batch job's DAG). */
+  private readonly follows = new Map<string, string>();
   private readonly subscriptions = new Map<string, 'actor' | 'subtree'>();
   /** Actors whose `@xstate.actor` frame this client has had; machines whose definition it has had. */
   private readonly introduced = new Set<string>();
@@ -61,8 +61,9 @@ export class InspectorClient {
     return this.followed;
   }
 
-  get followedDag(): string | undefined {
-    return this.dagJob;
+  /** The job this client follows through a kind's request of `type`. */
+  following(type: string): string | undefined {
+    return this.follows.get(type);
   }
 
   /** Called once per tick with what changed since the last. */
@@ -90,9 +91,9 @@ export class InspectorClient {
     if (!this.degraded && this.followed === message.stats.id) this.send(message);
   }
 
-  /** DAG statistics pushed for a batch job this client follows. */
-  dagStats(message: Extract<ServerMessage, { type: 'dagStats' }>): void {
-    if (!this.degraded && this.dagJob === message.dag.id) this.send(message);
+  /** A followed job's view pushed by a kind's request of `type`, if this client follows that job. */
+  pushed(type: string, job: string, message: InspectorReply): void {
+    if (!this.degraded && this.follows.get(type) === job) this.send(message);
   }
 
   ping(): void {
@@ -116,7 +117,7 @@ export class InspectorClient {
     this.closed = true;
     if (this.followed !== undefined) this.hub.stats.unwatch(this.followed);
     this.followed = undefined;
-    this.dagJob = undefined;
+    this.follows.clear();
   }
 
   private sendSummary(): void {
@@ -208,10 +209,13 @@ export class InspectorClient {
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.closed) return;
-    let message: ClientMessage;
+    let message: CoreMessage | { type: string; ref: Ref | undefined; request: InspectorRequest; params: unknown };
     try {
       if (isBinary) throw new HoldfastError('BAD_MESSAGE', 'messages are JSON text frames, not binary');
-      message = parseClientMessage(data.toString());
+      const value = readMessage(data.toString());
+      // A kind's request (a batch job's DAG...) is checked by its kind; the rest by the inspector.
+      const request = typeof value.type === 'string' ? this.hub.requests.get(value.type) : undefined;
+      message = request ? { type: value.type as string, request, ...parseKindFields(value, (fields) => request.parse(fields)) } : parseCoreMessage(value);
     } catch (error) {
       const failure = toHoldfastError(error, 'BAD_MESSAGE');
       const ref = failure.details?.ref;
@@ -219,13 +223,14 @@ export class InspectorClient {
       return;
     }
     try {
-      this.handle(message);
+      if ('request' in message) this.answer(message.type, message.request, message.params, message.ref);
+      else this.handle(message);
     } catch (error) {
       this.fail(message.ref, toHoldfastError(error, 'BAD_MESSAGE'));
     }
   }
 
-  private handle(message: ClientMessage): void {
+  private handle(message: CoreMessage): void {
     const { views } = this.hub;
     const ref = message.ref === undefined ? {} : { ref: message.ref };
     switch (message.type) {
@@ -258,16 +263,6 @@ export class InspectorClient {
       case 'unpause':
       case 'retry':
         return this.command(message.type, message.id, message.ref);
-      case 'dagStats':
-        return this.followDag(message.id, message.ref);
-      case 'exceptions': {
-        const page = this.batchViews().exceptions(message.id, { offset: message.offset ?? 0, limit: message.limit ?? DEFAULT_EXCEPTIONS_PAGE, open: message.open ?? true, after: message.after });
-        return this.send({ type: 'exceptions', ...ref, id: message.id, page });
-      }
-      case 'resolve':
-        return this.resolve(message.id, message.item, message.value, message.ref);
-      case 'reprocess':
-        return this.reprocess(message.id, message.ref);
       case 'ping':
         return this.send({ type: 'pong', ...ref, at: Date.now() });
     }
@@ -297,68 +292,47 @@ export class InspectorClient {
   }
 
   /** @throws FORBIDDEN for a read-only token, BAD_MESSAGE past the commands in flight */
-  private admit(name: CommandName): void {
+  private admit(name: string): void {
     if (this.role !== 'admin') throw new HoldfastError('FORBIDDEN', `${name} needs an admin token; this connection is read-only`);
     if (this.commandsInFlight >= MAX_COMMANDS_IN_FLIGHT) throw new HoldfastError('BAD_MESSAGE', `at most ${MAX_COMMANDS_IN_FLIGHT} commands at a time per connection`);
   }
 
-  private batchViews(): BatchViews {
-    if (!this.hub.batch) throw new HoldfastError('NOT_AVAILABLE', 'batch jobs are not given to this inspector (option `batchJobs`)');
-    return this.hub.batch;
-  }
-
-  private followDag(id: string | null, ref: Ref | undefined): void {
-    if (id === null) {
-      this.dagJob = undefined;
+  /**
+   * A kind's request: an admin one is admitted first and counts as in flight until its answer
+   * settles; a following one follows its job once answered (null: stops, unanswered).
+   */
+  private answer(type: string, request: InspectorRequest, params: unknown, ref: Ref | undefined): void {
+    const withRef = ref === undefined ? {} : { ref };
+    if (request.admin) this.admit(type);
+    const job = request.follow?.job(params);
+    if (job === null) {
+      this.follows.delete(type);
       return;
     }
-    const dag = this.batchViews().dag(id);
-    this.dagJob = id;
-    this.send({ type: 'dagStats', ...(ref === undefined ? {} : { ref }), dag });
-  }
-
-  private resolve(id: string, item: string, value: unknown, ref: Ref | undefined): void {
-    this.admit('resolve');
-    const batch = this.batchViews();
-    this.commandsInFlight++;
-    batch
-      .resolve(id, item, value)
-      .then(() => this.send({ type: 'command', ...(ref === undefined ? {} : { ref }), command: 'resolve', id, item, ok: true, paused: this.hub.runtime.isPaused(id) }))
-      .catch((error: unknown) => this.fail(ref, toHoldfastError(error, 'INVALID_INPUT')))
-      .finally(() => this.commandsInFlight--);
-  }
-
-  /**
-   * Answers once the run is requested, not when it ends (it may take hours):
-   * then `reprocessed` with its summary, or an error frame, with the same ref.
-   */
-  private reprocess(id: string, ref: Ref | undefined): void {
-    this.admit('reprocess');
-    const run = this.batchViews().reprocess(id);
-    const withRef = ref === undefined ? {} : { ref };
-    let answered = false;
-    let failed = false;
-    const started = () => {
-      if (answered || failed) return;
-      answered = true;
-      this.send({ type: 'command', ...withRef, command: 'reprocess', id, ok: true, paused: false });
+    // `ref` right after `type`, as in the inspector's own replies.
+    const reply = ({ type: replyType, ...rest }: InspectorReply) => this.send({ type: replyType, ...withRef, ...rest });
+    const answered = (message: InspectorReply | void) => {
+      if (message) reply(message);
+      if (job !== undefined) this.follows.set(type, job);
     };
-    this.commandsInFlight++;
-    run.then(
-      (summary) => {
-        started();
-        this.send({ type: 'reprocessed', ...withRef, id, summary });
-      },
-      (error: unknown) => {
-        failed = true;
-        this.fail(ref, toHoldfastError(error, 'INVALID_INPUT'));
-      },
-    );
-    // The library checks a request (job, application, pause) before its first await: a refusal has settled by the next turn.
-    setImmediate(() => {
-      this.commandsInFlight--;
-      started();
-    });
+    if (request.admin) this.commandsInFlight++;
+    let answer: ReturnType<InspectorRequest['answer']>;
+    try {
+      answer = request.answer(params, { runtime: this.hub.runtime, role: this.role, reply, fail: (error) => this.fail(ref, toHoldfastError(error, 'INVALID_INPUT')) });
+    } catch (error) {
+      if (request.admin) this.commandsInFlight--;
+      throw error;
+    }
+    // A synchronous answer goes out at once, so replies keep the order of their requests.
+    if (!(answer instanceof Promise)) {
+      if (request.admin) this.commandsInFlight--;
+      return answered(answer);
+    }
+    answer
+      .then(answered, (error: unknown) => this.fail(ref, toHoldfastError(error, 'INVALID_INPUT')))
+      .finally(() => {
+        if (request.admin) this.commandsInFlight--;
+      });
   }
 
   private command(name: 'pause' | 'unpause' | 'retry', id: string, ref: Ref | undefined): void {
@@ -379,7 +353,7 @@ export class InspectorClient {
   }
 
   /** Sends unless the socket is gone; closes a client whose unread data passed the hard cap. */
-  private send(message: ServerMessage): void {
+  private send(message: ServerMessage | InspectorReply): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.hub.options.maxBufferedBytes) {
       this.hub.onSlowClientDropped();

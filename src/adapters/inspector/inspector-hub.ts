@@ -11,18 +11,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { HoldfastError } from '../../errors.js';
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { MachineDefinition } from '../../runtime/machine-registry.js';
 import type { RuntimeEvent } from '../../runtime/runtime-events.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { ActorRoots } from './actor-roots.js';
 import { ActorViews } from './actor-views.js';
-import { BatchViews, isInspectedBatchJobs } from './batch-views.js';
+import { CORE_TYPES } from './client-messages.js';
+import { FollowedPushes } from './followed-pushes.js';
 import { HUB_DEFAULTS, type InspectorHubOptions, type ResolvedHubOptions } from './hub-options.js';
 import type { Change, HubServices, TickView } from './hub-services.js';
 import { InspectorClient } from './inspector-client.js';
-import { BATCH_JOB_MACHINE_NAME, INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
+import { INSPECTOR_PROTOCOL, type ActorRow, type JobRow, type MachineChart, type Role } from './inspector-protocol.js';
 import { JobStatsScanner } from './job-stats.js';
+import { routeInspectors, type InspectorReply, type InspectorRequest } from './kind-inspector.js';
 import { LiveAggregates } from './live-aggregates.js';
 import { chartOf } from './machine-charts.js';
 
@@ -43,7 +46,9 @@ export class InspectorHub implements HubServices {
   readonly charts: MachineChart[];
   readonly protocol = INSPECTOR_PROTOCOL;
   readonly options: ResolvedHubOptions;
-  readonly batch: BatchViews | undefined;
+  readonly requests: ReadonlyMap<string, InspectorRequest>;
+  /** The kinds' requests that follow jobs, with when each followed job is due a push. */
+  private readonly follows = new Map<string, { request: InspectorRequest; pushes: FollowedPushes }>();
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<InspectorClient>();
   /** The token each connection was opened with, so that rotated tokens close theirs. */
@@ -77,8 +82,10 @@ export class InspectorHub implements HubServices {
     this.stats = new JobStatsScanner(runtime, (stats) => {
       for (const client of this.clients) if (client.followedJob === stats.id) client.jobStats({ type: 'jobStats', stats });
     });
-    this.views = new ActorViews(runtime, (root) => this.stats.get(root), (record) => (record.machine === BATCH_JOB_MACHINE_NAME ? this.batch?.describe(record.id, record.updatedAt) : undefined));
-    this.batch = isInspectedBatchJobs(options.batchJobs) ? new BatchViews(runtime, options.batchJobs, options.applications ?? [], this.onError) : undefined;
+    const routed = routeInspectors(options.inspectors ?? [], CORE_TYPES);
+    this.requests = routed.requests;
+    for (const [type, request] of routed.requests) if (request.follow) this.follows.set(type, { request, pushes: new FollowedPushes(request.follow.everyMs) });
+    this.views = new ActorViews(runtime, (root) => this.stats.get(root), routed.describeJob);
     // Counted before subscribing, in one turn of the event loop: no event falls between.
     this.aggregates = new LiveAggregates(runtime, machines);
     this.unsubscribe = runtime.subscribe((event) => this.onEvent(event));
@@ -215,7 +222,7 @@ export class InspectorHub implements HubServices {
         this.stats.touched(change.root);
       }
       this.stats.tick();
-      this.pushDagStats(touchedRoots, at);
+      this.pushFollowed(touchedRoots, at);
       const view = this.viewOf(at, changes, touchedRoots, newJobs);
       for (const client of this.clients) client.tick(view);
     } catch (error) {
@@ -244,13 +251,30 @@ export class InspectorHub implements HubServices {
     };
   }
 
-  /** DAG statistics of the batch jobs clients follow, when due. */
-  private pushDagStats(touchedRoots: ReadonlySet<string>, at: number): void {
-    if (!this.batch) return;
-    const followed = new Set<string>();
-    for (const client of this.clients) if (client.followedDag !== undefined) followed.add(client.followedDag);
-    for (const dag of this.batch.due(touchedRoots, followed, at)) {
-      for (const client of this.clients) client.dagStats({ type: 'dagStats', dag });
+  /** The views of the jobs clients follow through a kind's request (a batch job's DAG statistics), when due. */
+  private pushFollowed(touchedRoots: ReadonlySet<string>, at: number): void {
+    for (const [type, { request, pushes }] of this.follows) {
+      const followed = new Set<string>();
+      for (const client of this.clients) {
+        const job = client.following(type);
+        if (job !== undefined) followed.add(job);
+      }
+      for (const job of pushes.due(touchedRoots, followed, at)) {
+        const send = (message: InspectorReply) => {
+          for (const client of this.clients) client.pushed(type, job, message);
+        };
+        // A job deleted while followed has nothing more to show; anything else is reported.
+        const failed = (error: unknown) => {
+          if (!(error instanceof HoldfastError && error.code === 'JOB_NOT_FOUND')) this.onError(error);
+        };
+        try {
+          const message = request.follow!.push(job);
+          if (message instanceof Promise) message.then(send, failed);
+          else send(message);
+        } catch (error) {
+          failed(error);
+        }
+      }
     }
   }
 

@@ -2,9 +2,10 @@
  * The inspector's wire protocol: JSON text frames over one WebSocket, shared by
  * the server (src/adapters/inspector) and the page (src/inspector-page). Pure
  * types and constants, no runtime imports, so the browser bundle can use them.
- * docs/inspector-protocol.md describes every message.
+ * docs/inspector-protocol.md describes every message. The messages about
+ * batch jobs (`dagStats`, `exceptions`, `resolve`, `reprocess`) are the batch-job
+ * kind's requests (src/adapters/batch/batch-inspector.ts): listed here for the page.
  */
-import type { NodeStats } from '../batch/node-stats.js';
 import type { JournalEntry } from '../../runtime/actor-types.js';
 
 /** Bumped on an incompatible change; sent in the summary. */
@@ -168,7 +169,15 @@ export interface DagNode {
 }
 
 /** One DAG node's statistics over every batch's current (or last) run. */
-export type DagNodeStats = NodeStats;
+export interface DagNodeStats {
+  node: string;
+  items: number;
+  successes: number;
+  failures: number;
+  totalMs: number;
+  p50Ms: number;
+  p95Ms: number;
+}
 
 /** A batch job's DAG and per-node statistics. */
 export interface DagStats {

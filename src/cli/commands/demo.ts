@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startDataverseStandin } from '../../adapters/dataverse/dataverse-standin.js';
 import { startServer } from '../../adapters/http/http-server.js';
+import { inspectorsOf } from '../../kinds/work-kind.js';
 import type { Holdfast } from '../assembly.js';
 import { usage, type GlobalOptions } from '../cli-context.js';
 import { ingest } from './ingest.js';
@@ -78,7 +79,8 @@ async function demo(options: GlobalOptions & { dir: string; largeMb: number; sto
  * looked at; elsewhere (scripts, CI) the demo ends with the load.
  */
 async function showInspector(holdfast: Holdfast, say: (line: string) => void, json: boolean): Promise<() => Promise<void>> {
-  const server = await startServer(holdfast.runtime, { port: 0, machines: holdfast.machines });
+  const inspectors = inspectorsOf(holdfast.kinds, { runtime: holdfast.runtime, services: { batchJobs: holdfast.batchJobs } });
+  const server = await startServer(holdfast.runtime, { port: 0, machines: holdfast.machines, inspectors });
   say(`inspector: ${server.url}`);
   return async () => {
     if (process.stdout.isTTY && process.stdin.isTTY && !json) {

@@ -18,6 +18,7 @@ import { describeTaskJob, type TaskWorkerOptions } from '../../adapters/tasks/ta
 import { TASK_JOB_MACHINE } from '../../machines/task-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { loadHostModule } from '../../kinds/host-loader.js';
+import { inspectorsOf } from '../../kinds/work-kind.js';
 import type { JobServerOptions } from '../../adapters/jobserver/job-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerHandle } from '../../adapters/http/http-server.js';
 import { loadServeTokens, rotateServeTokens } from '../../adapters/http/serve-tokens.js';
@@ -127,7 +128,7 @@ async function serve(options: ServeOptions): Promise<number> {
       tokens: loadServeTokens(holdfast.store.path),
       machines: holdfast.machines,
       batchJobs: holdfast.batchJobs,
-      applications: host?.applications ?? [],
+      inspectors: inspectorsOf(holdfast.kinds, { runtime: holdfast.runtime, services: { batchJobs: holdfast.batchJobs, applications: host?.applications ?? [] } }),
       ...(holdfast.jobServer ? { jobServer: holdfast.jobServer } : {}),
       // A 500's cause goes to stderr (the answer holds none); never a request's URL, which may hold a token.
       onError: (error) => out.error(`holdfast serve: ${error instanceof Error ? error.message : String(error)}`),

@@ -4,7 +4,8 @@
  * host's kind shows in `holdfast jobs` (run from the example's folder, where the
  * CLI finds holdfast.config.ts) with the facts the kind describes, `holdfast job
  * ID` adds the kind's details, and `holdfast delete ID` removes the records the
- * kind declares it writes, and nothing of the other job.
+ * kind declares it writes, and nothing of the other job. `holdfast serve` there
+ * answers the kind's own inspector request (`tallyWords`) over the WebSocket.
  */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { holdfastChild, killChildren } from '../../helpers/cli-child.js';
+import { TestClient } from '../inspector/inspector-harness.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 import { readStore } from '../../helpers/watch.js';
 
@@ -63,5 +65,28 @@ describe('examples/custom-kind', () => {
     expect(await words(kept)).toBe(keptWords);
     const after = await holdfast(['jobs', '--store', store, '--json']);
     expect((JSON.parse(after.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).toEqual([kept]);
+  }, 120_000);
+
+  it("answers the kind's own inspector request through holdfast serve, and refuses its bad input", async () => {
+    const store = join(tempFolder('holdfast-custom-kind-serve-'), 'store');
+    const job = await startTally(store, 'sample.txt');
+    const serve = holdfastChild(['serve', '--port', '0', '--store', store, '--json'], example);
+    let started: { url: string; port: number } | undefined;
+    for (let waited = 0; !started && waited < 60_000; waited += 50) {
+      const line = serve.output().split('\n').find((text) => text.includes('"serve.started"'));
+      if (line) started = JSON.parse(line) as { url: string; port: number };
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(started, serve.output()).toBeDefined();
+    const token = new URL(started!.url).searchParams.get('token')!;
+    const client = await TestClient.connect(`ws://127.0.0.1:${started!.port}/ws?token=${encodeURIComponent(token)}`);
+    try {
+      expect(await client.request({ type: 'tallyWords', id: job, limit: 1 } as never)).toMatchObject({ type: 'tallyWords', id: job, words: [{ word: 'the', count: 4 }] });
+      expect(await client.request({ type: 'tallyWords', id: job, limit: 51 } as never)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' });
+    } finally {
+      client.close();
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   }, 120_000);
 });

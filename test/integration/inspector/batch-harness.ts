@@ -5,7 +5,7 @@
  * test marks broken at `geocode`, and sleeps `delayMs` per item when asked.
  */
 import { join } from 'node:path';
-import { batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore, startServer, type Application, type BatchJobs, type ItemInput, type Runtime, type ServerHandle, type ServerOptions } from '../../../src/index.js';
+import { batchJobInspector, batchJobMachines, createBatchJobs, createRuntime, defineApplication, openLmdbStore, startServer, type Application, type BatchJobs, type ItemInput, type Runtime, type ServerHandle, type ServerOptions } from '../../../src/index.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
 export interface BatchHarness {
@@ -50,17 +50,20 @@ export function items(count: number, note = ''): ItemInput[] {
 }
 
 /**
- * `server`: options for startServer; `batchJobs: false` starts the inspector without batch jobs;
- * `folder`: where the store goes (default: a temporary folder removed after the current test).
+ * `server`: options for startServer; `batchJobs: false` starts the inspector without batch jobs
+ * (the batch-job kind's inspector without them); `inspectorApplications`: the applications its
+ * inspector is given (default: `applications`); `folder`: where the store goes (default: a
+ * temporary folder removed after the current test).
  */
-export async function startBatchHarness(applications: Application[], options: { server?: ServerOptions; batchJobs?: boolean; chunkSize?: number; folder?: string } = {}): Promise<BatchHarness> {
+export async function startBatchHarness(applications: Application[], options: { server?: ServerOptions; batchJobs?: boolean; inspectorApplications?: Application[]; chunkSize?: number; folder?: string } = {}): Promise<BatchHarness> {
   const store = openLmdbStore(join(options.folder ?? tempFolder('holdfast-inspector-batch-'), 'store'));
   const machines = batchJobMachines(applications, { store, chunkSize: options.chunkSize ?? 10 });
   const runtime = await createRuntime({ store, machines });
   const jobs = createBatchJobs(runtime, applications);
   let server: ServerHandle;
   try {
-    server = await startServer(runtime, { port: 0, machines, ...(options.batchJobs === false ? {} : { batchJobs: jobs, applications }), ...options.server });
+    const inspector = batchJobInspector(runtime, options.batchJobs === false ? undefined : jobs, options.inspectorApplications ?? applications);
+    server = await startServer(runtime, { port: 0, machines, ...(options.batchJobs === false ? {} : { batchJobs: jobs }), inspectors: [inspector], ...options.server });
   } catch (error) {
     await runtime.close();
     await store.close();

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExceptionPage, ServerMessage } from '../../../src/adapters/inspector/inspector-protocol.js';
 import { BATCH_JOB_MACHINE_NAME } from '../../../src/adapters/inspector/inspector-protocol.js';
-import { MAX_VALUE_BYTES, READ_BUDGET } from '../../../src/adapters/inspector/batch-views.js';
+import { MAX_VALUE_BYTES, READ_BUDGET } from '../../../src/adapters/batch/batch-inspector-views.js';
 import { BATCH_JOB_MACHINE } from '../../../src/machines/batch-job.machine.js';
 import { TestClient } from './inspector-harness.js';
 import { items, reviewApp, startBatchHarness, type BatchHarness, type ReviewControl } from './batch-harness.js';
@@ -79,7 +79,7 @@ describe('the inspector protocol: batch jobs', () => {
   });
 
   it('shows the steps of a job whose application the inspector was not given, without edges', async () => {
-    harness = await startBatchHarness([reviewApp({ broken: (n) => n === 1, delayMs: 0 })], { server: { applications: [] } });
+    harness = await startBatchHarness([reviewApp({ broken: (n) => n === 1, delayMs: 0 })], { inspectorApplications: [] });
     const job = await harness.jobs.create({ application: 'review', source: 'test', items: items(4) });
     await harness.jobs.run(job, { batches: 'all' });
     const client = await connect(harness);

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createRuntime, startServer, type Runtime, type ServerHandle, type ServerOptions } from '../../../src/index.js';
+import { createRuntime, inspectorsOf, startServer, type Runtime, type ServerHandle, type ServerOptions } from '../../../src/index.js';
+import { BUILTIN_KINDS } from '../../../src/kinds/builtin-kinds.js';
 import type { ClientRequest, ServerMessage } from '../../../src/adapters/inspector/inspector-protocol.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 import { inspectorMachines } from './inspector-fixtures.js';
@@ -22,7 +23,8 @@ export interface Harness {
 /** `folder`: where the store goes (default: a temporary folder removed after the current test). */
 export async function startHarness(options: ServerOptions = {}, folder = tempFolder('holdfast-inspector-')): Promise<Harness> {
   const runtime = await createRuntime({ store: join(folder, 'store'), machines: inspectorMachines, durability: 'commit' });
-  const server = await startServer(runtime, { port: 0, machines: inspectorMachines, ...options });
+  // The built-in kinds' inspectors, as `holdfast serve` gives them, without their services (no batch jobs).
+  const server = await startServer(runtime, { port: 0, machines: inspectorMachines, inspectors: inspectorsOf(BUILTIN_KINDS, { runtime, services: {} }), ...options });
   return {
     runtime,
     server,

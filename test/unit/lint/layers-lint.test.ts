@@ -40,6 +40,25 @@ describe('the layers lint', () => {
     expect(found).toEqual([expect.stringMatching(/^boundaries\/dependencies: .*"adapters" to elements of type "persistence"/)]);
   }, 60_000);
 
+  it('keeps the inspector from naming a kind: no other adapter, no kind, no machine', async () => {
+    const found = await findings(
+      'src/adapters/inspector/new-view.ts',
+      [
+        "import { BatchViews } from '../batch/batch-inspector-views.js';",
+        "import { batchJobKind } from '../../kinds/batch-job.js';",
+        "import type { BatchJobContext } from '../../machines/batch-job.machine.js';",
+        "import type { KindInspector } from './kind-inspector.js';",
+        "import type { Runtime } from '../../runtime/runtime.js';",
+        'export type T = [BatchViews, typeof batchJobKind, BatchJobContext, KindInspector, Runtime];',
+      ].join('\n'),
+    );
+    expect(found.filter((line) => line.startsWith('no-restricted-imports'))).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*batch-inspector-views.*imports no other adapter/),
+      expect.stringMatching(/^no-restricted-imports: .*kinds\/batch-job.*names no kind/),
+      expect.stringMatching(/^no-restricted-imports: .*batch-job\.machine.*names no kind/),
+    ]);
+  }, 60_000);
+
   it('keeps machines pure: xstate and their own modules only', async () => {
     const found = await findings(
       'src/machines/new.machine.ts',

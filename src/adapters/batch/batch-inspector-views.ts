@@ -2,16 +2,17 @@
  * Batch jobs (issue 5) as the inspector shows them: a job's DAG with per-node
  * statistics, pages of its exception queue read lazily from the store (never
  * the whole queue: a read stops after `READ_BUDGET` records), and the admin
- * commands resolve and reprocess, through the batch-jobs library. Also which
- * followed jobs' DAG statistics are due to be pushed on a tick.
+ * commands resolve and reprocess, through the batch-jobs library. The batch-job
+ * kind's inspector requests (batch-inspector.ts) answer with these.
  */
 import { HoldfastError } from '../../errors.js';
-import { planOf, type Application } from '../batch/application.js';
-import { EXCEPTIONS, type ExceptionRecord } from '../batch/batch-records.js';
-import { jobContext, jobProgress } from '../batch/job-views.js';
+import { planOf, type Application } from './application.js';
+import { EXCEPTIONS, type ExceptionRecord } from './batch-records.js';
+import { jobContext, jobProgress } from './job-views.js';
 import type { BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from './inspector-protocol.js';
+import type { JobWords } from '../inspector/kind-inspector.js';
+import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type DagNode, type DagNodeStats, type DagStats, type ExceptionPage, type ExceptionRow, type ReprocessSummary } from '../inspector/inspector-protocol.js';
 
 /** What the inspector uses of batch jobs: `BatchJobs` (src/adapters/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
@@ -51,29 +52,14 @@ export const DESCRIBE_MS = 1_000;
 const INPUT_PREVIEW = 200;
 const MESSAGE_CHARS = 500;
 
-/** True when `value` has what the inspector needs of batch jobs (a read-only HTTP view has less). */
-export function isInspectedBatchJobs(value: unknown): value is InspectedBatchJobs {
-  const candidate = value as Partial<InspectedBatchJobs> | null | undefined;
-  return typeof candidate?.stats === 'function' && typeof candidate.resolve === 'function' && typeof candidate.reprocess === 'function';
-}
-
-/** What a job row shows of a kind that says more than its machine's state. */
-export interface JobWords {
-  words: string;
-  progress: { done: number; total: number };
-}
-
 export class BatchViews {
   private readonly applications = new Map<string, Application>();
-  private readonly dirty = new Set<string>();
-  private readonly lastPush = new Map<string, number>();
   private readonly described = new Map<string, { updatedAt: number; until: number; value: JobWords | undefined }>();
 
   constructor(
     private readonly runtime: Runtime,
     private readonly batchJobs: InspectedBatchJobs,
     applications: readonly Application[],
-    private readonly onError: (error: unknown) => void,
   ) {
     for (const app of applications) this.applications.set(app.name, app);
   }
@@ -174,29 +160,6 @@ export class BatchViews {
     this.contextOf(id);
     if (this.runtime.isPaused(id)) throw new HoldfastError('INVALID_INPUT', `job ${id} is paused: unpause it first`, { details: { job: id } });
     return this.batchJobs.reprocess(id).then(({ batchesRun, items, results, exceptions, elapsedMs }) => ({ batchesRun, items, results, exceptions, elapsedMs }));
-  }
-
-  /** The DAG statistics due this tick: followed jobs changed since their last push, each at most once per DAG_PUSH_MS. */
-  due(touched: ReadonlySet<string>, followed: ReadonlySet<string>, at: number): DagStats[] {
-    for (const job of touched) if (followed.has(job)) this.dirty.add(job);
-    for (const job of this.lastPush.keys()) if (!followed.has(job)) this.lastPush.delete(job);
-    const out: DagStats[] = [];
-    for (const job of this.dirty) {
-      if (!followed.has(job)) {
-        this.dirty.delete(job);
-        continue;
-      }
-      if (at - (this.lastPush.get(job) ?? 0) < DAG_PUSH_MS) continue;
-      this.dirty.delete(job);
-      this.lastPush.set(job, at);
-      try {
-        out.push(this.dag(job));
-      } catch (error) {
-        // A job deleted while followed has nothing more to show; anything else is reported.
-        if (!(error instanceof HoldfastError && error.code === 'JOB_NOT_FOUND')) this.onError(error);
-      }
-    }
-    return out;
   }
 
   private contextOf(id: string): BatchJobContext {
