@@ -91,7 +91,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       if (text && !out.json) status.print(text);
     }
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
-    if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, bytes: event.bytes });
+    if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, folded: event.folded, bytes: event.bytes });
   });
   // What was sent and is not yet committed, by path: a file reported ready twice meanwhile is sent once.
   // Once committed, the `watch.taken` record answers, so this map holds only the files in flight.
