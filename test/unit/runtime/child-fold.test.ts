@@ -67,7 +67,7 @@ describe('folding finished children', () => {
     const { runtime, store } = await finishedJob('folding', 4, 'job');
     await runtime.close();
     // One child parked (a person may retry it), one with a child of its own.
-    const parked = { ...store.getActor(actorId('job/c1'))!, status: 'parked' as const, error: { name: 'HoldfastError', code: 'MACHINE_ERROR', message: 'test' } };
+    const parked = { ...store.getActor(actorId('job/c1'))!, status: 'parked' as const, error: { name: 'HoldfastError', code: 'MACHINE_ERROR' as const, message: 'test' } };
     const grandchild = { ...store.getActor(actorId('job/c2'))!, id: actorId('job/c2/g'), parent: actorId('job/c2') };
     await store.commit([{ op: 'putActor', record: parked, previous: store.getActor(actorId('job/c1')) }, { op: 'putActor', record: grandchild }], 'commit');
     const result = await foldPass(portsOver(store), Date.now(), 0);
