@@ -2,6 +2,8 @@
  * `verifyStore()`: the invariants of RELIABILITY.md checked over a closed (or
  * read-only) store, run after every crash test. Later kinds of work add their
  * own checks (counts of their parents, files on disk) through `checks`.
+ * Children folded by retention are not missing: their parent's `folded`
+ * record counts them (child-fold.ts), and is checked to add up.
  */
 import type { ActorRecord, ActorStatus, SyncStore } from '../persistence/store.js';
 import { FOLDED, type FoldedChildren } from './child-fold.js';

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../../src/adapters/dataverse/dataverse-standin.js';
 import { actorId } from '../../../src/persistence/store.js';
+import { FOLDED } from '../../../src/runtime/child-fold.js';
+import { verifyStore } from '../../../src/runtime/verify-store.js';
 import { filesOf, makeSampleFolder, runCli, verifyLoad, withStore, type SummaryJson } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 
@@ -60,5 +62,11 @@ describe('folding a finished data load', () => {
     const again = await runCli(ingestArgs);
     expect((again.json as SummaryJson).counts).toMatchObject({ total: 0, alreadyLoaded: files.length, registered: 0 });
     expect(standin.registered(PID)).toHaveLength(files.length);
+
+    // Deleting the folded load works from its records, and takes its folded count with it.
+    const deleted = await runCli(['delete', id, '--store', store, '--json']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await withStore(store, (s) => s.getRecord(FOLDED, id))).toBeUndefined();
+    expect(await withStore(store, (s) => verifyStore(s).violations)).toEqual([]);
   }, 120_000);
 });
