@@ -58,7 +58,7 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
     .option('--include-hidden', 'load hidden and system files too')
     .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
-    .option('--retention <duration>', "how long a finished batch's files keep their step journal (summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
+    .option('--retention <duration>', "how long a finished batch's files keep their step journal and their actors, then folded into a count (summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
     .action((dir: string, options: WatchOptions, command: Command) => run(() => watchFolder(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
