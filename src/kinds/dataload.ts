@@ -43,6 +43,8 @@ export function loadDefinitions(records: Reads, hashPool: HashPool, options: { f
       records: dataloadRecords,
       // Its copies in the file store that Dataverse does not hold go with it (load-delete.ts).
       onDelete: loadCopiesCleanup(dataverseFor(records, options)),
+      // Its files' results live in its entries and registrations: retention folds its finished datafiles.
+      foldChildren: true,
     }),
     defineMachine({
       name: DATAFILE_MACHINE,

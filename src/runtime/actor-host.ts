@@ -261,6 +261,23 @@ export class ActorHost {
     return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
   }
 
+  /**
+   * Folds final children of `parent` (child-fold.ts): their records, index entries, journals,
+   * messages and timers go, with `extra` (the parent's `folded` count), in one commit. The caller
+   * chose children that are final and not held here; an idle one still cached is dropped.
+   */
+  foldChildren(parent: ActorId, records: readonly ActorRecord[], extra: Mutation[]): Promise<void> {
+    const plan = emptyPlan();
+    plan.mutations.push(...extra);
+    for (const record of records) {
+      this.live.delete(record.id);
+      plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
+      for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
+      for (const message of this.o.store.inbox(record.id)) plan.mutations.push({ op: 'deleteInbox', to: record.id, seq: message.seq });
+    }
+    return new Promise((resolve, reject) => this.commit(parent, plan, resolve, reject));
+  }
+
   /** Commits mutations that belong to no step (a delete's records) in order with the steps. */
   commitMutations(owner: ActorId, mutations: Mutation[]): Promise<void> {
     const plan = emptyPlan();

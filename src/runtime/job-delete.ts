@@ -17,6 +17,7 @@
  */
 import { HoldfastError } from '../errors.js';
 import type { ActorRecord, Mutation, RecordKey, SyncStore } from '../persistence/store.js';
+import { FOLDED } from './child-fold.js';
 import type { MachineRegistry } from './machine-registry.js';
 
 /** Deletes under way, by job id: written with the actors' removal, removed with the last step. */
@@ -85,8 +86,9 @@ export interface JobDeletePorts {
 export function scopesOf(actors: readonly ActorRecord[], registry: MachineRegistry): RecordScope[] {
   const scopes: RecordScope[] = [];
   for (const actor of actors) {
-    const records = registry.has(actor.machine) ? registry.get(actor.machine).records : undefined;
-    if (records) scopes.push(...records({ id: String(actor.id), machine: actor.machine, context: actor.snapshot?.context }));
+    const definition = registry.has(actor.machine) ? registry.get(actor.machine) : undefined;
+    if (definition?.records) scopes.push(...definition.records({ id: String(actor.id), machine: actor.machine, context: actor.snapshot?.context }));
+    if (definition?.foldChildren) scopes.push({ collection: FOLDED, key: String(actor.id) }); // its count of folded children
   }
   return scopes;
 }

@@ -43,6 +43,12 @@ export interface MachineDefinition<N extends string = string, TMachine extends A
   records?: (actor: WritingActor) => readonly RecordScope[];
   /** Work outside the store that deleting a job holding its actors does (a data load's copies). */
   onDelete?: DeleteCleanup;
+  /**
+   * Its finished actors' finished children may be folded by retention (child-fold.ts): once it has
+   * been final for the retention period, their records, index entries and journals go and a
+   * `folded` record counts them. Only for a machine whose children's results live in records.
+   */
+  foldChildren?: true;
   /** An actor of it by name, for views (a data file by its path): the runtime only passes it on (`runtime.label`). */
   label?: (actor: ActorRecord) => string | undefined;
 }

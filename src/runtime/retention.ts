@@ -3,7 +3,9 @@
  * counts), the records it wrote (results, registrations, `loaded`, `watch.taken`)
  * and its index entries, but drops its step journal, snapshots included, once it
  * has been final for `olderThanMs`. A watch folder that runs for months thus
- * grows by what each file's record needs, not by every step it took.
+ * grows by what each file's record needs, not by every step it took. A parent
+ * whose machine declares `foldChildren` (a data load) has its final children
+ * folded too, before the journals are pruned (child-fold.ts).
  *
  * An actor that is not final (active or parked: it may step again) keeps every
  * journal entry; only the snapshots of its entries older than the retention go
@@ -27,6 +29,7 @@
  */
 import { HoldfastError } from '../errors.js';
 import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, SyncStore } from '../persistence/store.js';
+import { foldPass, type FoldPorts } from './child-fold.js';
 import type { Clock } from './clock.js';
 
 /** Seven days: long enough to look into last week's work in the inspector; the default of `retention`. */
@@ -48,6 +51,8 @@ export interface PruneReport {
   actors: number;
   /** Entries of unfinished actors' journals kept without their snapshots. */
   snapshots: number;
+  /** Final children of finished parents folded (child-fold.ts): their records went, a count stays. */
+  folded: number;
   /** Stored bytes removed: entries dropped, snapshots stripped. */
   bytes: number;
   /** Pages holding data before and after (LMDB reuses freed pages; its file never shrinks). */
@@ -132,6 +137,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
     entries: total.entries,
     actors: total.actors,
     snapshots,
+    folded: 0,
     bytes: total.bytes,
     usedPagesBefore: before.usedPages,
     usedPagesAfter: afterUsage.usedPages,
@@ -148,7 +154,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
 export function startRetention(
   store: RetentionStore,
   clock: Pick<Clock, 'now'>,
-  options: { olderThanMs: number | false; everyMs?: number },
+  options: { olderThanMs: number | false; everyMs?: number; fold?: FoldPorts },
   hooks: { onPruned?: (report: PruneReport) => void; onError: (error: unknown) => void },
 ): RetentionHandle {
   const { olderThanMs } = options;
@@ -159,7 +165,14 @@ export function startRetention(
   /** Passes run one at a time: a `holdfast prune` waits for the periodic one. */
   let running: Promise<unknown> = Promise.resolve();
   const run = (age: number): Promise<PruneReport> => {
-    const pass = running.then(() => prunePass(store, clock.now(), age, { stopped: () => stopping, marks }));
+    const pass = running.then(async () => {
+      // Folded first: the journals of the children it removes need no pruning.
+      const started = performance.now();
+      const before = store.usage();
+      const folded = options.fold ? await foldPass(options.fold, clock.now(), age, { stopped: () => stopping }) : { children: 0 };
+      const report = await prunePass(store, clock.now(), age, { stopped: () => stopping, marks });
+      return { ...report, folded: folded.children, usedPagesBefore: before.usedPages, ms: Math.round(performance.now() - started) };
+    });
     running = pass.catch(() => {});
     return pass;
   };
@@ -169,7 +182,7 @@ export function startRetention(
       timer = undefined;
       run(olderThanMs).then(
         (report) => {
-          if (report.entries > 0 || report.snapshots > 0) hooks.onPruned?.(report);
+          if (report.entries > 0 || report.snapshots > 0 || report.folded > 0) hooks.onPruned?.(report);
         },
         (error: unknown) => {
           // A full disk is already reported by the committer (runtime.storageFull); the next pass tries again.

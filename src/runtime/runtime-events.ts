@@ -19,7 +19,7 @@ export type RuntimeEvent =
   | { type: 'runtime.committed'; steps: number; durationMs: number; at: number }
   | { type: 'runtime.recovered'; actors: number; effects: number; inbox: number; timers: number; parked: number; ms: number; at: number }
   /** A retention pass dropped the journals of actors final for longer than the retention (retention.ts). */
-  | { type: 'runtime.pruned'; entries: number; actors: number; snapshots: number; bytes: number; olderThanMs: number; ms: number; at: number };
+  | { type: 'runtime.pruned'; entries: number; actors: number; snapshots: number; folded: number; bytes: number; olderThanMs: number; ms: number; at: number };
 
 export type RuntimeListener = (event: RuntimeEvent) => void;
 

@@ -22,6 +22,7 @@ import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
+import type { FoldPorts } from './child-fold.js';
 import { listedActors, readListedActor } from './listed-actors.js';
 import { PAUSED } from './job-control.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
@@ -229,10 +230,20 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   // Periodic retention only in an owner that runs the store's work; any writer can prune on request.
   const retention = store.readOnly
     ? undefined
-    : startRetention(store, clock, { olderThanMs: options.resume === false ? false : (options.retention ?? DEFAULT_RETENTION_MS) }, {
+    : startRetention(store, clock, { olderThanMs: options.resume === false ? false : (options.retention ?? DEFAULT_RETENTION_MS), fold: foldPorts() }, {
         onError,
-        onPruned: (report) => events.publish({ type: 'runtime.pruned', entries: report.entries, actors: report.actors, snapshots: report.snapshots, bytes: report.bytes, olderThanMs: report.olderThanMs, ms: report.ms, at: clock.now() }),
+        onPruned: (report) => events.publish({ type: 'runtime.pruned', entries: report.entries, actors: report.actors, snapshots: report.snapshots, folded: report.folded, bytes: report.bytes, olderThanMs: report.olderThanMs, ms: report.ms, at: clock.now() }),
       });
+
+  /** Retention folds the children of machines that declare `foldChildren` (child-fold.ts), through the host's commits. */
+  function foldPorts(): FoldPorts {
+    return {
+      store,
+      foldable: () => registry.all().filter((definition) => definition.foldChildren === true).map((definition) => definition.name),
+      held: (id) => host.holds(id),
+      removeChildren: (parent, children, extra) => host.foldChildren(parent, children, extra),
+    };
+  }
 
   const resolveDefinition = (machine: string | MachineDefinition) => (typeof machine === 'string' ? registry.get(machine) : registry.get(machine.name));
   let closed: Promise<void> | undefined;

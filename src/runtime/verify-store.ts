@@ -2,8 +2,11 @@
  * `verifyStore()`: the invariants of RELIABILITY.md checked over a closed (or
  * read-only) store, run after every crash test. Later kinds of work add their
  * own checks (counts of their parents, files on disk) through `checks`.
+ * Children folded by retention are not missing: their parent's `folded`
+ * record counts them (child-fold.ts), and is checked to add up.
  */
 import type { ActorRecord, ActorStatus, SyncStore } from '../persistence/store.js';
+import { FOLDED, type FoldedChildren } from './child-fold.js';
 
 export interface StoreViolation {
   invariant: 'I2' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
@@ -16,6 +19,8 @@ export interface StoreReport {
   byStatus: Record<ActorStatus, number>;
   /** Active actors with no effect, timer or message pending: waiting on the outside world. */
   waiting: string[];
+  /** Children folded by retention (child-fold.ts), counted on their parents: not missing, gone on purpose. */
+  folded: number;
   violations: StoreViolation[];
 }
 
@@ -70,7 +75,17 @@ export function verifyStore(store: SyncStore, options: VerifyOptions = {}): Stor
     if (!record) violations.push({ invariant: 'I2', id: target, message: 'messages wait for an actor that does not exist' });
     else if (record.status !== 'active' && record.status !== 'parked') violations.push({ invariant: 'I4', id: target, message: `messages wait for an actor that is ${record.status}` });
   }
-  return { actors, byStatus, waiting, violations };
+  // A folded count belongs to a parent that is final: one still running may read its children.
+  let folded = 0;
+  for (const { key, value } of store.scanRecords<FoldedChildren>(FOLDED)) {
+    const parent = safeGet(store, String(key));
+    const states = Object.values(value?.states ?? {}).reduce((sum, n) => sum + n, 0);
+    if (!parent) violations.push({ invariant: 'I5', id: String(key), message: `${value?.children} folded children counted for an actor that does not exist` });
+    else if (parent.status === 'active' || parent.status === 'parked') violations.push({ invariant: 'I5', id: parent.id, message: `children were folded while it is ${parent.status}` });
+    if (!Number.isInteger(value?.children) || states !== value.children) violations.push({ invariant: 'I5', id: String(key), message: `folded count ${value?.children} does not match its states (${states})` });
+    folded += value?.children ?? 0;
+  }
+  return { actors, byStatus, waiting, folded, violations };
 }
 
 function safeGet(store: SyncStore, id: string): ActorRecord | undefined {

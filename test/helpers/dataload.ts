@@ -19,6 +19,7 @@ import type { DataLoadContext, DataLoadCounts } from '../../src/machines/dataloa
 import type { DataLoadInput } from '../../src/machines/dataload.types.js';
 import { openLmdbStore } from '../../src/persistence/lmdb-store.js';
 import { actorId, type ActorId, type ActorRecord, type SyncStore } from '../../src/persistence/store.js';
+import { FOLDED, type FoldedChildren } from '../../src/runtime/child-fold.js';
 import { verifyStore, type StoreViolation } from '../../src/runtime/verify-store.js';
 
 /** A file a sample folder holds, with what its copy must hash to. */
@@ -189,14 +190,17 @@ export function countViolations(record: ActorRecord, store: SyncStore): StoreVio
   if (record.machine !== 'dataload' || !record.snapshot) return [];
   const counts = (record.snapshot.context as DataLoadContext).counts;
   const recount = { total: 0, copied: 0, skipped: 0, failed: 0, registered: 0, registrationFailed: 0 };
-  for (const child of store.queryActors({ parent: record.id })) {
-    recount.total++;
-    if (COPIED_STATES.has(child.state)) recount.copied++;
-    if (child.state === 'skipped') recount.skipped++;
-    if (child.state === 'failed') recount.failed++;
-    if (child.state === 'registered') recount.registered++;
-    if (child.state === 'registrationFailed') recount.registrationFailed++;
-  }
+  const add = (state: string, n: number) => {
+    recount.total += n;
+    if (COPIED_STATES.has(state)) recount.copied += n;
+    if (state === 'skipped') recount.skipped += n;
+    if (state === 'failed') recount.failed += n;
+    if (state === 'registered') recount.registered += n;
+    if (state === 'registrationFailed') recount.registrationFailed += n;
+  };
+  for (const child of store.queryActors({ parent: record.id })) add(child.state, 1);
+  // Children folded by retention are counted by the state they ended in, on the load's `folded` record.
+  for (const [state, n] of Object.entries(store.getRecord<FoldedChildren>(FOLDED, record.id)?.states ?? {})) add(state, n);
   const wrong = (Object.keys(recount) as (keyof typeof recount)[]).filter((name) => counts[name] !== recount[name]);
   return wrong.map((name) => ({ invariant: 'I5', id: record.id, message: `${name} is ${counts[name]} on the load, ${recount[name]} by its datafiles` }));
 }

@@ -58,7 +58,7 @@ export function registerWatch(program: Command, run: (task: () => Promise<number
     .option('--include-hidden', 'load hidden and system files too')
     .option('--exclude <glob>', 'skip matching paths (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--lock-wait <ms>', 'how long to wait for a locked dataset', milliseconds('--lock-wait'), 600_000)
-    .option('--retention <duration>', "how long a finished batch's files keep their step journal (summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
+    .option('--retention <duration>', "how long a finished batch's files keep their step journal and their actors, then folded into a count (summaries, results and registrations stay): milliseconds, or 12h, 7d; never keeps it (default 7d)", retentionFlag('--retention'))
     .action((dir: string, options: WatchOptions, command: Command) => run(() => watchFolder(dir, { ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 }
 
@@ -91,7 +91,7 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       if (text && !out.json) status.print(text);
     }
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
-    if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, bytes: event.bytes });
+    if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, folded: event.folded, bytes: event.bytes });
   });
   // What was sent and is not yet committed, by path: a file reported ready twice meanwhile is sent once.
   // Once committed, the `watch.taken` record answers, so this map holds only the files in flight.
