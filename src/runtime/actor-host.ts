@@ -11,7 +11,8 @@
  */
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type Mutation, type SyncStore } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type MaybePromise, type Mutation, type Store, type SyncStore } from '../persistence/store.js';
+import { syncStoreOf } from '../persistence/sync-store.js';
 import { standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
 import type { Committer } from './committer.js';
@@ -24,12 +25,14 @@ import type { EventHub } from './runtime-events.js';
 import { restoreSnapshot } from './snapshot-codec.js';
 import { faultPoint } from './fault-points.js';
 import { JobControl, PAUSED } from './job-control.js';
-import type { Delivery, LiveActor } from './live-actor.js';
+import type { Delivery, HeldStep, LiveActor } from './live-actor.js';
+import { forEach, isPromise, then } from './store-reads.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
 
 export interface HostOptions {
-  store: SyncStore;
+  /** Read through its `sync` reads when it has them; otherwise each read is awaited (store-reads.ts). */
+  store: Store;
   registry: MachineRegistry;
   committer: Committer;
   effects: EffectRunner;
@@ -41,11 +44,20 @@ export interface HostOptions {
   stepsPerTurn?: number;
   /** Keep each step's snapshot in its journal entry, so any past moment can be shown. */
   journalSnapshots?: boolean;
+  /** Errors that belong to no caller. */
+  onError: (error: unknown) => void;
 }
 
 
 /** Steps computed and not yet durable at most, before the host lets the disk catch up. */
 const MAX_STEPS_IN_FLIGHT = 8_000;
+
+/** A read of an actor's record under way (a store that reads asynchronously): who waits for the actor, in order. */
+interface PendingRead {
+  waiters: ((actor: LiveActor | undefined) => void)[];
+  /** Parked or deleted meanwhile: the record read is out of date, and nobody gets an actor from it. */
+  stale: boolean;
+}
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
@@ -61,15 +73,25 @@ export class ActorHost {
   private readonly undelivered = new Set<ActorId>();
   /** One plan context for every step (its closures were allocated per step); `now` is refreshed. */
   private readonly context: PlanContext;
+  /** The store's synchronous reads, when it has them: the step loop's path then holds no promise. */
+  private readonly sync: SyncStore | undefined;
+  /** Records being read (only over a store without `sync`): a second load of the id joins the first. */
+  private readonly reading = new Map<ActorId, PendingRead>();
+  /** Ids spawned and not yet durable: a second spawn of one is refused, not written over the first. */
+  private readonly spawning = new Set<ActorId>();
+  /** The actor whose step is being planned, and the ids its spawns asked about that the store has not answered. */
+  private stepping: LiveActor | undefined;
+  private readonly unanswered: ActorId[] = [];
   closing = false;
 
   constructor(private readonly o: HostOptions) {
     this.messageSeq = o.clock.now() * 1000;
+    this.sync = syncStoreOf(o.store);
     this.context = {
       now: 0,
       nextMessageSeq: () => this.messageSeq++,
       definitionOf: (machine) => this.o.registry.get(machine),
-      exists: (id) => this.live.has(id) || this.o.store.getActor(id) !== undefined,
+      exists: (id) => this.live.has(id) || this.spawning.has(id) || this.storedExists(id),
       journalSnapshots: o.journalSnapshots ?? false,
     };
     const host = this;
@@ -92,7 +114,10 @@ export class ActorHost {
     this.control = new JobControl(
       {
         live: (id) => this.live.get(id),
-        forget: (id) => this.live.delete(id),
+        forget: (id) => {
+          this.live.delete(id);
+          this.staleRead(id);
+        },
         load: (id) => this.load(id),
         deliverTo: (id, delivery) => this.deliverTo(id, delivery),
         commit: (owner, plan, after, failed) => this.commit(owner, plan, after, failed),
@@ -127,9 +152,25 @@ export class ActorHost {
 
   /** Creates a top actor (or a child, given `parent`); resolves once it is durable. */
   spawn(definition: MachineDefinition, id: ActorId, input: unknown, options: { parent?: ActorId; root?: ActorId; tags?: string[] } = {}): Promise<ActorRecord> {
-    if (this.live.has(id) || this.o.store.getActor(id)) {
-      return Promise.reject(new HoldfastError('ACTOR_EXISTS', `actor ${id} already exists`, { details: { id } }));
-    }
+    const taken = () => Promise.reject(new HoldfastError('ACTOR_EXISTS', `actor ${id} already exists`, { details: { id } }));
+    if (this.live.has(id) || this.spawning.has(id)) return taken();
+    const stored = this.o.store.getActor(id);
+    if (!isPromise(stored)) return stored ? taken() : this.spawnNew(definition, id, input, options);
+    // Claimed while the store answers, so a second spawn of the id meanwhile is refused.
+    this.spawning.add(id);
+    return stored.then(
+      (record) => {
+        this.spawning.delete(id);
+        return record || this.live.has(id) ? taken() : this.spawnNew(definition, id, input, options);
+      },
+      (error: unknown) => {
+        this.spawning.delete(id);
+        throw error;
+      },
+    );
+  }
+
+  private spawnNew(definition: MachineDefinition, id: ActorId, input: unknown, options: { parent?: ActorId; root?: ActorId; tags?: string[] }): Promise<ActorRecord> {
     const plan = emptyPlan();
     const root = options.root ?? id;
     const identity = { id, root, ...(options.parent ? { parent: options.parent } : {}), ...(options.tags ? { tags: options.tags } : {}) };
@@ -139,43 +180,114 @@ export class ActorHost {
     } catch (error) {
       return Promise.reject(toHoldfastError(error, 'MACHINE_ERROR'));
     }
+    this.spawning.add(id);
     return new Promise((resolve, reject) => {
-      this.commit(id, plan, () => resolve(spawned.record), reject);
+      this.commit(
+        id,
+        plan,
+        () => {
+          this.spawning.delete(id);
+          resolve(spawned.record);
+        },
+        (error) => {
+          this.spawning.delete(id);
+          reject(error);
+        },
+      );
     });
   }
 
   /** Queues an external event; resolves once the step it causes is durable. */
   send(id: ActorId, event: EventObject): Promise<void> {
     return new Promise((resolve, reject) => {
-      const actor = this.load(id);
-      if (!actor) return reject(new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } }));
-      if (actor.record.status === 'parked') {
-        return reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${id} is parked: ${actor.record.error?.message ?? ''}`, { details: { id } }));
-      }
-      this.deliver(actor, { kind: 'external', event, resolve, reject });
+      this.withActor(id, (actor) => {
+        if (!actor) return reject(new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } }));
+        if (actor.record.status === 'parked') {
+          return reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${id} is parked: ${actor.record.error?.message ?? ''}`, { details: { id } }));
+        }
+        this.deliver(actor, { kind: 'external', event, resolve, reject });
+      });
     });
   }
 
-  /** Hands a delivery to an actor, rehydrating it if needed. */
+  /** Hands a delivery to an actor, rehydrating it if needed; deliveries that come while its record is read wait, in order. */
   deliverTo(id: ActorId, delivery: Delivery): void {
-    const actor = this.load(id);
-    if (actor) this.deliver(actor, delivery);
-    else if (delivery.kind === 'inbox') this.undelivered.add(id);
+    this.withActor(id, (actor) => {
+      if (actor) this.deliver(actor, delivery);
+      else if (delivery.kind === 'inbox') this.undelivered.add(id);
+    });
   }
 
-  /** The live actor, or one rehydrated from the store; undefined when missing or parked now. */
-  load(id: ActorId): LiveActor | undefined {
+  /** The live actor, or one rehydrated from the store; undefined when missing or parked now. At once unless the store reads asynchronously. */
+  load(id: ActorId): MaybePromise<LiveActor | undefined> {
+    let answered = false;
+    let answer: LiveActor | undefined;
+    let wake: ((actor: LiveActor | undefined) => void) | undefined;
+    this.withActor(id, (actor) => {
+      answered = true;
+      answer = actor;
+      wake?.(actor);
+    });
+    return answered ? answer : new Promise((resolve) => (wake = resolve));
+  }
+
+  /**
+   * Calls `use` with the actor `load` gives: at once when it is in memory or the store reads
+   * synchronously. Over an asynchronous store the record is read once however many callers come
+   * meanwhile; they are answered in the order they came, one after the other in one tick.
+   */
+  private withActor(id: ActorId, use: (actor: LiveActor | undefined) => void): void {
+    const live = this.live.get(id);
+    if (live) return use(live);
+    const pending = this.reading.get(id);
+    if (pending) return void pending.waiters.push(use);
+    let read: MaybePromise<ActorRecord | undefined>;
+    try {
+      read = this.o.store.getActor(id);
+    } catch (error) {
+      const parked = this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
+      if (!isPromise(parked)) return use(undefined);
+      return this.awaitRead(id, parked.then(() => undefined), use);
+    }
+    if (!isPromise(read)) return use(this.hydrate(id, read));
+    this.awaitRead(
+      id,
+      read.then(
+        (record) => (this.reading.get(id)?.stale ? undefined : this.hydrate(id, record)),
+        (error: unknown) => then(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+      ),
+      use,
+    );
+  }
+
+  /** Holds the callers of `id` until `answer` settles, then answers each in order (a caller that comes meanwhile joins the end). */
+  private awaitRead(id: ActorId, answer: Promise<LiveActor | undefined>, first: (actor: LiveActor | undefined) => void): void {
+    const pending: PendingRead = { waiters: [first], stale: false };
+    this.reading.set(id, pending);
+    const settle = (actor: LiveActor | undefined) => {
+      for (let index = 0; index < pending.waiters.length; index++) pending.waiters[index]!(actor);
+      if (this.reading.get(id) === pending) this.reading.delete(id);
+    };
+    answer.then(settle, (error: unknown) => {
+      // Not a read's failure (those park the actor): a bug in rehydrating; nobody waits for ever.
+      this.o.onError(error);
+      settle(undefined);
+    });
+  }
+
+  /** Marks a read of `id` under way as out of date (the actor was parked or deleted meanwhile). */
+  private staleRead(id: ActorId): void {
+    const pending = this.reading.get(id);
+    if (pending) pending.stale = true;
+  }
+
+  /** A live actor from its stored record; undefined when missing, parked, or being parked. */
+  private hydrate(id: ActorId, stored: ActorRecord | undefined): LiveActor | undefined {
     const live = this.live.get(id);
     if (live) return live;
-    let record: ActorRecord | undefined;
-    try {
-      record = this.o.store.getActor(id);
-    } catch (error) {
-      this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
-      return undefined;
-    }
+    let record = stored;
     if (!record) return undefined;
-    if (record.status === 'parked') return undefined;
+    if (record.status === 'parked' || this.control.isParking(id)) return undefined;
     try {
       const definition = this.o.registry.get(record.machine);
       if (!record.snapshot) throw new HoldfastError('RECORD_CORRUPT', `actor ${id} has no snapshot`);
@@ -191,13 +303,27 @@ export class ActorHost {
   }
 
   /** Parks the record of `id` if it does not decode (the scrub found its checksum failing); a live actor is left alone. */
-  parkIfUnreadable(id: ActorId): void {
-    if (this.live.has(id)) return; // its next step rewrites the record
+  parkIfUnreadable(id: ActorId): MaybePromise<void> {
+    if (this.live.has(id) || this.reading.has(id)) return; // its next step rewrites the record; a read under way parks it
+    let read: MaybePromise<ActorRecord | undefined>;
     try {
-      this.o.store.getActor(id);
+      read = this.o.store.getActor(id);
     } catch (error) {
-      this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
+      return this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
     }
+    if (!isPromise(read)) return;
+    // Deliveries that come meanwhile wait for this read, as for a load: the record is read once.
+    return new Promise((resolve) => {
+      const answer = read.then(
+        (record) => {
+          const pending = this.reading.get(id);
+          // Rehydrated only for a caller that came meanwhile.
+          return pending && pending.waiters.length > 1 && !pending.stale ? this.hydrate(id, record) : undefined;
+        },
+        (error: unknown) => then(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+      );
+      this.awaitRead(id, answer, () => resolve());
+    });
   }
 
   /** Notes the effects a recovered actor had in flight, for `startResumedEffects` (see EffectLauncher.resume). */
@@ -244,21 +370,29 @@ export class ActorHost {
    * in one commit. Their live state, effects and timers here are dropped first.
    */
   deleteJob(root: ActorId, records: ActorRecord[], extra: Mutation[] = []): Promise<void> {
-    const plan = emptyPlan();
-    plan.mutations.push(...extra);
-    for (const record of records) {
-      const live = this.live.get(record.id);
-      for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
-      this.o.timers.removeActor(record.id);
-      this.live.delete(record.id);
-      plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
-      if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
-      for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
-      for (const message of this.o.store.inbox(record.id)) plan.mutations.push({ op: 'deleteInbox', to: record.id, seq: message.seq });
-    }
-    plan.mutations.push({ op: 'deleteRecord', collection: PAUSED, key: root });
-    this.control.forgetJob(root);
-    return new Promise((resolve, reject) => this.commit(root, plan, resolve, reject));
+    // The messages waiting for them are read first; the rest happens in one tick with the commit's start.
+    const inbox: Mutation[] = [];
+    const read = forEach(records, (record) => forEach(this.o.store.inbox(record.id), (message) => void inbox.push({ op: 'deleteInbox', to: record.id, seq: message.seq })));
+    return Promise.resolve(
+      then(read, () => {
+        const plan = emptyPlan();
+        plan.mutations.push(...extra);
+        for (const record of records) {
+          const live = this.live.get(record.id);
+          for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
+          this.o.timers.removeActor(record.id);
+          this.live.delete(record.id);
+          this.staleRead(record.id);
+          plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
+          if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
+          for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
+        }
+        plan.mutations.push(...inbox);
+        plan.mutations.push({ op: 'deleteRecord', collection: PAUSED, key: root });
+        this.control.forgetJob(root);
+        return new Promise<void>((resolve, reject) => this.commit(root, plan, resolve, reject));
+      }),
+    );
   }
 
   /** Commits mutations that belong to no step (a delete's records) in order with the steps. */
@@ -278,17 +412,20 @@ export class ActorHost {
    * The stand-in keeps what the index says of it (parent, job, machine, state), so it stays in its job
    * and its parent is told; an actor the index does not know becomes a top actor of machine `unknown`.
    */
-  private parkUnreadable(id: ActorId, error: HoldfastError): void {
-    const now = this.o.clock.now();
+  private parkUnreadable(id: ActorId, error: HoldfastError): MaybePromise<void> {
     const noted = new HoldfastError(error.code, `${error.reason}; its stored bytes are kept in the setAside records`, { cause: error });
-    let identity: IndexedIdentity | undefined;
+    const parkAs = (identity: IndexedIdentity | undefined) => {
+      const standIn = standInFor(id, identity, this.o.clock.now());
+      this.park(standIn, noted, { setAside: true, unindexed: identity === undefined });
+    };
+    let identity: MaybePromise<IndexedIdentity | undefined>;
     try {
       identity = this.o.store.identityOf(id, this.o.registry.names());
     } catch {
-      identity = undefined; // an index that cannot be read either: park it as a top actor
+      return parkAs(undefined); // an index that cannot be read either: park it as a top actor
     }
-    const standIn = standInFor(id, identity, now);
-    this.park(standIn, noted, { setAside: true, unindexed: identity === undefined });
+    if (!isPromise(identity)) return parkAs(identity);
+    return identity.then(parkAs, () => parkAs(undefined));
   }
 
   private deliver(actor: LiveActor, delivery: Delivery): void {
@@ -324,6 +461,7 @@ export class ActorHost {
     for (; index < batch.length && steps < budget; index++) {
       const actor = batch[index]!;
       actor.queued = false;
+      if (actor.checking) continue; // requeued once the store has answered
       if (this.control.holdActor(actor)) continue;
       const delivery = actor.mailbox.shift();
       if (delivery) {
@@ -342,7 +480,6 @@ export class ActorHost {
 
   private step(actor: LiveActor, delivery: Delivery): void {
     const record = actor.record;
-    const now = this.o.clock.now();
     if (record.status !== 'active') return this.refuseDelivery(actor, delivery);
     let event: EventObject;
     const extra: Mutation[] = [];
@@ -371,17 +508,31 @@ export class ActorHost {
         break;
       }
     }
+    this.transition(actor, { delivery, event, extra, consumedEffect });
+  }
+
+  /** The step's transition, plan and commit, once its event is known. */
+  private transition(actor: LiveActor, step: HeldStep): void {
+    const { delivery, event, extra, consumedEffect } = step;
+    const record = actor.record;
+    const now = this.o.clock.now();
     const plan = emptyPlan();
     let next: ActorRecord;
     try {
+      this.stepping = actor;
       const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event, record.id);
       next = planStep(plan, record, record, snapshot, actions, this.planContext(), consumedEffect);
+      if (this.unanswered.length > 0) return this.checkSpawnsFirst(actor, step, this.unanswered.splice(0));
       if (consumedEffect !== undefined || delivery.kind === 'effect') delete next.recoveries; // none is 0
       actor.snapshot = snapshot;
     } catch (error) {
       const failure = toHoldfastError(error, 'MACHINE_ERROR');
       if (delivery.kind === 'external') delivery.reject(failure);
       return this.park(record, failure);
+    } finally {
+      this.stepping = undefined;
+      this.unanswered.length = 0;
+      actor.spawnChecks = undefined;
     }
     plan.mutations.push(...extra);
     plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.keepsSnapshots(actor.definition) && next.snapshot ? { snapshot: next.snapshot } : {}) } });
@@ -398,6 +549,52 @@ export class ActorHost {
         if (delivery.kind === 'external') delivery.reject(error);
       },
     );
+  }
+
+  /** True when the store holds an actor of this id; over an asynchronous store, from the answers read for this step. */
+  private storedExists(id: ActorId): boolean {
+    if (this.sync) return this.sync.getActor(id) !== undefined;
+    const answer = this.stepping?.spawnChecks?.get(id);
+    if (answer === undefined) {
+      this.unanswered.push(id); // the plan is dropped: the step runs again once the store has answered
+      return false;
+    }
+    if (answer instanceof HoldfastError) throw answer;
+    return answer;
+  }
+
+  /**
+   * A step that spawns children by key over an asynchronous store: its plan is dropped (a pure
+   * transition, computed again from the same snapshot), the store is asked whether those ids are
+   * taken, and the step runs again with the answers. The actor takes no other step meanwhile.
+   */
+  private checkSpawnsFirst(actor: LiveActor, step: HeldStep, ids: ActorId[]): void {
+    actor.checking = step;
+    const answers = new Map<string, boolean | HoldfastError>();
+    const asked = ids.map((id) =>
+      Promise.resolve()
+        .then(() => this.o.store.getActor(id))
+        .then(
+        (record) => void answers.set(id, record !== undefined),
+        (error: unknown) => void answers.set(id, toHoldfastError(error, 'RECORD_CORRUPT')),
+      ),
+    );
+    void Promise.all(asked).then(() => {
+      actor.checking = undefined;
+      if (this.live.get(actor.record.id) !== actor) {
+        // Parked or deleted meanwhile: the step is not taken.
+        if (step.delivery.kind === 'external') step.delivery.reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${actor.record.id} was parked or deleted before its step`, { details: { id: actor.record.id } }));
+        return;
+      }
+      actor.spawnChecks = answers;
+      this.transition(actor, step); // begun before any pause that came meanwhile: it is finished
+      if (actor.mailbox.length > 0 && !actor.queued) {
+        actor.queued = true;
+        this.runnable.push(actor);
+        this.schedulePump();
+      }
+      this.maybePassivate(actor);
+    });
   }
 
   private refuseDelivery(actor: LiveActor, delivery: Delivery): void {
@@ -441,16 +638,20 @@ export class ActorHost {
         if (actor && error.code !== 'STORAGE_FULL') {
           if (this.live.get(owner) === actor) this.live.delete(owner); // its in-memory state ran ahead of the store
           // Park the last durable record: the in-memory one holds the step that could not be stored.
-          this.park(this.durableRecord(owner) ?? actor.record, error);
+          const durable = this.durableRecord(owner);
+          if (!isPromise(durable)) return this.park(durable ?? actor.record, error);
+          // Deliveries meanwhile wait for the park, then find the actor parked.
+          this.awaitRead(owner, durable.then((record) => void this.park(record ?? actor.record, error)), () => {});
         }
       },
     });
   }
 
   /** The actor's record as last committed, or undefined when it has none (or it does not decode). */
-  private durableRecord(id: ActorId): ActorRecord | undefined {
+  private durableRecord(id: ActorId): MaybePromise<ActorRecord | undefined> {
     try {
-      return this.o.store.getActor(id);
+      const read = this.o.store.getActor(id);
+      return isPromise(read) ? read.catch(() => undefined) : read;
     } catch {
       return undefined;
     }
@@ -472,7 +673,8 @@ export class ActorHost {
     // every inbox delivery, at recovery too, goes through deliverTo, which notes the ids it found no actor for.
     for (const spawned of plan.spawned) {
       if (!this.undelivered.delete(spawned.record.id)) continue; // nothing waits: no store read per spawn
-      for (const message of this.o.store.inbox(spawned.record.id)) this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
+      const read = forEach(this.o.store.inbox(spawned.record.id), (message) => this.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event }));
+      if (isPromise(read)) read.catch((error: unknown) => this.o.onError(error));
     }
     for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });
   }
@@ -493,7 +695,7 @@ export class ActorHost {
 
   /** Drops an actor from memory once it has nothing in flight: its store record is then current. */
   private maybePassivate(actor: LiveActor): void {
-    if (actor.pendingCommits > 0 || actor.queued || actor.mailbox.length > 0) return;
+    if (actor.pendingCommits > 0 || actor.queued || actor.mailbox.length > 0 || actor.checking) return;
     if (actor.record.status === 'active' && Object.keys(actor.record.effects).length > 0) return;
     if (this.live.get(actor.record.id) === actor) this.live.delete(actor.record.id);
   }
