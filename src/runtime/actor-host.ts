@@ -26,7 +26,7 @@ import { restoreSnapshot } from './snapshot-codec.js';
 import { faultPoint } from './fault-points.js';
 import { JobControl, PAUSED } from './job-control.js';
 import type { Delivery, HeldStep, LiveActor } from './live-actor.js';
-import { forEach, isPromise, then } from './store-reads.js';
+import { forEach, isPromise, andThen } from './store-reads.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
 
@@ -254,7 +254,7 @@ export class ActorHost {
       id,
       read.then(
         (record) => (this.reading.get(id)?.stale ? undefined : this.hydrate(id, record)),
-        (error: unknown) => then(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+        (error: unknown) => andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
       ),
       use,
     );
@@ -320,7 +320,7 @@ export class ActorHost {
           // Rehydrated only for a caller that came meanwhile.
           return pending && pending.waiters.length > 1 && !pending.stale ? this.hydrate(id, record) : undefined;
         },
-        (error: unknown) => then(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+        (error: unknown) => andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
       );
       this.awaitRead(id, answer, () => resolve());
     });
@@ -374,7 +374,7 @@ export class ActorHost {
     const inbox: Mutation[] = [];
     const read = forEach(records, (record) => forEach(this.o.store.inbox(record.id), (message) => void inbox.push({ op: 'deleteInbox', to: record.id, seq: message.seq })));
     return Promise.resolve(
-      then(read, () => {
+      andThen(read, () => {
         const plan = emptyPlan();
         plan.mutations.push(...extra);
         for (const record of records) {

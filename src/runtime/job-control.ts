@@ -14,7 +14,7 @@ import type { Delivery, LiveActor } from './live-actor.js';
 import { parkedReport } from './parked-records.js';
 import type { EventHub } from './runtime-events.js';
 import { emptyPlan, type StepPlan } from './step-plan.js';
-import { forEach, isPromise, then } from './store-reads.js';
+import { forEach, isPromise, andThen } from './store-reads.js';
 import type { TimerQueue } from './timer-queue.js';
 
 /** The record of a paused job, keyed by its root id. */
@@ -132,7 +132,7 @@ export class JobControl {
     plan.mutations.push({ op: 'putActor', record: next, previous: record });
     return new Promise((resolve, reject) =>
       this.host.commit(record.id, plan, () => {
-        const resumed = then(this.host.load(record.id), (actor) => {
+        const resumed = andThen(this.host.load(record.id), (actor) => {
           if (actor && Object.keys(actor.record.effects).length > 0) {
             this.launcher.resume(actor);
             this.launcher.startResumed();
@@ -140,8 +140,8 @@ export class JobControl {
           const timers = forEach(this.o.store.timers(), (timer) => {
             if (timer.actor === record.id) this.o.timers.add(timer);
           });
-          return then(timers, () =>
-            then(forEach(this.o.store.inbox(record.id), (message) => this.host.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event })), () => {
+          return andThen(timers, () =>
+            andThen(forEach(this.o.store.inbox(record.id), (message) => this.host.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event })), () => {
               if (actor) this.host.passivateIfIdle(actor);
             }),
           );

@@ -18,7 +18,7 @@
 import { HoldfastError } from '../errors.js';
 import type { ActorRecord, MaybePromise, Mutation, RecordKey, Store, SyncStore } from '../persistence/store.js';
 import type { MachineRegistry } from './machine-registry.js';
-import { forEach, then } from './store-reads.js';
+import { forEach, andThen } from './store-reads.js';
 
 /** Deletes under way, by job id: written with the actors' removal, removed with the last step. */
 export const DELETING_JOBS = 'deletingJobs';
@@ -152,7 +152,7 @@ export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scope
   const byField = new Map<string, Map<string, Set<string>>>();
   const scoped = forEach(scopes, (scope) => {
     if ('key' in scope) {
-      return then(store.getRecord(scope.collection, scope.key), (value) => {
+      return andThen(store.getRecord(scope.collection, scope.key), (value) => {
         if (value !== undefined) add(scope.collection, scope.key);
       });
     } else if ('prefix' in scope) {
@@ -165,21 +165,21 @@ export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scope
       byField.set(scope.collection, fields.set(scope.field, (fields.get(scope.field) ?? new Set()).add(scope.equals)));
     }
   });
-  const byKey = then(scoped, () =>
+  const byKey = andThen(scoped, () =>
     forEach([...byKeyPart], ([collection, parts]) =>
       forEach(store.scanRecords(collection), ({ key }) => {
         if (Array.isArray(key) && [...parts].some(([part, values]) => values.has(String(key[part])))) add(collection, key);
       }),
     ),
   );
-  const byValue = then(byKey, () =>
+  const byValue = andThen(byKey, () =>
     forEach([...byField], ([collection, fields]) =>
       forEach(store.scanRecords<Record<string, unknown> | undefined>(collection), ({ key, value }) => {
         if ([...fields].some(([field, values]) => values.has(String(value?.[field])))) add(collection, key);
       }),
     ),
   );
-  return then(byValue, () => [...found.values()]);
+  return andThen(byValue, () => [...found.values()]);
 }
 
 /** The store's keyed reads, lazily (no array per scan). */

@@ -12,7 +12,7 @@ import type { MaybePromise, Store } from '../persistence/store.js';
 import type { ActorHost } from './actor-host.js';
 import type { Clock } from './clock.js';
 import type { EventHub } from './runtime-events.js';
-import { forEach, then } from './store-reads.js';
+import { forEach, andThen } from './store-reads.js';
 import type { TimerQueue } from './timer-queue.js';
 
 export function recoverActors(parts: { store: Store; host: ActorHost; timers: TimerQueue; events: EventHub; clock: Clock }): MaybePromise<void> {
@@ -24,7 +24,7 @@ export function recoverActors(parts: { store: Store; host: ActorHost; timers: Ti
   let inbox = 0;
   let timerCount = 0;
   const loaded = forEach(store.actorIds({ status: 'active' }), (id) =>
-    then(host.load(id), (actor) => {
+    andThen(host.load(id), (actor) => {
       if (!actor) {
         parked++;
         return;
@@ -38,21 +38,21 @@ export function recoverActors(parts: { store: Store; host: ActorHost; timers: Ti
       } else host.passivateIfIdle(actor);
     }),
   );
-  const armed = then(loaded, () => {
+  const armed = andThen(loaded, () => {
     host.startResumedEffects();
     return forEach(store.timers(), (timer) => {
       timers.add(timer);
       timerCount++;
     });
   });
-  const delivered = then(armed, () =>
+  const delivered = andThen(armed, () =>
     forEach(store.inbox(), (message) => {
       host.seenMessageSeq(message.seq);
       host.deliverTo(message.to, { kind: 'inbox', seq: message.seq, event: message.event });
       inbox++;
     }),
   );
-  return then(delivered, () => {
+  return andThen(delivered, () => {
     events.publish({ type: 'runtime.recovered', actors, effects, inbox, timers: timerCount, parked, ms: clock.now() - started, at: clock.now() });
   });
 }

@@ -10,7 +10,7 @@ import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
 import { commitRecordChanges } from './record-writes.js';
 import { listOf, syncStoreOf } from '../persistence/sync-store.js';
-import { forEach, isPromise, readsOf, syncViewRefusing, then } from './store-reads.js';
+import { forEach, isPromise, readsOf, syncViewRefusing, andThen } from './store-reads.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -231,7 +231,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions', onError });
   // Pauses first, then recovery: at once over a store with `sync`, else awaited by `finishDeletes` (createRuntime) before the runtime is handed out.
   const paused = forEach(store.scanRecords(PAUSED), ({ key }) => host.restorePause(String(key)));
-  const recovered = then(paused, () => (options.resume !== false ? recoverActors({ store, host, timers, events, clock }) : undefined));
+  const recovered = andThen(paused, () => (options.resume !== false ? recoverActors({ store, host, timers, events, clock }) : undefined));
   const ready: Promise<void> | undefined = isPromise(recovered) ? recovered : undefined;
   // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
   const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
@@ -445,7 +445,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   /** A job is paused as a whole: its top actor's id. */
   function rootOf(id: ActorId | string): ActorId | Promise<ActorId> {
-    return then(store.getActor(id as ActorId), (record) => {
+    return andThen(store.getActor(id as ActorId), (record) => {
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
       return record.root;
     });

@@ -2,7 +2,7 @@
  * How the runtime reads a store whose reads may answer now or later (store.ts: `MaybePromise`,
  * `Scan`). It reads through `store.sync` when the store offers it (LMDB, memory: no promise per
  * read on the step loop's path) and through the port's own reads otherwise (a store over a
- * network). Code written with `then` and `forEach` continues in the same tick on a value and
+ * network). Code written with `andThen` and `forEach` continues in the same tick on a value and
  * after the answer on a promise, so one path serves both stores. Nothing read is kept.
  */
 import { HoldfastError } from '../errors.js';
@@ -14,8 +14,8 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-/** `next(value)`: at once on a value, once it arrives on a promise. A throw from a synchronous read is thrown, not wrapped. */
-export function then<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+/** `next(value)` (named so that no module exports a `then`, which would make its namespace thenable): at once on a value, once it arrives on a promise. A throw from a synchronous read is thrown, not wrapped. */
+export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(value) ? value.then(next) : next(value);
 }
 
