@@ -6,13 +6,16 @@
  * STORE_READS_ASYNC.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setup } from 'xstate';
+import { fromPromise, setup } from 'xstate';
 import { createRuntime, defineMachine, effect, openMemoryStore, type Runtime, type Store } from '../../../src/index.js';
 import { child, parent, sleeper } from '../../fixtures/machines.js';
 
 /** Runs `slow`: an effect that takes `ms` and counts its starts, so a reopen is seen to run it again. */
 const starts: number[] = [];
-const slowMachine = setup({ types: { input: {} as { ms: number }, context: {} as { ms: number; attempts?: number } } }).createMachine({
+const slowMachine = setup({
+  types: { input: {} as { ms: number }, context: {} as { ms: number } },
+  actors: { slow: fromPromise<{ ok: true }, { ms: number }>(async () => ({ ok: true })) },
+}).createMachine({
   id: 'slow',
   context: ({ input }) => ({ ms: input.ms }),
   initial: 'working',
@@ -93,7 +96,7 @@ describe('a runtime over a store with only asynchronous reads', () => {
     await runtime.close(); // the slow effect is interrupted; the children's timers wait in the store
     runtimes.splice(runtimes.indexOf(runtime), 1);
     const rerun: number[] = [];
-    const quick = effect<{ ok: true }, unknown>(async (_input, context) => (rerun.push(context.attempt), { ok: true }));
+    const quick = effect<{ ok: true }, { ms: number }>(async (_input, context) => (rerun.push(context.attempt), { ok: true }));
     runtime = await createRuntime({ store, machines: machines.map((m) => (m.name === 'slow' ? { ...m, machine: slowMachine.provide({ actors: { slow: quick } }) } : m)) });
     runtimes.push(runtime);
     // Recovery read the store before createRuntime resolved: the interrupted effect runs again, as attempt 2.
