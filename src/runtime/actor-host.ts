@@ -79,6 +79,8 @@ export class ActorHost {
   private readonly reading = new Map<ActorId, PendingRead>();
   /** Ids spawned and not yet durable: a second spawn of one is refused, not written over the first. */
   private readonly spawning = new Set<ActorId>();
+  /** Ids whose delete is committing: a record read meanwhile is out of date, and is not rehydrated. */
+  private readonly removing = new Set<ActorId>();
   /** The actor whose step is being planned, and the ids its spawns asked about that the store has not answered. */
   private stepping: LiveActor | undefined;
   private readonly unanswered: ActorId[] = [];
@@ -267,6 +269,7 @@ export class ActorHost {
     const settle = (actor: LiveActor | undefined) => {
       for (let index = 0; index < pending.waiters.length; index++) pending.waiters[index]!(actor);
       if (this.reading.get(id) === pending) this.reading.delete(id);
+      if (actor) this.maybePassivate(actor); // rehydrated for a caller that handed it nothing to do
     };
     answer.then(settle, (error: unknown) => {
       // Not a read's failure (those park the actor): a bug in rehydrating; nobody waits for ever.
@@ -287,7 +290,7 @@ export class ActorHost {
     if (live) return live;
     let record = stored;
     if (!record) return undefined;
-    if (record.status === 'parked' || this.control.isParking(id)) return undefined;
+    if (record.status === 'parked' || this.control.isParking(id) || this.removing.has(id)) return undefined;
     try {
       const definition = this.o.registry.get(record.machine);
       if (!record.snapshot) throw new HoldfastError('RECORD_CORRUPT', `actor ${id} has no snapshot`);
@@ -383,6 +386,7 @@ export class ActorHost {
           this.o.timers.removeActor(record.id);
           this.live.delete(record.id);
           this.staleRead(record.id);
+          this.removing.add(record.id);
           plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
           if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
           for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
@@ -390,7 +394,17 @@ export class ActorHost {
         plan.mutations.push(...inbox);
         plan.mutations.push({ op: 'deleteRecord', collection: PAUSED, key: root });
         this.control.forgetJob(root);
-        return new Promise<void>((resolve, reject) => this.commit(root, plan, resolve, reject));
+        const removed = () => {
+          for (const record of records) this.removing.delete(record.id);
+        };
+        return new Promise<void>((resolve, reject) =>
+          this.commit(
+            root,
+            plan,
+            () => (removed(), resolve()),
+            (error) => (removed(), reject(error)),
+          ),
+        );
       }),
     );
   }
@@ -661,7 +675,8 @@ export class ActorHost {
     const now = this.o.clock.now();
     for (const spawned of plan.spawned) {
       this.o.events.publish({ type: 'actor.spawned', id: spawned.record.id, machine: spawned.record.machine, ...(spawned.record.parent ? { parent: spawned.record.parent } : {}), state: spawned.record.state, at: now });
-      const needsLife = Object.keys(spawned.record.effects).length > 0 && !this.live.has(spawned.record.id);
+      // A read of its id under way began before it existed: it is given the actor spawned, not the absence it read.
+      const needsLife = (Object.keys(spawned.record.effects).length > 0 || this.reading.has(spawned.record.id)) && !this.live.has(spawned.record.id);
       if (needsLife) this.live.set(spawned.record.id, { record: spawned.record, definition: spawned.definition, snapshot: spawned.snapshot, mailbox: [], queued: false, pendingCommits: 0 });
     }
     for (const { actor, invokeId } of plan.cancelled) this.o.effects.cancel(actor, invokeId);

@@ -233,6 +233,8 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const paused = forEach(store.scanRecords(PAUSED), ({ key }) => host.restorePause(String(key)));
   const recovered = andThen(paused, () => (options.resume !== false ? recoverActors({ store, host, timers, events, clock }) : undefined));
   const ready: Promise<void> | undefined = isPromise(recovered) ? recovered : undefined;
+  // Its failure reaches createRuntime through finishDeletes; this keeps it from also counting as unhandled.
+  ready?.catch(() => {});
   // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
   const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
   // Periodic retention only in an owner that runs the store's work; any writer can prune on request.
