@@ -54,7 +54,9 @@ const MAX_STEPS_IN_FLIGHT = 8_000;
 
 /** A read of an actor's record under way (a store that reads asynchronously): who waits for the actor, in order. */
 interface PendingRead {
-  waiters: ((actor: LiveActor | undefined) => void)[];
+  waiters: ((actor: LiveActor | undefined, failure?: HoldfastError) => void)[];
+  /** The read failed for a reason other than the record (the store closed, a network fault): nothing is parked for it. */
+  failure?: HoldfastError;
   /** Parked or deleted meanwhile: the record read is out of date, and nobody gets an actor from it. */
   stale: boolean;
 }
@@ -202,7 +204,8 @@ export class ActorHost {
   /** Queues an external event; resolves once the step it causes is durable. */
   send(id: ActorId, event: EventObject): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.withActor(id, (actor) => {
+      this.withActor(id, (actor, failure) => {
+        if (failure) return reject(failure);
         if (!actor) return reject(new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } }));
         if (actor.record.status === 'parked') {
           return reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${id} is parked: ${actor.record.error?.message ?? ''}`, { details: { id } }));
@@ -214,7 +217,8 @@ export class ActorHost {
 
   /** Hands a delivery to an actor, rehydrating it if needed; deliveries that come while its record is read wait, in order. */
   deliverTo(id: ActorId, delivery: Delivery): void {
-    this.withActor(id, (actor) => {
+    this.withActor(id, (actor, failure) => {
+      if (failure) return; // reported once; the message or timer stays stored, delivered at the next open
       if (actor) this.deliver(actor, delivery);
       else if (delivery.kind === 'inbox') this.undelivered.add(id);
     });
@@ -238,7 +242,7 @@ export class ActorHost {
    * synchronously. Over an asynchronous store the record is read once however many callers come
    * meanwhile; they are answered in the order they came, one after the other in one tick.
    */
-  private withActor(id: ActorId, use: (actor: LiveActor | undefined) => void): void {
+  private withActor(id: ActorId, use: (actor: LiveActor | undefined, failure?: HoldfastError) => void): void {
     const live = this.live.get(id);
     if (live) return use(live);
     const pending = this.reading.get(id);
@@ -256,18 +260,34 @@ export class ActorHost {
       id,
       read.then(
         (record) => (this.reading.get(id)?.stale ? undefined : this.hydrate(id, record)),
-        (error: unknown) => andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+        (error: unknown) => {
+          if (this.recordUnreadable(error)) return andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined);
+          const failure = toHoldfastError(error, 'STORE_CORRUPT');
+          this.reading.get(id)!.failure = failure;
+          this.o.onError(failure);
+          return undefined;
+        },
       ),
       use,
     );
   }
 
+  /**
+   * True when a read failed because of the record (it does not decode): the actor is parked. A store
+   * that answers later may also fail for itself (closed under the read, a network fault, named by its
+   * HoldfastError's code): that parks nothing, and the caller is told.
+   */
+  private recordUnreadable(error: unknown): boolean {
+    if (this.closing) return false;
+    return !(error instanceof HoldfastError) || error.code === 'RECORD_CORRUPT';
+  }
+
   /** Holds the callers of `id` until `answer` settles, then answers each in order (a caller that comes meanwhile joins the end). */
-  private awaitRead(id: ActorId, answer: Promise<LiveActor | undefined>, first: (actor: LiveActor | undefined) => void): void {
+  private awaitRead(id: ActorId, answer: Promise<LiveActor | undefined>, first: (actor: LiveActor | undefined, failure?: HoldfastError) => void): void {
     const pending: PendingRead = { waiters: [first], stale: false };
     this.reading.set(id, pending);
     const settle = (actor: LiveActor | undefined) => {
-      for (let index = 0; index < pending.waiters.length; index++) pending.waiters[index]!(actor);
+      for (let index = 0; index < pending.waiters.length; index++) pending.waiters[index]!(actor, pending.failure);
       if (this.reading.get(id) === pending) this.reading.delete(id);
       if (actor) this.maybePassivate(actor); // rehydrated for a caller that handed it nothing to do
     };
@@ -323,7 +343,11 @@ export class ActorHost {
           // Rehydrated only for a caller that came meanwhile.
           return pending && pending.waiters.length > 1 && !pending.stale ? this.hydrate(id, record) : undefined;
         },
-        (error: unknown) => andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined),
+        (error: unknown) => {
+          if (this.recordUnreadable(error)) return andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined);
+          this.o.onError(error); // the store's own fault: the next scrub checks the record again
+          return undefined;
+        },
       );
       this.awaitRead(id, answer, () => resolve());
     });

@@ -34,6 +34,7 @@ export function startScrub(store: Pick<Store, 'checkActorPage'>, park: (id: Acto
   let failedCount = 0;
   let after: ActorId | undefined;
   const fault = (error: unknown) => {
+    if (stopped) return finish(failedCount); // a read answered after the store closed: nothing is wrong
     onError(error); // a store closed under it, or a read fault: the scrub ends, the runtime runs on
     finish(failedCount);
   };
