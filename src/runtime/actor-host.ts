@@ -407,6 +407,8 @@ export class ActorHost {
         for (const record of records) {
           const live = this.live.get(record.id);
           for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
+          // Sends held by the job's pause are answered, not left waiting for ever.
+          for (const delivery of live?.mailbox.splice(0) ?? []) if (delivery.kind === 'external') delivery.reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${record.id} was deleted with its job`, { details: { id: record.id } }));
           this.o.timers.removeActor(record.id);
           this.live.delete(record.id);
           this.staleRead(record.id);

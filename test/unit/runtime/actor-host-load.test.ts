@@ -15,7 +15,7 @@ function gatedStore() {
   const inner = openMemoryStore();
   const port = asyncReads(inner);
   const reads: string[] = [];
-  const failing = new Set<string>();
+  const failing = new Map<string, HoldfastError>();
   let held: (() => void)[] | undefined;
   const store: Store = {
     ...port,
@@ -23,10 +23,12 @@ function gatedStore() {
     readOnly: false,
     getActor(id: ActorId) {
       reads.push(id);
-      if (failing.delete(id)) return Promise.reject(new HoldfastError('RECORD_CORRUPT', `actor ${id}: checksum mismatch`));
-      if (!held) return port.getActor(id);
+      const failure = failing.get(id);
+      if (failure) return failing.delete(id), Promise.reject(failure);
+      const answer = port.getActor(id); // read now (a turn later), as a network store would; its answer is held back
+      if (!held) return answer;
       const queue = held;
-      return new Promise((resolve) => queue.push(() => resolve(port.getActor(id))));
+      return new Promise((resolve) => queue.push(() => resolve(answer)));
     },
   };
   return {
@@ -41,6 +43,9 @@ function gatedStore() {
       for (const answer of queue) answer();
       return queue.length;
     },
+    /** Answers the read held at `index` alone; the gate stays shut. */
+    releaseOne: (index: number) => held![index]!(),
+    heldCount: () => held?.length ?? 0,
   };
 }
 
@@ -54,9 +59,10 @@ afterEach(async () => {
 async function setUp() {
   const gated = gatedStore();
   inners.push(gated.inner);
-  const runtime = await createRuntime({ store: gated.store, machines: [counter] });
+  const errors: unknown[] = [];
+  const runtime = await createRuntime({ store: gated.store, machines: [counter], onError: (error) => errors.push(error) });
   runtimes.push(runtime);
-  return { ...gated, runtime };
+  return { ...gated, runtime, errors };
 }
 
 const turns = async (n: number) => {
@@ -104,7 +110,7 @@ describe('ActorHost.load over asynchronous reads', () => {
     const { runtime, inner, reads, failing } = await setUp();
     const id = await runtime.spawn('counter', {}, { id: 'c-3' });
     await runtime.whenIdle();
-    failing.add(id);
+    failing.set(id, new HoldfastError('RECORD_CORRUPT', `actor ${id}: checksum mismatch`));
     reads.length = 0;
     const sends = [runtime.send(id, { type: 'increment' }), runtime.send(id, { type: 'increment' })];
     const outcomes = await Promise.allSettled(sends);
@@ -114,6 +120,43 @@ describe('ActorHost.load over asynchronous reads', () => {
     const parked = inner.getActor(id);
     expect(parked).toMatchObject({ status: 'parked', error: { code: 'RECORD_CORRUPT' } });
     expect([...inner.journal(id)].map((entry) => entry.event)).toEqual(['xstate.init']); // no step taken
+  });
+
+  it('a read that fails for the store itself parks nothing: the callers that waited get its error', async () => {
+    const { runtime, inner, failing, errors } = await setUp();
+    const id = await runtime.spawn('counter', {}, { id: 'c-4' });
+    await runtime.whenIdle();
+    failing.set(id, new HoldfastError('STORE_CLOSED', 'the connection went away'));
+    const outcomes = await Promise.allSettled([runtime.send(id, { type: 'increment' }), runtime.send(id, { type: 'increment' })]);
+    expect(outcomes).toMatchObject([
+      { status: 'rejected', reason: { code: 'STORE_CLOSED' } },
+      { status: 'rejected', reason: { code: 'STORE_CLOSED' } },
+    ]);
+    expect(errors).toMatchObject([{ code: 'STORE_CLOSED' }]); // reported once, for the one read
+    expect(inner.getActor(id)).toMatchObject({ status: 'active' });
+    await runtime.send(id, { type: 'increment', by: 5 }); // the next read answers
+    expect(inner.getActor(id)?.snapshot?.context).toEqual({ count: 5 });
+  });
+
+  it('a delete that lands while a record is read wins: the send that waited is refused and nothing comes back', async () => {
+    const { runtime, inner, hold, releaseOne, heldCount, release } = await setUp();
+    const id = await runtime.spawn('counter', {}, { id: 'c-5' });
+    await runtime.pause(id);
+    await runtime.whenIdle();
+    hold();
+    const sent = runtime.send(id, { type: 'increment' });
+    await turns(2);
+    const deleted = runtime.delete(id);
+    await turns(2);
+    expect(heldCount()).toBe(2); // the send's load, then the delete's read
+    releaseOne(1); // the delete reads first, and commits
+    await deleted;
+    releaseOne(0); // then the load's answer comes, from before the delete
+    release();
+    await expect(sent).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+    await runtime.whenIdle();
+    expect(inner.getActor(id)).toBeUndefined();
+    expect([...inner.journal(id)]).toEqual([]);
   });
 
   it('two spawns of one id while the store answers make one actor; the other is refused', async () => {
