@@ -548,12 +548,11 @@ export class ActorHost {
         break;
       }
     }
-    this.transition(actor, { delivery, event, extra, consumedEffect });
+    this.transition(actor, delivery, event, extra, consumedEffect);
   }
 
   /** The step's transition, plan and commit, once its event is known. */
-  private transition(actor: LiveActor, step: HeldStep): void {
-    const { delivery, event, extra, consumedEffect } = step;
+  private transition(actor: LiveActor, delivery: Delivery, event: EventObject, extra: Mutation[], consumedEffect: string | undefined): void {
     const record = actor.record;
     const now = this.o.clock.now();
     const plan = emptyPlan();
@@ -562,7 +561,7 @@ export class ActorHost {
       this.stepping = actor;
       const [snapshot, actions] = pureTransition(actor.definition.machine, actor.snapshot, event, record.id);
       next = planStep(plan, record, record, snapshot, actions, this.planContext(), consumedEffect);
-      if (this.unanswered.length > 0) return this.checkSpawnsFirst(actor, step, this.unanswered.splice(0));
+      if (this.unanswered.length > 0) return this.checkSpawnsFirst(actor, { delivery, event, extra, consumedEffect }, this.unanswered.splice(0));
       if (consumedEffect !== undefined || delivery.kind === 'effect') delete next.recoveries; // none is 0
       actor.snapshot = snapshot;
     } catch (error) {
@@ -615,9 +614,9 @@ export class ActorHost {
       Promise.resolve()
         .then(() => this.o.store.getActor(id))
         .then(
-        (record) => void answers.set(id, record !== undefined),
-        (error: unknown) => void answers.set(id, toHoldfastError(error, 'RECORD_CORRUPT')),
-      ),
+          (record) => void answers.set(id, record !== undefined),
+          (error: unknown) => void answers.set(id, toHoldfastError(error, 'RECORD_CORRUPT')),
+        ),
     );
     void Promise.all(asked).then(() => {
       actor.checking = undefined;
@@ -627,7 +626,7 @@ export class ActorHost {
         return;
       }
       actor.spawnChecks = answers;
-      this.transition(actor, step); // begun before any pause that came meanwhile: it is finished
+      this.transition(actor, step.delivery, step.event, step.extra, step.consumedEffect); // begun before any pause that came meanwhile: it is finished
       if (actor.mailbox.length > 0 && !actor.queued) {
         actor.queued = true;
         this.runnable.push(actor);
