@@ -7,8 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromPromise, setup } from 'xstate';
-import { createRuntime, defineMachine, effect, openMemoryStore, type Runtime, type Store } from '../../../src/index.js';
-import { child, parent, sleeper } from '../../fixtures/machines.js';
+import { createRuntime, defineMachine, effect, openMemoryStore, spawnActors, type Runtime, type Store } from '../../../src/index.js';
+import { child, counter, parent, sleeper } from '../../fixtures/machines.js';
 
 /** Runs `slow`: an effect that takes `ms` and counts its starts, so a reopen is seen to run it again. */
 const starts: number[] = [];
@@ -41,7 +41,18 @@ const slow = defineMachine({
   }),
 });
 
-const machines = [parent, child, sleeper, slow];
+/** Spawns the counter `k` under itself on each `go`: a key spawned already is skipped (the store is asked). */
+const spawner = defineMachine({
+  name: 'spawner',
+  version: '1',
+  machine: setup({}).createMachine({
+    id: 'spawner',
+    initial: 'idle',
+    states: { idle: { on: { go: { actions: spawnActors(() => [{ machine: 'counter', key: 'k', input: {} }]) } } } },
+  }),
+});
+
+const machines = [parent, child, sleeper, slow, counter, spawner];
 const runtimes: Runtime[] = [];
 const stores: Store[] = [];
 afterEach(async () => {
@@ -138,6 +149,17 @@ describe('a runtime over a store with only asynchronous reads', () => {
     expect((await runtime.get(id))?.state).toBe('sleeping');
     await runtime.unpause(id);
     expect((await runtime.waitFor(id, (record) => record.status === 'done', 5_000)).state).toBe('awake');
+  });
+
+  it('skips a child key spawned already, asking the store, and keeps the child as it is', async () => {
+    const runtime = await open(asyncStore());
+    const id = await runtime.spawn('spawner', {}, { id: 'sp-1' });
+    await runtime.send(id, { type: 'go' });
+    await runtime.whenIdle();
+    await runtime.send('sp-1/k', { type: 'increment', by: 7 });
+    await runtime.send(id, { type: 'go' }); // the child exists (passivated, read from the store): not spawned again
+    await runtime.whenIdle();
+    expect((await runtime.get('sp-1/k'))?.snapshot?.context).toEqual({ count: 7 });
   });
 
   it('refuses the views that answer at once with STORE_READS_ASYNC, naming the view', async () => {
