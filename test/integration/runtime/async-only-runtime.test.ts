@@ -162,6 +162,24 @@ describe('a runtime over a store with only asynchronous reads', () => {
     expect((await runtime.get('sp-1/k'))?.snapshot?.context).toEqual({ count: 7 });
   });
 
+  it('parks at recovery an actor whose machine is not registered, and retries it once it is', async () => {
+    const store = asyncStore();
+    let runtime = await open(store);
+    const id = await runtime.spawn('counter', {}, { id: 'u-1' });
+    await runtime.send(id, { type: 'increment' });
+    await runtime.close();
+    runtimes.splice(runtimes.indexOf(runtime), 1);
+    runtime = await createRuntime({ store, machines: [sleeper] });
+    runtimes.push(runtime);
+    expect(await runtime.waitFor(id, (record) => record.status === 'parked', 5_000)).toMatchObject({ error: { code: 'UNKNOWN_MACHINE' } });
+    runtime = await reopen(runtime, store);
+    await expect(runtime.send(id, { type: 'increment' })).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+    await runtime.retry(id);
+    await runtime.send(id, { type: 'increment' });
+    expect(await runtime.get(id)).toMatchObject({ status: 'active', snapshot: { context: { count: 2 } } });
+    await expect(runtime.retry('nobody')).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
+  });
+
   it('refuses the views that answer at once with STORE_READS_ASYNC, naming the view', async () => {
     const runtime = await open(asyncStore());
     expect(() => runtime.count({})).toThrow(expect.objectContaining({ code: 'STORE_READS_ASYNC', message: expect.stringContaining('store.countActors') }));
