@@ -217,6 +217,8 @@ export class ActorHost {
 
   /** Hands a delivery to an actor, rehydrating it if needed; deliveries that come while its record is read wait, in order. */
   deliverTo(id: ActorId, delivery: Delivery): void {
+    const live = this.live.get(id);
+    if (live) return this.deliver(live, delivery); // the common case (an effect's outcome): no closure
     this.withActor(id, (actor, failure) => {
       if (failure) return; // reported once; the message or timer stays stored, delivered at the next open
       if (actor) this.deliver(actor, delivery);
