@@ -573,7 +573,7 @@ export class ActorHost {
     } finally {
       this.stepping = undefined;
       this.unanswered.length = 0;
-      actor.spawnChecks = undefined;
+      if (actor.spawnChecks !== undefined) actor.spawnChecks = undefined; // written only when set: a LiveActor keeps its shape on the hot path
     }
     plan.mutations.push(...extra);
     plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.keepsSnapshots(actor.definition) && next.snapshot ? { snapshot: next.snapshot } : {}) } });
