@@ -26,6 +26,7 @@ import { restoreSnapshot } from './snapshot-codec.js';
 import { faultPoint } from './fault-points.js';
 import { JobControl, PAUSED } from './job-control.js';
 import type { Delivery, HeldStep, LiveActor } from './live-actor.js';
+import { PendingReads, type ActorWaiter } from './pending-reads.js';
 import { forEach, isPromise, andThen } from './store-reads.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
@@ -52,14 +53,6 @@ export interface HostOptions {
 /** Steps computed and not yet durable at most, before the host lets the disk catch up. */
 const MAX_STEPS_IN_FLIGHT = 8_000;
 
-/** A read of an actor's record under way (a store that reads asynchronously): who waits for the actor, in order. */
-interface PendingRead {
-  waiters: ((actor: LiveActor | undefined, failure?: HoldfastError) => void)[];
-  /** The read failed for a reason other than the record (the store closed, a network fault): nothing is parked for it. */
-  failure?: HoldfastError;
-  /** Parked or deleted meanwhile: the record read is out of date, and nobody gets an actor from it. */
-  stale: boolean;
-}
 
 export class ActorHost {
   private readonly live = new Map<ActorId, LiveActor>();
@@ -78,7 +71,7 @@ export class ActorHost {
   /** The store's synchronous reads, when it has them: the step loop's path then holds no promise. */
   private readonly sync: SyncStore | undefined;
   /** Records being read (only over a store without `sync`): a second load of the id joins the first. */
-  private readonly reading = new Map<ActorId, PendingRead>();
+  private readonly reading: PendingReads;
   /** Ids spawned and not yet durable: a second spawn of one is refused, not written over the first. */
   private readonly spawning = new Set<ActorId>();
   /** Ids whose delete is committing: a record read meanwhile is out of date, and is not rehydrated. */
@@ -91,6 +84,7 @@ export class ActorHost {
   constructor(private readonly o: HostOptions) {
     this.messageSeq = o.clock.now() * 1000;
     this.sync = syncStoreOf(o.store);
+    this.reading = new PendingReads({ settled: (actor) => this.maybePassivate(actor), onError: o.onError });
     this.context = {
       now: 0,
       nextMessageSeq: () => this.messageSeq++,
@@ -120,7 +114,7 @@ export class ActorHost {
         live: (id) => this.live.get(id),
         forget: (id) => {
           this.live.delete(id);
-          this.staleRead(id);
+          this.reading.markStale(id);
         },
         load: (id) => this.load(id),
         deliverTo: (id, delivery) => this.deliverTo(id, delivery),
@@ -244,28 +238,27 @@ export class ActorHost {
    * synchronously. Over an asynchronous store the record is read once however many callers come
    * meanwhile; they are answered in the order they came, one after the other in one tick.
    */
-  private withActor(id: ActorId, use: (actor: LiveActor | undefined, failure?: HoldfastError) => void): void {
+  private withActor(id: ActorId, use: ActorWaiter): void {
     const live = this.live.get(id);
     if (live) return use(live);
-    const pending = this.reading.get(id);
-    if (pending) return void pending.waiters.push(use);
+    if (this.reading.join(id, use)) return;
     let read: MaybePromise<ActorRecord | undefined>;
     try {
       read = this.o.store.getActor(id);
     } catch (error) {
       const parked = this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT'));
       if (!isPromise(parked)) return use(undefined);
-      return this.awaitRead(id, parked.then(() => undefined), use);
+      return this.reading.start(id, parked.then(() => undefined), use);
     }
     if (!isPromise(read)) return use(this.hydrate(id, read));
-    this.awaitRead(
+    this.reading.start(
       id,
       read.then(
-        (record) => (this.reading.get(id)?.stale ? undefined : this.hydrate(id, record)),
+        (record) => (this.reading.isStale(id) ? undefined : this.hydrate(id, record)),
         (error: unknown) => {
           if (this.recordUnreadable(error)) return andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined);
           const failure = toHoldfastError(error, 'STORE_CORRUPT');
-          this.reading.get(id)!.failure = failure;
+          this.reading.fail(id, failure);
           this.o.onError(failure);
           return undefined;
         },
@@ -282,28 +275,6 @@ export class ActorHost {
   private recordUnreadable(error: unknown): boolean {
     if (this.closing) return false;
     return !(error instanceof HoldfastError) || error.code === 'RECORD_CORRUPT';
-  }
-
-  /** Holds the callers of `id` until `answer` settles, then answers each in order (a caller that comes meanwhile joins the end). */
-  private awaitRead(id: ActorId, answer: Promise<LiveActor | undefined>, first: (actor: LiveActor | undefined, failure?: HoldfastError) => void): void {
-    const pending: PendingRead = { waiters: [first], stale: false };
-    this.reading.set(id, pending);
-    const settle = (actor: LiveActor | undefined) => {
-      for (let index = 0; index < pending.waiters.length; index++) pending.waiters[index]!(actor, pending.failure);
-      if (this.reading.get(id) === pending) this.reading.delete(id);
-      if (actor) this.maybePassivate(actor); // rehydrated for a caller that handed it nothing to do
-    };
-    answer.then(settle, (error: unknown) => {
-      // Not a read's failure (those park the actor): a bug in rehydrating; nobody waits for ever.
-      this.o.onError(error);
-      settle(undefined);
-    });
-  }
-
-  /** Marks a read of `id` under way as out of date (the actor was parked or deleted meanwhile). */
-  private staleRead(id: ActorId): void {
-    const pending = this.reading.get(id);
-    if (pending) pending.stale = true;
   }
 
   /** A live actor from its stored record; undefined when missing, parked, or being parked. */
@@ -340,18 +311,15 @@ export class ActorHost {
     // Deliveries that come meanwhile wait for this read, as for a load: the record is read once.
     return new Promise((resolve) => {
       const answer = read.then(
-        (record) => {
-          const pending = this.reading.get(id);
-          // Rehydrated only for a caller that came meanwhile.
-          return pending && pending.waiters.length > 1 && !pending.stale ? this.hydrate(id, record) : undefined;
-        },
+        // Rehydrated only for a caller that came meanwhile.
+        (record) => (this.reading.waiting(id) > 1 && !this.reading.isStale(id) ? this.hydrate(id, record) : undefined),
         (error: unknown) => {
           if (this.recordUnreadable(error)) return andThen(this.parkUnreadable(id, toHoldfastError(error, 'RECORD_CORRUPT')), () => undefined);
           this.o.onError(error); // the store's own fault: the next scrub checks the record again
           return undefined;
         },
       );
-      this.awaitRead(id, answer, () => resolve());
+      this.reading.start(id, answer, () => resolve());
     });
   }
 
@@ -413,7 +381,7 @@ export class ActorHost {
           for (const delivery of live?.mailbox.splice(0) ?? []) if (delivery.kind === 'external') delivery.reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${record.id} was deleted with its job`, { details: { id: record.id } }));
           this.o.timers.removeActor(record.id);
           this.live.delete(record.id);
-          this.staleRead(record.id);
+          this.reading.markStale(record.id);
           this.removing.add(record.id);
           plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
           if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
@@ -682,7 +650,7 @@ export class ActorHost {
           const durable = this.durableRecord(owner);
           if (!isPromise(durable)) return this.park(durable ?? actor.record, error);
           // Deliveries meanwhile wait for the park, then find the actor parked.
-          this.awaitRead(owner, durable.then((record) => void this.park(record ?? actor.record, error)), () => {});
+          this.reading.start(owner, durable.then((record) => void this.park(record ?? actor.record, error)), () => {});
         }
       },
     });
