@@ -44,7 +44,8 @@ export async function createRuntime<const M extends MachineList>(options: Runtim
     report = (error) => {
       if (isStorageFull(error, store.path)) runtime.reportStorageFull(storageError(error, store.path));
     };
-    // A delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
+    // Recovery has read the store by then (over a store without `sync` it is awaited here), and a
+    // delete a kill cut short (its actors gone, its records or copies left) is finished before anything else.
     await runtime.finishDeletes();
     // The same object, seen through its machines' types: the runtime checks names and events at run time too.
     return runtime as Runtime as Runtime<M>;

@@ -69,7 +69,7 @@ export interface MemoryStoreOptions {
   /**
    * `async`: every read answers with a promise or an async iterable a turn of the event loop later,
    * and the store offers no `sync`, as a store over a network (async-reads.ts). For testing what
-   * awaits the port; the runtime's step loop needs `sync` and refuses such a store.
+   * awaits the port; the runtime runs on it awaiting each read (docs/store-port.md).
    * @default 'sync'
    */
   reads?: 'sync' | 'async';

@@ -13,7 +13,8 @@
  * at 1,000, 9 ms at 5,000), and stops with the runtime; a short command that
  * closes first simply scrubs less.
  */
-import type { ActorId, SyncStore } from '../persistence/store.js';
+import type { ActorId, Store } from '../persistence/store.js';
+import { isPromise } from './store-reads.js';
 
 /** Records checked per turn: about 5 ms. */
 const PAGE = 2_000;
@@ -25,28 +26,38 @@ export interface ScrubHandle {
 }
 
 /** Starts the scrub; `park` is called with each id whose record fails its checksum. */
-export function startScrub(store: Pick<SyncStore, 'checkActorPage'>, park: (id: ActorId) => void, onError: (error: unknown) => void): ScrubHandle {
+export function startScrub(store: Pick<Store, 'checkActorPage'>, park: (id: ActorId) => unknown, onError: (error: unknown) => void): ScrubHandle {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let finish: (failed: number) => void = () => {};
   const done = new Promise<number>((resolve) => (finish = resolve));
   let failedCount = 0;
   let after: ActorId | undefined;
+  const fault = (error: unknown) => {
+    if (stopped) return finish(failedCount); // a read answered after the store closed: nothing is wrong
+    onError(error); // a store closed under it, or a read fault: the scrub ends, the runtime runs on
+    finish(failedCount);
+  };
+  const checked = (page: { failed: ActorId[]; last: ActorId | undefined }) => {
+    if (stopped) return finish(failedCount);
+    for (const id of page.failed) park(id);
+    failedCount += page.failed.length;
+    if (page.last === undefined) return finish(failedCount);
+    after = page.last;
+    timer = setTimeout(turn, 0);
+    timer.unref();
+  };
   const turn = () => {
     timer = undefined;
     if (stopped) return finish(failedCount);
     try {
       const page = store.checkActorPage(after, PAGE);
-      for (const id of page.failed) park(id);
-      failedCount += page.failed.length;
-      if (page.last === undefined) return finish(failedCount);
-      after = page.last;
+      // A store that reads asynchronously answers later; the next page is asked for after this one.
+      if (isPromise(page)) return void page.then(checked).catch(fault);
+      checked(page);
     } catch (error) {
-      onError(error); // a store closed under it, or a read fault: the scrub ends, the runtime runs on
-      return finish(failedCount);
+      fault(error);
     }
-    timer = setTimeout(turn, 0);
-    timer.unref();
   };
   timer = setTimeout(turn, 0);
   timer.unref();

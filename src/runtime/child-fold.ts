@@ -19,7 +19,8 @@
  * parent again (final, with children left) and goes on.
  * Keys read: the index by machine and status, by parent; `folded` [parent].
  */
-import type { ActorId, ActorRecord, ActorStatus, Mutation, SyncStore } from '../persistence/store.js';
+import type { ActorId, ActorRecord, ActorStatus, Mutation, Store } from '../persistence/store.js';
+import { listOf } from '../persistence/sync-store.js';
 
 /** The records collection the runtime owns: a folded parent's count of its folded children, keyed by its id. */
 export const FOLDED = 'folded';
@@ -40,7 +41,8 @@ const FINAL: readonly ActorStatus[] = ['done', 'error', 'stopped'];
 
 /** What the fold needs of the runtime: the store's reads, its machines' flags, its commit path. */
 export interface FoldPorts {
-  store: Pick<SyncStore, 'queryActors' | 'actorIds' | 'getActor' | 'getRecord'>;
+  /** Its reads may answer now or later (store.ts); the fold is background work and awaits them. */
+  store: Pick<Store, 'queryActors' | 'actorIds' | 'getActor' | 'getRecord'>;
   /** Names of the machines whose finished actors' children may be folded. */
   foldable(): readonly string[];
   /** True when the actor is in memory here (stepping, committing): it is left for a later pass. */
@@ -64,7 +66,7 @@ export async function foldPass(ports: FoldPorts, now: number, olderThanMs: numbe
   // Ids first: the index is not read across the commits below.
   const parents: ActorId[] = [];
   for (const machine of ports.foldable()) {
-    for (const status of FINAL) for (const record of ports.store.queryActors({ machine, status })) if (record.updatedAt <= finalBefore) parents.push(record.id);
+    for (const status of FINAL) for (const record of await listOf(ports.store.queryActors({ machine, status }))) if (record.updatedAt <= finalBefore) parents.push(record.id);
   }
   for (const parent of parents) {
     if (stopped()) break;
@@ -80,21 +82,20 @@ async function foldChildrenOf(ports: FoldPorts, parent: ActorId, now: number, fi
   let kept = 0; // children passed over so far: they stay, and come first in the index
   let folded = 0;
   while (!stopped()) {
-    // Read and enqueued in one turn: the parent is final, so no step of it lands in between.
-    const record = readable(ports.store, parent);
+    // The parent is final: no step of it lands between these reads and the commit.
+    const record = await readable(ports.store, parent);
     if (!record || !FINAL.includes(record.status) || record.updatedAt > finalBefore) return folded;
     const children: ActorRecord[] = [];
-    let more = false;
-    for (const child of ports.store.queryActors({ parent, offset: kept })) {
-      if (children.length >= page) {
-        more = true;
-        break;
-      }
-      if (foldable(ports, child, finalBefore)) children.push(child);
+    // One more than a page: whether more are left to read.
+    const read = await listOf(ports.store.queryActors({ parent, offset: kept, limit: page + 1 }));
+    const more = read.length > page;
+    for (const child of read.slice(0, page)) {
+      if (await foldable(ports, child, finalBefore)) children.push(child);
       else kept++;
     }
-    if (children.length === 0) return folded;
-    const count = ports.store.getRecord<FoldedChildren>(FOLDED, parent) ?? { children: 0, states: {}, at: 0 };
+    if (children.length === 0 && !more) return folded;
+    if (children.length === 0) continue; // a page of children that stay: read on past them
+    const count = (await ports.store.getRecord<FoldedChildren>(FOLDED, parent)) ?? { children: 0, states: {}, at: 0 };
     const states = { ...count.states };
     for (const child of children) states[child.state] = (states[child.state] ?? 0) + 1;
     const next: FoldedChildren = { children: count.children + children.length, states, at: now };
@@ -106,16 +107,15 @@ async function foldChildrenOf(ports: FoldPorts, parent: ActorId, now: number, fi
   return folded;
 }
 
-function foldable(ports: FoldPorts, child: ActorRecord, finalBefore: number): boolean {
+async function foldable(ports: FoldPorts, child: ActorRecord, finalBefore: number): Promise<boolean> {
   if (!FINAL.includes(child.status) || child.updatedAt > finalBefore || ports.held(child.id)) return false;
-  for (const _ of ports.store.actorIds({ parent: child.id, limit: 1 })) return false; // has children of its own
-  return true;
+  return (await listOf(ports.store.actorIds({ parent: child.id, limit: 1 }))).length === 0; // none of its own
 }
 
 /** A parent whose record does not decode is left as it is: the scrub parks it. */
-function readable(store: FoldPorts['store'], id: ActorId): ActorRecord | undefined {
+async function readable(store: FoldPorts['store'], id: ActorId): Promise<ActorRecord | undefined> {
   try {
-    return store.getActor(id);
+    return await store.getActor(id);
   } catch {
     return undefined;
   }

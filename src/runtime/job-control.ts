@@ -6,7 +6,7 @@
  * and hands over the actors to park; every change commits through it.
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorId, ActorRecord, SyncStore } from '../persistence/store.js';
+import type { ActorId, ActorRecord, MaybePromise, Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { EffectLauncher } from './effect-launcher.js';
 import type { EffectRunner } from './effect-runner.js';
@@ -14,6 +14,7 @@ import type { Delivery, LiveActor } from './live-actor.js';
 import { parkedReport } from './parked-records.js';
 import type { EventHub } from './runtime-events.js';
 import { emptyPlan, type StepPlan } from './step-plan.js';
+import { forEach, isPromise, andThen } from './store-reads.js';
 import type { TimerQueue } from './timer-queue.js';
 
 /** The record of a paused job, keyed by its root id. */
@@ -24,7 +25,7 @@ export interface ControlledHost {
   live(id: ActorId): LiveActor | undefined;
   /** Drops an actor from memory (its effects and timers are the caller's to cancel). */
   forget(id: ActorId): void;
-  load(id: ActorId): LiveActor | undefined;
+  load(id: ActorId): MaybePromise<LiveActor | undefined>;
   deliverTo(id: ActorId, delivery: Delivery): void;
   commit(owner: ActorId, plan: StepPlan, after: () => void, failed: (error: HoldfastError) => void): void;
   /** Lets a held actor step again when it has deliveries waiting. */
@@ -34,7 +35,8 @@ export interface ControlledHost {
 }
 
 export interface JobControlOptions {
-  store: SyncStore;
+  /** Read at once through its `sync` reads when it has them (store-reads.ts). */
+  store: Store;
   effects: EffectRunner;
   timers: TimerQueue;
   events: EventHub;
@@ -63,6 +65,11 @@ export class JobControl {
 
   isPaused(root: string): boolean {
     return this.pausedRoots.has(root);
+  }
+
+  /** True while the park of `id` is committing: a record read meanwhile is out of date. */
+  isParking(id: ActorId): boolean {
+    return this.parking.has(id);
   }
 
   /** True (and the actor held until unpause) when its job is paused. */
@@ -125,15 +132,22 @@ export class JobControl {
     plan.mutations.push({ op: 'putActor', record: next, previous: record });
     return new Promise((resolve, reject) =>
       this.host.commit(record.id, plan, () => {
-        const actor = this.host.load(record.id);
-        if (actor && Object.keys(actor.record.effects).length > 0) {
-          this.launcher.resume(actor);
-          this.launcher.startResumed();
-        }
-        for (const timer of this.o.store.timers()) if (timer.actor === record.id) this.o.timers.add(timer);
-        for (const message of this.o.store.inbox(record.id)) this.host.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event });
-        if (actor) this.host.passivateIfIdle(actor);
-        resolve();
+        const resumed = andThen(this.host.load(record.id), (actor) => {
+          if (actor && Object.keys(actor.record.effects).length > 0) {
+            this.launcher.resume(actor);
+            this.launcher.startResumed();
+          }
+          const timers = forEach(this.o.store.timers(), (timer) => {
+            if (timer.actor === record.id) this.o.timers.add(timer);
+          });
+          return andThen(timers, () =>
+            andThen(forEach(this.o.store.inbox(record.id), (message) => this.host.deliverTo(record.id, { kind: 'inbox', seq: message.seq, event: message.event })), () => {
+              if (actor) this.host.passivateIfIdle(actor);
+            }),
+          );
+        });
+        if (isPromise(resumed)) resumed.then(resolve, reject);
+        else resolve();
       }, reject),
     );
   }

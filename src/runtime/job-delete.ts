@@ -16,9 +16,10 @@
  * Keys read: `deletingJobs` [job]; the records of the scopes.
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorRecord, Mutation, RecordKey, SyncStore } from '../persistence/store.js';
+import type { ActorRecord, MaybePromise, Mutation, RecordKey, Store, SyncStore } from '../persistence/store.js';
 import { FOLDED } from './child-fold.js';
 import type { MachineRegistry } from './machine-registry.js';
+import { forEach, andThen } from './store-reads.js';
 
 /** Deletes under way, by job id: written with the actors' removal, removed with the last step. */
 export const DELETING_JOBS = 'deletingJobs';
@@ -73,7 +74,10 @@ const CHUNK = 5_000;
 
 /** What the delete needs of the runtime: its store for reads, its commit path, its machines. */
 export interface JobDeletePorts {
-  store: SyncStore;
+  /** Read at once through its `sync` reads when it has them, else awaited (store-reads.ts). */
+  store: Store;
+  /** The keyed reads handed to a machine's cleanup, which answer at once. */
+  reader: RecordReader;
   registry: MachineRegistry;
   now(): number;
   /** Removes the actors (effects cancelled, timers dropped) with `extra` in the same commit. */
@@ -96,7 +100,7 @@ export function scopesOf(actors: readonly ActorRecord[], registry: MachineRegist
 /** Deletes a job already checked deletable (a top actor, nothing running); see the file header. */
 export async function deleteJob(ports: JobDeletePorts, root: string, actors: ActorRecord[], options: Readonly<Record<string, unknown>>): Promise<DeleteOutcome> {
   const plans: DeleteMarker['plans'] = [];
-  const reader = recordReader(ports.store);
+  const reader = ports.reader;
   for (const machine of new Set(actors.map((actor) => actor.machine))) {
     const cleanup = ports.registry.has(machine) ? ports.registry.get(machine).onDelete : undefined;
     const plan = cleanup ? await cleanup.plan(root, actors, reader, options) : undefined;
@@ -109,7 +113,7 @@ export async function deleteJob(ports: JobDeletePorts, root: string, actors: Act
 
 /** Steps 3 and 4 of a delete, from its marker: records, outside work, marker. Repeatable. */
 async function finishDelete(ports: JobDeletePorts, root: string, marker: DeleteMarker): Promise<DeleteOutcome> {
-  const keys = recordsIn(ports.store, marker.scopes);
+  const keys = await recordsIn(ports.store, marker.scopes);
   for (let at = 0; at < keys.length; at += CHUNK) {
     await ports.commit(root, keys.slice(at, at + CHUNK).map(({ collection, key }) => ({ op: 'deleteRecord', collection, key })));
   }
@@ -130,7 +134,9 @@ async function finishDelete(ports: JobDeletePorts, root: string, marker: DeleteM
  */
 export async function finishDeletes(ports: JobDeletePorts): Promise<number> {
   let finished = 0;
-  for (const { key, value } of [...ports.store.scanRecords<DeleteMarker>(DELETING_JOBS)]) {
+  const markers: { key: RecordKey; value: DeleteMarker }[] = [];
+  await forEach(ports.store.scanRecords<DeleteMarker>(DELETING_JOBS), (marker) => void markers.push(marker));
+  for (const { key, value } of markers) {
     const job = String(key);
     if (!Array.isArray(value?.scopes)) continue; // not a marker this runtime wrote
     if (value.plans.some(({ machine }) => !ports.registry.has(machine))) continue;
@@ -141,16 +147,18 @@ export async function finishDeletes(ports: JobDeletePorts): Promise<number> {
 }
 
 /** Every existing record in the scopes, once each; whole-collection scopes are grouped, one scan per collection. */
-export function recordsIn(store: Pick<SyncStore, 'getRecord' | 'scanRecords'>, scopes: readonly RecordScope[]): { collection: string; key: RecordKey }[] {
+export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scopes: readonly RecordScope[]): MaybePromise<{ collection: string; key: RecordKey }[]> {
   const found = new Map<string, { collection: string; key: RecordKey }>();
-  const add = (collection: string, key: RecordKey) => found.set(JSON.stringify([collection, key]), { collection, key });
+  const add = (collection: string, key: RecordKey): void => void found.set(JSON.stringify([collection, key]), { collection, key });
   const byKeyPart = new Map<string, Map<number, Set<string>>>();
   const byField = new Map<string, Map<string, Set<string>>>();
-  for (const scope of scopes) {
+  const scoped = forEach(scopes, (scope) => {
     if ('key' in scope) {
-      if (store.getRecord(scope.collection, scope.key) !== undefined) add(scope.collection, scope.key);
+      return andThen(store.getRecord(scope.collection, scope.key), (value) => {
+        if (value !== undefined) add(scope.collection, scope.key);
+      });
     } else if ('prefix' in scope) {
-      for (const { key } of store.scanRecords(scope.collection, scope.prefix)) add(scope.collection, key);
+      return forEach(store.scanRecords(scope.collection, scope.prefix), ({ key }) => add(scope.collection, key));
     } else if ('keyPart' in scope) {
       const parts = byKeyPart.get(scope.collection) ?? new Map<number, Set<string>>();
       byKeyPart.set(scope.collection, parts.set(scope.keyPart, (parts.get(scope.keyPart) ?? new Set()).add(scope.equals)));
@@ -158,18 +166,22 @@ export function recordsIn(store: Pick<SyncStore, 'getRecord' | 'scanRecords'>, s
       const fields = byField.get(scope.collection) ?? new Map<string, Set<string>>();
       byField.set(scope.collection, fields.set(scope.field, (fields.get(scope.field) ?? new Set()).add(scope.equals)));
     }
-  }
-  for (const [collection, parts] of byKeyPart) {
-    for (const { key } of store.scanRecords(collection)) {
-      if (Array.isArray(key) && [...parts].some(([part, values]) => values.has(String(key[part])))) add(collection, key);
-    }
-  }
-  for (const [collection, fields] of byField) {
-    for (const { key, value } of store.scanRecords<Record<string, unknown> | undefined>(collection)) {
-      if ([...fields].some(([field, values]) => values.has(String(value?.[field])))) add(collection, key);
-    }
-  }
-  return [...found.values()];
+  });
+  const byKey = andThen(scoped, () =>
+    forEach([...byKeyPart], ([collection, parts]) =>
+      forEach(store.scanRecords(collection), ({ key }) => {
+        if (Array.isArray(key) && [...parts].some(([part, values]) => values.has(String(key[part])))) add(collection, key);
+      }),
+    ),
+  );
+  const byValue = andThen(byKey, () =>
+    forEach([...byField], ([collection, fields]) =>
+      forEach(store.scanRecords<Record<string, unknown> | undefined>(collection), ({ key, value }) => {
+        if ([...fields].some(([field, values]) => values.has(String(value?.[field])))) add(collection, key);
+      }),
+    ),
+  );
+  return andThen(byValue, () => [...found.values()]);
 }
 
 /** The store's keyed reads, lazily (no array per scan). */

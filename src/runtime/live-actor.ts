@@ -5,7 +5,7 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import type { HoldfastError } from '../errors.js';
-import type { ActorRecord } from '../persistence/store.js';
+import type { ActorRecord, Mutation } from '../persistence/store.js';
 import type { EffectOutcome } from './effect-runner.js';
 import type { MachineDefinition } from './machine-registry.js';
 
@@ -24,4 +24,18 @@ export interface LiveActor {
   mailbox: Delivery[];
   queued: boolean;
   pendingCommits: number;
+  /**
+   * Over a store that reads asynchronously: a step that spawns children by key waits here while
+   * the store says whether those ids are taken (`spawnChecks`, the answers, used by that step alone).
+   */
+  checking?: HeldStep | undefined;
+  spawnChecks?: Map<string, boolean | HoldfastError> | undefined;
+}
+
+/** A step computed up to its event, waiting for the store's answers before its transition. */
+export interface HeldStep {
+  delivery: Delivery;
+  event: EventObject;
+  extra: Mutation[];
+  consumedEffect: string | undefined;
 }

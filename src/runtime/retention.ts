@@ -28,7 +28,7 @@
  * took 108 ms here on two loaded cores).
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, SyncStore } from '../persistence/store.js';
+import type { ActorId, ActorRecord, JournalPrune, JournalSpan, PruneCount, Store } from '../persistence/store.js';
 import { foldPass, type FoldPorts } from './child-fold.js';
 import type { Clock } from './clock.js';
 
@@ -69,7 +69,7 @@ export interface RetentionHandle {
   stop(): Promise<void>;
 }
 
-type RetentionStore = Pick<SyncStore, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
+type RetentionStore = Pick<Store, 'journalSpans' | 'pruneJournal' | 'stripJournalSnapshots' | 'getActor' | 'usage'>;
 
 export interface PassOptions {
   /** Asked between transactions: true ends the pass there. */
@@ -90,19 +90,19 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
     throw new HoldfastError('INVALID_INPUT', `a retention age is a non-negative number of milliseconds, got ${String(olderThanMs)}`);
   }
   const started = performance.now();
-  const before = store.usage();
+  const before = await store.usage();
   const finalBefore = now - olderThanMs;
   const total: PruneCount = { entries: 0, actors: 0, bytes: 0, skipped: 0 };
   let snapshots = 0;
   let after: ActorId | undefined;
   const unfinished = new Set<ActorId>();
   while (!stopped()) {
-    const spans = store.journalSpans(after, PAGE);
+    const spans = await store.journalSpans(after, PAGE);
     if (spans.length === 0) break;
     after = spans[spans.length - 1]!.actor;
     const finished: JournalSpan[] = [];
     for (const span of spans) {
-      const kind = classify(store, span, finalBefore);
+      const kind = await classify(store, span, finalBefore);
       if (kind === 'finished') {
         finished.push(span);
         marks.delete(span.actor);
@@ -131,7 +131,7 @@ export async function prunePass(store: RetentionStore, now: number, olderThanMs:
   }
   // A whole pass saw every long unfinished journal: marks of any other (deleted since) go.
   if (!stopped()) for (const actor of marks.keys()) if (!unfinished.has(actor)) marks.delete(actor);
-  const afterUsage = store.usage();
+  const afterUsage = await store.usage();
   return {
     olderThanMs,
     entries: total.entries,
@@ -168,7 +168,7 @@ export function startRetention(
     const pass = running.then(async () => {
       // Folded first: the journals of the children it removes need no pruning.
       const started = performance.now();
-      const before = store.usage();
+      const before = await store.usage();
       const folded = options.fold ? await foldPass(options.fold, clock.now(), age, { stopped: () => stopping }) : { children: 0 };
       const report = await prunePass(store, clock.now(), age, { stopped: () => stopping, marks });
       return { ...report, folded: folded.children, usedPagesBefore: before.usedPages, ms: Math.round(performance.now() - started) };
@@ -215,10 +215,10 @@ export function retentionInterval(olderThanMs: number): number {
  * `finished`: final for long enough, its journal goes (the store checks again inside the
  * transaction); `unfinished`: may step again and has a long journal, its old snapshots go.
  */
-function classify(store: RetentionStore, span: JournalSpan, finalBefore: number): 'finished' | 'unfinished' | 'kept' {
+async function classify(store: RetentionStore, span: JournalSpan, finalBefore: number): Promise<'finished' | 'unfinished' | 'kept'> {
   let record: ActorRecord | undefined;
   try {
-    record = store.getActor(span.actor);
+    record = await store.getActor(span.actor);
   } catch {
     return 'kept'; // does not decode: the scrub parks it, its journal stays as it is
   }

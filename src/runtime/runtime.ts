@@ -10,6 +10,7 @@ import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
 import { commitRecordChanges } from './record-writes.js';
 import { listOf, syncStoreOf } from '../persistence/sync-store.js';
+import { forEach, isPromise, readsOf, syncViewRefusing, andThen } from './store-reads.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -21,7 +22,7 @@ import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
-import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
+import { deleteJob, finishDeletes, recordReader, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import type { FoldPorts } from './child-fold.js';
 import { listedActors, readListedActor } from './listed-actors.js';
 import { PAUSED } from './job-control.js';
@@ -89,7 +90,10 @@ export interface SpawnOptions {
  * give records with their context and state types; `Runtime` alone takes any (machine-types.ts).
  */
 export interface Runtime<M extends MachineList = MachineList> {
-  /** The store it runs over, read through its `sync` reads: for the entry point that opened it and for tests; nothing above the runtime reads it. */
+  /**
+   * The store it runs over, read through its `sync` reads: for the entry point that opened it and for tests; nothing above the runtime reads it.
+   * Over a store without `sync` its reads throw STORE_READS_ASYNC.
+   */
   readonly store: SyncStore;
   /** The store's folder (locks, sockets, secrets live there). */
   readonly location: string;
@@ -203,8 +207,11 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   const newId = options.newId ?? createIdGenerator(clock);
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const { store: port, ownsStore } = wiring;
-  // The step loop reads without a promise per read: it needs the store's synchronous reads (store.ts).
-  const store = syncStoreOf(port) ?? refuseAsyncOnly(port);
+  // The runtime reads through the store's synchronous reads when it has them (no promise per read
+  // on the step loop's path) and awaits the port's otherwise (store-reads.ts).
+  const store = readsOf(port);
+  // The views that answer at once (`actors`, `count`, `records.get`...) need `sync`; over a store without it they throw STORE_READS_ASYNC.
+  const view = syncStoreOf(port) ?? syncViewRefusing(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
   const committer = new Committer(store, options.durability ?? RUNTIME_DEFAULTS.durability, clock, {
@@ -216,15 +223,19 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   });
   const limiter = new Limiter({ concurrency: RUNTIME_DEFAULTS.concurrency, ...options.limits });
   const effects = new EffectRunner(limiter, clock, {
-    get: (collection, key) => store.getRecord(collection, key),
-    iterate: (collection, prefix) => store.scanRecords(collection, prefix),
+    get: (collection, key) => view.getRecord(collection, key),
+    iterate: (collection, prefix) => view.scanRecords(collection, prefix),
     write: (changes, durability) => commitRecordChanges(store, changes, durability),
   });
   let host: ActorHost;
   const timers = new TimerQueue(clock, (timer) => host.deliverTo(timer.actor, { kind: 'timer', id: timer.id, due: timer.due, event: timer.event }));
-  host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions' });
-  for (const { key } of store.scanRecords(PAUSED)) host.restorePause(String(key));
-  if (options.resume !== false) recoverActors({ store, host, timers, events, clock });
+  host = new ActorHost({ store, registry, committer, effects, timers, events, clock, random, journalSnapshots: options.journal !== 'transitions', onError });
+  // Pauses first, then recovery: at once over a store with `sync`, else awaited by `finishDeletes` (createRuntime) before the runtime is handed out.
+  const paused = forEach(store.scanRecords(PAUSED), ({ key }) => host.restorePause(String(key)));
+  const recovered = andThen(paused, () => (options.resume !== false ? recoverActors({ store, host, timers, events, clock }) : undefined));
+  const ready: Promise<void> | undefined = isPromise(recovered) ? recovered : undefined;
+  // Its failure reaches createRuntime through finishDeletes; this keeps it from also counting as unhandled.
+  ready?.catch(() => {});
   // Damaged records of finished work are found in the background, never delaying open (actor-scrub.ts).
   const scrub = options.resume !== false && !store.readOnly ? startScrub(store, (id) => host.parkIfUnreadable(id), onError) : undefined;
   // Periodic retention only in an owner that runs the store's work; any writer can prune on request.
@@ -252,6 +263,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   const deletePorts: JobDeletePorts = {
     store,
+    reader: recordReader(view),
     registry,
     now: () => clock.now(),
     removeActors: (root, actors, extra) => host.deleteJob(root as ActorId, actors, extra),
@@ -259,16 +271,21 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   };
 
   const runtime: Runtime & { reportStorageFull(error: unknown): void; finishDeletes(): Promise<number> } = {
-    store,
+    store: view,
     location: store.path,
     readOnly: store.readOnly,
-    finishDeletes: () => (store.readOnly ? Promise.resolve(0) : finishDeletes(deletePorts)),
+    // After recovery has read the store (createRuntime awaits this before handing the runtime out).
+    finishDeletes: async () => {
+      if (ready) await ready;
+      return store.readOnly ? 0 : finishDeletes(deletePorts);
+    },
     reportStorageFull: (error) => events.publish({ type: 'runtime.storageFull', error: toHoldfastError(error, 'STORAGE_FULL').toJSON(), at: clock.now() }),
     async spawn(machine, input, spawnOptions = {}) {
       assertOpen();
       const definition = resolveDefinition(machine);
       const id = (spawnOptions.id ?? newId()) as ActorId;
-      const parent = spawnOptions.parent ? store.getActor(spawnOptions.parent) : undefined;
+      let parent = spawnOptions.parent ? store.getActor(spawnOptions.parent) : undefined;
+      if (isPromise(parent)) parent = await parent;
       if (spawnOptions.parent && !parent) throw new HoldfastError('ACTOR_NOT_FOUND', `no parent actor ${spawnOptions.parent}`);
       const record = await host.spawn(definition, id, input ?? {}, {
         ...(parent ? { parent: parent.id, root: parent.root } : {}),
@@ -282,24 +299,30 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     get: async (id) => port.getActor(id as ActorId),
     query: (filter = {}) => listOf(port.queryActors(filter)),
-    actors: (filter = {}) => store.queryActors(filter),
-    actorIds: (filter) => store.actorIds(filter),
-    count: (filter) => store.countActors(filter),
-    listed: (filter) => listedActors(store, filter),
-    listedActor: (id) => readListedActor(store, id),
-    inbox: (to) => store.inbox(to as ActorId | undefined),
+    actors: (filter = {}) => view.queryActors(filter),
+    actorIds: (filter) => view.actorIds(filter),
+    count: (filter) => view.countActors(filter),
+    listed: (filter) => listedActors(view, filter),
+    listedActor: (id) => readListedActor(view, id),
+    inbox: (to) => view.inbox(to as ActorId | undefined),
     label: (actor) => (registry.has(actor.machine) ? registry.get(actor.machine).label?.(actor) : undefined),
-    journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
+    journal: (id, journalOptions) => [...view.journal(id as ActorId, journalOptions)],
     waitFor(id, predicate, timeoutMs = 30_000) {
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
       return new Promise((resolve, reject) => {
+        let settled = false;
         const check = () => {
-          let record: ActorRecord | undefined;
+          let read: ActorRecord | undefined | Promise<ActorRecord | undefined>;
           try {
-            record = store.getActor(id as ActorId);
+            read = store.getActor(id as ActorId);
           } catch {
             return; // a record that does not decode is being parked: its parked record will
           }
+          if (isPromise(read)) read.then(match, () => {}); // a read that fails is as one that does not decode
+          else match(read);
+        };
+        const match = (record: ActorRecord | undefined) => {
+          if (settled) return; // an answer that came after another matched, or after a timeout
           let matched: boolean;
           try {
             matched = record !== undefined && predicate(record);
@@ -318,6 +341,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
           if ('id' in event && event.id === id) check();
         });
         const finish = () => {
+          settled = true;
           clock.clearTimeout(timer);
           unsubscribe();
           waits.delete(cancel);
@@ -345,19 +369,21 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     workload: () => ({ commitBacklog: committer.backlog, queues: limiter.queueDepths(), timers: timers.size, store: store.stats?.() }),
     pause(id) {
       assertOpen();
-      return host.pause(rootOf(id));
+      const root = rootOf(id);
+      return isPromise(root) ? root.then((r) => host.pause(r)) : host.pause(root);
     },
     unpause(id) {
       assertOpen();
-      return host.unpause(rootOf(id));
+      const root = rootOf(id);
+      return isPromise(root) ? root.then((r) => host.unpause(r)) : host.unpause(root);
     },
     async retry(id) {
       assertOpen();
       let record: ActorRecord | undefined;
       try {
-        record = store.getActor(id as ActorId);
+        record = await store.getActor(id as ActorId);
       } catch (error) {
-        throw cannotRetry(String(id), store.identityOf(id as ActorId)?.root ?? String(id), toHoldfastError(error, 'RECORD_CORRUPT').reason);
+        throw cannotRetry(String(id), (await store.identityOf(id as ActorId))?.root ?? String(id), toHoldfastError(error, 'RECORD_CORRUPT').reason);
       }
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
       if (record.status === 'parked' && !record.snapshot) throw cannotRetry(record.id, record.root, record.error?.message ?? 'its record was unreadable');
@@ -373,19 +399,19 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
     // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
-    isPaused: (id) => (store.readOnly ? store.getRecord('paused', String(id)) !== undefined : host.isPaused(String(id))),
+    isPaused: (id) => (store.readOnly ? view.getRecord('paused', String(id)) !== undefined : host.isPaused(String(id))),
     hosts(id) {
-      const record = store.getActor(id as ActorId);
+      const record = view.getActor(id as ActorId);
       if (!record) return false;
-      const active = [...store.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
+      const active = [...view.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
       return active.length > 0 && (options.resume !== false || active.some((actor) => host.holds(actor.id)));
     },
     async delete(id, deleteOptions = {}) {
       assertOpen();
-      const record = store.getActor(id as ActorId);
+      const record = await store.getActor(id as ActorId);
       if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
       if (record.root !== record.id) throw new HoldfastError('INVALID_INPUT', `${id} belongs to job ${record.root}: delete the job`, { details: { id: String(id), job: record.root } });
-      const records = [...store.queryActors({ root: record.id })];
+      const records = await listOf(store.queryActors({ root: record.id }));
       const active = records.filter((actor) => actor.status === 'active').length;
       if (active > 0 && !host.isPaused(record.id)) {
         throw new HoldfastError('JOB_RUNNING', `job ${id} has ${active} active actor(s): pause it (holdfast pause ${id}) or let it finish, then delete it`, { details: { id: String(id), active } });
@@ -399,9 +425,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       return retention.prune(olderThanMs);
     },
     records: {
-      get: (collection, key) => store.getRecord(collection, key),
-      scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
-      iterate: (collection, prefix, scanOptions) => store.scanRecords(collection, prefix, scanOptions),
+      get: (collection, key) => view.getRecord(collection, key),
+      scan: <T>(collection: string, prefix?: RecordKey) => [...view.scanRecords<T>(collection, prefix)],
+      iterate: (collection, prefix, scanOptions) => view.scanRecords(collection, prefix, scanOptions),
       write: (changes, durability) => commitRecordChanges(store, changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
       put: (collection, key, value) => commitRecordChanges(store, [{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
       delete: (collection, key) => commitRecordChanges(store, [{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),
@@ -431,10 +457,11 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   };
 
   /** A job is paused as a whole: its top actor's id. */
-  function rootOf(id: ActorId | string): ActorId {
-    const record = store.getActor(id as ActorId);
-    if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
-    return record.root;
+  function rootOf(id: ActorId | string): ActorId | Promise<ActorId> {
+    return andThen(store.getActor(id as ActorId), (record) => {
+      if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id: String(id) } });
+      return record.root;
+    });
   }
 
   function assertOpen(): void {
@@ -443,15 +470,6 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   }
 
   return runtime;
-}
-
-/** A store whose reads are all asynchronous cannot run the step loop today (docs/store-port.md). */
-function refuseAsyncOnly(store: Store): never {
-  throw new HoldfastError(
-    'INVALID_OPTIONS',
-    `invalid runtime options: store: the store at ${store.path} offers no synchronous reads (\`sync\`), which the runtime's step loop needs; use an LMDB or memory store`,
-    { details: { problems: ['store: no synchronous reads'] } },
-  );
 }
 
 /** A parked actor whose record could not be read has no snapshot to run from: say what can be done instead. */

@@ -1,6 +1,6 @@
 /**
  * A store whose reads are asynchronous (issue 19, item 1): the runtime's public reads await the
- * port, its step loop reads through `sync` alone, and a store without `sync` is refused, unharmed.
+ * port, its step loop reads through `sync` alone when the store has it, and through the port when not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, openMemoryStore, type Store, type SyncStore } from '../../../src/index.js';
@@ -49,10 +49,17 @@ describe('a store whose reads are asynchronous', () => {
     expect(Symbol.asyncIterator in scan).toBe(true);
   });
 
-  it('is refused by createRuntime with INVALID_OPTIONS, and stays open and whole', async () => {
+  it('runs a runtime that reads through the port when there is no sync (async-only-runtime.test.ts runs it fully)', async () => {
     const store = openMemoryStore({ reads: 'async' });
     opened.push(store);
-    await expect(createRuntime({ store, machines: [counter] })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('no synchronous reads') });
+    const runtime = await createRuntime({ store, machines: [counter] });
+    try {
+      const id = await runtime.spawn('counter', {}, { id: 'count-1' });
+      await runtime.send(id, { type: 'increment', by: 2 });
+      expect((await runtime.get(id))?.snapshot?.context).toEqual({ count: 2 });
+    } finally {
+      await runtime.close();
+    }
     await store.commit([{ op: 'putRecord', collection: 'c', key: 'k', value: 1 }], 'flush');
     expect(await store.getRecord('c', 'k')).toBe(1);
   });
