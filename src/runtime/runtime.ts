@@ -23,6 +23,7 @@ import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retent
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
 import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import { listedActors, readListedActor } from './listed-actors.js';
+import { asyncScan } from './async-views.js';
 import { PAUSED } from './job-control.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { TimerQueue } from './timer-queue.js';
@@ -102,23 +103,29 @@ export interface Runtime<M extends MachineList = MachineList> {
   get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): Promise<RecordOf<M, N> | undefined>;
   /** Actors of a filter, from the index (paged with `limit` and `offset`); with `machine`, records with that machine's types. Read through the store's port, so it may wait on the store. */
   query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Promise<RecordOf<M, N>[]>;
-  /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
-  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Iterable<RecordOf<M, N>>;
-  /** Actor ids from the index alone. */
-  actorIds(filter: ActorFilter): Iterable<ActorId>;
-  /** How many actors match, from the index. */
-  count(filter: ActorFilter): number;
   /**
-   * Actors as views list them: a record that does not decode comes as a parked stand-in
-   * (RECORD_CORRUPT) rather than a throw. With `id`, that one actor or undefined.
+   * The actors of a filter, lazily, in index order (`for await`): a view pages through them
+   * without an array per call. Like every view below, it may wait on the store (a store over a
+   * network); over LMDB or memory it reads through the store's `sync` reads at once.
    */
-  listed(filter: ActorFilter): Iterable<ActorRecord>;
-  listedActor(id: ActorId | string): ActorRecord | undefined;
-  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. */
+  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): AsyncIterable<RecordOf<M, N>>;
+  /** Actor ids from the index alone, lazily (`for await`). */
+  actorIds(filter: ActorFilter): AsyncIterable<ActorId>;
+  /** How many actors match, from the index. */
+  count(filter: ActorFilter): Promise<number>;
+  /**
+   * Actors as views list them, lazily (`for await`): a record that does not decode comes as a
+   * parked stand-in (RECORD_CORRUPT) rather than a throw.
+   */
+  listed(filter: ActorFilter): AsyncIterable<ActorRecord>;
+  /** One actor as `listed` gives it (a parked stand-in when its record does not decode), or undefined. */
+  listedActor(id: ActorId | string): Promise<ActorRecord | undefined>;
+  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. Reads nothing. */
   label(actor: ActorRecord): string | undefined;
-  /** Messages waiting in the inbox of `to` (every inbox without it). */
-  inbox(to?: ActorId | string): Iterable<InboxMessage>;
-  journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
+  /** Messages waiting in the inbox of `to` (every inbox without it), lazily (`for await`). */
+  inbox(to?: ActorId | string): AsyncIterable<InboxMessage>;
+  /** An actor's journal entries from `fromSeq`, at most `limit` of them. */
+  journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): Promise<JournalEntry[]>;
   waitFor<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, predicate: (record: RecordOf<M, N>) => boolean, timeoutMs?: number): Promise<RecordOf<M, N>>;
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
   whenIdle(timeoutMs?: number): Promise<void>;
@@ -130,8 +137,8 @@ export interface Runtime<M extends MachineList = MachineList> {
   unpause(id: ActorId | string): Promise<void>;
   /** Retries a parked actor (its error cleared, its effects run again), or sends `retry` to an active one. */
   retry(id: ActorId | string): Promise<void>;
-  /** True when the job is paused. */
-  isPaused(id: ActorId | string): boolean;
+  /** True when the job is paused (a reader beside the owner reads the owner's committed pauses). */
+  isPaused(id: ActorId | string): Promise<boolean>;
   /**
    * True when this runtime runs the job's active actors: it resumed the store's work at open
    * (then each active actor is its), or one of them is in memory here (stepping, committing,
@@ -159,12 +166,13 @@ export interface Runtime<M extends MachineList = MachineList> {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Keyed records kept beside the actors. */
+/** Keyed records kept beside the actors. Reads may wait on the store, as the runtime's views do. */
 export interface RecordsApi {
-  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
-  scan<T = unknown>(collection: string, prefix?: RecordKey): { key: RecordKey; value: T }[];
-  /** Records under `prefix` lazily in key order, from just after `options.after`: a page is read without an array or a promise. */
-  iterate<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
+  get<T = unknown>(collection: string, key: RecordKey): Promise<T | undefined>;
+  /** Every record under `prefix`, in key order: for a collection known to be small (else `iterate`). */
+  scan<T = unknown>(collection: string, prefix?: RecordKey): Promise<{ key: RecordKey; value: T }[]>;
+  /** Records under `prefix` lazily in key order (`for await`), from just after `options.after`: a page is read without an array of the whole collection. */
+  iterate<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): AsyncIterable<{ key: RecordKey; value: T }>;
   put(collection: string, key: RecordKey, value: unknown): Promise<void>;
   delete(collection: string, key: RecordKey): Promise<void>;
   /** Puts and deletes in one transaction (a page of items, a batch of removals). @default durability the runtime's */
@@ -214,9 +222,12 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
   });
   const limiter = new Limiter({ concurrency: RUNTIME_DEFAULTS.concurrency, ...options.limits });
+  // The views read through `sync` when the store has it (one promise per call), else await the port.
+  const reads: Store = syncStoreOf(port) ?? port;
+  // Effects are asynchronous already: they read through the port, as a store over a network answers.
   const effects = new EffectRunner(limiter, clock, {
-    get: (collection, key) => store.getRecord(collection, key),
-    iterate: (collection, prefix) => store.scanRecords(collection, prefix),
+    get: (collection, key) => port.getRecord(collection, key),
+    iterate: (collection, prefix) => port.scanRecords(collection, prefix),
     write: (changes, durability) => commitRecordChanges(store, changes, durability),
   });
   let host: ActorHost;
@@ -271,14 +282,14 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     get: async (id) => port.getActor(id as ActorId),
     query: (filter = {}) => listOf(port.queryActors(filter)),
-    actors: (filter = {}) => store.queryActors(filter),
-    actorIds: (filter) => store.actorIds(filter),
-    count: (filter) => store.countActors(filter),
-    listed: (filter) => listedActors(store, filter),
-    listedActor: (id) => readListedActor(store, id),
-    inbox: (to) => store.inbox(to as ActorId | undefined),
+    actors: (filter = {}) => asyncScan(reads.queryActors(filter)) as AsyncIterable<never>,
+    actorIds: (filter) => asyncScan(reads.actorIds(filter)),
+    count: async (filter) => reads.countActors(filter),
+    listed: (filter) => listedActors(reads, filter),
+    listedActor: (id) => readListedActor(reads, id),
+    inbox: (to) => asyncScan(reads.inbox(to as ActorId | undefined)),
     label: (actor) => (registry.has(actor.machine) ? registry.get(actor.machine).label?.(actor) : undefined),
-    journal: (id, journalOptions) => [...store.journal(id as ActorId, journalOptions)],
+    journal: (id, journalOptions) => listOf(reads.journal(id as ActorId, journalOptions)),
     waitFor(id, predicate, timeoutMs = 30_000) {
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
       return new Promise((resolve, reject) => {
@@ -362,7 +373,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
     // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
-    isPaused: (id) => (store.readOnly ? store.getRecord('paused', String(id)) !== undefined : host.isPaused(String(id))),
+    isPaused: async (id) => (store.readOnly ? (await reads.getRecord(PAUSED, String(id))) !== undefined : host.isPaused(String(id))),
     hosts(id) {
       const record = store.getActor(id as ActorId);
       if (!record) return false;
@@ -388,9 +399,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       return retention.prune(olderThanMs);
     },
     records: {
-      get: (collection, key) => store.getRecord(collection, key),
-      scan: <T>(collection: string, prefix?: RecordKey) => [...store.scanRecords<T>(collection, prefix)],
-      iterate: (collection, prefix, scanOptions) => store.scanRecords(collection, prefix, scanOptions),
+      get: async (collection, key) => reads.getRecord(collection, key),
+      scan: <T>(collection: string, prefix?: RecordKey) => listOf(reads.scanRecords<T>(collection, prefix)),
+      iterate: (collection, prefix, scanOptions) => asyncScan(reads.scanRecords(collection, prefix, scanOptions)),
       write: (changes, durability) => commitRecordChanges(store, changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
       put: (collection, key, value) => commitRecordChanges(store, [{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
       delete: (collection, key) => commitRecordChanges(store, [{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),
