@@ -73,7 +73,7 @@ export { defineApplication } from './adapters/batch/application.js';
 export type { Application, DagStep, StepContext, ConfigSchema } from './adapters/batch/application.js';
 export { createBatchJobs } from './adapters/batch/batch-jobs.js';
 export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './adapters/batch/batch-jobs.js';
-export { batchJobMachines, bindBatchMachines } from './adapters/batch/batch-machines.js';
+export { batchJobMachines } from './adapters/batch/batch-machines.js';
 export type { BatchMachineOptions } from './adapters/batch/batch-machines.js';
 export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './adapters/batch/partition.js';
 export type { Partition } from './adapters/batch/partition.js';

@@ -36,7 +36,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 const folder = tempFolder('batch');
 const store = openLmdbStore(join(folder.path, 'store'));
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, ...(process.env.HOLDFAST_BENCH_CHUNK ? { chunkSize: Number(process.env.HOLDFAST_BENCH_CHUNK) } : {}) }), durability: 'flush' });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { ...(process.env.HOLDFAST_BENCH_CHUNK ? { chunkSize: Number(process.env.HOLDFAST_BENCH_CHUNK) } : {}) }), durability: 'flush' });
 const jobs = createBatchJobs(runtime, [app]);
 
 const createdAt = performance.now();

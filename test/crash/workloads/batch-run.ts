@@ -22,7 +22,7 @@ function* items() {
 }
 
 const store = openLmdbStore(folder!);
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
 try {

@@ -18,7 +18,7 @@ function* items() {
 }
 
 const store = openLmdbStore(folder);
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: 25 }), limits: { concurrency: 8 } });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { chunkSize: 25 }), limits: { concurrency: 8 } });
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
 await jobs.resumeRuns();

@@ -78,19 +78,19 @@ describe('batch jobs: delete while a run is in progress', () => {
 
     // Interrupted: an owner that resumes the store's work runs it, so it is refused there.
     const store = openLmdbStore(folder);
-    let runtime = await createRuntime({ store, machines: batchJobMachines([stuck.app], { store }), closeGraceMs: 50 });
+    let runtime = await createRuntime({ store, machines: batchJobMachines([stuck.app]), closeGraceMs: 50 });
     let jobs = createBatchJobs(runtime, [stuck.app]);
     await jobs.startRun(job, { batches: 'all' });
     await runtime.waitFor(job, (record) => record.state === 'running', 5_000);
     await expect(jobs.delete(job)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await runtime.close();
 
-    const again = await createRuntime({ store, machines: batchJobMachines([stuck.app], { store }), closeGraceMs: 50 });
+    const again = await createRuntime({ store, machines: batchJobMachines([stuck.app]), closeGraceMs: 50 });
     await expect(createBatchJobs(again, [stuck.app]).delete(job)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await again.close();
 
     // A process that resumes nothing (the CLI's own delete, no owner running) runs nothing of it: idle.
-    runtime = await createRuntime({ store, machines: batchJobMachines([], { store }), resume: false });
+    runtime = await createRuntime({ store, machines: batchJobMachines([]), resume: false });
     jobs = createBatchJobs(runtime, [], { wake: false });
     try {
       expect(jobs.get(job)?.state).toBe('running');
