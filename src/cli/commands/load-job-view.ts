@@ -29,9 +29,9 @@ export interface LoadFilesPage {
 }
 
 /** The files of load `record`, sorted by relative path, page `page` (from 1) of `limit`. */
-export function loadFilesPage(reader: Pick<Runtime, 'listed'>, record: ActorRecord, page: number, limit: number): LoadFilesPage {
+export async function loadFilesPage(reader: Pick<Runtime, 'listed'>, record: ActorRecord, page: number, limit: number): Promise<LoadFilesPage> {
   const rows: LoadFileRow[] = [];
-  for (const child of reader.listed({ parent: record.id })) rows.push(rowOf(child, record.id));
+  for await (const child of reader.listed({ parent: record.id })) rows.push(rowOf(child, record.id));
   rows.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
   return { page, limit, total: rows.length, files: rows.slice((page - 1) * limit, page * limit) };
 }
