@@ -120,7 +120,7 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
 export async function waitForVerdicts(runtime: Runtime, id?: ActorId, timeoutMs = 60_000): Promise<void> {
   const prefix = id === undefined ? '' : `${id}/`;
   const pending = async () => {
-    for (const message of runtime.inbox()) if (message.to.startsWith(prefix) && (await runtime.get(message.to))?.status === 'active') return true;
+    for await (const message of runtime.inbox()) if (message.to.startsWith(prefix) && (await runtime.get(message.to))?.status === 'active') return true;
     return false;
   };
   const deadline = Date.now() + timeoutMs;
