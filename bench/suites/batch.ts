@@ -47,7 +47,7 @@ const startedAt = performance.now();
 const summary = await jobs.run(job, { batches: 'all', parallel: 2 });
 const runMs = performance.now() - startedAt;
 if (summary.results !== ITEMS || summary.batchesRun !== Math.ceil(ITEMS / 10_000)) throw new Error(`run incomplete: ${JSON.stringify(summary)}`);
-const stats = jobs.stats(job);
+const stats = (await jobs.stats(job));
 if (stats.some((node) => node.items !== ITEMS)) throw new Error(`stats do not add up: ${JSON.stringify(stats)}`);
 
 clearInterval(sampler);

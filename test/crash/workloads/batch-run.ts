@@ -39,7 +39,7 @@ try {
 }
 
 async function runAll(): Promise<void> {
-  const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
+  const job = (await jobs.list())[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
   console.log(`JOB ${job}`);
   const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
   console.log(`DONE ${JSON.stringify(summary)}`);

@@ -28,13 +28,13 @@ describe('batch jobs: delete while a run is in progress', () => {
       await expect(h.jobs.delete(job)).rejects.toThrowError(/JOB_RUNNING.*has a run in progress: pause it/);
       const commands = batchOwnerCommands({ jobs: h.jobs, applications: [app], pid: 4242 });
       await expect(commands.deleteBatchJob!({ job })).rejects.toMatchObject({ code: 'JOB_RUNNING' });
-      expect(h.jobs.get(job)).toBeDefined();
+      expect((await h.jobs.get(job))).toBeDefined();
       expect((await h.runtime.query({ root: job as never })).length).toBeGreaterThan(1);
 
       await h.runtime.pause(job);
       const started = Date.now();
       expect(await commands.deleteBatchJob!({ job })).toMatchObject({ actors: expect.any(Number) as number });
-      expect(h.jobs.get(job)).toBeUndefined();
+      expect((await h.jobs.get(job))).toBeUndefined();
       await expect(run).rejects.toMatchObject({ code: 'JOB_DELETED', message: expect.stringMatching(/was deleted before its run ended/) as string });
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
@@ -93,9 +93,9 @@ describe('batch jobs: delete while a run is in progress', () => {
     runtime = await createRuntime({ store, machines: batchJobMachines([]), resume: false });
     jobs = createBatchJobs(runtime, [], { wake: false });
     try {
-      expect(jobs.get(job)?.state).toBe('running');
+      expect((await jobs.get(job))?.state).toBe('running');
       expect(await jobs.delete(job)).toMatchObject({ actors: expect.any(Number) as number });
-      expect(jobs.get(job)).toBeUndefined();
+      expect((await jobs.get(job))).toBeUndefined();
     } finally {
       stuck.release();
       await runtime.close();
