@@ -190,16 +190,13 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
       const slice = Math.min(left, FOLLOW_CHECK_MS);
       // Listening before reading: a step that lands while the summary is read is not missed.
       const stepped = nextStep(jobId, slice);
-      try {
-        const summary = await runSummary(jobId, id);
-        if (summary) return summary;
-        await assertJobFollowable(runtime, jobId);
-        if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
-        left -= slice;
-        await stepped.promise;
-      } finally {
-        stepped.cancel();
-      }
+      stepped.catch(() => {}); // awaited below, unless a read ends the wait first
+      const summary = await runSummary(jobId, id);
+      if (summary) return summary;
+      await assertJobFollowable(runtime, jobId);
+      if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
+      left -= slice;
+      await stepped;
     }
   };
 
@@ -353,21 +350,21 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   };
 }
 
-/** Resolves on the job actor's next step (or change), or after `timeoutMs`; `cancel` stops listening. */
-function nextStepOf(runtime: Runtime, jobId: string, timeoutMs: number): { promise: Promise<void>; cancel(): void } {
-  let cancel = () => {};
-  const promise = new Promise<void>((resolve) => {
-    const timer = setTimeout(() => cancel(), timeoutMs);
-    const unsubscribe = runtime.subscribe((event) => {
-      if ('id' in event && event.id === jobId) cancel();
-    });
-    cancel = () => {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve();
-    };
-  });
-  return { promise, cancel };
+/**
+ * Resolves on the job actor's next step, or after `timeoutMs`; rejects with RUNTIME_CLOSED when the
+ * runtime closes first. The predicate answers false to the check `waitFor` makes at once, and true to
+ * every later one, which only a step (or park) of the job makes.
+ */
+function nextStepOf(runtime: Runtime, jobId: string, timeoutMs: number): Promise<void> {
+  let armed = false;
+  const stepped = runtime.waitFor(jobId, () => armed, timeoutMs);
+  armed = true;
+  return stepped.then(
+    () => undefined,
+    (error: unknown) => {
+      if (!(error instanceof HoldfastError && error.code === 'WAIT_TIMEOUT')) throw error;
+    },
+  );
 }
 
 function checkParallel(parallel: number | undefined): number {
