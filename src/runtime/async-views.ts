@@ -4,7 +4,6 @@
  * view reads at once and is wrapped here, once per call; a store's async scan is
  * handed on as it is. `arrayOf` reads a whole view where a caller needs an array.
  */
-import type { MaybePromise } from '../persistence/store.js';
 
 /** A scan as an async iterable: an async one as it is, a sync one wrapped (its cursor closed on `break`). */
 export function asyncScan<T>(scan: Iterable<T> | AsyncIterable<T>): AsyncIterable<T> {
@@ -16,15 +15,6 @@ export function asyncScan<T>(scan: Iterable<T> | AsyncIterable<T>): AsyncIterabl
         next: () => Promise.resolve(iterator.next()),
         return: (value?: unknown) => Promise.resolve(iterator.return?.(value) ?? { done: true as const, value: undefined as never }),
       };
-    },
-  };
-}
-
-/** A lazily made scan (the scan starts when iteration does), as an async iterable. */
-export function lazyScan<T>(open: () => MaybePromise<Iterable<T> | AsyncIterable<T>>): AsyncIterable<T> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield* asyncScan(await open());
     },
   };
 }
