@@ -40,7 +40,7 @@ try {
   const id = (await runtime.get('weekly')) ? 'weekly' : await runtime.spawn('report', { title: 'Weekly figures' }, { id: 'weekly' });
   const record = await runtime.waitFor(id, (r) => r.status !== 'active', 10_000);
   console.log(`${id}: ${record.state}, report at ${record.snapshot?.context.path}`);
-  for (const entry of runtime.journal(id)) console.log(`  #${entry.seq} ${entry.event}: ${entry.from || '(new)'} -> ${entry.to}`);
+  for (const entry of await runtime.journal(id)) console.log(`  #${entry.seq} ${entry.event}: ${entry.from || '(new)'} -> ${entry.to}`);
 } finally {
   await runtime.close();
 }

@@ -77,7 +77,7 @@ export type { Application, DagStep, StepContext, ConfigSchema } from './adapters
 export { createBatchJobs } from './adapters/batch/batch-jobs.js';
 export { batchJobInspector } from './adapters/batch/batch-inspector.js';
 export type { BatchJobs, BatchJobsOptions, RunRequest, RunSummary, CreateJobRequest, ItemInput, JobView, BatchView, ExceptionView, NodeStats } from './adapters/batch/batch-jobs.js';
-export { batchJobMachines, bindBatchMachines } from './adapters/batch/batch-machines.js';
+export { batchJobMachines } from './adapters/batch/batch-machines.js';
 export type { BatchMachineOptions } from './adapters/batch/batch-machines.js';
 export { parsePartition, batchCount, batchSize, batchOf, ordinalAt } from './adapters/batch/partition.js';
 export type { Partition } from './adapters/batch/partition.js';

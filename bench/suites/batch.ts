@@ -36,7 +36,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 const folder = tempFolder('batch');
 const store = openLmdbStore(join(folder.path, 'store'));
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, ...(process.env.HOLDFAST_BENCH_CHUNK ? { chunkSize: Number(process.env.HOLDFAST_BENCH_CHUNK) } : {}) }), durability: 'flush' });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { ...(process.env.HOLDFAST_BENCH_CHUNK ? { chunkSize: Number(process.env.HOLDFAST_BENCH_CHUNK) } : {}) }), durability: 'flush' });
 const jobs = createBatchJobs(runtime, [app]);
 
 const createdAt = performance.now();
@@ -47,7 +47,7 @@ const startedAt = performance.now();
 const summary = await jobs.run(job, { batches: 'all', parallel: 2 });
 const runMs = performance.now() - startedAt;
 if (summary.results !== ITEMS || summary.batchesRun !== Math.ceil(ITEMS / 10_000)) throw new Error(`run incomplete: ${JSON.stringify(summary)}`);
-const stats = jobs.stats(job);
+const stats = (await jobs.stats(job));
 if (stats.some((node) => node.items !== ITEMS)) throw new Error(`stats do not add up: ${JSON.stringify(stats)}`);
 
 clearInterval(sampler);

@@ -64,7 +64,7 @@ if (created !== JOBS + WARMUP) throw new Error(`expected ${JOBS + WARMUP} proces
 latencies.sort((a, b) => a - b);
 
 // The same submissions straight to the library, CLIENTS at a time: what HTTP adds is the difference.
-const principal = jobServer.users.authenticate(token)!;
+const principal = (await jobServer.users.authenticate(token))!;
 const request = JSON.parse(body) as unknown;
 let direct = 0;
 const directStarted = performance.now();

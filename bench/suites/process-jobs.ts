@@ -63,7 +63,7 @@ while (submitted < Math.min(AT_ONCE, JOBS)) submitNext();
 await done;
 const elapsedMs = performance.now() - started;
 if (failure) throw failure;
-const jobs = server.list({ user: 'admin', superuser: true });
+const jobs = (await server.list({ user: 'admin', superuser: true }));
 if (jobs.length !== JOBS || jobs.some((job) => job.state !== 'succeeded')) throw new Error(`expected ${JOBS} succeeded jobs`);
 
 await runtime.close();

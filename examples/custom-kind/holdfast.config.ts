@@ -47,14 +47,15 @@ export const tallyKind = defineKind({
       records: ({ context }) => [{ collection: TALLY_WORDS, prefix: [(context as TallyContext).job] }],
     }),
   ],
-  describe(job) {
+  async describe(job) {
     const context = job.snapshot?.context as TallyContext | undefined;
     return { facts: { file: context?.file, words: context?.words, distinct: context?.distinct }, words: `  ${context?.file}: ${context?.words ?? 0} words, ${context?.distinct ?? 0} distinct` };
   },
-  details(reader, job) {
+  // The runtime's views return promises (a store over a network answers later): await them.
+  async details(reader, job) {
     const context = job.snapshot?.context as TallyContext | undefined;
     if (!context) return undefined;
-    const top = [...reader.records.iterate<number>(TALLY_WORDS, [context.job])].sort((a, b) => b.value - a.value).slice(0, 5);
+    const top = (await reader.records.scan<number>(TALLY_WORDS, [context.job])).sort((a, b) => b.value - a.value).slice(0, 5);
     return { json: { top: top.map(({ key, value }) => ({ word: (key as string[])[1], count: value })) }, lines: top.map(({ key, value }) => `  ${String(value).padStart(5)}  ${(key as string[])[1]}`) };
   },
   // The inspector routes `{ type: 'tallyWords', id, limit? }` here: a job's most frequent words.
@@ -62,8 +63,8 @@ export const tallyKind = defineKind({
     requests: {
       tallyWords: inspectorRequest({
         parse: (fields) => parseFields(z.strictObject({ id: z.string().min(1).max(1_024), limit: z.number().int().min(1).max(50).optional() }), fields),
-        answer: ({ id, limit }) => {
-          const words = [...runtime.records.iterate<number>(TALLY_WORDS, [id])].sort((a, b) => b.value - a.value).slice(0, limit ?? 5);
+        answer: async ({ id, limit }) => {
+          const words = (await runtime.records.scan<number>(TALLY_WORDS, [id])).sort((a, b) => b.value - a.value).slice(0, limit ?? 5);
           return { type: 'tallyWords', id, words: words.map(({ key, value }) => ({ word: (key as string[])[1], count: value })) };
         },
       }),

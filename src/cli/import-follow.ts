@@ -96,7 +96,7 @@ export async function summarizeImport(runtime: Runtime, id: ActorId, startedAt: 
   if (context.error) summary.error = context.error;
   if (context.notifyError) summary.notifyError = context.notifyError;
   if (context.problemCount > 0) {
-    summary.problems = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id) ?? context.problems;
+    summary.problems = (await runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, id)) ?? context.problems;
     summary.problemCount = Math.max(context.problemCount, summary.problems.length);
   }
   const failures = await failuresOf(runtime, id);
@@ -166,8 +166,8 @@ export function exitCodeOf(summary: ImportSummary): number {
   return summary.error?.code === 'IMPORT_INVALID' ? 2 : 1;
 }
 
-export function progressLine(runtime: Runtime, id: ActorId): string {
-  const record = runtime.listedActor(id); // read at once: a line on a timer
+export async function progressLine(runtime: Runtime, id: ActorId): Promise<string> {
+  const record = await runtime.listedActor(id);
   const context = record?.snapshot?.context as ImportBatchContext | undefined;
   if (!record || !context) return `import ${id}: starting`;
   const done = (c: OutcomeCounts) => c.complete + c.error + c.blocked;

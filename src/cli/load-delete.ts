@@ -50,7 +50,7 @@ export async function deleteJobWithLoads(runtime: Runtime, id: string, ports: Lo
   const job = await runtime.get(id);
   const actors = job && job.root === job.id ? await runtime.query({ root: job.id }) : [];
   if (options.token !== undefined) for (const url of loadDataverseUrls(actors)) await ports.keepToken(url, options.token);
-  const waiting = job?.machine === DATALOAD_MACHINE && job.status === 'active' && WAITING_STATES.has(job.state) && !runtime.isPaused(id);
+  const waiting = job?.machine === DATALOAD_MACHINE && job.status === 'active' && WAITING_STATES.has(job.state) && !(await runtime.isPaused(id));
   if (waiting) await runtime.pause(id);
   try {
     return (await runtime.delete(id, { keepCopies: options.keepCopies === true })) as DeleteResult;

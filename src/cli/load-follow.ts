@@ -79,9 +79,17 @@ export async function waitForLoad(runtime: Runtime, id: ActorId, spaceWaitMs = D
   let timer: ReturnType<typeof setInterval> | undefined;
   // A delete (of a paused load, by another command through the owner) announces nothing: looked for here.
   const gaveUp = new Promise<'waitingForSpace'>((resolve, reject) => {
+    let looking = false; // one look at a time: a slow read is not doubled by the next tick
     timer = setInterval(() => {
-      if (runtime.listedActor(id) === undefined) reject(new HoldfastError('JOB_DELETED', `load ${id} was deleted before it ended: there is nothing to resume`, { details: { id } }));
-      else if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
+      if (looking) return;
+      looking = true;
+      void runtime
+        .listedActor(id)
+        .then((record) => {
+          if (record === undefined) reject(new HoldfastError('JOB_DELETED', `load ${id} was deleted before it ended: there is nothing to resume`, { details: { id } }));
+          else if (since !== undefined && Date.now() - since >= spaceWaitMs) resolve('waitingForSpace');
+        }, reject)
+        .finally(() => (looking = false));
     }, Math.max(10, Math.min(250, spaceWaitMs)));
   });
   const settled = runtime.waitFor(id, loadSettled, 24 * 3_600_000).then(() => 'settled' as const);
@@ -120,7 +128,7 @@ export async function followLoad(runtime: Runtime, id: ActorId, progress: Progre
 export async function waitForVerdicts(runtime: Runtime, id?: ActorId, timeoutMs = 60_000): Promise<void> {
   const prefix = id === undefined ? '' : `${id}/`;
   const pending = async () => {
-    for (const message of runtime.inbox()) if (message.to.startsWith(prefix) && (await runtime.get(message.to))?.status === 'active') return true;
+    for await (const message of runtime.inbox()) if (message.to.startsWith(prefix) && (await runtime.get(message.to))?.status === 'active') return true;
     return false;
   };
   const deadline = Date.now() + timeoutMs;

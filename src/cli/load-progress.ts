@@ -10,6 +10,7 @@ import type { ActorId } from '../runtime/actor-types.js';
 import type { DataLoadContext } from '../machines/dataload.machine.js';
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeEvent } from '../runtime/runtime-events.js';
 import { printable } from '../adapters/files/dataverse-labels.js';
 import { bytesInFlight, type CopyUnderWay } from './copy-in-flight.js';
 import type { Progress } from './progress.js';
@@ -20,8 +21,7 @@ export const COPIED_STATES = new Set(['copied', 'stored']);
 /** Starts feeding `progress` for load `id`; returns the function that stops it. */
 export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progress): () => void {
   const prefix = `${id}/`;
-  // Read at once, in the order the events come (the runtime's reads through `sync`).
-  const contextOf = (file: ActorId) => runtime.listedActor(file)?.snapshot?.context as DataFileContext | undefined;
+  const contextOf = async (file: ActorId) => (await runtime.listedActor(file))?.snapshot?.context as DataFileContext | undefined;
   let bytes = 0;
   let totalBytes = 0;
   // What the line shows never goes back: between a copy's rename and its step, its temporary file is gone and its bytes not yet counted.
@@ -32,16 +32,22 @@ export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progr
   const copying = new Map<ActorId, CopyUnderWay>();
   const underWay = new Map<ActorId, { path: string; phase: 'preparing' | 'copying' }>();
 
+  // Events are handled one after the other, in the order they came, each with its reads awaited.
+  let handling = Promise.resolve();
+  let stopped = false;
   const unsubscribe = runtime.subscribe((event) => {
+    handling = handling.then(() => (stopped ? undefined : onEvent(event))).catch(() => {}); // a file deleted meanwhile shows nothing
+  });
+  const onEvent = async (event: RuntimeEvent): Promise<void> => {
     if (event.type === 'actor.spawned' && event.machine === 'datafile' && event.parent === id) {
-      const file = contextOf(event.id);
+      const file = await contextOf(event.id);
       totalBytes += file?.size ?? 0;
       if (event.state === 'preparing' && file) underWay.set(event.id, { path: file.relativePath, phase: 'preparing' });
       progress.update({ totalBytes, activity: activityOf(underWay.values()) });
     }
     if (event.type !== 'actor.stepped') return;
     if (event.machine === 'datafile' && event.id.startsWith(prefix)) {
-      const file = contextOf(event.id);
+      const file = await contextOf(event.id);
       if (event.to === 'copying' && file?.prepared) {
         copying.set(event.id, { targetDir: file.targetDir, storageIdentifier: file.prepared.storageIdentifier });
         underWay.set(event.id, { path: file.relativePath, phase: 'copying' });
@@ -59,10 +65,10 @@ export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progr
       progress.update({ bytes: shown(bytes), totalBytes, activity: activityOf(underWay.values()) });
     }
     if (event.id === id) {
-      const context = runtime.listedActor(id)?.snapshot?.context as DataLoadContext | undefined;
+      const context = (await runtime.listedActor(id))?.snapshot?.context as DataLoadContext | undefined;
       if (context) progress.update({ state: event.to, counts: context.counts });
     }
-  });
+  };
 
   let polling = false;
   const poll = setInterval(() => {
@@ -79,6 +85,7 @@ export function trackLoadProgress(runtime: Runtime, id: ActorId, progress: Progr
   return () => {
     clearInterval(poll);
     unsubscribe();
+    stopped = true;
   };
 }
 

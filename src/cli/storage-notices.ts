@@ -7,6 +7,7 @@
  */
 import type { DataFileContext } from '../machines/datafile.machine.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeEvent } from '../runtime/runtime-events.js';
 
 /** Prints storage notices through `say` while the runtime runs; returns the unsubscribe. */
 export function reportStorageNotices(runtime: Runtime, say: (line: string) => void): () => void {
@@ -18,7 +19,12 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
    */
   const waiting = new Map<string, Set<string>>();
   const folderOf = new Map<string, string>();
+  // Events are handled one after the other, in the order they came, each with its reads awaited.
+  let handling = Promise.resolve();
   return runtime.subscribe((event) => {
+    handling = handling.then(() => onEvent(event)).catch(() => {}); // a file deleted meanwhile has nothing to say
+  });
+  async function onEvent(event: RuntimeEvent): Promise<void> {
     if (event.type === 'runtime.storageFull' && !storeFull) {
       storeFull = true;
       say(`[STORAGE_FULL] ${event.error.message.replace(/^\[STORAGE_FULL\] /, '')}`);
@@ -27,7 +33,7 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
       say(`store ${runtime.location}: space returned; the work carries on`);
     } else if (event.type === 'actor.stepped' && event.machine === 'datafile') {
       if (event.to === 'waitingForSpace') {
-        const context = runtime.listedActor(event.id)?.snapshot?.context as DataFileContext | undefined; // read at once: said in event order
+        const context = (await runtime.listedActor(event.id))?.snapshot?.context as DataFileContext | undefined;
         const folder = context?.targetDir ?? '';
         const files = waiting.get(folder) ?? new Set<string>();
         if (files.size === 0) {
@@ -47,5 +53,5 @@ export function reportStorageNotices(runtime: Runtime, say: (line: string) => vo
         say(`files dir ${folder}: space returned; the files that waited are copied`);
       }
     }
-  });
+  }
 }

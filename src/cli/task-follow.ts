@@ -13,8 +13,6 @@ import type { TaskJobContext } from '../machines/task.types.js';
 import type { ActorRecord } from '../runtime/actor-types.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-/** setTimeout's ceiling (about 24 days): a task runs as long as it runs. */
-const NO_TIMEOUT = 2_147_483_647;
 
 export interface TaskJobFailure {
   id: string;
@@ -43,32 +41,75 @@ export async function activeTaskJobs(reader: Pick<Runtime, 'query'>): Promise<st
  * every next stage they defer) until each is final or waits on a queue
  * nobody here serves.
  */
-export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'waitFor' | 'isPaused'>, ids: readonly string[], worker: TaskWorkerOptions | undefined): Promise<TaskJobsSummary> {
+export async function followTaskJobs(runtime: Pick<Runtime, 'get' | 'query' | 'subscribe' | 'isPaused'>, ids: readonly string[], worker: TaskWorkerOptions | undefined): Promise<TaskJobsSummary> {
   const served = new Set(Object.keys(worker?.queues ?? {}));
   const ended = new Map<string, ActorRecord>();
   const pending = [...ids];
-  const more = async () => (await runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })).filter((record) => served.has(queueOf(record)) && !ended.has(record.id) && !runtime.isPaused(record.id));
+  const more = async () => {
+    const found: ActorRecord[] = [];
+    for (const record of await runtime.query({ machine: TASK_JOB_MACHINE, status: 'active' })) {
+      if (served.has(queueOf(record)) && !ended.has(record.id) && !(await runtime.isPaused(record.id))) found.push(record);
+    }
+    return found;
+  };
   // A paused job waits for `holdfast unpause`, never for this command.
-  const settled = (now: ActorRecord) => now.status !== 'active' || runtime.isPaused(now.id);
+  const settled = async (now: ActorRecord) => now.status !== 'active' || (await runtime.isPaused(now.id));
   for (;;) {
     const id = pending.shift() ?? (await more())[0]?.id;
     if (id === undefined) break;
     if (ended.has(id)) continue;
     let record = await runtime.get(id);
     if (!record) continue; // deleted meanwhile
-    if (record.status === 'active' && served.has(queueOf(record)) && !runtime.isPaused(id)) record = await runtime.waitFor(id, settled, NO_TIMEOUT);
+    if (record.status === 'active' && served.has(queueOf(record)) && !(await runtime.isPaused(id))) record = await untilSettled(runtime, id, settled);
     ended.set(id, record);
     const next = contextOf(record)?.next;
     if (next !== undefined) pending.push(next);
   }
   const summary: TaskJobsSummary = { succeeded: 0, failed: [], waiting: {}, paused: [] };
   for (const record of ended.values()) {
-    if (record.status === 'active' && runtime.isPaused(record.id)) summary.paused.push(record.id);
+    if (record.status === 'active' && (await runtime.isPaused(record.id))) summary.paused.push(record.id);
     else if (record.status === 'active') summary.waiting[queueOf(record)] = (summary.waiting[queueOf(record)] ?? 0) + 1;
     else if (record.state === 'succeeded') summary.succeeded++;
     else summary.failed.push({ id: record.id, task: contextOf(record)?.job.task ?? '', state: record.status === 'parked' ? 'parked' : record.state, ...errorOf(record) });
   }
   return summary;
+}
+
+/**
+ * The job's record once `settled` says so, checked now and after each of its steps, one check at a
+ * time (a step during a check is checked after it). A task runs as long as it runs: no timeout.
+ */
+function untilSettled(runtime: Pick<Runtime, 'get' | 'subscribe'>, id: string, settled: (record: ActorRecord) => Promise<boolean>): Promise<ActorRecord> {
+  return new Promise((resolve, reject) => {
+    let checking = false;
+    let again = false;
+    let done = false;
+    const check = async (): Promise<void> => {
+      if (checking) return void (again = true);
+      checking = true;
+      try {
+        do {
+          again = false;
+          const now = await runtime.get(id);
+          if (now && !done && (await settled(now))) {
+            done = true;
+            unsubscribe();
+            resolve(now);
+          }
+        } while (again && !done);
+      } catch (error) {
+        done = true;
+        unsubscribe();
+        reject(error);
+      } finally {
+        checking = false;
+      }
+    };
+    const unsubscribe = runtime.subscribe((event) => {
+      if ('id' in event && event.id === id) void check();
+    });
+    void check();
+  });
 }
 
 /** True when nothing failed and nothing waits. */

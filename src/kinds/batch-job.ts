@@ -11,7 +11,6 @@ import { batchJobMachines } from '../adapters/batch/batch-machines.js';
 import type { BatchJobs } from '../adapters/batch/batch-jobs.js';
 import { describeBatchChild } from '../adapters/batch/batch-names.js';
 import { jobContext, jobProgress } from '../adapters/batch/job-views.js';
-import type { RecordReads } from '../adapters/batch/record-reads.js';
 import { showBatchJob } from '../cli/commands/batch-job-view.js';
 import { describeRun } from '../cli/commands/batch-run-output.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../machines/batch-job.machine.js';
@@ -21,8 +20,10 @@ import type { Runtime } from '../runtime/runtime.js';
 import { defineKind } from './work-kind.js';
 
 /** Batch jobs with a run in progress: their steps need the host module's applications. */
-function interruptedRuns(runtime: Pick<Runtime, 'actors'>): number {
-  return [...runtime.actors({ machine: BATCH_JOB_MACHINE, status: 'active' })].filter((job) => (job.snapshot?.context as BatchJobContext | undefined)?.run !== undefined).length;
+async function interruptedRuns(runtime: Pick<Runtime, 'actors'>): Promise<number> {
+  let runs = 0;
+  for await (const job of runtime.actors({ machine: BATCH_JOB_MACHINE, status: 'active' })) if ((job.snapshot?.context as BatchJobContext | undefined)?.run !== undefined) runs++;
+  return runs;
 }
 
 /** A batch job's child by its batch and run, when its parent is a batch job. */
@@ -33,12 +34,13 @@ export const batchJobKind = defineKind({
   title: 'batch job',
   jobs: [BATCH_JOB_MACHINE],
   actors: [BATCH_JOB_MACHINE, BATCH_MACHINE],
-  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[], { store: services.reads as RecordReads }),
-  describe(job, reader) {
+  // Its chunk effect reads the job's items through its effect context's records.
+  machines: ({ services }) => batchJobMachines((services.applications ?? []) as readonly Application[]),
+  async describe(job, reader) {
     // What tells batch jobs apart in a list: application, items, description; and its state in `job ID`'s words.
     const context = jobContext(job);
     return {
-      ...(context ? { state: jobProgress(reader, job, context).state } : {}),
+      ...(context ? { state: (await jobProgress(reader, job, context)).state } : {}),
       facts: { application: context?.application, items: context?.items, batches: context?.batches, description: context?.description },
       words: `  ${context?.application}, ${context?.items} items${context?.description ? `: ${context.description}` : ''}`,
     };
@@ -59,10 +61,12 @@ export const batchJobKind = defineKind({
       const jobs = services.batchJobs as BatchJobs;
       return {
         // As counted before the store opened: a short run may end before this is asked again.
-        count: counted.batchRuns ?? interruptedRuns(runtime),
+        count: counted.batchRuns ?? (await interruptedRuns(runtime)),
         async finish() {
           const summaries = await jobs.resumeRuns();
-          return { summaries, lines: summaries.flatMap((summary) => describeRun(summary, jobs.get(summary.job)?.summary.exceptionsOpen ?? 0)), succeeded: true };
+          const lines: string[] = [];
+          for (const summary of summaries) lines.push(...describeRun(summary, (await jobs.get(summary.job))?.summary.exceptionsOpen ?? 0));
+          return { summaries, lines, succeeded: true };
         },
       };
     },

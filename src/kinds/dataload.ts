@@ -18,6 +18,7 @@ import { dataloadRecords } from '../machines/written-records.js';
 import type { ActorRecord, SyncStore } from '../runtime/actor-types.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
+import { arrayOf } from '../runtime/async-views.js';
 
 /** Dataverse tokens by installation URL, in the store's records (never printed or sent to the inspector). */
 export const SECRETS = 'secrets';
@@ -72,9 +73,9 @@ export const dataloadKind = defineKind({
   queues: () => ({ prepare: 8, copy: 4 }),
   label: (actor) => (actor.machine === DATAFILE_MACHINE ? dataFileLabel(actor) : undefined),
   words: (actor) => (actor.machine === DATAFILE_MACHINE ? { line: dataFileWords(actor) } : undefined),
-  details(reader, job, options) {
+  async details(reader, job, options) {
     if (job.machine !== DATALOAD_MACHINE || !job.snapshot) return undefined;
-    const files = loadFilesPage(reader, job, options.page, options.limit);
+    const files = await loadFilesPage(reader, job, options.page, options.limit);
     return { json: { files }, lines: describeLoadJob(job, files) };
   },
   resume: {
@@ -101,7 +102,7 @@ export const dataloadKind = defineKind({
       };
     },
     async throughOwner(reader, send, token) {
-      const loads = [...reader.actors({ machine: DATALOAD_MACHINE, status: 'active' })];
+      const loads = await arrayOf(reader.actors({ machine: DATALOAD_MACHINE, status: 'active' }));
       for (const url of tokenTargets(loads, token)) await send('keepToken', { url, token: token!.token });
       const retried = loads.filter((load) => WAITING_STATES.has(load.state));
       for (const load of retried) await send('send', { id: load.id, event: { type: 'retry' } });

@@ -84,9 +84,9 @@ export interface KindResume {
    * Read before the store opens for writing: how many of its jobs are interrupted
    * and need the host module to go on (batch runs). Any: the host module is required.
    */
-  needsHost?(reader: Runtime): number;
-  /** Read before the store opens for writing (jobs that may end at open): handed to `start` as `peeked[key]`, awaited. */
-  peek?(reader: Runtime): unknown;
+  needsHost?(reader: Runtime): Promise<number>;
+  /** Read before the store opens for writing (jobs that may end at open): handed to `start` as `peeked[key]`. */
+  peek?(reader: Runtime): Promise<unknown>;
   /**
    * Its interrupted jobs, started again (a waiting load is retried): how many, and `finish`,
    * which waits for them (as their foreground command would) and says how they ended.
@@ -122,14 +122,14 @@ export interface WorkKind {
   machines(context: KindContext): MachineDefinition[];
   /** Limit queues its effects count against, with their concurrency. */
   queues?(context: KindContext): Record<string, number>;
-  /** Facts of one of its jobs for `holdfast jobs` and the inspector's job list; `reader` reads what its record does not hold. */
-  describe?(job: ActorRecord, reader: Runtime): JobFacts;
-  /** One of its actors by name (a data file by its path, a batch by its number), for the inspector. */
+  /** Facts of one of its jobs for `holdfast jobs` and the inspector's job list; `reader` reads what its record does not hold (its views are promises). */
+  describe?(job: ActorRecord, reader: Runtime): Promise<JobFacts>;
+  /** One of its actors by name (a data file by its path, a batch by its number), for the inspector: from the records alone, so it stays synchronous. */
   label?(actor: ActorRecord, parent: ActorRecord | undefined): string | undefined;
   /** One of its actors in a line of `holdfast job ID` (`file a.csv of load L`), with what `--json` adds. */
   words?(actor: ActorRecord, parent: ActorRecord | undefined): { line: string; json?: Record<string, unknown> } | undefined;
   /** More of one of its jobs for `holdfast job ID` (a load's files, a page at a time). */
-  details?(reader: Runtime, job: ActorRecord, options: JobViewOptions): JobDetails | undefined;
+  details?(reader: Runtime, job: ActorRecord, options: JobViewOptions): Promise<JobDetails | undefined>;
   /** A whole view of its own for `holdfast job ID` (a batch job's record and statistics); exit code. */
   view?(reader: Runtime, id: string, options: JobViewOptions, out: Output): Promise<number>;
   /**

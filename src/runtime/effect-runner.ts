@@ -7,7 +7,7 @@
  * retries, because an attempt count must be durable before the retry waits.
  */
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../errors.js';
-import type { ActorId, Durability, Mutation, RecordKey } from '../persistence/store.js';
+import type { ActorId, Durability, MaybePromise, Mutation, RecordKey } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import type { Limiter } from './limiter.js';
 
@@ -20,16 +20,21 @@ export interface EffectContext {
   /** Aborted on timeout, on leaving the invoking state, and on runtime close. */
   signal: AbortSignal;
   /**
-   * The runtime's keyed records, for an effect that must write before it acts (a process's
-   * start mark, flushed before the process starts). Absent where no runtime runs the effect.
+   * The runtime's keyed records: what an effect reads (a load's secrets, a batch's item pages)
+   * and what it must write before it acts (a process's start mark, flushed before the process
+   * starts). Absent where no runtime runs the effect.
    */
   records?: EffectRecords;
 }
 
-/** The records an effect reads and writes: the runtime's, in the store it owns. */
+/**
+ * The records an effect reads and writes: the runtime's, in the store it owns. Reads go through
+ * the store's port, so they may answer later (a store over a network): await `get`, and read
+ * `iterate` with `for await` (an LMDB or memory store answers at once, the same code reads both).
+ */
 export interface EffectRecords {
-  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
-  iterate<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }>;
+  get<T = unknown>(collection: string, key: RecordKey): MaybePromise<T | undefined>;
+  iterate<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }> | AsyncIterable<{ key: RecordKey; value: T }>;
   /** Puts and deletes in one transaction, resolved once it has the durability asked for. */
   write(changes: readonly Extract<Mutation, { op: 'putRecord' | 'deleteRecord' }>[], durability: Durability): Promise<void>;
 }

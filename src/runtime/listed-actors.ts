@@ -6,15 +6,17 @@
  * and the owner parks it for good when it next touches it (actor-host.ts).
  */
 import { toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, SyncStore } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, Store } from '../persistence/store.js';
+import { asyncScan } from './async-views.js';
 import { standInFor } from './parked-records.js';
 
-type Reader = Pick<SyncStore, 'getActor' | 'actorIds' | 'identityOf'>;
+/** The port's reads it needs: answered at once (a store's `sync`) or later (a store over a network). */
+type Reader = Pick<Store, 'getActor' | 'actorIds' | 'identityOf'>;
 
 /** The record of `id`, or a parked stand-in when it does not decode; undefined when there is none. */
-export function readListedActor(store: Reader, id: ActorId | string): ActorRecord | undefined {
+export async function readListedActor(store: Reader, id: ActorId | string): Promise<ActorRecord | undefined> {
   try {
-    return store.getActor(id as ActorId);
+    return await store.getActor(id as ActorId);
   } catch (error) {
     return unreadable(store, id as ActorId, error);
   }
@@ -24,10 +26,10 @@ export function readListedActor(store: Reader, id: ActorId | string): ActorRecor
  * The actors of a filter the index answers alone (`parent`, `root`, `topOnly`,
  * `status`), unreadable ones included as parked stand-ins.
  */
-export function* listedActors(store: Reader, filter: ActorFilter): Iterable<ActorRecord> {
+export async function* listedActors(store: Reader, filter: ActorFilter): AsyncIterable<ActorRecord> {
   let listed = 0;
-  for (const id of store.actorIds({ ...filter, limit: undefined as never })) {
-    const record = readListedActor(store, id);
+  for await (const id of asyncScan(store.actorIds({ ...filter, limit: undefined as never }))) {
+    const record = await readListedActor(store, id);
     if (!record) continue;
     yield record;
     if (++listed === filter.limit) return;
@@ -41,10 +43,10 @@ export function parkedByCode(records: Iterable<ActorRecord>): Record<string, num
   return counts;
 }
 
-function unreadable(store: Reader, id: ActorId, error: unknown): ActorRecord {
+async function unreadable(store: Reader, id: ActorId, error: unknown): Promise<ActorRecord> {
   let identity;
   try {
-    identity = store.identityOf(id);
+    identity = await store.identityOf(id);
   } catch {
     identity = undefined;
   }

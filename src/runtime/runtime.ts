@@ -25,6 +25,7 @@ import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-eve
 import { deleteJob, finishDeletes, recordReader, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import type { FoldPorts } from './child-fold.js';
 import { listedActors, readListedActor } from './listed-actors.js';
+import { asyncScan } from './async-views.js';
 import { PAUSED } from './job-control.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { TimerQueue } from './timer-queue.js';
@@ -107,23 +108,29 @@ export interface Runtime<M extends MachineList = MachineList> {
   get<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string): Promise<RecordOf<M, N> | undefined>;
   /** Actors of a filter, from the index (paged with `limit` and `offset`); with `machine`, records with that machine's types. Read through the store's port, so it may wait on the store. */
   query<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Promise<RecordOf<M, N>[]>;
-  /** The actors of a filter, lazily, in index order: a view pages through them without an array per call. */
-  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): Iterable<RecordOf<M, N>>;
-  /** Actor ids from the index alone. */
-  actorIds(filter: ActorFilter): Iterable<ActorId>;
-  /** How many actors match, from the index. */
-  count(filter: ActorFilter): number;
   /**
-   * Actors as views list them: a record that does not decode comes as a parked stand-in
-   * (RECORD_CORRUPT) rather than a throw. With `id`, that one actor or undefined.
+   * The actors of a filter, lazily, in index order (`for await`): a view pages through them
+   * without an array per call. Like every view below, it may wait on the store (a store over a
+   * network); over LMDB or memory it reads through the store's `sync` reads at once.
    */
-  listed(filter: ActorFilter): Iterable<ActorRecord>;
-  listedActor(id: ActorId | string): ActorRecord | undefined;
-  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. */
+  actors<N extends MachineName<M> = MachineName<M>>(filter?: MachineFilter<M, N>): AsyncIterable<RecordOf<M, N>>;
+  /** Actor ids from the index alone, lazily (`for await`). */
+  actorIds(filter: ActorFilter): AsyncIterable<ActorId>;
+  /** How many actors match, from the index. */
+  count(filter: ActorFilter): Promise<number>;
+  /**
+   * Actors as views list them, lazily (`for await`): a record that does not decode comes as a
+   * parked stand-in (RECORD_CORRUPT) rather than a throw.
+   */
+  listed(filter: ActorFilter): AsyncIterable<ActorRecord>;
+  /** One actor as `listed` gives it (a parked stand-in when its record does not decode), or undefined. */
+  listedActor(id: ActorId | string): Promise<ActorRecord | undefined>;
+  /** An actor by name, as its machine's `label` gives it (a data file by its path); undefined when it has none. Reads nothing. */
   label(actor: ActorRecord): string | undefined;
-  /** Messages waiting in the inbox of `to` (every inbox without it). */
-  inbox(to?: ActorId | string): Iterable<InboxMessage>;
-  journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): JournalEntry[];
+  /** Messages waiting in the inbox of `to` (every inbox without it), lazily (`for await`). */
+  inbox(to?: ActorId | string): AsyncIterable<InboxMessage>;
+  /** An actor's journal entries from `fromSeq`, at most `limit` of them. */
+  journal(id: ActorId | string, options?: { fromSeq?: number; limit?: number }): Promise<JournalEntry[]>;
   waitFor<N extends MachineName<M> = MachineName<M>>(id: MachineActorId<N> | string, predicate: (record: RecordOf<M, N>) => boolean, timeoutMs?: number): Promise<RecordOf<M, N>>;
   /** Resolves when nothing is stepping, committing or running (timers may still wait). */
   whenIdle(timeoutMs?: number): Promise<void>;
@@ -135,8 +142,8 @@ export interface Runtime<M extends MachineList = MachineList> {
   unpause(id: ActorId | string): Promise<void>;
   /** Retries a parked actor (its error cleared, its effects run again), or sends `retry` to an active one. */
   retry(id: ActorId | string): Promise<void>;
-  /** True when the job is paused. */
-  isPaused(id: ActorId | string): boolean;
+  /** True when the job is paused (a reader beside the owner reads the owner's committed pauses). */
+  isPaused(id: ActorId | string): Promise<boolean>;
   /**
    * True when this runtime runs the job's active actors: it resumed the store's work at open
    * (then each active actor is its), or one of them is in memory here (stepping, committing,
@@ -164,12 +171,13 @@ export interface Runtime<M extends MachineList = MachineList> {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Keyed records kept beside the actors. */
+/** Keyed records kept beside the actors. Reads may wait on the store, as the runtime's views do. */
 export interface RecordsApi {
-  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
-  scan<T = unknown>(collection: string, prefix?: RecordKey): { key: RecordKey; value: T }[];
-  /** Records under `prefix` lazily in key order, from just after `options.after`: a page is read without an array or a promise. */
-  iterate<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): Iterable<{ key: RecordKey; value: T }>;
+  get<T = unknown>(collection: string, key: RecordKey): Promise<T | undefined>;
+  /** Every record under `prefix`, in key order: for a collection known to be small (else `iterate`). */
+  scan<T = unknown>(collection: string, prefix?: RecordKey): Promise<{ key: RecordKey; value: T }[]>;
+  /** Records under `prefix` lazily in key order (`for await`), from just after `options.after`: a page is read without an array of the whole collection. */
+  iterate<T = unknown>(collection: string, prefix?: RecordKey, options?: ScanOptions): AsyncIterable<{ key: RecordKey; value: T }>;
   put(collection: string, key: RecordKey, value: unknown): Promise<void>;
   delete(collection: string, key: RecordKey): Promise<void>;
   /** Puts and deletes in one transaction (a page of items, a batch of removals). @default durability the runtime's */
@@ -210,7 +218,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   // The runtime reads through the store's synchronous reads when it has them (no promise per read
   // on the step loop's path) and awaits the port's otherwise (store-reads.ts).
   const store = readsOf(port);
-  // The views that answer at once (`actors`, `count`, `records.get`...) need `sync`; over a store without it they throw STORE_READS_ASYNC.
+  // `runtime.store` and `hosts` answer at once: over a store without `sync` their reads throw STORE_READS_ASYNC.
   const view = syncStoreOf(port) ?? syncViewRefusing(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
@@ -222,9 +230,10 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
   });
   const limiter = new Limiter({ concurrency: RUNTIME_DEFAULTS.concurrency, ...options.limits });
+  // Effects are asynchronous already: they read through the port, as a store over a network answers.
   const effects = new EffectRunner(limiter, clock, {
-    get: (collection, key) => view.getRecord(collection, key),
-    iterate: (collection, prefix) => view.scanRecords(collection, prefix),
+    get: (collection, key) => port.getRecord(collection, key),
+    iterate: (collection, prefix) => port.scanRecords(collection, prefix),
     write: (changes, durability) => commitRecordChanges(store, changes, durability),
   });
   let host: ActorHost;
@@ -299,14 +308,14 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     get: async (id) => port.getActor(id as ActorId),
     query: (filter = {}) => listOf(port.queryActors(filter)),
-    actors: (filter = {}) => view.queryActors(filter),
-    actorIds: (filter) => view.actorIds(filter),
-    count: (filter) => view.countActors(filter),
-    listed: (filter) => listedActors(view, filter),
-    listedActor: (id) => readListedActor(view, id),
-    inbox: (to) => view.inbox(to as ActorId | undefined),
+    actors: (filter = {}) => asyncScan(store.queryActors(filter)) as AsyncIterable<never>,
+    actorIds: (filter) => asyncScan(store.actorIds(filter)),
+    count: async (filter) => store.countActors(filter),
+    listed: (filter) => listedActors(store, filter),
+    listedActor: (id) => readListedActor(store, id),
+    inbox: (to) => asyncScan(store.inbox(to as ActorId | undefined)),
     label: (actor) => (registry.has(actor.machine) ? registry.get(actor.machine).label?.(actor) : undefined),
-    journal: (id, journalOptions) => [...view.journal(id as ActorId, journalOptions)],
+    journal: (id, journalOptions) => listOf(store.journal(id as ActorId, journalOptions)),
     waitFor(id, predicate, timeoutMs = 30_000) {
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
       return new Promise((resolve, reject) => {
@@ -399,7 +408,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       throw new HoldfastError('INVALID_EVENT', `actor ${id} is ${record.status}: there is nothing to retry`);
     },
     // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
-    isPaused: (id) => (store.readOnly ? view.getRecord('paused', String(id)) !== undefined : host.isPaused(String(id))),
+    isPaused: async (id) => (store.readOnly ? (await store.getRecord(PAUSED, String(id))) !== undefined : host.isPaused(String(id))),
     hosts(id) {
       const record = view.getActor(id as ActorId);
       if (!record) return false;
@@ -425,9 +434,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       return retention.prune(olderThanMs);
     },
     records: {
-      get: (collection, key) => view.getRecord(collection, key),
-      scan: <T>(collection: string, prefix?: RecordKey) => [...view.scanRecords<T>(collection, prefix)],
-      iterate: (collection, prefix, scanOptions) => view.scanRecords(collection, prefix, scanOptions),
+      get: async (collection, key) => store.getRecord(collection, key),
+      scan: <T>(collection: string, prefix?: RecordKey) => listOf(store.scanRecords<T>(collection, prefix)),
+      iterate: (collection, prefix, scanOptions) => asyncScan(store.scanRecords(collection, prefix, scanOptions)),
       write: (changes, durability) => commitRecordChanges(store, changes, durability ?? options.durability ?? RUNTIME_DEFAULTS.durability),
       put: (collection, key, value) => commitRecordChanges(store, [{ op: 'putRecord', collection, key, value }], options.durability ?? RUNTIME_DEFAULTS.durability),
       delete: (collection, key) => commitRecordChanges(store, [{ op: 'deleteRecord', collection, key }], options.durability ?? RUNTIME_DEFAULTS.durability),

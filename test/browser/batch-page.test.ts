@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { items, reviewApp, startBatchHarness, type BatchHarness, type ReviewControl } from '../integration/inspector/batch-harness.js';
 import { assertChromium, buildPage, clickAndMeasure, launchChromium, screenshot, skipBrowserTests, type Browser } from './browser-harness.js';
+import { arrayOf } from '../../src/runtime/async-views.js';
 
 /** A click answers within 200 ms (the issue); asserted with headroom for a loaded two-core machine, the figure logged. */
 const CLICK_LIMIT_MS = 1_000;
@@ -71,13 +72,13 @@ describe.skipIf(skipBrowserTests)('the inspector page on batch jobs in Chromium'
     // A finished job in the CLI's words (`holdfast job ID`), with all its items processed, not its machine's `idle`.
     expect(await page.locator('[data-testid=dag-head]').textContent()).toContain('application review · 60 items in 3 batches · finished');
     const row = page.locator(`[data-testid=job-row][data-id="${job}"]`);
-    expect(await row.locator('[data-testid=job-state]').textContent()).toBe(harness.jobs.get(job)!.state);
+    expect(await row.locator('[data-testid=job-state]').textContent()).toBe((await harness.jobs.get(job))!.state);
     expect(await row.locator('[data-testid=job-state]').textContent()).toBe('finished');
     expect(await row.locator('[data-testid=job-progress-text]').textContent()).toBe('60 / 60');
     expect(await row.locator('[data-testid=job-progress]').getAttribute('data-fraction')).toBe('1');
 
     await expect.poll(() => page.locator('[data-testid=exceptions-total]').textContent()).toBe('12 open');
-    expect(await openRows(page)).toEqual(harness.jobs.exceptions(job, { open: true }).map((e) => e.item));
+    expect(await openRows(page)).toEqual((await harness.jobs.exceptions(job, { open: true })).map((e) => e.item));
     const first = page.locator('[data-testid=exception-row][data-item=i000] td');
     expect(await first.allTextContents()).toEqual(['i000', '0', 'geocode', 'NO_PLACE: no place for 0', '{"n":0,"note":""}', '']);
     expect(await page.locator('[data-testid=resolve-open]').count()).toBe(0);
@@ -93,15 +94,15 @@ describe.skipIf(skipBrowserTests)('the inspector page on batch jobs in Chromium'
     await page.fill('[data-testid=resolve-value]', '{lat: 5}');
     await page.click('[data-testid=resolve-submit]');
     await expect.poll(() => page.locator('[data-testid=resolve-error]').textContent()).toMatch(/^not JSON/);
-    expect(harness.jobs.exceptions(job, { open: true }).map((e) => e.item)).toContain('i005');
+    expect((await harness.jobs.exceptions(job, { open: true })).map((e) => e.item)).toContain('i005');
 
     await page.fill('[data-testid=resolve-value]', '{"lat": 5, "lon": -5, "by": "hand"}');
     await page.click('[data-testid=resolve-submit]');
     await expect.poll(() => page.locator('[data-testid=exceptions-total]').textContent()).toBe('11 open');
     expect(await openRows(page)).not.toContain('i005');
     expect(await page.locator('[data-testid=resolve-form]').isHidden()).toBe(true);
-    expect(harness.jobs.exceptions(job, { open: true }).map((e) => e.item)).not.toContain('i005');
-    expect([...harness.jobs.results(job)].find((r) => r.item === 'i005')!.value).toEqual({ lat: 5, lon: -5, by: 'hand' });
+    expect((await harness.jobs.exceptions(job, { open: true })).map((e) => e.item)).not.toContain('i005');
+    expect((await arrayOf(harness.jobs.results(job))).find((r) => r.item === 'i005')!.value).toEqual({ lat: 5, lon: -5, by: 'hand' });
 
     await page.check('[data-testid=exceptions-all]');
     await expect.poll(() => page.locator('[data-testid=exceptions-total]').textContent()).toBe('12 in all');

@@ -153,7 +153,7 @@ describe.skipIf(skipBrowserTests)('the inspector page in Chromium', () => {
       { job: JOB, token: harness.server.tokens.readOnly },
     );
     expect(answer).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    expect(harness.runtime.isPaused(JOB)).toBe(false);
+    expect((await harness.runtime.isPaused(JOB))).toBe(false);
     await screenshot(page, 'read-only');
     await page.close();
 

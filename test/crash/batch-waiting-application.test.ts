@@ -14,6 +14,7 @@ import { runCli } from '../helpers/dataload.js';
 import { startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
 import { crashyApplication } from './workloads/crashy-app.js';
+import { arrayOf } from '../../src/runtime/async-views.js';
 
 const ITEMS = 2_000;
 const BATCH_SIZE = 200;
@@ -55,11 +56,11 @@ describe('crash: batches wait for their application', () => {
       const holdfast = await openHoldfast({ store, listen: false });
       try {
         await holdfast.runtime.whenIdle(20_000);
-        const view = holdfast.batchJobs.get(job)!;
+        const view = (await holdfast.batchJobs.get(job))!;
         expect(view.state).toBe('waitingForApplication');
         expect(view.waitingForApplication).toMatchObject({ application: 'crashy' });
         expect(view.waitingForApplication!.batches).toHaveLength(inFlight);
-        expect(holdfast.batchJobs.batches(job).filter((b) => b.waitingForApplication)).toHaveLength(inFlight);
+        expect((await holdfast.batchJobs.batches(job)).filter((b) => b.waitingForApplication)).toHaveLength(inFlight);
       } finally {
         await holdfast.close();
       }
@@ -84,14 +85,14 @@ describe('crash: batches wait for their application', () => {
       const [resumed] = await holdfast.batchJobs.resumeRuns();
       expect(resumed).toMatchObject({ job, batchesFailed: 0, errors: [] });
       await holdfast.batchJobs.run(job, { batches: 'all', parallel: 4 });
-      const results = new Set([...holdfast.batchJobs.results(job)].map((r) => r.item));
-      const open = holdfast.batchJobs.exceptions(job, { open: true }).map((e) => e.item);
+      const results = new Set((await arrayOf(holdfast.batchJobs.results(job))).map((r) => r.item));
+      const open = (await holdfast.batchJobs.exceptions(job, { open: true })).map((e) => e.item);
       expect(open).toHaveLength(Math.ceil(ITEMS / 97));
       for (const item of open) expect(results.has(item)).toBe(false);
       expect(results.size + open.length, 'every item exactly once').toBe(ITEMS);
-      const views = holdfast.batchJobs.batches(job);
+      const views = (await holdfast.batchJobs.batches(job));
       expect(views.every((b) => b.done && b.completions === 1 && !b.waitingForApplication)).toBe(true);
-      expect(holdfast.batchJobs.get(job)).toMatchObject({ state: 'finished' });
+      expect((await holdfast.batchJobs.get(job))).toMatchObject({ state: 'finished' });
       expect((await holdfast.runtime.query({ root: job as never, machine: 'batch' })).filter((a) => a.state === 'failed')).toEqual([]);
       const report = verifyStore(holdfast.store);
       expect(report.violations).toEqual([]);

@@ -44,10 +44,10 @@ describe('a delete killed between the actors and the records', () => {
 
     const reopened = await openHoldfast({ store, listen: false, resume: false, notices: false });
     try {
-      expect(reopened.runtime.records.get(PROCESS_OUTPUTS, gone!)).toBeUndefined();
-      expect(reopened.runtime.records.get(PROCESS_JOB_OWNERS, ['ada', gone!])).toBeUndefined();
-      expect(reopened.runtime.records.scan(DELETING_JOBS)).toEqual([]);
-      expect(reopened.runtime.records.get(PROCESS_OUTPUTS, kept!)).toBeDefined();
+      expect((await reopened.runtime.records.get(PROCESS_OUTPUTS, gone!))).toBeUndefined();
+      expect((await reopened.runtime.records.get(PROCESS_JOB_OWNERS, ['ada', gone!]))).toBeUndefined();
+      expect((await reopened.runtime.records.scan(DELETING_JOBS))).toEqual([]);
+      expect((await reopened.runtime.records.get(PROCESS_OUTPUTS, kept!))).toBeDefined();
       expect((await reopened.runtime.get(kept!))?.state).toBe('succeeded');
     } finally {
       await reopened.close();

@@ -70,7 +70,7 @@ describe('crash: SIGKILL during a fold', () => {
       await runtime.whenIdle();
       await runtime.prune({ olderThanMs: 0 });
       expect(check(runtime.store, ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
-      for (let round = 0; round < ROUNDS; round++) expect(runtime.records.get<FoldedChildren>(FOLDED, `waiting-${round}`)?.children).toBe(5);
+      for (let round = 0; round < ROUNDS; round++) expect((await runtime.records.get<FoldedChildren>(FOLDED, `waiting-${round}`))?.children).toBe(5);
       const report = verifyStore(runtime.store);
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect(report.folded).toBe(ROUNDS * (CHILDREN + 5));

@@ -168,7 +168,7 @@ async function checkDamaged(t: Target, problems: string[]): Promise<void> {
   try {
     for (const id of t.damaged) {
       // As the views read it: a damaged record nobody touched since is listed as parked, never dropped.
-      const record = readListedActor(store, id);
+      const record = await readListedActor(store, id);
       if (record?.status !== 'parked' || record.error?.code !== 'RECORD_CORRUPT') problems.push(`${t.name}: damaged ${id} is ${record?.status ?? 'gone'} (${record?.error?.code ?? 'no error'}), not parked as RECORD_CORRUPT`);
     }
   } finally {

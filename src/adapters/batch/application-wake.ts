@@ -9,10 +9,11 @@ import { BATCH_MACHINE, BATCH_WAITING_STATE, type BatchContext } from '../../mac
 import type { ApplicationAvailable } from '../../machines/batch.types.js';
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { arrayOf } from '../../runtime/async-views.js';
 
-/** Batch actors waiting for an application, all or those under one job (read at once: job views are synchronous). */
-export function waitingBatches(runtime: Runtime, jobId?: string): ActorRecord[] {
-  return [...runtime.actors({ machine: BATCH_MACHINE, state: BATCH_WAITING_STATE, status: 'active', ...(jobId !== undefined ? { root: jobId as never } : {}) })];
+/** Batch actors waiting for an application, all or those under one job. */
+export function waitingBatches(runtime: Runtime, jobId?: string): Promise<ActorRecord[]> {
+  return arrayOf(runtime.actors({ machine: BATCH_MACHINE, state: BATCH_WAITING_STATE, status: 'active', ...(jobId !== undefined ? { root: jobId as never } : {}) }));
 }
 
 /**
@@ -24,9 +25,9 @@ export function waitingBatches(runtime: Runtime, jobId?: string): ActorRecord[] 
 export async function wakeWaitingBatches(runtime: Runtime, applications: ReadonlySet<string> | ReadonlyMap<string, unknown>): Promise<number> {
   if (applications.size === 0) return 0;
   let woken = 0;
-  for (const record of waitingBatches(runtime)) {
+  for (const record of await waitingBatches(runtime)) {
     const application = (record.snapshot?.context as BatchContext | undefined)?.application;
-    if (application === undefined || !applications.has(application) || runtime.isPaused(record.root)) continue;
+    if (application === undefined || !applications.has(application) || (await runtime.isPaused(record.root))) continue;
     await runtime.send(record.id, { type: 'application.available', application } satisfies ApplicationAvailable);
     woken++;
   }

@@ -16,7 +16,7 @@ import { nestingDepth, RESOLVE_VALUE_MAX_BYTES, RESOLVE_VALUE_MAX_DEPTH, type Da
 
 /** What the inspector uses of batch jobs: `BatchJobs` (src/adapters/batch/batch-jobs.ts, `createBatchJobs`) fits. */
 export interface InspectedBatchJobs {
-  stats(jobId: string): DagNodeStats[];
+  stats(jobId: string): Promise<DagNodeStats[]>;
   resolve(jobId: string, itemId: string, value: unknown): Promise<void>;
   reprocess(jobId: string): Promise<ReprocessSummary>;
 }
@@ -69,12 +69,12 @@ export class BatchViews {
    * `holdfast job ID` prints through `jobView`) and its items processed over its items. It reads the
    * job's batch records (one per batch), so again only when the job's record changed or after DESCRIBE_MS.
    */
-  describe(id: string, updatedAt: number, now = Date.now()): JobWords | undefined {
+  async describe(id: string, updatedAt: number, now = Date.now()): Promise<JobWords | undefined> {
     const cached = this.described.get(id);
     if (cached && cached.updatedAt === updatedAt && cached.until > now) return cached.value;
-    const record = this.runtime.listedActor(id);
+    const record = await this.runtime.listedActor(id);
     const context = jobContext(record);
-    const progress = record && context ? jobProgress(this.runtime, record, context) : undefined;
+    const progress = record && context ? await jobProgress(this.runtime, record, context) : undefined;
     const value = progress ? { words: progress.state, progress: { done: Math.min(progress.items, progress.processed), total: progress.items } } : undefined;
     if (this.described.size >= 10_000) this.described.clear();
     this.described.set(id, { updatedAt, until: now + DESCRIBE_MS, value });
@@ -82,11 +82,11 @@ export class BatchViews {
   }
 
   /** A batch job's DAG and statistics. @throws JOB_NOT_FOUND */
-  dag(id: string): DagStats {
-    const context = this.contextOf(id);
-    const record = this.runtime.listedActor(id);
-    const words = record ? this.describe(id, record.updatedAt) : undefined;
-    const stats = this.batchJobs.stats(id).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
+  async dag(id: string): Promise<DagStats> {
+    const context = await this.contextOf(id);
+    const record = await this.runtime.listedActor(id);
+    const words = record ? await this.describe(id, record.updatedAt) : undefined;
+    const stats = (await this.batchJobs.stats(id)).map(({ node, items, successes, failures, totalMs, p50Ms, p95Ms }) => ({ node, items, successes, failures, totalMs, p50Ms, p95Ms }));
     const app = this.applications.get(context.application);
     const plan = app ? planOf(app) : undefined;
     const nodes: DagNode[] = plan ? plan.order.map((node) => ({ name: node.name, after: [...node.after] })) : [];
@@ -114,8 +114,8 @@ export class BatchViews {
    * `next` is the `after` of the following page, when rows may follow.
    * @throws JOB_NOT_FOUND
    */
-  exceptions(id: string, { offset, limit, open, after }: ExceptionsQuery): ExceptionPage {
-    this.contextOf(id);
+  async exceptions(id: string, { offset, limit, open, after }: ExceptionsQuery): Promise<ExceptionPage> {
+    await this.contextOf(id);
     const items: ExceptionRow[] = [];
     const skip = after === undefined ? offset : 0;
     let matches = 0;
@@ -126,7 +126,7 @@ export class BatchViews {
     const started = performance.now();
     // A cursor costs one seek, not a read of the records before it: any page of any queue is reachable.
     const scan = this.runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [id], after === undefined ? {} : { after: [id, after] });
-    for (const { key, value } of scan) {
+    for await (const { key, value } of scan) {
       const full = items.length === limit;
       if (read++ >= READ_BUDGET || (full && (read & 255) === 0 && performance.now() - started > COUNT_MS)) {
         totalExact = false;
@@ -147,7 +147,7 @@ export class BatchViews {
    * @throws JOB_NOT_FOUND, INVALID_INPUT (no such exception; a value not JSON or too deep), PAYLOAD_TOO_LARGE
    */
   async resolve(id: string, item: string, value: unknown): Promise<void> {
-    this.contextOf(id);
+    await this.contextOf(id);
     checkValue(value);
     await this.batchJobs.resolve(id, item, value);
   }
@@ -156,14 +156,14 @@ export class BatchViews {
    * Starts running the job's open exceptions again; the promise ends with the run.
    * @throws JOB_NOT_FOUND, INVALID_INPUT (a paused job)
    */
-  reprocess(id: string): Promise<ReprocessSummary> {
-    this.contextOf(id);
-    if (this.runtime.isPaused(id)) throw new HoldfastError('INVALID_INPUT', `job ${id} is paused: unpause it first`, { details: { job: id } });
+  async reprocess(id: string): Promise<ReprocessSummary> {
+    await this.contextOf(id);
+    if (await this.runtime.isPaused(id)) throw new HoldfastError('INVALID_INPUT', `job ${id} is paused: unpause it first`, { details: { job: id } });
     return this.batchJobs.reprocess(id).then(({ batchesRun, items, results, exceptions, elapsedMs }) => ({ batchesRun, items, results, exceptions, elapsedMs }));
   }
 
-  private contextOf(id: string): BatchJobContext {
-    const context = jobContext(this.runtime.listedActor(id));
+  private async contextOf(id: string): Promise<BatchJobContext> {
+    const context = jobContext(await this.runtime.listedActor(id));
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(id.slice(0, 200))}`, { details: { job: id.slice(0, 200) } });
     return context;
   }

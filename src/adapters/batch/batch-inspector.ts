@@ -56,19 +56,19 @@ export function batchJobInspector(runtime: Runtime, batchJobs: unknown, applicat
     requests: {
       dagStats: inspectorRequest({
         parse: (fields) => parseFields(dagStats, fields),
-        answer: ({ id }) => (id === null ? undefined : { type: 'dagStats', dag: given().dag(id) }),
-        follow: { job: ({ id }) => id, push: (job) => ({ type: 'dagStats', dag: given().dag(job) }), everyMs: DAG_PUSH_MS },
+        answer: async ({ id }) => (id === null ? undefined : { type: 'dagStats', dag: await given().dag(id) }),
+        follow: { job: ({ id }) => id, push: async (job) => ({ type: 'dagStats', dag: await given().dag(job) }), everyMs: DAG_PUSH_MS },
       }),
       exceptions: inspectorRequest({
         parse: (fields) => parseFields(exceptions, fields),
-        answer: ({ id, offset, limit, open, after }) => ({ type: 'exceptions', id, page: given().exceptions(id, { offset: offset ?? 0, limit: limit ?? DEFAULT_EXCEPTIONS_PAGE, open: open ?? true, after }) }),
+        answer: async ({ id, offset, limit, open, after }) => ({ type: 'exceptions', id, page: await given().exceptions(id, { offset: offset ?? 0, limit: limit ?? DEFAULT_EXCEPTIONS_PAGE, open: open ?? true, after }) }),
       }),
       resolve: inspectorRequest({
         admin: true,
         parse: (fields) => parseFields(resolve, fields),
         answer: ({ id, item, value }) => {
           const batch = given();
-          return batch.resolve(id, item, value).then(() => ({ type: 'command', command: 'resolve', id, item, ok: true, paused: runtime.isPaused(id) }));
+          return batch.resolve(id, item, value).then(async () => ({ type: 'command', command: 'resolve', id, item, ok: true, paused: await runtime.isPaused(id) }));
         },
       }),
       reprocess: inspectorRequest({

@@ -11,14 +11,12 @@ import { HoldfastError } from '../../errors.js';
 import { BATCH_JOB_MACHINE, type BatchJobContext } from '../../machines/batch-job.machine.js';
 import type { BatchRange, RunMode, RunRequested } from '../../machines/batch.types.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import type { MachineDefinition } from '../../runtime/machine-registry.js';
+import { arrayOf } from '../../runtime/async-views.js';
 import { applicationIndex, configHash, validateConfig, type Application } from './application.js';
 import { wakeWaitingBatches } from './application-wake.js';
-import { bindBatchMachines } from './batch-machines.js';
 import { EXCEPTIONS, RESULTS, RUNS, SAMPLE_RESULTS, type ExceptionRecord, type RunRecord } from './batch-records.js';
 import { drifted } from './chunk-effect.js';
 import { assertJobFollowable } from './followed-job.js';
-import { recordReads } from './record-reads.js';
 import { cleanAbandonedCreates, createJob, jobInputOf, newJobId, removeJobRecords, type CreateJobRequest, type ItemInput } from './job-create.js';
 import { batchRecords, batchViews, currentCodeVersion, exceptionViews, itemEntries, jobContext, jobStats, jobView, resultEntries, type BatchView, type ExceptionView, type JobView } from './job-views.js';
 import type { NodeStats } from './node-stats.js';
@@ -67,7 +65,7 @@ export interface BatchJobs {
   /** Waits for a requested run's summary. @throws WAIT_TIMEOUT; JOB_DELETED, or the parked job's error, when the job goes first */
   waitForRun(jobId: string, requestId: string, timeoutMs?: number): Promise<RunSummary>;
   /** A requested run's summary once it ended, else undefined (a read: works beside the store's owner). */
-  runSummary(jobId: string, requestId: string): RunSummary | undefined;
+  runSummary(jobId: string, requestId: string): Promise<RunSummary | undefined>;
   /**
    * Wakes the batches waiting for one of these applications (interrupted in a process
    * that did not register it); resolves with how many. run, reprocess and resumeRuns do it first.
@@ -80,16 +78,17 @@ export interface BatchJobs {
   /** Validates a new config with the application's schema and records it with its hash; batches dispatched later use it. */
   updateConfig(jobId: string, config: unknown): Promise<void>;
   /** The job record and its execution summary; undefined for an unknown id. */
-  get(jobId: string): JobView | undefined;
-  list(): JobView[];
-  /** Per batch: done, items, open exceptions, completed at, config hash, code version, drift. */
-  batches(jobId: string): BatchView[];
-  /** Per DAG node over the batches' current (or last) runs: items, successes, failures, total, p50 and p95 ms. */
-  stats(jobId: string): NodeStats[];
-  exceptions(jobId: string, options?: { open?: boolean; sample?: boolean }): ExceptionView[];
-  results(jobId: string, options?: { sample?: boolean }): Iterable<{ item: string; value: unknown }>;
-  /** The snapshotted items, in source order. */
-  items(jobId: string): Iterable<ItemInput>;
+  get(jobId: string): Promise<JobView | undefined>;
+  list(): Promise<JobView[]>;
+  /** Per batch: done, items, open exceptions, completed at, config hash, code version, drift. @throws JOB_NOT_FOUND */
+  batches(jobId: string): Promise<BatchView[]>;
+  /** Per DAG node over the batches' current (or last) runs: items, successes, failures, total, p50 and p95 ms. @throws JOB_NOT_FOUND */
+  stats(jobId: string): Promise<NodeStats[]>;
+  exceptions(jobId: string, options?: { open?: boolean; sample?: boolean }): Promise<ExceptionView[]>;
+  /** The results, lazily in item-id order (`for await`); throws JOB_NOT_FOUND when iterated for an unknown job. */
+  results(jobId: string, options?: { sample?: boolean }): AsyncIterable<{ item: string; value: unknown }>;
+  /** The snapshotted items, in source order (`for await`); throws JOB_NOT_FOUND when iterated for an unknown job. */
+  items(jobId: string): AsyncIterable<ItemInput>;
   /**
    * Everything of the job: its actors (paused first), items, results, exceptions, batch and run records.
    * @throws JOB_NOT_FOUND; JOB_RUNNING while a run is in progress and the job is not paused
@@ -98,8 +97,6 @@ export interface BatchJobs {
 }
 
 export interface BatchJobsOptions {
-  /** Machines made by batchJobMachines without a store: bound to this runtime's. */
-  machines?: readonly MachineDefinition[];
   now?: () => number;
   /** Wake the batches waiting for these applications at once (false for a read-only view, or a process that resumes nothing). @default true */
   wake?: boolean;
@@ -119,7 +116,7 @@ const FOLLOW_CHECK_MS = 250;
  * @throws INVALID_INPUT when two applications share a name
  * @example
  * const store = openLmdbStore('./.holdfast');
- * const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store }) });
+ * const runtime = await createRuntime({ store, machines: batchJobMachines([app]) });
  * const jobs = createBatchJobs(runtime, [app]);
  * const id = await jobs.create({ application: app.name, source: 'jsonl:a.jsonl', items });
  * await jobs.run(id, { batches: 'all', parallel: 4 });
@@ -127,7 +124,6 @@ const FOLLOW_CHECK_MS = 250;
 export function createBatchJobs(runtime: Runtime, applications: readonly Application[], options: BatchJobsOptions = {}): BatchJobs {
   const apps = applicationIndex(applications);
   const now = options.now ?? Date.now;
-  if (options.machines) bindBatchMachines(options.machines, recordReads(runtime));
   const creating = new Set<string>();
   const wake = () => wakeWaitingBatches(runtime, apps);
   const woken = options.wake === false || apps.size === 0 ? Promise.resolve(0) : wake();
@@ -135,8 +131,8 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   woken.catch(() => {});
 
   /** The job's context. @throws JOB_NOT_FOUND */
-  const contextOf = (jobId: string): BatchJobContext => {
-    const context = plausibleId(jobId) ? jobContext(runtime.listedActor(jobId)) : undefined; // read at once: the views are synchronous
+  const contextOf = async (jobId: string): Promise<BatchJobContext> => {
+    const context = plausibleId(jobId) ? jobContext(await runtime.listedActor(jobId)) : undefined;
     if (!context) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${JSON.stringify(String(jobId).slice(0, 200))}`, { details: { job: String(jobId).slice(0, 200) } });
     return context;
   };
@@ -151,35 +147,35 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
    * process on every attempt; a corrupt record) is counted by its job as a failed
    * batch, with its error, so the run ends and its summary names it.
    */
-  const untilSummary = (jobId: string, done: () => boolean, timeoutMs: number): Promise<void> => runtime.waitFor(jobId, done, timeoutMs).then(() => undefined);
+  const nextStep = (jobId: string, timeoutMs: number) => nextStepOf(runtime, jobId, timeoutMs);
 
   /**
    * Whether a process steps the job now: a run requested and not ended (or a batch still
    * active), the job not paused, and this runtime running it (an owner resumed it, or it
    * stepped it here). A run a kill interrupted, in a store no process runs, is idle.
    */
-  const running = (jobId: string, context: BatchJobContext): boolean => {
-    if (runtime.isPaused(jobId)) return false;
-    const unended = context.run !== undefined || context.queue.length > 0 || [...runtime.actors({ root: jobId as never })].some((actor) => actor.id !== jobId && actor.status === 'active');
+  const running = async (jobId: string, context: BatchJobContext): Promise<boolean> => {
+    if (await runtime.isPaused(jobId)) return false;
+    const unended = context.run !== undefined || context.queue.length > 0 || (await arrayOf(runtime.actors({ root: jobId as never }))).some((actor) => actor.id !== jobId && actor.status === 'active');
     return unended && runtime.hosts(jobId);
   };
 
   /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */
-  const assertNotPaused = (jobId: string): void => {
-    if (runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
+  const assertNotPaused = async (jobId: string): Promise<void> => {
+    if (await runtime.isPaused(jobId)) throw new HoldfastError('INVALID_INPUT', `job ${jobId} is paused: unpause it first (holdfast unpause ${jobId})`, { details: { job: jobId } });
   };
 
   /** Sends a run request (after waking what waits for these applications); its id once committed. */
   const request = async (jobId: string, run: Omit<RunRequested, 'type' | 'request' | 'at'>): Promise<string> => {
     await woken;
     await wake();
-    assertNotPaused(jobId);
+    await assertNotPaused(jobId);
     const id = randomBytes(6).toString('hex');
     await runtime.send(jobId, { type: 'run.requested', request: id, ...run, at: now() });
     return id;
   };
-  const runSummary = (jobId: string, id: string): RunSummary | undefined => {
-    const record = runtime.records.get<RunRecord>(RUNS, [jobId, id]);
+  const runSummary = async (jobId: string, id: string): Promise<RunSummary | undefined> => {
+    const record = await runtime.records.get<RunRecord>(RUNS, [jobId, id]);
     if (!record) return undefined;
     const { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors } = record;
     return { job, batchesRun, items, results, exceptions, elapsedMs, batchesSkipped, batchesFailed, errors };
@@ -191,25 +187,24 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   const waitForRun = async (jobId: string, id: string, timeoutMs = NO_LIMIT): Promise<RunSummary> => {
     let left = timeoutMs;
     for (;;) {
-      const summary = runSummary(jobId, id);
+      const slice = Math.min(left, FOLLOW_CHECK_MS);
+      // Listening before reading: a step that lands while the summary is read is not missed.
+      const stepped = nextStep(jobId, slice);
+      stepped.catch(() => {}); // awaited below, unless a read ends the wait first
+      const summary = await runSummary(jobId, id);
       if (summary) return summary;
       await assertJobFollowable(runtime, jobId);
       if (left <= 0) throw new HoldfastError('WAIT_TIMEOUT', `the run ${id} of job ${jobId} did not end within ${timeoutMs} ms (it goes on)`, { details: { job: jobId, request: id, timeoutMs } });
-      const slice = Math.min(left, FOLLOW_CHECK_MS);
       left -= slice;
-      try {
-        await untilSummary(jobId, () => runSummary(jobId, id) !== undefined || runtime.listedActor(jobId)?.status === 'parked', slice);
-      } catch (error) {
-        if (!(error instanceof HoldfastError && error.code === 'WAIT_TIMEOUT')) throw error;
-      }
+      await stepped;
     }
   };
 
   /** Checks a run request and sends it; the request id. */
   const startRun = async (jobId: string, runRequest: RunRequest): Promise<string> => {
-    const context = contextOf(jobId);
+    const context = await contextOf(jobId);
     appOf(context);
-    assertNotPaused(jobId);
+    await assertNotPaused(jobId);
     if (typeof runRequest !== 'object' || runRequest === null) throw new HoldfastError('INVALID_INPUT', 'a run request is an object');
     const parallel = checkParallel(runRequest.parallel);
     if (runRequest.sample !== undefined) {
@@ -222,12 +217,12 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     let batches: number[];
     if (runRequest.batches === 'all') {
       mode = 'pending';
-      const records = batchRecords(runtime, jobId);
+      const records = await batchRecords(runtime, jobId);
       batches = range(context.batches).filter((batch) => !records.get(batch)?.done);
     } else if (runRequest.batches === 'stale') {
       mode = 'stale';
       const codeVersion = currentCodeVersion(context, apps);
-      batches = [...batchRecords(runtime, jobId)].filter(([, record]) => record.done && drifted(record, context.configHash, codeVersion)).map(([batch]) => batch);
+      batches = [...(await batchRecords(runtime, jobId))].filter(([, record]) => record.done && drifted(record, context.configHash, codeVersion)).map(([batch]) => batch);
     } else if (Array.isArray(runRequest.batches) && runRequest.batches.length > 0) {
       mode = 'force';
       const bad = runRequest.batches.filter((batch) => !Number.isSafeInteger(batch) || batch < 0 || batch >= context.batches);
@@ -240,11 +235,11 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   };
 
   const startReprocess = async (jobId: string, reprocessOptions: { parallel?: number } = {}): Promise<string> => {
-    const context = contextOf(jobId);
+    const context = await contextOf(jobId);
     appOf(context);
     const parallel = checkParallel(reprocessOptions.parallel);
     const batches = new Set<number>();
-    for (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
+    for await (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) batches.add(value.batch);
     return request(jobId, { kind: 'reprocess', mode: 'force', todo: toRanges([...batches]), parallel });
   };
 
@@ -287,9 +282,9 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     startReprocess,
 
     async resolve(jobId, itemId, value) {
-      contextOf(jobId);
+      await contextOf(jobId);
       const key = [jobId, String(itemId)];
-      const exception = runtime.records.get<ExceptionRecord>(EXCEPTIONS, key);
+      const exception = await runtime.records.get<ExceptionRecord>(EXCEPTIONS, key);
       if (!exception) throw new HoldfastError('INVALID_INPUT', `job ${jobId} has no exception for item ${JSON.stringify(String(itemId).slice(0, 200))}`, { details: { job: jobId, item: String(itemId).slice(0, 200) } });
       if (value === undefined) throw new HoldfastError('INVALID_INPUT', 'a resolution needs a value (JSON)');
       try {
@@ -308,49 +303,68 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
     },
 
     async updateConfig(jobId, config) {
-      const context = contextOf(jobId);
+      const context = await contextOf(jobId);
       const parsed = validateConfig(appOf(context), config);
-      assertNotPaused(jobId);
+      await assertNotPaused(jobId);
       await runtime.send(jobId, { type: 'config.updated', config: parsed, configHash: configHash(parsed) });
     },
 
-    get(jobId) {
-      const record = plausibleId(jobId) ? runtime.listedActor(jobId) : undefined;
+    async get(jobId) {
+      const record = plausibleId(jobId) ? await runtime.listedActor(jobId) : undefined;
       return record ? jobView(runtime, record, apps, now()) : undefined;
     },
 
-    list() {
+    async list() {
       const views: JobView[] = [];
-      for (const record of runtime.actors({ machine: BATCH_JOB_MACHINE })) {
-        const view = jobView(runtime, record, apps, now());
+      for await (const record of runtime.actors({ machine: BATCH_JOB_MACHINE })) {
+        const view = await jobView(runtime, record, apps, now());
         if (view) views.push(view);
       }
       return views.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     },
 
-    batches: (jobId) => batchViews(runtime, jobId, contextOf(jobId), apps),
-    stats: (jobId) => jobStats(runtime, jobId, contextOf(jobId), apps),
-    exceptions(jobId, exceptionOptions = {}) {
-      contextOf(jobId);
+    batches: async (jobId) => batchViews(runtime, jobId, await contextOf(jobId), apps),
+    stats: async (jobId) => jobStats(runtime, jobId, await contextOf(jobId), apps),
+    async exceptions(jobId, exceptionOptions = {}) {
+      await contextOf(jobId);
       return exceptionViews(runtime, jobId, exceptionOptions);
     },
-    results(jobId, resultOptions = {}) {
-      contextOf(jobId);
-      return resultEntries(runtime, jobId, resultOptions.sample === true);
+    async *results(jobId, resultOptions = {}) {
+      await contextOf(jobId);
+      yield* resultEntries(runtime, jobId, resultOptions.sample === true);
     },
-    items: (jobId) => itemEntries(runtime, jobId, contextOf(jobId)),
+    async *items(jobId) {
+      yield* itemEntries(runtime, jobId, await contextOf(jobId));
+    },
 
     async delete(jobId) {
-      if (running(jobId, contextOf(jobId))) {
+      if (await running(jobId, await contextOf(jobId))) {
         throw new HoldfastError('JOB_RUNNING', `batch job ${jobId} has a run in progress: pause it (holdfast pause ${jobId}) or let the run end, then delete it`, { details: { id: jobId } });
       }
       const actors = await runtime.query({ root: jobId as never });
-      if (actors.some((actor) => actor.status === 'active') && !runtime.isPaused(jobId)) await runtime.pause(jobId);
+      if (actors.some((actor) => actor.status === 'active') && !(await runtime.isPaused(jobId))) await runtime.pause(jobId);
       // The runtime removes the actors, then the records the batch-job machine declares (batch-machines.ts), resumably.
       const { records } = await runtime.delete(jobId);
       return { records, actors: actors.length };
     },
   };
+}
+
+/**
+ * Resolves on the job actor's next step, or after `timeoutMs`; rejects with RUNTIME_CLOSED when the
+ * runtime closes first. The predicate answers false to the check `waitFor` makes at once, and true to
+ * every later one, which only a step (or park) of the job makes.
+ */
+function nextStepOf(runtime: Runtime, jobId: string, timeoutMs: number): Promise<void> {
+  let armed = false;
+  const stepped = runtime.waitFor(jobId, () => armed, timeoutMs);
+  armed = true;
+  return stepped.then(
+    () => undefined,
+    (error: unknown) => {
+      if (!(error instanceof HoldfastError && error.code === 'WAIT_TIMEOUT')) throw error;
+    },
+  );
 }
 
 function checkParallel(parallel: number | undefined): number {

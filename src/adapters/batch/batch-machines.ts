@@ -1,15 +1,14 @@
 /**
  * The batch-job machines with their effect: `batchJob` (the job) and `batch`
  * (one per dispatched batch), for a runtime's `machines`. The chunk effect
- * reads the job's items from the store, so it needs the store: given here
- * (open the store first), or bound once the runtime is open with
- * `bindBatchMachines(machines, recordReads(runtime))` (effects wait until then).
+ * reads the job's items through its effect context's `records` (the runtime's),
+ * so the machines need no store: they can be made before one is opened.
  */
-import { HoldfastError } from '../../errors.js';
+import { HoldfastError, NonRetryableError } from '../../errors.js';
 import { BATCH_JOB_MACHINE, BATCH_JOB_VERSION, batchJobMachine } from '../../machines/batch-job.machine.js';
 import { BATCH_MACHINE, BATCH_VERSION, batchMachine } from '../../machines/batch.machine.js';
 import type { ChunkInput } from '../../machines/batch.types.js';
-import type { RecordReads } from './record-reads.js';
+import { effectReads } from './record-reads.js';
 import { effect } from '../../runtime/effect.js';
 import { defineMachine, type MachineDefinition } from '../../runtime/machine-registry.js';
 import { applicationIndex, type Application } from './application.js';
@@ -18,8 +17,6 @@ import { JOB_COLLECTIONS } from './batch-records.js';
 import { describeBatchChild } from './batch-names.js';
 
 export interface BatchMachineOptions {
-  /** The store the runtime runs on (openHoldfast passes it); else call `bindBatchMachines` once the runtime is open. */
-  store?: RecordReads;
   /**
    * Most items per chunk: one effect run and one commit. Larger chunks mean
    * fewer commits (10,000 trivial items take about 50 ms). @default 10000
@@ -35,23 +32,18 @@ export interface BatchMachineOptions {
 export const DEFAULT_CHUNK_SIZE = 10_000;
 export const DEFAULT_CHUNK_MS = 200;
 
-/** Machines whose effect waits for a store: bound once by createBatchJobs. */
-const unbound = new WeakMap<readonly MachineDefinition[], (store: RecordReads) => void>();
-
 /**
  * The `batchJob` and `batch` machine definitions, running the given applications.
  * @throws INVALID_INPUT when two applications share a name or a DAG is invalid
  */
 export function batchJobMachines(applications: readonly Application[], options: BatchMachineOptions = {}): MachineDefinition[] {
   const index = applicationIndex(applications);
-  let bound = options.store;
-  let bind: (store: RecordReads) => void = () => {};
-  const ready = bound ? Promise.resolve(bound) : new Promise<RecordReads>((resolve) => (bind = (store) => resolve((bound = store))));
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new HoldfastError('INVALID_OPTIONS', `chunkSize must be a positive integer, not ${chunkSize}`);
   const now = options.now ?? Date.now;
-  const chunk = effect<Awaited<ReturnType<typeof processChunk>>, ChunkInput>(async (input, { signal }) => {
-    const store = bound ?? (await untilBound(ready, signal));
+  const chunk = effect<Awaited<ReturnType<typeof processChunk>>, ChunkInput>(async (input, { signal, records }) => {
+    if (!records) throw new NonRetryableError("the batch chunk effect reads the job's items through the runtime's records: run it in a runtime", { code: 'EFFECT_FAILED' });
+    const store = effectReads(records);
     return processChunk(input, { store: () => store, applications: index, chunkSize, chunkMs: options.chunkMs ?? DEFAULT_CHUNK_MS, now }, signal);
   });
   const machines = [
@@ -70,19 +62,5 @@ export function batchJobMachines(applications: readonly Application[], options: 
       label: (actor) => describeBatchChild(actor.id),
     }),
   ];
-  if (!options.store) unbound.set(machines, bind);
   return machines;
-}
-
-/** Binds the store to machines made without one (no-op for the rest). */
-export function bindBatchMachines(machines: readonly MachineDefinition[], store: RecordReads): void {
-  unbound.get(machines)?.(store);
-}
-
-function untilBound(ready: Promise<RecordReads>, signal: AbortSignal): Promise<RecordReads> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    void ready.then(resolve);
-  });
 }

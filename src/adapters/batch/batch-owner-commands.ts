@@ -56,9 +56,9 @@ export function batchOwnerCommands(options: BatchOwnerOptions): Record<string, H
       { details: { application: name, known, ownerPid: pid } },
     );
   };
-  const jobOf = (args: Record<string, unknown>) => {
+  const jobOf = async (args: Record<string, unknown>) => {
     const id = text(args, 'job');
-    const job = jobs.get(id);
+    const job = await jobs.get(id);
     if (!job) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${id.slice(0, 200)}; see holdfast jobs`, { details: { job: id.slice(0, 200) } });
     return job;
   };
@@ -76,12 +76,12 @@ export function batchOwnerCommands(options: BatchOwnerOptions): Record<string, H
       const spec = parseSourceSpec(text(args, 'source'), cwd);
       const items = await openSource(spec, { cwd, jobs, ...(options.sources ? { sources: options.sources } : {}) });
       const id = await jobs.create({ application: app.name, source: formatSourceSpec(spec), items, partition, config, params, ...(description !== undefined ? { description } : {}) });
-      const job = jobs.get(id)!;
+      const job = (await jobs.get(id))!;
       return { id, application: job.application, source: job.source, items: job.items, batches: job.batches, partition: job.partition, configHash: job.configHash, codeVersion: job.codeVersion };
     },
 
     async runBatchJob(args): Promise<{ job: string; request: string }> {
-      const job = jobOf(args);
+      const job = await jobOf(args);
       applicationOf(job.application);
       const request = runRequestOf(args.request);
       const outside = Array.isArray(request.batches) ? request.batches.filter((batch) => batch >= job.batches) : [];
@@ -92,21 +92,21 @@ export function batchOwnerCommands(options: BatchOwnerOptions): Record<string, H
     },
 
     async reprocessBatchJob(args): Promise<{ job: string; request: string }> {
-      const job = jobOf(args);
+      const job = await jobOf(args);
       applicationOf(job.application);
       const parallel = args.parallel === undefined ? undefined : Number(args.parallel);
       return { job: job.id, request: await jobs.startReprocess(job.id, parallel === undefined ? {} : { parallel }) };
     },
 
     async resolveException(args): Promise<{ job: string; item: string; resolved: true }> {
-      const job = jobOf(args);
+      const job = await jobOf(args);
       const item = text(args, 'item');
       await jobs.resolve(job.id, item, args.value);
       return { job: job.id, item, resolved: true };
     },
 
     async deleteBatchJob(args): Promise<{ records: number; actors: number }> {
-      return jobs.delete(jobOf(args).id);
+      return jobs.delete((await jobOf(args)).id);
     },
   };
 }

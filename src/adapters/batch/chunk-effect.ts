@@ -49,7 +49,7 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
 
   let progress: BatchRecord | undefined;
   if (input.kind === 'batch') {
-    const previous = store.getRecord<BatchRecord>(BATCHES, [jobId, batch]);
+    const previous = await store.getRecord<BatchRecord>(BATCHES, [jobId, batch]);
     if (input.position === 0) {
       if (input.mode === 'pending' && previous?.done) return skipped(options);
       if (input.mode === 'stale' && !(previous?.done && drifted(previous, input.configHash, plan.codeVersion))) return skipped(options);
@@ -80,10 +80,12 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
         yieldedAt = performance.now();
       }
     }
-    const item = itemAt(position);
+    let item = itemAt(position);
+    if (item instanceof Promise) item = await item; // a new page read: once per page
     if (!item) throw new HoldfastError('RECORD_CORRUPT', `job ${jobId} has no item at position ${position} of ${input.kind === 'sample' ? 'its sample' : `batch ${batch}`}`, { details: { job: jobId, batch, position } });
     const key = [jobId, item.id];
-    const open = rerun ? store.getRecord<ExceptionRecord>(EXCEPTIONS, key) : undefined;
+    let open = rerun ? store.getRecord<ExceptionRecord>(EXCEPTIONS, key) : undefined;
+    if (open instanceof Promise) open = await open;
     if (input.kind === 'reprocess' && (!open || open.resolved)) continue;
     if (open?.resolution === 'human') {
       // A person's answer is the item's result: a re-run under new code or config never replaces it.
@@ -111,7 +113,7 @@ export async function processChunk(input: ChunkInput, options: ChunkEffectOption
       }
     } else {
       exceptions++;
-      const exception: ExceptionRecord = { batch, step: outcome.step, error: outcome.error, input: reader.original(position), resolved: false, at: options.now() };
+      const exception: ExceptionRecord = { batch, step: outcome.step, error: outcome.error, input: await reader.original(position), resolved: false, at: options.now() };
       records.push({ collection: EXCEPTIONS, key, value: exception });
       if (rerun) records.push({ collection: RESULTS, key, value: null });
     }

@@ -10,16 +10,29 @@ export class IdSet {
   private ordinals = new Int32Array(1 << 16);
   private size = 0;
 
-  constructor(private readonly idAt: (ordinal: number) => string) {}
+  constructor(private readonly idAt: (ordinal: number) => string | Promise<string>) {}
 
-  /** Adds `id` at `ordinal`; returns the ordinal of an earlier equal id instead, if any. */
-  add(id: string, ordinal: number): number | undefined {
+  /**
+   * Adds `id` at `ordinal`; returns the ordinal of an earlier equal id instead, if any. Answers at
+   * once unless a hash matches an id that must be read back from the store; await it before the next add.
+   */
+  add(id: string, ordinal: number): number | undefined | Promise<number | undefined> {
     if ((this.size + 1) * 2 > this.ordinals.length) this.grow();
     const hash = fnv1a(id);
+    return this.probe(id, ordinal, hash, hash & (this.ordinals.length - 1));
+  }
+
+  private probe(id: string, ordinal: number, hash: number, from: number): number | undefined | Promise<number | undefined> {
     const mask = this.ordinals.length - 1;
-    let slot = hash & mask;
+    let slot = from;
     while (this.ordinals[slot] !== 0) {
-      if (this.hashes[slot] === hash && this.idAt(this.ordinals[slot]! - 1) === id) return this.ordinals[slot]! - 1;
+      if (this.hashes[slot] === hash) {
+        const earlier = this.ordinals[slot]! - 1;
+        const other = this.idAt(earlier);
+        const next = (slot + 1) & mask;
+        if (other instanceof Promise) return other.then((found) => (found === id ? earlier : this.probe(id, ordinal, hash, next)));
+        if (other === id) return earlier;
+      }
       slot = (slot + 1) & mask;
     }
     this.hashes[slot] = hash;

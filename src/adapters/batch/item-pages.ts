@@ -7,7 +7,7 @@
  * P is 64, less when every:N has so many batches that N open pages of 64
  * items would not fit in a create's memory (N * P stays under 131,072).
  */
-import type { Mutation } from '../../runtime/actor-types.js';
+import type { MaybePromise, Mutation } from '../../runtime/actor-types.js';
 import type { RecordReads } from './record-reads.js';
 import { ITEMS, type ItemPage } from './batch-records.js';
 import { batchOf, batchSize, ordinalAt, positionOf, type Partition } from './partition.js';
@@ -63,13 +63,16 @@ export class ItemPageWriter {
   }
 
   /** The id of an item already added (open, pending or committed). */
-  idAt(ordinal: number): string {
+  idAt(ordinal: number): MaybePromise<string> {
     const batch = batchOf(this.partition, ordinal);
     const position = positionOf(this.partition, ordinal);
     const page = Math.floor(position / this.pageSize);
     const open = this.open.get(batch);
-    const items = open?.page === page ? open.items : this.pending.get(`${batch}:${page}`) ?? this.store.getRecord<ItemPage>(ITEMS, [this.jobId, batch, page])!;
-    return items[position % this.pageSize]![0];
+    const held = open?.page === page ? open.items : this.pending.get(`${batch}:${page}`);
+    if (held) return held[position % this.pageSize]![0];
+    // A committed page is read back (a store over a network answers later).
+    const read = this.store.getRecord<ItemPage>(ITEMS, [this.jobId, batch, page]);
+    return read instanceof Promise ? read.then((items) => items![position % this.pageSize]![0]) : read![position % this.pageSize]![0];
   }
 
   private close(batch: number, open: { page: number; items: ItemPage }): void {
@@ -93,17 +96,31 @@ export class ItemReader {
     private readonly pageSize: number,
   ) {}
 
-  /** The item at `position` of `batch`, or undefined when it is not stored. */
-  at(batch: number, position: number): { id: string; value: unknown } | undefined {
+  /**
+   * The item at `position` of `batch`, or undefined when it is not stored. Answers at once
+   * within the page last read (a promise only when a new page is read), so a chunk pays
+   * one wait per page, not one per item.
+   */
+  at(batch: number, position: number): MaybePromise<{ id: string; value: unknown } | undefined> {
     const page = Math.floor(position / this.pageSize);
-    if (batch !== this.batch || page !== this.page) {
-      this.items = this.store.getRecord<ItemPage>(ITEMS, [this.jobId, batch, page]);
-      this.fresh = undefined;
-      this.batch = batch;
-      this.page = page;
+    if (batch === this.batch && page === this.page) return this.pick(position);
+    const read = this.store.getRecord<ItemPage>(ITEMS, [this.jobId, batch, page]);
+    this.fresh = undefined;
+    this.batch = batch;
+    this.page = page;
+    if (!(read instanceof Promise)) {
+      this.items = read;
+      return this.pick(position);
     }
-    const pair = this.items?.[position % this.pageSize];
-    return pair ? { id: pair[0], value: pair[1] } : undefined;
+    this.items = undefined;
+    return read.then((items) => {
+      if (this.batch === batch && this.page === page) this.items = items;
+      return pairOf(items, position % this.pageSize);
+    });
+  }
+
+  private pick(position: number): { id: string; value: unknown } | undefined {
+    return pairOf(this.items, position % this.pageSize);
   }
 
   /**
@@ -111,21 +128,26 @@ export class ItemReader {
    * changed the object it was given before it threw. Call right after `at`
    * for the same item; reads the page once more, at most once per page.
    */
-  original(position: number): unknown {
-    this.fresh ??= this.store.getRecord<ItemPage>(ITEMS, [this.jobId, this.batch, this.page]);
+  async original(position: number): Promise<unknown> {
+    this.fresh ??= await this.store.getRecord<ItemPage>(ITEMS, [this.jobId, this.batch, this.page]);
     return this.fresh?.[position % this.pageSize]?.[1] ?? null;
   }
 }
 
+function pairOf(items: ItemPage | undefined, offset: number): { id: string; value: unknown } | undefined {
+  const pair = items?.[offset];
+  return pair ? { id: pair[0], value: pair[1] } : undefined;
+}
+
 /** Every item in source order (ordinal 0 first). every:N reads a row of pages (one per batch) at a time. */
-export function* itemsInOrder(store: RecordReads, jobId: string, partition: Partition, total: number, pageSize: number): Iterable<{ id: string; value: unknown }> {
+export async function* itemsInOrder(store: RecordReads, jobId: string, partition: Partition, total: number, pageSize: number): AsyncIterable<{ id: string; value: unknown }> {
   if (partition.kind === 'size') {
-    for (const { value } of store.scanRecords<ItemPage>(ITEMS, [jobId])) for (const [id, item] of value) yield { id, value: item };
+    for await (const { value } of store.scanRecords<ItemPage>(ITEMS, [jobId])) for (const [id, item] of value) yield { id, value: item };
     return;
   }
   const batches = Math.min(partition.n, total);
   for (let page = 0; page * pageSize < batchSize(partition, total, 0); page++) {
-    const row = Array.from({ length: batches }, (_, batch) => store.getRecord<ItemPage>(ITEMS, [jobId, batch, page]) ?? []);
+    const row = await Promise.all(Array.from({ length: batches }, async (_, batch) => (await store.getRecord<ItemPage>(ITEMS, [jobId, batch, page])) ?? []));
     for (let offset = 0; offset < pageSize; offset++) {
       for (let batch = 0; batch < batches; batch++) {
         const pair = row[batch]![offset];

@@ -104,20 +104,27 @@ async function writeItems(runtime: Runtime, jobId: string, items: CreateJobReque
   const ids = new IdSet((at) => pages.idAt(at));
   let ordinal = 0;
   let sinceCommit = 0;
-  /** Adds one item; true when enough are waiting to commit. */
-  const add = (item: ItemInput): boolean => {
+  /** Adds one item; true when enough are waiting to commit (a promise only when an id had to be read back). */
+  const add = (item: ItemInput): boolean | Promise<boolean> => {
     if (typeof item !== 'object' || item === null) throw new HoldfastError('INVALID_INPUT', `item ${ordinal + 1} is not an object with an id and a value`, { details: { item: ordinal + 1 } });
     const { id } = item;
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ITEM_ID_LENGTH) {
       throw new HoldfastError('INVALID_INPUT', `item ${ordinal + 1}: id must be a string of 1 to ${MAX_ITEM_ID_LENGTH} characters`, { details: { item: ordinal + 1 } });
     }
     const earlier = ids.add(id, ordinal);
+    if (earlier instanceof Promise) return earlier.then((found) => place(item, id, found));
+    return place(item, id, earlier);
+  };
+  const place = (item: ItemInput, id: string, earlier: number | undefined): boolean => {
     if (earlier !== undefined) {
       throw new HoldfastError('INVALID_INPUT', `item ${ordinal + 1}: id ${JSON.stringify(id.slice(0, 100))} is also item ${earlier + 1}'s; item ids must be unique`, { details: { item: ordinal + 1, id: id.slice(0, 100) } });
     }
     pages.add(ordinal, id, item.value === undefined ? null : item.value);
     ordinal++;
     return ++sinceCommit >= WRITE_BATCH;
+  };
+  const added = async (full: boolean | Promise<boolean>) => {
+    if (full instanceof Promise ? await full : full) await flush(false);
   };
   const flush = async (final: boolean) => {
     // The last commit flushes: every earlier one is on disk with it.
@@ -126,9 +133,15 @@ async function writeItems(runtime: Runtime, jobId: string, items: CreateJobReque
     sinceCommit = 0;
   };
   if (Symbol.asyncIterator in items) {
-    for await (const item of items as AsyncIterable<ItemInput>) if (add(item)) await flush(false);
+    for await (const item of items as AsyncIterable<ItemInput>) {
+      const full = add(item);
+      if (full === true || full instanceof Promise) await added(full);
+    }
   } else {
-    for (const item of items as Iterable<ItemInput>) if (add(item)) await flush(false);
+    for (const item of items as Iterable<ItemInput>) {
+      const full = add(item);
+      if (full === true || full instanceof Promise) await added(full);
+    }
   }
   await flush(true);
   return ordinal;
@@ -158,7 +171,7 @@ export async function removeJobRecords(runtime: Runtime, jobId: string, collecti
   let removed = 0;
   for (const collection of collections) {
     let batch: RecordChange[] = [];
-    for (const { key } of runtime.records.iterate(collection, [jobId])) {
+    for await (const { key } of runtime.records.iterate(collection, [jobId])) {
       batch.push({ op: 'deleteRecord', collection, key: key as RecordKey });
       if (batch.length >= WRITE_BATCH) {
         await runtime.records.write(batch, 'commit');
@@ -177,7 +190,7 @@ export async function removeJobRecords(runtime: Runtime, jobId: string, collecti
  * record of a marked job whose actor does not exist (never came, or went).
  */
 export async function cleanAbandonedCreates(runtime: Runtime, inProgress: ReadonlySet<string>): Promise<void> {
-  for (const { key } of [...runtime.records.iterate(CREATING)]) {
+  for (const { key } of await runtime.records.scan(CREATING)) {
     const jobId = String(Array.isArray(key) ? key[0] : key);
     if (inProgress.has(jobId)) continue;
     if (await runtime.get(jobId)) await runtime.records.write([{ op: 'deleteRecord', collection: CREATING, key: [jobId] }], 'flush');

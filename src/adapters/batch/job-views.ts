@@ -92,16 +92,16 @@ export function currentCodeVersion(context: BatchJobContext, applications: Reado
   return app ? planOf(app).codeVersion : context.codeVersion;
 }
 
-export function batchRecords(runtime: Runtime, jobId: string): Map<number, BatchRecord> {
+export async function batchRecords(runtime: Runtime, jobId: string): Promise<Map<number, BatchRecord>> {
   const records = new Map<number, BatchRecord>();
-  for (const { key, value } of runtime.records.iterate<BatchRecord>(BATCHES, [jobId])) records.set(Number((key as unknown[])[1]), value);
+  for await (const { key, value } of runtime.records.iterate<BatchRecord>(BATCHES, [jobId])) records.set(Number((key as unknown[])[1]), value);
   return records;
 }
 
 /** Open exceptions per batch. */
-function openExceptions(runtime: Runtime, jobId: string): Map<number, number> {
+async function openExceptions(runtime: Runtime, jobId: string): Promise<Map<number, number>> {
   const open = new Map<number, number>();
-  for (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) open.set(value.batch, (open.get(value.batch) ?? 0) + 1);
+  for await (const { value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) if (!value.resolved) open.set(value.batch, (open.get(value.batch) ?? 0) + 1);
   return open;
 }
 
@@ -120,17 +120,19 @@ export interface JobProgress {
  * The job's state and progress from its batch records alone (one per batch), never its exceptions:
  * cheap enough for the inspector's job rows. `jobView` says the same, with the summary added.
  */
-export function jobProgress(runtime: Runtime, record: ActorRecord, context: BatchJobContext, records = batchRecords(runtime, record.id)): JobProgress {
+export async function jobProgress(runtime: Runtime, record: ActorRecord, context: BatchJobContext, given?: Map<number, BatchRecord>): Promise<JobProgress> {
+  const records = given ?? (await batchRecords(runtime, record.id));
   let processed = 0;
   let doneBatches = 0;
   for (const batch of records.values()) {
     processed += batch.position;
     if (batch.done) doneBatches++;
   }
-  const waiting = waitingBatchNumbers(runtime, record.id);
+  const waiting = await waitingBatchNumbers(runtime, record.id);
+  const paused = await runtime.isPaused(record.id);
   const state =
     record.status === 'parked' ? 'parked'
-    : runtime.isPaused(record.id) ? 'paused'
+    : paused ? 'paused'
     : waiting.length > 0 ? 'waitingForApplication'
     : context.run || context.queue.length > 0 ? 'running'
     : doneBatches === context.batches ? 'finished'
@@ -139,12 +141,12 @@ export function jobProgress(runtime: Runtime, record: ActorRecord, context: Batc
   return { state, items: context.items, processed, waiting };
 }
 
-export function jobView(runtime: Runtime, record: ActorRecord, applications: ReadonlyMap<string, Application>, now: number): JobView | undefined {
+export async function jobView(runtime: Runtime, record: ActorRecord, applications: ReadonlyMap<string, Application>, now: number): Promise<JobView | undefined> {
   const context = jobContext(record);
   if (!context) return undefined;
   let open = 0;
-  for (const count of openExceptions(runtime, record.id).values()) open += count;
-  const { state, processed, waiting } = jobProgress(runtime, record, context);
+  for (const count of (await openExceptions(runtime, record.id)).values()) open += count;
+  const { state, processed, waiting } = await jobProgress(runtime, record, context);
   const run = context.run?.kind === 'batch' ? context.run : undefined;
   const elapsedMs = context.elapsedMs + (run ? Math.max(0, now - run.startedAt) : 0);
   const inRuns = context.processed + (run?.items ?? 0);
@@ -175,8 +177,8 @@ export function jobView(runtime: Runtime, record: ActorRecord, applications: Rea
 }
 
 /** The batch numbers of the job's batches waiting for its application (-1 for a sample), sorted. */
-function waitingBatchNumbers(runtime: Runtime, jobId: string): number[] {
-  return waitingBatches(runtime, jobId)
+async function waitingBatchNumbers(runtime: Runtime, jobId: string): Promise<number[]> {
+  return (await waitingBatches(runtime, jobId))
     .map((actor) => {
       const context = actor.snapshot?.context as { batch?: number; kind?: string } | undefined;
       return context?.kind === 'sample' ? -1 : (context?.batch ?? -1);
@@ -184,12 +186,12 @@ function waitingBatchNumbers(runtime: Runtime, jobId: string): number[] {
     .sort((a, b) => a - b);
 }
 
-export function batchViews(runtime: Runtime, jobId: string, context: BatchJobContext, applications: ReadonlyMap<string, Application>): BatchView[] {
-  const records = batchRecords(runtime, jobId);
-  const open = openExceptions(runtime, jobId);
+export async function batchViews(runtime: Runtime, jobId: string, context: BatchJobContext, applications: ReadonlyMap<string, Application>): Promise<BatchView[]> {
+  const records = await batchRecords(runtime, jobId);
+  const open = await openExceptions(runtime, jobId);
   const partition = parsePartition(context.partition);
   const codeVersion = currentCodeVersion(context, applications);
-  const waiting = new Set(waitingBatchNumbers(runtime, jobId));
+  const waiting = new Set(await waitingBatchNumbers(runtime, jobId));
   const views: BatchView[] = [];
   for (let batch = 0; batch < context.batches; batch++) {
     const record = records.get(batch);
@@ -211,24 +213,24 @@ export function batchViews(runtime: Runtime, jobId: string, context: BatchJobCon
 }
 
 /** Per DAG node over every batch's current (or last) run, in the DAG's order when the application is known. */
-export function jobStats(runtime: Runtime, jobId: string, context: BatchJobContext, applications: ReadonlyMap<string, Application>): NodeStats[] {
+export async function jobStats(runtime: Runtime, jobId: string, context: BatchJobContext, applications: ReadonlyMap<string, Application>): Promise<NodeStats[]> {
   let merged: Record<string, NodeAggregate> = {};
-  for (const record of batchRecords(runtime, jobId).values()) merged = mergeNodeMaps(merged, record.stats);
+  for (const record of (await batchRecords(runtime, jobId)).values()) merged = mergeNodeMaps(merged, record.stats);
   const app = applications.get(context.application);
   const order = app ? planOf(app).order.map((node) => node.name) : Object.keys(merged).sort();
   for (const node of Object.keys(merged)) if (!order.includes(node)) order.push(node);
   return order.map((node) => nodeStats(node, merged[node] ?? { items: 0, successes: 0, failures: 0, totalMs: 0, buckets: {} }));
 }
 
-export function exceptionViews(runtime: Runtime, jobId: string, options: { open?: boolean; sample?: boolean }): ExceptionView[] {
+export async function exceptionViews(runtime: Runtime, jobId: string, options: { open?: boolean; sample?: boolean }): Promise<ExceptionView[]> {
   const views: ExceptionView[] = [];
   if (options.sample) {
-    for (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) {
+    for await (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) {
       if ('error' in value) views.push({ job: jobId, batch: -1, item: String((key as unknown[])[1]), step: value.step, error: value.error, input: null, resolved: false });
     }
     return views;
   }
-  for (const { key, value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) {
+  for await (const { key, value } of runtime.records.iterate<ExceptionRecord>(EXCEPTIONS, [jobId])) {
     if (options.open && value.resolved) continue;
     views.push({
       job: jobId,
@@ -245,15 +247,15 @@ export function exceptionViews(runtime: Runtime, jobId: string, options: { open?
   return views;
 }
 
-export function* resultEntries(runtime: Runtime, jobId: string, sample: boolean): Iterable<{ item: string; value: unknown }> {
+export async function* resultEntries(runtime: Runtime, jobId: string, sample: boolean): AsyncIterable<{ item: string; value: unknown }> {
   if (sample) {
-    for (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) if ('value' in value) yield { item: String((key as unknown[])[1]), value: value.value };
+    for await (const { key, value } of runtime.records.iterate<SampleRecord>(SAMPLE_RESULTS, [jobId])) if ('value' in value) yield { item: String((key as unknown[])[1]), value: value.value };
     return;
   }
-  for (const { key, value } of runtime.records.iterate<ResultRecord>(RESULTS, [jobId])) yield { item: String((key as unknown[])[1]), value: value.value };
+  for await (const { key, value } of runtime.records.iterate<ResultRecord>(RESULTS, [jobId])) yield { item: String((key as unknown[])[1]), value: value.value };
 }
 
 /** The job's items in source order. */
-export function itemEntries(runtime: Runtime, jobId: string, context: BatchJobContext): Iterable<ItemInput> {
+export function itemEntries(runtime: Runtime, jobId: string, context: BatchJobContext): AsyncIterable<ItemInput> {
   return itemsInOrder(recordReads(runtime), jobId, parsePartition(context.partition), context.items, context.itemsPage);
 }

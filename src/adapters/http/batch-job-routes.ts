@@ -10,23 +10,23 @@ import { batchIdParams, errorJson, querySchema } from './api-schemas.js';
 
 /** What the routes need of the batch jobs (src/adapters/batch/batch-jobs.ts). */
 export interface BatchJobsView {
-  list(): unknown[];
-  get(id: string): unknown;
-  batches(id: string): unknown[];
+  list(): Promise<unknown[]>;
+  get(id: string): Promise<unknown>;
+  batches(id: string): Promise<unknown[]>;
 }
 
 const tags = ['batch jobs'];
 const response = { '4xx': errorJson, '5xx': errorJson };
 
 export async function batchJobRoutes(app: FastifyInstance, batchJobs: BatchJobsView): Promise<void> {
-  app.get('/api/batch-jobs', { schema: { tags, summary: 'list batch jobs', querystring: querySchema(), response } }, async () => ({ batchJobs: batchJobs.list() }));
+  app.get('/api/batch-jobs', { schema: { tags, summary: 'list batch jobs', querystring: querySchema(), response } }, async () => ({ batchJobs: await batchJobs.list() }));
   app.get<{ Params: { id: string } }>(
     '/api/batch-jobs/:id',
     { schema: { tags, summary: "a batch job's status and its batches", params: batchIdParams, querystring: querySchema(), response } },
     async (request) => {
-      const job = batchJobs.get(request.params.id);
+      const job = await batchJobs.get(request.params.id);
       if (job === undefined || job === null) throw new HoldfastError('ACTOR_NOT_FOUND', `no batch job ${request.params.id}`);
-      return { job, batches: batchJobs.batches(request.params.id) };
+      return { job, batches: await batchJobs.batches(request.params.id) };
     },
   );
 }

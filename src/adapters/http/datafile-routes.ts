@@ -47,10 +47,10 @@ export async function dataFileRoutes(app: FastifyInstance, jobServer: JobServer)
       done(null, payload);
     });
 
-    scope.get('/api/datafiles', { schema: { tags, summary: 'list the data files', querystring: querySchema(), response } }, async () => ({ files: files.list() }));
+    scope.get('/api/datafiles', { schema: { tags, summary: 'list the data files', querystring: querySchema(), response } }, async () => ({ files: await files.list() }));
 
-    const stream = (name: string, reply: FastifyReply) => {
-      const info = files.stat(name);
+    const stream = async (name: string, reply: FastifyReply) => {
+      const info = await files.stat(name);
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(info.name)}`)
@@ -88,7 +88,7 @@ export async function dataFileRoutes(app: FastifyInstance, jobServer: JobServer)
       async (request, reply) => {
         const name = nameOf(request);
         if (!(request.body instanceof Readable)) throw new HoldfastError('UNSUPPORTED_MEDIA_TYPE', 'an upload is the raw bytes of the file, sent as application/octet-stream');
-        const existed = files.list().some((file) => file.name === name);
+        const existed = (await files.list()).some((file) => file.name === name);
         // The job server may destroy the body it refuses: a pipe keeps that from destroying the socket before the answer.
         const body = new PassThrough();
         const upload = request.body;

@@ -44,7 +44,7 @@ export function accessCheck(tokens: Tokens, allowedHosts: () => ReadonlySet<stri
       return sendError(reply, 403, { code: 'FORBIDDEN', message: `Host ${JSON.stringify(request.headers.host ?? '')} is not this server` });
     }
     const presented = tokenOf(request.raw, new URL(request.url, 'http://server')) ?? (config.cookie ? cookieToken(request.raw) : undefined);
-    const access = accessOf(tokens, presented, users);
+    const access = await accessOf(tokens, presented, users);
     if (access === undefined) {
       return sendError(reply, 401, { code: 'UNAUTHORIZED', message: 'a token is needed: `Authorization: Bearer TOKEN` (the address `holdfast serve` printed holds one)' });
     }

@@ -128,7 +128,7 @@ export type Access = { kind: 'serve'; role: Role; principal: Principal } | { kin
 
 /** Users known to the job server, looked up by API token (its own constant-time check). */
 export interface UserDirectory {
-  authenticate(token: string): Principal | undefined;
+  authenticate(token: string): Promise<Principal | undefined>;
 }
 
 /**
@@ -136,10 +136,10 @@ export interface UserDirectory {
  * the read-only token reads everything (as `readonly`, a superuser that may
  * only GET); any other token is asked of the job server's users.
  */
-export function accessOf(tokens: Tokens, presented: string | undefined, users?: UserDirectory): Access | undefined {
+export async function accessOf(tokens: Tokens, presented: string | undefined, users?: UserDirectory): Promise<Access | undefined> {
   const role = roleOf(tokens, presented);
   if (role !== undefined) return { kind: 'serve', role, principal: { user: SERVE_TOKEN_USERS[role], superuser: true } };
   if (presented === undefined || presented.length === 0 || presented.length > 512 || users === undefined) return undefined;
-  const principal = users.authenticate(presented);
+  const principal = await users.authenticate(presented);
   return principal ? { kind: 'user', principal: { user: principal.user, superuser: principal.superuser } } : undefined;
 }

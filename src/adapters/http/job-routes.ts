@@ -32,7 +32,7 @@ export async function jobRoutes(app: FastifyInstance, jobServer: JobServer): Pro
     { schema: { tags, summary: "list process jobs (a user's own; a superuser's all)", querystring: querySchema({ state: { type: 'string', minLength: 1, maxLength: 40 } }), response } },
     async (request) => {
       const { state } = request.query;
-      return { jobs: jobServer.list(accessOfRequest(request).principal, state === undefined ? undefined : { state }) };
+      return { jobs: await jobServer.list(accessOfRequest(request).principal, state === undefined ? undefined : { state }) };
     },
   );
 

@@ -63,14 +63,14 @@ export interface UsersApi {
   /** Creates a user; the token is returned once and stored only as its sha256. @throws INVALID_INPUT (bad name, exists, bad limit) */
   add(name: string, options?: { superuser?: boolean; maxRunning?: number; maxTotal?: number }): Promise<{ name: string; token: string }>;
   /** The user a token belongs to, compared in constant time; undefined for an unknown token. */
-  authenticate(token: string): Principal | undefined;
-  list(): { name: string; superuser: boolean }[];
+  authenticate(token: string): Promise<Principal | undefined>;
+  list(): Promise<{ name: string; superuser: boolean }[]>;
 }
 
 export interface DataFilesApi {
-  list(): DataFileInfo[];
+  list(): Promise<DataFileInfo[]>;
   /** @throws INVALID_INPUT / PATH_OUTSIDE_ROOT for a refused name, DATA_NOT_FOUND */
-  stat(name: string): DataFileInfo;
+  stat(name: string): Promise<DataFileInfo>;
   /** @throws INVALID_INPUT / PATH_OUTSIDE_ROOT for a refused name, DATA_NOT_FOUND */
   read(name: string): Readable;
   /**
@@ -88,9 +88,9 @@ export interface StoredDataApi {
   /** Validates `{ datatype, value }` (a registered datatype); @throws INVALID_INPUT, PAYLOAD_TOO_LARGE */
   put(principal: Principal, body: unknown): Promise<StoredDataView>;
   /** One entry with its value, if `principal` owns it or is a superuser. @throws DATA_NOT_FOUND (another user's reads as missing) */
-  get(principal: Principal, id: string): StoredDataView & { value: unknown };
+  get(principal: Principal, id: string): Promise<StoredDataView & { value: unknown }>;
   /** The entries `principal` may read: their own, or every one for a superuser. */
-  list(principal: Principal): StoredDataView[];
+  list(principal: Principal): Promise<StoredDataView[]>;
   /** @throws FORBIDDEN unless the owner or a superuser; DATA_NOT_FOUND */
   remove(principal: Principal, id: string): Promise<void>;
 }
@@ -100,9 +100,9 @@ export interface JobServer {
   /** Validates the request (processJobRequestSchema) and its references, checks the user's limits, spawns the job. @throws INVALID_INPUT, FORBIDDEN (eval), DATA_NOT_FOUND, LIMIT_EXCEEDED */
   submit(principal: Principal, request: unknown): Promise<ProcessJobView>;
   /** @throws ACTOR_NOT_FOUND (also for another user's job) */
-  get(principal: Principal, id: string): ProcessJobView;
+  get(principal: Principal, id: string): Promise<ProcessJobView>;
   /** A user sees their own jobs, a superuser all. */
-  list(principal: Principal, filter?: { state?: string }): ProcessJobView[];
+  list(principal: Principal, filter?: { state?: string }): Promise<ProcessJobView[]>;
   /** Cancels a job that is not final (kills a running child's process group); a final job is returned unchanged. @throws ACTOR_NOT_FOUND, FORBIDDEN */
   cancel(principal: Principal, id: string): Promise<ProcessJobView>;
   /** Runs an `interrupted` job again. @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not interrupted) */
@@ -110,7 +110,7 @@ export interface JobServer {
   /** Ends an `interrupted` job as `dismissed`. @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not interrupted) */
   dismiss(principal: Principal, id: string): Promise<ProcessJobView>;
   /** @throws ACTOR_NOT_FOUND; DATA_NOT_FOUND while the job has no output yet */
-  output(principal: Principal, id: string): ProcessOutput;
+  output(principal: Principal, id: string): Promise<ProcessOutput>;
   /**
    * Deletes a finished job: its actor, journal, output and every record it left.
    * @throws ACTOR_NOT_FOUND, FORBIDDEN, JOB_RUNNING (not final: cancel it, or dismiss an interrupted one, first),

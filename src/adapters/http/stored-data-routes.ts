@@ -24,7 +24,7 @@ export async function storedDataRoutes(app: FastifyInstance, jobServer: JobServe
     return reply.code(201).send(view);
   });
   app.get('/api/data', { schema: { tags, summary: "list stored data: a user's own, a superuser's all", querystring: querySchema(), response } }, async (request) => ({
-    data: data.list(accessOfRequest(request).principal),
+    data: await data.list(accessOfRequest(request).principal),
   }));
   app.get<IdParams>('/api/data/:id', { schema: { tags, summary: 'one stored entry with its value (its owner or a superuser)', params: dataIdParams, querystring: querySchema(), response } }, async (request) =>
     data.get(accessOfRequest(request).principal, request.params.id),

@@ -14,19 +14,19 @@ export class ActorRoots {
     private readonly maxEntries = 100_000,
   ) {}
 
-  /** A spawn event: the child's root is its parent's. */
+  /** A spawn event: the child's root is its parent's, when known (else read at the next tick). */
   spawned(id: string, parent: string | undefined): void {
-    const root = parent === undefined ? id : this.of(parent);
+    const root = parent === undefined ? id : this.roots.get(parent);
     if (root !== undefined) this.remember(id, root);
   }
 
   /** The actor's root, or undefined when it no longer exists (or does not decode). */
-  of(id: string): string | undefined {
+  async of(id: string): Promise<string | undefined> {
     const known = this.roots.get(id);
     if (known !== undefined) return known;
     let root: string | undefined;
     try {
-      root = this.runtime.listedActor(id)?.root; // read at once: events are handled synchronously
+      root = (await this.runtime.listedActor(id))?.root;
     } catch {
       return undefined;
     }

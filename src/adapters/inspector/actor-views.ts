@@ -17,11 +17,11 @@ const MAX_SNAPSHOT_CHARS = 256 * 1024;
 export const MAX_PAGE = 200;
 
 /** The first `count` ids after skipping `skip`, read from the index only. */
-function slice(ids: Iterable<ActorId>, skip: number, count: number): ActorId[] {
+async function slice(ids: AsyncIterable<ActorId>, skip: number, count: number): Promise<ActorId[]> {
   const out: ActorId[] = [];
   if (count <= 0) return out;
   let index = 0;
-  for (const id of ids) {
+  for await (const id of ids) {
     if (index++ < skip) continue;
     out.push(id);
     if (out.length === count) break;
@@ -67,11 +67,11 @@ class CountCache {
 
   constructor(private readonly minMs = 1_000, private readonly maxEntries = 10_000) {}
 
-  get(key: string, count: () => number): number {
+  async get(key: string, count: () => Promise<number>): Promise<number> {
     const now = performance.now();
     const cached = this.entries.get(key);
     if (cached && cached.until > now) return cached.value;
-    const value = count();
+    const value = await count();
     const cost = performance.now() - now;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, until: now + Math.max(this.minMs, cost * 50) });
@@ -85,59 +85,61 @@ export class ActorViews {
   constructor(
     private readonly runtime: Runtime,
     private readonly statsOf: (root: string) => JobStats | undefined,
-    /** A kind's own words and progress for a job row (its inspector's `describeJob`). */
-    private readonly describe: (record: ActorRecord) => JobWords | undefined = () => undefined,
+    /** A kind's own words and progress for a job row (its inspector's `describeJob`), now or later. */
+    private readonly describe: (record: ActorRecord) => JobWords | undefined | Promise<JobWords | undefined> = () => undefined,
   ) {}
 
   /** Top actors, newest first (ids sort by creation time). */
-  jobsPage(offset: number, limit: number): Page<JobRow> {
-    const total = this.runtime.count({ topOnly: true });
+  async jobsPage(offset: number, limit: number): Promise<Page<JobRow>> {
+    const total = await this.runtime.count({ topOnly: true });
     const end = Math.max(0, total - offset);
     const start = Math.max(0, end - limit);
-    const ids = slice(this.runtime.actorIds({ topOnly: true }), start, end - start).reverse();
-    return { items: ids.flatMap((id) => this.jobRow(id) ?? []), offset, limit, total };
+    const ids = (await slice(this.runtime.actorIds({ topOnly: true }), start, end - start)).reverse();
+    return { items: await rowsOf(ids, (id) => this.jobRow(id)), offset, limit, total };
   }
 
-  jobRow(id: string): JobRow | undefined {
-    const record = this.read(id);
+  async jobRow(id: string): Promise<JobRow | undefined> {
+    const record = await this.read(id);
     if (!record) return undefined;
     const stats = this.statsOf(record.id);
-    const described = this.describe(record);
+    const described = await this.describe(record);
     const progress = described?.progress ?? progressFromContext(record.snapshot?.context) ?? (stats ? progressFromStats(stats, record) : null);
     return {
       id: record.id,
       machine: record.machine,
       state: record.state,
       status: record.status,
-      paused: this.runtime.isPaused(record.id),
-      actors: this.counts.get(`r:${record.id}`, () => this.runtime.count({ root: record.id })),
+      paused: await this.runtime.isPaused(record.id),
+      actors: await this.counts.get(`r:${record.id}`, () => this.runtime.count({ root: record.id })),
       progress,
       ...(described ? { words: described.words } : {}),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
-      ...this.parkedIn(record.id),
+      ...(await this.parkedIn(record.id)),
       updatedAt: record.updatedAt,
     };
   }
 
   /** The job's parked actors by code, from the index of parked actors (few: each waits for a person). */
-  private parkedIn(root: string): { parked?: Record<string, number> } {
+  private async parkedIn(root: string): Promise<{ parked?: Record<string, number> }> {
     const parked = [];
-    for (const id of this.runtime.actorIds({ status: 'parked' })) {
-      const record = this.read(id);
+    for await (const id of this.runtime.actorIds({ status: 'parked' })) {
+      const record = await this.read(id);
       if (record && record.root === root && record.id !== root) parked.push(record);
     }
     return parked.length > 0 ? { parked: parkedByCode(parked) } : {};
   }
 
   /** Direct children of an actor, in id order. */
-  childrenPage(parent: string, offset: number, limit: number): Page<ActorRow> {
+  async childrenPage(parent: string, offset: number, limit: number): Promise<Page<ActorRow>> {
     const filter = { parent: parent as ActorId };
-    const total = this.runtime.count(filter);
-    const ids = slice(this.runtime.actorIds(filter), offset, limit);
-    return { items: ids.flatMap((id) => this.actorRow(id) ?? []), offset, limit, total };
+    const total = await this.runtime.count(filter);
+    const ids = await slice(this.runtime.actorIds(filter), offset, limit);
+    return { items: await rowsOf(ids, (id) => this.actorRow(id)), offset, limit, total };
   }
 
-  actorRow(id: string, record = this.read(id)): ActorRow | undefined {
+  /** An actor's row; `given` is its record when the caller read it already. */
+  async actorRow(id: string, given?: ActorRecord): Promise<ActorRow | undefined> {
+    const record = given ?? (await this.read(id));
     if (!record) return undefined;
     return {
       id: record.id,
@@ -146,7 +148,7 @@ export class ActorViews {
       status: record.status,
       parent: record.parent ?? null,
       root: record.root,
-      children: this.counts.get(`p:${record.id}`, () => this.runtime.count({ parent: record.id })),
+      children: await this.counts.get(`p:${record.id}`, () => this.runtime.count({ parent: record.id })),
       ...this.labelOf(record),
       ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
       updatedAt: record.updatedAt,
@@ -154,17 +156,17 @@ export class ActorViews {
   }
 
   /** One actor in full. @throws ACTOR_NOT_FOUND */
-  actorView(id: string): ActorView {
-    const record = this.read(id);
+  async actorView(id: string): Promise<ActorView> {
+    const record = await this.read(id);
     if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
-    const row = this.actorRow(id, record)!;
+    const row = (await this.actorRow(id, record))!;
     const json = JSON.stringify(record.snapshot);
     const omitted = json !== undefined && json.length > MAX_SNAPSHOT_CHARS;
     return {
       ...row,
       version: record.version,
       seq: record.seq,
-      paused: this.runtime.isPaused(record.root),
+      paused: await this.runtime.isPaused(record.root),
       snapshot: omitted ? null : record.snapshot,
       ...(omitted ? { snapshotOmitted: `snapshot of ${json.length} characters is over the ${MAX_SNAPSHOT_CHARS} shown` } : {}),
       effects: Object.entries(record.effects).map(([invokeId, effect]) => ({
@@ -179,13 +181,12 @@ export class ActorViews {
   }
 
   /** The newest `limit` journal entries before `beforeSeq`, newest first. @throws ACTOR_NOT_FOUND */
-  journal(id: string, beforeSeq: number | undefined, limit: number): { entries: JournalRow[]; seq: number } {
-    const record = this.read(id);
+  async journal(id: string, beforeSeq: number | undefined, limit: number): Promise<{ entries: JournalRow[]; seq: number }> {
+    const record = await this.read(id);
     if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
     const end = Math.min(beforeSeq ?? record.seq + 1, record.seq + 1);
     const fromSeq = Math.max(0, end - limit);
-    const entries = this.runtime
-      .journal(id, { fromSeq, limit: end - fromSeq })
+    const entries = (await this.runtime.journal(id, { fromSeq, limit: end - fromSeq }))
       .filter((entry) => entry.seq < end)
       .map((entry) => journalRow(entry, record))
       .reverse();
@@ -193,9 +194,9 @@ export class ActorViews {
   }
 
   /** One journal entry with the snapshot at that moment, when one is known. @throws ACTOR_NOT_FOUND */
-  journalEntry(id: string, seq: number): { entry: JournalRow; snapshot: unknown; source: 'journal' | 'current' | 'none' } {
-    const record = this.read(id);
-    const entry = record ? this.runtime.journal(id, { fromSeq: seq, limit: 1 })[0] : undefined;
+  async journalEntry(id: string, seq: number): Promise<{ entry: JournalRow; snapshot: unknown; source: 'journal' | 'current' | 'none' }> {
+    const record = await this.read(id);
+    const entry = record ? (await this.runtime.journal(id, { fromSeq: seq, limit: 1 }))[0] : undefined;
     if (!record || !entry || entry.seq !== seq) throw new HoldfastError('ACTOR_NOT_FOUND', `no journal entry ${seq} of actor ${id}`, { details: { id, seq } });
     if (entry.snapshot !== undefined) return { entry: journalRow(entry, record), snapshot: entry.snapshot, source: 'journal' };
     if (entry.seq === record.seq) return { entry: journalRow(entry, record), snapshot: record.snapshot, source: 'current' };
@@ -210,9 +211,19 @@ export class ActorViews {
 
   /** A record, or undefined when missing or undecodable (corrupt records are parked and listed elsewhere). */
   /** An actor's record; one that does not decode is shown as parked (RECORD_CORRUPT) where the index puts it. */
-  read(id: string): ActorRecord | undefined {
+  read(id: string): Promise<ActorRecord | undefined> {
     return this.runtime.listedActor(id);
   }
+}
+
+/** The rows of a page's ids, in order, without the ids that are gone. */
+async function rowsOf<T>(ids: readonly string[], row: (id: string) => Promise<T | undefined>): Promise<T[]> {
+  const rows: T[] = [];
+  for (const id of ids) {
+    const found = await row(id);
+    if (found !== undefined) rows.push(found);
+  }
+  return rows;
 }
 
 function journalRow(entry: JournalEntry, record: ActorRecord): JournalRow {

@@ -20,16 +20,16 @@ export interface Change {
   at: number;
 }
 
-/** What one tick shows every client; records and rows are read once per tick, lazily. */
+/** What one tick shows every client; records and rows are read once per tick, lazily (one read shared by every client). */
 export interface TickView {
   at: number;
   aggregates: AggregatesContext;
   changes: ReadonlyMap<string, Change>;
   touchedRoots: ReadonlySet<string>;
   newJobs: boolean;
-  record(id: string): ActorRecord | undefined;
-  jobRow(id: string): JobRow | undefined;
-  actorRow(id: string): ActorRow | undefined;
+  record(id: string): Promise<ActorRecord | undefined>;
+  jobRow(id: string): Promise<JobRow | undefined>;
+  actorRow(id: string): Promise<ActorRow | undefined>;
 }
 
 /** What a client uses of the hub. */

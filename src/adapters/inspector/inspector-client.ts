@@ -38,6 +38,12 @@ export class InspectorClient {
   private lastUpdateAt = 0;
   private lastStepsPerSecond = -1;
   private commandsInFlight = 0;
+  /**
+   * The client's work in order: its summary, each message's answer, each tick. Views read the
+   * runtime asynchronously, so one waits for the one before: answers keep the order of the
+   * messages, and a tick never interleaves with a page being read.
+   */
+  private queue: Promise<void>;
 
   constructor(
     private readonly ws: WebSocket,
@@ -46,7 +52,13 @@ export class InspectorClient {
   ) {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => (this.alive = true));
-    this.sendSummary();
+    this.queue = this.sendSummary().catch((error: unknown) => this.fail(undefined, toHoldfastError(error, 'BAD_MESSAGE')));
+  }
+
+  /** Runs `work` after everything queued before it; resolves when it is done (never rejects). */
+  private enqueue(work: () => Promise<void>, onError: (error: unknown) => void): Promise<void> {
+    this.queue = this.queue.then(work).catch(onError);
+    return this.queue;
   }
 
   get bufferedAmount(): number {
@@ -66,8 +78,12 @@ export class InspectorClient {
     return this.follows.get(type);
   }
 
-  /** Called once per tick with what changed since the last. */
-  tick(view: TickView): void {
+  /** Called once per tick with what changed since the last; resolves once this client's share is sent. */
+  tick(view: TickView, onError: (error: unknown) => void): Promise<void> {
+    return this.enqueue(() => this.sendTick(view), onError);
+  }
+
+  private async sendTick(view: TickView): Promise<void> {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     const buffered = this.ws.bufferedAmount;
     const { highWaterBytes, lowWaterBytes } = this.hub.options;
@@ -79,11 +95,11 @@ export class InspectorClient {
       this.send({ type: 'degraded', reason: `${buffered} bytes unread: summaries only until the client catches up`, bufferedAmount: buffered });
     }
     if (this.degraded) {
-      if (view.at - this.lastUpdateAt >= DEGRADED_SUMMARY_MS && buffered <= highWaterBytes * 2) this.sendUpdate(view, true);
+      if (view.at - this.lastUpdateAt >= DEGRADED_SUMMARY_MS && buffered <= highWaterBytes * 2) await this.sendUpdate(view, true);
       return;
     }
-    this.sendUpdate(view, false);
-    this.sendFrames(view);
+    await this.sendUpdate(view, false);
+    await this.sendFrames(view);
   }
 
   /** Job stats published by a scan of a job this client follows. */
@@ -120,10 +136,11 @@ export class InspectorClient {
     this.follows.clear();
   }
 
-  private sendSummary(): void {
+  private async sendSummary(): Promise<void> {
+    await this.hub.aggregates.ready; // the first count from the index
+    const jobs = await this.hub.views.jobsPage(0, this.jobs.limit);
     this.hub.aggregates.flush(Date.now()); // what happened since the last tick, too
     const aggregates = this.hub.aggregates.context;
-    const jobs = this.hub.views.jobsPage(0, this.jobs.limit);
     this.jobs.ids = new Set(jobs.items.map((job) => job.id));
     this.countsVersion = aggregates.countsVersion;
     this.send({
@@ -141,7 +158,7 @@ export class InspectorClient {
     });
   }
 
-  private sendUpdate(view: TickView, summaryOnly: boolean): void {
+  private async sendUpdate(view: TickView, summaryOnly: boolean): Promise<void> {
     const aggregates = view.aggregates;
     const update: Extract<ServerMessage, { type: 'update' }> = {
       type: 'update',
@@ -155,11 +172,12 @@ export class InspectorClient {
       worth = true;
     }
     if (!summaryOnly) {
-      const jobs = [...view.touchedRoots].filter((root) => this.jobs.ids.has(root)).flatMap((root) => view.jobRow(root) ?? []);
+      const jobs = (await Promise.all([...view.touchedRoots].filter((root) => this.jobs.ids.has(root)).map((root) => view.jobRow(root)))).flatMap((row) => row ?? []);
       if (jobs.length > 0) update.jobs = jobs;
       if (view.newJobs && this.jobs.offset === 0) update.jobsStale = true;
       if (this.children) {
-        const changed = [...view.changes.keys()].filter((id) => this.children!.ids.has(id)).flatMap((id) => view.actorRow(id) ?? []);
+        const children = this.children;
+        const changed = (await Promise.all([...view.changes.keys()].filter((id) => children.ids.has(id)).map((id) => view.actorRow(id)))).flatMap((row) => row ?? []);
         if (changed.length > 0) update.changed = changed;
       }
       worth ||= update.jobs !== undefined || update.changed !== undefined || update.jobsStale === true;
@@ -171,13 +189,13 @@ export class InspectorClient {
   }
 
   /** Inspection frames of the subscribed actors that changed: at most one snapshot per actor per tick. */
-  private sendFrames(view: TickView): void {
+  private async sendFrames(view: TickView): Promise<void> {
     if (this.subscriptions.size === 0) return;
     let budget = this.hub.options.maxFramesPerTick;
     for (const [id, change] of view.changes) {
       if (!this.covers(id, change.root)) continue;
       if (budget <= 0) break;
-      const record = view.record(id);
+      const record = await view.record(id);
       if (!record) continue;
       this.introduce(record);
       if (change.event !== undefined) {
@@ -222,38 +240,39 @@ export class InspectorClient {
       this.fail(typeof ref === 'string' || typeof ref === 'number' ? ref : undefined, failure);
       return;
     }
-    try {
-      if ('request' in message) this.answer(message.type, message.request, message.params, message.ref);
-      else this.handle(message);
-    } catch (error) {
-      this.fail(message.ref, toHoldfastError(error, 'BAD_MESSAGE'));
-    }
+    void this.enqueue(
+      async () => {
+        if ('request' in message) this.answer(message.type, message.request, message.params, message.ref);
+        else await this.handle(message);
+      },
+      (error) => this.fail(message.ref, toHoldfastError(error, 'BAD_MESSAGE')),
+    );
   }
 
-  private handle(message: CoreMessage): void {
+  private async handle(message: CoreMessage): Promise<void> {
     const { views } = this.hub;
     const ref = message.ref === undefined ? {} : { ref: message.ref };
     switch (message.type) {
       case 'jobs': {
-        const page = views.jobsPage(message.offset ?? 0, message.limit ?? DEFAULT_PAGE);
+        const page = await views.jobsPage(message.offset ?? 0, message.limit ?? DEFAULT_PAGE);
         this.jobs = { offset: page.offset, limit: page.limit, ids: new Set(page.items.map((job) => job.id)) };
         return this.send({ type: 'jobs', ...ref, page });
       }
       case 'children': {
-        const page = views.childrenPage(message.id, message.offset ?? 0, message.limit ?? DEFAULT_PAGE);
+        const page = await views.childrenPage(message.id, message.offset ?? 0, message.limit ?? DEFAULT_PAGE);
         this.children = { parent: message.id, offset: page.offset, limit: page.limit, ids: new Set(page.items.map((row) => row.id)) };
         return this.send({ type: 'children', ...ref, id: message.id, page });
       }
       case 'actor':
-        return this.send({ type: 'actor', ...ref, actor: views.actorView(message.id) });
+        return this.send({ type: 'actor', ...ref, actor: await views.actorView(message.id) });
       case 'jobStats':
         return this.follow(message.id, message.ref);
       case 'journal': {
-        const { entries, seq } = views.journal(message.id, message.beforeSeq, message.limit ?? DEFAULT_PAGE);
+        const { entries, seq } = await views.journal(message.id, message.beforeSeq, message.limit ?? DEFAULT_PAGE);
         return this.send({ type: 'journal', ...ref, id: message.id, entries, seq });
       }
       case 'journalEntry':
-        return this.send({ type: 'journalEntry', ...ref, id: message.id, ...views.journalEntry(message.id, message.seq) });
+        return this.send({ type: 'journalEntry', ...ref, id: message.id, ...(await views.journalEntry(message.id, message.seq)) });
       case 'subscribe':
         return this.subscribe(message.id, message.scope, message.ref);
       case 'unsubscribe':
@@ -268,21 +287,21 @@ export class InspectorClient {
     }
   }
 
-  private follow(id: string | null, ref: Ref | undefined): void {
+  private async follow(id: string | null, ref: Ref | undefined): Promise<void> {
     if (this.followed !== undefined) this.hub.stats.unwatch(this.followed);
     this.followed = id ?? undefined;
     if (id === null) return;
-    const record = this.hub.views.read(id);
+    const record = await this.hub.views.read(id);
     if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
-    const stats = this.hub.stats.watch(id) ?? { id, total: this.hub.runtime.count({ root: record.root }), scanned: 0, complete: false, byStatus: {}, byState: {}, at: Date.now() };
+    const stats = this.hub.stats.watch(id) ?? { id, total: await this.hub.runtime.count({ root: record.root }), scanned: 0, complete: false, byStatus: {}, byState: {}, at: Date.now() };
     this.send({ type: 'jobStats', ...(ref === undefined ? {} : { ref }), stats });
   }
 
-  private subscribe(id: string, scope: 'actor' | 'subtree', ref: Ref | undefined): void {
+  private async subscribe(id: string, scope: 'actor' | 'subtree', ref: Ref | undefined): Promise<void> {
     if (!this.subscriptions.has(id) && this.subscriptions.size >= this.hub.options.maxSubscriptions) {
       throw new HoldfastError('BAD_MESSAGE', `at most ${this.hub.options.maxSubscriptions} subscriptions per connection; unsubscribe first`);
     }
-    const record = this.hub.views.read(id);
+    const record = await this.hub.views.read(id);
     if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no actor ${id}`, { details: { id } });
     this.subscriptions.set(id, scope);
     this.send({ type: 'subscribed', ...(ref === undefined ? {} : { ref }), id, scope });
@@ -340,9 +359,9 @@ export class InspectorClient {
     this.commandsInFlight++;
     const { runtime } = this.hub;
     runtime[name](id)
-      .then(() => {
-        const record = this.hub.views.read(id);
-        this.send({ type: 'command', ...(ref === undefined ? {} : { ref }), command: name, id, ok: true, paused: record ? runtime.isPaused(record.root) : false });
+      .then(async () => {
+        const record = await this.hub.views.read(id);
+        this.send({ type: 'command', ...(ref === undefined ? {} : { ref }), command: name, id, ok: true, paused: record ? await runtime.isPaused(record.root) : false });
       })
       .catch((error: unknown) => this.fail(ref, toHoldfastError(error, 'INVALID_EVENT')))
       .finally(() => this.commandsInFlight--);

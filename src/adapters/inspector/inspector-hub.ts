@@ -68,6 +68,8 @@ export class InspectorHub implements HubServices {
   private droppedSlow = 0;
   private droppedDead = 0;
   private closed: Promise<void> | undefined;
+  /** The tick under way, if any. */
+  private ticking: Promise<void> | undefined;
 
   constructor(
     readonly runtime: Runtime,
@@ -86,8 +88,8 @@ export class InspectorHub implements HubServices {
     this.requests = routed.requests;
     for (const [type, request] of routed.requests) if (request.follow) this.follows.set(type, { request, pushes: new FollowedPushes(request.follow.everyMs) });
     this.views = new ActorViews(runtime, (root) => this.stats.get(root), routed.describeJob);
-    // Counted before subscribing, in one turn of the event loop: no event falls between.
-    this.aggregates = new LiveAggregates(runtime, machines);
+    // Counted from the index while events are tallied: what falls between is repaired by the next quiet recount.
+    this.aggregates = new LiveAggregates(runtime, machines, this.onError);
     this.unsubscribe = runtime.subscribe((event) => this.onEvent(event));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
     this.ticker = setInterval(() => this.tick(), this.options.tickMs).unref();
@@ -204,7 +206,16 @@ export class InspectorHub implements HubServices {
     }
   }
 
+  /**
+   * One tick, its reads awaited. Ticks never overlap: one that falls due while the last is still
+   * reading is skipped, and its changes wait in `changes` for the next.
+   */
   private tick(): void {
+    if (this.ticking) return;
+    this.ticking = this.refresh().finally(() => (this.ticking = undefined));
+  }
+
+  private async refresh(): Promise<void> {
     try {
       const at = Date.now();
       this.aggregates.flush(at);
@@ -216,7 +227,7 @@ export class InspectorHub implements HubServices {
       if (this.clients.size === 0) return;
       const touchedRoots = new Set<string>();
       for (const [id, change] of changes) {
-        change.root = this.roots.of(id);
+        change.root = await this.roots.of(id);
         if (change.root === undefined) continue;
         touchedRoots.add(change.root);
         this.stats.touched(change.root);
@@ -224,16 +235,16 @@ export class InspectorHub implements HubServices {
       this.stats.tick();
       this.pushFollowed(touchedRoots, at);
       const view = this.viewOf(at, changes, touchedRoots, newJobs);
-      for (const client of this.clients) client.tick(view);
+      await Promise.all([...this.clients].map((client) => client.tick(view, this.onError)));
     } catch (error) {
       this.onError(error);
     }
   }
 
   private viewOf(at: number, changes: Map<string, Change>, touchedRoots: Set<string>, newJobs: boolean): TickView {
-    const records = new Map<string, ActorRecord | undefined>();
-    const jobRows = new Map<string, JobRow | undefined>();
-    const actorRows = new Map<string, ActorRow | undefined>();
+    const records = new Map<string, Promise<ActorRecord | undefined>>();
+    const jobRows = new Map<string, Promise<JobRow | undefined>>();
+    const actorRows = new Map<string, Promise<ActorRow | undefined>>();
     const memo = <T>(cache: Map<string, T>, id: string, read: () => T): T => {
       if (!cache.has(id)) cache.set(id, read());
       return cache.get(id) as T;
@@ -247,7 +258,7 @@ export class InspectorHub implements HubServices {
       newJobs,
       record,
       jobRow: (id) => memo(jobRows, id, () => this.views.jobRow(id)),
-      actorRow: (id) => memo(actorRows, id, () => this.views.actorRow(id, record(id))),
+      actorRow: (id) => memo(actorRows, id, async () => this.views.actorRow(id, await record(id))),
     };
   }
 
@@ -283,7 +294,7 @@ export class InspectorHub implements HubServices {
     if (!this.countsDirty || at - this.lastEventAt < this.options.quietMs || at - this.lastRecountAt < this.options.recountEveryMs) return;
     this.countsDirty = false;
     this.lastRecountAt = at;
-    this.aggregates.recount();
+    this.aggregates.recount().catch(this.onError);
   }
 
   private beat(): void {

@@ -96,40 +96,44 @@ export class JobStatsScanner {
     // Never within the caller's turn: a client's request is answered before the scan's first result.
     await new Promise((resolve) => setImmediate(resolve));
     const started = Date.now();
-    const total = this.runtime.count({ root: root as ActorId });
+    const total = await this.runtime.count({ root: root as ActorId });
     const byStatus: StatusCounts = {};
     const byState: StateCounts = {};
     let scanned = 0;
     let busyMs = 0;
     let lastPublished = performance.now();
     const first = entry.stats === undefined;
-    const records = this.runtime.actors({ root: root as ActorId })[Symbol.iterator]();
-    for (;;) {
-      if (this.closed || entry.watchers <= 0) return;
-      const sliceStart = performance.now();
-      let next: IteratorResult<ActorRecord> | undefined;
-      while (performance.now() - sliceStart < this.sliceMs && !(next = records.next()).done) {
-        const record = next.value;
-        byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
-        const states = (byState[record.machine] ??= {});
-        states[record.state] = (states[record.state] ?? 0) + 1;
-        scanned++;
+    const records = this.runtime.actors({ root: root as ActorId })[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        if (this.closed || entry.watchers <= 0) return;
+        const sliceStart = performance.now();
+        let next: IteratorResult<ActorRecord> | undefined;
+        while (performance.now() - sliceStart < this.sliceMs && !(next = await records.next()).done) {
+          const record = next.value;
+          byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+          const states = (byState[record.machine] ??= {});
+          states[record.state] = (states[record.state] ?? 0) + 1;
+          scanned++;
+        }
+        busyMs += performance.now() - sliceStart;
+        const done = next?.done === true;
+        const stats: JobStats = { id: root, total: done ? scanned : Math.max(total, scanned), scanned, complete: done, byStatus, byState, at: started };
+        if (done) {
+          entry.stats = stats;
+          entry.nextAt = performance.now() + Math.max(this.minIntervalMs, busyMs * 20);
+          this.publish(stats);
+          return;
+        }
+        if (first && performance.now() - lastPublished >= this.progressMs) {
+          lastPublished = performance.now();
+          entry.stats = structuredClone(stats);
+          this.publish(entry.stats);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      busyMs += performance.now() - sliceStart;
-      const done = next?.done === true;
-      const stats: JobStats = { id: root, total: done ? scanned : Math.max(total, scanned), scanned, complete: done, byStatus, byState, at: started };
-      if (done) {
-        entry.stats = stats;
-        entry.nextAt = performance.now() + Math.max(this.minIntervalMs, busyMs * 20);
-        this.publish(stats);
-        return;
-      }
-      if (first && performance.now() - lastPublished >= this.progressMs) {
-        lastPublished = performance.now();
-        entry.stats = structuredClone(stats);
-        this.publish(entry.stats);
-      }
-      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      await records.return?.(); // closes the store's cursor when the scan stops early
     }
   }
 }

@@ -61,7 +61,7 @@ export interface KindInspector {
   /** The machines whose jobs `describeJob` words. */
   readonly jobs?: readonly string[];
   /** A job row's state in the kind's words and its progress (read on each change of the row: keep it cheap). */
-  describeJob?(record: ActorRecord): JobWords | undefined;
+  describeJob?(record: ActorRecord): JobWords | undefined | Promise<JobWords | undefined>;
 }
 
 /** Types `request`'s params from its `parse` (a kind's requests differ in params). */
@@ -72,7 +72,7 @@ export function inspectorRequest<P>(request: InspectorRequest<P>): InspectorRequ
 /** The kinds' inspectors as the hub routes them: requests by type, job words by machine. */
 export interface RoutedInspectors {
   requests: ReadonlyMap<string, InspectorRequest>;
-  describeJob(record: ActorRecord): JobWords | undefined;
+  describeJob(record: ActorRecord): JobWords | undefined | Promise<JobWords | undefined>;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The inspector's live aggregates, kept in an @xstate/store (DESIGN.md): actors
  * per machine and state, per status, and throughput. Counted once from the
  * store's index (ids only, no record is decoded: about 0.4 s for a million
- * actors here), then moved by the runtime's events. Events only add to a plain
+ * actors here; the count is awaited, as the runtime's views are, and `ready`
+ * resolves once the first has landed), then moved by the runtime's events. Events only add to a plain
  * tally (O(1) in the runtime's listener); the tally enters the store once per
  * tick. The count is redone from the index when the runtime is quiet, which
  * repairs what events cannot tell (a write seen before its event, an unpark).
@@ -37,25 +38,25 @@ export interface AggregatesContext {
 }
 
 /** Counts every machine's actors per state and every status, from the index alone. */
-export function countFromIndex(store: IndexReader, machines: readonly MachineDefinition[]): Pick<AggregatesContext, 'counts' | 'statusCounts' | 'actors'> {
+export async function countFromIndex(store: IndexReader, machines: readonly MachineDefinition[]): Promise<Pick<AggregatesContext, 'counts' | 'statusCounts' | 'actors'>> {
   const counts: StateCounts = {};
   for (const definition of machines) {
     const byState: Record<string, number> = {};
     let known = 0;
     for (const state of statePathsOf(definition.machine)) {
       let n = 0;
-      for (const _ of store.actorIds({ machine: definition.name, state })) n++;
+      for await (const _ of store.actorIds({ machine: definition.name, state })) n++;
       if (n > 0) byState[state] = n;
       known += n;
     }
-    const other = store.count({ machine: definition.name }) - known;
+    const other = (await store.count({ machine: definition.name })) - known;
     if (other > 0) byState[OTHER_STATE] = other;
     counts[definition.name] = byState;
   }
   const statusCounts: StatusCounts = {};
   let actors = 0;
   for (const status of STATUSES) {
-    const n = store.count({ status });
+    const n = await store.count({ status });
     if (n > 0) statusCounts[status] = n;
     actors += n;
   }
@@ -130,13 +131,19 @@ export class LiveAggregates {
   private spawned = 0;
   /** Machines counted per state: those the inspector was given. */
   private readonly known: ReadonlySet<string>;
+  /** The count under way: one at a time, so an older count never lands after a newer one. */
+  private counting: Promise<void> | undefined;
+  /** Resolves once the first count from the index has landed (a client's first summary waits for it). */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly source: IndexReader,
     private readonly machines: readonly MachineDefinition[],
+    onError: (error: unknown) => void = () => {},
   ) {
     this.known = new Set(machines.map((definition) => definition.name));
-    this.store = createAggregatesStore({ ...countFromIndex(source, machines), steps: 0, stepsPerSecond: 0, window: [], countsVersion: 0 });
+    this.store = createAggregatesStore({ counts: {}, statusCounts: {}, actors: 0, steps: 0, stepsPerSecond: 0, window: [], countsVersion: 0 });
+    this.ready = this.recount().catch(onError);
   }
 
   /** Tallies one runtime event; cheap, called for every event. */
@@ -178,9 +185,15 @@ export class LiveAggregates {
     return changed;
   }
 
-  /** Counts again from the index (call when quiet: nothing committed and unannounced). */
-  recount(): void {
-    this.store.trigger.counted(countFromIndex(this.source, this.machines));
+  /**
+   * Counts again from the index (call when quiet: nothing committed and unannounced). A count
+   * already under way is the one awaited: none starts beside it.
+   */
+  recount(): Promise<void> {
+    this.counting ??= countFromIndex(this.source, this.machines)
+      .then((counted) => void this.store.trigger.counted(counted))
+      .finally(() => (this.counting = undefined));
+    return this.counting;
   }
 
   get context(): AggregatesContext {

@@ -86,8 +86,8 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
 
   /** Hashes of files put there by hand, by name, valid while size and mtime stay: each is read once, not per listing. */
   const hashed = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
-  const infoOf = (name: string, stats: Stats): DataFileInfo => {
-    const record = records.get<DataFileRecord>(DATA_FILES, name);
+  const infoOf = async (name: string, stats: Stats): Promise<DataFileInfo> => {
+    const record = await records.get<DataFileRecord>(DATA_FILES, name);
     const cached = hashed.get(name);
     let sha256 = record?.size === stats.size && record.mtimeMs === stats.mtimeMs ? record.sha256 : undefined;
     if (sha256 === undefined && cached?.size === stats.size && cached.mtimeMs === stats.mtimeMs) sha256 = cached.sha256;
@@ -99,9 +99,9 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
     return { name, size: stats.size, modifiedAt: Math.round(stats.mtimeMs), sha256, owner: record?.owner ?? '' };
   };
 
-  const assertMayChange = (principal: Principal, name: string, verb: string): void => {
+  const assertMayChange = async (principal: Principal, name: string, verb: string): Promise<void> => {
     if (principal.superuser) return;
-    const owner = records.get<DataFileRecord>(DATA_FILES, name)?.owner;
+    const owner = (await records.get<DataFileRecord>(DATA_FILES, name))?.owner;
     if (owner !== principal.user) {
       throw new HoldfastError('FORBIDDEN', `data file ${JSON.stringify(name)} belongs to ${owner ? owner : 'nobody (put there by hand)'}: only its owner or a superuser may ${verb} it`, { details: { name } });
     }
@@ -110,19 +110,19 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
   return {
     maxBytes,
     extensions,
-    list() {
+    async list() {
       const files: DataFileInfo[] = [];
       for (const entry of readdirSync(root, { withFileTypes: true })) {
         if (!entry.isFile() || entry.name.startsWith('.')) continue; // links, folders, temporaries
         try {
-          files.push(infoOf(entry.name, existing(entry.name)));
+          files.push(await infoOf(entry.name, existing(entry.name)));
         } catch {
           // A name the rules refuse (or a file gone meanwhile) is not a data file.
         }
       }
       return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
-    stat: (name) => infoOf(name, existing(name)),
+    stat: async (name) => infoOf(name, existing(name)),
     pathOf(name) {
       existing(name);
       return join(root, name);
@@ -143,11 +143,11 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
       if (before?.isSymbolicLink() || (before && !before.isFile())) {
         throw new HoldfastError('INVALID_INPUT', `data file ${JSON.stringify(name)} exists and is not a regular file: refused`, { details: { name } });
       }
-      if (before) assertMayChange(principal, name, 'replace');
+      if (before) await assertMayChange(principal, name, 'replace');
       const temp = join(root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
       const written = await streamToFile(body, temp, maxBytes, name);
       try {
-        const previous = records.get<DataFileRecord>(DATA_FILES, name);
+        const previous = await records.get<DataFileRecord>(DATA_FILES, name);
         const owner = before && previous?.owner ? previous.owner : principal.user;
         // The record first: a crash before the rename leaves a record without a file, which list() ignores.
         await records.put(DATA_FILES, name, { owner, sha256: written.sha256, size: written.size, mtimeMs: written.mtimeMs } satisfies DataFileRecord);
@@ -163,7 +163,7 @@ export function openDataFiles(records: Pick<RecordsApi, 'get' | 'put' | 'delete'
     },
     async remove(principal, name) {
       existing(name);
-      assertMayChange(principal, name, 'delete');
+      await assertMayChange(principal, name, 'delete');
       await rm(join(root, name));
       await syncFolder(root);
       await records.delete(DATA_FILES, name);

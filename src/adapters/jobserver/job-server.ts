@@ -16,6 +16,7 @@ import { PROCESS_JOB_MACHINE } from '../../machines/process-job.machine.js';
 import { PROCESS_JOB_OWNERS, PROCESS_OUTPUTS, type DataBinding, type ProcessBinding, type ProcessJobContext, type ProcessJobInput, type ProcessOutputJson } from '../../machines/process-job.types.js';
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { arrayOf } from '../../runtime/async-views.js';
 import { locateScript } from '../processes/file-runner.js';
 import { canonicalHash, parseRequest, sha256Of } from './canonical-json.js';
 import { openDataFiles } from './data-files.js';
@@ -55,10 +56,9 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
   /** Submissions past their limit check and not yet spawned, per user: counted, so concurrent ones cannot overshoot a limit. */
   const pending = new Map<string, number>();
 
-  // Records are read at once here (listedActor: a record that does not decode comes as a parked stand-in), so
-  // a limit check and the place it takes in `pending` have no await between them.
-  const find = (principal: Principal, id: string): ActorRecord => {
-    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? runtime.listedActor(id) : undefined;
+  // listedActor: a record that does not decode comes as a parked stand-in.
+  const find = async (principal: Principal, id: string): Promise<ActorRecord> => {
+    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? await runtime.listedActor(id) : undefined;
     const owner = (record?.snapshot?.context as ProcessJobContext | undefined)?.owner;
     if (!record || record.machine !== PROCESS_JOB_MACHINE || (!principal.superuser && owner !== principal.user)) {
       throw new HoldfastError('ACTOR_NOT_FOUND', `no process job ${JSON.stringify(String(id)).slice(0, 220)}`, { details: { id: String(id).slice(0, 200) } });
@@ -69,17 +69,20 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     const owner = (record.snapshot?.context as ProcessJobContext).owner;
     if (!principal.superuser && owner !== principal.user) throw new HoldfastError('FORBIDDEN', `job ${record.id} belongs to ${owner}`, { details: { id: record.id } });
   };
-  const ownJobs = (user: string): ActorRecord[] =>
-    runtime.records
-      .scan(PROCESS_JOB_OWNERS, [user])
-      .map(({ key }) => runtime.listedActor(String((key as readonly (string | number)[])[1])))
-      .filter((record): record is ActorRecord => record !== undefined && record.machine === PROCESS_JOB_MACHINE);
+  const ownJobs = async (user: string): Promise<ActorRecord[]> => {
+    const jobs: ActorRecord[] = [];
+    for await (const { key } of runtime.records.iterate(PROCESS_JOB_OWNERS, [user])) {
+      const record = await runtime.listedActor(String((key as readonly (string | number)[])[1]));
+      if (record !== undefined && record.machine === PROCESS_JOB_MACHINE) jobs.push(record);
+    }
+    return jobs;
+  };
 
-  /** Refuses a job past the user's limits. Synchronous with taking its place in `pending`: no await in between. */
-  const checkLimits = (principal: Principal): void => {
-    const limits = users.record(principal.user);
+  /** Refuses a job past the user's limits (`reserve` runs it, one check per user at a time). */
+  const checkLimits = async (principal: Principal): Promise<void> => {
+    const limits = await users.record(principal.user);
     if (!limits || (limits.maxRunning === undefined && limits.maxTotal === undefined)) return;
-    const jobs = ownJobs(principal.user);
+    const jobs = await ownJobs(principal.user);
     const inFlight = pending.get(principal.user) ?? 0;
     const total = jobs.length + inFlight;
     if (limits.maxTotal !== undefined && total >= limits.maxTotal) {
@@ -113,29 +116,51 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     }
   };
 
+  /**
+   * Checks the user's limits and takes a place in `pending`, as one step: the checks of one user run one at
+   * a time (the reads between are awaited), so concurrent submissions cannot overshoot a limit.
+   */
+  const limitChecks = new Map<string, Promise<void>>();
+  const reserve = async (principal: Principal): Promise<void> => {
+    const before = limitChecks.get(principal.user) ?? Promise.resolve();
+    let release = () => {};
+    const mine = before.then(() => new Promise<void>((resolve) => (release = resolve)));
+    limitChecks.set(principal.user, mine);
+    await before;
+    try {
+      await checkLimits(principal);
+      pending.set(principal.user, (pending.get(principal.user) ?? 0) + 1);
+    } finally {
+      release();
+      if (limitChecks.get(principal.user) === mine) limitChecks.delete(principal.user);
+    }
+  };
+
   /** Data references checked and hashed (data files are hashed when the job loads them). @throws INVALID_INPUT, DATA_NOT_FOUND, PAYLOAD_TOO_LARGE */
-  const bindData = (principal: Principal, references: NonNullable<ProcessJobRequest['data']>): DataBinding[] => {
+  const bindData = async (principal: Principal, references: NonNullable<ProcessJobRequest['data']>): Promise<DataBinding[]> => {
     let bytes = 0;
-    const bindings = references.map((reference): DataBinding => {
-      if (reference.kind === 'datafile') {
-        dataFiles.pathOf(reference.name); // exists and may be read; hashed when the job loads it
-        return { kind: 'datafile', ref: reference.name, sha256: '' };
-      }
-      if (reference.kind === 'stored') {
-        const stored = storedData.get(principal, reference.id);
-        if (!Object.hasOwn(datatypes, stored.datatype)) throw new HoldfastError('INVALID_INPUT', `stored data ${stored.id} has datatype ${stored.datatype}, which is not registered here`, { details: { id: stored.id } });
-        bytes += canonicalHash(stored.value).bytes;
-        return { kind: 'stored', ref: stored.id, datatype: stored.datatype, value: stored.value, sha256: stored.sha256 };
-      }
-      const hashed = canonicalHash(reference.value);
-      bytes += hashed.bytes;
-      return { kind: 'raw', value: reference.value ?? null, sha256: hashed.sha256 };
-    });
+    const bindings: DataBinding[] = [];
+    for (const reference of references) bindings.push(await bindOne(principal, reference, (more) => (bytes += more)));
     if (bytes > MAX_JOB_DATA_BYTES) throw new HoldfastError('PAYLOAD_TOO_LARGE', `the job's raw and stored data are ${bytes} bytes of JSON; the limit is ${MAX_JOB_DATA_BYTES}: put large data in a data file`, { details: { bytes, limit: MAX_JOB_DATA_BYTES } });
     return bindings;
   };
+  const bindOne = async (principal: Principal, reference: NonNullable<ProcessJobRequest['data']>[number], count: (bytes: number) => void): Promise<DataBinding> => {
+    if (reference.kind === 'datafile') {
+      dataFiles.pathOf(reference.name); // exists and may be read; hashed when the job loads it
+      return { kind: 'datafile', ref: reference.name, sha256: '' };
+    }
+    if (reference.kind === 'stored') {
+      const stored = await storedData.get(principal, reference.id);
+      if (!Object.hasOwn(datatypes, stored.datatype)) throw new HoldfastError('INVALID_INPUT', `stored data ${stored.id} has datatype ${stored.datatype}, which is not registered here`, { details: { id: stored.id } });
+      count(canonicalHash(stored.value).bytes);
+      return { kind: 'stored', ref: stored.id, datatype: stored.datatype, value: stored.value, sha256: stored.sha256 };
+    }
+    const hashed = canonicalHash(reference.value);
+    count(hashed.bytes);
+    return { kind: 'raw', value: reference.value ?? null, sha256: hashed.sha256 };
+  };
 
-  const view = (id: string) => describeProcessJob(runtime.listedActor(id)!);
+  const view = async (id: string) => describeProcessJob((await runtime.listedActor(id))!);
   const woken = wiring.wake === false ? Promise.resolve(0) : wakeProcessJobs(runtime);
   woken.catch(() => {}); // awaited by whoever reads `woken`; not an unhandled rejection meanwhile
 
@@ -147,7 +172,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
     async submit(principal, body) {
       const request = parseRequest(processJobRequestSchema, body, 'process job');
       const process = await bindProcess(principal, request.process);
-      const data = bindData(principal, request.data ?? []);
+      const data = await bindData(principal, request.data ?? []);
       const input: ProcessJobInput = {
         owner: principal.user,
         process,
@@ -158,8 +183,7 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
         createdAt: Date.now(),
       };
       const id = `pj-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
-      checkLimits(principal);
-      pending.set(principal.user, (pending.get(principal.user) ?? 0) + 1);
+      await reserve(principal);
       try {
         await runtime.spawn(PROCESS_JOB_MACHINE, input, { id });
       } finally {
@@ -169,33 +193,33 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
       }
       return view(id);
     },
-    get: (principal, id) => describeProcessJob(find(principal, id)),
-    list(principal, filter = {}) {
-      const records = principal.superuser ? [...runtime.actors({ machine: PROCESS_JOB_MACHINE })] : ownJobs(principal.user);
+    get: async (principal, id) => describeProcessJob(await find(principal, id)),
+    async list(principal, filter = {}) {
+      const records = principal.superuser ? await arrayOf(runtime.actors({ machine: PROCESS_JOB_MACHINE })) : await ownJobs(principal.user);
       return records.filter((record) => filter.state === undefined || record.state === filter.state).map(describeProcessJob);
     },
     async cancel(principal, id) {
-      const record = find(principal, id);
+      const record = await find(principal, id);
       mayChange(principal, record);
       if (record.status === 'active') await runtime.send(record.id, { type: 'job.cancel', at: Date.now() });
       return view(record.id);
     },
     async rerun(principal, id) {
-      const record = find(principal, id);
+      const record = await find(principal, id);
       mayChange(principal, record);
       if (record.state !== 'interrupted') throw new HoldfastError('JOB_RUNNING', `job ${id} is ${record.state}: only an interrupted job can be re-run`, { details: { id, state: record.state } });
       await runtime.send(record.id, { type: 'job.rerun' });
       return view(record.id);
     },
     async dismiss(principal, id) {
-      const record = find(principal, id);
+      const record = await find(principal, id);
       mayChange(principal, record);
       if (record.state !== 'interrupted') throw new HoldfastError('JOB_RUNNING', `job ${id} is ${record.state}: only an interrupted job can be dismissed`, { details: { id, state: record.state } });
       await runtime.send(record.id, { type: 'job.dismiss', at: Date.now() });
       return view(record.id);
     },
     async delete(principal, id) {
-      const record = find(principal, id);
+      const record = await find(principal, id);
       mayChange(principal, record);
       if (record.status === 'active') {
         throw new HoldfastError('JOB_RUNNING', `job ${id} is ${record.state}: cancel it (or dismiss it, when interrupted) before deleting it`, { details: { id, state: record.state } });
@@ -203,9 +227,9 @@ export function createJobServer(runtime: Runtime, options: JobServerOptions, wir
       if (!wiring.deleteJob) throw new HoldfastError('INVALID_OPTIONS', 'this job server cannot delete jobs: create it with createJobServer(runtime, options, { deleteJob })');
       return { id: record.id, deleted: await wiring.deleteJob(record.id) };
     },
-    output(principal, id) {
-      const record = find(principal, id);
-      const output = runtime.records.get<ProcessOutputJson>(PROCESS_OUTPUTS, record.id);
+    async output(principal, id) {
+      const record = await find(principal, id);
+      const output = await runtime.records.get<ProcessOutputJson>(PROCESS_OUTPUTS, record.id);
       if (output === undefined) throw new HoldfastError('DATA_NOT_FOUND', `job ${id} has no output (it is ${record.state})`, { details: { id, state: record.state } });
       return output;
     },

@@ -27,7 +27,7 @@ import { recordedGroups, recordedStartMarks } from './process-records.js';
 
 /** Durable start marks: read, and written and flushed before a process starts. */
 export interface StartMarks {
-  has(key: [string, number]): boolean;
+  has(key: [string, number]): Promise<boolean>;
   put(key: [string, number], value: { at: number }): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ export interface EffectDeps {
   /** Start marks; @default the runtime's records (`recordedStartMarks`), or none outside a runtime (a second attempt counts as started). */
   marks?: StartMarks | undefined;
   /** Registered child process groups: the orphans of a killed owner are killed before anything starts here. @default the runtime's records (`recordedGroups`) */
-  groups?: (GroupRegistry & { reapOrphans(): void }) | undefined;
+  groups?: (GroupRegistry & { reapOrphans(): Promise<void> }) | undefined;
 }
 
 export function createLoadData(deps: EffectDeps) {
@@ -64,17 +64,17 @@ export function createLoadData(deps: EffectDeps) {
 }
 
 export function createRunProcess(deps: EffectDeps) {
-  let reaped = false;
+  let reaped: Promise<void> | undefined;
   return async (input: RunProcessInput, { attempt, signal, records }: EffectContext): Promise<RunProcessResult> => {
     const marks = deps.marks ?? (records && recordedStartMarks(records));
     const groups = deps.groups ?? (records && recordedGroups(records));
-    if (!reaped) {
-      reaped = true; // synchronous: every run in this process starts after it
-      groups?.reapOrphans();
-    }
+    // Once per process, and every run waits for it: no process of ours starts before the orphans are killed.
+    // A reap that fails leaves orphans, as before it existed; it does not stop the runs.
+    reaped ??= groups?.reapOrphans().catch(() => {}) ?? Promise.resolve();
+    await reaped;
     if (!input.idempotent) {
       const key: [string, number] = [input.jobId, input.run];
-      const startedBefore = marks ? marks.has(key) : attempt > 1;
+      const startedBefore = marks ? await marks.has(key) : attempt > 1;
       if (startedBefore) return { status: 'interrupted', at: Date.now() };
     }
     let data: unknown[];

@@ -12,7 +12,7 @@ import type { StartMarks } from './process-effects.js';
 /** Start marks in `processStarts`, flushed: a mark is durable before its process starts. */
 export function recordedStartMarks(records: EffectRecords): StartMarks {
   return {
-    has: (key) => records.get(PROCESS_STARTS, key) !== undefined,
+    has: async (key) => (await records.get(PROCESS_STARTS, key)) !== undefined,
     put: (key, value) => records.write([{ op: 'putRecord', collection: PROCESS_STARTS, key, value }], 'flush'),
   };
 }
@@ -21,7 +21,7 @@ export function recordedStartMarks(records: EffectRecords): StartMarks {
  * Child groups kept in `processGroups` records (committed, not flushed: a
  * registration lost to power loss only leaves an orphan that power loss killed anyway).
  */
-export function recordedGroups(records: EffectRecords): GroupRegistry & { reapOrphans(): void } {
+export function recordedGroups(records: EffectRecords): GroupRegistry & { reapOrphans(): Promise<void> } {
   const write = (pid: number, value: GroupRecord | null) => {
     const change = value ? { op: 'putRecord' as const, collection: PROCESS_GROUPS, key: pid, value } : { op: 'deleteRecord' as const, collection: PROCESS_GROUPS, key: pid };
     // A failed registration must not fail the job: the group is still killed at its end by this process.
@@ -30,8 +30,11 @@ export function recordedGroups(records: EffectRecords): GroupRegistry & { reapOr
   return {
     started: (pid, command, jobId = '') => write(pid, { pid, command, jobId }),
     exited: (pid) => write(pid, null),
-    reapOrphans() {
-      for (const { value } of records.iterate<GroupRecord>(PROCESS_GROUPS)) {
+    async reapOrphans() {
+      // Read whole first: the writes below land in the collection being read.
+      const groups: GroupRecord[] = [];
+      for await (const { value } of records.iterate<GroupRecord>(PROCESS_GROUPS)) groups.push(value);
+      for (const value of groups) {
         killOrphanGroup(value);
         write(value.pid, null);
       }

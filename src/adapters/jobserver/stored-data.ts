@@ -25,8 +25,8 @@ export function openStoredData(records: Pick<RecordsApi, 'get' | 'scan' | 'put' 
   const view = ({ id, owner, datatype, createdAt, sha256 }: StoredRecord): StoredDataView => ({ id, owner, datatype, createdAt, sha256 });
   const mayRead = (principal: Principal, record: StoredRecord): boolean => principal.superuser || record.owner === principal.user;
   // Another user's entry is answered as missing, as another user's job is: its id tells nothing.
-  const find = (principal: Principal, id: string): StoredRecord => {
-    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? records.get<StoredRecord>(STORED_DATA, id) : undefined;
+  const find = async (principal: Principal, id: string): Promise<StoredRecord> => {
+    const record = typeof id === 'string' && id.length > 0 && id.length <= 200 ? await records.get<StoredRecord>(STORED_DATA, id) : undefined;
     if (!record || !mayRead(principal, record)) throw new HoldfastError('DATA_NOT_FOUND', `no stored data with id ${JSON.stringify(String(id)).slice(0, 220)}`, { details: { id: String(id).slice(0, 200) } });
     return record;
   };
@@ -43,17 +43,16 @@ export function openStoredData(records: Pick<RecordsApi, 'get' | 'scan' | 'put' 
       await records.put(STORED_DATA, record.id, record);
       return view(record);
     },
-    get(principal, id) {
-      const record = find(principal, id);
+    async get(principal, id) {
+      const record = await find(principal, id);
       return { ...view(record), value: record.value };
     },
-    list: (principal) =>
-      records
-        .scan<StoredRecord>(STORED_DATA)
+    list: async (principal) =>
+      (await records.scan<StoredRecord>(STORED_DATA))
         .filter(({ value }) => mayRead(principal, value))
         .map(({ value }) => view(value)),
     async remove(principal, id) {
-      const record = find(principal, id);
+      const record = await find(principal, id);
       if (!principal.superuser && record.owner !== principal.user) {
         throw new HoldfastError('FORBIDDEN', `stored data ${id} belongs to ${record.owner}: only its owner or a superuser may delete it`, { details: { id } });
       }

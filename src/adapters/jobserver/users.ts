@@ -28,7 +28,7 @@ const RESERVED = new Set<string>(Object.values(SERVE_TOKEN_USERS));
 
 export interface Users extends UsersApi {
   /** A user's record (limits), if the principal is a registered user. */
-  record(name: string): UserRecord | undefined;
+  record(name: string): Promise<UserRecord | undefined>;
 }
 
 export function openUsers(records: Pick<RecordsApi, 'get' | 'scan' | 'put'>, now: () => number = Date.now): Users {
@@ -42,7 +42,7 @@ export function openUsers(records: Pick<RecordsApi, 'get' | 'scan' | 'put'>, now
         if (value !== undefined && (!Number.isInteger(value) || value <= 0)) problems.push(`${limit} must be a positive integer, got ${String(value)}`);
       }
       if (problems.length > 0) throw new HoldfastError('INVALID_INPUT', `cannot add user: ${problems.join('; ')}`, { details: { problems } });
-      if (records.get(USERS, name) !== undefined) throw new HoldfastError('INVALID_INPUT', `user ${name} exists already`, { details: { name } });
+      if ((await records.get(USERS, name)) !== undefined) throw new HoldfastError('INVALID_INPUT', `user ${name} exists already`, { details: { name } });
       const token = randomBytes(32).toString('base64url');
       const record: UserRecord = {
         name,
@@ -55,11 +55,11 @@ export function openUsers(records: Pick<RecordsApi, 'get' | 'scan' | 'put'>, now
       await records.put(USERS, name, record);
       return { name, token };
     },
-    authenticate(token) {
+    async authenticate(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined;
       const presented = Buffer.from(hashToken(token), 'hex');
       let found: Principal | undefined;
-      for (const { value } of records.scan<UserRecord>(USERS)) {
+      for (const { value } of await records.scan<UserRecord>(USERS)) {
         const stored = Buffer.from(value.tokenHash, 'hex');
         // Every user is compared, match or not: the time does not depend on where the match is.
         const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
@@ -67,7 +67,7 @@ export function openUsers(records: Pick<RecordsApi, 'get' | 'scan' | 'put'>, now
       }
       return found;
     },
-    list: () => records.scan<UserRecord>(USERS).map(({ value }) => ({ name: value.name, superuser: value.superuser, ...(value.maxRunning !== undefined ? { maxRunning: value.maxRunning } : {}), ...(value.maxTotal !== undefined ? { maxTotal: value.maxTotal } : {}) })),
+    list: async () => (await records.scan<UserRecord>(USERS)).map(({ value }) => ({ name: value.name, superuser: value.superuser, ...(value.maxRunning !== undefined ? { maxRunning: value.maxRunning } : {}), ...(value.maxTotal !== undefined ? { maxTotal: value.maxTotal } : {}) })),
     record: (name) => records.get<UserRecord>(USERS, name),
   };
 }

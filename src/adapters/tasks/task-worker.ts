@@ -88,8 +88,10 @@ export async function wakeTaskJobs(runtime: Pick<Runtime, 'query' | 'send' | 'is
   const all = (await runtime.query({ machine: TASK_JOB_MACHINE, state: 'queued', status: 'active' })).filter((record) => served.has((record.snapshot?.context as TaskJobContext | undefined)?.job.queue ?? ''));
   // A paused job's wake is held in memory until it is unpaused: awaited, it would hold up the opening for
   // a person. Not awaited; if the runtime closes first, the held wake is dropped and the next open sends it again.
-  const queued = all.filter((record) => !runtime.isPaused(record.id));
-  for (const record of all) if (runtime.isPaused(record.id)) void runtime.send(record.id, { type: 'task.wake' }).catch(() => undefined);
+  const paused = new Set<string>();
+  for (const record of all) if (await runtime.isPaused(record.id)) paused.add(record.id);
+  const queued = all.filter((record) => !paused.has(record.id));
+  for (const record of all) if (paused.has(record.id)) void runtime.send(record.id, { type: 'task.wake' }).catch(() => undefined);
   for (let at = 0; at < queued.length; at += 500) {
     await Promise.all(queued.slice(at, at + 500).map((record) => runtime.send(record.id, { type: 'task.wake' })));
   }

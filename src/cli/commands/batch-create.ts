@@ -63,7 +63,7 @@ async function createJob(appName: string, command: Command): Promise<number> {
       params: options.param,
       ...(options.description !== undefined ? { description: options.description } : {}),
     });
-    const job = jobs.get(id)!;
+    const job = (await jobs.get(id))!;
     printCreated(out, { id, application: job.application, source: job.source, items: job.items, batches: job.batches, partition: job.partition, configHash: job.configHash, codeVersion: job.codeVersion }, startedAt);
     return 0;
   });

@@ -40,8 +40,8 @@ async function showBatches(id: string, command: Command): Promise<number> {
   const { options, out } = optionsOf(command);
   const host = await hostFor(options, false);
   return withBatchViews(options.store, host?.applications ?? [], async (jobs) => {
-    const job = jobOrFail(jobs, id);
-    const batches = jobs.batches(id);
+    const job = await jobOrFail(jobs, id);
+    const batches = await jobs.batches(id);
     const drifted = batches.filter((batch) => batch.drift).length;
     out.result({ job: id, configHash: job.configHash, codeVersion: job.codeVersion, batches, drifted });
     out.say(`job ${id}: ${batches.length} batch(es) of ${job.partition}; now config ${job.configHash}, code ${job.codeVersion}${host ? '' : ' (no host module loaded: code drift not known)'}`);
@@ -69,8 +69,8 @@ export function batchTable(batches: readonly BatchView[]): string[] {
 async function showExceptions(id: string, command: Command): Promise<number> {
   const { options, out } = optionsOf<{ all?: boolean }>(command);
   return withBatchViews(options.store, [], async (jobs) => {
-    jobOrFail(jobs, id);
-    const exceptions = jobs.exceptions(id, { open: !options.all });
+    await jobOrFail(jobs, id);
+    const exceptions = await jobs.exceptions(id, { open: !options.all });
     out.result({ job: id, exceptions });
     if (exceptions.length === 0) out.say(options.all ? 'no exceptions' : 'no open exceptions');
     for (const line of exceptionLines(exceptions)) out.say(line);
@@ -97,7 +97,7 @@ async function resolveItem(id: string, item: string, command: Command): Promise<
     return 0;
   }
   return withBatchJobs(options, { host: undefined, resume: false }, async ({ jobs }) => {
-    jobOrFail(jobs, id);
+    await jobOrFail(jobs, id);
     await jobs.resolve(id, item, value);
     out.result({ job: id, item, resolved: true, value });
     out.say(`resolved ${item} of job ${id}`);

@@ -21,9 +21,9 @@ export interface BatchJobViewOptions {
 /** Shows batch job `id` over a reader of the store (the batch-job kind's view of `holdfast job ID`). */
 export async function showBatchJob(reader: Runtime, id: string, options: BatchJobViewOptions, out: Output): Promise<number> {
   const jobs = createBatchJobs(reader, [], { wake: false });
-  const job = jobOrFail(jobs, id);
+  const job = await jobOrFail(jobs, id);
   if (options.results) return streamResults(job, jobs.results(id, { sample: options.sample ?? false }), out);
-  const stats = options.stats ? jobs.stats(id) : undefined;
+  const stats = options.stats ? await jobs.stats(id) : undefined;
   out.result({ ...job, ...(stats ? { stats } : {}) });
   for (const line of describeJob(job)) out.say(line);
   if (stats) for (const line of statsTable(stats)) out.say(`  ${line}`);
@@ -62,11 +62,11 @@ export function statsTable(stats: readonly NodeStats[]): string[] {
  * `{ job, results: [{ item, value }, ...] }`, written piece by piece with
  * backpressure so memory stays flat.
  */
-async function streamResults(job: JobView, results: Iterable<{ item: string; value: unknown }>, out: Output): Promise<number> {
+async function streamResults(job: JobView, results: AsyncIterable<{ item: string; value: unknown }>, out: Output): Promise<number> {
   let buffer = out.json ? `{"job":${JSON.stringify(job.id)},"results":[` : '';
   let first = true;
   let count = 0;
-  for (const result of results) {
+  for await (const result of results) {
     buffer += out.json ? `${first ? '' : ','}${JSON.stringify({ item: result.item, value: result.value ?? null })}` : `${result.item}\t${JSON.stringify(result.value ?? null)}\n`;
     first = false;
     count += 1;

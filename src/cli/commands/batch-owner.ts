@@ -43,23 +43,25 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
     wakeUp();
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  const progress = followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
+  const progress = await followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
   let progressStopped = false;
-  const stopProgress = () => {
-    if (!progressStopped) progress.stop();
-    progressStopped = true;
+  const stopProgress = async () => {
+    if (!progressStopped) {
+      progressStopped = true;
+      await progress.stop();
+    }
   };
   try {
     if (!out.json) process.stderr.write(`the store's owner (pid ${owner}) runs job ${id}; following it here (Ctrl-C stops following, not the run)\n`);
     for (;;) {
-      const summary: RunSummary | undefined = jobs.runSummary(id, request);
+      const summary: RunSummary | undefined = await jobs.runSummary(id, request);
       if (summary) {
-        stopProgress();
-        printRun(out, summary, jobs.get(id)?.summary.exceptionsOpen ?? 0, what, [], owner);
+        await stopProgress();
+        printRun(out, summary, (await jobs.get(id))?.summary.exceptionsOpen ?? 0, what, [], owner);
         return 0;
       }
       if (interrupted) {
-        stopProgress();
+        await stopProgress();
         process.stderr.write(`\nstopped following: the run goes on in the store's owner (pid ${owner}); see holdfast job ${id}\n`);
         return 130;
       }
@@ -73,7 +75,7 @@ export async function followOwnerRun(options: GlobalOptions, id: string, request
       });
     }
   } finally {
-    stopProgress();
+    await stopProgress();
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await runtime.close();
   }

@@ -8,40 +8,59 @@ import type { JobView } from '../../adapters/batch/job-views.js';
 import { duration } from '../progress.js';
 
 export interface BatchProgress {
-  stop(): void;
+  /** Stops polling; resolves once the last refresh is drawn. */
+  stop(): Promise<void>;
 }
 
-export function followProgress(read: () => JobView | undefined, mode: 'tty' | 'lines' | 'silent'): BatchProgress {
-  if (mode === 'silent') return { stop: () => {} };
+/**
+ * Polls `read` (the job's view, read asynchronously) once a second on a terminal, every 5 s
+ * otherwise. A poll that is still reading when the next falls due is not doubled: one at a time.
+ */
+export async function followProgress(read: () => Promise<JobView | undefined>, mode: 'tty' | 'lines' | 'silent'): Promise<BatchProgress> {
+  if (mode === 'silent') return { stop: async () => {} };
   const startedAt = Date.now();
-  const first = read();
+  const first = await read();
   const startDone = first ? first.summary.done + first.summary.failed : 0;
   const rate = (done: number) => Math.round((done - startDone) / Math.max((Date.now() - startedAt) / 1_000, 0.001));
+  let reading: Promise<void> | undefined;
+  const poll = (show: (job: JobView) => void): Promise<void> => {
+    reading ??= read()
+      .then((job) => (job ? show(job) : undefined), () => undefined) // a failed poll is skipped: the run reports its own errors
+      .finally(() => (reading = undefined));
+    return reading;
+  };
   if (mode === 'tty') {
     const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} items | {rate} items/s | {exceptions} exceptions{eta}', hideCursor: true }, cliProgress.Presets.shades_classic);
     bar.start(Math.max(first?.items ?? 1, 1), startDone, { rate: 0, exceptions: first?.summary.exceptionsOpen ?? 0, eta: '' });
-    const refresh = () => {
-      const job = read();
-      if (!job) return;
-      const done = job.summary.done + job.summary.failed;
-      bar.update(done, { rate: rate(done), exceptions: job.summary.exceptionsOpen, eta: etaText(done, job.items, rate(done)) });
-    };
-    const timer = setInterval(refresh, 1_000);
+    const refresh = () =>
+      poll((job) => {
+        const done = job.summary.done + job.summary.failed;
+        bar.update(done, { rate: rate(done), exceptions: job.summary.exceptionsOpen, eta: etaText(done, job.items, rate(done)) });
+      });
+    const timer = setInterval(() => void refresh(), 1_000);
     return {
-      stop: () => {
+      stop: async () => {
         clearInterval(timer);
-        refresh();
+        await reading;
+        await refresh();
         bar.stop();
       },
     };
   }
-  const timer = setInterval(() => {
-    const job = read();
-    if (!job) return;
-    const done = job.summary.done + job.summary.failed;
-    process.stdout.write(`${job.id}: ${done}/${job.items} items, ${rate(done)} items/s, ${job.summary.exceptionsOpen} exceptions open\n`);
-  }, 5_000);
-  return { stop: () => clearInterval(timer) };
+  const timer = setInterval(
+    () =>
+      void poll((job) => {
+        const done = job.summary.done + job.summary.failed;
+        process.stdout.write(`${job.id}: ${done}/${job.items} items, ${rate(done)} items/s, ${job.summary.exceptionsOpen} exceptions open\n`);
+      }),
+    5_000,
+  );
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await reading;
+    },
+  };
 }
 
 /** ` | ETA 2m05s` once items are done at a rate, else nothing (never cli-progress's `ETA INFs` while the rate is 0). */

@@ -77,7 +77,7 @@ async function runJob(id: string, command: Command): Promise<number> {
   }
   const host = await hostFor(options, true);
   return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
-    const job = jobOrFail(jobs, id);
+    const job = await jobOrFail(jobs, id);
     if (!host!.applications.some((app) => app.name === job.application)) {
       throw new HoldfastError('UNKNOWN_APPLICATION', `job ${id} runs application "${job.application}", which ${host!.path} does not register (it has: ${host!.applications.map((app) => app.name).join(', ') || 'none'})`);
     }
@@ -100,7 +100,7 @@ async function reprocessJob(id: string, command: Command): Promise<number> {
   }
   const host = await hostFor(options, true);
   return withBatchJobs(options, { host, resume: true }, async ({ jobs, holdfast }) => {
-    jobOrFail(jobs, id);
+    await jobOrFail(jobs, id);
     return interruptible(holdfast, id, () => foreground(jobs, id, out, () => jobs.reprocess(id, { parallel: options.parallel }), 'reprocess'));
   });
 }
@@ -108,9 +108,17 @@ async function reprocessJob(id: string, command: Command): Promise<number> {
 /** Ctrl-C or SIGTERM closes the store gracefully (running chunks finish or are redone) and exits 130; the run stays resumable. */
 async function interruptible(holdfast: Holdfast, id: string, work: () => Promise<number>): Promise<number> {
   const stop = () => {
-    const gone = holdfast.runtime.listedActor(id) === undefined; // read at once: a signal handler
-    process.stderr.write(gone ? `\ninterrupted: job ${id} was deleted\n` : `\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
-    void holdfast.close().then(() => process.exit(130));
+    void holdfast.runtime
+      .listedActor(id)
+      .then(
+        (record) => record === undefined,
+        () => false,
+      )
+      .then((gone) => {
+        process.stderr.write(gone ? `\ninterrupted: job ${id} was deleted\n` : `\ninterrupted: holdfast run ${id} --all (or holdfast resume) continues where it stopped\n`);
+        return holdfast.close();
+      })
+      .then(() => process.exit(130));
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
@@ -122,17 +130,17 @@ async function interruptible(holdfast: Holdfast, id: string, work: () => Promise
 
 /** Runs with progress, prints the summary; exit 0 once the run is done (failed items are exceptions, not a failed run). */
 export async function foreground(jobs: BatchJobs, id: string, out: Output, work: () => Promise<RunSummary>, what?: string): Promise<number> {
-  const progress = followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
+  const progress = await followProgress(() => jobs.get(id), out.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'lines');
   let summary: RunSummary;
   let resumed: RunSummary[] = [];
   try {
     // A run of this job that a kill interrupted goes on first (the job actor holds it): wait for it, so its work is reported here.
-    const state = jobs.get(id)?.state;
+    const state = (await jobs.get(id))?.state;
     if (state === 'running' || state === 'waitingForApplication') resumed = (await jobs.resumeRuns()).filter((run) => run.job === id);
     summary = await work();
   } finally {
-    progress.stop();
+    await progress.stop();
   }
-  printRun(out, summary, jobs.get(id)?.summary.exceptionsOpen ?? 0, what, resumed);
+  printRun(out, summary, (await jobs.get(id))?.summary.exceptionsOpen ?? 0, what, resumed);
   return 0;
 }

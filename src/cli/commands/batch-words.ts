@@ -8,8 +8,8 @@ import type { JobView } from '../../adapters/batch/job-views.js';
 import { HoldfastError } from '../../errors.js';
 
 /** The job, or JOB_NOT_FOUND naming it. */
-export function jobOrFail(jobs: BatchJobs, id: string): JobView {
-  const job = jobs.get(id);
+export async function jobOrFail(jobs: BatchJobs, id: string): Promise<JobView> {
+  const job = await jobs.get(id);
   if (!job) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${id}; see holdfast jobs`, { details: { job: id } });
   return job;
 }

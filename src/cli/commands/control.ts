@@ -96,7 +96,7 @@ async function kindTitle(options: DeleteFlags, id: string): Promise<string> {
   if (!existsSync(options.store)) return 'job';
   try {
     const kinds = kindsOf((await hostFor(options, false))?.kinds);
-    return await withReader(options.store, (reader) => kindOfJob(kinds, reader.listedActor(id)?.machine ?? '')?.title ?? 'job');
+    return await withReader(options.store, async (reader) => kindOfJob(kinds, (await reader.listedActor(id))?.machine ?? '')?.title ?? 'job');
   } catch {
     return 'job'; // no store yet (or a damaged one): the delete itself reports it
   }

@@ -62,7 +62,7 @@ export async function importFile(fileArgument: string, options: ImportOptions): 
   try {
     await holdfast.runtime.spawn(IMPORT_BATCH_MACHINE, input, { id });
     out.say(`import ${id}: ${input.file} -> ${input.service}`);
-    const progress = out.json ? undefined : setInterval(() => out.say(progressLine(holdfast.runtime, id)), 5_000).unref();
+    const progress = out.json ? undefined : setInterval(() => void progressLine(holdfast.runtime, id).then((text) => out.say(text), () => undefined), 5_000).unref();
     try {
       await followImport(holdfast.runtime, id);
     } finally {

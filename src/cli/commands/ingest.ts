@@ -100,7 +100,7 @@ export async function ingest(dirArgument: string, options: IngestOptions): Promi
     await assertNoUnfinishedLoad(holdfast.runtime, dir, options.dataset);
     if (dataverseUrl) {
       if (token) await holdfast.keepToken(dataverseUrl, token);
-      await assertDatasetExists(holdfast.runtime.records.get<{ token: string }>('secrets', dataverseUrl)?.token ?? '', dataverseUrl, options.dataset);
+      await assertDatasetExists((await holdfast.runtime.records.get<{ token: string }>('secrets', dataverseUrl))?.token ?? '', dataverseUrl, options.dataset);
     }
     const newId = newLoadId();
     if (metadata) await holdfast.runtime.records.put('metadata', newId, metadata);

@@ -41,7 +41,7 @@ export function registerJobs(program: Command, run: (task: () => Promise<number>
       run(batchTask(() =>
         withKinds(command, options.app, async (reader, kinds, out) => {
           // A kind with a view of its own (a batch job) shows its jobs itself.
-          const kind = kindOfJob(kinds, reader.listedActor(id)?.machine ?? '');
+          const kind = kindOfJob(kinds, (await reader.listedActor(id))?.machine ?? '');
           if (kind?.view) return kind.view(reader, id, options, out);
           if (options.results || options.sample) throw new HoldfastError('USAGE', `--results and --sample are for batch jobs; ${id} is not one`);
           return showJob(reader, kinds, out, id, options);
@@ -60,9 +60,10 @@ async function withKinds(command: Command, app: string | undefined, task: (reade
   return withReader(options.store, (reader) => task(reader, kinds, out));
 }
 
-function listJobs(reader: Runtime, kinds: readonly WorkKind[], out: Output, limit: number): number {
+async function listJobs(reader: Runtime, kinds: readonly WorkKind[], out: Output, limit: number): Promise<number> {
   // A top record that does not decode is listed as a parked job, by its id and the kind its index names.
-  const jobs = [...reader.listed({ topOnly: true, limit })].map((record) => ({ ...summaryOf(record), words: kindOfJob(kinds, record.machine)?.describe?.(record, reader) }));
+  const jobs = [];
+  for await (const record of reader.listed({ topOnly: true, limit })) jobs.push({ ...summaryOf(record), words: await kindOfJob(kinds, record.machine)?.describe?.(record, reader) });
   // A kind's own state word (a batch job `finished`, as `job ID` says) replaces its machine's (`active/idle`); JSON keeps both.
   out.result({ jobs: jobs.map(({ words, ...job }) => ({ ...job, ...(words?.state ? { state: words.state, machineState: job.state } : {}), ...words?.facts })) });
   if (jobs.length === 0) out.say('no jobs');
@@ -73,24 +74,24 @@ function listJobs(reader: Runtime, kinds: readonly WorkKind[], out: Output, limi
   return 0;
 }
 
-function showJob(reader: Runtime, kinds: readonly WorkKind[], out: Output, id: string, options: JobViewOptions): number {
+async function showJob(reader: Runtime, kinds: readonly WorkKind[], out: Output, id: string, options: JobViewOptions): Promise<number> {
   const { stats } = options;
-  const record = reader.listedActor(id);
+  const record = await reader.listedActor(id);
   if (!record) throw new HoldfastError('ACTOR_NOT_FOUND', `no job ${id}`);
-  const details = kindOfJob(kinds, record.machine)?.details?.(reader, record, options);
-  const parent = record.parent ? reader.listedActor(record.parent) : undefined;
+  const details = await kindOfJob(kinds, record.machine)?.details?.(reader, record, options);
+  const parent = record.parent ? await reader.listedActor(record.parent) : undefined;
   const words = kindOfActor(kinds, record.machine)?.words?.(record, parent);
   // Every child is counted: a parked one (its record unreadable too) by its code, not by a state it may not have.
   const children: Record<string, number> = {};
   const parkedChildren = [];
-  for (const child of reader.listed({ parent: record.id })) {
+  for await (const child of reader.listed({ parent: record.id })) {
     if (child.status === 'parked') parkedChildren.push(child);
     else children[`${child.machine}:${child.state}`] = (children[`${child.machine}:${child.state}`] ?? 0) + 1;
   }
   const parked = parkedByCode(parkedChildren);
   const tree: Record<string, number> = {};
-  if (stats) for (const actor of reader.listed({ root: record.root })) tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] = (tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] ?? 0) + 1;
-  const journal = reader.journal(record.id).slice(-20);
+  if (stats) for await (const actor of reader.listed({ root: record.root })) tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] = (tree[`${actor.machine}:${actor.status === 'parked' ? 'parked' : actor.state}`] ?? 0) + 1;
+  const journal = (await reader.journal(record.id)).slice(-20);
   out.result({ ...summaryOf(record), ...words?.json, version: record.version, context: redact(record.snapshot?.context), children, parked, ...(stats ? { tree } : {}), ...details?.json, journal });
   out.say(`${record.id}  ${record.machine}@${record.version}  ${record.status}/${record.state}`);
   if (words) out.say(`  ${words.line}`);

@@ -35,15 +35,15 @@ export interface LoadFilesPage {
 }
 
 /** The files of load `record`, sorted by relative path, page `page` (from 1) of `limit`. */
-export function loadFilesPage(reader: Pick<Runtime, 'listed' | 'records'>, record: ActorRecord, page: number, limit: number): LoadFilesPage {
+export async function loadFilesPage(reader: Pick<Runtime, 'listed' | 'records'>, record: ActorRecord, page: number, limit: number): Promise<LoadFilesPage> {
   const rows: LoadFileRow[] = [];
   const live = new Set<string>();
-  for (const child of reader.listed({ parent: record.id })) {
+  for await (const child of reader.listed({ parent: record.id })) {
     rows.push(rowOf(child, record.id));
     live.add(child.id.slice(record.id.length + 1));
   }
-  const folded = reader.records.get<FoldedChildren>(FOLDED, record.id);
-  if (folded) rows.push(...foldedRows(reader.records, record, live));
+  const folded = await reader.records.get<FoldedChildren>(FOLDED, record.id);
+  if (folded) rows.push(...(await foldedRows(reader.records, record, live)));
   rows.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
   return { page, limit, total: rows.length, files: rows.slice((page - 1) * limit, page * limit), ...(folded ? { folded } : {}) };
 }
@@ -53,12 +53,12 @@ export function loadFilesPage(reader: Pick<Runtime, 'listed' | 'records'>, recor
  * registration's outcome (a copy-only load's files were stored). Files that failed before
  * their copy have no entry: the load's problems name them.
  */
-function foldedRows(records: Runtime['records'], load: ActorRecord, live: ReadonlySet<string>): LoadFileRow[] {
+async function foldedRows(records: Runtime['records'], load: ActorRecord, live: ReadonlySet<string>): Promise<LoadFileRow[]> {
   const outcomes = new Map<string, RegistrationResult>();
-  for (const result of records.get<RegistrationResult[]>('registrations', load.id) ?? []) outcomes.set(result.key, result);
+  for (const result of (await records.get<RegistrationResult[]>('registrations', load.id)) ?? []) outcomes.set(result.key, result);
   const copyOnly = (load.snapshot?.context as DataLoadContext | undefined)?.dataverseUrl === undefined;
   const rows: LoadFileRow[] = [];
-  for (const { value: entry } of records.iterate<CopiedEntry>('entries', [load.id])) {
+  for await (const { value: entry } of records.iterate<CopiedEntry>('entries', [load.id])) {
     if (live.has(entry.key)) continue; // its actor is still there: listed from it
     const outcome = outcomes.get(entry.key);
     const row: LoadFileRow = { relativePath: entry.relativePath, state: outcome ? (outcome.ok ? 'registered' : 'registrationFailed') : copyOnly ? 'stored' : 'copied', size: entry.size, md5: entry.md5 };

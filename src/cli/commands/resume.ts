@@ -16,6 +16,7 @@ import { otherOwner } from '../owner-routing.js';
 import { createOutput, milliseconds, type GlobalOptions } from '../cli-context.js';
 import { batchTask, hostFor } from './batch-context.js';
 import { DEFAULT_SPACE_WAIT_MS } from '../load-follow.js';
+import { arrayOf } from '../../runtime/async-views.js';
 
 export function registerResume(program: Command, run: (task: () => Promise<number>) => Promise<void>): void {
   program
@@ -54,7 +55,7 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
   if (existsSync(join(options.store, 'data.mdb'))) {
     await withReader(options.store, async (reader) => {
       for (const { resume: kindResume } of kindsOf(optional?.kinds)) {
-        if (kindResume?.needsHost) counted[kindResume.key] = kindResume.needsHost(reader);
+        if (kindResume?.needsHost) counted[kindResume.key] = await kindResume.needsHost(reader);
         if (kindResume?.peek) peeked[kindResume.key] = await kindResume.peek(reader);
       }
     });
@@ -79,7 +80,7 @@ export async function resume(options: GlobalOptions & ResumeOptions, env: NodeJS
     const started: { resume: KindResume; count: number; finish(): Promise<ResumedJobs> }[] = [];
     for (const kindResume of resumable) started.push({ resume: kindResume, ...(await kindResume.start(context)) });
     // A parked job waits for a person, never for resume: named here, with what to do, and not waited on.
-    const parked = [...runtime.listed({ topOnly: true })].filter((job) => job.status === 'parked');
+    const parked = (await arrayOf(runtime.listed({ topOnly: true }))).filter((job) => job.status === 'parked');
     for (const job of parked) out.say(`job ${job.id} (${job.machine}) is parked, not resumed: [${job.error?.code}] ${job.error?.message}; see holdfast job ${job.id}`);
     const total = started.reduce((sum, { count }) => sum + count, 0);
     out.say(total === 0 ? (parked.length > 0 ? 'nothing else to resume' : 'nothing to resume') : `resuming ${inWords(started.map(({ resume: { noun }, count }) => ({ count, noun })))}`);

@@ -60,8 +60,8 @@ export async function addUser(name: string, options: UserAddOptions): Promise<nu
 
 async function listUsers(options: GlobalOptions): Promise<number> {
   const out = createOutput(options.json ?? false);
-  return withReader(options.store, (reader) => {
-    const users = openUsers(reader.records).list();
+  return withReader(options.store, async (reader) => {
+    const users = await openUsers(reader.records).list();
     out.result({ users });
     for (const user of users) out.say(`${user.name}${user.superuser ? ' (superuser)' : ''}`);
     if (users.length === 0) out.say('no users: add one with holdfast user add NAME');

@@ -82,13 +82,20 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   out.say(`watching ${dir} -> ${options.dataset} (watch ${id}); stop with Ctrl-C`);
   line({ event: 'watch.started', id, dir });
   const status = statusLine(holdfast, id, out.json);
+  // Batch lines are read asynchronously and said in the order their events came: one after the other.
+  let saying = Promise.resolve();
   const unsubscribe = holdfast.runtime.subscribe((event) => {
     if (event.type === 'actor.emitted' && event.id === id) line({ event: event.event.type, file: event.event.relativePath });
     if (event.type === 'actor.spawned' && event.machine === DATALOAD_MACHINE && event.parent === id) line({ event: 'batch.closed', batch: event.id });
     if (event.type === 'actor.stepped' && event.machine === DATALOAD_MACHINE && event.id.startsWith(`${id}/`) && (event.status !== 'active' || (WAITING_STATES.has(event.to) && event.from !== event.to))) {
       if (event.status !== 'active') line({ event: 'batch.finished', batch: event.id, state: event.to });
-      const text = batchLine(holdfast, event.id, id);
-      if (text && !out.json) status.print(text);
+      const batch = event.id;
+      saying = saying
+        .then(() => batchLine(holdfast, batch, id))
+        .then((text) => {
+          if (text && !out.json) status.print(text);
+        })
+        .catch(() => {}); // a batch deleted meanwhile has nothing to say
     }
     if (event.type === 'actor.stepped' && (event.id === id || event.id.startsWith(`${id}/`))) status.refresh();
     if (event.type === 'runtime.pruned') line({ event: 'retention.pruned', entries: event.entries, actors: event.actors, snapshots: event.snapshots, folded: event.folded, bytes: event.bytes });
@@ -109,6 +116,25 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
     const done = write.catch(fail).finally(() => inFlight.delete(done));
     inFlight.add(done);
   };
+  let readying = Promise.resolve();
+  /** Sends a ready file to the watch, unless it is in flight, taken or loaded as it is now. */
+  const fileReady = async (file: { relativePath: string; size: number; mtimeMs: number }): Promise<void> => {
+    const path = file.relativePath;
+    const version = `${file.size}:${file.mtimeMs}`;
+    const pending = sent.get(path);
+    if (pending === version) return;
+    const taken = await holdfast.runtime.records.get<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
+    if (pending === undefined && taken && `${taken.size}:${taken.mtimeMs}` === version) return;
+    const loaded = await holdfast.runtime.records.get<LoadedFile>('loaded', [input.dataset, path]);
+    if (pending === undefined && !taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return;
+    sent.set(path, version);
+    const replaced = pending !== undefined || taken !== undefined || loaded !== undefined;
+    track(
+      holdfast.runtime.send(id, { type: 'file.ready', ...file, replaced }).then(() => {
+        if (sent.get(path) === version) sent.delete(path);
+      }),
+    );
+  };
   // As the watch was started (a restart resumes it with its first options), so the batches agree.
   const fixLabels = ((await holdfast.runtime.get(id))?.snapshot?.context as WatchContext | undefined)?.fixLabels ?? false;
   const refuse = (relativePath: string, reason: string) => {
@@ -128,20 +154,9 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
       // Refused at once, as `ingest` refuses it, unless the batch is to load it under the name Dataverse would accept.
       const refusal = fixLabels ? undefined : nameRefusal(path);
       if (refusal) return refuse(path, refusal);
-      const version = `${file.size}:${file.mtimeMs}`;
-      const pending = sent.get(path);
-      if (pending === version) return;
-      const taken = holdfast.runtime.records.get<{ size: number; mtimeMs: number }>('watch.taken', [id, path]);
-      if (pending === undefined && taken && `${taken.size}:${taken.mtimeMs}` === version) return;
-      const loaded = holdfast.runtime.records.get<LoadedFile>('loaded', [input.dataset, path]);
-      if (pending === undefined && !taken && loaded && `${loaded.size}:${loaded.mtimeMs}` === version) return;
-      sent.set(path, version);
-      const replaced = pending !== undefined || taken !== undefined || loaded !== undefined;
-      track(
-        holdfast.runtime.send(id, { type: 'file.ready', ...file, replaced }).then(() => {
-          if (sent.get(path) === version) sent.delete(path);
-        }),
-      );
+      // Files are checked one after the other, in the order they became ready: their sends keep that order.
+      readying = readying.then(() => fileReady(file));
+      track(readying);
     },
     refused: (relativePath, reason) => refuse(relativePath, reason),
     failed: fail,
@@ -157,7 +172,8 @@ async function watchFolder(dirArgument: string, options: WatchOptions): Promise<
   while (inFlight.size > 0) await Promise.all(inFlight);
   await holdfast.runtime.send(id, { type: 'watch.flush' }).catch(() => {});
   unsubscribe();
-  status.stop();
+  await saying;
+  await status.stop();
   const context = (await holdfast.runtime.get(id))?.snapshot?.context as WatchContext | undefined;
   await holdfast.close();
   if (failure) out.error(`holdfast: ${failure.message}`);
@@ -177,8 +193,8 @@ async function watchActor(holdfast: Holdfast, input: WatchInput): Promise<ActorI
 }
 
 /** One line for a batch that ended or waits on a person: `batch 3 completed: 12 files, 12 copied, 12 registered, 0 skipped, 0 failed`. */
-export function batchLine(holdfast: Holdfast, batchId: ActorId, watchId: ActorId): string | undefined {
-  const record = holdfast.runtime.listedActor(batchId); // read at once: said in the order the events came
+export async function batchLine(holdfast: Holdfast, batchId: ActorId, watchId: ActorId): Promise<string | undefined> {
+  const record = await holdfast.runtime.listedActor(batchId);
   const context = record?.snapshot?.context as DataLoadContext | undefined;
   if (!record || !context) return undefined;
   const c = context.counts;
@@ -190,11 +206,24 @@ export function batchLine(holdfast: Holdfast, batchId: ActorId, watchId: ActorId
 /** On a terminal, one live line: accepted, in flight, loaded, failed, current batch; lines printed meanwhile go above it. */
 function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
   const print = (text: string) => void process.stdout.write(`${text}\n`);
-  if (silent || !process.stdout.isTTY) return { refresh: () => {}, print, stop: () => {} };
+  if (silent || !process.stdout.isTTY) return { refresh: () => {}, print, stop: async () => {} };
   let last = 0;
   let shown = false;
+  let drawn: WatchContext | undefined;
+  let reading: Promise<void> | undefined;
+  /** Reads the watch (one read at a time), then draws it. */
+  const update = (): Promise<void> => {
+    reading ??= holdfast.runtime
+      .listedActor(id)
+      .then((record) => {
+        drawn = (record?.snapshot?.context as WatchContext | undefined) ?? drawn;
+        draw();
+      }, () => undefined)
+      .finally(() => (reading = undefined));
+    return reading;
+  };
   const draw = () => {
-    const context = holdfast.runtime.listedActor(id)?.snapshot?.context as WatchContext | undefined; // drawn at once, between events
+    const context = drawn;
     if (!context) return;
     const c = context.counts;
     const inFlight = c.accepted - c.loaded - c.failed - c.skipped - context.open;
@@ -206,14 +235,15 @@ function statusLine(holdfast: Holdfast, id: ActorId, silent: boolean) {
       const now = Date.now();
       if (now - last < 200) return;
       last = now;
-      draw();
+      void update();
     },
     print(text: string) {
       process.stdout.write(`${shown ? '\r\x1b[K' : ''}${text}\n`);
       if (shown) draw();
     },
-    stop() {
-      draw();
+    async stop() {
+      await reading;
+      await update();
       process.stdout.write('\n');
     },
   };

@@ -22,7 +22,7 @@ function* items() {
 }
 
 const store = openLmdbStore(folder!);
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { chunkSize: Number(chunkSize) }), limits: { concurrency: 16 } });
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
 try {
@@ -39,7 +39,7 @@ try {
 }
 
 async function runAll(): Promise<void> {
-  const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
+  const job = (await jobs.list())[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: `size:${batchSize}`, description: 'crash test' }));
   console.log(`JOB ${job}`);
   const summary = await jobs.run(job, { batches: 'all', parallel: 4 });
   console.log(`DONE ${JSON.stringify(summary)}`);

@@ -18,11 +18,11 @@ function* items() {
 }
 
 const store = openLmdbStore(folder);
-const runtime = await createRuntime({ store, machines: batchJobMachines([app], { store, chunkSize: 25 }), limits: { concurrency: 8 } });
+const runtime = await createRuntime({ store, machines: batchJobMachines([app], { chunkSize: 25 }), limits: { concurrency: 8 } });
 const jobs = createBatchJobs(runtime, [app]);
 console.log('READY');
 await jobs.resumeRuns();
-const job = jobs.list()[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: 'size:100', description: 'nemesis' }));
+const job = (await jobs.list())[0]?.id ?? (await jobs.create({ application: 'crashy', source: 'generated', items: items(), partition: 'size:100', description: 'nemesis' }));
 console.log(`JOB ${job}`);
 const summary = await jobs.run(job, { batches: 'all', parallel: 2 });
 console.log(`DONE ${JSON.stringify(summary)}`);

@@ -54,7 +54,7 @@ if (mode === 'submit') {
 }
 console.log('READY');
 for (;;) {
-  const all = server.list({ user: 'admin', superuser: true });
+  const all = (await server.list({ user: 'admin', superuser: true }));
   // A parked job (poison) ends the wait too: the test then names it instead of timing out.
   if (all.length >= (mode === 'submit' ? jobs : 0) && all.every((job) => SETTLED.has(job.state) || job.state === 'parked')) break;
   await new Promise((resolve) => setTimeout(resolve, 20));

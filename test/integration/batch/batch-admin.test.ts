@@ -7,7 +7,9 @@ import { arithmetic, numbers, openBatch, type Harness } from './batch-harness.js
 /** Every record under any batch collection, and every actor: what "nothing changed" compares. */
 async function everything(h: Harness): Promise<string[]> {
   const collections = ['batch.items', 'batch.results', 'batch.exceptions', 'batch.sampleResults', 'batch.batches', 'batch.runs', 'batch.creating'];
-  return [...collections.flatMap((c) => h.runtime.records.scan(c).map((r) => `${c} ${JSON.stringify(r.key)}`)), ...(await h.runtime.query()).map((a) => `actor ${a.id}`)];
+  const records = [];
+  for (const c of collections) records.push(...(await h.runtime.records.scan(c)).map((r) => `${c} ${JSON.stringify(r.key)}`));
+  return [...records, ...(await h.runtime.query()).map((a) => `actor ${a.id}`)];
 }
 
 const withConfig = defineApplication({ name: 'cfg', config: z.object({ country: z.string().length(2) }), steps: [{ name: 's', run: () => 1 }] });
@@ -72,13 +74,13 @@ describe('batch jobs: bad input', () => {
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(10), partition: 'size:5' });
       const before = await everything(h);
       await expect(h.jobs.run('job-nope', { batches: 'all' })).rejects.toThrowError(/JOB_NOT_FOUND.*no batch job "job-nope"/);
-      expect(() => h.jobs.batches('job-nope')).toThrowError(/JOB_NOT_FOUND/);
-      expect(() => h.jobs.stats('job-nope')).toThrowError(/JOB_NOT_FOUND/);
-      expect(() => h.jobs.exceptions('job-nope')).toThrowError(/JOB_NOT_FOUND/);
+      await expect(h.jobs.batches('job-nope')).rejects.toThrowError(/JOB_NOT_FOUND/);
+      await expect(h.jobs.stats('job-nope')).rejects.toThrowError(/JOB_NOT_FOUND/);
+      await expect(h.jobs.exceptions('job-nope')).rejects.toThrowError(/JOB_NOT_FOUND/);
       await expect(h.jobs.resolve('job-nope', 'a', 1)).rejects.toThrowError(/JOB_NOT_FOUND/);
       await expect(h.jobs.delete('job-nope')).rejects.toThrowError(/JOB_NOT_FOUND/);
       await expect(h.jobs.updateConfig('job-nope', {})).rejects.toThrowError(/JOB_NOT_FOUND/);
-      expect(h.jobs.get('job-nope')).toBeUndefined();
+      expect((await h.jobs.get('job-nope'))).toBeUndefined();
       await expect(h.jobs.run(job, { batches: [0, 2, -1] })).rejects.toThrowError(/INVALID_INPUT.*batches 0 to 1; no batch 2, -1/);
       await expect(h.jobs.run(job, { batches: [] })).rejects.toThrowError(/INVALID_INPUT/);
       await expect(h.jobs.run(job, { batches: 'all', parallel: 0 })).rejects.toThrowError(/INVALID_INPUT.*parallel/);
@@ -97,7 +99,7 @@ describe('batch jobs: bad input', () => {
     await h.close();
     h = await openBatch([withConfig], folder);
     try {
-      expect(h.jobs.get(job)).toMatchObject({ application: 'arith', state: 'created' });
+      expect((await h.jobs.get(job))).toMatchObject({ application: 'arith', state: 'created' });
       await expect(h.jobs.run(job, { batches: 'all' })).rejects.toThrowError(/UNKNOWN_APPLICATION.*"arith" is not registered here/);
     } finally {
       await h.close();
@@ -122,8 +124,8 @@ describe('batch jobs: delete', () => {
       expect(actors).toBe(1 + 4 + 1);
       expect(await h.jobs.delete(job)).toEqual({ records: 33, actors: 6 });
       expect(await everything(h)).toEqual(before.filter((line) => !line.includes(job)));
-      expect(h.jobs.get(job)).toBeUndefined();
-      expect(h.jobs.list().map((j) => j.id)).toEqual([keep]);
+      expect((await h.jobs.get(job))).toBeUndefined();
+      expect((await h.jobs.list()).map((j) => j.id)).toEqual([keep]);
       expect([...h.runtime.store.journal(job as never)]).toHaveLength(0);
     } finally {
       await h.close();
@@ -137,7 +139,7 @@ describe('batch jobs: paused', () => {
     try {
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(4) });
       await h.runtime.pause(job);
-      expect(h.jobs.get(job)!.state).toBe('paused');
+      expect((await h.jobs.get(job))!.state).toBe('paused');
       await expect(h.jobs.run(job, { batches: 'all' })).rejects.toThrowError(/INVALID_INPUT.*is paused: unpause it first/);
       await h.runtime.unpause(job);
       expect(await h.jobs.run(job, { batches: 'all' })).toMatchObject({ results: 4 });

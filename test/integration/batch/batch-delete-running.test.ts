@@ -28,13 +28,13 @@ describe('batch jobs: delete while a run is in progress', () => {
       await expect(h.jobs.delete(job)).rejects.toThrowError(/JOB_RUNNING.*has a run in progress: pause it/);
       const commands = batchOwnerCommands({ jobs: h.jobs, applications: [app], pid: 4242 });
       await expect(commands.deleteBatchJob!({ job })).rejects.toMatchObject({ code: 'JOB_RUNNING' });
-      expect(h.jobs.get(job)).toBeDefined();
+      expect((await h.jobs.get(job))).toBeDefined();
       expect((await h.runtime.query({ root: job as never })).length).toBeGreaterThan(1);
 
       await h.runtime.pause(job);
       const started = Date.now();
       expect(await commands.deleteBatchJob!({ job })).toMatchObject({ actors: expect.any(Number) as number });
-      expect(h.jobs.get(job)).toBeUndefined();
+      expect((await h.jobs.get(job))).toBeUndefined();
       await expect(run).rejects.toMatchObject({ code: 'JOB_DELETED', message: expect.stringMatching(/was deleted before its run ended/) as string });
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
@@ -78,24 +78,24 @@ describe('batch jobs: delete while a run is in progress', () => {
 
     // Interrupted: an owner that resumes the store's work runs it, so it is refused there.
     const store = openLmdbStore(folder);
-    let runtime = await createRuntime({ store, machines: batchJobMachines([stuck.app], { store }), closeGraceMs: 50 });
+    let runtime = await createRuntime({ store, machines: batchJobMachines([stuck.app]), closeGraceMs: 50 });
     let jobs = createBatchJobs(runtime, [stuck.app]);
     await jobs.startRun(job, { batches: 'all' });
     await runtime.waitFor(job, (record) => record.state === 'running', 5_000);
     await expect(jobs.delete(job)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await runtime.close();
 
-    const again = await createRuntime({ store, machines: batchJobMachines([stuck.app], { store }), closeGraceMs: 50 });
+    const again = await createRuntime({ store, machines: batchJobMachines([stuck.app]), closeGraceMs: 50 });
     await expect(createBatchJobs(again, [stuck.app]).delete(job)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await again.close();
 
     // A process that resumes nothing (the CLI's own delete, no owner running) runs nothing of it: idle.
-    runtime = await createRuntime({ store, machines: batchJobMachines([], { store }), resume: false });
+    runtime = await createRuntime({ store, machines: batchJobMachines([]), resume: false });
     jobs = createBatchJobs(runtime, [], { wake: false });
     try {
-      expect(jobs.get(job)?.state).toBe('running');
+      expect((await jobs.get(job))?.state).toBe('running');
       expect(await jobs.delete(job)).toMatchObject({ actors: expect.any(Number) as number });
-      expect(jobs.get(job)).toBeUndefined();
+      expect((await jobs.get(job))).toBeUndefined();
     } finally {
       stuck.release();
       await runtime.close();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineApplication } from '../../../src/index.js';
 import { arithmetic, numbers, openBatch } from './batch-harness.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 
 describe('batch jobs: exceptions', () => {
   it('stores a failing item with its step, error, stack and input, without failing its batch', async () => {
@@ -10,12 +11,12 @@ describe('batch jobs: exceptions', () => {
       const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(20), partition: 'size:10' });
       const summary = await h.jobs.run(job, { batches: 'all' });
       expect(summary).toMatchObject({ batchesRun: 2, batchesFailed: 0, results: 17, exceptions: 3 });
-      const exceptions = h.jobs.exceptions(job);
+      const exceptions = (await h.jobs.exceptions(job));
       expect(exceptions.map((e) => [e.item, e.batch, e.step])).toEqual([['i0', 0, 'plus'], ['i14', 1, 'plus'], ['i7', 0, 'plus']]);
       expect(exceptions[0]).toMatchObject({ job, error: { code: 'BAD_NUMBER', message: 'cannot take 0' }, input: { n: 0 }, resolved: false });
       expect(exceptions[0]!.error.stack).toContain('cannot take 0');
-      expect(h.jobs.batches(job).map((b) => [b.done, b.exceptions])).toEqual([[true, 2], [true, 1]]);
-      const stats = h.jobs.stats(job);
+      expect((await h.jobs.batches(job)).map((b) => [b.done, b.exceptions])).toEqual([[true, 2], [true, 1]]);
+      const stats = (await h.jobs.stats(job));
       expect(stats.map((s) => [s.node, s.items, s.successes, s.failures])).toEqual([['double', 20, 20, 0], ['plus', 20, 17, 3], ['label', 17, 17, 0]]);
       for (const node of stats) expect(node.p95Ms).toBeGreaterThanOrEqual(node.p50Ms);
     } finally {
@@ -28,10 +29,10 @@ describe('batch jobs: exceptions', () => {
     const folder = h.folder;
     const job = await h.jobs.create({ application: 'arith', source: 'test', items: numbers(20), partition: 'size:10' });
     await h.jobs.run(job, { batches: 'all', parallel: 2 });
-    expect(h.jobs.exceptions(job, { open: true }).map((e) => e.item)).toEqual(['i0', 'i10', 'i15', 'i5']);
+    expect((await h.jobs.exceptions(job, { open: true })).map((e) => e.item)).toEqual(['i0', 'i10', 'i15', 'i5']);
     await h.jobs.resolve(job, 'i5', { manual: true });
-    expect([...h.jobs.results(job)].find((r) => r.item === 'i5')!.value).toEqual({ manual: true });
-    expect(h.jobs.exceptions(job).find((e) => e.item === 'i5')).toMatchObject({ resolved: true, value: { manual: true }, resolution: 'human' });
+    expect((await arrayOf(h.jobs.results(job))).find((r) => r.item === 'i5')!.value).toEqual({ manual: true });
+    expect((await h.jobs.exceptions(job)).find((e) => e.item === 'i5')).toMatchObject({ resolved: true, value: { manual: true }, resolution: 'human' });
     await expect(h.jobs.resolve(job, 'i6', 1)).rejects.toThrowError(/INVALID_INPUT.*no exception for item "i6"/);
     await expect(h.jobs.resolve(job, 'i0', undefined)).rejects.toThrowError(/INVALID_INPUT/);
     // Reprocess under the same code: still failing, still open.
@@ -42,15 +43,15 @@ describe('batch jobs: exceptions', () => {
     try {
       const summary = await h.jobs.reprocess(job, { parallel: 2 });
       expect(summary).toMatchObject({ items: 3, results: 3, exceptions: 0 });
-      expect(h.jobs.exceptions(job, { open: true })).toHaveLength(0);
-      const closed = Object.fromEntries(h.jobs.exceptions(job).map((e) => [e.item, e.resolution]));
+      expect((await h.jobs.exceptions(job, { open: true }))).toHaveLength(0);
+      const closed = Object.fromEntries((await h.jobs.exceptions(job)).map((e) => [e.item, e.resolution]));
       expect(closed).toEqual({ i0: 'reprocessed', i10: 'reprocessed', i15: 'reprocessed', i5: 'human' });
-      const results = Object.fromEntries([...h.jobs.results(job)].map((r) => [r.item, r.value]));
+      const results = Object.fromEntries((await arrayOf(h.jobs.results(job))).map((r) => [r.item, r.value]));
       expect(Object.keys(results)).toHaveLength(20);
       expect(results.i10).toBe('v21');
       expect(results.i5).toEqual({ manual: true });
       // The batches' own completion is untouched by a reprocess.
-      expect(h.jobs.batches(job).map((b) => [b.done, b.completions, b.exceptions])).toEqual([[true, 1, 0], [true, 1, 0]]);
+      expect((await h.jobs.batches(job)).map((b) => [b.done, b.completions, b.exceptions])).toEqual([[true, 1, 0], [true, 1, 0]]);
       expect(await h.jobs.reprocess(job)).toMatchObject({ batchesRun: 0, items: 0 });
     } finally {
       await h.close();
@@ -68,8 +69,8 @@ describe('batch jobs: exceptions', () => {
     try {
       const job = await h.jobs.create({ application: 'mutate', source: 'test', items: numbers(6) });
       await h.jobs.run(job, { batches: 'all' });
-      expect(h.jobs.exceptions(job).map((e) => e.input)).toEqual([{ n: 1 }, { n: 3 }, { n: 5 }]);
-      expect([...h.jobs.results(job)][0]!.value).toEqual({ n: 0, touched: true });
+      expect((await h.jobs.exceptions(job)).map((e) => e.input)).toEqual([{ n: 1 }, { n: 3 }, { n: 5 }]);
+      expect((await arrayOf(h.jobs.results(job)))[0]!.value).toEqual({ n: 0, touched: true });
     } finally {
       await h.close();
     }
@@ -81,7 +82,7 @@ describe('batch jobs: exceptions', () => {
     try {
       const job = await h.jobs.create({ application: 'stuck', source: 'test', items: numbers(4) });
       expect(await h.jobs.run(job, { batches: 'all' })).toMatchObject({ results: 3, exceptions: 1 });
-      expect(h.jobs.exceptions(job)[0]).toMatchObject({ item: 'i2', step: 'lookup', error: { code: 'STEP_TIMEOUT', message: 'step lookup took longer than 50 ms' } });
+      expect((await h.jobs.exceptions(job))[0]).toMatchObject({ item: 'i2', step: 'lookup', error: { code: 'STEP_TIMEOUT', message: 'step lookup took longer than 50 ms' } });
     } finally {
       await h.close();
     }
@@ -93,7 +94,7 @@ describe('batch jobs: exceptions', () => {
     try {
       const job = await h.jobs.create({ application: 'big', source: 'test', items: numbers(3) });
       expect(await h.jobs.run(job, { batches: 'all' })).toMatchObject({ results: 2, exceptions: 1 });
-      expect(h.jobs.exceptions(job)[0]).toMatchObject({ item: 'i1', step: 'make', error: { code: 'RESULT_NOT_JSON' } });
+      expect((await h.jobs.exceptions(job))[0]).toMatchObject({ item: 'i1', step: 'make', error: { code: 'RESULT_NOT_JSON' } });
     } finally {
       await h.close();
     }

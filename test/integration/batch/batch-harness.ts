@@ -13,7 +13,7 @@ export interface Harness {
 /** Opens (or reopens) a store folder with these applications. */
 export async function openBatch(applications: Application[], folder = join(tempFolder('holdfast-batch-'), 'store'), options: { chunkSize?: number } = {}): Promise<Harness> {
   const store = openLmdbStore(folder);
-  const runtime = await createRuntime({ store, machines: batchJobMachines(applications, { store, ...options }) });
+  const runtime = await createRuntime({ store, machines: batchJobMachines(applications, { ...options }) });
   const jobs = createBatchJobs(runtime, applications);
   return {
     runtime,

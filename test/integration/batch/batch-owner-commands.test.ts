@@ -18,12 +18,12 @@ describe('batch owner commands', () => {
       expect(created).toMatchObject({ application: 'arith', source: 'app:numbers', items: 20, batches: 4, partition: 'size:5' });
       const { request } = (await commands.runBatchJob!({ job: created.id, request: { batches: 'all', parallel: 2 } })) as { request: string };
       expect(await h.jobs.waitForRun(created.id, request, 20_000)).toMatchObject({ batchesRun: 4, items: 20, exceptions: 4 });
-      expect(h.jobs.runSummary(created.id, request)).toMatchObject({ results: 16 });
+      expect((await h.jobs.runSummary(created.id, request))).toMatchObject({ results: 16 });
       await commands.resolveException!({ job: created.id, item: 'n0', value: 'by hand' });
       const reprocess = (await commands.reprocessBatchJob!({ job: created.id, parallel: 2 })) as { request: string };
       expect(await h.jobs.waitForRun(created.id, reprocess.request, 20_000)).toMatchObject({ items: 3, exceptions: 3 });
       expect(await commands.deleteBatchJob!({ job: created.id })).toMatchObject({ actors: expect.any(Number) as number });
-      expect(h.jobs.list()).toEqual([]);
+      expect((await h.jobs.list())).toEqual([]);
     } finally {
       await h.close();
     }
@@ -60,12 +60,12 @@ describe('batch owner commands', () => {
         ['resolveException', { job, item: 7, value: 1 }, /item must be a non-empty string/],
         ['deleteBatchJob', { job: 42 }, /job must be a non-empty string/],
       ];
-      const before = { context: (await h.runtime.get(job))!.snapshot!.context, items: h.runtime.records.scan('batch.items').length };
+      const before = { context: (await h.runtime.get(job))!.snapshot!.context, items: (await h.runtime.records.scan('batch.items')).length };
       for (const [command, args, pattern] of refusals) {
         await expect(commands[command]!(args), `${command} ${JSON.stringify(args).slice(0, 120)}`).rejects.toThrow(pattern);
       }
-      expect(h.jobs.list().map((view) => view.id)).toEqual([job]);
-      expect({ context: (await h.runtime.get(job))!.snapshot!.context, items: h.runtime.records.scan('batch.items').length }).toEqual(before);
+      expect((await h.jobs.list()).map((view) => view.id)).toEqual([job]);
+      expect({ context: (await h.runtime.get(job))!.snapshot!.context, items: (await h.runtime.records.scan('batch.items')).length }).toEqual(before);
     } finally {
       await h.close();
     }

@@ -64,8 +64,8 @@ async function startRefusedLoad(accept: (relativePath: string) => boolean = () =
 }
 
 /** The load's copies by relative path, as its entries name them. */
-function copiesOf(id: ActorId): Map<string, CopiedEntry> {
-  return new Map(holdfast!.runtime.records.scan<CopiedEntry>('entries', [id]).map(({ value }) => [value.relativePath, value]));
+async function copiesOf(id: ActorId): Promise<Map<string, CopiedEntry>> {
+  return new Map((await holdfast!.runtime.records.scan<CopiedEntry>('entries', [id])).map(({ value }) => [value.relativePath, value]));
 }
 
 const folder = () => standin.folderOf(PID);
@@ -84,7 +84,7 @@ describe('holdfast delete of a load whose registration failed', () => {
     const id = await startRefusedLoad();
     const record = await settleLoad(holdfast!, id);
     expect(record.state).toBe('registrationFailed');
-    const copies = copiesOf(id);
+    const copies = (await copiesOf(id));
     expect(copies.size).toBe(files.length);
     await holdfast!.close();
     holdfast = undefined;
@@ -116,7 +116,7 @@ describe('holdfast delete of a load whose registration failed', () => {
     const byHand = 'nested/deeper/deepest/leaf.csv';
     const id = await startRefusedLoad((path) => path === accepted);
     expect((await settleLoad(holdfast!, id)).state).toBe('registrationFailed');
-    const copies = copiesOf(id);
+    const copies = (await copiesOf(id));
     await holdfast!.close();
     holdfast = undefined;
     // Someone registers one refused copy with another tool: Dataverse holds it now, whatever holdfast recorded.
@@ -157,8 +157,8 @@ describe('holdfast delete of a load whose registration failed', () => {
     holdfast = await openHoldfast({ store, resume: false, listen: false });
 
     expect(await listFiles(filesDir)).toEqual([]);
-    expect(holdfast.runtime.records.scan('entries', [id])).toEqual([]);
-    expect(holdfast.runtime.records.get(DELETING_JOBS, id)).toBeUndefined();
+    expect((await holdfast.runtime.records.scan('entries', [id]))).toEqual([]);
+    expect((await holdfast.runtime.records.get(DELETING_JOBS, id))).toBeUndefined();
   }, 60_000);
 });
 
@@ -199,9 +199,9 @@ describe('a load\'s cleanup and files its records do not name', () => {
     await makeSampleFolder(dir, { awkward: false, smallFiles: 3 });
     const id = await startRefusedLoad();
     expect((await settleLoad(holdfast!, id)).state).toBe('registrationFailed');
-    const [sid, other] = [...copiesOf(id).values()].map((c) => c.storageIdentifier) as [string, string];
+    const [sid, other] = [...(await copiesOf(id)).values()].map((c) => c.storageIdentifier) as [string, string];
     // A record naming a path out of the store, as a damaged or hostile record might.
-    await holdfast!.runtime.records.put('entries', [id, 'fhostile'], { ...copiesOf(id).values().next().value, key: 'fhostile', storageIdentifier: '../../../outside.txt' });
+    await holdfast!.runtime.records.put('entries', [id, 'fhostile'], { ...(await copiesOf(id)).values().next().value, key: 'fhostile', storageIdentifier: '../../../outside.txt' });
     await holdfast!.close();
     holdfast = undefined;
     const foreign = [
@@ -357,7 +357,7 @@ describe('a load that names no Dataverse', () => {
     const copies = await listFiles(filesDir);
     expect(copies).toHaveLength(files.length - 1);
     // The files stored are recorded as loaded: their copies must stay for that record to hold.
-    expect(open.runtime.records.scan('loaded', [PID])).toHaveLength(files.length - 1);
+    expect((await open.runtime.records.scan('loaded', [PID]))).toHaveLength(files.length - 1);
 
     const result = await open.deleteJob(id);
     expect(result.copies![0]!.removed).toEqual([]);

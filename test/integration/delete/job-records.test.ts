@@ -175,7 +175,7 @@ describe('deleting a job deletes the records it left', () => {
       expect(viaOwner).toEqual({ records: 2, actors: 1 });
       // Deleted jobs no longer count against maxTotal.
       const job = await owner.jobServer!.submit({ user: 'ada', superuser: false }, { process: { kind: 'function', name: 'double' }, data: [{ kind: 'raw', value: 5 }] });
-      expect(owner.jobServer!.list({ user: 'ada', superuser: false }).map((view) => view.id).sort()).toEqual([job.id, kept].sort());
+      expect((await owner.jobServer!.list({ user: 'ada', superuser: false })).map((view) => view.id).sort()).toEqual([job.id, kept].sort());
       await owner.runtime.waitFor(job.id, (record) => record.state === 'succeeded');
     } finally {
       await owner.close();
@@ -201,7 +201,7 @@ describe('deleting a job deletes the records it left', () => {
       const running = await holdfast.jobServer!.submit(ada, { process: { kind: 'function', name: 'hang' } });
       await holdfast.runtime.waitFor(running.id, (record) => record.state === 'running');
       await expect(deleteJobWithRecords(holdfast.runtime, running.id)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
-      expect(holdfast.runtime.records.scan(DELETING_JOBS)).toEqual([]);
+      expect((await holdfast.runtime.records.scan(DELETING_JOBS))).toEqual([]);
       // The process starts once the `running` step committed: wait for it to be called before releasing it.
       while (!hanging) await new Promise((resolve) => setTimeout(resolve, 5));
       release();
@@ -243,11 +243,11 @@ describe('deleting a job deletes the records it left', () => {
       const { runtime } = task;
       const start = (id: string) => deferTaskJob(runtime, DatasetJob.fromEntities({ dataset: 'leaks', queue: 'q', task: 'names.write', entities: [person('p1'), person('p2')] }), { id });
       for (const id of [await start('t1'), await start('t10')]) await settled(runtime, `${id}/next`);
-      const fragments = () => runtime.records.scan('entities').map(({ key }) => (key as string[]).join(' '));
-      expect(fragments()).toHaveLength(8);
+      const fragments = async () => (await runtime.records.scan('entities')).map(({ key }) => (key as string[]).join(' '));
+      expect(await fragments()).toHaveLength(8);
       await expect(deleteJobWithRecords(runtime, 't1/next')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       expect(await deleteJobWithRecords(runtime, 't1')).toEqual({ records: 4, actors: 2 });
-      expect(fragments()).toEqual(['leaks p1 t10', 'leaks p1 t10/next', 'leaks p2 t10', 'leaks p2 t10/next']);
+      expect(await fragments()).toEqual(['leaks p1 t10', 'leaks p1 t10/next', 'leaks p2 t10', 'leaks p2 t10/next']);
       await expect(deleteJobWithRecords(runtime, 't1')).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
     } finally {
       await task.close();

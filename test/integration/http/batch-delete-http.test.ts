@@ -26,7 +26,7 @@ describe('HTTP delete beside a batch run', () => {
       defaultTimeoutMs: 30_000,
     };
     const store = openLmdbStore(join(folder, 'store'));
-    const runtime = await createRuntime({ store, machines: [...processJobMachines(options), ...batchJobMachines([app], { store })] });
+    const runtime = await createRuntime({ store, machines: [...processJobMachines(options), ...batchJobMachines([app])] });
     const jobs = createBatchJobs(runtime, [app]);
     const jobServer = createJobServer(runtime, options, { deleteJob: (id) => deleteJobWithRecords(runtime, id) });
     const root = (await jobServer.users.add('root', { superuser: true })).token;

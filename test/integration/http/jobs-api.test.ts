@@ -69,7 +69,7 @@ describe('process jobs over HTTP', () => {
     expect(deleted.body.deleted.records).toBeGreaterThanOrEqual(2); // its output and its owner's index entry at least
     expect((await api.call('GET', path(job.id))).status).toBe(404);
     expect((await api.call('GET', `${path(job.id)}/output`)).status).toBe(404);
-    expect(api.runtime.records.get('processOutputs', job.id)).toBeUndefined();
+    expect((await api.runtime.records.get('processOutputs', job.id))).toBeUndefined();
     expect((await api.call('GET', '/api/jobs')).body.jobs.map((j: { id: string }) => j.id)).toEqual([running.id]);
     expect((await api.call('DELETE', path(job.id))).status).toBe(404);
   });

@@ -13,9 +13,9 @@ afterEach(async () => {
 
 /** Batch jobs as the routes read them (src/adapters/batch/batch-jobs.ts provides the real ones to `holdfast serve`). */
 const batchJobs = {
-  list: () => [{ id: 'nightly', state: 'running' }],
-  get: (id: string) => (id === 'nightly' ? { id, state: 'running' } : undefined),
-  batches: (id: string) => (id === 'nightly' ? [{ id: 'nightly/b0', state: 'complete', items: 10 }] : []),
+  list: async () => [{ id: 'nightly', state: 'running' }],
+  get: async (id: string) => (id === 'nightly' ? { id, state: 'running' } : undefined),
+  batches: async (id: string) => (id === 'nightly' ? [{ id: 'nightly/b0', state: 'complete', items: 10 }] : []),
 };
 
 describe('the OpenAPI document', () => {
@@ -99,7 +99,7 @@ describe('batch jobs over HTTP', () => {
 
   it('answers an unexpected failure 500 with a code and no details, and tells onError', async () => {
     const seen: unknown[] = [];
-    const failing = { ...batchJobs, list: () => { throw new Error('secret at /srv/internal/path.ts:12'); } };
+    const failing = { ...batchJobs, list: async () => { throw new Error('secret at /srv/internal/path.ts:12'); } };
     api = await startApi({ batchJobs: failing, onError: (error) => seen.push(error) });
     const answer = await api.call('GET', '/api/batch-jobs');
     expect(answer.status).toBe(500);

@@ -113,7 +113,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect([...standin.requests.keys()].filter((key) => key === 'batch/o0' || key === 'batch/o1')).toEqual([]);
     const a1 = (await runtime.get('batch/o0'))!;
     expect(a1.state).toBe('complete');
-    expect(runtime.journal(a1.id).map((e) => e.to)).toEqual(['complete']);
+    expect((await runtime.journal(a1.id)).map((e) => e.to)).toEqual(['complete']);
     // The dependent link to an existing child is created on its own, after its ends.
     expect(standin.created.filter((c) => c.kind === 'link').map((c) => [c.body.child, c.body.parent])).toEqual(
       expect.arrayContaining([[{ id: 'ext-b1' }, { id: 'ext-a1' }]]),
@@ -129,10 +129,10 @@ describe('import graph against the HTTP stand-in', () => {
     await runImport(runtime, { file, linkTags, service: standin.url });
     const dependentLink = (await runtime.get('batch/l1.0'))!;
     expect(dependentLink.state).toBe('complete');
-    expect(runtime.journal(dependentLink.id).map((e) => e.event)).toEqual(['xstate.init', 'end.created']);
+    expect((await runtime.journal(dependentLink.id)).map((e) => e.event)).toEqual(['xstate.init', 'end.created']);
     expect((dependentLink.snapshot!.context as PendingLinkContext).child).toEqual(objectNamed('b1').identifiers);
     const independentLink = (await runtime.get('batch/l2.0'))!;
-    expect(runtime.journal(independentLink.id).map((e) => e.to)).toEqual(['awaiting', 'awaiting', 'creating', 'complete']);
+    expect((await runtime.journal(independentLink.id)).map((e) => e.to)).toEqual(['awaiting', 'awaiting', 'creating', 'complete']);
     expect(standin.created.filter((c) => c.kind === 'link')).toHaveLength(1);
     await close();
   });
@@ -163,7 +163,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect(record.state).toBe('error');
     expect(contextOf(record).error).toMatchObject({ code: 'IMPORT_INVALID' });
     expect(contextOf(record).problems.map((p) => p.line)).toEqual([2, 4, 5, 6]);
-    expect(runtime.records.get('importProblems', 'batch')).toHaveLength(4);
+    expect((await runtime.records.get('importProblems', 'batch'))).toHaveLength(4);
     expect(await runtime.query({ parent: 'batch' as never })).toEqual([]);
     expect(standin.requests.size + standin.completions.length).toBe(0);
     await close();

@@ -6,6 +6,7 @@ import { decodePlanChunk } from '../../../src/adapters/import/plan-chunks.js';
 import { IMPORT_RECORDS } from '../../../src/machines/import.types.js';
 import { contextOf, dependent, existing, independent, object, openImportRuntime, runImport, verifyImportStore, writeImport, type Graph } from '../../helpers/import/import-fixtures.js';
 import { tempFolder } from '../../helpers/temp-store.js';
+import { waitUntil } from '../../helpers/watch.js';
 
 const catalogue: Graph = {
   objects: [object('ch1', 'chapter'), object('b1', 'book'), object('a1', 'author'), object('a2', 'author'), existing('pub', 'publisher'), object('b2', 'book')],
@@ -64,7 +65,7 @@ describe('loading an import', () => {
       if (event.type === 'actor.stepped' && event.id === 'batch' && event.from === 'loading') void first.runtime.pause('batch');
     });
     await first.runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
-    await first.runtime.waitFor('batch', () => first.runtime.isPaused('batch'));
+    await waitUntil(() => first.runtime.isPaused('batch'), 'the batch paused', 30_000);
     await first.runtime.whenIdle();
     const { nextChunk, chunks } = contextOf((await first.runtime.get('batch'))!);
     expect(chunks).toBe(6);
@@ -73,10 +74,10 @@ describe('loading an import', () => {
 
     // The chunks left are rewritten as the release before this one wrote them: { spawns, ready }.
     const second = await openImportRuntime(folder, { chunkSize: 2 });
-    const left = second.runtime.records.scan(IMPORT_RECORDS.plan, ['batch']);
+    const left = (await second.runtime.records.scan(IMPORT_RECORDS.plan, ['batch']));
     expect(left).toHaveLength(chunks - nextChunk);
     for (const { key, value } of left) await second.runtime.records.put(IMPORT_RECORDS.plan, key, decodePlanChunk(value, 'chunk'));
-    expect(second.runtime.records.scan<object>(IMPORT_RECORDS.plan, ['batch']).every(({ value }) => 'spawns' in value)).toBe(true);
+    expect((await second.runtime.records.scan<object>(IMPORT_RECORDS.plan, ['batch'])).every(({ value }) => 'spawns' in value)).toBe(true);
 
     await second.runtime.unpause('batch');
     const record = await second.runtime.waitFor('batch', (r) => r.status !== 'active', 30_000);
@@ -86,7 +87,7 @@ describe('loading an import', () => {
     expect(standin.refusedEarly).toEqual([]);
     expect(createdOnce()).toBe(true);
     expect(standin.created.filter((c) => c.kind === 'object')).toHaveLength(5); // all but the publisher that exists
-    expect(second.runtime.records.scan(IMPORT_RECORDS.plan, ['batch'])).toEqual([]);
+    expect((await second.runtime.records.scan(IMPORT_RECORDS.plan, ['batch']))).toEqual([]);
     await second.runtime.whenIdle();
     expect(verifyImportStore(second.store)).toEqual([]);
     await second.close();

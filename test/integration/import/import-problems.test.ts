@@ -35,7 +35,7 @@ describe('an import with more problems than are listed', () => {
       expect(context.problemCount).toBe(BROKEN);
       expect(context.problems).toHaveLength(50);
       expect(context.error).toEqual({ code: 'IMPORT_INVALID', message: 'the import has 12,345 problem(s); nothing was sent (the first 10,000 by line are listed)' });
-      const stored = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch')!;
+      const stored = (await runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch'))!;
       expect(stored).toHaveLength(MAX_LISTED_PROBLEMS);
       expect(stored.every((p, i) => p.line === i + 1)).toBe(true);
       expect(standin.requests.size).toBe(0);
@@ -65,7 +65,7 @@ describe('an import with more problems than are listed', () => {
       const record = await runImport(runtime, { file, linkTags, service: standin.url });
       expect(record.state).toBe('error');
       expect(contextOf(record).problemCount).toBe(MAX_LISTED_PROBLEMS + 2);
-      const stored = runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch')!;
+      const stored = (await runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch'))!;
       expect(stored).toHaveLength(MAX_LISTED_PROBLEMS);
       expect(stored[0]).toEqual({ line: 1, message: expect.stringMatching(/^link tags: not JSON/) });
       expect(stored[1]).toEqual({ line: 1, message: expect.stringMatching(/^not JSON/) });

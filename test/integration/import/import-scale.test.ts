@@ -36,7 +36,7 @@ describe('import graph at scale', () => {
     // The child counted its parents without keeping them in its context: one step per parent, a small record each time.
     const hub = (await runtime.get('batch/o0'))!;
     expect(JSON.stringify(hub.snapshot!.context).length).toBeLessThan(500);
-    expect(runtime.journal(hub.id).filter((e) => e.event === 'parent.created')).toHaveLength(FAN_IN);
+    expect((await runtime.journal(hub.id)).filter((e) => e.event === 'parent.created')).toHaveLength(FAN_IN);
     await runtime.whenIdle();
     expect(verifyImportStore(store)).toEqual([]);
     await close();

@@ -26,7 +26,7 @@ async function importOf(folder: string, file: string, linkTags?: string) {
   const { runtime, close } = await openImportRuntime(folder);
   try {
     const record = await runImport(runtime, { file, service: standin.url, ...(linkTags ? { linkTags } : {}) });
-    return { record, problems: runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch') ?? contextOf(record).problems };
+    return { record, problems: (await runtime.records.get<ImportProblem[]>(IMPORT_RECORDS.problems, 'batch')) ?? contextOf(record).problems };
   } finally {
     await close();
   }

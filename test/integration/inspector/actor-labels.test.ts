@@ -25,11 +25,11 @@ describe('inspector: actor labels', () => {
     const holdfast = await openHoldfast({ store });
     try {
       const views = new ActorViews(holdfast.runtime, () => undefined);
-      const rows = views.childrenPage(id, 0, 10).items;
+      const rows = (await views.childrenPage(id, 0, 10)).items;
       expect(rows.map((row) => row.label).sort()).toEqual(['data/run 1/values.csv', 'docs/readme.txt']);
       for (const row of rows) expect(row.id).not.toContain(row.label!);
-      expect(views.actorView(rows[0]!.id).label).toBe(rows[0]!.label);
-      expect(views.actorRow(id)?.label).toBeUndefined();
+      expect((await views.actorView(rows[0]!.id)).label).toBe(rows[0]!.label);
+      expect((await views.actorRow(id))?.label).toBeUndefined();
     } finally {
       await holdfast.close();
     }

@@ -57,7 +57,7 @@ export function items(count: number, note = ''): ItemInput[] {
  */
 export async function startBatchHarness(applications: Application[], options: { server?: ServerOptions; batchJobs?: boolean; inspectorApplications?: Application[]; chunkSize?: number; folder?: string } = {}): Promise<BatchHarness> {
   const store = openLmdbStore(join(options.folder ?? tempFolder('holdfast-inspector-batch-'), 'store'));
-  const machines = batchJobMachines(applications, { store, chunkSize: options.chunkSize ?? 10 });
+  const machines = batchJobMachines(applications, { chunkSize: options.chunkSize ?? 10 });
   const runtime = await createRuntime({ store, machines });
   const jobs = createBatchJobs(runtime, applications);
   let server: ServerHandle;

@@ -12,6 +12,7 @@ import { MAX_VALUE_BYTES, READ_BUDGET } from '../../../src/adapters/batch/batch-
 import { BATCH_JOB_MACHINE } from '../../../src/machines/batch-job.machine.js';
 import { TestClient } from './inspector-harness.js';
 import { items, reviewApp, startBatchHarness, type BatchHarness, type ReviewControl } from './batch-harness.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 
 type Of<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
@@ -38,7 +39,7 @@ async function jobWithExceptions(count = 50, control: ReviewControl = { broken: 
   return { h: harness, job, control };
 }
 
-const openItems = (h: BatchHarness, job: string) => h.jobs.exceptions(job, { open: true }).map((e) => e.item);
+const openItems = async (h: BatchHarness, job: string) => (await h.jobs.exceptions(job, { open: true })).map((e) => e.item);
 
 /** Every page of a job's queue, 100 rows at a time, each asked for with the `next` of the page before. */
 async function walk(client: TestClient, job: string, open: boolean): Promise<ExceptionPage[]> {
@@ -134,7 +135,7 @@ describe('the inspector protocol: batch jobs', () => {
       const page = await client.request<Of<'exceptions'>>({ type: 'exceptions', id: job, offset, limit: 7 });
       pages.push(...page.page.items.map((item) => item.item));
     }
-    expect(pages).toEqual(openItems(h, job));
+    expect(pages).toEqual(await openItems(h, job));
     expect((await client.request<Of<'exceptions'>>({ type: 'exceptions', id: job })).page).toMatchObject({ limit: 25, total: 20 });
     expect(await client.request({ type: 'exceptions', id: job, limit: 101 })).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' });
     expect(await client.request({ type: 'exceptions', id: job, offset: 5_001 })).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' });
@@ -225,23 +226,23 @@ describe('the inspector protocol: batch jobs', () => {
     const reader = await connect(h);
     expect(await reader.request({ type: 'resolve', id: job, item: 'i010', value: { lat: 1 } })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(await reader.request({ type: 'reprocess', id: job })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    expect(openItems(h, job)).toEqual(['i000', 'i005', 'i010', 'i015', 'i020', 'i025']);
+    expect(await openItems(h, job)).toEqual(['i000', 'i005', 'i010', 'i015', 'i020', 'i025']);
 
     const admin = await connect(h, 'admin');
     const reply = await admin.request({ type: 'resolve', id: job, item: 'i010', value: { lat: 1, lon: 2 } });
     expect(reply).toMatchObject({ type: 'command', command: 'resolve', id: job, item: 'i010', ok: true });
-    expect(openItems(h, job)).toEqual(['i000', 'i005', 'i015', 'i020', 'i025']);
-    expect([...h.jobs.results(job)].find((r) => r.item === 'i010')!.value).toEqual({ lat: 1, lon: 2 });
+    expect(await openItems(h, job)).toEqual(['i000', 'i005', 'i015', 'i020', 'i025']);
+    expect((await arrayOf(h.jobs.results(job))).find((r) => r.item === 'i010')!.value).toEqual({ lat: 1, lon: 2 });
     const page = await admin.request<Of<'exceptions'>>({ type: 'exceptions', id: job });
     expect(page.page.items.map((item) => item.item)).not.toContain('i010');
     expect(await admin.request({ type: 'resolve', id: job, item: 'i000', value: null })).toMatchObject({ type: 'command', ok: true });
-    expect(h.jobs.exceptions(job).find((e) => e.item === 'i000')).toMatchObject({ resolved: true, value: null });
+    expect((await h.jobs.exceptions(job)).find((e) => e.item === 'i000')).toMatchObject({ resolved: true, value: null });
   });
 
   it('refuses malformed, unknown, hostile and huge resolutions with an error frame and changes nothing', async () => {
     const { h, job } = await jobWithExceptions(30);
     const admin = await connect(h, 'admin');
-    const before = h.jobs.exceptions(job);
+    const before = (await h.jobs.exceptions(job));
     expect(await admin.request({ type: 'resolve', id: 'no-such-job', item: 'i000', value: 1 })).toMatchObject({ type: 'error', code: 'JOB_NOT_FOUND' });
     expect(await admin.request({ type: 'resolve', id: job, item: 'i001', value: 1 })).toMatchObject({ type: 'error', code: 'INVALID_INPUT', message: expect.stringContaining('no exception for item "i001"') });
     expect(await admin.sendRaw(JSON.stringify({ type: 'resolve', id: job, item: 'i000', ref: 'r1' }))).toMatchObject({ code: 'BAD_MESSAGE', ref: 'r1', message: expect.stringContaining('value') });
@@ -253,13 +254,13 @@ describe('the inspector protocol: batch jobs', () => {
     expect(await admin.request({ type: 'resolve', id: job, item: 'i000', value: deep })).toMatchObject({ type: 'error', code: 'INVALID_INPUT', message: expect.stringContaining('deep') });
     const big = 'y'.repeat(MAX_VALUE_BYTES + 100); // within a frame (64 KiB), over a value's cap
     expect(await admin.request({ type: 'resolve', id: job, item: 'i000', value: big })).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE' });
-    expect(h.jobs.exceptions(job)).toEqual(before);
+    expect((await h.jobs.exceptions(job))).toEqual(before);
     expect(await admin.request({ type: 'ping' })).toMatchObject({ type: 'pong' }); // the connection goes on
 
     // Over the frame cap: `ws` closes the connection (1009) before anything is read; the rest go on.
     admin.ws.send(JSON.stringify({ type: 'resolve', id: job, item: 'i000', value: 'z'.repeat(70_000) }));
     expect((await admin.waitClosed()).code).toBe(1009);
-    expect(h.jobs.exceptions(job)).toEqual(before);
+    expect((await h.jobs.exceptions(job))).toEqual(before);
     const other = await connect(h, 'admin');
     expect(await other.request({ type: 'resolve', id: job, item: 'i000', value: 'ok' })).toMatchObject({ type: 'command', ok: true });
   });
@@ -277,7 +278,7 @@ describe('the inspector protocol: batch jobs', () => {
     expect(admin.messages.slice(from).some((m) => m.type === 'reprocessed')).toBe(false);
     const done = await admin.next<Of<'reprocessed'>>((m) => m.type === 'reprocessed', 20_000, from);
     expect(done).toMatchObject({ id: job, ref: (started as Of<'command'>).ref, summary: { items: 12, results: 11, exceptions: 1 } });
-    expect(openItems(h, job)).toEqual(['i025']);
+    expect(await openItems(h, job)).toEqual(['i025']);
     const page = await admin.request<Of<'exceptions'>>({ type: 'exceptions', id: job });
     expect(page.page).toMatchObject({ total: 1, items: [{ item: 'i025' }] });
 

@@ -122,7 +122,7 @@ describe('the inspector protocol', () => {
 
     // An entry that carries its snapshot (JournalEntry.snapshot) is shown as kept.
     const kept = { value: { working: 'copying' }, context: { index: 2, ms: 0 }, status: 'active' as const };
-    const entry = { ...harness.runtime.journal(id, { fromSeq: journal.entries[1]!.seq, limit: 1 })[0]!, snapshot: kept };
+    const entry = { ...(await harness.runtime.journal(id, { fromSeq: journal.entries[1]!.seq, limit: 1 }))[0]!, snapshot: kept };
     await harness.runtime.store.commit([{ op: 'putJournal', actor: id as ActorId, entry }], 'commit');
     const withSnapshot = await client.request<Of<'journalEntry'>>({ type: 'journalEntry', id, seq: entry.seq });
     expect(withSnapshot).toMatchObject({ source: 'journal', snapshot: kept });

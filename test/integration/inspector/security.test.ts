@@ -81,15 +81,15 @@ describe('inspector security', () => {
       expect(await reader.request({ type, id: job })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     }
     expect(await reader.request({ type: 'resolve', id: job, item: 'file-0000.csv', value: 1 })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    expect(harness.runtime.isPaused(job)).toBe(false);
+    expect((await harness.runtime.isPaused(job))).toBe(false);
     expect(await harness.runtime.get(job)).toMatchObject({ state: 'running', status: 'active' });
 
     const admin = await connect(`${harness.wsUrl}?token=${harness.server.tokens.admin}`);
     expect(admin.messages[0]).toMatchObject({ type: 'summary', role: 'admin' });
     expect(await admin.request({ type: 'pause', id: `${job}/file-0000.csv` })).toMatchObject({ type: 'command', command: 'pause', ok: true, paused: true });
-    expect(harness.runtime.isPaused(job)).toBe(true);
+    expect((await harness.runtime.isPaused(job))).toBe(true);
     expect(await admin.request({ type: 'unpause', id: job })).toMatchObject({ type: 'command', paused: false });
-    expect(harness.runtime.isPaused(job)).toBe(false);
+    expect((await harness.runtime.isPaused(job))).toBe(false);
     expect(await admin.request({ type: 'retry', id: 'no-such-actor' })).toMatchObject({ type: 'error', code: 'ACTOR_NOT_FOUND' });
     // Without batch jobs given to the inspector, their commands are not available.
     expect(await admin.request({ type: 'resolve', id: job, item: 'file-0000.csv', value: 1 })).toMatchObject({ type: 'error', code: 'NOT_AVAILABLE' });
@@ -115,7 +115,7 @@ describe('inspector security', () => {
     expect(await client.sendRaw(`{"type":"jobs","ref":"${'r'.repeat(100)}"}`)).toMatchObject({ code: 'BAD_MESSAGE' });
     // Still connected, nothing changed.
     expect(await client.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
-    expect(harness.runtime.isPaused(job)).toBe(false);
+    expect((await harness.runtime.isPaused(job))).toBe(false);
     expect(await harness.runtime.get(job)).toEqual(before);
   });
 

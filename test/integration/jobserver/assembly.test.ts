@@ -25,10 +25,10 @@ describe('the default assembly with a job server', () => {
       expect(serving.jobServer).toBeDefined();
       const early = await serving.runtime.waitFor('pj-early', (record) => record.status !== 'active', 10_000);
       expect(early.state).toBe('succeeded');
-      expect(serving.jobServer!.output(ada, 'pj-early')).toEqual({ value: [42] });
+      expect(await serving.jobServer!.output(ada, 'pj-early')).toEqual({ value: [42] });
       const job = await serving.jobServer!.submit(ada, { process: { kind: 'function', name: 'twice' }, data: [{ kind: 'raw', value: 5 }] });
       await serving.runtime.waitFor(job.id, (record) => record.status !== 'active', 10_000);
-      expect(serving.jobServer!.output(ada, job.id)).toEqual({ value: [10] });
+      expect(await serving.jobServer!.output(ada, job.id)).toEqual({ value: [10] });
     } finally {
       await serving.close();
     }

@@ -55,12 +55,12 @@ describe('data files', () => {
     fixture = await openFixture();
     const info = await fixture.server.dataFiles.write(ada, 'table.csv', body('a,b\n1,2\n'));
     expect(info).toMatchObject({ name: 'table.csv', size: 8, sha256: sha256('a,b\n1,2\n'), owner: 'ada' });
-    expect(fixture.server.dataFiles.list()).toEqual([info]);
+    expect((await fixture.server.dataFiles.list())).toEqual([info]);
     expect(await text(fixture.server.dataFiles.read('table.csv'))).toBe('a,b\n1,2\n');
     expect(readdirSync(fixture.dataDir)).toEqual(['table.csv']);
     await fixture.server.dataFiles.remove(ada, 'table.csv');
-    expect(fixture.server.dataFiles.list()).toEqual([]);
-    expect(() => fixture!.server.dataFiles.stat('table.csv')).toThrow(/DATA_NOT_FOUND/);
+    expect((await fixture.server.dataFiles.list())).toEqual([]);
+    await expect(fixture!.server.dataFiles.stat('table.csv')).rejects.toThrow(/DATA_NOT_FOUND/);
   });
 
   it('refuses every traversal spelling on read, stat, upload and delete, touching nothing outside', async () => {
@@ -68,7 +68,7 @@ describe('data files', () => {
     writeFileSync(join(fixture.folder, 'secret.json'), '{"secret":true}');
     const outside = readdirSync(fixture.folder).sort();
     for (const name of HOSTILE) {
-      expect(() => fixture!.server.dataFiles.stat(name), JSON.stringify(name)).toThrow(/INVALID_INPUT/);
+      await expect(fixture!.server.dataFiles.stat(name), JSON.stringify(name)).rejects.toThrow(/INVALID_INPUT/);
       expect(() => fixture!.server.dataFiles.read(name), JSON.stringify(name)).toThrow(/INVALID_INPUT/);
       await expect(fixture.server.dataFiles.write(admin, name, body('{"overwritten":true}')), JSON.stringify(name)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(fixture.server.dataFiles.remove(admin, name), JSON.stringify(name)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
@@ -91,7 +91,7 @@ describe('data files', () => {
       await expect(fixture.server.dataFiles.write(admin, name, body('{"x":1}')), name).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(fixture.server.dataFiles.remove(admin, name), name).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     }
-    expect(fixture.server.dataFiles.list().map((file) => file.name)).toEqual(['real.json']);
+    expect((await fixture.server.dataFiles.list()).map((file) => file.name)).toEqual(['real.json']);
     expect(readFileSync(join(fixture.folder, 'secret.json'), 'utf8')).toBe('{"secret":true}');
     await expect(fixture.server.submit(ada, { process: { kind: 'function', name: 'x' }, data: [{ kind: 'datafile', name: 'out.json' }] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
@@ -140,7 +140,7 @@ describe('data files', () => {
     const byAdmin = await fixture.server.dataFiles.write(admin, 'mine.json', body('{"v":4}'));
     expect(byAdmin.owner).toBe('ada');
     writeFileSync(join(fixture.dataDir, 'manual.json'), '{}');
-    expect(fixture.server.dataFiles.stat('manual.json')).toMatchObject({ owner: '', sha256: sha256('{}') });
+    expect((await fixture.server.dataFiles.stat('manual.json'))).toMatchObject({ owner: '', sha256: sha256('{}') });
     await expect(fixture.server.dataFiles.remove(ada, 'manual.json')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await fixture.server.dataFiles.remove(admin, 'manual.json');
     expect(existsSync(join(fixture.dataDir, 'manual.json'))).toBe(false);

@@ -35,14 +35,14 @@ describe('interrupted process jobs', () => {
       expect(await second.settled(once.id)).toBe('interrupted');
       expect(await second.settled(other.id)).toBe('interrupted');
       expect(runs.sort()).toEqual(['idem', 'idem', 'once', 'other']);
-      const interrupted = second.server.get(ada, once.id);
+      const interrupted = (await second.server.get(ada, once.id));
       expect(interrupted.error?.message).toMatch(/not idempotent, so it was not run again/);
-      expect(second.server.list(ada, { state: 'interrupted' }).map((job) => job.id).sort()).toEqual([once.id, other.id].sort());
+      expect((await second.server.list(ada, { state: 'interrupted' })).map((job) => job.id).sort()).toEqual([once.id, other.id].sort());
 
       await expect(second.server.rerun(bob, once.id)).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
       await second.server.rerun(ada, once.id);
       expect(await second.settled(once.id)).toBe('succeeded');
-      expect(second.server.output(ada, once.id)).toEqual({ value: 'once' });
+      expect((await second.server.output(ada, once.id))).toEqual({ value: 'once' });
       expect(runs.filter((tag) => tag === 'once')).toHaveLength(2);
 
       expect((await second.server.dismiss(ada, other.id)).state).toBe('dismissed');

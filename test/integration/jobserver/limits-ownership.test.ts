@@ -35,12 +35,12 @@ describe('job server users', () => {
     const { token } = await fixture.server.users.add('ada', { maxRunning: 2 });
     await fixture.server.users.add('root', { superuser: true });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const record = fixture.runtime.records.get<{ tokenHash: string }>(USERS, 'ada')!;
+    const record = (await fixture.runtime.records.get<{ tokenHash: string }>(USERS, 'ada'))!;
     expect(record.tokenHash).toBe(hashToken(token));
-    expect(JSON.stringify(fixture.runtime.records.scan(USERS))).not.toContain(token);
-    expect(fixture.server.users.authenticate(token)).toEqual({ user: 'ada', superuser: false });
-    for (const wrong of ['', token.slice(0, -1), `${token}x`, 'x'.repeat(10_000), token.toUpperCase()]) expect(fixture.server.users.authenticate(wrong)).toBeUndefined();
-    expect(fixture.server.users.list()).toEqual([
+    expect(JSON.stringify((await fixture.runtime.records.scan(USERS)))).not.toContain(token);
+    expect((await fixture.server.users.authenticate(token))).toEqual({ user: 'ada', superuser: false });
+    for (const wrong of ['', token.slice(0, -1), `${token}x`, 'x'.repeat(10_000), token.toUpperCase()]) expect((await fixture.server.users.authenticate(wrong))).toBeUndefined();
+    expect((await fixture.server.users.list())).toEqual([
       { name: 'ada', superuser: false, maxRunning: 2 },
       { name: 'root', superuser: true },
     ]);
@@ -71,7 +71,7 @@ describe('per-user limits', () => {
     // Another user is not held back by ada's limit.
     await fixture.server.submit(bob, { process: { kind: 'function', name: 'wait' } });
     await fixture.server.cancel(ada, first!.id);
-    expect(fixture.server.get(ada, first!.id).state).toBe('cancelled');
+    expect((await fixture.server.get(ada, first!.id)).state).toBe('cancelled');
     await submit();
     wait.release();
   });
@@ -114,7 +114,7 @@ describe('per-user limits', () => {
       expect(await fixture.settled(job.id)).toBe('succeeded');
     }
     await expect(fixture.server.submit(ada, { process: { kind: 'function', name: 'one' } })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 'maxTotal' } });
-    expect(fixture.server.list(ada)).toHaveLength(2);
+    expect((await fixture.server.list(ada))).toHaveLength(2);
   });
 });
 
@@ -124,13 +124,13 @@ describe('ownership', () => {
     fixture = await openFixture({ functions: { wait: wait.fn } });
     const adas = await fixture.server.submit(ada, { process: { kind: 'function', name: 'wait' } });
     const bobs = await fixture.server.submit(bob, { process: { kind: 'function', name: 'wait' } });
-    expect(fixture.server.list(ada).map((job) => job.id)).toEqual([adas.id]);
-    expect(fixture.server.list(admin).map((job) => job.id).sort()).toEqual([adas.id, bobs.id].sort());
-    expect(() => fixture!.server.get(ada, bobs.id)).toThrow(/ACTOR_NOT_FOUND/);
-    expect(() => fixture!.server.output(ada, bobs.id)).toThrow(/ACTOR_NOT_FOUND/);
+    expect((await fixture.server.list(ada)).map((job) => job.id)).toEqual([adas.id]);
+    expect((await fixture.server.list(admin)).map((job) => job.id).sort()).toEqual([adas.id, bobs.id].sort());
+    await expect(fixture!.server.get(ada, bobs.id)).rejects.toThrow(/ACTOR_NOT_FOUND/);
+    await expect(fixture!.server.output(ada, bobs.id)).rejects.toThrow(/ACTOR_NOT_FOUND/);
     await expect(fixture.server.cancel(ada, bobs.id)).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
     expect((await fixture.server.cancel(admin, bobs.id)).state).toBe('cancelled');
-    expect(fixture.server.list(admin, { state: 'cancelled' }).map((job) => job.id)).toEqual([bobs.id]);
+    expect((await fixture.server.list(admin, { state: 'cancelled' })).map((job) => job.id)).toEqual([bobs.id]);
     wait.release();
     expect(await fixture.settled(adas.id)).toBe('succeeded');
     // Cancelling a finished job changes nothing.
@@ -179,25 +179,25 @@ describe('hostile submissions', () => {
       expect(error, JSON.stringify(body).slice(0, 100)).toMatchObject({ code });
       expect((error as Error).message, JSON.stringify(body).slice(0, 100)).toMatch(message);
     }
-    expect(fixture.server.list(admin)).toEqual([]);
+    expect((await fixture.server.list(admin))).toEqual([]);
     await expect(fixture.server.storedData.put(ada, { datatype: 'unknown', value: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('registered: t') });
     await expect(fixture.server.storedData.put(ada, { datatype: 't' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(fixture.server.storedData.list(admin)).toEqual([]);
+    expect((await fixture.server.storedData.list(admin))).toEqual([]);
   });
 
   it('keeps stored data owned: only the owner or a superuser reads, uses or deletes it (issue 17)', async () => {
     fixture = await openFixture({ datatypes: { t: (v) => v }, functions: { one: () => 1 } });
     const stored = await fixture.server.storedData.put(ada, { datatype: 't', value: { a: 1 } });
-    expect(fixture.server.storedData.get(ada, stored.id)).toEqual({ ...stored, value: { a: 1 } });
-    expect(fixture.server.storedData.get(admin, stored.id)).toEqual({ ...stored, value: { a: 1 } });
-    expect(() => fixture!.server.storedData.get(bob, stored.id)).toThrow(/DATA_NOT_FOUND/);
-    expect(fixture.server.storedData.list(bob)).toEqual([]);
-    expect(fixture.server.storedData.list(ada)).toEqual([stored]);
-    expect(fixture.server.storedData.list(admin)).toEqual([stored]);
+    expect((await fixture.server.storedData.get(ada, stored.id))).toEqual({ ...stored, value: { a: 1 } });
+    expect((await fixture.server.storedData.get(admin, stored.id))).toEqual({ ...stored, value: { a: 1 } });
+    await expect(fixture!.server.storedData.get(bob, stored.id)).rejects.toThrow(/DATA_NOT_FOUND/);
+    expect((await fixture.server.storedData.list(bob))).toEqual([]);
+    expect((await fixture.server.storedData.list(ada))).toEqual([stored]);
+    expect((await fixture.server.storedData.list(admin))).toEqual([stored]);
     // Nor can bob have a job read it for him.
     await expect(fixture.server.submit(bob, { process: { kind: 'function', name: 'one' }, data: [{ kind: 'stored', id: stored.id }] })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
     await expect(fixture.server.storedData.remove(bob, stored.id)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
     await fixture.server.storedData.remove(admin, stored.id);
-    expect(() => fixture!.server.storedData.get(ada, stored.id)).toThrow(/DATA_NOT_FOUND/);
+    await expect(fixture!.server.storedData.get(ada, stored.id)).rejects.toThrow(/DATA_NOT_FOUND/);
   });
 });

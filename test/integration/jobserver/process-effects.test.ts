@@ -27,7 +27,7 @@ function deps(folder: string, calls: string[], marks?: StartMarks): EffectDeps {
 
 function memoryMarks(): StartMarks & { keys: string[] } {
   const keys: string[] = [];
-  return { keys, has: (key) => keys.includes(key.join('/')), put: async (key) => void keys.push(key.join('/')) };
+  return { keys, has: async (key) => keys.includes(key.join('/')), put: async (key) => void keys.push(key.join('/')) };
 }
 
 const input = (idempotent: boolean): RunProcessInput => ({ jobId: 'j1', run: 1, process: { kind: 'function', name: 'count', version: 'v' }, idempotent, parameters: {}, data: [{ kind: 'raw', value: 1, sha256: 'h' }], timeoutMs: 1000 });

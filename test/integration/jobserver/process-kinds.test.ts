@@ -26,14 +26,14 @@ describe('process jobs', () => {
     });
     expect(job).toMatchObject({ owner: 'ada', process: { kind: 'function', name: 'sum', version: '2.1.0', idempotent: false } });
     expect(await fixture.settled(job.id)).toBe('succeeded');
-    const done = fixture.server.get(ada, job.id);
+    const done = (await fixture.server.get(ada, job.id));
     expect(done.data.map((d) => d.kind)).toEqual(['raw', 'stored', 'datafile', 'datafile']);
     expect(done.data.every((d) => /^[0-9a-f]{64}$/.test(d.sha256))).toBe(true);
-    expect(done.data[2]).toEqual({ kind: 'datafile', ref: 'table.json', sha256: fixture.server.dataFiles.stat('table.json').sha256 });
+    expect(done.data[2]).toEqual({ kind: 'datafile', ref: 'table.json', sha256: (await fixture.server.dataFiles.stat('table.json')).sha256 });
     expect(done.data[1]).toEqual({ kind: 'stored', ref: stored.id, sha256: stored.sha256 });
     expect(done.startedAt).toBeGreaterThanOrEqual(done.createdAt);
     expect(done.endedAt).toBeGreaterThanOrEqual(done.startedAt!);
-    expect(fixture.server.output(ada, job.id)).toEqual({ value: { data: [{ b: 1, a: 2 }, [10, 20, 30], { rows: [1, 2] }, 'plain text'], factor: 3 } });
+    expect((await fixture.server.output(ada, job.id))).toEqual({ value: { data: [{ b: 1, a: 2 }, [10, 20, 30], { rows: [1, 2] }, 'plain text'], factor: 3 } });
   });
 
   it('hashes raw JSON independently of key order', async () => {
@@ -55,9 +55,9 @@ describe('process jobs', () => {
     const boom = await fixture.server.submit(ada, { process: { kind: 'function', name: 'boom' } });
     const slow = await fixture.server.submit(ada, { process: { kind: 'function', name: 'slow' }, timeoutMs: 100 });
     expect(await fixture.settled(boom.id)).toBe('failed');
-    expect(fixture.server.get(ada, boom.id).error).toEqual({ code: 'PROCESS_FAILED', message: 'function boom threw: no good' });
+    expect((await fixture.server.get(ada, boom.id)).error).toEqual({ code: 'PROCESS_FAILED', message: 'function boom threw: no good' });
     expect(await fixture.settled(slow.id)).toBe('failed');
-    expect(fixture.server.get(ada, slow.id).error?.code).toBe('PROCESS_TIMEOUT');
+    expect((await fixture.server.get(ada, slow.id)).error?.code).toBe('PROCESS_TIMEOUT');
   });
 
   it('runs an executable with args, an allow-listed environment and the data on stdin', async () => {
@@ -68,13 +68,13 @@ describe('process jobs', () => {
     const job = await fixture.server.submit(ada, { process: { kind: 'file', name: 'echo.sh', args: ['one', 'two words'] }, data: [{ kind: 'raw', value: [1] }], parameters: { p: true } });
     expect(job.process.version).toMatch(/^[0-9a-f]{64}$/);
     expect(await fixture.settled(job.id)).toBe('succeeded');
-    expect(fixture.server.output(ada, job.id)).toEqual({
+    expect((await fixture.server.output(ada, job.id))).toEqual({
       stdout: 'args: one two words\nallowed=yes secret=\n{"data":[[1]],"parameters":{"p":true}}',
       stderr: 'oops\n',
       stdoutTruncated: false,
       stderrTruncated: false,
     });
-    const done = fixture.server.get(ada, job.id);
+    const done = (await fixture.server.get(ada, job.id));
     expect(done.exit).toEqual({ code: 0, signal: null });
     expect(done.protections).toMatchObject({ environment: ['PATH', 'LANG', 'HOLDFAST_TEST_ALLOWED'], user: 'same' });
   });
@@ -91,10 +91,10 @@ describe('process jobs', () => {
     expect(groups()).toEqual([job.id]);
     expect(await fixture.settled(job.id)).toBe('failed');
     expect(Date.now() - started).toBeLessThan(5_000);
-    const done = fixture.server.get(ada, job.id);
+    const done = (await fixture.server.get(ada, job.id));
     expect(done.error?.code).toBe('PROCESS_TIMEOUT');
     expect(done.exit).toEqual({ code: null, signal: 'SIGKILL' });
-    const grandchild = Number(fixture.server.output(ada, job.id).stdout!.trim());
+    const grandchild = Number((await fixture.server.output(ada, job.id)).stdout!.trim());
     expect(grandchild).toBeGreaterThan(0);
     expect(await waitDead(grandchild), 'the background child died with its group').toBe(true);
   });
@@ -104,7 +104,7 @@ describe('process jobs', () => {
     script(fixture.scriptsDir, 'flood.sh', '#!/bin/sh\nhead -c 200000 /dev/zero | tr "\\0" x\nhead -c 50 /dev/zero | tr "\\0" y >&2\n');
     const job = await fixture.server.submit(ada, { process: { kind: 'file', name: 'flood.sh' } });
     expect(await fixture.settled(job.id)).toBe('succeeded');
-    const output = fixture.server.output(ada, job.id);
+    const output = (await fixture.server.output(ada, job.id));
     expect(output.stdout).toBe('x'.repeat(1000));
     expect(output.stdoutTruncated).toBe(true);
     expect(output.stderr).toBe('y'.repeat(50));
@@ -116,20 +116,20 @@ describe('process jobs', () => {
     script(fixture.scriptsDir, 'fail.sh', '#!/bin/sh\necho "bad input" >&2\nexit 3\n');
     const job = await fixture.server.submit(ada, { process: { kind: 'file', name: 'fail.sh' } });
     expect(await fixture.settled(job.id)).toBe('failed');
-    const done = fixture.server.get(ada, job.id);
+    const done = (await fixture.server.get(ada, job.id));
     expect(done.exit).toEqual({ code: 3, signal: null });
     expect(done.error).toEqual({ code: 'PROCESS_FAILED', message: 'script fail.sh exited with code 3: bad input' });
-    expect(fixture.server.output(ada, job.id).stderr).toBe('bad input\n');
+    expect((await fixture.server.output(ada, job.id)).stderr).toBe('bad input\n');
   });
 
   it('runs eval for a superuser and refuses it to anyone else', async () => {
     fixture = await openFixture();
     await expect(fixture.server.submit(ada, { process: { kind: 'eval', source: 'return 1' } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(fixture.server.list(admin)).toEqual([]);
+    expect((await fixture.server.list(admin))).toEqual([]);
     const job = await fixture.server.submit(admin, { process: { kind: 'eval', source: 'console.log("note"); return data[0] * parameters.k' }, data: [{ kind: 'raw', value: 6 }], parameters: { k: 7 } });
     expect(await fixture.settled(job.id)).toBe('succeeded');
-    expect(fixture.server.output(admin, job.id)).toMatchObject({ value: 42, stderr: 'note\n' });
-    const done = fixture.server.get(admin, job.id);
+    expect((await fixture.server.output(admin, job.id))).toMatchObject({ value: 42, stderr: 'note\n' });
+    const done = (await fixture.server.get(admin, job.id));
     expect(done.process.version).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(done)).not.toContain('console.log');
     expect(done.protections).toMatchObject({ permissionModel: true, environment: 'empty' });

@@ -26,7 +26,7 @@ describe('holdfast user', () => {
     try {
       expect(opened.getRecord<{ tokenHash: string }>(USERS, 'ada')!.tokenHash).toBe(hashToken(token));
       const users = openUsers({ get: (c, k) => opened.getRecord(c, k) as never, scan: (c, p) => [...opened.scanRecords(c, p)] as never, put: async () => {} });
-      expect(users.authenticate(token)).toEqual({ user: 'ada', superuser: false });
+      expect(await users.authenticate(token)).toEqual({ user: 'ada', superuser: false });
     } finally {
       await opened.close();
     }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { defineApplication, openLmdbStore } from '../../../src/index.js';
 import { corruptActorRecord, within } from '../../helpers/corrupt-record.js';
 import { numbers, openBatch } from '../batch/batch-harness.js';
+import { waitUntil } from '../../helpers/watch.js';
 
 const slow = defineApplication({
   name: 'slow',
@@ -20,7 +21,7 @@ describe('batch jobs: a parked batch', () => {
     const folder = h.folder;
     const job = await h.jobs.create({ application: 'slow', source: 'test', items: numbers(120), partition: 'size:10' });
     const interrupted = h.jobs.run(job, { batches: 'all', parallel: 2 }).catch((error: Error) => error);
-    await h.runtime.waitFor(job, () => h.jobs.batches(job).some((b) => b.done), 20_000);
+    await waitUntil(async () => (await h.jobs.batches(job)).some((b) => b.done), 'a batch done', 20_000);
     await h.close();
     await interrupted;
     const peek = openLmdbStore(folder, { readOnly: true });
@@ -35,7 +36,7 @@ describe('batch jobs: a parked batch', () => {
       expect(resumed).toMatchObject({ job, batchesFailed: 1, batchesRun: 11 });
       expect(resumed!.errors).toEqual([expect.objectContaining({ code: 'RECORD_CORRUPT', message: expect.stringContaining(active[0]!) })]);
       expect(await h.runtime.get(active[0]!)).toMatchObject({ status: 'parked', parent: job, machine: 'batch', error: { code: 'RECORD_CORRUPT' } });
-      expect(h.jobs.get(job)!.state).not.toBe('running');
+      expect((await h.jobs.get(job))!.state).not.toBe('running');
     } finally {
       await h.close();
     }

@@ -12,6 +12,7 @@ import type { DataLoadContext } from '../../../src/machines/dataload.machine.js'
 import { corruptActorRecord, within } from '../../helpers/corrupt-record.js';
 import { listFiles, loadInput, makeSampleFolder, runCli, startLoad, withStore } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 
 const PID = 'doi:10.5072/FK2/PARKED';
 
@@ -116,10 +117,10 @@ describe('the views count and name parked actors', () => {
       const parked = await holdfast.runtime.waitFor(files[3]!, (record) => record.status === 'parked', 10_000);
       expect(parked).toMatchObject({ parent: id, root: id, machine: 'datafile', state: 'stored', error: { code: 'RECORD_CORRUPT' } });
       // It had reported long ago: its load, finished, is not told again.
-      expect([...holdfast.store.inbox(id as never)]).toEqual([]);
+      expect((await arrayOf(holdfast.store.inbox(id as never)))).toEqual([]);
       const views = new ActorViews(holdfast.runtime, () => undefined);
-      expect(views.jobRow(id)).toMatchObject({ id, status: 'done', parked: { RECORD_CORRUPT: 1 } });
-      expect(views.childrenPage(id, 0, 50).items.filter((row) => row.status === 'parked')).toEqual([expect.objectContaining({ id: files[3], error: expect.objectContaining({ code: 'RECORD_CORRUPT' }) })]);
+      expect((await views.jobRow(id))).toMatchObject({ id, status: 'done', parked: { RECORD_CORRUPT: 1 } });
+      expect((await views.childrenPage(id, 0, 50)).items.filter((row) => row.status === 'parked')).toEqual([expect.objectContaining({ id: files[3], error: expect.objectContaining({ code: 'RECORD_CORRUPT' }) })]);
     } finally {
       await holdfast.close();
     }

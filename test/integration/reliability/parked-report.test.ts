@@ -22,7 +22,7 @@ describe('a parked child tells its parent', () => {
     runtime = await createRuntime({ store, machines: [parent, counter] });
     for (const id of ['p/c0', 'p/c1', 'p/c2']) await runtime.waitFor(id, (record) => record.status === 'parked', 5_000);
     await runtime.whenIdle(5_000);
-    const told = [...runtime.journal('p')].filter((entry) => entry.event === 'holdfast.child.parked');
+    const told = (await runtime.journal('p')).filter((entry) => entry.event === 'holdfast.child.parked');
     expect(told).toHaveLength(3);
     expect(await runtime.get('p/c1')).toMatchObject({ status: 'parked', parent: 'p', error: { code: 'UNKNOWN_MACHINE', details: { parentTold: true } } });
     await runtime.close();
@@ -30,7 +30,7 @@ describe('a parked child tells its parent', () => {
     // Opened again the same way: they stay parked, and the parent hears nothing more.
     runtime = await createRuntime({ store, machines: [parent, counter] });
     await runtime.whenIdle(5_000);
-    expect([...runtime.journal('p')].filter((entry) => entry.event === 'holdfast.child.parked')).toHaveLength(3);
+    expect((await runtime.journal('p')).filter((entry) => entry.event === 'holdfast.child.parked')).toHaveLength(3);
     await runtime.close();
 
     // With its machine back, a child its parent already counted as failed is not retried: it would report twice.

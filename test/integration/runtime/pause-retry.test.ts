@@ -11,11 +11,11 @@ describe('pause, unpause and retry', () => {
     let runtime = await createRuntime({ store, machines: [counter] });
     const id = await runtime.spawn('counter', {}, { id: 'paused-counter' });
     await runtime.pause(id);
-    expect(runtime.isPaused(id)).toBe(true);
+    expect((await runtime.isPaused(id))).toBe(true);
     await runtime.close();
 
     runtime = await createRuntime({ store, machines: [counter] });
-    expect(runtime.isPaused(id)).toBe(true);
+    expect((await runtime.isPaused(id))).toBe(true);
     let applied = false;
     const sent = runtime.send(id, { type: 'increment', by: 3 }).then(() => (applied = true));
     await runtime.whenIdle();
@@ -24,7 +24,7 @@ describe('pause, unpause and retry', () => {
     await runtime.unpause(id);
     await sent;
     expect(((await runtime.get(id))!.snapshot!.context as { count: number }).count).toBe(3);
-    expect(runtime.isPaused(id)).toBe(false);
+    expect((await runtime.isPaused(id))).toBe(false);
     await runtime.close();
   });
 
@@ -65,14 +65,14 @@ describe('delete', () => {
     await runtime.delete(done);
     expect(await runtime.get(done)).toBeUndefined();
     expect(await runtime.query({ root: done })).toEqual([]);
-    expect(runtime.journal(done)).toEqual([]);
-    expect(runtime.journal('finished/c1')).toEqual([]);
+    expect((await runtime.journal(done))).toEqual([]);
+    expect((await runtime.journal('finished/c1'))).toEqual([]);
 
     await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'JOB_RUNNING' });
     await runtime.pause(running);
     await runtime.delete(running);
     expect(await runtime.get(running)).toBeUndefined();
-    expect(runtime.isPaused(running)).toBe(false);
+    expect((await runtime.isPaused(running))).toBe(false);
     expect(await runtime.query({})).toEqual([]);
     await expect(runtime.delete(running)).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
     await runtime.close();

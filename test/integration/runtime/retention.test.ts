@@ -96,13 +96,13 @@ describe('retention', () => {
     const short = await runtime.spawn('counter', {});
     const report = await runtime.prune({ olderThanMs: 0 });
     expect(report).toMatchObject({ entries: 0, actors: 0, snapshots: 99 });
-    const journal = runtime.journal(id);
+    const journal = (await runtime.journal(id));
     expect(journal.map((entry) => entry.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(journal.filter((entry) => entry.snapshot !== undefined).map((entry) => entry.seq)).toEqual([100]);
     expect(journal.at(-1)!.snapshot).toEqual((await runtime.get(id))!.snapshot);
     expect(journal[50]).toMatchObject({ event: 'increment', from: 'counting', to: 'counting' });
     // A short journal keeps its snapshots; nothing younger than the age given is touched.
-    expect(runtime.journal(short)[0]!.snapshot).toBeDefined();
+    expect((await runtime.journal(short))[0]!.snapshot).toBeDefined();
     await runtime.send(id, { type: 'increment' });
     expect((await runtime.prune({ olderThanMs: 60_000 })).snapshots).toBe(0);
     expect((await runtime.prune({ olderThanMs: 0 })).snapshots).toBe(1);
@@ -110,7 +110,7 @@ describe('retention', () => {
     await runtime.close();
     const again = await createRuntime({ store, machines: [counter], retention: false });
     expect((await again.send(id, { type: 'increment' }), (await again.prune({ olderThanMs: 0 })).snapshots)).toBe(1);
-    expect(again.journal(id)).toHaveLength(102);
+    expect((await again.journal(id))).toHaveLength(102);
     expect(verifyStore(again.store).violations).toEqual([]);
     await again.close();
   });

@@ -6,6 +6,7 @@ import { createRuntime, defineMachine, effect, NonRetryableError, type ActorId, 
 import { child, counter, flakyMachine, parent, sleeper } from '../../fixtures/machines.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 import { storeAt, testStoreKind } from '../../helpers/test-store.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 
 /** The flaky fixture machine with its effect provided by `attempt`, tried up to `maxAttempts` times. */
 function flakyWith(maxAttempts: number, attempt: (context: { idempotencyKey: string; attempt: number }) => Promise<unknown>) {
@@ -28,7 +29,7 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
     expect(await runtime.query({ parent: id })).toHaveLength(200);
     expect(await runtime.query({ parent: id, status: 'done' } as never)).toHaveLength(200);
     expect(readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(200);
-    expect(runtime.journal(id).map((e) => e.event)).toContain('child.done');
+    expect((await runtime.journal(id)).map((e) => e.event)).toContain('child.done');
     await runtime.close();
   });
 
@@ -148,12 +149,12 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
     const id = await runtime.spawn('counter');
     await runtime.send(id, { type: 'increment', by: 2 });
     await runtime.send(id, { type: 'increment', by: 3 });
-    expect(runtime.journal(id).map((entry) => (entry.snapshot?.context as { count: number }).count)).toEqual([0, 2, 5]);
+    expect((await runtime.journal(id)).map((entry) => (entry.snapshot?.context as { count: number }).count)).toEqual([0, 2, 5]);
     await runtime.close();
     runtime = await createRuntime({ store: storeAt(join(folder, 'b')), machines: [counter], journal: 'transitions' });
     const lean = await runtime.spawn('counter');
     await runtime.send(lean, { type: 'increment' });
-    expect(runtime.journal(lean).every((entry) => entry.snapshot === undefined)).toBe(true);
+    expect((await runtime.journal(lean)).every((entry) => entry.snapshot === undefined)).toBe(true);
     await runtime.close();
   });
 
@@ -177,12 +178,12 @@ describe('messages to an actor that does not exist yet', () => {
     const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [counter, sender] });
     await runtime.spawn('early', { to: 'later' });
     await runtime.whenIdle();
-    expect([...runtime.store.inbox('later' as never)]).toHaveLength(1);
+    expect((await arrayOf(runtime.store.inbox('later' as never)))).toHaveLength(1);
     await runtime.spawn('counter', {}, { id: 'later' });
     await runtime.waitFor('later', (record) => (record.snapshot?.context as { count: number }).count === 7);
     await runtime.whenIdle();
     expect((await runtime.get('later'))!.seq).toBe(2);
-    expect([...runtime.store.inbox('later' as never)]).toHaveLength(0);
+    expect((await arrayOf(runtime.store.inbox('later' as never)))).toHaveLength(0);
     await runtime.close();
   });
 
@@ -207,7 +208,7 @@ describe('messages to an actor that does not exist yet', () => {
     await runtime.spawn('counter', {}, { id: 'afterwards' });
     await runtime.waitFor('afterwards', (record) => (record.snapshot?.context as { count: number }).count === 3);
     await runtime.whenIdle();
-    expect([...runtime.store.inbox('afterwards' as never)]).toHaveLength(0);
+    expect((await arrayOf(runtime.store.inbox('afterwards' as never)))).toHaveLength(0);
     await runtime.close();
   });
 });

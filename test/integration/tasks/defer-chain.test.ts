@@ -42,7 +42,7 @@ describe('task jobs: deferring the next stage', () => {
         expect(child.parent).toBe(parent.id);
         expect(child.root).toBe('chain');
         expect(child.createdAt).toBe(parent.updatedAt);
-        const completion = runtime.journal(parent.id).find((entry) => entry.to === 'succeeded')!;
+        const completion = (await runtime.journal(parent.id)).find((entry) => entry.to === 'succeeded')!;
         expect(completion.event).toMatch(/^xstate\.done\.actor\.task$/);
       }
       expect(await runtime.query({ machine: 'taskJob' })).toHaveLength(3);
@@ -71,7 +71,7 @@ describe('task jobs: deferring the next stage', () => {
       const done = await settled(runtime, id);
       await settled(runtime, `${id}/next`);
       expect(describeTaskJob(done).fragments).toBe(2);
-      const records = runtime.records.scan('entities', ['leaks']);
+      const records = (await runtime.records.scan('entities', ['leaks']));
       expect(records.map((r) => r.key)).toEqual([
         ['leaks', 'p1', id],
         ['leaks', 'p2', id],
@@ -103,7 +103,7 @@ describe('task jobs: deferring the next stage', () => {
       expect((await settled(runtime, id)).state).toBe('succeeded');
       expect(keys).toHaveLength(2);
       expect(new Set(keys).size).toBe(1);
-      expect(runtime.records.scan('entities', ['d']).map((r) => r.key)).toEqual([['d', 'attempt-2', id]]);
+      expect((await runtime.records.scan('entities', ['d'])).map((r) => r.key)).toEqual([['d', 'attempt-2', id]]);
     } finally {
       await task.close();
     }

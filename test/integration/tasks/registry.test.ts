@@ -104,7 +104,7 @@ describe('task jobs: the registry', () => {
     const worker = await openTaskRuntime(folder, { tasks: defineTasks({ 'svc.tasks.slow': () => undefined }), queues: { work: 1 } });
     try {
       expect((await settled(worker.runtime, id)).state).toBe('succeeded');
-      const ends = worker.runtime.journal(id).filter((entry) => entry.to === 'succeeded' || entry.to === 'failed');
+      const ends = (await worker.runtime.journal(id)).filter((entry) => entry.to === 'succeeded' || entry.to === 'failed');
       expect(ends).toHaveLength(1);
     } finally {
       await worker.close();

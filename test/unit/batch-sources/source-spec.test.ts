@@ -128,17 +128,19 @@ describe('app: sources', () => {
 
 describe('exceptions: and results: sources', () => {
   const jobs: JobsReader = {
-    get: (id) => (id === 'j1' ? { id } : undefined),
-    exceptions: (_id, options) => {
+    get: async (id) => (id === 'j1' ? { id } : undefined),
+    exceptions: async (_id, options) => {
       expect(options).toEqual({ open: true });
       return [{ item: 'i7', input: { a: 1 } }];
     },
-    results: () => [{ item: 'i1', value: 'r1' }],
+    async *results() {
+      yield { item: 'i1', value: 'r1' };
+    },
   };
 
   it("reads another job's open exceptions (item id kept, input as value) and its results", async () => {
-    expect(await collect(jobItems('exceptions', 'j1', jobs))).toEqual([{ id: 'i7', value: { a: 1 } }]);
-    expect(await collect(jobItems('results', 'j1', jobs))).toEqual([{ id: 'i1', value: 'r1' }]);
+    expect(await collect(await jobItems('exceptions', 'j1', jobs))).toEqual([{ id: 'i7', value: { a: 1 } }]);
+    expect(await collect(await jobItems('results', 'j1', jobs))).toEqual([{ id: 'i1', value: 'r1' }]);
   });
 
   it('refuses an unknown job', async () => {

@@ -72,11 +72,11 @@ function tallyInspector(answered: string[]): KindInspector {
   };
 }
 
-function connect(inspectors: KindInspector[], role: Role = 'readOnly'): { socket: FakeSocket; client: InspectorClient } {
+async function connect(inspectors: KindInspector[], role: Role = 'readOnly'): Promise<{ socket: FakeSocket; client: InspectorClient }> {
   const hub = {
     runtime: { isPaused: () => false },
     views: { jobsPage: (offset: number, limit: number) => ({ items: [], offset, limit, total: 0 }) },
-    aggregates: { flush: () => {}, context: { counts: {}, statusCounts: {}, actors: 0, stepsPerSecond: 0, steps: 0, countsVersion: 0 } },
+    aggregates: { ready: Promise.resolve(), flush: () => {}, context: { counts: {}, statusCounts: {}, actors: 0, stepsPerSecond: 0, steps: 0, countsVersion: 0 } },
     charts: [],
     protocol: 1,
     options: HUB_DEFAULTS,
@@ -86,6 +86,7 @@ function connect(inspectors: KindInspector[], role: Role = 'readOnly'): { socket
   } as unknown as HubServices;
   const socket = new FakeSocket();
   const client = new InspectorClient(socket as unknown as WebSocket, role, hub);
+  await new Promise((resolve) => setImmediate(resolve)); // the summary is read before it is sent
   expect(socket.sent[0]).toMatchObject({ type: 'summary', role });
   return { socket, client };
 }
@@ -93,7 +94,7 @@ function connect(inspectors: KindInspector[], role: Role = 'readOnly'): { socket
 describe("a kind's inspector requests", () => {
   it('routes a request to the kind that registered its type, with its ref', async () => {
     const answered: string[] = [];
-    const { socket } = connect([tallyInspector(answered)]);
+    const { socket } = await connect([tallyInspector(answered)]);
     expect(await socket.receive('{"type":"echo","word":"hi","ref":1}')).toEqual([{ type: 'echoed', ref: 1, word: 'hi' }]);
     expect(await socket.receive('{"type":"echo","word":"yo"}')).toEqual([{ type: 'echoed', word: 'yo' }]);
     expect(answered).toEqual(['hi', 'yo']);
@@ -101,7 +102,7 @@ describe("a kind's inspector requests", () => {
 
   it("refuses what the kind's parser refuses, and what no kind registered, with BAD_MESSAGE; the answer never runs", async () => {
     const answered: string[] = [];
-    const { socket } = connect([tallyInspector(answered)]);
+    const { socket } = await connect([tallyInspector(answered)]);
     expect(await socket.receive('{"type":"echo","word":"toolong","ref":"a"}')).toEqual([{ type: 'error', ref: 'a', code: 'BAD_MESSAGE', message: expect.stringContaining('word') }]);
     expect(await socket.receive('{"type":"echo","word":"hi","extra":true,"ref":"b"}')).toEqual([{ type: 'error', ref: 'b', code: 'BAD_MESSAGE', message: expect.stringContaining('extra') }]);
     expect(await socket.receive('{"type":"echo","ref":"c"}')).toEqual([{ type: 'error', ref: 'c', code: 'BAD_MESSAGE', message: expect.stringContaining('word') }]);
@@ -115,10 +116,10 @@ describe("a kind's inspector requests", () => {
 
   it('refuses an admin request to a read-only token before it runs, and answers an admin token', async () => {
     const answered: string[] = [];
-    const reader = connect([tallyInspector(answered)]);
+    const reader = await connect([tallyInspector(answered)]);
     expect(await reader.socket.receive('{"type":"shout","word":"hey","ref":1}')).toEqual([{ type: 'error', ref: 1, code: 'FORBIDDEN', message: expect.stringContaining('shout needs an admin token') }]);
     expect(answered).toEqual([]);
-    const admin = connect([tallyInspector(answered)], 'admin');
+    const admin = await connect([tallyInspector(answered)], 'admin');
     expect(await admin.socket.receive('{"type":"shout","word":"hey","ref":2}')).toEqual([
       { type: 'heard', ref: 2, word: 'hey' },
       { type: 'shouted', ref: 2, word: 'HEY' },
@@ -127,7 +128,7 @@ describe("a kind's inspector requests", () => {
   });
 
   it('follows the job of an answered following request; a refused one or null follows none', async () => {
-    const { socket, client } = connect([tallyInspector([])]);
+    const { socket, client } = await connect([tallyInspector([])]);
     expect(await socket.receive('{"type":"watch","id":"job-1","ref":1}')).toEqual([{ type: 'watched', ref: 1, id: 'job-1' }]);
     expect(client.following('watch')).toBe('job-1');
     client.pushed('watch', 'job-2', { type: 'watched', id: 'job-2' });
@@ -171,8 +172,8 @@ describe("the custom-kind example's inspector request", () => {
       { key: ['t1', 'cat'], value: 1 },
       { key: ['t1', 'sat'], value: 2 },
     ];
-    const runtime = { records: { iterate: (collection: string, prefix: unknown[]) => (collection === 'tally.words' && prefix[0] === 't1' ? words : []) } } as unknown as Runtime;
-    const { socket } = connect([tallyKind.inspector!({ runtime, services: {} })]);
+    const runtime = { records: { scan: async (collection: string, prefix: unknown[]) => (collection === 'tally.words' && prefix[0] === 't1' ? words : []) } } as unknown as Runtime;
+    const { socket } = await connect([tallyKind.inspector!({ runtime, services: {} })]);
     expect(await socket.receive('{"type":"tallyWords","id":"t1","limit":2,"ref":1}')).toEqual([{ type: 'tallyWords', ref: 1, id: 't1', words: [{ word: 'the', count: 4 }, { word: 'sat', count: 2 }] }]);
     expect(await socket.receive('{"type":"tallyWords","id":"t1","limit":51,"ref":2}')).toEqual([{ type: 'error', ref: 2, code: 'BAD_MESSAGE', message: expect.stringContaining('limit') }]);
   });

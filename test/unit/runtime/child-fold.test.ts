@@ -39,7 +39,7 @@ describe('folding finished children', () => {
     const report = await runtime.prune({ olderThanMs: 0 });
     expect(report.folded).toBe(300);
     expect(await runtime.query({ parent: actorId('job') })).toEqual([]);
-    expect(runtime.records.get<FoldedChildren>(FOLDED, 'job')).toMatchObject({ children: 300, states: { done: 300 } });
+    expect(await runtime.records.get<FoldedChildren>(FOLDED, 'job')).toMatchObject({ children: 300, states: { done: 300 } });
     // The parent stays as it was: its summary and counts.
     expect(await runtime.get('job')).toEqual(before);
     expect([...runtime.store.journal(actorId('job/c0'))]).toEqual([]);
@@ -59,7 +59,7 @@ describe('folding finished children', () => {
     expect(await runtime.query({ parent: actorId('recent') })).toHaveLength(5);
     expect((await runtime.prune({ olderThanMs: 0 })).folded).toBe(5);
     expect(await runtime.query({ parent: actorId('plain') })).toHaveLength(5);
-    expect(runtime.records.get(FOLDED, 'plain')).toBeUndefined();
+    expect(await runtime.records.get(FOLDED, 'plain')).toBeUndefined();
     await runtime.close();
   });
 
@@ -95,9 +95,9 @@ describe('folding finished children', () => {
   it('deleting a folded job removes its folded count with it', async () => {
     const { runtime } = await finishedJob('folding', 3, 'job');
     await runtime.prune({ olderThanMs: 0 });
-    expect(runtime.records.get(FOLDED, 'job')).toBeDefined();
+    expect(await runtime.records.get(FOLDED, 'job')).toBeDefined();
     await runtime.delete('job');
-    expect(runtime.records.get(FOLDED, 'job')).toBeUndefined();
+    expect(await runtime.records.get(FOLDED, 'job')).toBeUndefined();
     expect(verifyStore(runtime.store).violations).toEqual([]);
     await runtime.close();
   });

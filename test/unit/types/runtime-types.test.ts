@@ -7,6 +7,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { assign, setup, type StateValue } from 'xstate';
 import { actorId, createRuntime, defineMachine, openMemoryStore, type ActorRecord, type MachineActorId, type MachineDefinition, type Runtime } from '../../../src/index.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 
 const counterMachine = setup({
   types: {
@@ -126,7 +127,7 @@ describe('a runtime typed from its machine definitions', () => {
     const counters = await runtime.query({ machine: 'counter' });
     expectTypeOf(counters[0]!.snapshot!.context).toEqualTypeOf<{ count: number }>();
     expect(counters.map((record) => record.snapshot?.context.count)).toEqual([7]);
-    const greeters = [...runtime.actors({ machine: 'greeter', status: 'active' })];
+    const greeters = (await arrayOf(runtime.actors({ machine: 'greeter', status: 'active' })));
     expectTypeOf(greeters[0]!.machine).toEqualTypeOf<'greeter'>();
     expect(greeters).toHaveLength(1);
     expectTypeOf((await runtime.query())[0]!.machine).toEqualTypeOf<'counter' | 'greeter'>();

@@ -8,20 +8,21 @@ import type { SourceItem } from './item-source.js';
 
 /** The part of BatchJobs a job source reads. */
 export interface JobsReader {
-  get(jobId: string): unknown;
-  exceptions(jobId: string, options?: { open?: boolean }): readonly { item: string; input: unknown }[];
-  results(jobId: string): Iterable<{ item: string; value: unknown }>;
+  get(jobId: string): Promise<unknown>;
+  exceptions(jobId: string, options?: { open?: boolean }): Promise<readonly { item: string; input: unknown }[]>;
+  results(jobId: string): AsyncIterable<{ item: string; value: unknown }>;
 }
 
-export function jobItems(scheme: 'exceptions' | 'results', job: string, jobs: JobsReader): AsyncIterable<SourceItem> {
-  if (jobs.get(job) === undefined) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${job} (for --source ${scheme}:${job}); see holdfast jobs`, { details: { job } });
+/** The items of another job, once it is known to exist. @throws JOB_NOT_FOUND */
+export async function jobItems(scheme: 'exceptions' | 'results', job: string, jobs: JobsReader): Promise<AsyncIterable<SourceItem>> {
+  if ((await jobs.get(job)) === undefined) throw new HoldfastError('JOB_NOT_FOUND', `no batch job ${job} (for --source ${scheme}:${job}); see holdfast jobs`, { details: { job } });
   return scheme === 'exceptions' ? exceptionItems(job, jobs) : resultItems(job, jobs);
 }
 
 async function* exceptionItems(job: string, jobs: JobsReader): AsyncGenerator<SourceItem> {
-  for (const exception of jobs.exceptions(job, { open: true })) yield { id: exception.item, value: exception.input };
+  for (const exception of await jobs.exceptions(job, { open: true })) yield { id: exception.item, value: exception.input };
 }
 
 async function* resultItems(job: string, jobs: JobsReader): AsyncGenerator<SourceItem> {
-  for (const result of jobs.results(job)) yield { id: result.item, value: result.value };
+  for await (const result of jobs.results(job)) yield { id: result.item, value: result.value };
 }
