@@ -15,6 +15,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
 import { COPIED_STATES, trackLoadProgress } from './load-progress.js';
 import { printable } from '../adapters/files/dataverse-labels.js';
+import { FOLDED } from '../runtime/child-fold.js';
+import { foldedRows } from './commands/load-job-view.js';
 
 /** States of a load that wait for `holdfast resume` (a new token, a retry). */
 export const WAITING_STATES = new Set(['blocked', 'registrationFailed']);
@@ -143,7 +145,9 @@ export async function summarize(runtime: Runtime, id: ActorId, startedAt: number
   const context = record.snapshot!.context as DataLoadContext;
   const files: FileOutcome[] = [];
   let bytes = 0;
+  const live = new Set<string>();
   for (const child of await runtime.query({ parent: id })) {
+    live.add(child.id.slice(id.length + 1));
     if (!child.snapshot) {
       // Parked unreadable: its record is a stand-in that knows no path.
       files.push({ relativePath: `(file ${child.id.slice(id.length + 1)})`, state: child.status, ...(child.error ? { reason: `${child.error.code}: ${child.error.message}` } : {}) });
@@ -162,6 +166,13 @@ export async function summarize(runtime: Runtime, id: ActorId, startedAt: number
     if (label !== file.relativePath.normalize('NFC')) outcome.label = label;
     if (file.problem) outcome.reason = `${file.problem.code}: ${file.problem.reason}`;
     files.push(outcome);
+  }
+  // Files whose actors retention folded (child-fold.ts) are listed from the load's records.
+  if ((await runtime.records.get(FOLDED, id)) !== undefined) {
+    for (const row of await foldedRows(runtime.records, record, live)) {
+      files.push(row);
+      if (row.size !== undefined && row.state !== 'registrationFailed') bytes += row.size;
+    }
   }
   for (const problem of context.problems.filter((p) => REFUSALS.has(p.code))) {
     const reason = problem.code === 'REFUSED' ? problem.reason : `${problem.code}: ${problem.reason}`;

@@ -53,7 +53,7 @@ export async function loadFilesPage(reader: Pick<Runtime, 'listed' | 'records'>,
  * registration's outcome (a copy-only load's files were stored). Files that failed before
  * their copy have no entry: the load's problems name them.
  */
-async function foldedRows(records: Runtime['records'], load: ActorRecord, live: ReadonlySet<string>): Promise<LoadFileRow[]> {
+export async function foldedRows(records: Runtime['records'], load: ActorRecord, live: ReadonlySet<string>): Promise<LoadFileRow[]> {
   const outcomes = new Map<string, RegistrationResult>();
   for (const result of (await records.get<RegistrationResult[]>('registrations', load.id)) ?? []) outcomes.set(result.key, result);
   const copyOnly = (load.snapshot?.context as DataLoadContext | undefined)?.dataverseUrl === undefined;

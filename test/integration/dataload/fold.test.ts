@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDataverseStandin, type DataverseStandin } from '../../../src/adapters/dataverse/dataverse-standin.js';
 import { actorId } from '../../../src/persistence/store.js';
+import { openHoldfast } from '../../../src/cli/assembly.js';
+import { summarize } from '../../../src/cli/load-follow.js';
 import { FOLDED } from '../../../src/runtime/child-fold.js';
 import { verifyStore } from '../../../src/runtime/verify-store.js';
 import { filesOf, makeSampleFolder, runCli, verifyLoad, withStore, type SummaryJson } from '../../helpers/dataload.js';
@@ -44,6 +46,17 @@ describe('folding a finished data load', () => {
     expect((pruned.json as { folded: number }).folded).toBe(files.length);
     expect(await withStore(store, (s) => filesOf(s, actorId(id)))).toEqual([]);
     expect(await verifyLoad({ store, filesDir, dataset: PID, expected: files, standin })).toEqual([]);
+
+    // A summary read after the fold (a library host with a short retention) still names every file.
+    const holdfast = await openHoldfast({ store, resume: false, listen: false });
+    try {
+      const summary = await summarize(holdfast.runtime, actorId(id), Date.now());
+      expect(summary.files.map((file) => file.relativePath).sort()).toEqual(files.map((file) => file.relativePath).sort());
+      expect(summary.bytes).toBe(files.reduce((sum, file) => sum + file.size, 0));
+      expect(summary.files.every((file) => file.state === 'registered' && file.md5 !== undefined)).toBe(true);
+    } finally {
+      await holdfast.close();
+    }
 
     const view = await runCli(['job', id, '--store', store, '--limit', '100']);
     expect(view.code, view.stderr).toBe(0);
