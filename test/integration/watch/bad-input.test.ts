@@ -17,7 +17,7 @@ import { openHoldfast } from '../../../src/cli/assembly.js';
 import { verifyStore } from '../../../src/runtime/verify-store.js';
 import { countViolations, listFiles, md5Of, verifyLoad } from '../../helpers/dataload.js';
 import { tempFolder } from '../../helpers/temp-store.js';
-import { readStore, startCli, startWatch, viewWatch, waitUntil, watchArgs, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
+import { readStore, startCli, startWatch, viewWatch, waitUntil, watchSettled, watchArgs, watchIdOf, type WatchProcess, type WatchSetup } from '../../helpers/watch.js';
 
 const PID = 'doi:10.5072/FK2/WATCH4';
 
@@ -129,7 +129,11 @@ describe('holdfast watch given bad input', () => {
     writeFileSync(join(setup.dir, 'sub', 'good2.txt'), 'another good file\n');
     const refused = ['pipe.fifo', 'socket.sock', 'link-out.txt', 'folder-out', 'relative-out.txt'];
 
-    await waitUntil(() => readStore(setup.store, (store) => ['good.txt', 'sub/good2.txt'].every((p) => viewWatch(store, id, PID).loaded.has(p))), 'the good files loaded');
+    // Loaded, and the watch has taken its batches' last messages (verifyLoad below finds none waiting).
+    await waitUntil(() => readStore(setup.store, (store) => {
+      const view = viewWatch(store, id, PID);
+      return ['good.txt', 'sub/good2.txt'].every((p) => view.loaded.has(p)) && watchSettled(view);
+    }), 'the good files loaded');
     const records = await waitUntil(
       () => readStore(setup.store, (store) => {
         const found = new Map([...store.scanRecords<{ reason: string }>('watch.refused', [id])].map((r) => [String((r.key as unknown[])[1]), r.value.reason]));
