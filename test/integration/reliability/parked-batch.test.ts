@@ -12,7 +12,8 @@ import { waitUntil } from '../../helpers/watch.js';
 const slow = defineApplication({
   name: 'slow',
   version: '1',
-  steps: [{ name: 'wait', run: async (item) => (await new Promise((resolve) => setTimeout(resolve, 2)), (item as { n: number }).n) }],
+  // 20 ms an item: a batch takes about 200 ms, so other batches are still running when the first is done.
+  steps: [{ name: 'wait', run: async (item) => (await new Promise((resolve) => setTimeout(resolve, 20)), (item as { n: number }).n) }],
 });
 
 describe('batch jobs: a parked batch', () => {
@@ -21,7 +22,15 @@ describe('batch jobs: a parked batch', () => {
     const folder = h.folder;
     const job = await h.jobs.create({ application: 'slow', source: 'test', items: numbers(120), partition: 'size:10' });
     const interrupted = h.jobs.run(job, { batches: 'all', parallel: 2 }).catch((error: Error) => error);
-    await waitUntil(async () => (await h.jobs.batches(job)).some((b) => b.done), 'a batch done', 20_000);
+    // Interrupted with one batch done and another under way (closing lets a running chunk finish, not its batch).
+    await waitUntil(
+      async () => {
+        const batches = await h.runtime.query({ root: job as never, machine: 'batch' });
+        return batches.some((b) => b.status === 'done') && batches.some((b) => b.status === 'active');
+      },
+      'a batch done and another running',
+      20_000,
+    );
     await h.close();
     await interrupted;
     const peek = openLmdbStore(folder, { readOnly: true });
