@@ -46,9 +46,9 @@ function readsOf(context: EffectContext): Reads {
   return context.records;
 }
 
-/** A client for an installation, with the token the store keeps for it. */
-export async function clientFor(reads: Reads, dataverse: DataLoadPorts['dataverse'], baseUrl: string): Promise<DataverseClient> {
-  return dataverse(baseUrl, (await reads.get<{ token: string }>(SECRETS, baseUrl))?.token ?? '');
+/** The token the store keeps for an installation ('' for none: Dataverse refuses, and the load waits for one). */
+async function tokenOf(reads: Reads, baseUrl: string | undefined): Promise<string> {
+  return baseUrl === undefined ? '' : ((await reads.get<{ token: string }>(SECRETS, baseUrl))?.token ?? '');
 }
 
 async function entriesOf(reads: Reads, batchId: string): Promise<CopiedEntry[]> {
@@ -72,9 +72,9 @@ export type FileMetadata = { description?: string; categories?: string[]; direct
 export function createDataLoadEffects(ports: DataLoadPorts) {
   return {
     locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>(async (input, context) => {
-      const folder = input.dataverseUrl
-        ? datasetFolderFromStorageIdentifier((await (await clientFor(readsOf(context), ports.dataverse, input.dataverseUrl)).getDataset(input.dataset, context.signal)).storageIdentifier)
-        : datasetFolderFromPid(input.dataset);
+      const url = input.dataverseUrl;
+      const client = url ? ports.dataverse(url, await tokenOf(readsOf(context), url)) : undefined;
+      const folder = client ? datasetFolderFromStorageIdentifier((await client.getDataset(input.dataset, context.signal)).storageIdentifier) : datasetFolderFromPid(input.dataset);
       return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
     }),
 
@@ -148,7 +148,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
 
     registerFiles: effect<{ results: RegistrationResult[] }, RegisterInput>(async (input, context) => {
       const reads = readsOf(context);
-      const client = await clientFor(reads, ports.dataverse, input.dataverseUrl);
+      const client = ports.dataverse(input.dataverseUrl, await tokenOf(reads, input.dataverseUrl));
       const entries = await entriesOf(reads, input.batchId);
       // A crash between an addFiles call and its commit must not register twice: unless this is the very
       // first call for the batch (which nothing can have preceded), ask the draft what it already holds.
@@ -176,7 +176,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
 
     updateMetadata: effect<{ updated: number }, { batchId: string; dataverseUrl: string }>(async (input, context) => {
       const reads = readsOf(context);
-      const client = await clientFor(reads, ports.dataverse, input.dataverseUrl);
+      const client = ports.dataverse(input.dataverseUrl, await tokenOf(reads, input.dataverseUrl));
       const metadata = (await reads.get<Record<string, FileMetadata>>('metadata', input.batchId)) ?? {};
       const registrations = (await reads.get<RegistrationResult[]>('registrations', input.batchId)) ?? [];
       const pathOf = new Map((await entriesOf(reads, input.batchId)).map((entry) => [entry.key, entry.relativePath]));
@@ -201,7 +201,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
       const discardedKeys = entries.map((entry) => entry.key);
       if (!input.folder) return { discardedKeys };
       const copies = entries.map((entry) => ({ storageIdentifier: entry.storageIdentifier, size: entry.size }));
-      const token = input.dataverseUrl === undefined ? '' : ((await reads.get<{ token: string }>(SECRETS, input.dataverseUrl))?.token ?? '');
+      const token = await tokenOf(reads, input.dataverseUrl);
       const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies }, (baseUrl) => ports.dataverse(baseUrl, token), context.signal);
       return { discardedKeys, copies: await removeCopies(plan) };
     }),
