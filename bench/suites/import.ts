@@ -56,7 +56,7 @@ async function runImport(): Promise<Figures> {
     createLink: async (request) => ((calls++), { identifiers: { id: request.idempotencyKey } }),
   });
   const store = openLmdbStore(join(folder.path, 'store'));
-  const runtime = await createRuntime({ store, machines: importMachines(store, { services: { bench: service } }), durability: 'flush' });
+  const runtime = await createRuntime({ store, machines: importMachines({ services: { bench: service } }), durability: 'flush' });
   let steps = 0;
   runtime.subscribe((event) => {
     if (event.type === 'actor.stepped' || event.type === 'actor.spawned') steps++;

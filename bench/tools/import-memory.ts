@@ -20,7 +20,7 @@ const { file, linkTags } = writeImportGraph(folder.path, objects);
 const answer = async (request: { idempotencyKey: string }) => ({ identifiers: { id: request.idempotencyKey } });
 const storePath = join(folder.path, 'store');
 const store = openLmdbStore(storePath);
-const runtime = await createRuntime({ store, machines: importMachines(store, { services: { memory: inProcessService({ createObject: answer, createLink: answer }) } }), durability: 'flush' });
+const runtime = await createRuntime({ store, machines: importMachines({ services: { memory: inProcessService({ createObject: answer, createLink: answer }) } }), durability: 'flush' });
 let steps = 0;
 runtime.subscribe((event) => void (event.type === 'actor.stepped' && steps++));
 

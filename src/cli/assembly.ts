@@ -22,7 +22,7 @@ import { createBatchJobs, type BatchJobs } from '../adapters/batch/batch-jobs.js
 import { batchOwnerCommands } from '../adapters/batch/batch-owner-commands.js';
 import type { HostSource } from '../kinds/host-module.js';
 import { BUILTIN_KINDS } from '../kinds/builtin-kinds.js';
-import { dataverseFor, loadDefinitions, SECRETS } from '../kinds/dataload.js';
+import { loadDefinitions, SECRETS } from '../kinds/dataload.js';
 import { watchDefinition } from '../kinds/watch.js';
 import { kindOfJob, type KindContext, type WorkKind } from '../kinds/work-kind.js';
 import type { DeleteOptions, DeleteResult } from './load-delete.js';
@@ -90,9 +90,9 @@ export interface Holdfast {
 
 export const DEFAULT_STORE = './.holdfast';
 
-/** The built-in data-load machines with their effects (the data load's and the watch's). */
-export function dataLoadMachines(store: SyncStore, hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
-  const [dataload, datafile] = loadDefinitions(store, hashPool, options);
+/** The built-in data-load machines with their effects (the data load's and the watch's); the effects read records through their context. */
+export function dataLoadMachines(hashPool: HashPool, options: Pick<HoldfastOptions, 'fetch'> = {}): MachineDefinition[] {
+  const [dataload, datafile] = loadDefinitions(hashPool, options);
   return [dataload!, watchDefinition(), datafile!];
 }
 
@@ -114,9 +114,8 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
   try {
     const applications = options.applications ?? [];
     const kinds = kindsOf(options.kinds);
-    // The kinds' effects get the store's keyed reads (and its folder), never the store: writes go through the runtime.
-    const reads = { path: store.path, getRecord: store.getRecord.bind(store), scanRecords: store.scanRecords.bind(store) };
-    const context: KindContext = { options: options as Readonly<Record<string, unknown>>, services: { reads, hashPool, applications } };
+    // The kinds' effects read records through their context; a kind gets the store's folder (task jobs' archive), never the store.
+    const context: KindContext = { options: options as Readonly<Record<string, unknown>>, services: { storePath: store.path, hashPool, applications } };
     const machines = kinds.flatMap((kind) => kind.machines(context));
     const queues = Object.assign({}, ...kinds.map((kind) => kind.queues?.(context) ?? {})) as Record<string, number>;
     const runtime = await createRuntime({
@@ -134,7 +133,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
     await batchJobs.woken;
     const keepToken = (dataverseUrl: string, token: string) => runtime.records.put(SECRETS, dataverseUrl, { token });
-    const services = { batchJobs, dataverse: dataverseFor(reads, options) };
+    const services = { batchJobs };
     // A kind that needs more than runtime.delete (a load's token, a batch job's run check) deletes its own jobs.
     const deleteJob = async (id: string, deleteOptions: DeleteOptions = {}): Promise<DeleteResult> => {
       const kind = kindOfJob(kinds, (await runtime.get(id))?.machine ?? '');

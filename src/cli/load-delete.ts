@@ -7,6 +7,7 @@
  * the copies (`--keep-copies`).
  */
 import type { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
+import { SECRETS } from '../adapters/dataload/dataload-effects.js';
 import { distinctCopies, planCopiesCleanup, removeCopies, type CopiesPlan, type NamedCopy } from '../adapters/dataload/load-copies.js';
 import { HoldfastError } from '../errors.js';
 import { DATAFILE_MACHINE, type DataFileContext } from '../machines/datafile.machine.js';
@@ -35,7 +36,6 @@ export type DeleteResult = DeleteOutcome & {
 
 /** What {@link deleteJobWithLoads} needs of the assembly. */
 export interface LoadDeletePorts {
-  dataverse: (baseUrl: string) => DataverseClient;
   keepToken: (dataverseUrl: string, token: string) => Promise<void>;
 }
 
@@ -68,7 +68,7 @@ type LoadPlans = { load: string; plan: CopiesPlan }[];
  * plans which copies go, asking Dataverse, refused with COPIES_UNCONFIRMED unless the
  * delete's options say `keepCopies`; removes them after the actors went.
  */
-export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClient): DeleteCleanup {
+export function loadCopiesCleanup(dataverse: (baseUrl: string, token: string) => DataverseClient): DeleteCleanup {
   return {
     async plan(job, actors, store, options: LoadDeleteOptions) {
       const plans: LoadPlans = [];
@@ -83,7 +83,9 @@ export function loadCopiesCleanup(dataverse: (baseUrl: string) => DataverseClien
           plans.push({ load: load.id, plan: { ...folder, remove: [], kept: copies.map((copy) => ({ storageIdentifier: copy.storageIdentifier, reason: 'a registration was under way when the load was deleted: Dataverse may hold it yet' })) } });
           continue;
         }
-        const plan = await planCopiesCleanup({ dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder, copies }, dataverse);
+        // The token the store keeps for the installation: the delete's reader answers at once (job-delete.ts).
+        const client = (baseUrl: string) => dataverse(baseUrl, store.get<{ token: string }>(SECRETS, baseUrl)?.token ?? '');
+        const plan = await planCopiesCleanup({ dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder, copies }, client);
         plans.push({ load: load.id, plan });
       }
       const unconfirmed = plans.filter(({ plan }) => plan.unconfirmed !== undefined);

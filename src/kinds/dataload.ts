@@ -5,7 +5,7 @@
  * removes its copies Dataverse does not hold (load-delete.ts); `resume` keeps a
  * new token for its installation and retries a load that waits for one.
  */
-import { createDataLoadEffects } from '../adapters/dataload/dataload-effects.js';
+import { createDataLoadEffects, SECRETS } from '../adapters/dataload/dataload-effects.js';
 import { DataverseClient } from '../adapters/dataverse/dataverse-client.js';
 import { printable } from '../adapters/files/dataverse-labels.js';
 import type { HashPool } from '../adapters/files/hash-pool.js';
@@ -15,24 +15,21 @@ import { describeSummary, DEFAULT_SPACE_WAIT_MS, summarize, waitForLoad, waitFor
 import { DATAFILE_MACHINE, DATAFILE_VERSION, datafileMachine } from '../machines/datafile.machine.js';
 import { DATALOAD_MACHINE, DATALOAD_VERSION, dataloadMachine, type DataLoadContext } from '../machines/dataload.machine.js';
 import { dataloadRecords } from '../machines/written-records.js';
-import type { ActorRecord, SyncStore } from '../runtime/actor-types.js';
+import type { ActorRecord } from '../runtime/actor-types.js';
 import { defineMachine, type MachineDefinition } from '../runtime/machine-registry.js';
 import { defineKind } from './work-kind.js';
 import { arrayOf } from '../runtime/async-views.js';
 
-/** Dataverse tokens by installation URL, in the store's records (never printed or sent to the inspector). */
-export const SECRETS = 'secrets';
+export { SECRETS };
 
-type Reads = Pick<SyncStore, 'getRecord' | 'scanRecords'>;
-
-/** A Dataverse client for an installation, with the token the store keeps for it. */
-export function dataverseFor(records: Reads, options: { fetch?: typeof fetch } = {}): (baseUrl: string) => DataverseClient {
-  return (baseUrl) => new DataverseClient({ baseUrl, token: records.getRecord<{ token: string }>(SECRETS, baseUrl)?.token ?? '', ...(options.fetch ? { fetch: options.fetch } : {}) });
+/** A Dataverse client for an installation and token (the effects read the token the store keeps for it). */
+export function dataverseFor(options: { fetch?: typeof fetch } = {}): (baseUrl: string, token: string) => DataverseClient {
+  return (baseUrl, token) => new DataverseClient({ baseUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}) });
 }
 
-/** The `dataload` and `datafile` machines with their effects. */
-export function loadDefinitions(records: Reads, hashPool: HashPool, options: { fetch?: typeof fetch } = {}): MachineDefinition[] {
-  const effects = createDataLoadEffects({ hashPool, records, dataverse: dataverseFor(records, options) });
+/** The `dataload` and `datafile` machines with their effects, which read records through their context. */
+export function loadDefinitions(hashPool: HashPool, options: { fetch?: typeof fetch } = {}): MachineDefinition[] {
+  const effects = createDataLoadEffects({ hashPool, dataverse: dataverseFor(options) });
   const { locateDataset, walkSource, registerFiles, updateMetadata, cleanUp, discardCopies, prepareFile, copyFile } = effects;
   return [
     defineMachine({
@@ -43,7 +40,7 @@ export function loadDefinitions(records: Reads, hashPool: HashPool, options: { f
       effects: { registerFiles: { maxAttempts: 2, key: (input) => `dataset:${(input as { dataset: string }).dataset}` }, locateDataset: { maxAttempts: 2 } },
       records: dataloadRecords,
       // Its copies in the file store that Dataverse does not hold go with it (load-delete.ts).
-      onDelete: loadCopiesCleanup(dataverseFor(records, options)),
+      onDelete: loadCopiesCleanup(dataverseFor(options)),
       // Its files' results live in its entries and registrations: retention folds its finished datafiles.
       foldChildren: true,
     }),
@@ -69,7 +66,7 @@ export const dataloadKind = defineKind({
   title: 'data load',
   jobs: [DATALOAD_MACHINE],
   actors: [DATALOAD_MACHINE, DATAFILE_MACHINE],
-  machines: ({ services, options }) => loadDefinitions(services.reads as Reads, services.hashPool as HashPool, options as { fetch?: typeof fetch }),
+  machines: ({ services, options }) => loadDefinitions(services.hashPool as HashPool, options as { fetch?: typeof fetch }),
   queues: () => ({ prepare: 8, copy: 4 }),
   label: (actor) => (actor.machine === DATAFILE_MACHINE ? dataFileLabel(actor) : undefined),
   words: (actor) => (actor.machine === DATAFILE_MACHINE ? { line: dataFileWords(actor) } : undefined),
@@ -109,8 +106,7 @@ export const dataloadKind = defineKind({
       return retried.map((load) => load.id);
     },
   },
-  delete: ({ runtime, keepToken, services }, id, options) =>
-    deleteJobWithLoads(runtime, id, { dataverse: services.dataverse as (baseUrl: string) => DataverseClient, keepToken }, options),
+  delete: ({ runtime, keepToken }, id, options) => deleteJobWithLoads(runtime, id, { keepToken }, options),
 });
 
 /** A data file by its relative path. */

@@ -5,7 +5,6 @@
  * identifiers. `resume` follows an interrupted import as `holdfast import` does.
  */
 import { importMachines, type ImportOptions } from '../adapters/import/import-machines.js';
-import type { RecordsReader } from '../adapters/import/import-effects.js';
 import { describeImport, followImport, summarizeImport } from '../cli/import-follow.js';
 import { IMPORT_UNBLOCK_MACHINE } from '../machines/import-unblock.machine.js';
 import { IMPORT_BATCH_MACHINE, PENDING_LINK_MACHINE, PENDING_OBJECT_MACHINE } from '../machines/import.types.js';
@@ -16,7 +15,7 @@ export const importKind = defineKind({
   title: 'import',
   jobs: [IMPORT_BATCH_MACHINE],
   actors: [IMPORT_BATCH_MACHINE, PENDING_OBJECT_MACHINE, PENDING_LINK_MACHINE, IMPORT_UNBLOCK_MACHINE],
-  machines: ({ services, options }) => importMachines(services.reads as RecordsReader, options as ImportOptions),
+  machines: ({ options }) => importMachines(options as ImportOptions),
   resume: {
     key: 'imports',
     noun: 'import',

@@ -3,7 +3,7 @@
  * returning it. Its effect runs the task on the queues this process serves; it
  * writes entity fragments. At open, stages queued for this process are woken.
  */
-import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskStoreAccess, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
+import { taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../adapters/tasks/task-worker.js';
 import { activeTaskJobs, describeTaskJobs, followTaskJobs, taskJobsSucceeded } from '../cli/task-follow.js';
 import { TASK_JOB_MACHINE } from '../machines/task-job.machine.js';
 import { defineKind } from './work-kind.js';
@@ -13,7 +13,7 @@ export const taskJobKind = defineKind({
   title: 'task job',
   jobs: [TASK_JOB_MACHINE],
   actors: [TASK_JOB_MACHINE],
-  machines: ({ services, options }) => taskJobMachines(services.reads as TaskStoreAccess, options.tasks as TaskWorkerOptions | undefined),
+  machines: ({ services, options }) => taskJobMachines({ path: services.storePath as string }, options.tasks as TaskWorkerOptions | undefined),
   queues: ({ options }) => taskQueueLimits(options.tasks as TaskWorkerOptions | undefined),
   wake: (runtime, { options }) => wakeTaskJobs(runtime, options.tasks as TaskWorkerOptions | undefined),
   resume: {

@@ -18,7 +18,7 @@ import type { Runtime } from '../runtime/runtime.js';
 export interface KindContext {
   /** The assembly's options (`openHoldfast`'s), for the fields a kind reads (`jobServer`, `tasks`, `fetch`). */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Named services the assembly opened (`reads`: the store's keyed reads for effects, a hash pool): built-in kinds only. */
+  /** Named services the assembly opened (`storePath`: the store's folder, a hash pool; effects read records through their context): built-in kinds only. */
   readonly services: Readonly<Record<string, unknown>>;
 }
 

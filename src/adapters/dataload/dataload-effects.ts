@@ -11,6 +11,7 @@ import { HoldfastError, NonRetryableError } from '../../errors.js';
 import type { DiscardInput, RegisterInput, WalkInput } from '../../machines/dataload.machine.js';
 import type { CopiedEntry, CopiesReport, DataFileInput, DatasetFolder, PreparedFile, RegistrationResult, WalkedFile, WalkResult } from '../../machines/dataload.types.js';
 import { effect } from '../../runtime/effect.js';
+import type { EffectContext, EffectRecords } from '../../runtime/effect-runner.js';
 import { faultPoint } from '../../runtime/fault-points.js';
 import type { DataverseClient } from '../dataverse/dataverse-client.js';
 import { fileStorageId } from '../dataverse/dataverse-pid.js';
@@ -26,18 +27,34 @@ import { screenNames } from '../files/name-screen.js';
 import { walkFolder } from '../files/walk-folder.js';
 import { planCopiesCleanup, removeCopies } from './load-copies.js';
 
-/** Read access to the records that steps wrote (entries, registrations, loaded files, metadata). */
-export interface RecordsReader {
-  getRecord<T>(collection: string, key: string | (string | number)[]): T | undefined;
-  scanRecords<T>(collection: string, prefix?: string | (string | number)[]): Iterable<{ key: unknown; value: T }>;
-}
-
 export interface DataLoadPorts {
   hashPool: HashPool;
-  records: RecordsReader;
-  /** A client for a Dataverse installation, with the token kept for it. */
-  dataverse: (baseUrl: string) => DataverseClient;
+  /** A client for a Dataverse installation, given the token the store keeps for it (read by the effect). */
+  dataverse: (baseUrl: string, token: string) => DataverseClient;
   now?: () => number;
+}
+
+/** Dataverse tokens by installation URL, in the store's records (never printed or sent to the inspector). */
+export const SECRETS = 'secrets';
+
+/** An effect's reads of the records steps wrote: its context's, which may answer later (await, `for await`). */
+type Reads = Pick<EffectRecords, 'get' | 'iterate'>;
+
+/** The records an effect reads: only a runtime gives them. */
+function readsOf(context: EffectContext): Reads {
+  if (!context.records) throw new NonRetryableError("the data load's effects read its records through the runtime: run them in a runtime", { code: 'EFFECT_FAILED' });
+  return context.records;
+}
+
+/** The token the store keeps for an installation ('' for none: Dataverse refuses, and the load waits for one). */
+async function tokenOf(reads: Reads, baseUrl: string | undefined): Promise<string> {
+  return baseUrl === undefined ? '' : ((await reads.get<{ token: string }>(SECRETS, baseUrl))?.token ?? '');
+}
+
+async function entriesOf(reads: Reads, batchId: string): Promise<CopiedEntry[]> {
+  const entries: CopiedEntry[] = [];
+  for await (const { value } of reads.iterate<CopiedEntry>('entries', [batchId])) entries.push(value);
+  return entries;
 }
 
 /** What a later load remembers of a loaded file (`loaded` records, keyed by dataset and path). */
@@ -53,21 +70,20 @@ export interface LoadedFile {
 export type FileMetadata = { description?: string; categories?: string[]; directoryLabel?: string };
 
 export function createDataLoadEffects(ports: DataLoadPorts) {
-  const entriesOf = (batchId: string) => [...ports.records.scanRecords<CopiedEntry>('entries', [batchId])].map((r) => r.value);
-
   return {
     locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>(async (input, context) => {
-      const folder = input.dataverseUrl
-        ? datasetFolderFromStorageIdentifier((await ports.dataverse(input.dataverseUrl).getDataset(input.dataset, context.signal)).storageIdentifier)
-        : datasetFolderFromPid(input.dataset);
+      const url = input.dataverseUrl;
+      const client = url ? ports.dataverse(url, await tokenOf(readsOf(context), url)) : undefined;
+      const folder = client ? datasetFolderFromStorageIdentifier((await client.getDataset(input.dataset, context.signal)).storageIdentifier) : datasetFolderFromPid(input.dataset);
       return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
     }),
 
-    walkSource: effect<WalkResult, WalkInput>(async (input) => {
+    walkSource: effect<WalkResult, WalkInput>(async (input, context) => {
+      const reads = readsOf(context);
       const found: (WalkedFile & { loaded?: boolean })[] = [];
       const result: WalkResult = { files: [], refused: [], alreadyLoaded: 0 };
       if (input.only) {
-        for (const { value } of ports.records.scanRecords<WatchedFile>('watch.batch', [input.only.watchId, input.only.batch])) {
+        for await (const { value } of reads.iterate<WatchedFile>('watch.batch', [input.only.watchId, input.only.batch])) {
           found.push({ key: fileKey(value.relativePath), source: join(input.dir, value.relativePath), ...splitPath(value.relativePath), relativePath: value.relativePath, size: value.size, mtimeMs: value.mtimeMs, loaded: false });
         }
       } else {
@@ -76,7 +92,7 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
             result.refused.push({ relativePath: entry.relativePath, reason: entry.reason });
             continue;
           }
-          const loaded = ports.records.getRecord<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
+          const loaded = await reads.get<LoadedFile>('loaded', [input.dataset, entry.relativePath]);
           const unchanged = loaded !== undefined && loaded.size === entry.size && loaded.mtimeMs === entry.mtimeMs;
           const file = { key: fileKey(entry.relativePath), source: join(input.dir, entry.relativePath), relativePath: entry.relativePath, directoryLabel: entry.directoryLabel, fileName: entry.fileName, size: entry.size, mtimeMs: entry.mtimeMs };
           if (!unchanged) found.push(file);
@@ -85,8 +101,12 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
         }
       }
       // Names are screened before any copy; files loaded before still hold their paths in the dataset.
-      const loadedAt = (relativePath: string) => ports.records.getRecord<LoadedFile>('loaded', [input.dataset, relativePath]) !== undefined;
-      const verdicts = screenNames(found, { fixLabels: input.fixLabels, loadedAt });
+      // The screen asks synchronously; the paths it may ask about are read first (a first screen names them).
+      const asked = new Set<string>();
+      screenNames(found, { fixLabels: input.fixLabels, loadedAt: (path) => (asked.add(path), false) });
+      const loadedPaths = new Set<string>();
+      for (const path of asked) if ((await reads.get<LoadedFile>('loaded', [input.dataset, path])) !== undefined) loadedPaths.add(path);
+      const verdicts = screenNames(found, { fixLabels: input.fixLabels, loadedAt: (path) => loadedPaths.has(path) });
       found.forEach(({ loaded, ...file }, index) => {
         const verdict = verdicts[index]!;
         if (loaded) result.alreadyLoaded++;
@@ -127,8 +147,9 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
     }),
 
     registerFiles: effect<{ results: RegistrationResult[] }, RegisterInput>(async (input, context) => {
-      const client = ports.dataverse(input.dataverseUrl);
-      const entries = entriesOf(input.batchId);
+      const reads = readsOf(context);
+      const client = ports.dataverse(input.dataverseUrl, await tokenOf(reads, input.dataverseUrl));
+      const entries = await entriesOf(reads, input.batchId);
       // A crash between an addFiles call and its commit must not register twice: unless this is the very
       // first call for the batch (which nothing can have preceded), ask the draft what it already holds.
       // Skipping the listing then matters: a watch's batches would each list the whole dataset.
@@ -154,10 +175,11 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
     }),
 
     updateMetadata: effect<{ updated: number }, { batchId: string; dataverseUrl: string }>(async (input, context) => {
-      const client = ports.dataverse(input.dataverseUrl);
-      const metadata = ports.records.getRecord<Record<string, FileMetadata>>('metadata', input.batchId) ?? {};
-      const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId) ?? [];
-      const pathOf = new Map(entriesOf(input.batchId).map((entry) => [entry.key, entry.relativePath]));
+      const reads = readsOf(context);
+      const client = ports.dataverse(input.dataverseUrl, await tokenOf(reads, input.dataverseUrl));
+      const metadata = (await reads.get<Record<string, FileMetadata>>('metadata', input.batchId)) ?? {};
+      const registrations = (await reads.get<RegistrationResult[]>('registrations', input.batchId)) ?? [];
+      const pathOf = new Map((await entriesOf(reads, input.batchId)).map((entry) => [entry.key, entry.relativePath]));
       let updated = 0;
       for (const result of registrations) {
         const wanted = result.ok ? metadata[pathOf.get(result.key) ?? ''] : undefined;
@@ -174,23 +196,26 @@ export function createDataLoadEffects(ports: DataLoadPorts) {
      * all stay, the report says so, and `holdfast delete` finishes later.
      */
     discardCopies: effect<{ discardedKeys: string[]; copies?: CopiesReport }, DiscardInput>(async (input, context) => {
-      const entries = entriesOf(input.batchId);
+      const reads = readsOf(context);
+      const entries = await entriesOf(reads, input.batchId);
       const discardedKeys = entries.map((entry) => entry.key);
       if (!input.folder) return { discardedKeys };
       const copies = entries.map((entry) => ({ storageIdentifier: entry.storageIdentifier, size: entry.size }));
-      const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies }, ports.dataverse, context.signal);
+      const token = await tokenOf(reads, input.dataverseUrl);
+      const plan = await planCopiesCleanup({ ...input, folder: input.folder, copies }, (baseUrl) => ports.dataverse(baseUrl, token), context.signal);
       return { discardedKeys, copies: await removeCopies(plan) };
     }),
 
-    cleanUp: effect<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>(async (input) => {
-      const entries = entriesOf(input.batchId);
+    cleanUp: effect<{ discardedKeys: string[] }, { batchId: string; targetDir: string; move: boolean; discard: boolean }>(async (input, context) => {
+      const reads = readsOf(context);
+      const entries = await entriesOf(reads, input.batchId);
       // A discard started by an earlier holdfast (before discardCopies): it lacks the dataset to ask
       // Dataverse about, so its copies stay; `holdfast delete` of the load removes those Dataverse lacks.
       if (input.discard) return { discardedKeys: entries.map((entry) => entry.key) };
       // Only this load's leftovers: another load into the same dataset (a watch's next batch) may be copying beside them.
       if (input.targetDir) await removeTemporariesOf(input.targetDir, entries.map((entry) => basename(entry.target))).catch(ignoreMissing);
       if (input.move) {
-        const registrations = ports.records.getRecord<RegistrationResult[]>('registrations', input.batchId);
+        const registrations = await reads.get<RegistrationResult[]>('registrations', input.batchId);
         const registered = registrations ? new Set(registrations.filter((r) => r.ok).map((r) => r.key)) : undefined;
         for (const entry of entries) if (!registered || registered.has(entry.key)) await rm(entry.source, { force: true });
       }

@@ -2,12 +2,14 @@
  * The effects the import machines name, provided at assembly: load and plan
  * the import, read a chunk of the plan back, create objects and links with
  * the service, post the import-complete event. They read records (the plan,
- * the parents' identifiers) and never write the store: steps do.
+ * the parents' identifiers) through their context, which may answer later,
+ * and never write the store: steps do.
  */
 import { NonRetryableError } from '../../errors.js';
 import type { Dependants } from '../../machines/import-unblock.machine.js';
 import { IMPORT_RECORDS, type CreateLinkInput, type CreateObjectInput, type Identifiers, type ImportCompleted, type LoadResult, type PlanChunk, type ServiceAnswer } from '../../machines/import.types.js';
 import { effect } from '../../runtime/effect.js';
+import type { EffectContext, EffectRecords } from '../../runtime/effect-runner.js';
 import { postCompletion } from './import-http.js';
 import { ImportPlanner } from './import-plan.js';
 import { readImportFile, readText } from './import-reader.js';
@@ -16,15 +18,8 @@ import { parseLinkTags } from './link-tags.js';
 import { decodePlanChunk } from './plan-chunks.js';
 import { ProblemList } from './problem-list.js';
 
-/** Read access to the records that steps wrote. */
-export interface RecordsReader {
-  getRecord<T>(collection: string, key: string | (string | number)[]): T | undefined;
-  scanRecords<T>(collection: string, prefix?: string | (string | number)[]): Iterable<{ key: unknown; value: T }>;
-}
-
-/** What the effects are given: records to read, and the services to call. */
+/** What the effects are given: the services to call (records they read through their context). */
 export interface ImportPorts {
-  records: RecordsReader;
   /** The service a batch names: a registered in-process one, or HTTP at a URL. */
   service(name: string): ImportService;
   fetch?: typeof fetch;
@@ -63,15 +58,16 @@ export function createImportEffects(ports: ImportPorts) {
       throw changed(`plans no object ${input.key}`);
     }),
 
-    readPlanChunk: effect<PlanChunk, { batch: string; chunk: number }>(async (input) => {
+    readPlanChunk: effect<PlanChunk, { batch: string; chunk: number }>(async (input, context) => {
       const what = `chunk ${input.chunk} of import ${input.batch}'s plan`;
-      const chunk = ports.records.getRecord<unknown>(IMPORT_RECORDS.plan, [input.batch, input.chunk]);
+      const chunk = await readsOf(context).get<unknown>(IMPORT_RECORDS.plan, [input.batch, input.chunk]);
       if (chunk === undefined || chunk === null) throw new NonRetryableError(`${what} is missing`, { code: 'RECORD_CORRUPT' });
       return decodePlanChunk(chunk, what);
     }),
 
     createObject: effect<ServiceAnswer, CreateObjectInput>(async (input, context) => {
-      const parents = [...ports.records.scanRecords<{ linkTag: string; identifiers: Identifiers }>(IMPORT_RECORDS.parents, [input.batch, input.index])].map((r) => r.value);
+      const parents: { linkTag: string; identifiers: Identifiers }[] = [];
+      for await (const { value } of readsOf(context).iterate<{ linkTag: string; identifiers: Identifiers }>(IMPORT_RECORDS.parents, [input.batch, input.index])) parents.push(value);
       const request = { idempotencyKey: input.key, type: input.type, data: input.data, parents };
       return ports.service(input.service).createObject(request, { signal: context.signal, attempt: context.attempt });
     }),
@@ -85,4 +81,10 @@ export function createImportEffects(ports: ImportPorts) {
       postCompletion(input.url, { idempotencyKey: input.key, ...input.event }, context.signal, ports.fetch),
     ),
   };
+}
+
+/** The records an effect reads: only a runtime gives them. */
+function readsOf(context: EffectContext): Pick<EffectRecords, 'get' | 'iterate'> {
+  if (!context.records) throw new NonRetryableError("the import's effects read its plan through the runtime: run them in a runtime", { code: 'EFFECT_FAILED' });
+  return context.records;
 }

@@ -3,7 +3,7 @@
  * `pendingObject` and `pendingLink`. The default assembly registers them; a
  * host app registers them with its in-process services:
  * @example
- * const runtime = await createRuntime({ store, machines: importMachines(store, { services: { catalogue } }) });
+ * const runtime = await createRuntime({ store, machines: importMachines({ services: { catalogue } }) });
  * await runtime.spawn('importBatch', { file, linkTags, service: 'catalogue' });
  */
 import { HoldfastError } from '../../errors.js';
@@ -14,7 +14,7 @@ import { pendingObjectMachine, PENDING_OBJECT_VERSION } from '../../machines/pen
 import { importUnblockMachine, IMPORT_UNBLOCK_MACHINE, IMPORT_UNBLOCK_VERSION } from '../../machines/import-unblock.machine.js';
 import { defineMachine, type EffectOptions, type MachineDefinition } from '../../runtime/machine-registry.js';
 import { importBatchRecords } from '../../machines/written-records.js';
-import { createImportEffects, type RecordsReader } from './import-effects.js';
+import { createImportEffects } from './import-effects.js';
 import { httpImportService } from './import-http.js';
 import type { ImportService } from './import-service.js';
 
@@ -36,10 +36,10 @@ export interface ImportOptions {
 export const IMPORT_QUEUE = 'import';
 
 /**
- * The `importBatch`, `pendingObject` and `pendingLink` definitions, with their effects.
- * @param records the store (or any reader of its records): the effects read the plan and parents from it
+ * The `importBatch`, `pendingObject` and `pendingLink` definitions, with their effects
+ * (which read the plan and parents through the runtime that runs them).
  */
-export function importMachines(records: RecordsReader, options: ImportOptions = {}): MachineDefinition[] {
+export function importMachines(options: ImportOptions = {}): MachineDefinition[] {
   const http = new Map<string, ImportService>();
   const service = (name: string): ImportService => {
     const registered = options.services?.[name];
@@ -49,7 +49,7 @@ export function importMachines(records: RecordsReader, options: ImportOptions = 
     if (!client) http.set(name, (client = httpImportService(name, options.fetch ? { fetch: options.fetch } : {})));
     return client;
   };
-  const effects = createImportEffects({ records, service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
+  const effects = createImportEffects({ service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
   const { loadImport, readPlanChunk, postCompletion, createObject, createLink, findDependants } = effects;
   const retry: EffectOptions = { maxAttempts: 8, backoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 60_000, ...options.retry };
   const calls: EffectOptions = { ...retry, queue: IMPORT_QUEUE };

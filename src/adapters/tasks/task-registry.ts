@@ -45,8 +45,8 @@ export interface TaskContext {
   readonly archive: ContentArchive;
   /** The entities of a dataset job's payload (none for a plain job). */
   entities(): Entity[];
-  /** The job's entities as the store has them now: the fragments written for each, merged; the payload's entity where none were. */
-  loadEntities(): Entity[];
+  /** The job's entities as the store has them now: the fragments written for each, merged; the payload's entity where none were. Read through the runtime, so awaited. */
+  loadEntities(): Promise<Entity[]>;
   /** One reference per `contentHash` of the job's entities. */
   fileReferences(): FileReference[];
   /** This run's bulk writer: its fragments are written with the job's completion. @throws INVALID_INPUT for a job without dataset */

@@ -23,7 +23,7 @@ export interface RunnerDeps extends ScopeDeps {
 export function createTaskRunner(deps: RunnerDeps): (input: TaskRunInput, context: EffectContext) => Promise<TaskOutcome> {
   // Runs of a killed process left their folders; the first run here (the store is ours now) sweeps them.
   let swept: Promise<void> | undefined;
-  return async (input, { attempt, signal }) => {
+  return async (input, { attempt, signal, records }) => {
     let job;
     try {
       job = parseJob(input.job); // spawned by hand (the owner's socket) or by an older version: checked again
@@ -37,7 +37,7 @@ export function createTaskRunner(deps: RunnerDeps): (input: TaskRunInput, contex
     await (swept ??= rm(deps.tempRoot, { recursive: true, force: true }));
     // The job's id is the task's idempotency key: the same for every attempt and restart of this job,
     // also when a process that does not serve its queue put it back to queued in between.
-    const scope = openTaskScope(job, { jobId: input.jobId, stage: input.stage, attempt, idempotencyKey: input.jobId, signal }, deps);
+    const scope = openTaskScope(job, { jobId: input.jobId, stage: input.stage, attempt, idempotencyKey: input.jobId, signal, records }, deps);
     try {
       const returned = await Promise.resolve().then(() => task(job, scope.context)).catch((error: unknown) => {
         throw named(job.task, error);

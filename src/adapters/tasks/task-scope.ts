@@ -13,17 +13,12 @@ import { createBulkWriter, mergeEntities, type FlushableWriter } from './bulk-wr
 import type { ContentArchive } from './content-archive.js';
 import { isDatasetJob, type AnyJob, type Entity } from './job-model.js';
 import type { FileReference, TaskContext } from './task-registry.js';
-
-/** Read access to the fragments earlier steps wrote. */
-export interface FragmentReader {
-  scanRecords<T>(collection: string, prefix?: string | (string | number)[]): Iterable<{ key: unknown; value: T }>;
-}
+import type { EffectRecords } from '../../runtime/effect-runner.js';
 
 export interface ScopeDeps {
   archive: ContentArchive;
   /** Where runs keep their temporary folders. */
   tempRoot: string;
-  records: FragmentReader;
 }
 
 export interface RunInfo {
@@ -32,6 +27,8 @@ export interface RunInfo {
   attempt: number;
   idempotencyKey: string;
   signal: AbortSignal;
+  /** The effect's records, where earlier steps' fragments are read (may answer later); absent outside a runtime. */
+  records?: Pick<EffectRecords, 'iterate'> | undefined;
 }
 
 export interface TaskScope {
@@ -112,12 +109,17 @@ export function openTaskScope(job: AnyJob, run: RunInfo, deps: ScopeDeps): TaskS
     signal: run.signal,
     archive: deps.archive,
     entities: () => entitiesOf(job),
-    loadEntities: () => {
+    loadEntities: async () => {
       if (!isDatasetJob(job)) return [];
-      return job.payload.entities.map((entity) => {
-        const stored = [...deps.records.scanRecords<Entity>(ENTITY_FRAGMENTS, [job.dataset, entity.id])].map((record) => record.value);
-        return stored.length > 0 ? mergeEntities(stored) : entity;
-      });
+      const records = run.records;
+      if (!records) throw new HoldfastError('INVALID_INPUT', `job ${run.jobId} runs outside a runtime: its stored entities cannot be read`);
+      const entities: Entity[] = [];
+      for (const entity of job.payload.entities) {
+        const stored: Entity[] = [];
+        for await (const { value } of records.iterate<Entity>(ENTITY_FRAGMENTS, [job.dataset, entity.id])) stored.push(value);
+        entities.push(stored.length > 0 ? mergeEntities(stored) : entity);
+      }
+      return entities;
     },
     fileReferences: references,
     writer: () => {

@@ -25,7 +25,6 @@ import { archiveFolder, openArchive } from './content-archive.js';
 import { jobSchema, parseJob, type AnyJob } from './job-model.js';
 import type { TaskRegistry } from './task-registry.js';
 import { createTaskRunner } from './task-runner.js';
-import type { FragmentReader } from './task-scope.js';
 
 export interface TaskWorkerOptions {
   tasks: TaskRegistry;
@@ -39,8 +38,8 @@ export interface TaskWorkerOptions {
   timeoutMs?: number;
 }
 
-/** What task jobs read of the store: its folder (archive, temporaries) and the fragments steps wrote. */
-export interface TaskStoreAccess extends FragmentReader {
+/** What task jobs know of the store: its folder (archive, temporaries). Fragments are read through the effect's context. */
+export interface TaskStoreAccess {
   readonly path: string;
 }
 
@@ -59,7 +58,6 @@ export function taskJobMachines(store: TaskStoreAccess, worker?: TaskWorkerOptio
       served,
       archive: openArchive(options.archive ?? archiveFolder(store.path)),
       tempRoot: join(store.path, 'tmp', 'tasks'),
-      records: store,
     }),
   );
   const machine = taskJobMachine.provide({

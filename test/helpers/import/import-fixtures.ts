@@ -73,7 +73,7 @@ export async function openImportRuntime(folder: string, options: ImportOptions &
   const store = openLmdbStore(join(folder, 'store'));
   const runtime = await createRuntime({
     store,
-    machines: importMachines(store, { retry: { backoffMs: 20, maxBackoffMs: 200 }, ...options }),
+    machines: importMachines({ retry: { backoffMs: 20, maxBackoffMs: 200 }, ...options }),
     limits: { concurrency: options.concurrency ?? 64 },
     durability: 'commit',
   });

@@ -62,7 +62,7 @@ describe('task jobs: deferring the next stage', () => {
         }
         return DatasetJob.fromEntities({ ...asDataset(job), task: 'enrich.read', entities: asDataset(job).payload.entities });
       },
-      'enrich.read': (_job, { loadEntities }) => void (loaded = loadEntities()),
+      'enrich.read': async (_job, { loadEntities }) => void (loaded = await loadEntities()),
     });
     const task = await openTaskRuntime(tempFolder(), { tasks, queues: { enrich: 4 } });
     try {

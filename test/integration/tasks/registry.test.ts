@@ -113,7 +113,7 @@ describe('task jobs: the registry', () => {
 
   it('refuses a worker with a bad queue name or concurrency, naming each problem', () => {
     const tasks = defineTasks({});
-    expect(() => taskJobMachines({ path: '/nowhere', scanRecords: () => [] }, { tasks, queues: { good: 1, 'bad name': 0 } })).toThrow(
+    expect(() => taskJobMachines({ path: '/nowhere' }, { tasks, queues: { good: 1, 'bad name': 0 } })).toThrow(
       /INVALID_OPTIONS.*"bad name" is not a queue name; queues.bad name: concurrency must be a positive integer, got 0/,
     );
   });
