@@ -4,7 +4,8 @@
  */
 import type { Scan, Store, SyncReads, SyncStore } from './store.js';
 
-const READS: readonly (keyof SyncReads)[] = [
+/** The port's reads, by name: what `sync` answers at once. */
+export const SYNC_READ_NAMES: readonly (keyof SyncReads)[] = [
   'getActor',
   'queryActors',
   'actorIds',
@@ -33,7 +34,7 @@ export function syncStoreOf(store: Store): SyncStore | undefined {
   if (sync === undefined) return undefined;
   if (sync === (store as unknown)) return store as SyncStore;
   const bound = new Map<PropertyKey, unknown>();
-  for (const name of READS) bound.set(name, (sync[name] as (...args: unknown[]) => unknown).bind(sync));
+  for (const name of SYNC_READ_NAMES) bound.set(name, (sync[name] as (...args: unknown[]) => unknown).bind(sync));
   return new Proxy(store, {
     get(target, name) {
       const read = bound.get(name);

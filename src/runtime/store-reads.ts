@@ -6,8 +6,8 @@
  * after the answer on a promise, so one path serves both stores. Nothing read is kept.
  */
 import { HoldfastError } from '../errors.js';
-import type { MaybePromise, Scan, Store, SyncReads, SyncStore } from '../persistence/store.js';
-import { syncStoreOf } from '../persistence/sync-store.js';
+import type { MaybePromise, Scan, Store, SyncStore } from '../persistence/store.js';
+import { SYNC_READ_NAMES, syncStoreOf } from '../persistence/sync-store.js';
 
 /** True for a read's answer that is still to come. */
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
@@ -47,23 +47,6 @@ export function readsAtOnce(port: Store): boolean {
   return port.sync !== undefined;
 }
 
-const SYNC_READS: readonly (keyof SyncReads)[] = [
-  'getActor',
-  'queryActors',
-  'actorIds',
-  'countActors',
-  'identityOf',
-  'checkActorPage',
-  'corruptActors',
-  'inbox',
-  'timers',
-  'journal',
-  'getRecord',
-  'scanRecords',
-  'getMeta',
-  'journalSpans',
-  'usage',
-];
 
 /**
  * `runtime.store` over a store without synchronous reads: writes and `close` pass through, a read
@@ -71,7 +54,7 @@ const SYNC_READS: readonly (keyof SyncReads)[] = [
  */
 export function syncViewRefusing(port: Store): SyncStore {
   const refusing = new Map<PropertyKey, () => never>();
-  for (const name of SYNC_READS) refusing.set(name, () => {
+  for (const name of SYNC_READ_NAMES) refusing.set(name, () => {
     throw readsAsync(`store.${name}`, port.path);
   });
   return new Proxy(port, {
