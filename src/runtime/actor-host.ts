@@ -367,42 +367,17 @@ export class ActorHost {
    * in one commit. Their live state, effects and timers here are dropped first.
    */
   deleteJob(root: ActorId, records: ActorRecord[], extra: Mutation[] = []): Promise<void> {
-    // The messages waiting for them are read first; the rest happens in one tick with the commit's start.
-    const inbox: Mutation[] = [];
-    const read = forEach(records, (record) => forEach(this.o.store.inbox(record.id), (message) => void inbox.push({ op: 'deleteInbox', to: record.id, seq: message.seq })));
-    return Promise.resolve(
-      andThen(read, () => {
-        const plan = emptyPlan();
-        plan.mutations.push(...extra);
-        for (const record of records) {
-          const live = this.live.get(record.id);
-          for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
-          // Sends held by the job's pause are answered, not left waiting for ever.
-          for (const delivery of live?.mailbox.splice(0) ?? []) if (delivery.kind === 'external') delivery.reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${record.id} was deleted with its job`, { details: { id: record.id } }));
-          this.o.timers.removeActor(record.id);
-          this.live.delete(record.id);
-          this.reading.markStale(record.id);
-          this.removing.add(record.id);
-          plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
-          if (record.status === 'parked') plan.mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
-          for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
-        }
-        plan.mutations.push(...inbox);
-        plan.mutations.push({ op: 'deleteRecord', collection: PAUSED, key: root });
-        this.control.forgetJob(root);
-        const removed = () => {
-          for (const record of records) this.removing.delete(record.id);
-        };
-        return new Promise<void>((resolve, reject) =>
-          this.commit(
-            root,
-            plan,
-            () => (removed(), resolve()),
-            (error) => (removed(), reject(error)),
-          ),
-        );
-      }),
-    );
+    return this.removeActors(root, records, extra, (record, mutations) => {
+      const live = this.live.get(record.id);
+      for (const invokeId of Object.keys(live?.record.effects ?? record.effects)) this.o.effects.cancel(record.id, invokeId, 'its job was deleted');
+      // Sends held by the job's pause are answered, not left waiting for ever.
+      for (const delivery of live?.mailbox.splice(0) ?? []) if (delivery.kind === 'external') delivery.reject(new HoldfastError('ACTOR_NOT_FOUND', `actor ${record.id} was deleted with its job`, { details: { id: record.id } }));
+      this.o.timers.removeActor(record.id);
+      if (record.status === 'parked') mutations.push({ op: 'deleteRecord', collection: SET_ASIDE, key: record.id });
+    }, () => {
+      this.control.forgetJob(root);
+      return [{ op: 'deleteRecord', collection: PAUSED, key: root }];
+    });
   }
 
   /**
@@ -411,7 +386,16 @@ export class ActorHost {
    * chose children that are final and not held here; an idle one still cached is dropped.
    */
   foldChildren(parent: ActorId, records: readonly ActorRecord[], extra: Mutation[]): Promise<void> {
-    // Their waiting messages are read first; the rest happens in one tick with the commit's start (as deleteJob).
+    return this.removeActors(parent, records, extra, () => {});
+  }
+
+  /**
+   * Removes `records` (a deleted job's actors, folded children) with their journals, timers and
+   * waiting messages, and `extra`, in one commit in order with the steps. The messages are read
+   * first; the rest happens in one tick with the commit's start. `each` adds what one kind of
+   * removal does per actor; `last` its closing mutations. A read under way never brings one back.
+   */
+  private removeActors(owner: ActorId, records: readonly ActorRecord[], extra: Mutation[], each: (record: ActorRecord, mutations: Mutation[]) => void, last: () => Mutation[] = () => []): Promise<void> {
     const inbox: Mutation[] = [];
     const read = forEach(records, (record) => forEach(this.o.store.inbox(record.id), (message) => void inbox.push({ op: 'deleteInbox', to: record.id, seq: message.seq })));
     return Promise.resolve(
@@ -419,19 +403,21 @@ export class ActorHost {
         const plan = emptyPlan();
         plan.mutations.push(...extra);
         for (const record of records) {
+          const mutations: Mutation[] = [];
+          each(record, mutations);
           this.live.delete(record.id);
-          this.reading.markStale(record.id); // a read under way must not bring it back
+          this.reading.markStale(record.id);
           this.removing.add(record.id);
-          plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id });
+          plan.mutations.push({ op: 'deleteActor', record }, { op: 'deleteJournal', actor: record.id }, ...mutations);
           for (const [id, due] of Object.entries(record.timers)) plan.mutations.push({ op: 'deleteTimer', due, actor: record.id, id });
         }
-        plan.mutations.push(...inbox);
+        plan.mutations.push(...inbox, ...last());
         const removed = () => {
           for (const record of records) this.removing.delete(record.id);
         };
         return new Promise<void>((resolve, reject) =>
           this.commit(
-            parent,
+            owner,
             plan,
             () => (removed(), resolve()),
             (error) => (removed(), reject(error)),
