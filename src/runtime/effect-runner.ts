@@ -9,6 +9,7 @@
 import { HoldfastError, NonRetryableError, toHoldfastError } from '../errors.js';
 import type { ActorId, Durability, MaybePromise, Mutation, RecordKey } from '../persistence/store.js';
 import type { Clock } from './clock.js';
+import { LazyAbort } from './lazy-abort.js';
 import type { Limiter } from './limiter.js';
 
 /** What an effect implementation receives besides its input. */
@@ -60,8 +61,8 @@ export interface EffectRun {
 }
 
 export class EffectRunner {
-  private readonly running = new Map<string, AbortController>();
-  private readonly settledHooks = new Map<AbortController, () => void>();
+  private readonly running = new Map<string, LazyAbort>();
+  private readonly settledHooks = new Map<LazyAbort, () => void>();
 
   constructor(
     private readonly limiter: Limiter,
@@ -85,12 +86,12 @@ export class EffectRunner {
       superseded.abort(new HoldfastError('EFFECT_FAILED', 'superseded by a new attempt'));
       this.settled(superseded);
     }
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     this.running.set(id, controller);
     if (run.onSettled) this.settledHooks.set(controller, run.onSettled);
     const startedAt = this.clock.now();
     this.limiter
-      .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller.signal)
+      .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller)
       .then(
         (output): EffectOutcome => ({ ok: true, output }),
         (error: unknown): EffectOutcome => {
@@ -102,7 +103,7 @@ export class EffectRunner {
         this.settled(controller);
         if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
         this.running.delete(id);
-        if (controller.signal.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
+        if (controller.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
         done(outcome, this.clock.now() - startedAt);
       });
   }
@@ -117,7 +118,7 @@ export class EffectRunner {
     this.settled(controller); // over for its caller now, even if its implementation ignores the signal
   }
 
-  private settled(controller: AbortController): void {
+  private settled(controller: LazyAbort): void {
     const hook = this.settledHooks.get(controller);
     this.settledHooks.delete(controller);
     hook?.();
@@ -132,21 +133,23 @@ export class EffectRunner {
     }
   }
 
-  private async attempt(run: EffectRun, controller: AbortController): Promise<unknown> {
-    if (controller.signal.aborted) throw controller.signal.reason;
+  private async attempt(run: EffectRun, controller: LazyAbort): Promise<unknown> {
+    if (controller.aborted) throw controller.reason;
     const attempt = run.beforeRun ? await run.beforeRun() : run.attempt;
-    if (controller.signal.aborted) throw controller.signal.reason;
+    if (controller.aborted) throw controller.reason;
     let timer: unknown;
-    const work = Promise.resolve(
-      run.implementation({
-        input: run.input,
-        signal: controller.signal,
-        idempotencyKey: run.key,
-        attempt,
-        ...(this.records ? { records: this.records } : {}),
-        emit: () => {},
-      }),
-    );
+    const args = {
+      input: run.input,
+      // Made when the implementation first reads it (lazy-abort.ts).
+      get signal() {
+        return controller.signal;
+      },
+      idempotencyKey: run.key,
+      attempt,
+      ...(this.records ? { records: this.records } : {}),
+      emit: () => {},
+    };
+    const work = Promise.resolve(run.implementation(args));
     if (run.timeoutMs === undefined) return work;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.clock.setTimeout(() => {

@@ -65,7 +65,7 @@ export class Limiter {
   }
 
   /** Runs `task` once a slot is free; the slot is freed when it settles. */
-  run<T>(queue: string | undefined, key: string | undefined, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  run<T>(queue: string | undefined, key: string | undefined, task: () => Promise<T>, abort?: { readonly signal: AbortSignal }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.take(queue, key);
@@ -80,6 +80,8 @@ export class Limiter {
       const waiter: Waiter = { seq: this.seq++, start, done: false };
       this.classOf(queue, key).waiters.push(waiter);
       this.waitingCount++;
+      // Only a task that waits needs the signal (an AbortController or a LazyAbort makes it then).
+      const signal = abort?.signal;
       signal?.addEventListener(
         'abort',
         () => {

@@ -14,7 +14,7 @@ describe('Limiter.queueDepths', () => {
     const gate = held();
     const runs = [limiter.run('copy', undefined, gate.task), limiter.run('copy', undefined, gate.task), limiter.run(undefined, undefined, gate.task)];
     const abort = new AbortController();
-    const aborted = limiter.run('copy', undefined, gate.task, abort.signal);
+    const aborted = limiter.run('copy', undefined, gate.task, abort);
     // One copy runs and two wait (the queue's cap of 1, not the global one); the unnamed effect fits, so it runs.
     expect(limiter.queueDepths()).toEqual({ copy: { running: 1, waiting: 2 }, hash: { running: 0, waiting: 0 }, '': { running: 1, waiting: 0 } });
     abort.abort(new Error('gone'));

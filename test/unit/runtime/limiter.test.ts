@@ -14,7 +14,7 @@ interface Gate {
 function harness(limiter: Limiter) {
   const order: string[] = [];
   const gates = new Map<string, Gate>();
-  const submit = (name: string, queue?: string, key?: string, signal?: AbortSignal): Gate => {
+  const submit = (name: string, queue?: string, key?: string, abort?: AbortController): Gate => {
     let finish!: () => void;
     let fail!: (error: unknown) => void;
     const gate = { name, started: false } as Gate;
@@ -28,7 +28,7 @@ function harness(limiter: Limiter) {
           finish = () => resolve(name);
           fail = reject;
         }),
-      signal,
+      abort,
     );
     gate.finish = () => finish();
     gate.fail = (error) => fail(error);
@@ -125,7 +125,7 @@ describe('Limiter', () => {
     const { order, submit, release } = harness(limiter);
     submit('running');
     const controller = new AbortController();
-    const aborted = submit('aborted', undefined, undefined, controller.signal);
+    const aborted = submit('aborted', undefined, undefined, controller);
     submit('next');
     controller.abort(new Error('no longer wanted'));
     await expect(aborted.result).rejects.toThrow('no longer wanted');
