@@ -61,6 +61,10 @@ const TARGETS: Target[] = [
   { key: 'inspectorTransitionsPerSec', label: 'durable transitions with an inspector client', unit: '/s' },
   { key: 'plainTransitionsPerSec', label: '  the same run without it', unit: '/s' },
   { key: 'inspectorOverheadPct', label: 'inspector overhead', unit: '%', kind: 'max', bound: 10 },
+  // Issue 21 (`--only import-large`, an hour or more: not in SUITES): 1M objects in a 600 MB cgroup against 100k outside.
+  { key: 'importLargeObjectsPerSec', label: 'import of 1M objects in a 600 MB cgroup (--quick: 100k in 400 MB)', unit: '/s' },
+  { key: 'importLargeRatio', label: '  its objects/s / the 100k import outside', unit: 'x', kind: 'min', bound: 0.5 },
+  { key: 'importLargeMajorFaults', label: '  its major page faults', unit: '' },
   // Issue 21 (`--only growth`, minutes: not in SUITES): a watch folder's store pages per file, retention 0 over none.
   { key: 'growthRatio', label: 'store pages per file, retention 0 / none', unit: 'x', kind: 'max', bound: 0.3 },
   // Issue 19: (a)'s workload on the memory store, beside the same run on LMDB.
@@ -107,6 +111,7 @@ for (const suite of only ? [only] : SUITES) {
       if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
       if (typeof figures.budgetSkipped === 'string') log(`NOTE: import in a memory budget skipped: ${figures.budgetSkipped}`);
       if (typeof figures.budgetFailed === 'string') log(`NOTE: import in a memory budget FAILED: ${figures.budgetFailed}`);
+      if (typeof figures.importLargeFailed === 'string') log(`NOTE: the large import in its memory budget FAILED: ${figures.importLargeFailed}`);
     }
   } catch (error) {
     errors[suite] = (error as Error).message;

@@ -20,16 +20,11 @@
  * figures say whether it completes there and how fast. Skipped, with the
  * reason, where no memory cgroup can be made.
  */
-import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { importMachines } from '../../src/adapters/import/import-machines.js';
-import { inProcessService } from '../../src/adapters/import/import-service.js';
-import { createRuntime, openLmdbStore } from '../../src/index.js';
-import type { ImportBatchContext } from '../../src/machines/import-batch.machine.js';
-import { residentMb, writeImportGraph } from '../lib/import-graph.js';
+import { writeImportGraph } from '../lib/import-graph.js';
+import { runImport as runImportIn } from '../lib/import-run.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
-import { MB, round } from '../lib/stats.js';
 import { report, runTs, suiteOptions, type Figures } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
 
@@ -49,57 +44,8 @@ folder.remove();
 report(figures);
 
 /** One import in this process: its speed and its peak memory. */
-async function runImport(): Promise<Figures> {
-  let calls = 0;
-  const service = inProcessService({
-    createObject: async (request) => ((calls++), { identifiers: { id: request.idempotencyKey } }),
-    createLink: async (request) => ((calls++), { identifiers: { id: request.idempotencyKey } }),
-  });
-  const store = openLmdbStore(join(folder.path, 'store'));
-  const runtime = await createRuntime({ store, machines: importMachines({ services: { bench: service } }), durability: 'flush' });
-  let steps = 0;
-  runtime.subscribe((event) => {
-    if (event.type === 'actor.stepped' || event.type === 'actor.spawned') steps++;
-    if (event.type === 'actor.parked') process.stdout.write(`parked ${event.id}: ${event.error.message}\n`);
-  });
-  const baseRssMb = process.memoryUsage().rss / MB;
-  // Peak RSS counts the store's memory map (file-backed pages, the OS can drop them); anonymous RSS is the process's own.
-  let peakAnonMb = 0;
-  let peakFileMb = 0;
-  const sampler = setInterval(() => {
-    const { anon, file } = residentMb();
-    peakAnonMb = Math.max(peakAnonMb, anon);
-    peakFileMb = Math.max(peakFileMb, file);
-  }, 100);
-  const started = performance.now();
-  await runtime.spawn('importBatch', { file, linkTags, service: 'bench' }, { id: 'bench' });
-  const record = await runtime.waitFor('bench', (r) => r.status !== 'active', 3_600_000);
-  const seconds = (performance.now() - started) / 1000;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  clearInterval(sampler);
-  const context = record.snapshot!.context as ImportBatchContext;
-  if (record.state !== 'complete' || context.objects.complete !== OBJECTS || context.links.complete !== OBJECTS * 2) {
-    throw new Error(`import ended ${record.state}: ${JSON.stringify({ objects: context.objects, links: context.links, error: context.error })}`);
-  }
-  await runtime.close();
-  await store.close();
-  const storeMb = statSync(join(folder.path, 'store', 'data.mdb')).size / MB;
-  process.stdout.write(`import: peak RSS ${Math.round(peakRssMb)} MB (target < 600 MB) = anonymous ${Math.round(peakAnonMb)} MB + file-backed ${Math.round(peakFileMb)} MB (store ${Math.round(storeMb)} MB)\n`);
-  return {
-    objectsPerSec: Math.round(OBJECTS / seconds),
-    linksPerSec: Math.round((OBJECTS * 2) / seconds),
-    durableStepsPerSec: Math.round(steps / seconds),
-    durableSteps: steps,
-    serviceCalls: calls,
-    seconds: round(seconds, 1),
-    peakRssMb: Math.round(peakRssMb),
-    peakAnonRssMb: Math.round(peakAnonMb),
-    peakFileRssMb: Math.round(peakFileMb),
-    storeMb: Math.round(storeMb),
-    baseRssMb: Math.round(baseRssMb),
-    objects: OBJECTS,
-    links: OBJECTS * 2,
-  };
+function runImport(): Promise<Figures> {
+  return runImportIn({ storeFolder: folder.path, file, linkTags, objects: OBJECTS, log: (line) => process.stdout.write(`${line}\n`) });
 }
 
 /** The same import in a child process inside a memory budget: `budget*` figures, or why there are none. */
