@@ -22,7 +22,7 @@ import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
-import { deleteJob, finishDeletes, recordReader, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
+import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import type { FoldPorts } from './child-fold.js';
 import { listedActors, readListedActor } from './listed-actors.js';
 import { asyncScan } from './async-views.js';
@@ -272,7 +272,6 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   const deletePorts: JobDeletePorts = {
     store,
-    reader: recordReader(view),
     registry,
     now: () => clock.now(),
     removeActors: (root, actors, extra) => host.deleteJob(root as ActorId, actors, extra),
