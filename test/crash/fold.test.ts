@@ -57,7 +57,7 @@ describe('crash: SIGKILL during a fold', () => {
       try {
         const folded = check(readOnly, round + 1, seed);
         expect(readOnly.countActors({ parent: actorId(`waiting-${round}`) }), `seed ${seed}: unfinished work was folded`).toBe(5);
-        expect(verifyStore(readOnly).violations, `seed ${seed}`).toEqual([]);
+        expect((await verifyStore(readOnly)).violations, `seed ${seed}`).toEqual([]);
         outcomes.push(`${signal === 'SIGKILL' ? `killed at ${killAt}+${jitter}ms` : 'finished'} (${folded} folded)`);
       } finally {
         await readOnly.close();
@@ -71,7 +71,7 @@ describe('crash: SIGKILL during a fold', () => {
       await runtime.prune({ olderThanMs: 0 });
       expect(check(runtime.store, ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
       for (let round = 0; round < ROUNDS; round++) expect((await runtime.records.get<FoldedChildren>(FOLDED, `waiting-${round}`))?.children).toBe(5);
-      const report = verifyStore(runtime.store);
+      const report = await verifyStore(runtime.store);
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect(report.folded).toBe(ROUNDS * (CHILDREN + 5));
       expect(report.actors).toBe(ROUNDS * 2);

@@ -78,7 +78,7 @@ describe('crash: SIGKILL during pruning', () => {
       await runtime.prune({ olderThanMs: 0 });
       const after = checkJournals(runtime.store, ROUNDS, seed);
       expect(after.pruned).toBe(ROUNDS * (CHILDREN + 1 + 6));
-      expect(verifyStore(runtime.store).violations, `seed ${seed}`).toEqual([]);
+      expect((await verifyStore(runtime.store)).violations, `seed ${seed}`).toEqual([]);
     } finally {
       await runtime.close();
     }

@@ -84,7 +84,7 @@ describe('recovery parks unreadable and incompatible actors', () => {
 
     const readOnly = openLmdbStore(store, { readOnly: true });
     try {
-      const report = verifyStore(readOnly);
+      const report = await verifyStore(readOnly);
       expect(report.violations.filter((v) => v.invariant === 'I7')).toEqual([]);
       expect(report.violations).toEqual([]);
       expect(report.byStatus).toMatchObject({ parked: 3, done: 5, active: 0 });

@@ -56,7 +56,7 @@ describe('retention', () => {
     runtime = await createRuntime({ store, machines: [parent, child], retention: false });
     const done = await runtime.waitFor(waiting, (r) => r.status === 'done', 20_000);
     expect((done.snapshot!.context as { done: number }).done).toBe(5);
-    const check = verifyStore(runtime.store);
+    const check = await verifyStore(runtime.store);
     expect(check.violations).toEqual([]);
     await runtime.close();
   });
@@ -111,7 +111,7 @@ describe('retention', () => {
     const again = await createRuntime({ store, machines: [counter], retention: false });
     expect((await again.send(id, { type: 'increment' }), (await again.prune({ olderThanMs: 0 })).snapshots)).toBe(1);
     expect((await again.journal(id))).toHaveLength(102);
-    expect(verifyStore(again.store).violations).toEqual([]);
+    expect((await verifyStore(again.store)).violations).toEqual([]);
     await again.close();
   });
 
