@@ -149,8 +149,9 @@ export interface Runtime<M extends MachineList = MachineList> {
    * (then each active actor is its), or one of them is in memory here (stepping, committing,
    * running effects) or waits on a timer here. A runtime opened with `resume: false` runs only
    * what it was sent, so an interrupted job it was not sent anything for is not its.
+   * Reads the job's actors, so it may wait on the store.
    */
-  hosts(id: ActorId | string): boolean;
+  hosts(id: ActorId | string): Promise<boolean>;
   /**
    * Deletes a job (a top actor) with everything under it: actors, journals, messages, timers, the
    * records its machines declare (`records`), and what their `onDelete` plans outside the store,
@@ -218,7 +219,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   // The runtime reads through the store's synchronous reads when it has them (no promise per read
   // on the step loop's path) and awaits the port's otherwise (store-reads.ts).
   const store = readsOf(port);
-  // `runtime.store` and `hosts` answer at once: over a store without `sync` their reads throw STORE_READS_ASYNC.
+  // `runtime.store` answers at once: over a store without `sync` its reads throw STORE_READS_ASYNC.
   const view = syncStoreOf(port) ?? syncViewRefusing(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
@@ -408,10 +409,10 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
     isPaused: async (id) => (store.readOnly ? (await store.getRecord(PAUSED, String(id))) !== undefined : host.isPaused(String(id))),
-    hosts(id) {
-      const record = view.getActor(id as ActorId);
+    async hosts(id) {
+      const record = await store.getActor(id as ActorId);
       if (!record) return false;
-      const active = [...view.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
+      const active = await listOf(store.queryActors({ root: record.root, status: 'active' }));
       return active.length > 0 && (options.resume !== false || active.some((actor) => host.holds(actor.id)));
     },
     async delete(id, deleteOptions = {}) {

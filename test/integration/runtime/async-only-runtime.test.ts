@@ -180,6 +180,24 @@ describe('a runtime over a store with only asynchronous reads', () => {
     await expect(runtime.retry('nobody')).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
   });
 
+  it('tells whether it runs a job by awaiting the port: a job active here, not a finished one, not one a runtime opened without resume was not sent', async () => {
+    const store = asyncStore();
+    let runtime = await open(store);
+    const sleeping = await runtime.spawn('sleeper', { ms: 60_000 }, { id: 'z-2' });
+    const job = await runtime.spawn('parent', { children: 1 }, { id: 'p-4' });
+    await runtime.waitFor(job, (record) => record.status === 'done', 10_000);
+    const hosted = runtime.hosts(sleeping);
+    expect(hosted).toBeInstanceOf(Promise);
+    expect(await hosted).toBe(true);
+    expect(await runtime.hosts(job)).toBe(false);
+    expect(await runtime.hosts('nobody')).toBe(false);
+    await runtime.close();
+    runtimes.splice(runtimes.indexOf(runtime), 1);
+    runtime = await createRuntime({ store, machines, resume: false });
+    runtimes.push(runtime);
+    expect(await runtime.hosts(sleeping)).toBe(false);
+  });
+
   it('answers the views by awaiting the port; runtime.store, which answers at once, refuses with STORE_READS_ASYNC', async () => {
     const runtime = await open(asyncStore());
     expect(await runtime.count({})).toBe(0);
