@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store } from '../persistence/store.js';
 import { commitRecordChanges } from './record-writes.js';
-import { listOf, syncStoreOf } from '../persistence/sync-store.js';
-import { forEach, isPromise, readsOf, syncViewRefusing, andThen } from './store-reads.js';
+import { listOf } from '../persistence/sync-store.js';
+import { forEach, isPromise, readsOf, andThen } from './store-reads.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -92,10 +92,10 @@ export interface SpawnOptions {
  */
 export interface Runtime<M extends MachineList = MachineList> {
   /**
-   * The store it runs over, read through its `sync` reads: for the entry point that opened it and for tests; nothing above the runtime reads it.
-   * Over a store without `sync` its reads throw STORE_READS_ASYNC.
+   * The store it runs over, the port as it was given: for the entry point that opened it and for tests; nothing above the runtime reads it.
+   * Its reads may answer by promise (`MaybePromise`, `Scan`): await them, or read through `syncStoreOf(runtime.store)` where the store offers `sync`.
    */
-  readonly store: SyncStore;
+  readonly store: Store;
   /** The store's folder (locks, sockets, secrets live there). */
   readonly location: string;
   /** True over a store opened read-only (a reader beside the owner): it answers queries, and writes nothing. */
@@ -219,8 +219,6 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   // The runtime reads through the store's synchronous reads when it has them (no promise per read
   // on the step loop's path) and awaits the port's otherwise (store-reads.ts).
   const store = readsOf(port);
-  // `runtime.store` answers at once: over a store without `sync` its reads throw STORE_READS_ASYNC.
-  const view = syncStoreOf(port) ?? syncViewRefusing(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
   const committer = new Committer(store, options.durability ?? RUNTIME_DEFAULTS.durability, clock, {
@@ -280,7 +278,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   };
 
   const runtime: Runtime & { reportStorageFull(error: unknown): void; finishDeletes(): Promise<number> } = {
-    store: view,
+    store: port,
     location: store.path,
     readOnly: store.readOnly,
     // After recovery has read the store (createRuntime awaits this before handing the runtime out).

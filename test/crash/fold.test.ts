@@ -15,6 +15,7 @@ import { defineMachine } from '../../src/runtime/machine-registry.js';
 import { child, parent } from '../fixtures/machines.js';
 import { crashSeed, fullScale, startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
+import { syncReads } from '../helpers/sync-reads.js';
 
 const folding = defineMachine({ ...parent, name: 'folding', foldChildren: true });
 const ROUNDS = fullScale ? 8 : 3;
@@ -69,7 +70,7 @@ describe('crash: SIGKILL during a fold', () => {
       for (let round = 0; round < ROUNDS; round++) await runtime.waitFor(`waiting-${round}`, (record) => record.status === 'done', 20_000);
       await runtime.whenIdle();
       await runtime.prune({ olderThanMs: 0 });
-      expect(check(runtime.store, ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
+      expect(check(syncReads(runtime), ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
       for (let round = 0; round < ROUNDS; round++) expect((await runtime.records.get<FoldedChildren>(FOLDED, `waiting-${round}`))?.children).toBe(5);
       const report = await verifyStore(runtime.store);
       expect(report.violations, `seed ${seed}`).toEqual([]);
