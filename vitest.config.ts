@@ -15,6 +15,8 @@ export default defineConfig({
       { test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
       // The runtime's own tests again, on the memory store (test/helpers/test-store.ts).
       { test: { name: 'memory-store', include: ['test/integration/runtime/runtime.test.ts', 'test/integration/runtime/pause-retry.test.ts'], env: { HOLDFAST_TEST_STORE: 'memory' }, testTimeout: 60_000, hookTimeout: 60_000 } },
+      // And on a store with only asynchronous reads (no `sync`), as a store over a network answers.
+      { test: { name: 'async-store', include: ['test/integration/runtime/runtime.test.ts', 'test/integration/runtime/pause-retry.test.ts'], env: { HOLDFAST_TEST_STORE: 'async' }, testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         test: {
           name: 'crash',

@@ -64,7 +64,7 @@ export type { ImportService, CreateObjectRequest, CreateLinkRequest } from './ad
 // Kinds of work: one registration per kind (src/kinds); a host module adds its own
 export { defineKind, inspectorsOf } from './kinds/work-kind.js';
 export type { WorkKind, KindContext, InspectorContext, JobFacts, JobDetails, KindResume, ResumeContext, ResumedJobs } from './kinds/work-kind.js';
-export type { RecordScope, DeleteCleanup, DeleteOutcome } from './runtime/job-delete.js';
+export type { RecordScope, DeleteCleanup, DeleteOutcome, RecordReader } from './runtime/job-delete.js';
 
 // Host module: what a host app registers with the CLI (holdfast.config.ts or --app FILE)
 export type { HostModule, HostSource } from './kinds/host-module.js';

@@ -103,7 +103,7 @@ const cpu = process.cpuUsage(cpuBefore);
 const mainAfter = mainThreadCpuUs();
 if (failure) throw failure;
 if (durableSteps !== ACTORS * 3) throw new Error(`expected ${ACTORS * 3} durable steps, saw ${durableSteps}`);
-const journalled = [...runtime.store.journal(`t${ACTORS - 1}` as never)].length;
+const journalled = (await runtime.journal(`t${ACTORS - 1}`)).length;
 if (journalled !== 3) throw new Error(`expected 3 journal entries for the last actor, found ${journalled}`);
 
 client?.close();

@@ -75,7 +75,7 @@ export function loadCopiesCleanup(dataverse: (baseUrl: string, token: string) =>
       for (const load of actors.filter((actor) => actor.machine === DATALOAD_MACHINE)) {
         const context = load.snapshot?.context as DataLoadContext | undefined;
         if (!context?.folder) continue; // never located: it made no copy
-        const copies = distinctCopies(namedCopies(load, actors, store));
+        const copies = distinctCopies(await namedCopies(load, actors, store));
         if (copies.length === 0) continue;
         // A registration under way when the job was paused may still land at Dataverse after any listing: keep them all.
         if (load.state === 'registering') {
@@ -83,8 +83,9 @@ export function loadCopiesCleanup(dataverse: (baseUrl: string, token: string) =>
           plans.push({ load: load.id, plan: { ...folder, remove: [], kept: copies.map((copy) => ({ storageIdentifier: copy.storageIdentifier, reason: 'a registration was under way when the load was deleted: Dataverse may hold it yet' })) } });
           continue;
         }
-        // The token the store keeps for the installation: the delete's reader answers at once (job-delete.ts).
-        const client = (baseUrl: string) => dataverse(baseUrl, store.get<{ token: string }>(SECRETS, baseUrl)?.token ?? '');
+        // The token the store keeps for the installation, read before Dataverse is asked.
+        const token = context.dataverseUrl !== undefined ? (await store.get<{ token: string }>(SECRETS, context.dataverseUrl))?.token : undefined;
+        const client = (baseUrl: string) => dataverse(baseUrl, token ?? '');
         const plan = await planCopiesCleanup({ dataset: context.dataset, dataverseUrl: context.dataverseUrl, filesDir: context.filesDir, folder: context.folder, copies }, client);
         plans.push({ load: load.id, plan });
       }
@@ -107,11 +108,11 @@ export function loadDataverseUrls(actors: readonly ActorRecord[]): string[] {
 }
 
 /** Every copy a load's records name, with the file id its records give it when registered. */
-function namedCopies(load: ActorRecord, actors: readonly ActorRecord[], store: RecordReader): NamedCopy[] {
+async function namedCopies(load: ActorRecord, actors: readonly ActorRecord[], store: RecordReader): Promise<NamedCopy[]> {
   const fileIds = new Map<string, number>();
-  for (const result of store.get<RegistrationResult[]>('registrations', load.id) ?? []) if (result.ok) fileIds.set(result.key, result.fileId);
+  for (const result of (await store.get<RegistrationResult[]>('registrations', load.id)) ?? []) if (result.ok) fileIds.set(result.key, result.fileId);
   const copies: NamedCopy[] = [];
-  for (const { value } of store.scan<CopiedEntry>('entries', [load.id])) {
+  for await (const { value } of store.scan<CopiedEntry>('entries', [load.id])) {
     const fileId = fileIds.get(value.key);
     copies.push({ storageIdentifier: value.storageIdentifier, size: value.size, ...(fileId !== undefined ? { fileId } : {}) });
   }

@@ -283,7 +283,7 @@ export interface Store {
   readonly readOnly: boolean;
   /**
    * The same reads answered synchronously, when the store can (LMDB and memory: the store itself).
-   * Absent on a store whose reads go over a network: the runtime then awaits the port's reads, and its views that answer at once throw STORE_READS_ASYNC.
+   * Absent on a store whose reads go over a network: the runtime then awaits the port's reads.
    */
   readonly sync?: SyncReads;
   /**

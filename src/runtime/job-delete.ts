@@ -16,7 +16,8 @@
  * Keys read: `deletingJobs` [job]; the records of the scopes.
  */
 import { HoldfastError } from '../errors.js';
-import type { ActorRecord, MaybePromise, Mutation, RecordKey, Store, SyncStore } from '../persistence/store.js';
+import type { ActorRecord, MaybePromise, Mutation, RecordKey, Store } from '../persistence/store.js';
+import { asyncScan } from './async-views.js';
 import { FOLDED } from './child-fold.js';
 import type { MachineRegistry } from './machine-registry.js';
 import { forEach, andThen } from './store-reads.js';
@@ -42,10 +43,14 @@ export interface WritingActor {
   context: unknown;
 }
 
-/** Keyed reads a cleanup plans from. */
+/**
+ * Keyed reads a cleanup plans from. They may wait on the store (a store over a network), as the
+ * runtime's views do: a cleanup awaits `get` and reads `scan` with `for await`.
+ */
 export interface RecordReader {
-  get<T = unknown>(collection: string, key: RecordKey): T | undefined;
-  scan<T = unknown>(collection: string, prefix?: RecordKey): Iterable<{ key: RecordKey; value: T }>;
+  get<T = unknown>(collection: string, key: RecordKey): Promise<T | undefined>;
+  /** Records under `prefix` lazily in key order (no array of the collection). */
+  scan<T = unknown>(collection: string, prefix?: RecordKey): AsyncIterable<{ key: RecordKey; value: T }>;
 }
 
 /**
@@ -74,10 +79,8 @@ const CHUNK = 5_000;
 
 /** What the delete needs of the runtime: its store for reads, its commit path, its machines. */
 export interface JobDeletePorts {
-  /** Read at once through its `sync` reads when it has them, else awaited (store-reads.ts). */
+  /** Read at once through its `sync` reads when it has them, else awaited (store-reads.ts); a cleanup's reader reads it too. */
   store: Store;
-  /** The keyed reads handed to a machine's cleanup, which answer at once. */
-  reader: RecordReader;
   registry: MachineRegistry;
   now(): number;
   /** Removes the actors (effects cancelled, timers dropped) with `extra` in the same commit. */
@@ -100,7 +103,7 @@ export function scopesOf(actors: readonly ActorRecord[], registry: MachineRegist
 /** Deletes a job already checked deletable (a top actor, nothing running); see the file header. */
 export async function deleteJob(ports: JobDeletePorts, root: string, actors: ActorRecord[], options: Readonly<Record<string, unknown>>): Promise<DeleteOutcome> {
   const plans: DeleteMarker['plans'] = [];
-  const reader = ports.reader;
+  const reader = recordReader(ports.store);
   for (const machine of new Set(actors.map((actor) => actor.machine))) {
     const cleanup = ports.registry.has(machine) ? ports.registry.get(machine).onDelete : undefined;
     const plan = cleanup ? await cleanup.plan(root, actors, reader, options) : undefined;
@@ -184,7 +187,10 @@ export function recordsIn(store: Pick<Store, 'getRecord' | 'scanRecords'>, scope
   return andThen(byValue, () => [...found.values()]);
 }
 
-/** The store's keyed reads, lazily (no array per scan). */
-export function recordReader(store: Pick<SyncStore, 'getRecord' | 'scanRecords'>): RecordReader {
-  return { get: (collection, key) => store.getRecord(collection, key), scan: (collection, prefix) => store.scanRecords(collection, prefix) };
+/** The store's keyed reads for a cleanup, lazily (no array per scan): a promise per read, which planning a delete can afford. */
+export function recordReader(store: Pick<Store, 'getRecord' | 'scanRecords'>): RecordReader {
+  return {
+    get: async (collection, key) => store.getRecord(collection, key),
+    scan: (collection, prefix) => asyncScan(store.scanRecords(collection, prefix)),
+  };
 }

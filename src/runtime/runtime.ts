@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store, SyncStore } from '../persistence/store.js';
+import type { ActorFilter, ActorId, ActorRecord, Durability, InboxMessage, JournalEntry, RecordKey, ScanOptions, Store } from '../persistence/store.js';
 import { commitRecordChanges } from './record-writes.js';
-import { listOf, syncStoreOf } from '../persistence/sync-store.js';
-import { forEach, isPromise, readsOf, syncViewRefusing, andThen } from './store-reads.js';
+import { listOf } from '../persistence/sync-store.js';
+import { forEach, isPromise, readsOf, andThen } from './store-reads.js';
 import { ActorHost } from './actor-host.js';
 import { createIdGenerator, systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -22,7 +22,7 @@ import { startScrub } from './actor-scrub.js';
 import { recoverActors } from './recovery.js';
 import { DEFAULT_RETENTION_MS, startRetention, type PruneReport } from './retention.js';
 import { EventHub, type RuntimeEvent, type RuntimeListener } from './runtime-events.js';
-import { deleteJob, finishDeletes, recordReader, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
+import { deleteJob, finishDeletes, type DeleteOutcome, type JobDeletePorts } from './job-delete.js';
 import type { FoldPorts } from './child-fold.js';
 import { listedActors, readListedActor } from './listed-actors.js';
 import { asyncScan } from './async-views.js';
@@ -92,10 +92,10 @@ export interface SpawnOptions {
  */
 export interface Runtime<M extends MachineList = MachineList> {
   /**
-   * The store it runs over, read through its `sync` reads: for the entry point that opened it and for tests; nothing above the runtime reads it.
-   * Over a store without `sync` its reads throw STORE_READS_ASYNC.
+   * The store it runs over, the port as it was given: for the entry point that opened it and for tests; nothing above the runtime reads it.
+   * Its reads may answer by promise (`MaybePromise`, `Scan`): await them, or read through `syncStoreOf(runtime.store)` where the store offers `sync`.
    */
-  readonly store: SyncStore;
+  readonly store: Store;
   /** The store's folder (locks, sockets, secrets live there). */
   readonly location: string;
   /** True over a store opened read-only (a reader beside the owner): it answers queries, and writes nothing. */
@@ -149,8 +149,9 @@ export interface Runtime<M extends MachineList = MachineList> {
    * (then each active actor is its), or one of them is in memory here (stepping, committing,
    * running effects) or waits on a timer here. A runtime opened with `resume: false` runs only
    * what it was sent, so an interrupted job it was not sent anything for is not its.
+   * Reads the job's actors, so it may wait on the store.
    */
-  hosts(id: ActorId | string): boolean;
+  hosts(id: ActorId | string): Promise<boolean>;
   /**
    * Deletes a job (a top actor) with everything under it: actors, journals, messages, timers, the
    * records its machines declare (`records`), and what their `onDelete` plans outside the store,
@@ -218,8 +219,6 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   // The runtime reads through the store's synchronous reads when it has them (no promise per read
   // on the step loop's path) and awaits the port's otherwise (store-reads.ts).
   const store = readsOf(port);
-  // `runtime.store` and `hosts` answer at once: over a store without `sync` their reads throw STORE_READS_ASYNC.
-  const view = syncStoreOf(port) ?? syncViewRefusing(port);
   const registry = new MachineRegistry(options.machines);
   const events = new EventHub(onError);
   const committer = new Committer(store, options.durability ?? RUNTIME_DEFAULTS.durability, clock, {
@@ -272,7 +271,6 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
 
   const deletePorts: JobDeletePorts = {
     store,
-    reader: recordReader(view),
     registry,
     now: () => clock.now(),
     removeActors: (root, actors, extra) => host.deleteJob(root as ActorId, actors, extra),
@@ -280,7 +278,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
   };
 
   const runtime: Runtime & { reportStorageFull(error: unknown): void; finishDeletes(): Promise<number> } = {
-    store: view,
+    store: port,
     location: store.path,
     readOnly: store.readOnly,
     // After recovery has read the store (createRuntime awaits this before handing the runtime out).
@@ -409,10 +407,10 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     // A reader beside the owner sees the owner's pauses as they are committed, not as they were at open.
     isPaused: async (id) => (store.readOnly ? (await store.getRecord(PAUSED, String(id))) !== undefined : host.isPaused(String(id))),
-    hosts(id) {
-      const record = view.getActor(id as ActorId);
+    async hosts(id) {
+      const record = await store.getActor(id as ActorId);
       if (!record) return false;
-      const active = [...view.queryActors({ root: record.root })].filter((actor) => actor.status === 'active');
+      const active = await listOf(store.queryActors({ root: record.root, status: 'active' }));
       return active.length > 0 && (options.resume !== false || active.some((actor) => host.holds(actor.id)));
     },
     async delete(id, deleteOptions = {}) {

@@ -5,9 +5,8 @@
  * network). Code written with `andThen` and `forEach` continues in the same tick on a value and
  * after the answer on a promise, so one path serves both stores. Nothing read is kept.
  */
-import { HoldfastError } from '../errors.js';
-import type { MaybePromise, Scan, Store, SyncStore } from '../persistence/store.js';
-import { SYNC_READ_NAMES, syncStoreOf } from '../persistence/sync-store.js';
+import type { MaybePromise, Scan, Store } from '../persistence/store.js';
+import { syncStoreOf } from '../persistence/sync-store.js';
 
 /** True for a read's answer that is still to come. */
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
@@ -45,34 +44,4 @@ export function readsOf(port: Store): Store {
 /** True when the store answers its reads at once. */
 export function readsAtOnce(port: Store): boolean {
   return port.sync !== undefined;
-}
-
-
-/**
- * `runtime.store` over a store without synchronous reads: writes and `close` pass through, a read
- * throws STORE_READS_ASYNC naming the read, since its callers expect an answer at once.
- */
-export function syncViewRefusing(port: Store): SyncStore {
-  const refusing = new Map<PropertyKey, () => never>();
-  for (const name of SYNC_READ_NAMES) refusing.set(name, () => {
-    throw readsAsync(`store.${name}`, port.path);
-  });
-  return new Proxy(port, {
-    get(target, name) {
-      if (name === 'sync') return undefined;
-      const refuse = refusing.get(name);
-      if (refuse !== undefined) return refuse;
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as unknown as SyncStore;
-}
-
-/** The error of a synchronous view asked of a store whose reads are asynchronous. */
-export function readsAsync(view: string, path: string): HoldfastError {
-  return new HoldfastError(
-    'STORE_READS_ASYNC',
-    `${view} answers at once, and the store at ${path} reads only asynchronously (it offers no \`sync\` reads): use runtime.get or runtime.query, which await the store`,
-    { details: { view, path } },
-  );
 }

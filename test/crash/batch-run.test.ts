@@ -75,7 +75,7 @@ describe('crash: batch job run --all --parallel 4 under repeated SIGKILL', () =>
       expect([sum('work', 'successes'), sum('work', 'failures')]).toEqual([ITEMS - open.size, open.size]);
       expect(sum('format', 'successes')).toBe(results.size);
 
-      const report = verifyStore(readOnly);
+      const report = await verifyStore(readOnly);
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect(report.byStatus.parked).toBe(0);
       expect(report.waiting).toEqual([job]);

@@ -94,7 +94,7 @@ describe('crash: batches wait for their application', () => {
       expect(views.every((b) => b.done && b.completions === 1 && !b.waitingForApplication)).toBe(true);
       expect((await holdfast.batchJobs.get(job))).toMatchObject({ state: 'finished' });
       expect((await holdfast.runtime.query({ root: job as never, machine: 'batch' })).filter((a) => a.state === 'failed')).toEqual([]);
-      const report = verifyStore(holdfast.store);
+      const report = await verifyStore(holdfast.store);
       expect(report.violations).toEqual([]);
     } finally {
       await holdfast.close();

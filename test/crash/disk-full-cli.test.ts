@@ -125,7 +125,7 @@ describe('crash: the files dir on a full 6 MiB tmpfs', () => {
 
   /** What must hold while files wait: the load active and copying, some files waiting for space, none failed, nothing registered. */
   async function expectWaiting(store: string): Promise<void> {
-    await withStore(store, (s) => {
+    await withStore(store, async (s) => {
       const [load, ...others] = loadsOf(s);
       expect(others).toEqual([]);
       expect(`${load!.status}/${load!.state}`).toBe('active/copying');
@@ -133,7 +133,7 @@ describe('crash: the files dir on a full 6 MiB tmpfs', () => {
       expect(states.filter((state) => state === 'waitingForSpace').length).toBeGreaterThan(0);
       expect(states.filter((state) => ['failed', 'discarded', 'skipped'].includes(state))).toEqual([]);
       // I2: each waiting file holds a stored timer (its due time), so it copies again after any restart.
-      expect(verifyStore(s).violations).toEqual([]);
+      expect((await verifyStore(s)).violations).toEqual([]);
     });
     expect(standin!.registered(PID)).toEqual([]);
   }

@@ -73,7 +73,7 @@ describe('crash: disk full on a small tmpfs', () => {
         expect(payload).toHaveLength(id.length + 1 + PAYLOAD);
       }
       expect([...readOnly.queryActors({ machine: 'counter' })]).toHaveLength(COUNT);
-      const report = verifyStore(readOnly);
+      const report = await verifyStore(readOnly);
       expect(report.violations).toEqual([]);
       expect(report.byStatus.parked).toBe(0);
     } finally {

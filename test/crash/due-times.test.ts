@@ -58,7 +58,7 @@ describe('crash: due times across a SIGKILL', () => {
         expect(woke[0]!.at).toBeGreaterThanOrEqual(spawnedAt + NAP_MS);
       }
       expect([...after.timers()]).toEqual([]);
-      expect(verifyStore(after, { expectSettled: true }).violations).toEqual([]);
+      expect((await verifyStore(after, { expectSettled: true })).violations).toEqual([]);
     } finally {
       await after.close();
     }

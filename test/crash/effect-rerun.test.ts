@@ -53,7 +53,7 @@ describe('crash: effects re-run after a SIGKILL', () => {
       expect(readOnly.getActor('once' as never)).toMatchObject({ status: 'done', state: 'released' });
       const doneSteps = [...readOnly.journal('blocked' as never)].filter((e) => e.event === 'xstate.done.actor.record');
       expect(doneSteps, 'the result was consumed once').toHaveLength(1);
-      expect(verifyStore(readOnly, { expectSettled: true }).violations).toEqual([]);
+      expect((await verifyStore(readOnly, { expectSettled: true })).violations).toEqual([]);
     } finally {
       await readOnly.close();
     }

@@ -15,6 +15,7 @@ import { defineMachine } from '../../src/runtime/machine-registry.js';
 import { child, parent } from '../fixtures/machines.js';
 import { crashSeed, fullScale, startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
+import { syncReads } from '../helpers/sync-reads.js';
 
 const folding = defineMachine({ ...parent, name: 'folding', foldChildren: true });
 const ROUNDS = fullScale ? 8 : 3;
@@ -57,7 +58,7 @@ describe('crash: SIGKILL during a fold', () => {
       try {
         const folded = check(readOnly, round + 1, seed);
         expect(readOnly.countActors({ parent: actorId(`waiting-${round}`) }), `seed ${seed}: unfinished work was folded`).toBe(5);
-        expect(verifyStore(readOnly).violations, `seed ${seed}`).toEqual([]);
+        expect((await verifyStore(readOnly)).violations, `seed ${seed}`).toEqual([]);
         outcomes.push(`${signal === 'SIGKILL' ? `killed at ${killAt}+${jitter}ms` : 'finished'} (${folded} folded)`);
       } finally {
         await readOnly.close();
@@ -69,9 +70,9 @@ describe('crash: SIGKILL during a fold', () => {
       for (let round = 0; round < ROUNDS; round++) await runtime.waitFor(`waiting-${round}`, (record) => record.status === 'done', 20_000);
       await runtime.whenIdle();
       await runtime.prune({ olderThanMs: 0 });
-      expect(check(runtime.store, ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
+      expect(check(syncReads(runtime), ROUNDS, seed)).toBe(ROUNDS * CHILDREN);
       for (let round = 0; round < ROUNDS; round++) expect((await runtime.records.get<FoldedChildren>(FOLDED, `waiting-${round}`))?.children).toBe(5);
-      const report = verifyStore(runtime.store);
+      const report = await verifyStore(runtime.store);
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect(report.folded).toBe(ROUNDS * (CHILDREN + 5));
       expect(report.actors).toBe(ROUNDS * 2);

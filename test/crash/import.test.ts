@@ -110,7 +110,7 @@ describe('crash: an import under repeated SIGKILL', () => {
       expect(batch.state, `seed ${seed}`).toBe('complete');
       expect([...readOnly.journal(batch.id)].filter((e) => e.to === 'complete'), `seed ${seed}: the batch completed once`).toHaveLength(1);
       expect([...readOnly.journal(batch.id)].filter((e) => e.from === 'running' && e.to !== 'running')).toHaveLength(1);
-      expect(verifyImportStore(readOnly), `seed ${seed}`).toEqual([]);
+      expect(await verifyImportStore(readOnly), `seed ${seed}`).toEqual([]);
       expect([...readOnly.inbox()]).toHaveLength(0);
     } finally {
       await readOnly.close();

@@ -45,7 +45,7 @@ describe('crash: parent with 1,000 children under repeated SIGKILL', () => {
       const children = [...readOnly.queryActors({ parent: 'root' as never })];
       expect(children).toHaveLength(CHILDREN);
       expect(children.every((c) => c.status === 'done')).toBe(true);
-      const report = verifyStore(readOnly, { expectSettled: true });
+      const report = await verifyStore(readOnly, { expectSettled: true });
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect([...readOnly.inbox()]).toHaveLength(0);
       expect([...readOnly.timers()]).toHaveLength(0);

@@ -41,7 +41,7 @@ describe('crash: a poison actor', () => {
       const workers = [...readOnly.queryActors({ machine: 'worker' })];
       expect(workers).toHaveLength(WORKERS);
       expect(workers.filter((w) => w.status !== 'done').map((w) => w.id)).toEqual([]);
-      const report = verifyStore(readOnly, { expectSettled: true });
+      const report = await verifyStore(readOnly, { expectSettled: true });
       expect(report.violations).toEqual([]);
       expect(report.byStatus).toMatchObject({ done: WORKERS, parked: 1, active: 0 });
     } finally {

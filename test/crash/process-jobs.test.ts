@@ -74,7 +74,7 @@ describe('crash: process jobs under SIGKILL', () => {
       expect(interrupted, `seed ${seed}: no job was interrupted`).toBeGreaterThan(0);
       expect(reruns, `seed ${seed}: no idempotent job ran again`).toBeGreaterThan(0);
       expect(orphansKilled, `seed ${seed}: no executable was cut short`).toBeGreaterThan(0);
-      const report = verifyStore(store);
+      const report = await verifyStore(store);
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect([...store.scanRecords('processStarts')].length, `seed ${seed}: start marks outlived their runs`).toBe(0);
     } finally {

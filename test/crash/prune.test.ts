@@ -13,6 +13,7 @@ import { actorId, type SyncStore } from '../../src/persistence/store.js';
 import { child, counter, parent } from '../fixtures/machines.js';
 import { crashSeed, fullScale, startWorkload, waitForOutput } from '../helpers/processes.js';
 import { tempFolder } from '../helpers/temp-store.js';
+import { syncReads } from '../helpers/sync-reads.js';
 
 const ROUNDS = fullScale ? 10 : 3;
 const CHILDREN = fullScale ? 1_000 : 200;
@@ -72,13 +73,13 @@ describe('crash: SIGKILL during pruning', () => {
         const done = await runtime.waitFor(`waiting-${round}`, (record) => record.status === 'done', 20_000);
         expect((done.snapshot!.context as { done: number }).done, `seed ${seed}`).toBe(5);
       }
-      const { whole } = checkJournals(runtime.store, ROUNDS, seed);
+      const { whole } = checkJournals(syncReads(runtime), ROUNDS, seed);
       expect(whole).toBeGreaterThan(0);
       // A pass after the kills finishes what they cut short.
       await runtime.prune({ olderThanMs: 0 });
-      const after = checkJournals(runtime.store, ROUNDS, seed);
+      const after = checkJournals(syncReads(runtime), ROUNDS, seed);
       expect(after.pruned).toBe(ROUNDS * (CHILDREN + 1 + 6));
-      expect(verifyStore(runtime.store).violations, `seed ${seed}`).toEqual([]);
+      expect((await verifyStore(runtime.store)).violations, `seed ${seed}`).toEqual([]);
     } finally {
       await runtime.close();
     }

@@ -34,7 +34,7 @@ describe('crash: SIGTERM drains', () => {
     const drained = openLmdbStore(store, { readOnly: true });
     try {
       expect(drained.getActor('root' as never)?.status, 'SIGTERM should land mid-run').toBe('active');
-      const report = verifyStore(drained);
+      const report = await verifyStore(drained);
       expect(report.violations).toEqual([]);
       expect(report.waiting.filter((id) => id !== 'root'), 'active children all have work pending').toEqual([]);
       // Every effect that ran to the end before the drain had its result committed.

@@ -65,7 +65,7 @@ describe('crash: task jobs deferring their next stage under repeated SIGKILL', (
         Array.from({ length: CHAINS }, (_, i) => ['crash', `doc-${i}`, `chain-${i}/next`]).sort(),
       );
       expect(fragments.every(({ value }) => /^document \d+$/.test((value as { properties: { bodyText: string[] } }).properties.bodyText[0]!))).toBe(true);
-      const report = verifyStore(readOnly, { expectSettled: true });
+      const report = await verifyStore(readOnly, { expectSettled: true });
       expect(report.violations, `seed ${seed}`).toEqual([]);
       expect([...readOnly.inbox()]).toHaveLength(0);
       expect([...readOnly.timers()]).toHaveLength(0);

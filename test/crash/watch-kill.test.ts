@@ -86,9 +86,9 @@ describe('crash: holdfast watch SIGKILLed during a burst of files', () => {
     );
     expect(await last.stop(), `seed ${seed}: the final run stops gracefully`).toEqual({ code: 0, signal: null });
 
-    const view = await readStore(setup.store, (store) => ({
+    const view = await readStore(setup.store, async (store) => ({
       ...viewWatch(store, id!, PID),
-      report: verifyStore(store, { checks: countViolations }),
+      report: await verifyStore(store, { checks: countViolations }),
     }));
     expect(view.report.violations, `seed ${seed}`).toEqual([]);
     expect(view.context?.open, `seed ${seed}: no batch left open`).toBe(0);

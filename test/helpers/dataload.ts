@@ -230,8 +230,8 @@ export async function verifyLoad(options: VerifyLoadOptions): Promise<string[]> 
   const folder = options.standin ? options.standin.folderOf(options.dataset) : join(options.filesDir, ...pidFolder(options.dataset));
   const onDisk = await listFiles(options.filesDir);
   for (const path of onDisk.filter((p) => p.endsWith('.holdfast-tmp'))) problems.push(`temporary file left: ${path}`);
-  const loaded = await withStore(options.store, (store) => {
-    const report = verifyStore(store, { checks: countViolations });
+  const loaded = await withStore(options.store, async (store) => {
+    const report = await verifyStore(store, { checks: countViolations });
     for (const violation of report.violations) problems.push(`${violation.invariant} ${violation.id ?? ''}: ${violation.message}`);
     for (const message of store.inbox()) problems.push(`a ${message.event.type} message still waits for ${message.to}`);
     const records = new Map<string, { storageIdentifier: string; md5: string; fileId: number | null }>();

@@ -179,10 +179,10 @@ export async function waitUntil<T>(check: () => T | undefined | false | Promise<
 }
 
 /** Reads a store read-only (beside a running owner, or after it stopped). */
-export async function readStore<T>(path: string, read: (store: SyncStore) => T): Promise<T> {
+export async function readStore<T>(path: string, read: (store: SyncStore) => T | Promise<T>): Promise<T> {
   const store = openLmdbStore(path, { readOnly: true });
   try {
-    return read(store);
+    return await read(store);
   } finally {
     await store.close();
   }

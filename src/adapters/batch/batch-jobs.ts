@@ -157,7 +157,7 @@ export function createBatchJobs(runtime: Runtime, applications: readonly Applica
   const running = async (jobId: string, context: BatchJobContext): Promise<boolean> => {
     if (await runtime.isPaused(jobId)) return false;
     const unended = context.run !== undefined || context.queue.length > 0 || (await arrayOf(runtime.actors({ root: jobId as never }))).some((actor) => actor.id !== jobId && actor.status === 'active');
-    return unended && runtime.hosts(jobId);
+    return unended && (await runtime.hosts(jobId));
   };
 
   /** A paused job takes no step, so a request to it would wait until unpaused: refuse it instead. */

@@ -20,7 +20,7 @@ export async function expectParentComplete(store: string, ledger: string, childr
       const reports = [...readOnly.journal(kid.id)].filter((entry) => entry.from === 'resting');
       expect(reports, `${label}: ${kid.id} left resting once`).toHaveLength(1);
     }
-    expect(verifyStore(readOnly, { expectSettled: true }).violations, label).toEqual([]);
+    expect((await verifyStore(readOnly, { expectSettled: true })).violations, label).toEqual([]);
     expect([...readOnly.inbox()], label).toHaveLength(0);
     expect([...readOnly.timers()], label).toHaveLength(0);
   } finally {

@@ -11,6 +11,7 @@ import { createRuntime } from '../../../src/index.js';
 import type { SyncStore } from '../../../src/persistence/store.js';
 import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';
+import { syncReads } from '../../helpers/sync-reads.js';
 
 const [store, round, children, killAt, jitter] = process.argv.slice(2);
 const runtime = await createRuntime({ store: store!, machines: [parent, child, counter], retention: false, durability: 'commit' });
@@ -24,7 +25,7 @@ await runtime.whenIdle();
 let transactions = 0;
 const die = () => process.kill(process.pid, 'SIGKILL');
 /** The store, killing the process around its KILL_AT-th retention transaction. */
-const killing = new Proxy(runtime.store, {
+const killing = new Proxy(syncReads(runtime), {
   get(target, property) {
     const value = Reflect.get(target, property, target) as unknown;
     if (typeof value !== 'function') return value;

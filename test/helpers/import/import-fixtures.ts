@@ -121,6 +121,6 @@ export function importCounts(record: ActorRecord, store: SyncStore): StoreViolat
 }
 
 /** Every store invariant, with the import's counts, over a settled store. */
-export function verifyImportStore(store: SyncStore): StoreViolation[] {
-  return verifyStore(store, { expectSettled: true, checks: importCounts }).violations;
+export async function verifyImportStore(store: SyncStore): Promise<StoreViolation[]> {
+  return (await verifyStore(store, { expectSettled: true, checks: importCounts })).violations;
 }

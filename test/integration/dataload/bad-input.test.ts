@@ -199,7 +199,7 @@ describe('a data load meeting a refusing Dataverse', () => {
     const { holdfast, id } = await startInProcess({ chunkSize: 4 });
     holdfast.runtime.subscribe((event) => {
       if (event.type !== 'actor.stepped' || event.machine !== 'datafile' || event.to !== 'copied') return;
-      const context = holdfast.runtime.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext; // read at once, in the listener
+      const context = holdfast.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext; // read at once, in the listener (the LMDB store the assembly opened)
       if (refused.includes(context.relativePath)) standin.faults.rejectStorageIds.add(context.prepared!.storageIdentifier);
     });
 

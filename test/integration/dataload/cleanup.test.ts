@@ -57,7 +57,7 @@ async function startRefusedLoad(accept: (relativePath: string) => boolean = () =
   const open = holdfast;
   open.runtime.subscribe((event) => {
     if (event.type !== 'actor.stepped' || event.machine !== 'datafile' || event.to !== 'copying') return;
-    const context = open.runtime.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext | undefined; // read at once, in the listener
+    const context = open.store.getActor(event.id as ActorId)?.snapshot?.context as DataFileContext | undefined; // read at once, in the listener (the LMDB store the assembly opened)
     if (context?.prepared && !accept(context.relativePath)) standin.faults.rejectStorageIds.add(context.prepared.storageIdentifier);
   });
   return startLoad(open, loadInput({ dir, dataset: PID, filesDir, dataverseUrl: standin.url }), TOKEN);

@@ -80,6 +80,6 @@ describe('folding a finished data load', () => {
     const deleted = await runCli(['delete', id, '--store', store, '--json']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(await withStore(store, (s) => s.getRecord(FOLDED, id))).toBeUndefined();
-    expect(await withStore(store, (s) => verifyStore(s).violations)).toEqual([]);
+    expect(await withStore(store, async (s) => (await verifyStore(s)).violations)).toEqual([]);
   }, 120_000);
 });

@@ -84,7 +84,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect(standin.completions).toEqual([expect.objectContaining({ idempotencyKey: 'batch', type: 'import.completed', outcome: 'complete' })]);
     expect(childStates(store, 'batch')).toEqual({ 'pendingObject:complete': 6, 'pendingLink:complete': 5 });
     await runtime.whenIdle();
-    expect(verifyImportStore(store)).toEqual([]);
+    expect(await verifyImportStore(store)).toEqual([]);
     await close();
   });
 
@@ -208,7 +208,7 @@ describe('import graph against the HTTP stand-in', () => {
     expect(standin.created.map((c) => (c.body.data as { name: string }).name).sort()).toEqual(['a2', 'b2']);
     expect(childStates(store, 'batch')).toEqual({ 'pendingObject:complete': 2, 'pendingObject:error': 1, 'pendingObject:blocked': 2, 'pendingLink:blocked': 4 });
     await runtime.whenIdle();
-    expect(verifyImportStore(store)).toEqual([]);
+    expect(await verifyImportStore(store)).toEqual([]);
     await close();
   });
 

@@ -40,7 +40,7 @@ describe('loading an import', () => {
     expect(standin.refusedEarly).toEqual([]);
     expect(createdOnce()).toBe(true);
     await runtime.whenIdle();
-    expect(verifyImportStore(store)).toEqual([]);
+    expect(await verifyImportStore(store)).toEqual([]);
     await close();
   });
 
@@ -89,7 +89,7 @@ describe('loading an import', () => {
     expect(standin.created.filter((c) => c.kind === 'object')).toHaveLength(5); // all but the publisher that exists
     expect((await second.runtime.records.scan(IMPORT_RECORDS.plan, ['batch']))).toEqual([]);
     await second.runtime.whenIdle();
-    expect(verifyImportStore(second.store)).toEqual([]);
+    expect(await verifyImportStore(second.store)).toEqual([]);
     await second.close();
   });
 });

@@ -38,7 +38,7 @@ describe('import graph at scale', () => {
     expect(JSON.stringify(hub.snapshot!.context).length).toBeLessThan(500);
     expect((await runtime.journal(hub.id)).filter((e) => e.event === 'parent.created')).toHaveLength(FAN_IN);
     await runtime.whenIdle();
-    expect(verifyImportStore(store)).toEqual([]);
+    expect(await verifyImportStore(store)).toEqual([]);
     await close();
   });
 
@@ -53,7 +53,7 @@ describe('import graph at scale', () => {
     const parentsNamed = standin.created.slice(1).filter((c, i) => JSON.stringify(c.body.parents) === JSON.stringify([{ linkTag: 'next', identifiers: standin.created[i]!.identifiers }]));
     expect(parentsNamed).toHaveLength(DEPTH - 1);
     await runtime.whenIdle();
-    expect(verifyImportStore(store)).toEqual([]);
+    expect(await verifyImportStore(store)).toEqual([]);
     await close();
   });
 

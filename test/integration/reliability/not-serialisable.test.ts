@@ -43,7 +43,7 @@ describe('a snapshot that is not serialisable', () => {
 
     const readOnly = openLmdbStore(store, { readOnly: true });
     try {
-      expect(verifyStore(readOnly, { expectSettled: true }).violations).toEqual([]);
+      expect((await verifyStore(readOnly, { expectSettled: true })).violations).toEqual([]);
     } finally {
       await readOnly.close();
     }

@@ -60,7 +60,7 @@ describe('recovery parks unreadable and incompatible actors', () => {
     expect(await codeOf('corrupt')).toBe('RECORD_CORRUPT');
     // Its parked stand-in replaces bytes nobody could read: they are kept, as they were, for a person.
     expect((await runtime.get('corrupt'))?.error?.message).toMatch(/checksum mismatch; its stored bytes are kept in the setAside records/);
-    const setAside = runtime.store.getRecord<{ bytes: string }>('setAside', 'corrupt');
+    const setAside = await runtime.store.getRecord<{ bytes: string }>('setAside', 'corrupt');
     expect(Buffer.from(setAside!.bytes, 'base64')).toEqual(damaged);
     expect(await codeOf('orphan')).toBe('UNKNOWN_MACHINE');
     expect(await codeOf('stranded')).toBe('VERSION_INCOMPATIBLE');
@@ -84,7 +84,7 @@ describe('recovery parks unreadable and incompatible actors', () => {
 
     const readOnly = openLmdbStore(store, { readOnly: true });
     try {
-      const report = verifyStore(readOnly);
+      const report = await verifyStore(readOnly);
       expect(report.violations.filter((v) => v.invariant === 'I7')).toEqual([]);
       expect(report.violations).toEqual([]);
       expect(report.byStatus).toMatchObject({ parked: 3, done: 5, active: 0 });

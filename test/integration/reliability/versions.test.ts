@@ -33,7 +33,7 @@ describe('a changed machine version', () => {
 
     const readOnly = openLmdbStore(store, { readOnly: true });
     try {
-      expect(verifyStore(readOnly).violations).toEqual([]);
+      expect((await verifyStore(readOnly)).violations).toEqual([]);
       expect(readOnly.getActor('drafted' as never)?.version).toBe('3');
     } finally {
       await readOnly.close();

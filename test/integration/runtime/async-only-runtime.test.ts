@@ -2,12 +2,13 @@
  * A runtime over a store whose reads are all asynchronous and which offers no `sync`
  * (`openMemoryStore({ reads: 'async' })`, the stand-in for PostgreSQL): it spawns, steps, runs
  * effects, fires timers, delivers a child's message to its parent, recovers after a reopen,
- * pauses, deletes and prunes, awaiting each read. The views that answer at once throw
- * STORE_READS_ASYNC.
+ * pauses, deletes and prunes, awaiting each read; `runtime.store` is the port itself, whose reads
+ * answer by promise.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromPromise, setup } from 'xstate';
 import { createRuntime, defineMachine, effect, openMemoryStore, spawnActors, type Runtime, type Store } from '../../../src/index.js';
+import { arrayOf } from '../../../src/runtime/async-views.js';
 import { child, counter, parent, sleeper } from '../../fixtures/machines.js';
 
 /** Runs `slow`: an effect that takes `ms` and counts its starts, so a reopen is seen to run it again. */
@@ -180,14 +181,41 @@ describe('a runtime over a store with only asynchronous reads', () => {
     await expect(runtime.retry('nobody')).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
   });
 
-  it('answers the views by awaiting the port; runtime.store, which answers at once, refuses with STORE_READS_ASYNC', async () => {
-    const runtime = await open(asyncStore());
+  it('tells whether it runs a job by awaiting the port: a job active here, not a finished one, not one a runtime opened without resume was not sent', async () => {
+    const store = asyncStore();
+    let runtime = await open(store);
+    const sleeping = await runtime.spawn('sleeper', { ms: 60_000 }, { id: 'z-2' });
+    const job = await runtime.spawn('parent', { children: 1 }, { id: 'p-4' });
+    await runtime.waitFor(job, (record) => record.status === 'done', 10_000);
+    const hosted = runtime.hosts(sleeping);
+    expect(hosted).toBeInstanceOf(Promise);
+    expect(await hosted).toBe(true);
+    expect(await runtime.hosts(job)).toBe(false);
+    expect(await runtime.hosts('nobody')).toBe(false);
+    await runtime.close();
+    runtimes.splice(runtimes.indexOf(runtime), 1);
+    runtime = await createRuntime({ store, machines, resume: false });
+    runtimes.push(runtime);
+    expect(await runtime.hosts(sleeping)).toBe(false);
+  });
+
+  it('answers the views by awaiting the port; runtime.store is the port as given, answering by promise', async () => {
+    const store = asyncStore();
+    const runtime = await open(store);
     expect(await runtime.count({})).toBe(0);
     expect(await runtime.records.get('c', 'k')).toBeUndefined();
-    expect(() => runtime.store.getActor('x' as never)).toThrow(expect.objectContaining({ code: 'STORE_READS_ASYNC', message: expect.stringContaining('store.getActor') }));
-    // Writes through it still go to the store.
-    await runtime.records.put('c', 'k', 1);
+    expect(runtime.store).toBe(store);
+    expect(runtime.store.sync).toBeUndefined();
+    const id = await runtime.spawn('counter', {}, { id: 'n-1' });
+    const read = runtime.store.getActor(id);
+    expect(read).toBeInstanceOf(Promise);
+    expect(await read).toMatchObject({ id: 'n-1', machine: 'counter', status: 'active' });
+    const scan = runtime.store.queryActors({ machine: 'counter' });
+    expect(Symbol.asyncIterator in scan).toBe(true);
+    expect((await arrayOf(scan)).map((record) => record.id)).toEqual(['n-1']);
+    // Writes through it go to the store.
+    await runtime.store.commit([{ op: 'putRecord', collection: 'c', key: 'k', value: 1 }], 'commit');
     expect(await runtime.records.get('c', 'k')).toBe(1);
-    expect(await runtime.store.commit([], 'commit')).toBeUndefined();
+    expect(await runtime.store.getRecord('c', 'k')).toBe(1);
   });
 });

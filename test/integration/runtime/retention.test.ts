@@ -8,6 +8,7 @@ import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';
 import { startWorkload, waitForOutput } from '../../helpers/processes.js';
 import { tempFolder } from '../../helpers/temp-store.js';
+import { syncReads } from '../../helpers/sync-reads.js';
 
 /** An actor's journal seqs: whole when they run from its first step to its last. */
 function seqs(store: SyncStore, id: string): number[] {
@@ -41,13 +42,13 @@ describe('retention', () => {
     expect(report.actors).toBe(21);
     expect(report.entries).toBeGreaterThan(21 * 2);
     expect(report.bytes).toBeGreaterThan(0);
-    expect(seqs(runtime.store, finished)).toEqual([]);
-    for (const c of await runtime.query({ parent: actorId(finished) })) expect(seqs(runtime.store, c.id)).toEqual([]);
+    expect(seqs(syncReads(runtime), finished)).toEqual([]);
+    for (const c of await runtime.query({ parent: actorId(finished) })) expect(seqs(syncReads(runtime), c.id)).toEqual([]);
     // The summary stays: the record, its state, its context (the counts) and its output.
     expect(await runtime.get(finished)).toEqual(before);
     expect(((await runtime.get(finished))!.snapshot!.context as { done: number }).done).toBe(20);
     const active = [(await runtime.get(waiting))!, ...(await runtime.query({ parent: actorId(waiting) }))];
-    for (const record of active) expect(whole(runtime.store, record), record.id).toBe(true);
+    for (const record of active) expect(whole(syncReads(runtime), record), record.id).toBe(true);
     // A second pass finds nothing more.
     expect((await runtime.prune({ olderThanMs: 0 })).entries).toBe(0);
     await runtime.close();
@@ -56,7 +57,7 @@ describe('retention', () => {
     runtime = await createRuntime({ store, machines: [parent, child], retention: false });
     const done = await runtime.waitFor(waiting, (r) => r.status === 'done', 20_000);
     expect((done.snapshot!.context as { done: number }).done).toBe(5);
-    const check = verifyStore(runtime.store);
+    const check = await verifyStore(runtime.store);
     expect(check.violations).toEqual([]);
     await runtime.close();
   });
@@ -67,7 +68,7 @@ describe('retention', () => {
     const id = await runtime.spawn('counter', {});
     await runtime.send(id, { type: 'finish' });
     expect((await runtime.prune({ olderThanMs: 60_000 })).entries).toBe(0);
-    expect(seqs(runtime.store, id)).toHaveLength(2);
+    expect(seqs(syncReads(runtime), id)).toHaveLength(2);
     expect((await runtime.prune({ olderThanMs: 0 })).entries).toBe(2);
     await expect(runtime.prune({ olderThanMs: -1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await runtime.close();
@@ -83,7 +84,7 @@ describe('retention', () => {
     await runtime.send(id, { type: 'finish' });
     await until(() => events.some((event) => event.type === 'runtime.pruned'));
     expect(events.find((event) => event.type === 'runtime.pruned')).toMatchObject({ entries: 3, actors: 1, olderThanMs: 0 });
-    expect(seqs(runtime.store, id)).toEqual([]);
+    expect(seqs(syncReads(runtime), id)).toEqual([]);
     await runtime.close();
   });
 
@@ -111,7 +112,7 @@ describe('retention', () => {
     const again = await createRuntime({ store, machines: [counter], retention: false });
     expect((await again.send(id, { type: 'increment' }), (await again.prune({ olderThanMs: 0 })).snapshots)).toBe(1);
     expect((await again.journal(id))).toHaveLength(102);
-    expect(verifyStore(again.store).violations).toEqual([]);
+    expect((await verifyStore(again.store)).violations).toEqual([]);
     await again.close();
   });
 
@@ -128,11 +129,11 @@ describe('the store under retention', () => {
     for (let i = 0; i < 2_500; i++) void runtime.send(id, { type: 'increment' });
     await runtime.whenIdle();
     await runtime.send(id, { type: 'finish' });
-    const spans = runtime.store.journalSpans(undefined, 10);
+    const spans = await runtime.store.journalSpans(undefined, 10);
     expect(spans).toEqual([{ actor: id, first: 1, last: 2_502 }]);
     const report = await runtime.prune({ olderThanMs: 0 });
     expect(report).toMatchObject({ entries: 2_502, actors: 1 });
-    expect(runtime.store.journalSpans(undefined, 10)).toEqual([]);
+    expect(await runtime.store.journalSpans(undefined, 10)).toEqual([]);
     await runtime.close();
   });
 
@@ -143,7 +144,7 @@ describe('the store under retention', () => {
     await runtime.send(id, { type: 'finish' });
     const finalRecord = (await runtime.get(id))!;
     // Between the pass's read and its transaction, the job is deleted and made again under the same id.
-    const store = runtime.store;
+    const store = syncReads(runtime);
     const racing: SyncStore = new Proxy(store, {
       get(target, property) {
         if (property === 'pruneJournal') {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromPromise } from 'xstate';
-import { createRuntime, defineMachine, effect, NonRetryableError, type ActorId, type RuntimeEvent } from '../../../src/index.js';
+import { createRuntime, defineMachine, effect, NonRetryableError, type ActorId, type ActorRecord, type RuntimeEvent } from '../../../src/index.js';
 import { child, counter, flakyMachine, parent, sleeper } from '../../fixtures/machines.js';
 import { tempFolder } from '../../helpers/temp-store.js';
 import { storeAt, testStoreKind } from '../../helpers/test-store.js';
@@ -114,12 +114,16 @@ describe(`runtime over a real ${testStoreKind} store`, () => {
   it('publishes spawn, step and effect events only after they are durable', async () => {
     const runtime = await createRuntime({ store: storeAt(join(tempFolder(), 'store')), machines: [parent, child] });
     const seen: RuntimeEvent['type'][] = [];
+    const stepped: (ActorRecord | undefined | Promise<ActorRecord | undefined>)[] = [];
     runtime.subscribe((event) => {
       seen.push(event.type);
-      if (event.type === 'actor.stepped') expect(runtime.store.getActor(event.id as ActorId)?.seq).toBeGreaterThan(0); // read at once, in the listener
+      if (event.type === 'actor.stepped') stepped.push(runtime.store.getActor(event.id as ActorId)); // read in the listener: at once over LMDB and memory
     });
     const id = await runtime.spawn('parent', { children: 3 });
     await runtime.waitFor(id, (r) => r.status === 'done');
+    const records = await Promise.all(stepped);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record?.seq).toBeGreaterThan(0);
     expect(seen).toEqual(expect.arrayContaining(['actor.spawned', 'actor.stepped', 'effect.started', 'effect.finished']));
     await runtime.close();
   });

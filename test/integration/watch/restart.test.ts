@@ -177,7 +177,7 @@ describe('holdfast watch across restarts', () => {
 
     expect(watch.lines()).toContainEqual(expect.objectContaining({ event: 'batch.closed', batch: `${id}/b1` }));
     expect(watch.lines()).toContainEqual(expect.objectContaining({ id, stopped: true }));
-    const stopped = await readStore(setup.store, (store) => ({ view: viewWatch(store, id, PID), report: verifyStore(store, { checks: countViolations }) }));
+    const stopped = await readStore(setup.store, async (store) => ({ view: viewWatch(store, id, PID), report: await verifyStore(store, { checks: countViolations }) }));
     expect(stopped.report.violations).toEqual([]);
     expect(stopped.view.context).toMatchObject({ open: 0, batch: 2 });
     expect(stopped.view.watch?.state).toBe('idle');

@@ -42,8 +42,8 @@ describe('folding finished children', () => {
     expect(await runtime.records.get<FoldedChildren>(FOLDED, 'job')).toMatchObject({ children: 300, states: { done: 300 } });
     // The parent stays as it was: its summary and counts.
     expect(await runtime.get('job')).toEqual(before);
-    expect([...runtime.store.journal(actorId('job/c0'))]).toEqual([]);
-    const check = verifyStore(runtime.store);
+    expect(await runtime.journal(actorId('job/c0'))).toEqual([]);
+    const check = await verifyStore(runtime.store);
     expect(check.violations).toEqual([]);
     expect(check.folded).toBe(300);
     expect((await runtime.prune({ olderThanMs: 0 })).folded).toBe(0);
@@ -85,11 +85,11 @@ describe('folding finished children', () => {
     expect(first.children).toBe(14);
     expect(store.getRecord<FoldedChildren>(FOLDED, 'job')).toMatchObject({ children: 14, states: { done: 14 } });
     expect(store.countActors({ parent: actorId('job') })).toBe(11);
-    expect(verifyStore(store).violations).toEqual([]);
+    expect((await verifyStore(store)).violations).toEqual([]);
     const second = await foldPass(ports, Date.now(), 0, { page: 7 });
     expect(second.children).toBe(11);
     expect(store.getRecord<FoldedChildren>(FOLDED, 'job')).toMatchObject({ children: 25, states: { done: 25 } });
-    expect(verifyStore(store).folded).toBe(25);
+    expect((await verifyStore(store)).folded).toBe(25);
   });
 
   it('deleting a folded job removes its folded count with it', async () => {
@@ -98,7 +98,7 @@ describe('folding finished children', () => {
     expect(await runtime.records.get(FOLDED, 'job')).toBeDefined();
     await runtime.delete('job');
     expect(await runtime.records.get(FOLDED, 'job')).toBeUndefined();
-    expect(verifyStore(runtime.store).violations).toEqual([]);
+    expect((await verifyStore(runtime.store)).violations).toEqual([]);
     await runtime.close();
   });
 
@@ -107,7 +107,7 @@ describe('folding finished children', () => {
     const runtime = await createRuntime({ store, machines: [folding, child, parent], retention: false });
     await runtime.spawn('folding', { children: 1, delayMs: 60_000 }, { id: 'running' });
     await runtime.records.put(FOLDED, 'running', { children: 2, states: { done: 1 }, at: 0 });
-    const violations = verifyStore(runtime.store).violations.map((v) => v.message);
+    const violations = (await verifyStore(runtime.store)).violations.map((v) => v.message);
     expect(violations).toEqual(expect.arrayContaining([expect.stringContaining('folded while it is active'), expect.stringContaining('does not match its states')]));
     await runtime.close();
   });
