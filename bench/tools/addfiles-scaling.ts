@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataverseClient } from '../../src/adapters/dataverse/dataverse-client.js';
 import { startDataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
+import type { AddFileEntry } from '../../src/adapters/dataverse/dataverse-types.js';
 import { randomStorageIdentifier } from '../../src/adapters/files/storage-identifier.js';
 import { tempFolder } from '../lib/temp.js';
 
@@ -25,7 +26,7 @@ const client = new DataverseClient({ baseUrl: standin.url, token: TOKEN });
 let made = 0;
 const report = new Set([1, 5_000, 10_000, 20_000, 40_000, 80_000]);
 while (made < TOTAL) {
-  const entries = [];
+  const entries: AddFileEntry[] = [];
   for (let i = 0; i < CHUNK; i++, made++) {
     const id = randomStorageIdentifier();
     const bytes = randomBytes(100);
