@@ -133,12 +133,16 @@ export class DataverseClient {
    * hundredth batch would otherwise list ten times over. A release that
    * ignores the paging (5.14) answers the whole list at once, which is read
    * the same way. A dataset with no draft reads `:latest` (listDraftFiles).
+   * The reading stops once every `required` file is found (those addFiles
+   * accepted, or whose answer was lost): a refused one is not looked for to
+   * the end of the list, but is noted if met on the way.
    */
-  async #findInDraft(pid: string, wanted: ReadonlySet<string>, signal?: AbortSignal): Promise<Map<string, DraftFile>> {
+  async #findInDraft(pid: string, wanted: ReadonlySet<string>, required: ReadonlySet<string>, signal?: AbortSignal): Promise<Map<string, DraftFile>> {
     const found = new Map<string, DraftFile>();
     const seen = new Set<number>();
+    const missing = new Set(required);
     let name = ':draft';
-    for (let offset = 0; found.size < wanted.size; ) {
+    for (let offset = 0; missing.size > 0; ) {
       const dataset = this.#datasetRequest('GET', pid, `/versions/${name}/files`);
       const query = { ...dataset.query, orderCriteria: 'Newest', limit: String(CONFIRM_PAGE), offset: String(offset) };
       const notFound = name === ':draft' ? () => new NoDraft() : dataset.notFound;
@@ -149,6 +153,7 @@ export class DataverseClient {
         if (!(error instanceof NoDraft)) throw error;
         name = ':latest'; // no draft (published meanwhile, or nothing saved): the latest version holds what was
         offset = 0;
+        seen.clear();
         continue;
       }
       let unseen = 0;
@@ -158,6 +163,7 @@ export class DataverseClient {
         unseen++;
         const key = storageKey(file.storageIdentifier);
         if (wanted.has(key)) found.set(key, file);
+        missing.delete(key);
       }
       // A short page ends the list; a longer one, or one of files already read, is a release that does not page.
       if (page.length !== CONFIRM_PAGE || unseen === 0) break;
@@ -216,7 +222,9 @@ export class DataverseClient {
     let pending = entries.map((_, index) => index);
     // Every entry the draft lists is registered, whatever addFiles said of it.
     const confirm = async (): Promise<void> => {
-      const present = await this.#findInDraft(pid, new Set(pending.map((index) => storageKey((entries[index] as AddFileEntry).storageIdentifier))), signal);
+      const keyOf = (index: number) => storageKey((entries[index] as AddFileEntry).storageIdentifier);
+      const required = pending.filter((index) => claims.get(index)?.accepted !== false);
+      const present = await this.#findInDraft(pid, new Set(pending.map(keyOf)), new Set(required.map(keyOf)), signal);
       pending = pending.filter((index) => {
         const entry = entries[index] as AddFileEntry;
         const file = present.get(storageKey(entry.storageIdentifier));
