@@ -69,12 +69,29 @@ export interface LoadedFile {
 
 export type FileMetadata = { description?: string; categories?: string[]; directoryLabel?: string };
 
+/** How long a dataset's storage folder, once asked, is reused by later loads (a watch's batches) before it is asked again. */
+const LOCATED_FOR_MS = 10 * 60 * 1000;
+
 export function createDataLoadEffects(ports: DataLoadPorts) {
+  const now = ports.now ?? Date.now;
+  // Dataverse prints every file of the dataset with its storage identifier (GET dataset): a watch
+  // asking once per batch paid for all the batches before it. The folder is reused for a while,
+  // by installation, token and dataset; a changed token asks again.
+  const located = new Map<string, { folder: DatasetFolder; at: number }>();
   return {
     locateDataset: effect<{ folder: DatasetFolder; targetDir: string }, { dataset: string; filesDir: string; dataverseUrl?: string | undefined }>(async (input, context) => {
       const url = input.dataverseUrl;
-      const client = url ? ports.dataverse(url, await tokenOf(readsOf(context), url)) : undefined;
-      const folder = client ? datasetFolderFromStorageIdentifier((await client.getDataset(input.dataset, context.signal)).storageIdentifier) : datasetFolderFromPid(input.dataset);
+      let folder: DatasetFolder;
+      if (url) {
+        const token = await tokenOf(readsOf(context), url);
+        const key = JSON.stringify([url, token, input.dataset]);
+        const known = located.get(key);
+        if (known && now() - known.at < LOCATED_FOR_MS) folder = known.folder;
+        else {
+          folder = datasetFolderFromStorageIdentifier((await ports.dataverse(url, token).getDataset(input.dataset, context.signal)).storageIdentifier);
+          located.set(key, { folder, at: now() });
+        }
+      } else folder = datasetFolderFromPid(input.dataset);
       return { folder, targetDir: resolveUnder(input.filesDir, `${folder.authority}/${folder.identifier}`) };
     }),
 

@@ -39,6 +39,8 @@ export interface WaitUntilUnlockedOptions {
 }
 
 const datasetPath = (tail: string): string => `/api/datasets/:persistentId${tail}`;
+/** Files per page when the draft is read to confirm a registration: a 100-file chunk is found in one. */
+const CONFIRM_PAGE = 500;
 
 // A 404 for `:draft` means "no draft yet", not "no dataset"; this marks it for listDraftFiles.
 class NoDraft extends Error {}
@@ -122,6 +124,54 @@ export class DataverseClient {
     }
   }
 
+  /**
+   * The draft's files among `wanted` (storage keys), by key. Files just added
+   * are the newest, so the draft is read newest first
+   * (`?orderCriteria=Newest&limit=&offset=`, Dataverse 6.1+), a page at a
+   * time, until every wanted file is found or the list ends: confirming a
+   * chunk reads about one page, not the whole dataset, which a watch's
+   * hundredth batch would otherwise list ten times over. A release that
+   * ignores the paging (5.14) answers the whole list at once, which is read
+   * the same way. A dataset with no draft reads `:latest` (listDraftFiles).
+   * The reading stops once every `required` file is found (those addFiles
+   * accepted, or whose answer was lost): a refused one is not looked for to
+   * the end of the list, but is noted if met on the way.
+   */
+  async #findInDraft(pid: string, wanted: ReadonlySet<string>, required: ReadonlySet<string>, signal?: AbortSignal): Promise<Map<string, DraftFile>> {
+    const found = new Map<string, DraftFile>();
+    const seen = new Set<number>();
+    const missing = new Set(required);
+    let name = ':draft';
+    for (let offset = 0; missing.size > 0; ) {
+      const dataset = this.#datasetRequest('GET', pid, `/versions/${name}/files`);
+      const query = { ...dataset.query, orderCriteria: 'Newest', limit: String(CONFIRM_PAGE), offset: String(offset) };
+      const notFound = name === ':draft' ? () => new NoDraft() : dataset.notFound;
+      let page: DraftFile[];
+      try {
+        page = readFileList(await this.#http.request({ ...dataset, query, notFound }, signal), this.#unreadable(`GET ${name} files`));
+      } catch (error) {
+        if (!(error instanceof NoDraft)) throw error;
+        name = ':latest'; // no draft (published meanwhile, or nothing saved): the latest version holds what was
+        offset = 0;
+        seen.clear();
+        continue;
+      }
+      let unseen = 0;
+      for (const file of page) {
+        if (seen.has(file.fileId)) continue;
+        seen.add(file.fileId);
+        unseen++;
+        const key = storageKey(file.storageIdentifier);
+        if (wanted.has(key)) found.set(key, file);
+        missing.delete(key);
+      }
+      // A short page ends the list; a longer one, or one of files already read, is a release that does not page.
+      if (page.length !== CONFIRM_PAGE || unseen === 0) break;
+      offset += page.length;
+    }
+    return found;
+  }
+
   /** The dataset's locks (`GET .../locks`, `Datasets.getLocksForDataset`); empty when it is free. */
   async getLocks(pid: string, signal?: AbortSignal): Promise<DatasetLockJson[]> {
     const data = await this.#http.request(this.#datasetRequest('GET', pid, '/locks'), signal);
@@ -172,7 +222,9 @@ export class DataverseClient {
     let pending = entries.map((_, index) => index);
     // Every entry the draft lists is registered, whatever addFiles said of it.
     const confirm = async (): Promise<void> => {
-      const present = new Map((await this.listDraftFiles(pid, signal)).map((file) => [storageKey(file.storageIdentifier), file]));
+      const keyOf = (index: number) => storageKey((entries[index] as AddFileEntry).storageIdentifier);
+      const required = pending.filter((index) => claims.get(index)?.accepted !== false);
+      const present = await this.#findInDraft(pid, new Set(pending.map(keyOf)), new Set(required.map(keyOf)), signal);
       pending = pending.filter((index) => {
         const entry = entries[index] as AddFileEntry;
         const file = present.get(storageKey(entry.storageIdentifier));

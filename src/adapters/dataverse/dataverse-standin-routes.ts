@@ -67,7 +67,7 @@ export function standinRouter(state: StandinState, token: string): Route {
     if (tail === 'locks') return ok(state.locks(dataset));
     if (guest) return forbidGuest();
     if (tail === '') return state.datasetAnswer(dataset);
-    if (version !== undefined) return state.versionFilesAnswer(dataset, decodeURIComponent(version));
+    if (version !== undefined) return state.versionFilesAnswer(dataset, decodeURIComponent(version), query);
     const entries = await readJsonData(headers, body, checkAddFilesJson);
     if (!entries.ok) return error(entries.status, entries.message);
     return state.addFiles(dataset, entries.value);

@@ -64,6 +64,7 @@ export class StandinState {
   #nextVersionId = 1;
   readonly #datasets: StandinDataset[] = [];
   readonly #files = new Map<number, { file: RegisteredFile; dataset: StandinDataset }>();
+  readonly #indexes = new WeakMap<StandinDataset, FileIndex>();
   /** addFiles entries with these storage identifiers (with or without `file://`) are refused in a 200. */
   readonly rejectStorageIds = new Set<string>();
   /** The next this many addFiles calls fail at their final command, as a lock or a database error would. */
@@ -131,17 +132,19 @@ export class StandinState {
    * version that does not exist is the 404 of `getDatasetVersionOrDie`; 6.x adds
    * `totalCount` and orders by name (FileOrderCriteria.NameAZ).
    */
-  versionFilesAnswer(dataset: StandinDataset, name: string): StateReply {
+  versionFilesAnswer(dataset: StandinDataset, name: string, query: URLSearchParams = new URLSearchParams()): StateReply {
     const which = name === ':draft' ? 'draft' : name === ':latest-published' ? 'published' : name === ':latest' ? (dataset.draft ? 'draft' : 'published') : null;
     if (which === null && !/^\d+(\.\d+)?$/.test(name)) return fail(400, `Illegal version identifier '${name}'`);
     const exists = which === 'draft' ? dataset.draft : which === 'published' ? dataset.published : null;
     if (!which || !exists) return fail(404, `Dataset version ${name} of dataset ${dataset.id} not found`);
     const version = this.#version(dataset, which);
-    let files = which === 'draft' ? dataset.files : dataset.files.filter((file) => file.released);
-    if (this.release !== '5.14') files = [...files].sort((a, b) => a.fileName.localeCompare(b.fileName));
-    const data = this.#print(version, files);
-    if (this.release === '5.14') return ok(data);
-    return { status: 200, body: { status: 'OK', totalCount: data.length, data } };
+    const files = which === 'draft' ? dataset.files : dataset.files.filter((file) => file.released);
+    if (this.release === '5.14') return ok(this.#print(version, files)); // no paging, no order: every file, as saved
+    const paging = readPaging(query);
+    if (typeof paging === 'string') return fail(400, paging);
+    const page = orderFiles(files, paging.order).slice(paging.offset, paging.limit === undefined ? undefined : paging.offset + paging.limit);
+    // totalCount counts the version's files, not the page (getFileMetadataCount).
+    return { status: 200, body: { status: 'OK', totalCount: files.length, data: this.#print(version, page) } };
   }
 
   /** The dataset's locks, dropping one whose time has run out (`json(DatasetLock)` each). */
@@ -184,7 +187,9 @@ export class StandinState {
     const answers: AddFilesFileJson[] = [];
     const accepted: RegisteredFile[] = [];
     // Only saved files (with ids) count as taken paths: IngestUtil.existingPathNamesAsSet.
-    const taken = new Set(dataset.files.map((file) => pathOf(file.directoryLabel, file.fileName)));
+    const { paths, checksums } = this.#indexOf(dataset);
+    const taken = (path: string) => (paths.get(path) ?? 0) > 0;
+    const acceptedChecksums = new Set<string>();
     const version: PrintableVersion = dataset.draft ? this.#version(dataset, 'draft') : { id: null, state: 'DRAFT', lastUpdateTime: null };
     // getDuplicateFileWarning is never reset within a call: once set, later successes carry it too.
     let warning: string | undefined;
@@ -200,7 +205,8 @@ export class StandinState {
         continue;
       }
       let fileName = entry.fileName as string;
-      while (taken.has(pathOf(entry.directoryLabel, fileName))) fileName = nextFileName(fileName);
+      // Only saved files count (IngestUtil.existingPathNamesAsSet): two entries of one call may share a path.
+      while (taken(pathOf(entry.directoryLabel, fileName))) fileName = nextFileName(fileName);
       const file: RegisteredFile = {
         fileId: 0,
         storageIdentifier: sid,
@@ -215,7 +221,8 @@ export class StandinState {
         released: false,
         metadataUpdates: 0,
       };
-      const twin = [...dataset.files, ...accepted].find((other) => other.checksum.value === file.checksum.value);
+      const twin = checksums.has(file.checksum.value) || acceptedChecksums.has(file.checksum.value);
+      acceptedChecksums.add(file.checksum.value);
       if (twin) warning = `This file has the same content as ${file.fileName} that is in the dataset. `;
       accepted.push(file);
       const { fileId: _unsaved, ...printable } = file;
@@ -246,7 +253,9 @@ export class StandinState {
     const label = update.label ?? file.fileName;
     const directoryLabel = update.directoryLabel ?? file.directoryLabel;
     const path = pathOf(directoryLabel, label);
-    if (dataset.files.some((other) => other !== file && pathOf(other.directoryLabel, other.fileName) === path)) {
+    const { paths } = this.#indexOf(dataset);
+    const own = pathOf(file.directoryLabel, file.fileName);
+    if ((paths.get(path) ?? 0) - (own === path ? 1 : 0) > 0) {
       return fail(400, `Filename already exists at ${path}`);
     }
     const locked = this.#lockRefusal(dataset);
@@ -258,6 +267,8 @@ export class StandinState {
     if (update.categories !== undefined) file.categories = [...update.categories];
     if (update.directoryLabel !== undefined) file.directoryLabel = update.directoryLabel;
     if (update.label !== undefined) file.fileName = update.label;
+    countPath(paths, own, -1);
+    countPath(paths, path, 1);
     file.metadataUpdates += 1;
     dataset.draft = { id: dataset.draft?.id ?? this.#nextVersionId++, updated: this.now() };
     const printed = { label: file.fileName, ...(file.directoryLabel !== undefined ? { directoryLabel: file.directoryLabel } : {}), ...(file.description !== undefined ? { description: file.description } : {}), categories: file.categories ?? [], restricted: false };
@@ -300,11 +311,29 @@ export class StandinState {
   #save(dataset: StandinDataset, files: RegisteredFile[]): void {
     if (files.length === 0 && dataset.draft) return;
     dataset.draft = { id: dataset.draft?.id ?? this.#nextVersionId++, updated: this.now() };
+    const { paths, checksums } = this.#indexOf(dataset);
     for (const file of files) {
       file.fileId = this.#nextId++;
       dataset.files.push(file);
+      countPath(paths, pathOf(file.directoryLabel, file.fileName), 1);
+      checksums.add(file.checksum.value);
       this.#files.set(file.fileId, { file, dataset });
     }
+  }
+
+  // The saved files' paths (a count each) and checksums, kept as files are saved or renamed:
+  // addFiles looks each entry up here, not through every file of the dataset.
+  #indexOf(dataset: StandinDataset): FileIndex {
+    let index = this.#indexes.get(dataset);
+    if (!index) {
+      index = { paths: new Map(), checksums: new Set() };
+      for (const file of dataset.files) {
+        countPath(index.paths, pathOf(file.directoryLabel, file.fileName), 1);
+        index.checksums.add(file.checksum.value);
+      }
+      this.#indexes.set(dataset, index);
+    }
+    return index;
   }
 
   #version(dataset: StandinDataset, which: 'draft' | 'published'): PrintableVersion {
@@ -323,6 +352,57 @@ export class StandinState {
 
   #printable(dataset: StandinDataset): PrintableDataset {
     return { ...dataset, lockTypes: this.locks(dataset).map((lock) => lock.lockType) };
+  }
+}
+
+interface FileIndex {
+  paths: Map<string, number>;
+  checksums: Set<string>;
+}
+
+function countPath(paths: Map<string, number>, path: string, by: 1 | -1): void {
+  const count = (paths.get(path) ?? 0) + by;
+  if (count > 0) paths.set(path, count);
+  else paths.delete(path);
+}
+
+/** The orders of `getVersionFiles` (FileOrderCriteria) the stand-in serves. */
+type FileOrder = 'NameAZ' | 'NameZA' | 'Newest' | 'Oldest' | 'Size' | 'Type';
+const ORDERS: readonly FileOrder[] = ['NameAZ', 'NameZA', 'Newest', 'Oldest', 'Size', 'Type'];
+
+// Datasets.getVersionFiles' query parameters (6.1+): `orderCriteria`, `limit`, `offset`.
+function readPaging(query: URLSearchParams): { order: FileOrder; limit?: number; offset: number } | string {
+  const order = query.get('orderCriteria') ?? 'NameAZ';
+  if (!(ORDERS as readonly string[]).includes(order)) return `Invalid order criteria: ${order}`;
+  const count = (name: string): number | undefined | string => {
+    const text = query.get(name);
+    if (text === null) return undefined;
+    return /^\d+$/.test(text) ? Number(text) : `Invalid ${name}: ${text}`;
+  };
+  const limit = count('limit');
+  const offset = count('offset');
+  if (typeof limit === 'string') return limit;
+  if (typeof offset === 'string') return offset;
+  return { order: order as FileOrder, ...(limit !== undefined ? { limit } : {}), offset: offset ?? 0 };
+}
+
+// DatasetVersionFilesServiceBean's orders. Newest and Oldest go by publication date, else creation
+// date: a publication releases every file saved before it, so that is the order files were saved in.
+function orderFiles(files: readonly RegisteredFile[], order: FileOrder): RegisteredFile[] {
+  const byName = (a: RegisteredFile, b: RegisteredFile) => a.fileName.localeCompare(b.fileName);
+  switch (order) {
+    case 'Newest':
+      return [...files].reverse();
+    case 'Oldest':
+      return [...files];
+    case 'NameZA':
+      return [...files].sort((a, b) => byName(b, a));
+    case 'Size':
+      return [...files].sort((a, b) => a.size - b.size);
+    case 'Type':
+      return [...files].sort((a, b) => a.mimeType.localeCompare(b.mimeType) || byName(a, b));
+    default:
+      return [...files].sort(byName);
   }
 }
 
