@@ -89,22 +89,18 @@ export class EffectRunner {
     this.running.set(id, controller);
     if (run.onSettled) this.settledHooks.set(controller, run.onSettled);
     const startedAt = this.clock.now();
-    this.limiter
-      .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller.signal)
-      .then(
-        (output): EffectOutcome => ({ ok: true, output }),
-        (error: unknown): EffectOutcome => {
-          const holdfastError = toHoldfastError(error);
-          return { ok: false, error: holdfastError, retryable: !(error instanceof NonRetryableError) };
-        },
-      )
-      .then((outcome) => {
-        this.settled(controller);
-        if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
-        this.running.delete(id);
-        if (controller.signal.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
-        done(outcome, this.clock.now() - startedAt);
-      });
+    // One settling handler for either outcome: a second `.then` was a promise and a turn per effect.
+    const settle = (outcome: EffectOutcome) => {
+      this.settled(controller);
+      if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
+      this.running.delete(id);
+      if (controller.signal.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
+      done(outcome, this.clock.now() - startedAt);
+    };
+    this.limiter.run(run.queue, run.limitKey, () => this.attempt(run, controller), controller.signal).then(
+      (output) => settle({ ok: true, output }),
+      (error: unknown) => settle({ ok: false, error: toHoldfastError(error), retryable: !(error instanceof NonRetryableError) }),
+    );
   }
 
   /** Aborts a running attempt; its result, if any, is dropped. */
@@ -136,32 +132,33 @@ export class EffectRunner {
     if (controller.signal.aborted) throw controller.signal.reason;
     const attempt = run.beforeRun ? await run.beforeRun() : run.attempt;
     if (controller.signal.aborted) throw controller.signal.reason;
-    let timer: unknown;
-    const work = Promise.resolve(
-      run.implementation({
-        input: run.input,
-        signal: controller.signal,
-        idempotencyKey: run.key,
-        attempt,
-        ...(this.records ? { records: this.records } : {}),
-        emit: () => {},
-      }),
-    );
+    const args: Record<string, unknown> = { input: run.input, signal: controller.signal, idempotencyKey: run.key, attempt, emit: ignoreEmit };
+    if (this.records) args.records = this.records;
+    const work = run.implementation(args);
     if (run.timeoutMs === undefined) return work;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(() => {
+    // One promise for the attempt and its deadline (a second promise and Promise.race per call cost a share of the import's effects).
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
         const error = new HoldfastError('EFFECT_TIMEOUT', `effect ${run.src} took longer than ${run.timeoutMs} ms`);
         controller.abort(error);
         reject(error);
       }, run.timeoutMs!);
+      Promise.resolve(work).then(
+        (output) => {
+          this.clock.clearTimeout(timer);
+          resolve(output);
+        },
+        (error: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      this.clock.clearTimeout(timer);
-    }
   }
 }
+
+/** An effect's `emit`: effects report through their output, not emitted events. */
+const ignoreEmit = (): void => {};
 
 function slot(actor: ActorId, invokeId: string): string {
   return `${actor}\u0000${invokeId}`;
