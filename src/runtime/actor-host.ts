@@ -11,7 +11,7 @@
  */
 import type { EventObject } from 'xstate';
 import { HoldfastError, toHoldfastError } from '../errors.js';
-import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type MaybePromise, type Mutation, type Store, type SyncStore } from '../persistence/store.js';
+import { SET_ASIDE, type ActorId, type ActorRecord, type IndexedIdentity, type JournalEntry, type MaybePromise, type Mutation, type Store, type SyncStore } from '../persistence/store.js';
 import { syncStoreOf } from '../persistence/sync-store.js';
 import { standInFor } from './parked-records.js';
 import type { Clock } from './clock.js';
@@ -566,7 +566,9 @@ export class ActorHost {
       if (actor.spawnChecks !== undefined) actor.spawnChecks = undefined; // written only when set: a LiveActor keeps its shape on the hot path
     }
     plan.mutations.push(...extra);
-    plan.mutations.push({ op: 'putJournal', actor: record.id, entry: { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now, ...(this.keepsSnapshots(actor.definition) && next.snapshot ? { snapshot: next.snapshot } : {}) } });
+    const entry: JournalEntry = { seq: next.seq, event: event.type, from: record.state, to: next.state, at: now, durationMs: this.o.clock.now() - now };
+    if (next.snapshot && this.keepsSnapshots(actor.definition)) entry.snapshot = next.snapshot;
+    plan.mutations.push({ op: 'putJournal', actor: record.id, entry });
     actor.record = next;
     const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, at: now };
     this.commit(
@@ -646,11 +648,9 @@ export class ActorHost {
 
   /** Hands the plan to the group committer; runs its consequences once durable. */
   private commit(owner: ActorId, plan: StepPlan, after: () => void, failed: (error: HoldfastError) => void): void {
-    const touched = [owner, ...plan.spawned.map((s) => s.record.id)];
-    for (const id of touched) {
-      const actor = this.live.get(id);
-      if (actor) actor.pendingCommits++;
-    }
+    // The owner and the actors it spawned (no array built per step: most spawn none).
+    this.countCommit(owner);
+    for (const spawned of plan.spawned) this.countCommit(spawned.record.id);
     this.inFlightSteps++;
     this.o.committer.enqueue({
       owner,
@@ -659,13 +659,13 @@ export class ActorHost {
         this.inFlightSteps--;
         this.afterCommit(plan);
         after();
-        this.settle(touched);
+        this.settle(owner, plan);
       },
       failed: (error) => {
         this.inFlightSteps--;
         const actor = this.live.get(owner); // before settle(), which may passivate it
         failed(error);
-        this.settle(touched);
+        this.settle(owner, plan);
         if (actor && error.code !== 'STORAGE_FULL') {
           if (this.live.get(owner) === actor) this.live.delete(owner); // its in-memory state ran ahead of the store
           // Park the last durable record: the in-memory one holds the step that could not be stored.
@@ -693,7 +693,7 @@ export class ActorHost {
     for (const spawned of plan.spawned) {
       this.o.events.publish({ type: 'actor.spawned', id: spawned.record.id, machine: spawned.record.machine, ...(spawned.record.parent ? { parent: spawned.record.parent } : {}), state: spawned.record.state, at: now });
       // A read of its id under way began before it existed: it is given the actor spawned, not the absence it read.
-      const needsLife = (Object.keys(spawned.record.effects).length > 0 || this.reading.has(spawned.record.id)) && !this.live.has(spawned.record.id);
+      const needsLife = (hasAny(spawned.record.effects) || this.reading.has(spawned.record.id)) && !this.live.has(spawned.record.id);
       if (needsLife) this.live.set(spawned.record.id, { record: spawned.record, definition: spawned.definition, snapshot: spawned.snapshot, mailbox: [], queued: false, pendingCommits: 0 });
     }
     for (const { actor, invokeId } of plan.cancelled) this.o.effects.cancel(actor, invokeId);
@@ -711,13 +711,22 @@ export class ActorHost {
     for (const { actor, event } of plan.emitted) this.o.events.publish({ type: 'actor.emitted', id: actor, event, at: now });
   }
 
-  private settle(ids: ActorId[]): void {
-    for (const id of ids) {
-      const actor = this.live.get(id);
-      if (!actor) continue;
-      actor.pendingCommits = Math.max(0, actor.pendingCommits - 1);
-      this.maybePassivate(actor);
-    }
+  private countCommit(id: ActorId): void {
+    const actor = this.live.get(id);
+    if (actor) actor.pendingCommits++;
+  }
+
+  /** A commit of the owner's step (and of the actors it spawned) is over: each may now be passivated. */
+  private settle(owner: ActorId, plan: StepPlan): void {
+    this.settleOne(owner);
+    for (const spawned of plan.spawned) this.settleOne(spawned.record.id);
+  }
+
+  private settleOne(id: ActorId): void {
+    const actor = this.live.get(id);
+    if (!actor) return;
+    actor.pendingCommits = Math.max(0, actor.pendingCommits - 1);
+    this.maybePassivate(actor);
   }
 
   /** Lets a loaded actor go if it has nothing to do (recovery loads every active one). */
@@ -728,7 +737,7 @@ export class ActorHost {
   /** Drops an actor from memory once it has nothing in flight: its store record is then current. */
   private maybePassivate(actor: LiveActor): void {
     if (actor.pendingCommits > 0 || actor.queued || actor.mailbox.length > 0 || actor.checking) return;
-    if (actor.record.status === 'active' && Object.keys(actor.record.effects).length > 0) return;
+    if (actor.record.status === 'active' && hasAny(actor.record.effects)) return;
     if (this.live.get(actor.record.id) === actor) this.live.delete(actor.record.id);
   }
 
@@ -742,3 +751,8 @@ export class ActorHost {
   }
 }
 
+/** True when the object has an own key: checked on every passivation, without building the array `Object.keys` would. */
+function hasAny(object: Record<string, unknown>): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}

@@ -90,22 +90,18 @@ export class EffectRunner {
     this.running.set(id, controller);
     if (run.onSettled) this.settledHooks.set(controller, run.onSettled);
     const startedAt = this.clock.now();
-    this.limiter
-      .run(run.queue, run.limitKey, () => this.attempt(run, controller), controller)
-      .then(
-        (output): EffectOutcome => ({ ok: true, output }),
-        (error: unknown): EffectOutcome => {
-          const holdfastError = toHoldfastError(error);
-          return { ok: false, error: holdfastError, retryable: !(error instanceof NonRetryableError) };
-        },
-      )
-      .then((outcome) => {
-        this.settled(controller);
-        if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
-        this.running.delete(id);
-        if (controller.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
-        done(outcome, this.clock.now() - startedAt);
-      });
+    // One settling handler for either outcome: a second `.then` was a promise and a turn per effect.
+    const settle = (outcome: EffectOutcome) => {
+      this.settled(controller);
+      if (this.running.get(id) !== controller) return; // cancelled or superseded: its result is stale
+      this.running.delete(id);
+      if (controller.aborted && !outcome.ok && outcome.error.code !== 'EFFECT_TIMEOUT') return;
+      done(outcome, this.clock.now() - startedAt);
+    };
+    this.limiter.run(run.queue, run.limitKey, () => this.attempt(run, controller), controller).then(
+      (output) => settle({ ok: true, output }),
+      (error: unknown) => settle({ ok: false, error: toHoldfastError(error), retryable: !(error instanceof NonRetryableError) }),
+    );
   }
 
   /** Aborts a running attempt; its result, if any, is dropped. */
@@ -137,8 +133,7 @@ export class EffectRunner {
     if (controller.aborted) throw controller.reason;
     const attempt = run.beforeRun ? await run.beforeRun() : run.attempt;
     if (controller.aborted) throw controller.reason;
-    let timer: unknown;
-    const args = {
+    const args: Record<string, unknown> = {
       input: run.input,
       // Made when the implementation first reads it (lazy-abort.ts).
       get signal() {
@@ -146,25 +141,34 @@ export class EffectRunner {
       },
       idempotencyKey: run.key,
       attempt,
-      ...(this.records ? { records: this.records } : {}),
-      emit: () => {},
+      emit: ignoreEmit,
     };
-    const work = Promise.resolve(run.implementation(args));
+    if (this.records) args.records = this.records;
+    const work = run.implementation(args);
     if (run.timeoutMs === undefined) return work;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(() => {
+    // One promise for the attempt and its deadline (a second promise and Promise.race per call cost a share of the import's effects).
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
         const error = new HoldfastError('EFFECT_TIMEOUT', `effect ${run.src} took longer than ${run.timeoutMs} ms`);
         controller.abort(error);
         reject(error);
       }, run.timeoutMs!);
+      Promise.resolve(work).then(
+        (output) => {
+          this.clock.clearTimeout(timer);
+          resolve(output);
+        },
+        (error: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      this.clock.clearTimeout(timer);
-    }
   }
 }
+
+/** An effect's `emit`: effects report through their output, not emitted events. */
+const ignoreEmit = (): void => {};
 
 function slot(actor: ActorId, invokeId: string): string {
   return `${actor}\u0000${invokeId}`;

@@ -67,7 +67,10 @@ export function createImportEffects(ports: ImportPorts) {
 
     createObject: effect<ServiceAnswer, CreateObjectInput>(async (input, context) => {
       const parents: { linkTag: string; identifiers: Identifiers }[] = [];
-      for await (const { value } of readsOf(context).iterate<{ linkTag: string; identifiers: Identifiers }>(IMPORT_RECORDS.parents, [input.batch, input.index])) parents.push(value);
+      const scan = readsOf(context).iterate<{ linkTag: string; identifiers: Identifiers }>(IMPORT_RECORDS.parents, [input.batch, input.index]);
+      // A store that answers at once is read in this tick: `for await` over it cost a promise per parent and one more per object.
+      if (Symbol.iterator in scan) for (const { value } of scan) parents.push(value);
+      else for await (const { value } of scan) parents.push(value);
       const request = { idempotencyKey: input.key, type: input.type, data: input.data, parents };
       return ports.service(input.service).createObject(request, { signal: context.signal, attempt: context.attempt });
     }),
