@@ -570,7 +570,7 @@ export class ActorHost {
     if (next.snapshot && this.keepsSnapshots(actor.definition)) entry.snapshot = next.snapshot;
     plan.mutations.push({ op: 'putJournal', actor: record.id, entry });
     actor.record = next;
-    const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, at: now };
+    const stepped = { type: 'actor.stepped' as const, id: record.id, machine: record.machine, event: event.type, from: record.state, to: next.state, status: next.status, seq: next.seq, at: now };
     this.commit(
       record.id,
       plan,

@@ -7,7 +7,7 @@ import type { ActorId, ActorStatus } from '../persistence/store.js';
 
 export type RuntimeEvent =
   | { type: 'actor.spawned'; id: ActorId; machine: string; parent?: ActorId; state: string; at: number }
-  | { type: 'actor.stepped'; id: ActorId; machine: string; event: string; from: string; to: string; status: ActorStatus; at: number }
+  | { type: 'actor.stepped'; id: ActorId; machine: string; event: string; from: string; to: string; status: ActorStatus; seq: number; at: number }
   | { type: 'actor.parked'; id: ActorId; error: SerializedError; at: number }
   | { type: 'actor.emitted'; id: ActorId; event: { type: string; [key: string]: unknown }; at: number }
   | { type: 'effect.started'; id: ActorId; invokeId: string; src: string; attempt: number; at: number }

@@ -318,6 +318,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
       if (closed) return Promise.reject(new HoldfastError('RUNTIME_CLOSED', 'the runtime is closed'));
       return new Promise((resolve, reject) => {
         let settled = false;
+        // The seq of the last record read: a step's event comes once its commit landed, so a record
+        // read then already shows every step up to it, and a step at or below it needs no new read.
+        let seenSeq = -1;
         const check = () => {
           let read: ActorRecord | undefined | Promise<ActorRecord | undefined>;
           try {
@@ -330,6 +333,7 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
         };
         const match = (record: ActorRecord | undefined) => {
           if (settled) return; // an answer that came after another matched, or after a timeout
+          if (record !== undefined) seenSeq = record.seq;
           let matched: boolean;
           try {
             matched = record !== undefined && predicate(record);
@@ -345,7 +349,9 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
           cancel(new HoldfastError('WAIT_TIMEOUT', `actor ${id} did not reach the awaited condition within ${timeoutMs} ms`, { details: { id: String(id), timeoutMs } }));
         }, timeoutMs);
         const unsubscribe = events.subscribe((event) => {
-          if ('id' in event && event.id === id) check();
+          if (!('id' in event) || event.id !== id) return;
+          if (event.type === 'actor.stepped' && event.seq <= seenSeq) return; // the record read already shows it
+          check();
         });
         const finish = () => {
           settled = true;
