@@ -8,14 +8,9 @@
  *
  *   npx tsx bench/tools/growth-trend.ts [BATCHES=25] [FILES=1000] [--retention never|0] [--cpu-prof DIR]
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { startDataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
-import { repoRoot } from '../lib/suite.js';
-import { tempFolder } from '../lib/temp.js';
+import { startGrowthWatch } from '../lib/growth-watch.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -29,38 +24,8 @@ const profileDir = flag('--cpu-prof');
 const retention = flag('--retention') ?? 'never';
 const BATCHES = Number(argv[0] ?? 25);
 const FILES = Number(argv[1] ?? 1_000);
-const PID = 'doi:10.5072/FK2/GROWTH';
-const TOKEN = 'bench-token-0123456789';
-
-const root = tempFolder('growth-trend');
-const dir = join(root.path, 'watched');
-const filesDir = join(root.path, 'files');
-const store = join(root.path, 'store');
-mkdirSync(dir);
-const standin = await startDataverseStandin({ token: TOKEN, filesDir, datasets: [{ persistentId: PID }] });
-const args = ['watch', dir, '--dataset', PID, '--files-dir', filesDir, '--dataverse', standin.url, '--token', TOKEN, '--store', store, '--json', '--settle', '200', '--batch-idle', '60000', '--batch-files', String(FILES), '--retention', retention];
-const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/cli/cli-child.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-const lines: Record<string, unknown>[] = [];
-let partial = '';
-let stderr = '';
-child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-child.stdout.on('data', (chunk: Buffer) => {
-  partial += chunk.toString();
-  let newline: number;
-  while ((newline = partial.indexOf('\n')) >= 0) {
-    lines.push(JSON.parse(partial.slice(0, newline)) as Record<string, unknown>);
-    partial = partial.slice(newline + 1);
-  }
-});
-const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-const seen = (event: string) => lines.filter((line) => line.event === event).length;
-const wait = async (check: () => boolean, what: string) => {
-  while (!check()) {
-    if (child.exitCode !== null) throw new Error(`the watch exited (${child.exitCode}) waiting for ${what}: ${stderr.slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+const watch = await startGrowthWatch({ retention, files: FILES, ...(profileDir ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}) });
+const child = watch.child;
 const spawnedAt = performance.now();
 const seconds: number[] = [];
 /** CPU seconds so far of the watch (all its threads, from /proc) and of this process (the stand-in, the writes). */
@@ -71,14 +36,11 @@ const cpu = () => {
 };
 const cpuSeconds: { watch: number; here: number }[] = [];
 try {
-  await wait(() => seen('watch.scanned') > 0, 'the first scan');
+  await watch.wait(() => watch.seen('watch.scanned') > 0, 'the first scan');
   for (let batch = 1; batch <= BATCHES; batch++) {
-    const folder = join(dir, `b${batch}`);
-    mkdirSync(folder);
     const started = performance.now();
     const before = cpu();
-    for (let i = 0; i < FILES; i++) writeFileSync(join(folder, `f${i}.txt`), randomBytes(100).toString('hex'));
-    await wait(() => seen('batch.finished') >= batch, `batch ${batch} to finish`);
+    await watch.loadBatch(batch, 200);
     const took = (performance.now() - started) / 1000;
     const after = cpu();
     const used = { watch: after.watch - before.watch, here: after.here - before.here };
@@ -87,9 +49,8 @@ try {
     process.stdout.write(`batch ${batch}: ${took.toFixed(2)} s, CPU watch ${used.watch.toFixed(2)} s + stand-in ${used.here.toFixed(2)} s (started at +${((started - spawnedAt) / 1000).toFixed(1)} s, load ${loadavg()[0]!.toFixed(2)})\n`);
   }
 } finally {
-  child.kill('SIGINT');
-  await exited;
-  await standin.close();
+  await watch.stop();
+  watch.root.remove();
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const first = mean(seconds.slice(0, 5));
