@@ -41,7 +41,3 @@ export function readsOf(port: Store): Store {
   return syncStoreOf(port) ?? port;
 }
 
-/** True when the store answers its reads at once. */
-export function readsAtOnce(port: Store): boolean {
-  return port.sync !== undefined;
-}
