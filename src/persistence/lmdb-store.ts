@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase } from 'lmdb';
+import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { HoldfastError } from '../errors.js';
 import { preallocateLockFile } from './lock-file.js';
 import { actorChains, type PutActor } from './actor-chains.js';
@@ -72,15 +72,6 @@ const CHAIN = 'commitChain';
  * A larger store still grows past this, as before.
  */
 const MAP_SIZE = 64 * 1024 ** 3;
-/**
- * MDB_NORDAHEAD (madvise MADV_RANDOM on the map): a page read from disk reads that page, not the
- * device's read-ahead window around it. A step touches a few pages spread over the store; with
- * read-ahead each fault on this machine's disk (read_ahead_kb 8192) read about 4 MB, and an import
- * whose store outgrew a 400 MB memory budget read 154 GB for a 437 MB store, at 289 objects/s. Without
- * it: 1.3 GB read, 875 objects/s (issue 21, `npm run bench -- --only import-large --quick`).
- * The page size stays LMDB's 4 KB, as lmdb-js asks of this flag.
- */
-const NO_READ_AHEAD = true;
 
 type Key = (string | number)[];
 type Bytes = Buffer;
@@ -137,7 +128,13 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
   }
   try {
     creation?.opening();
-    root = open<Bytes, Key>({ path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: NO_READ_AHEAD });
+    // noReadAhead, MDB_NORDAHEAD (madvise MADV_RANDOM on the map): a page read from disk reads that page,
+    // not the device's read-ahead window around it. A step touches a few pages spread over the store: with
+    // read-ahead each fault read about 4 MB here (read_ahead_kb 8192), and an import whose store outgrew a
+    // 400 MB memory budget read 154 GB for a 437 MB store, at 289 objects/s; without it, 1.3 GB and 875/s
+    // (issue 21). LMDB's page size stays 4 KB, as lmdb-js asks of this flag. Its types leave the option out.
+    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: true };
+    root = open<Bytes, Key>(options);
   } catch (cause) {
     creation?.abandoned(); // nothing half-made is left to read as a damaged store (store-folder.ts)
     release();
