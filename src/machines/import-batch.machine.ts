@@ -5,7 +5,7 @@
  * reports, and once nothing awaits emit `import.completed` (posted to
  * `onComplete` when given) and end `complete`, or `error` when any object or
  * link failed or was blocked.
- *   loading -> spawning (pacing <-> reading) -> running -> notifying -> complete | error
+ *   loading -> storing (next <-> reading) -> spawning (pacing <-> reading) -> running -> notifying -> complete | error
  * The context holds counters only: it is rewritten by each of the batch's
  * reports (one per object and per link), so no list may grow in it.
  */
@@ -25,6 +25,8 @@ import {
   type ObjectSettled,
   type OutcomeCounts,
   type PlanChunk,
+  type PlanPart,
+  type PlanPartRequest,
 } from './import.types.js';
 
 /** Stored on every batch actor; bump with an incompatible change of its states. */
@@ -32,6 +34,8 @@ export const IMPORT_BATCH_VERSION = '1';
 /** Problems kept in the context; the `importProblems` record lists those the load kept (the first 10,000 by line). */
 const MAX_PROBLEMS = 50;
 const DEFAULT_WINDOW = 2_000;
+/** Plan chunks stored per step: 100 chunks of 250 spawns are about 1.6 MB of store. */
+const PLAN_PART = 100;
 
 /** The batch's context: its input and counters, nothing that grows with the import. */
 export interface ImportBatchContext extends ImportBatchInput {
@@ -40,6 +44,9 @@ export interface ImportBatchContext extends ImportBatchInput {
   /** Plan chunks, and the next one to spawn. */
   chunks: number;
   nextChunk: number;
+  /** Chunks stored so far, and the file they were planned from (absent from a batch loaded by the release before: it stored its plan in one step). */
+  stored?: number;
+  fingerprint?: string;
   /** Objects spawned `ready` (created at once) that have not settled: bounds the work in flight. */
   readyInFlight: number;
   problems: ImportProblem[];
@@ -71,10 +78,12 @@ export const importBatchMachine = setup({
   },
   actors: {
     loadImport: unprovided<LoadResult, { file: string; linkTags?: string | undefined }>('loadImport'),
+    readPlanPart: unprovided<PlanPart, PlanPartRequest>('readPlanPart'),
     readPlanChunk: unprovided<PlanChunk, { batch: string; chunk: number }>('readPlanChunk'),
     postCompletion: unprovided<{ status: number }, { key: string; url: string; event: ImportCompleted }>('postCompletion'),
   },
   guards: {
+    allStored: ({ context }) => context.stored! >= context.chunks,
     allSpawned: ({ context }) => context.nextChunk >= context.chunks,
     windowOpen: ({ context }) => context.readyInFlight < (context.window ?? DEFAULT_WINDOW),
     nothingAwaits: ({ context }) => settled(context.objects) && settled(context.links),
@@ -139,21 +148,41 @@ export const importBatchMachine = setup({
             ],
           },
           {
-            target: 'spawning',
-            actions: [
-              assign(({ context, event }) => {
-                const plan = event.output as Extract<LoadResult, { ok: true }>;
-                return { objects: { ...context.objects, total: plan.objects }, links: { ...context.links, total: plan.links }, chunks: plan.chunks.length };
-              }),
-              // The plan is kept in records, one per chunk, so the context stays small and a restart re-reads it.
-              enqueueActions(({ enqueue, event, self }) => {
-                if (!event.output.ok) return;
-                event.output.chunks.forEach((chunk, index) => enqueue(writeRecord(() => ({ collection: IMPORT_RECORDS.plan, key: [self.id, index], value: chunk }))));
-              }),
-            ],
+            target: 'storing',
+            actions: assign(({ context, event }) => {
+              const plan = event.output as Extract<LoadResult, { ok: true }>;
+              return { objects: { ...context.objects, total: plan.objects }, links: { ...context.links, total: plan.links }, chunks: plan.chunks, stored: 0, fingerprint: plan.fingerprint };
+            }),
           },
         ],
         onError: { target: 'error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    // The plan is kept in records, one per chunk, so the context stays small and a restart re-reads it;
+    // stored PLAN_PART chunks a step, so that neither the plan nor its commit is ever in memory whole.
+    storing: {
+      initial: 'next',
+      states: {
+        next: {
+          always: [{ guard: 'allStored', target: '#importBatch.spawning' }, { target: 'reading' }],
+        },
+        reading: {
+          invoke: {
+            id: 'part',
+            src: 'readPlanPart',
+            input: ({ context }) => ({ file: context.file, linkTags: context.linkTags, from: context.stored!, to: Math.min(context.chunks, context.stored! + PLAN_PART), fingerprint: context.fingerprint! }),
+            onDone: {
+              target: 'next',
+              actions: [
+                enqueueActions(({ context, enqueue, event, self }) => {
+                  event.output.chunks.forEach((chunk, n) => enqueue(writeRecord(() => ({ collection: IMPORT_RECORDS.plan, key: [self.id, context.stored! + n], value: chunk }))));
+                }),
+                assign(({ context, event }) => ({ stored: context.stored! + event.output.chunks.length })),
+              ],
+            },
+            onError: { target: '#importBatch.error', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+          },
+        },
       },
     },
     spawning: {

@@ -121,14 +121,27 @@ export interface StoredPlanChunk {
 }
 
 /**
- * What loading an import yields: problems (nothing is sent), or the plan in
- * chunks, as they are stored. `problems` lists the first MAX_LISTED_PROBLEMS
- * by line (10,000); `problemCount` counts them all (absent from a result
- * stored by the release before it, whose list was whole).
+ * What loading an import yields: problems (nothing is sent), or the size of
+ * its plan, whose chunks the batch then stores part by part (`PlanPart`): the
+ * whole plan of a large import does not fit in memory at once. `problems`
+ * lists the first MAX_LISTED_PROBLEMS by line (10,000); `problemCount` counts
+ * them all (absent from a result stored by the release before it, whose list
+ * was whole). `fingerprint` tells the file planned (its size and time, and the
+ * plan's counts): a part planned again after a restart must come from the same.
  */
-export type LoadResult =
-  | { ok: false; problems: ImportProblem[]; problemCount: number }
-  | { ok: true; objects: number; links: number; chunks: StoredPlanChunk[] };
+export type LoadResult = { ok: false; problems: ImportProblem[]; problemCount: number } | { ok: true; objects: number; links: number; chunks: number; fingerprint: string };
+
+/** Chunks `from` to `to` (exclusive) of a plan, read to be stored. */
+export interface PlanPartRequest {
+  file: string;
+  linkTags?: string | undefined;
+  from: number;
+  to: number;
+  fingerprint: string;
+}
+export interface PlanPart {
+  chunks: StoredPlanChunk[];
+}
 
 /** How a pending object or link ended. */
 export type Outcome = 'complete' | 'error' | 'blocked';

@@ -5,17 +5,30 @@
  * the parents' identifiers) through their context, which may answer later,
  * and never write the store: steps do.
  */
+import { stat } from 'node:fs/promises';
 import { NonRetryableError } from '../../errors.js';
 import type { Dependants } from '../../machines/import-unblock.machine.js';
-import { IMPORT_RECORDS, type CreateLinkInput, type CreateObjectInput, type Identifiers, type ImportCompleted, type LoadResult, type PlanChunk, type ServiceAnswer } from '../../machines/import.types.js';
+import {
+  IMPORT_RECORDS,
+  type CreateLinkInput,
+  type CreateObjectInput,
+  type Identifiers,
+  type ImportCompleted,
+  type LoadResult,
+  type PlanChunk,
+  type PlanPart,
+  type PlanPartRequest,
+  type ServiceAnswer,
+  type StoredPlanChunk,
+} from '../../machines/import.types.js';
 import { effect } from '../../runtime/effect.js';
 import type { EffectContext, EffectRecords } from '../../runtime/effect-runner.js';
 import { postCompletion } from './import-http.js';
-import { ImportPlanner } from './import-plan.js';
+import { ImportPlanner, type PlanResult } from './import-plan.js';
 import { readImportFile, readText } from './import-reader.js';
 import type { ImportService } from './import-service.js';
 import { parseLinkTags } from './link-tags.js';
-import { decodePlanChunk } from './plan-chunks.js';
+import { decodePlanChunk, type PlanChunks } from './plan-chunks.js';
 import { ProblemList } from './problem-list.js';
 
 /** What the effects are given: the services to call (records they read through their context). */
@@ -32,7 +45,7 @@ export interface ImportPorts {
 /** The effect implementations the import machines name, for `machine.provide({ actors })`. */
 export function createImportEffects(ports: ImportPorts) {
   /** Validates and plans an import file, streamed into the planner, which keeps each record compactly once checked: the file is never held whole. */
-  const planFile = async (input: { file: string; linkTags?: string | undefined }): Promise<LoadResult> => {
+  const planFile = async (input: { file: string; linkTags?: string | undefined }): Promise<PlanResult> => {
     const planner = new ImportPlanner();
     // One bounded list for all: the link tags' problems, the reading's, then the plan's (a line's stay in that order).
     const problems = new ProblemList();
@@ -40,16 +53,45 @@ export function createImportEffects(ports: ImportPorts) {
     await readImportFile(input.file, planner, ports.maxLineBytes === undefined ? {} : { maxLineBytes: ports.maxLineBytes }, problems);
     return planner.finish(linkTags, ports.chunkSize === undefined ? { problems } : { chunkSize: ports.chunkSize, problems });
   };
+  /** Plans the file, and holds the plan for the parts its batch reads next; the fingerprint says which file was planned. */
+  const loadPlan = async (input: { file: string; linkTags?: string | undefined }): Promise<{ result: PlanResult; fingerprint?: string }> => {
+    const stamp = await fileStamp(input.file);
+    const result = await planFile(input);
+    if (!result.ok) return { result };
+    const fingerprint = `${stamp}:${result.objects}:${result.links}:${result.plan.count}`;
+    held.hold(planKey(input), fingerprint, result.plan);
+    return { result, fingerprint };
+  };
+  const held = new HeldPlans();
   return {
-    loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => planFile(input)),
+    loadImport: effect<LoadResult, { file: string; linkTags?: string | undefined }>(async (input) => {
+      const { result, fingerprint } = await loadPlan(input);
+      return result.ok ? { ok: true, objects: result.objects, links: result.links, chunks: result.plan.count, fingerprint: fingerprint! } : result;
+    }),
+
+    /** Chunks of the plan `loadImport` made, to be stored; after a restart the file is planned again, and must be the one loaded. */
+    readPlanPart: effect<PlanPart, PlanPartRequest>(async (input) => {
+      let plan = held.get(planKey(input), input.fingerprint);
+      if (!plan) {
+        const { result, fingerprint } = await loadPlan(input);
+        if (!result.ok || fingerprint !== input.fingerprint) {
+          throw new NonRetryableError(`the import file ${input.file} changed while its plan was being stored: start the import again`, { code: 'IMPORT_INVALID' });
+        }
+        plan = result.plan;
+      }
+      const chunks: StoredPlanChunk[] = [];
+      for (let n = input.from; n < Math.min(input.to, plan.count); n++) chunks.push(plan.chunk(n));
+      if (input.to >= plan.count) held.drop(planKey(input)); // the last part: nothing reads this plan again
+      return { chunks };
+    }),
 
     /** Who waits for a parked object: its plan, made again from the import file (its own record may be unreadable). */
     findDependants: effect<Dependants, { file: string; linkTags?: string | undefined; key: string }>(async (input) => {
       const plan = await planFile(input);
       const changed = (why: string) => new NonRetryableError(`the import file ${input.file} ${why}: the objects waiting for ${input.key} cannot be found`, { code: 'IMPORT_INVALID' });
       if (!plan.ok) throw changed('no longer validates');
-      for (const [index, stored] of plan.chunks.entries()) {
-        for (const spawn of decodePlanChunk(stored, `chunk ${index} of the plan made again`).spawns) {
+      for (let n = 0; n < plan.plan.count; n++) {
+        for (const spawn of decodePlanChunk(plan.plan.chunk(n), `chunk ${n} of the plan made again`).spawns) {
           if (spawn.key !== input.key || spawn.machine !== 'pendingObject') continue;
           const { index: objectIndex, id, line, children, linksAsChild, linksAsParent } = spawn.input;
           return { index: objectIndex, id, line, children, linksAsChild, linksAsParent };
@@ -85,6 +127,45 @@ export function createImportEffects(ports: ImportPorts) {
     ),
   };
 }
+
+/** The file's size and modification time, or '' when it cannot be read (its reading then fails, and says why). */
+async function fileStamp(file: string): Promise<string> {
+  return stat(file).then(
+    ({ size, mtimeMs }) => `${size}:${mtimeMs}`,
+    () => '',
+  );
+}
+
+const planKey = (input: { file: string; linkTags?: string | undefined }) => `${input.file}\0${input.linkTags ?? ''}`;
+
+/**
+ * Plans made by `loadImport` (or made again after a restart), held until their
+ * batch has stored them: a plan of 1,000,000 objects is its tables, about 200 MB,
+ * where its chunks all at once were 400 MB more. At most MAX_HELD_PLANS (a batch
+ * that stopped mid-way does not pin one forever); one let go is made again.
+ */
+class HeldPlans {
+  private readonly plans = new Map<string, { fingerprint: string; plan: PlanChunks }>();
+
+  hold(key: string, fingerprint: string, plan: PlanChunks): void {
+    this.plans.delete(key);
+    this.plans.set(key, { fingerprint, plan });
+    for (const oldest of this.plans.keys()) {
+      if (this.plans.size <= MAX_HELD_PLANS) break;
+      this.plans.delete(oldest);
+    }
+  }
+
+  get(key: string, fingerprint: string): PlanChunks | undefined {
+    const held = this.plans.get(key);
+    return held?.fingerprint === fingerprint ? held.plan : undefined;
+  }
+
+  drop(key: string): void {
+    this.plans.delete(key);
+  }
+}
+const MAX_HELD_PLANS = 4;
 
 /** The records an effect reads: only a runtime gives them. */
 function readsOf(context: EffectContext): Pick<EffectRecords, 'get' | 'iterate'> {

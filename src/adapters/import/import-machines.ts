@@ -50,15 +50,15 @@ export function importMachines(options: ImportOptions = {}): MachineDefinition[]
     return client;
   };
   const effects = createImportEffects({ service, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
-  const { loadImport, readPlanChunk, postCompletion, createObject, createLink, findDependants } = effects;
+  const { loadImport, readPlanPart, readPlanChunk, postCompletion, createObject, createLink, findDependants } = effects;
   const retry: EffectOptions = { maxAttempts: 8, backoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 60_000, ...options.retry };
   const calls: EffectOptions = { ...retry, queue: IMPORT_QUEUE };
   return [
     defineMachine({
       name: IMPORT_BATCH_MACHINE,
       version: IMPORT_BATCH_VERSION,
-      machine: importBatchMachine.provide({ actors: { loadImport, readPlanChunk, postCompletion } }),
-      effects: { loadImport: { maxAttempts: 2 }, readPlanChunk: { maxAttempts: 3 }, postCompletion: retry },
+      machine: importBatchMachine.provide({ actors: { loadImport, readPlanPart, readPlanChunk, postCompletion } }),
+      effects: { loadImport: { maxAttempts: 2 }, readPlanPart: { maxAttempts: 2 }, readPlanChunk: { maxAttempts: 3 }, postCompletion: retry },
       // One step per settled object and link (300,000 for issue 6's import): a snapshot in each
       // journal entry was 135 MB of store holding a counter; the record keeps the current one.
       journal: 'transitions',

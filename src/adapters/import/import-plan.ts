@@ -8,12 +8,12 @@
  * any problem there is no plan and nothing is sent. The plan is what the batch
  * spawns, in chunks (plan-chunks.ts).
  */
-import type { ImportProblem, LoadResult } from '../../machines/import.types.js';
+import type { ImportProblem } from '../../machines/import.types.js';
 import { IntColumn, Interner } from './compact-columns.js';
 import { cycleProblems, topologicalOrder, type DependentLinks } from './import-cycles.js';
 import type { RecordSink, SourceRecord } from './import-file.js';
 import { allows, type LinkTags } from './link-tags.js';
-import { buildPlanChunks, DEPENDENT, SEPARATE } from './plan-chunks.js';
+import { DEPENDENT, planChunks, SEPARATE, type PlanChunks } from './plan-chunks.js';
 import { ProblemList } from './problem-list.js';
 
 /**
@@ -35,6 +35,9 @@ export interface FinishOptions {
   /** Problems found before (the link tags', the reading's): the plan's are added after them. */
   problems?: ProblemList;
 }
+
+/** Problems (nothing is sent), or the plan, its chunks made when asked. */
+export type PlanResult = { ok: false; problems: ImportProblem[]; problemCount: number } | { ok: true; objects: number; links: number; plan: PlanChunks };
 
 /** Takes an import's records one by one, then checks them together and plans them (`finish`). */
 export class ImportPlanner implements RecordSink {
@@ -63,7 +66,7 @@ export class ImportPlanner implements RecordSink {
   }
 
   /** Checks the links against the objects and the link tags; returns the problems (with those given), or the plan. */
-  finish(linkTags: LinkTags | undefined, options: FinishOptions = {}): LoadResult {
+  finish(linkTags: LinkTags | undefined, options: FinishOptions = {}): PlanResult {
     const count = this.linkLine.length;
     const child = new Int32Array(count);
     const parent = new Int32Array(count);
@@ -85,7 +88,7 @@ export class ImportPlanner implements RecordSink {
     cycleProblems(graph, order, this.ids, problems);
     if (problems.count > 0) return { ok: false, problems: problems.sorted(), problemCount: problems.count };
     const tagOf = pick(this.linkTag.view(), valid);
-    const chunks = buildPlanChunks(
+    const plan = planChunks(
       {
         ids: this.ids,
         type: (index) => this.types.value(this.objectType.get(index)),
@@ -97,7 +100,7 @@ export class ImportPlanner implements RecordSink {
       },
       options.chunkSize ?? CHUNK_SIZE,
     );
-    return { ok: true, objects: this.ids.length, links: valid.length, chunks };
+    return { ok: true, objects: this.ids.length, links: valid.length, plan };
   }
 
   private object(line: number, value: Record<string, unknown>): void {
@@ -205,7 +208,7 @@ export class ImportPlanner implements RecordSink {
 }
 
 /** Validates records against the link tags; returns the problems, or the plan. */
-export function planImport(records: Iterable<SourceRecord>, linkTags: LinkTags | undefined, options: FinishOptions = {}): LoadResult {
+export function planImport(records: Iterable<SourceRecord>, linkTags: LinkTags | undefined, options: FinishOptions = {}): PlanResult {
   const planner = new ImportPlanner();
   for (const record of records) planner.record(record.line, record.kind, record.value);
   return planner.finish(linkTags, options);

@@ -56,13 +56,61 @@ describe('loading an import', () => {
     await close();
   });
 
+  /** 120 authors, each its own object: 120 spawns, one a chunk, so the plan's 120 chunks are stored in two parts (100 a step). */
+  const authors: Graph = { objects: Array.from({ length: 120 }, (_, i) => object(`a${i}`, 'author')), links: [] };
+
+  /** Stores the first part of the plan of `authors`, then stops: the next runtime holds no plan in memory. */
+  async function stopWhileStoring(folder: string, file: string, linkTags: string): Promise<void> {
+    const first = await openImportRuntime(folder, { chunkSize: 1 });
+    first.runtime.subscribe((event) => {
+      if (event.type === 'actor.stepped' && event.id === 'batch' && event.from === 'storing.reading') void first.runtime.pause('batch');
+    });
+    await first.runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
+    await waitUntil(() => first.runtime.isPaused('batch'), 'the batch paused', 30_000);
+    await first.runtime.whenIdle();
+    const context = contextOf((await first.runtime.get('batch'))!);
+    expect(context.stored).toBe(100);
+    expect(context.chunks).toBe(120);
+    await first.close();
+  }
+
+  it('stores the rest of a plan after a restart, planned again from the same file, and imports it', async () => {
+    const folder = tempFolder();
+    const { file, linkTags } = writeImport(folder, authors);
+    await stopWhileStoring(folder, file, linkTags);
+    const second = await openImportRuntime(folder, { chunkSize: 1 });
+    await second.runtime.unpause('batch');
+    const record = await second.runtime.waitFor('batch', (r) => r.status !== 'active', 30_000);
+    expect(record.state).toBe('complete');
+    expect(contextOf(record).objects).toEqual({ total: 120, complete: 120, error: 0, blocked: 0 });
+    expect(createdOnce()).toBe(true);
+    expect(standin.created).toHaveLength(120);
+    await second.runtime.whenIdle();
+    expect(await verifyImportStore(second.store)).toEqual([]);
+    await second.close();
+  });
+
+  it('ends IMPORT_INVALID, having sent nothing, when the file changed before the rest of its plan was stored', async () => {
+    const folder = tempFolder();
+    const { file, linkTags } = writeImport(folder, authors);
+    await stopWhileStoring(folder, file, linkTags);
+    appendFileSync(file, `${JSON.stringify(object('late', 'author'))}\n`);
+    const second = await openImportRuntime(folder, { chunkSize: 1 });
+    await second.runtime.unpause('batch');
+    const record = await second.runtime.waitFor('batch', (r) => r.status !== 'active', 30_000);
+    expect(record.state).toBe('error');
+    expect(contextOf(record).error).toMatchObject({ code: 'IMPORT_INVALID', message: expect.stringContaining('changed while its plan was being stored') });
+    expect(standin.created).toEqual([]);
+    await second.close();
+  });
+
   it('resumes a batch stopped mid-spawn whose remaining plan chunks are in the form written before the compact one', async () => {
     const folder = tempFolder();
     const { file, linkTags } = writeImport(folder, catalogue);
     // The first process stores the plan, then is paused before it spawns it all, and stops.
     const first = await openImportRuntime(folder, { chunkSize: 2 });
     first.runtime.subscribe((event) => {
-      if (event.type === 'actor.stepped' && event.id === 'batch' && event.from === 'loading') void first.runtime.pause('batch');
+      if (event.type === 'actor.stepped' && event.id === 'batch' && event.from.startsWith('storing')) void first.runtime.pause('batch');
     });
     await first.runtime.spawn('importBatch', { file, linkTags, service: standin.url }, { id: 'batch' });
     await waitUntil(() => first.runtime.isPaused('batch'), 'the batch paused', 30_000);

@@ -155,12 +155,14 @@ describe('pendingLink', () => {
 
 describe('importBatch', () => {
   const chunk = (keys: string[], ready: number): PlanChunk => ({ spawns: keys.map((key) => ({ machine: 'pendingObject', key, input: objectInput({ id: key }) })), ready });
-  const loaded = { type: 'xstate.done.actor.load', output: { ok: true, objects: 4, links: 0, chunks: [chunk(['o0', 'o1'], 2), chunk(['o2', 'o3'], 2)] } } as EventObject;
+  const loaded = { type: 'xstate.done.actor.load', output: { ok: true, objects: 4, links: 0, chunks: 2, fingerprint: 'f' } } as EventObject;
+  const part = (...chunks: PlanChunk[]) => ({ type: 'xstate.done.actor.part', output: { chunks } }) as EventObject;
   const settled = (outcome = 'complete') => ({ type: 'object.settled', outcome, ready: true }) as EventObject;
 
-  it('keeps the plan in records, spawns it chunk by chunk within its window, and completes when nothing awaits', () => {
+  it('stores the plan in records part by part, spawns it chunk by chunk within its window, and completes when nothing awaits', () => {
     const events = [
       loaded,
+      part(chunk(['o0', 'o1'], 2), chunk(['o2', 'o3'], 2)),
       { type: 'xstate.done.actor.chunk', output: chunk(['o0', 'o1'], 2) } as EventObject,
       settled(),
       { type: 'xstate.done.actor.chunk', output: chunk(['o2', 'o3'], 2) } as EventObject,
@@ -169,16 +171,30 @@ describe('importBatch', () => {
       settled(),
     ];
     const { snapshot, steps } = run(importBatchMachine, { file: 'f', service: 'svc', window: 2 }, events);
-    expect(steps[1]!.records.map((r) => (r.key as unknown[])[1])).toEqual([0, 1]);
-    expect(steps[1]!.invoked).toEqual(['readPlanChunk']);
-    expect(steps[2]!.spawns.map((s) => s.key)).toEqual(['o0', 'o1']);
-    expect(steps[2]!.records).toEqual([expect.objectContaining({ collection: 'importPlan', value: null })]); // spawned: the chunk is dropped
-    expect(steps[2]!.invoked).toEqual([]); // the window (2) is full: wait for a report
-    expect(steps[3]!.invoked).toEqual(['readPlanChunk']);
-    expect(steps[6]!.events).toEqual([]);
-    expect(steps[7]!.events).toEqual([{ type: 'import.completed', batch: expect.any(String), outcome: 'complete', objects: { total: 4, complete: 4, error: 0, blocked: 0 }, links: { total: 0, complete: 0, error: 0, blocked: 0 } }]);
+    expect(steps[1]!.records).toEqual([]);
+    expect(steps[1]!.invoked).toEqual(['readPlanPart']);
+    expect(steps[2]!.records.map((r) => (r.key as unknown[])[1])).toEqual([0, 1]);
+    expect(steps[2]!.invoked).toEqual(['readPlanChunk']);
+    expect(steps[3]!.spawns.map((s) => s.key)).toEqual(['o0', 'o1']);
+    expect(steps[3]!.records).toEqual([expect.objectContaining({ collection: 'importPlan', value: null })]); // spawned: the chunk is dropped
+    expect(steps[3]!.invoked).toEqual([]); // the window (2) is full: wait for a report
+    expect(steps[4]!.invoked).toEqual(['readPlanChunk']);
+    expect(steps[7]!.events).toEqual([]);
+    expect(steps[8]!.events).toEqual([{ type: 'import.completed', batch: expect.any(String), outcome: 'complete', objects: { total: 4, complete: 4, error: 0, blocked: 0 }, links: { total: 0, complete: 0, error: 0, blocked: 0 } }]);
     expect(snapshot.value).toBe('complete');
     expect(JSON.stringify(snapshot.context).length).toBeLessThan(600);
+  });
+
+  it('stores a plan of more chunks than a part in several steps, each part after the last', () => {
+    const many = { type: 'xstate.done.actor.load', output: { ok: true, objects: 150, links: 0, chunks: 150, fingerprint: 'f' } } as EventObject;
+    const first = Array.from({ length: 100 }, (_, n) => chunk([`o${n}`], 1));
+    const second = Array.from({ length: 50 }, (_, n) => chunk([`o${100 + n}`], 1));
+    const { snapshot, steps } = run(importBatchMachine, { file: 'f', service: 'svc' }, [many, part(...first), part(...second)]);
+    expect(steps[2]!.records.map((r) => (r.key as unknown[])[1])).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    expect(steps[2]!.invoked).toEqual(['readPlanPart']);
+    expect(steps[3]!.records.map((r) => (r.key as unknown[])[1])).toEqual(Array.from({ length: 50 }, (_, n) => 100 + n));
+    expect(steps[3]!.invoked).toEqual(['readPlanChunk']);
+    expect(snapshot.context).toMatchObject({ stored: 150, chunks: 150, nextChunk: 0 });
   });
 
   it('ends error, keeping the problems, when the import is invalid', () => {
@@ -206,12 +222,12 @@ describe('importBatch', () => {
   });
 
   it('ends error and posts the completion when an object failed', () => {
-    const oneChunk = { type: 'xstate.done.actor.load', output: { ok: true, objects: 1, links: 0, chunks: [chunk(['o0'], 1)] } } as EventObject;
-    const events = [oneChunk, { type: 'xstate.done.actor.chunk', output: chunk(['o0'], 1) } as EventObject, settled('error')];
+    const oneChunk = { type: 'xstate.done.actor.load', output: { ok: true, objects: 1, links: 0, chunks: 1, fingerprint: 'f' } } as EventObject;
+    const events = [oneChunk, part(chunk(['o0'], 1)), { type: 'xstate.done.actor.chunk', output: chunk(['o0'], 1) } as EventObject, settled('error')];
     const { snapshot, steps } = run(importBatchMachine, { file: 'f', service: 'svc', onComplete: 'http://hook' }, events);
     expect(snapshot.value).toBe('posting');
-    expect(steps[3]!.invoked).toEqual(['postCompletion']);
-    expect(steps[3]!.events).toMatchObject([{ type: 'import.completed', outcome: 'error' }]);
+    expect(steps[4]!.invoked).toEqual(['postCompletion']);
+    expect(steps[4]!.events).toMatchObject([{ type: 'import.completed', outcome: 'error' }]);
     const [after] = transition(importBatchMachine, snapshot as never, { type: 'xstate.done.actor.post', output: { status: 200 } } as never);
     expect(after.value).toBe('error');
   });

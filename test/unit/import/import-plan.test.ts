@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/adapters/import/import-file.js';
-import { planImport } from '../../../src/adapters/import/import-plan.js';
+import { planImport, type PlanResult } from '../../../src/adapters/import/import-plan.js';
 import { decodePlanChunk } from '../../../src/adapters/import/plan-chunks.js';
 import { MAX_LISTED_PROBLEMS } from '../../../src/adapters/import/problem-list.js';
 import { parseLinkTags } from '../../../src/adapters/import/link-tags.js';
-import type { ImportProblem, LoadResult, PendingLinkPlan, PendingObjectPlan } from '../../../src/machines/import.types.js';
+import type { ImportProblem, PendingLinkPlan, PendingObjectPlan } from '../../../src/machines/import.types.js';
 
 const tags = parseLinkTags(
   JSON.stringify({ writtenBy: [{ child: 'book', parent: 'author' }], cites: [{ child: 'book', parent: 'book' }], partOf: [{ child: 'chapter', parent: 'book' }] }),
@@ -19,17 +19,18 @@ const has = (id: string, type: string) => ({ id, type, identifiers: { id: `ext-$
 const dep = (child: string, parent: string, linkTag: string, extra: Record<string, unknown> = {}) => ({ child, parent, linkTag, linkType: 'dependent', ...extra });
 const ind = (child: string, parent: string, linkTag: string) => ({ child, parent, linkTag, linkType: 'independent' });
 
-function problemsOf(result: LoadResult): ImportProblem[] {
+function problemsOf(result: PlanResult): ImportProblem[] {
   if (result.ok) throw new Error('expected problems, got a plan');
   return result.problems;
 }
 
-function planOf(result: LoadResult) {
+function planOf(result: PlanResult) {
   if (!result.ok) throw new Error(`expected a plan, got ${JSON.stringify(result.problems)}`);
-  const spawns = result.chunks.flatMap((chunk) => decodePlanChunk(JSON.parse(JSON.stringify(chunk)), 'chunk').spawns);
+  const chunks = Array.from({ length: result.plan.count }, (_, n) => result.plan.chunk(n));
+  const spawns = chunks.flatMap((chunk) => decodePlanChunk(JSON.parse(JSON.stringify(chunk)), 'chunk').spawns);
   const objects = new Map(spawns.filter((s) => s.machine === 'pendingObject').map((s) => [(s.input as PendingObjectPlan).id, s.input as PendingObjectPlan]));
   const links = new Map(spawns.filter((s) => s.machine === 'pendingLink').map((s) => [s.key, s.input as PendingLinkPlan]));
-  return { result, spawns, objects, links };
+  return { chunks, spawns, objects, links };
 }
 
 describe('validating an import', () => {
@@ -202,10 +203,10 @@ describe('planning an import', () => {
   });
 
   it('cuts the plan into chunks and counts the objects each creates at once', () => {
-    const { result } = planOf(planImport(valid, tags, { chunkSize: 3 }));
-    if (!result.ok) throw new Error('no plan');
-    expect(result.chunks.map((c) => decodePlanChunk(c, 'chunk').spawns.length)).toEqual([3, 3, 3]);
-    expect(result.chunks.reduce((n, c) => n + c.ready, 0)).toBe(2);
+    const result = planImport(valid, tags, { chunkSize: 3 });
+    const { chunks } = planOf(result);
+    expect(chunks.map((c) => decodePlanChunk(c, 'chunk').spawns.length)).toEqual([3, 3, 3]);
+    expect(chunks.reduce((n, c) => n + c.ready, 0)).toBe(2);
     expect(result).toMatchObject({ objects: 5, links: 4 });
   });
 });

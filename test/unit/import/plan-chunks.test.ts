@@ -32,7 +32,7 @@ function storedChunks(chunkSize = 250): StoredPlanChunk[] {
   const result = planImport(records, tags, { chunkSize });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   // Through JSON, as the store keeps them.
-  return JSON.parse(JSON.stringify(result.chunks)) as StoredPlanChunk[];
+  return JSON.parse(JSON.stringify(Array.from({ length: result.plan.count }, (_, n) => result.plan.chunk(n)))) as StoredPlanChunk[];
 }
 
 describe('plan chunks as stored', () => {
