@@ -15,7 +15,7 @@ import { writeImportGraph } from '../lib/import-graph.js';
 import { runImport } from '../lib/import-run.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
 import { round } from '../lib/stats.js';
-import { report, runTs, suiteOptions } from '../lib/suite.js';
+import { report, runTs, suiteOptions, type Figures } from '../lib/suite.js';
 import { tempFolder } from '../lib/temp.js';
 
 const { quick, args } = suiteOptions();
@@ -39,6 +39,8 @@ if ('skipped' in budget) report({ importLargeSkipped: budget.skipped });
 
 const smallGraph = tempFolder('import-large-small');
 const largeGraph = tempFolder('import-large-graph');
+/** Figures, reported once the graphs and the budget are removed (`report` exits the process). */
+let figures: Figures;
 try {
   writeImportGraph(smallGraph.path, SMALL);
   const small = await runTs(self, ['--measure', smallGraph.path, String(SMALL)], (line) => log(`outside: ${line}`));
@@ -47,24 +49,26 @@ try {
   const large = await runTs(self, ['--measure', largeGraph.path, String(LARGE)], (line) => log(`in ${BUDGET_MB} MB: ${line}`), (argv) => budget.command(argv)).catch((error: Error) => error);
   const charged = budget.peakMb();
   // Killed for memory, or failed: said as a figure, beside the run outside.
-  if (large instanceof Error) report({ importLargeFailed: large.message.slice(0, 500), importLargeBudgetMb: BUDGET_MB, importSmallObjectsPerSec: small.objectsPerSec! });
-  const ratio = (large.objectsPerSec as number) / (small.objectsPerSec as number);
-  report({
-    importLargeObjectsPerSec: large.objectsPerSec!,
-    importLargeRatio: round(ratio, 2),
-    importLargeMajorFaults: large.majorFaults!,
-    importLargeObjects: LARGE,
-    importLargeBudgetMb: BUDGET_MB,
-    importLargeSeconds: large.seconds!,
-    importLargePeakAnonRssMb: large.peakAnonRssMb!,
-    importLargeStoreMb: large.storeMb!,
-    ...(charged === undefined ? {} : { importLargePeakChargedMb: Math.round(charged) }),
-    importSmallObjectsPerSec: small.objectsPerSec!,
-    importSmallObjects: SMALL,
-    importSmallMajorFaults: small.majorFaults!,
-  });
+  figures =
+    large instanceof Error
+      ? { importLargeFailed: large.message.slice(0, 500), importLargeBudgetMb: BUDGET_MB, importSmallObjectsPerSec: small.objectsPerSec! }
+      : {
+          importLargeObjectsPerSec: large.objectsPerSec!,
+          importLargeRatio: round((large.objectsPerSec as number) / (small.objectsPerSec as number), 2),
+          importLargeMajorFaults: large.majorFaults!,
+          importLargeObjects: LARGE,
+          importLargeBudgetMb: BUDGET_MB,
+          importLargeSeconds: large.seconds!,
+          importLargePeakAnonRssMb: large.peakAnonRssMb!,
+          importLargeStoreMb: large.storeMb!,
+          ...(charged === undefined ? {} : { importLargePeakChargedMb: Math.round(charged) }),
+          importSmallObjectsPerSec: small.objectsPerSec!,
+          importSmallObjects: SMALL,
+          importSmallMajorFaults: small.majorFaults!,
+        };
 } finally {
   smallGraph.remove();
   largeGraph.remove();
   budget.remove();
 }
+report(figures);
