@@ -17,7 +17,7 @@ import { inProcessService } from '../../src/adapters/import/import-service.js';
 import { createRuntime, openLmdbStore } from '../../src/index.js';
 import { indexChanges, indexKeysOf } from '../../src/persistence/index-keys.js';
 import { encodeKey, type Key } from '../../src/persistence/ordered-keys.js';
-import type { Durability, Mutation, Store } from '../../src/persistence/store.js';
+import type { ActorId, Durability, Mutation, Store } from '../../src/persistence/store.js';
 import { writeImportGraph } from '../lib/import-graph.js';
 import { tempFolder } from '../lib/temp.js';
 
@@ -67,7 +67,7 @@ function traced(inner: Store & { sync: NonNullable<Store['sync']> }): Store {
   const sync = new Proxy(inner.sync, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
-      if (property === 'getActor') return (id: string) => (touch('actors', [id]), inner.sync.getActor(id));
+      if (property === 'getActor') return (id: string) => (touch('actors', [id]), inner.sync.getActor(id as ActorId));
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });

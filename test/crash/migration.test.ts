@@ -45,7 +45,7 @@ async function formatTwoStore(folder: string): Promise<void> {
   const records = [actor('job'), ...childIds.map((id) => actor(id, 'job')), actor('job/c0/g', 'job/c0')];
   const mutations: Mutation[] = records.flatMap((record): Mutation[] => [
     { op: 'putActor', record },
-    { op: 'putJournal', actor: record.id, entry: { seq: 1, event: 'start', from: 'idle', to: 'done', at: 1, durationMs: 0, snapshot: record.snapshot } },
+    { op: 'putJournal', actor: record.id, entry: { seq: 1, event: 'start', from: 'idle', to: 'done', at: 1, durationMs: 0, snapshot: record.snapshot! } },
   ]);
   await store.commit(mutations, 'flush');
   await store.putMeta('format', 2);
