@@ -6,6 +6,7 @@
 import type { ActorRecord } from '../../runtime/actor-types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ActorViews } from './actor-views.js';
+import type { InspectorClient } from './inspector-client.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { ActorRow, JobRow, MachineChart } from './inspector-protocol.js';
 import type { JobStatsScanner } from './job-stats.js';
@@ -44,6 +45,6 @@ export interface HubServices {
   /** The kinds' requests, by message type. */
   readonly requests: ReadonlyMap<string, InspectorRequest>;
   definitionJson(machine: string): string | undefined;
-  /** A client closed itself for leaving too much unread. */
-  onSlowClientDropped(): void;
+  /** A client closed itself for leaving too much unread: it is no longer served, from now on. */
+  onSlowClientDropped(client: InspectorClient): void;
 }

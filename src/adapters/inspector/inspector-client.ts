@@ -375,8 +375,8 @@ export class InspectorClient {
   private send(message: ServerMessage | InspectorReply): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.hub.options.maxBufferedBytes) {
-      this.hub.onSlowClientDropped();
       this.terminate();
+      this.hub.onSlowClientDropped(this);
       return;
     }
     this.ws.send(JSON.stringify(message));

@@ -135,8 +135,11 @@ export class InspectorHub implements HubServices {
     return json;
   }
 
-  onSlowClientDropped(): void {
+  onSlowClientDropped(client: InspectorClient): void {
     this.droppedSlow++;
+    // Gone from the list at once, not when its socket's 'close' comes (later, on a busy machine):
+    // the count and the list agree, and nothing more is prepared for it meanwhile.
+    this.forget(client);
   }
 
   /** Closes every connection (1001) and stops listening to the runtime. Idempotent. */
@@ -169,11 +172,13 @@ export class InspectorHub implements HubServices {
     }
     this.clients.add(client);
     if (token !== undefined) this.credentials.set(client, token);
-    ws.on('close', () => {
-      this.clients.delete(client);
-      this.credentials.delete(client);
-      client.detach();
-    });
+    ws.on('close', () => this.forget(client));
+  }
+
+  private forget(client: InspectorClient): void {
+    this.clients.delete(client);
+    this.credentials.delete(client);
+    client.detach();
   }
 
   private onEvent(event: RuntimeEvent): void {
