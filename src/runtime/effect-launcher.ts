@@ -18,7 +18,7 @@ import { HoldfastError, type SerializedError } from '../errors.js';
 import type { ActorId, ActorRecord } from '../persistence/store.js';
 import type { Delivery, LiveActor } from './live-actor.js';
 import type { Clock } from './clock.js';
-import { backoffDelay, type EffectOutcome, type EffectRunner } from './effect-runner.js';
+import { backoffDelay, type EffectOutcome, type EffectRun, type EffectRunner } from './effect-runner.js';
 import type { EffectOptions } from './machine-registry.js';
 import type { EventHub } from './runtime-events.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
@@ -134,21 +134,23 @@ export class EffectLauncher {
     const logic = (actor.definition.machine.implementations.actors as Record<string, { config?: unknown }>)[effect.src];
     const implementation = typeof logic?.config === 'function' ? (logic.config as (args: Record<string, unknown>) => PromiseLike<unknown>) : undefined;
     this.events.publish({ type: 'effect.started', id, invokeId, src: effect.src, attempt: effect.attempt, at: this.clock.now() });
+    const run: EffectRun = {
+      actor: id,
+      invokeId,
+      src: effect.src,
+      input: effect.input,
+      key: effect.key,
+      attempt: effect.attempt,
+      timeoutMs: options?.timeoutMs,
+      queue: typeof options?.queue === 'function' ? options.queue(effect.input) : options?.queue,
+      limitKey: options?.key?.(effect.input),
+      implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
+    };
+    // Set only when they apply (no object spread per effect on the hot path).
+    if (this.recovering.has(slot)) run.beforeRun = () => this.bumpRecovery(id, invokeId);
+    if (alone) run.onSettled = () => this.nextSuspect();
     this.runner.start(
-      {
-        actor: id,
-        invokeId,
-        src: effect.src,
-        input: effect.input,
-        key: effect.key,
-        attempt: effect.attempt,
-        timeoutMs: options?.timeoutMs,
-        queue: typeof options?.queue === 'function' ? options.queue(effect.input) : options?.queue,
-        limitKey: options?.key?.(effect.input),
-        ...(this.recovering.has(slot) ? { beforeRun: () => this.bumpRecovery(id, invokeId) } : {}),
-        ...(alone ? { onSettled: () => this.nextSuspect() } : {}),
-        implementation: implementation ?? (() => Promise.reject(new HoldfastError('EFFECT_UNKNOWN', `machine ${actor.record.machine} invokes ${effect.src}, which was not provided`))),
-      },
+      run,
       (outcome, durationMs) =>
         this.host.deliverTo(id, { kind: 'effect', invokeId, key: effect.key, outcome: implementation ? outcome : ({ ...outcome, retryable: false } as EffectOutcome), durationMs }),
     );

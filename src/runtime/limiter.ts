@@ -67,14 +67,25 @@ export class Limiter {
   /** Runs `task` once a slot is free; the slot is freed when it settles. */
   run<T>(queue: string | undefined, key: string | undefined, task: () => Promise<T>, abort?: { readonly signal: AbortSignal }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      // One reaction for either outcome (a `.then().finally()` chain was three promises per effect).
       const start = () => {
         this.take(queue, key);
-        task()
-          .then(resolve, reject)
-          .finally(() => {
-            this.give(queue, key);
-            this.drain();
-          });
+        let work: Promise<T>;
+        try {
+          work = task();
+        } catch (error) {
+          work = Promise.reject(error); // the slot is given back for a task that throws at once, too
+        }
+        work.then(
+          (value) => {
+            this.release(queue, key);
+            resolve(value);
+          },
+          (error: unknown) => {
+            this.release(queue, key);
+            reject(error);
+          },
+        );
       };
       if (this.waitingCount === 0 && this.fits(queue, key)) return start();
       const waiter: Waiter = { seq: this.seq++, start, done: false };
@@ -119,10 +130,12 @@ export class Limiter {
     if (key !== undefined) this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
   }
 
-  private give(queue: string | undefined, key: string | undefined): void {
+  /** Gives a finished task's slot back and starts the waiters it lets in. */
+  private release(queue: string | undefined, key: string | undefined): void {
     this.running--;
     if (queue !== undefined) decrement(this.perQueue, queue);
     if (key !== undefined) decrement(this.perKey, key);
+    this.drain();
   }
 
   /** Starts the oldest waiters that fit, while slots last. */

@@ -28,8 +28,8 @@ export interface SpawnedActor {
 export interface StepPlan {
   mutations: Mutation[];
   spawned: SpawnedActor[];
-  /** Ids in `spawned`, so a step spawning thousands checks repeats in constant time. */
-  spawnedIds: Set<string>;
+  /** Ids in `spawned`, so a step spawning thousands checks repeats in constant time; made at the first spawn. */
+  spawnedIds: Set<string> | undefined;
   started: StartedEffect[];
   cancelled: { actor: ActorId; invokeId: string }[];
   timersSet: TimerEntry[];
@@ -49,7 +49,7 @@ export interface PlanContext {
 }
 
 export function emptyPlan(): StepPlan {
-  return { mutations: [], spawned: [], spawnedIds: new Set(), started: [], cancelled: [], timersSet: [], timersCleared: [], messages: [], emitted: [] };
+  return { mutations: [], spawned: [], spawnedIds: undefined, started: [], cancelled: [], timersSet: [], timersCleared: [], messages: [], emitted: [] };
 }
 
 /**
@@ -169,7 +169,7 @@ export function planSpawn(
   plan.mutations.push({ op: 'putJournal', actor: record.id, entry: keepSnapshot && record.snapshot ? { ...entry, snapshot: record.snapshot } : entry });
   const spawned = { record, snapshot, definition };
   plan.spawned.push(spawned);
-  plan.spawnedIds.add(record.id);
+  (plan.spawnedIds ??= new Set()).add(record.id);
   return spawned;
 }
 
@@ -183,7 +183,7 @@ function planEmit(plan: StepPlan, base: ActorRecord, event: { type: string; [key
     case 'holdfast.spawnMany':
       for (const request of event.spawns as Omit<SpawnRequest, 'type'>[]) {
         const id = `${base.id}/${request.key}` as ActorId;
-        if (plan.spawnedIds.has(id) || context.exists(id)) continue; // spawning is idempotent by key
+        if (plan.spawnedIds?.has(id) || context.exists(id)) continue; // spawning is idempotent by key
         const identity = { id, parent: base.id, root: base.root, ...(request.tags ? { tags: request.tags } : {}) };
         planSpawn(plan, context.definitionOf(request.machine), identity, request.input, context);
       }

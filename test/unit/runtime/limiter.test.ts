@@ -146,6 +146,16 @@ describe('Limiter', () => {
     expect(order).toEqual(['failing', 'after']);
   });
 
+  it('frees the slot of a task that throws before it returns a promise, and rejects its run', async () => {
+    const limiter = new Limiter({ concurrency: 1 });
+    const throwing = limiter.run(undefined, undefined, () => {
+      throw new Error('at once');
+    });
+    await expect(throwing).rejects.toThrow('at once');
+    expect(limiter.active).toBe(0);
+    await expect(limiter.run(undefined, undefined, async () => 'next')).resolves.toBe('next');
+  });
+
   it('keeps every cap, starts each task once, and leaves no fitting task waiting (property)', async () => {
     const spec = fc.record({
       concurrency: fc.integer({ min: 1, max: 4 }),
