@@ -172,7 +172,7 @@ for (const [suite, message] of Object.entries(errors)) {
 const required = Object.fromEntries(TARGETS.map((target) => [target.key, results[target.key] ?? null]));
 let dropped = false;
 if (compare) {
-  const last = lastComparable(history, quick);
+  const last = lastComparable(history, quick, results);
   if (!last) console.log(`\nno ${quick ? '--quick ' : ''}run recorded in ${historyFile} to compare with (record one with --record)`);
   else {
     const rows = compareRuns(last.figures, results);

@@ -127,9 +127,15 @@ export function readHistory(path: string): HistoryRecord[] {
   return records;
 }
 
-/** The record a run is compared with: the last of the same kind (a --quick run only with --quick ones). */
-export function lastComparable(records: readonly HistoryRecord[], quick: boolean): HistoryRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.quick === quick) return records[i];
+/**
+ * The record a run is compared with: the last of the same kind (a --quick run only with --quick
+ * ones) that measured something this run measured. A run of one suite (`--only import-large`)
+ * recorded after a full run must not hide the full run from the next full run's comparison.
+ */
+export function lastComparable(records: readonly HistoryRecord[], quick: boolean, figures?: Readonly<Record<string, unknown>>): HistoryRecord | undefined {
+  const measured = (values: Readonly<Record<string, unknown>>, key: string) => typeof values[key] === 'number';
+  const shares = (record: HistoryRecord) => figures === undefined || Object.keys(figures).some((key) => measured(figures, key) && measured(record.figures, key));
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.quick === quick && shares(records[i]!)) return records[i];
   return undefined;
 }
 

@@ -57,6 +57,15 @@ describe('bench history: comparing a run with the last record', () => {
     expect(lastComparable([], false)).toBeUndefined();
   });
 
+  it('skips a record of other suites: a full run is compared with the last full run, not a one-suite run since', () => {
+    const record = (at: string, figures: Record<string, number | null>) => ({ at, quick: false, figures }) as unknown as HistoryRecord;
+    const full = record('full', { transitionsPerSec: 19_416, ratioToCeiling: 0.45, importLargeRatio: null });
+    const large = record('large', { transitionsPerSec: null, ratioToCeiling: null, importLargeRatio: 0.71 });
+    expect(lastComparable([full, large], false, { transitionsPerSec: 11_271, ratioToCeiling: 0.47 })?.at).toBe('full');
+    expect(lastComparable([full, large], false, { importLargeRatio: 0.6 })?.at).toBe('large');
+    expect(lastComparable([large], false, { transitionsPerSec: 11_271 })).toBeUndefined();
+  });
+
   it('prints both runs, the change, and the flag', () => {
     const last: HistoryRecord = { at: '2026-12-06T08:00:00.000Z', commit: 'abc1234', node: 'v20.20.2', cpu: 'Test CPU', cpus: 2, loadBefore: 0.1, loadAfter: 0.5, quick: false, repeats: 3, figures: quiet };
     const text = formatComparison(last, compareRuns(quiet, { ...quiet, ratioToCeiling: 0.45 })).join('\n');

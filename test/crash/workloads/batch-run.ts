@@ -6,7 +6,9 @@
  * Usage: batch-run.ts STORE ITEMS BATCH_SIZE CHUNK_SIZE ITEM_US; HOLDFAST_POISON_ITEM=N makes item N kill the process.
  * Prints POISON (exit 1) when a resumed run ended with a batch parked as poison.
  */
-import { batchJobMachines, createBatchJobs, createRuntime, openLmdbStore } from '../../../src/index.js';
+import { batchJobMachines } from '../../../src/adapters/batch/batch-machines.js';
+import { createBatchJobs } from '../../../src/adapters/batch/batch-jobs.js';
+import { createRuntime, openLmdbStore } from '../../../src/create-runtime.js';
 import { crashyApplication } from './crashy-app.js';
 
 const [folder, itemsArg, batchSize, chunkSize, itemUs] = process.argv.slice(2);

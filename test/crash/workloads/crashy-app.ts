@@ -6,7 +6,7 @@
  * `format` appends each item's number to that file: a side effect a checker counts.
  */
 import { appendFileSync } from 'node:fs';
-import { defineApplication, type Application } from '../../../src/index.js';
+import { defineApplication, type Application } from '../../../src/adapters/batch/application.js';
 
 export function crashyApplication(options: { busyUs?: number; poison?: number; ledger?: string } = {}): Application {
   const { busyUs = 0, poison = -1, ledger } = options;

@@ -6,7 +6,7 @@
  * every counter holds its payload.
  * Usage: disk-filler.ts STORE COUNT PAYLOAD WIDTH
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import { counter } from '../../fixtures/machines.js';
 
 const [store, count, payload, width] = process.argv.slice(2);

@@ -7,7 +7,8 @@
  * when the parent is final.
  * Usage: drain.ts STORE LEDGER CHILDREN DELAY_MS
  */
-import { createRuntime, HoldfastError } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
+import { HoldfastError } from '../../../src/errors.js';
 import { child, parent } from '../../fixtures/machines.js';
 
 const [store, ledger, children, delayMs] = process.argv.slice(2);

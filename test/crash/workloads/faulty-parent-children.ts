@@ -5,7 +5,7 @@
  * open, DONE when the parent is final.
  * Usage: faulty-parent-children.ts STORE LEDGER CHILDREN DELAY_MS
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import { armFaultPointsFromSpec } from '../../../src/testing/index.js';
 import { child, parent } from '../../fixtures/machines.js';
 

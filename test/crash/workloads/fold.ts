@@ -7,7 +7,7 @@
  * (0: JITTER ms after the pass starts). Prints DONE when the pass ends first.
  * Usage: fold.ts STORE ROUND CHILDREN KILL_AT JITTER
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import { defineMachine } from '../../../src/runtime/machine-registry.js';
 import { child, parent } from '../../fixtures/machines.js';
 

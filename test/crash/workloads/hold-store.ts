@@ -4,7 +4,8 @@
  * or `REFUSED <code> <ownerPid>` and exits 3 when the store cannot be taken.
  * Usage: hold-store.ts STORE
  */
-import { createRuntime, HoldfastError } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
+import { HoldfastError } from '../../../src/errors.js';
 import { counter } from '../../fixtures/machines.js';
 
 const [store] = process.argv.slice(2);

@@ -11,7 +11,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { setup } from 'xstate';
-import { createRuntime, defineMachine, effect } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
+import { defineMachine } from '../../../src/runtime/machine-registry.js';
+import { effect } from '../../../src/runtime/effect.js';
 
 const [store, ledger] = process.argv.slice(2);
 

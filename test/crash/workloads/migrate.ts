@@ -5,7 +5,7 @@
  * The crash test kills it at a random instant in between.
  * Usage: migrate.ts STORE
  */
-import { openLmdbStore } from '../../../src/index.js';
+import { openLmdbStore } from '../../../src/create-runtime.js';
 
 const [folder] = process.argv.slice(2);
 console.log('READY');

@@ -6,7 +6,9 @@
  * once the store is open, DONE when the run ended.
  * Usage: nemesis-batch.ts STORE ITEMS LEDGER
  */
-import { batchJobMachines, createBatchJobs, createRuntime, openLmdbStore } from '../../../src/index.js';
+import { batchJobMachines } from '../../../src/adapters/batch/batch-machines.js';
+import { createBatchJobs } from '../../../src/adapters/batch/batch-jobs.js';
+import { createRuntime, openLmdbStore } from '../../../src/create-runtime.js';
 import { crashyApplication } from './crashy-app.js';
 
 const [folder, itemsArg, ledger] = process.argv.slice(2) as [string, string, string];

@@ -4,7 +4,7 @@
  * Prints READY once the runtime is open, DONE when the parent is final.
  * Usage: parent-children.ts STORE LEDGER CHILDREN DELAY_MS
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import { child, parent } from '../../fixtures/machines.js';
 
 const [store, ledger, children, delayMs] = process.argv.slice(2);

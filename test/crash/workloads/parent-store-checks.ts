@@ -1,7 +1,7 @@
 /** Not a workload: the checks the crash tests make on the store the parent-children workloads leave. */
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { openLmdbStore } from '../../../src/index.js';
+import { openLmdbStore } from '../../../src/create-runtime.js';
 import { verifyStore } from '../../../src/testing/index.js';
 
 /** The parent counted every child exactly once, every actor is final, the store is clean, every effect ran. */

@@ -8,7 +8,9 @@
  * Usage: poison.ts STORE WORKERS MAX [CHORE_MS]
  */
 import { setup } from 'xstate';
-import { createRuntime, defineMachine, effect } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
+import { defineMachine } from '../../../src/runtime/machine-registry.js';
+import { effect } from '../../../src/runtime/effect.js';
 
 const [store, workers, max, choreMs] = process.argv.slice(2);
 

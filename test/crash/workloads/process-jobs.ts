@@ -9,7 +9,7 @@
  */
 import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRuntime, openLmdbStore } from '../../../src/index.js';
+import { createRuntime, openLmdbStore } from '../../../src/create-runtime.js';
 import { createJobServer, processJobMachines, processQueueLimits, type JobServerOptions } from '../../../src/adapters/jobserver/job-server.js';
 
 const [folder, ledger, jobsArg, mode] = process.argv.slice(2);

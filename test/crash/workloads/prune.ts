@@ -7,7 +7,7 @@
  * the store its KILL_AT-th transaction (0: at once, before it can run).
  * Prints DONE when the pass ends first. Usage: prune.ts STORE ROUND CHILDREN KILL_AT JITTER
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import type { SyncStore } from '../../../src/persistence/store.js';
 import { prunePass } from '../../../src/runtime/retention.js';
 import { child, counter, parent } from '../../fixtures/machines.js';

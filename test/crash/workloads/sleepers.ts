@@ -4,7 +4,7 @@
  * READY once the runtime is open, and DONE when every sleeper is final.
  * Usage: sleepers.ts STORE COUNT MS
  */
-import { createRuntime } from '../../../src/index.js';
+import { createRuntime } from '../../../src/create-runtime.js';
 import { sleeper } from '../../fixtures/machines.js';
 
 const [store, count, ms] = process.argv.slice(2);

@@ -16,7 +16,7 @@ import { archiveFolder, openArchive } from '../../../src/adapters/tasks/content-
 import { DatasetJob, type AnyJob } from '../../../src/adapters/tasks/job-model.js';
 import { defineTasks, type TaskContext } from '../../../src/adapters/tasks/task-registry.js';
 import { deferTaskJob, taskJobMachines, taskQueueLimits, wakeTaskJobs, type TaskWorkerOptions } from '../../../src/adapters/tasks/task-worker.js';
-import { createRuntime, openLmdbStore } from '../../../src/index.js';
+import { createRuntime, openLmdbStore } from '../../../src/create-runtime.js';
 
 const [storePath, ledger, chainsArg, mode] = process.argv.slice(2);
 const chains = Number(chainsArg);

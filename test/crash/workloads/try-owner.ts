@@ -3,7 +3,8 @@
  * Prints `OWNER` when it got it, `REFUSED <code>` when it did not.
  * Usage: try-owner.ts STORE
  */
-import { HoldfastError, openLmdbStore } from '../../../src/index.js';
+import { HoldfastError } from '../../../src/errors.js';
+import { openLmdbStore } from '../../../src/create-runtime.js';
 
 try {
   const store = openLmdbStore(process.argv[2]!);
