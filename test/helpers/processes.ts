@@ -14,7 +14,11 @@ export interface Workload {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `test/crash/workloads/<name>.ts` with arguments, in its own process. */
+/**
+ * Starts `test/crash/workloads/<name>.ts` with arguments, in its own process. A workload imports the
+ * modules it uses, not `src/index.ts`: through tsx the whole index (CLI, HTTP, inspector) took 1.8 s
+ * to load, and crash tests start a child per kill.
+ */
 export function startWorkload(name: string, args: string[], env: Record<string, string> = {}): Workload {
   const child = spawn(process.execPath, ['--import', 'tsx', `test/crash/workloads/${name}.ts`, ...args], {
     cwd: root,
