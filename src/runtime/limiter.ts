@@ -67,7 +67,6 @@ export class Limiter {
   /** Runs `task` once a slot is free; the slot is freed when it settles. */
   run<T>(queue: string | undefined, key: string | undefined, task: () => Promise<T>, abort?: { readonly signal: AbortSignal }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      // One reaction for either outcome (a `.then().finally()` chain was three promises per effect).
       const start = () => {
         this.take(queue, key);
         let work: Promise<T>;
@@ -76,16 +75,8 @@ export class Limiter {
         } catch (error) {
           work = Promise.reject(error); // the slot is given back for a task that throws at once, too
         }
-        work.then(
-          (value) => {
-            this.release(queue, key);
-            resolve(value);
-          },
-          (error: unknown) => {
-            this.release(queue, key);
-            reject(error);
-          },
-        );
+        // The caller hears first, then the slot goes to the next waiter.
+        void work.then(resolve, reject).finally(() => this.release(queue, key));
       };
       if (this.waitingCount === 0 && this.fits(queue, key)) return start();
       const waiter: Waiter = { seq: this.seq++, start, done: false };
