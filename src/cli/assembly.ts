@@ -29,6 +29,7 @@ import type { DeleteOptions, DeleteResult } from './load-delete.js';
 
 export type { DeleteOptions, DeleteResult } from './load-delete.js';
 import { reportStorageNotices } from './storage-notices.js';
+import { reportOnSignal } from './diagnostics-signal.js';
 
 export interface HoldfastOptions {
   /** Store folder. @default './.holdfast' */
@@ -128,6 +129,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
     });
     const notices = options.notices ?? ((line: string) => void process.stderr.write(`${line}\n`));
     const stopNotices = notices === false ? () => {} : reportStorageNotices(runtime, notices);
+    const stopReporting = reportOnSignal(runtime);
     if (options.resume !== false) for (const kind of kinds) await kind.wake?.(runtime, context);
     // Batches a process without their application left waiting continue here (a short command resumes nothing, so wakes nothing).
     const batchJobs = createBatchJobs(runtime, applications, { wake: options.resume !== false });
@@ -161,6 +163,7 @@ export async function openHoldfast(options: HoldfastOptions = {}): Promise<Holdf
             await runtime.close();
           } finally {
             stopNotices();
+            stopReporting();
             await hashPool.close();
             await store.close();
           }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '../errors.js';
 import { DEFAULT_STORE } from './assembly.js';
 import { exitCodeFor } from './cli-context.js';
+import { installDiagnosticsSignal } from './diagnostics-signal.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBatchViews } from './commands/batch-exceptions.js';
 import { registerBatchRun } from './commands/batch-run.js';
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPrune(program, run);
   // Known before parsing ends, so a usage error is answered in JSON too.
   const json = argv.includes('--json');
+  const uninstallDiagnostics = installDiagnosticsSignal();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -77,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
       printJsonError(failure);
     }
     return exitCodeFor(error);
+  } finally {
+    uninstallDiagnostics();
   }
 }
 

@@ -42,6 +42,11 @@ export class CommitChain {
     return link.epoch === this.epoch;
   }
 
+  /** Its numbers, for a stall report. */
+  describe(): { tip: number; applied: number; next: number; epoch: number } {
+    return { tip: this.tip, applied: this.applied, next: this.next, epoch: this.epoch };
+  }
+
   /** The commit's transaction failed: later queued ones fail too; the next starts from the last applied. */
   broken(link: ChainLink): void {
     if (link.epoch !== this.epoch) return;

@@ -176,6 +176,8 @@ class LmdbStore implements Store, SyncReads {
   private layout = { rootKeyForEveryActor: false };
   /** Settles once every commit handed to lmdb-js so far has. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Commits not yet settled, by chain marker: what each one awaits and since when (a stall report, diagnostics()). */
+  private readonly commitsUnderWay = new Map<number, { phase: 'committed' | 'flushed'; since: number }>();
   /** Every read of this store answers at once (lmdb-js reads the memory map). */
   readonly sync: SyncReads = this;
 
@@ -286,6 +288,8 @@ class LmdbStore implements Store, SyncReads {
       // A guard: under heavy load acknowledgements were seen to stop after the commits had landed;
       // the chain marker in the store says whether this one did, whatever became of lmdb-js's promise.
       const marked = landedByMarker(this.chain, link, () => this.chainMarker(), LANDED_CHECK_MS);
+      const underWay = { phase: 'committed' as 'committed' | 'flushed', since: Date.now() };
+      this.commitsUnderWay.set(link.marker, underWay);
       try {
         if (!(await settledOrStalled(Promise.race([committed, marked.landed]), this.path))) throw notApplied(this.path);
       } finally {
@@ -294,11 +298,25 @@ class LmdbStore implements Store, SyncReads {
       if (marked.fired()) this.noteGuard('the chain marker');
       applying = false;
       this.chain.landed(link);
+      underWay.phase = 'flushed';
+      underWay.since = Date.now();
       if (flushed && (await flushedOrSynced(flushed, this.root as unknown as EnvSync))) this.noteGuard('an environment sync');
     } catch (cause) {
       if (applying) this.chain.broken(link);
       throw storageError(await commitCause(cause), this.path);
+    } finally {
+      this.commitsUnderWay.delete(link.marker);
     }
+  }
+
+  /** The commit chain and the commits under way, for a stall report (read-only). */
+  diagnostics(): Record<string, unknown> {
+    const now = Date.now();
+    return {
+      chain: this.chain.describe(),
+      markerInStore: this.readOnly ? undefined : this.chainMarker(),
+      commitsUnderWay: [...this.commitsUnderWay].map(([marker, { phase, since }]) => ({ marker, awaiting: phase, ms: now - since })),
+    };
   }
 
   /** Turns one mutation into puts and removes (a write without a value). Keys: see DESIGN.md's store layout. */

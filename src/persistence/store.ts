@@ -355,5 +355,7 @@ export interface Store {
   usage(): MaybePromise<StoreUsage>;
   /** The store's size and free map, read-only (metrics); a store that cannot tell leaves it out. */
   stats?(): StoreStats;
+  /** Its own state for a stall report (the commits it is waiting on), read-only; JSON. Optional. */
+  diagnostics?(): Record<string, unknown>;
   close(): Promise<void>;
 }

@@ -30,6 +30,7 @@ import { PendingReads, type ActorWaiter } from './pending-reads.js';
 import { forEach, isPromise, andThen } from './store-reads.js';
 import { emptyPlan, planSpawn, planStep, type PlanContext, type StepPlan } from './step-plan.js';
 import type { TimerQueue } from './timer-queue.js';
+import type { BusyActor, HostDiagnostics } from './runtime-diagnostics.js';
 
 export interface HostOptions {
   /** Read through its `sync` reads when it has them; otherwise each read is awaited (store-reads.ts). */
@@ -141,6 +142,39 @@ export class ActorHost {
   /** True when no step, commit or effect is pending (timers may still wait). */
   get quiet(): boolean {
     return this.runnable.length === 0 && this.inFlightSteps === 0 && this.launcher.idle && this.o.committer.backlog === 0;
+  }
+
+  /** The step loop's state and its live actors that hold work (at most `limit`), for a stall report. */
+  diagnostics(limit = 50): HostDiagnostics {
+    const busy: BusyActor[] = [];
+    for (const actor of this.live.values()) {
+      const effects = Object.entries(actor.record.effects);
+      if (actor.mailbox.length === 0 && !actor.queued && actor.pendingCommits === 0 && !actor.checking && effects.length === 0) continue;
+      if (busy.length === limit) break;
+      busy.push({
+        id: actor.record.id,
+        state: actor.record.state,
+        seq: actor.record.seq,
+        mailbox: actor.mailbox.map((delivery) => delivery.kind),
+        queued: actor.queued,
+        pendingCommits: actor.pendingCommits,
+        checking: actor.checking !== undefined,
+        effects: effects.map(([invokeId, effect]) => ({ invokeId, src: effect.src, attempt: effect.attempt, running: this.o.effects.isRunning(actor.record.id, invokeId) })),
+      });
+    }
+    return {
+      live: this.live.size,
+      busy,
+      runnable: this.runnable.length,
+      pumping: this.pumping,
+      inFlightSteps: this.inFlightSteps,
+      undelivered: this.undelivered.size,
+      spawning: this.spawning.size,
+      removing: this.removing.size,
+      closing: this.closing,
+      launcher: this.launcher.diagnostics(),
+      control: this.control.diagnostics(),
+    };
   }
 
   /** Keeps message sequence numbers above any already stored. */

@@ -38,9 +38,22 @@ export interface CommitterHooks {
   committed?(steps: number, durationMs: number): void;
 }
 
+export interface CommitterDiagnostics {
+  /** Steps waiting for a transaction. */
+  pending: number;
+  /** Transactions handed to the store and not yet acknowledged, oldest first: their steps, what the store said, and since when (ms). */
+  inFlight: { steps: number; outcome: string; ageMs: number }[];
+  writing: boolean;
+  recovering: boolean;
+  scheduled: boolean;
+  blocked: boolean;
+}
+
 /** A batch handed to the store and not yet acknowledged. */
 interface InFlightBatch {
   steps: PendingStep[];
+  /** performance.now() when it was handed to the store. */
+  started: number;
   /** Undefined while the store works on it. */
   outcome: 'durable' | HoldfastError | undefined;
   /** Resolves once the store's promise settled, whatever its outcome. */
@@ -79,6 +92,18 @@ export class Committer {
     return this.pending.length;
   }
 
+  /** Where the commit pipeline stands, for a stall report (runtime-diagnostics.ts). */
+  diagnostics(now: number): CommitterDiagnostics {
+    return {
+      pending: this.pending.length,
+      inFlight: this.inFlight.map((batch) => ({ steps: batch.steps.length, outcome: batch.outcome === undefined ? 'waiting' : batch.outcome === 'durable' ? 'durable' : batch.outcome.code, ageMs: Math.round(now - batch.started) })),
+      writing: this.writing,
+      recovering: this.recovering !== undefined,
+      scheduled: this.scheduled,
+      blocked: this.blocked,
+    };
+  }
+
   enqueue(step: PendingStep): void {
     this.pending.push(step);
     this.schedule();
@@ -113,7 +138,9 @@ export class Committer {
     for (const step of steps) for (const mutation of step.mutations) mutations.push(mutation);
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const batch: InFlightBatch = { steps, outcome: undefined, settled: Promise.resolve(), done, finish };
+    // A measurement only (nothing decides by it), so the wall clock's fraction of a millisecond, not the injected clock.
+    const started = performance.now();
+    const batch: InFlightBatch = { steps, started, outcome: undefined, settled: Promise.resolve(), done, finish };
     this.inFlight.push(batch);
     this.writing = true;
     let written = false;
@@ -125,8 +152,6 @@ export class Committer {
       this.schedule();
     };
     let durable: Promise<void>;
-    // A measurement only (nothing decides by it), so the wall clock's fraction of a millisecond, not the injected clock.
-    const started = performance.now();
     try {
       faultPoint('committer.beforeCommit');
       durable = this.store.commit(mutations, this.durability, onWritten);

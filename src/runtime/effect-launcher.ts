@@ -56,6 +56,11 @@ export class EffectLauncher {
     private readonly random: () => number,
   ) {}
 
+  /** What holds effects back, for a stall report. */
+  diagnostics(): { waitingRetries: number; isolated: string | undefined; suspects: number; heldForSuspects: number; resumed: number } {
+    return { waitingRetries: this.waitingRetries, isolated: this.isolated, suspects: this.suspects.length, heldForSuspects: this.heldForSuspects.length, resumed: this.resumed.length };
+  }
+
   /** True while no effect runs or waits for its retry. */
   get idle(): boolean {
     return this.waitingRetries === 0 && this.runner.size === 0;

@@ -74,6 +74,16 @@ export class EffectRunner {
     return this.running.size;
   }
 
+  /** The slots (actor and invoke) of the attempts running now, at most `limit`. */
+  runningSlots(limit = 50): string[] {
+    const slots: string[] = [];
+    for (const id of this.running.keys()) {
+      if (slots.length === limit) break;
+      slots.push(id.replace('\u0000', ':'));
+    }
+    return slots;
+  }
+
   isRunning(actor: ActorId, invokeId: string): boolean {
     return this.running.has(slot(actor, invokeId));
   }

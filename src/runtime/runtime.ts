@@ -30,6 +30,7 @@ import { PAUSED } from './job-control.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 import { TimerQueue } from './timer-queue.js';
 import type { RuntimeWorkload } from './runtime-workload.js';
+import type { RuntimeDiagnostics } from './runtime-diagnostics.js';
 
 export interface RuntimeOptions<M extends MachineList = MachineList> {
   /** A folder path (opened and owned by the runtime) or an opened Store (closed by its opener). */
@@ -137,6 +138,11 @@ export interface Runtime<M extends MachineList = MachineList> {
   subscribe(listener: RuntimeListener): () => void;
   /** What the runtime is doing now (commit backlog, effects per queue, timers, store size); reads only. */
   workload(): RuntimeWorkload;
+  /**
+   * Its inner state for a stall report (runtime-diagnostics.ts): what the step loop, the committer,
+   * the effects and the store are each waiting on. Reads only; the shape may change between releases.
+   */
+  diagnostics(): RuntimeDiagnostics;
   /** Pauses a job (a top actor and everything under it): running effects finish, nothing new starts. */
   pause(id: ActorId | string): Promise<void>;
   unpause(id: ActorId | string): Promise<void>;
@@ -380,6 +386,14 @@ export function startRuntime(options: RuntimeOptions, wiring: RuntimeWiring): Ru
     },
     subscribe: (listener) => events.subscribe(listener),
     workload: () => ({ commitBacklog: committer.backlog, queues: limiter.queueDepths(), timers: timers.size, store: store.stats?.() }),
+    diagnostics: () => ({
+      at: new Date(clock.now()).toISOString(),
+      host: host.diagnostics(),
+      committer: committer.diagnostics(performance.now()),
+      effects: { running: effects.size, runningSlots: effects.runningSlots(), limiter: { active: limiter.active, waiting: limiter.waiting, queues: limiter.queueDepths() } },
+      timers: timers.size,
+      store: store.diagnostics?.(),
+    }),
     pause(id) {
       assertOpen();
       const root = rootOf(id);
@@ -512,4 +526,4 @@ function validateEvent(event: unknown): EventObject {
   return JSON.parse(json, (key, value) => (key === '__proto__' ? undefined : value)) as EventObject;
 }
 
-export type { RuntimeEvent, PruneReport, RuntimeWorkload };
+export type { RuntimeEvent, PruneReport, RuntimeWorkload, RuntimeDiagnostics };

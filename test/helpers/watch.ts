@@ -95,7 +95,13 @@ export function startCli(args: string[]): WatchProcess {
     return parsed;
   };
   let exited = false;
-  const described: StartedCli = { args, output: () => workload.output(), errors: () => stderr };
+  const described: StartedCli = {
+    args,
+    output: () => workload.output(),
+    errors: () => stderr,
+    // The CLI answers SIGUSR2 with its runtime's inner state on stderr (src/cli/diagnostics-signal.ts).
+    diagnose: () => void (!exited && workload.child.kill('SIGUSR2')),
+  };
   recent.push(described);
   if (recent.length > 4) recent.shift();
   void workload.exited.then(({ code, signal }) => {
@@ -130,6 +136,8 @@ interface StartedCli {
   args: string[];
   output: () => string;
   errors: () => string;
+  /** Asks it, while it runs, to print its runtime's inner state on stderr. */
+  diagnose: () => void;
   /** How it ended, once it did. */
   exit?: string;
 }
@@ -139,7 +147,7 @@ const recent: StartedCli[] = [];
 
 function whatRunningPrinted(): string {
   return recent
-    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … (${p.exit ? `exited: ${p.exit}` : 'running'}) printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-2_000)}${unfinishedIn(p.args)}`)
+    .map((p) => `\n--- holdfast ${p.args.slice(0, 2).join(' ')} … (${p.exit ? `exited: ${p.exit}` : 'running'}) printed:\n${p.output().slice(-4_000)}\nstderr:\n${p.errors().slice(-12_000)}${unfinishedIn(p.args)}`)
     .join('');
 }
 
@@ -159,7 +167,8 @@ function unfinishedIn(args: string[]): string {
         const timers = Object.entries(actor.timers).map(([id, due]) => `${id}@${due - now}ms`).join(' ');
         return `  ${actor.id} ${actor.machine} ${actor.status}/${actor.state} seq ${actor.seq}, ${now - actor.updatedAt} ms ago${effects ? `; effects ${effects}` : ''}${timers ? `; timers ${timers}` : ''}${actor.error ? `; ${actor.error.code}: ${actor.error.message}` : ''}`;
       });
-    return `\nunfinished actors in the store:\n${lines.join('\n') || '  (none)'}`;
+    const messages = [...store.inbox()].slice(0, 20).map((m) => `  to ${m.to} from ${m.from ?? '(outside)'}: ${m.event.type} (seq ${m.seq})`);
+    return `\nunfinished actors in the store:\n${lines.join('\n') || '  (none)'}\nmessages waiting in the store:\n${messages.join('\n') || '  (none)'}`;
   } catch (error) {
     return `\n(the store could not be read: ${(error as Error).message})`;
   } finally {
@@ -173,7 +182,12 @@ export async function waitUntil<T>(check: () => T | undefined | false | Promise<
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}${whatRunningPrinted()}`);
+    if (Date.now() > deadline) {
+      // Those still running print their inner state first: where a stall is held (a step, a commit, an effect).
+      for (const started of recent) started.diagnose();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      throw new Error(`waited ${timeoutMs} ms for ${what}${whatRunningPrinted()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
