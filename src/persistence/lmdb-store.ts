@@ -3,8 +3,14 @@
  * keys. Values carry a checksum (record-codec.ts). No LMDB type leaves this file.
  *
  * Durability (RELIABILITY.md, "known hazards"): lmdb-js shows a write to readers
- * before its fsync, and with its default `overlappingSync` a write's promise can
- * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
+ * before its fsync. Its default `overlappingSync` (a transaction's fsync overlapping
+ * the next one) is off here: with it, another process opening and closing the
+ * store read-only beside this writer (`holdfast jobs`, a test polling the store)
+ * made this writer's transactions fail with MDB_BAD_TXN and thousands of its
+ * conditional commits be refused (measured with lmdb-js 3.5.6: ~10,000 refusals
+ * in 10 s against ~24-240 without it, and no failed transaction; the transitions
+ * bench the same within its noise). A commit then resolves once synced; the
+ * `flush` level still awaits `flushed`, which lmdb-js settles with it.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
@@ -133,7 +139,7 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     // read-ahead each fault read about 4 MB here (read_ahead_kb 8192), and an import whose store outgrew a
     // 400 MB memory budget read 154 GB for a 437 MB store, at 289 objects/s; without it, 1.3 GB and 875/s
     // (issue 21). LMDB's page size stays 4 KB, as lmdb-js asks of this flag. Its types leave the option out.
-    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: true };
+    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: true, overlappingSync: false };
     root = open<Bytes, Key>(options);
   } catch (cause) {
     creation?.abandoned(); // nothing half-made is left to read as a damaged store (store-folder.ts)
@@ -178,6 +184,8 @@ class LmdbStore implements Store, SyncReads {
   private tail: Promise<unknown> = Promise.resolve();
   /** Commits not yet settled, by chain marker: what each one awaits and since when (a stall report, diagnostics()). */
   private readonly commitsUnderWay = new Map<number, { phase: 'committed' | 'flushed'; since: number }>();
+  /** The last commits that failed (at most 8), oldest first, with what they were told. */
+  private readonly failedCommits: { at: string; base: number; marker: number; writes: number; error: string }[] = [];
   /** Every read of this store answers at once (lmdb-js reads the memory map). */
   readonly sync: SyncReads = this;
 
@@ -303,7 +311,10 @@ class LmdbStore implements Store, SyncReads {
       if (flushed && (await flushedOrSynced(flushed, this.root as unknown as EnvSync))) this.noteGuard('an environment sync');
     } catch (cause) {
       if (applying) this.chain.broken(link);
-      throw storageError(await commitCause(cause), this.path);
+      const error = storageError(await commitCause(cause), this.path);
+      this.failedCommits.push({ at: new Date().toISOString(), base: link.base, marker: link.marker, writes: mutations.length, error: error instanceof Error ? error.message : String(error) });
+      if (this.failedCommits.length > 8) this.failedCommits.shift();
+      throw error;
     } finally {
       this.commitsUnderWay.delete(link.marker);
     }
@@ -316,6 +327,7 @@ class LmdbStore implements Store, SyncReads {
       chain: this.chain.describe(),
       markerInStore: this.readOnly ? undefined : this.chainMarker(),
       commitsUnderWay: [...this.commitsUnderWay].map(([marker, { phase, since }]) => ({ marker, awaiting: phase, ms: now - since })),
+      failedCommits: [...this.failedCommits],
     };
   }
 

@@ -14,14 +14,16 @@
  * are idempotent puts and removes), so no later step is acknowledged before an
  * earlier one and a re-applied earlier write never overwrites a later one.
  * Nothing new is written meanwhile. A retry that fails because the disk is
- * full is repeated as it stands until space returns; one that fails for any
- * other reason is split, so the one step that cannot be stored (a snapshot
+ * full is repeated as it stands until space returns; one that fails in a way
+ * that may pass (passing-failures.ts) is made again after a short pause, a few
+ * times; then it is split, so the one step that cannot be stored (a snapshot
  * that is not JSON) fails alone and the rest commit.
  */
 import { HoldfastError, toHoldfastError } from '../errors.js';
 import type { Durability, Mutation, Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import { faultPoint } from './fault-points.js';
+import { mayPass, PASSING_RETRIES, passingDelayMs } from './passing-failures.js';
 
 export interface PendingStep {
   /** The actor whose step this is: after a failed step, its later steps in the same batch fail too. */
@@ -47,6 +49,8 @@ export interface CommitterDiagnostics {
   recovering: boolean;
   scheduled: boolean;
   blocked: boolean;
+  /** The last commit failures (at most 8), oldest first, whether or not they were recovered from. */
+  failures: { at: string; code: string; message: string; steps: number }[];
 }
 
 /** A batch handed to the store and not yet acknowledged. */
@@ -101,7 +105,16 @@ export class Committer {
       recovering: this.recovering !== undefined,
       scheduled: this.scheduled,
       blocked: this.blocked,
+      failures: [...this.failures],
     };
+  }
+
+  /** The last commit failures, oldest first: a recovered failure leaves no other trace. */
+  private readonly failures: { at: string; code: string; message: string; steps: number }[] = [];
+
+  private noteFailure(error: HoldfastError, steps: number): void {
+    this.failures.push({ at: new Date().toISOString(), code: error.code, message: error.message, steps });
+    if (this.failures.length > 8) this.failures.shift();
   }
 
   enqueue(step: PendingStep): void {
@@ -167,6 +180,7 @@ export class Committer {
       },
       (cause: unknown) => {
         batch.outcome = toHoldfastError(cause, 'STORE_CORRUPT');
+        this.noteFailure(batch.outcome, steps.length);
         this.advance();
       },
     );
@@ -211,27 +225,38 @@ export class Committer {
     }
   }
 
-  /** Even a single step is committed once more: it may have failed only because one before it did. */
-  private async retry(steps: PendingStep[], error: HoldfastError): Promise<void> {
+  /**
+   * Even a single step is committed once more: it may have failed only because one before it did.
+   * A failure that may pass (mayPass) is retried as one transaction after a short pause, a few
+   * times, before the steps are taken one by one to find one that cannot be stored.
+   */
+  private async retry(steps: PendingStep[], error: HoldfastError, retries = 0): Promise<void> {
     if (error.code === 'STORAGE_FULL') return this.waitForSpace(steps, error);
+    if (mayPass(error) && retries < PASSING_RETRIES) {
+      await this.pause(passingDelayMs(retries));
+      return this.commitSerial(steps, retries + 1);
+    }
     return this.commitOneByOne(steps);
   }
 
   /** One transaction for all of `steps`, awaited to the end: the recovery path, never pipelined. */
-  private async commitSerial(steps: PendingStep[]): Promise<void> {
+  private async commitSerial(steps: PendingStep[], retries = 0): Promise<void> {
     const mutations: Mutation[] = [];
     for (const step of steps) for (const mutation of step.mutations) mutations.push(mutation);
     try {
       faultPoint('committer.beforeCommit');
       await this.store.commit(mutations, this.durability);
     } catch (cause) {
-      return this.retry(steps, toHoldfastError(cause, 'STORE_CORRUPT'));
+      const error = toHoldfastError(cause, 'STORE_CORRUPT');
+      this.noteFailure(error, steps.length);
+      return this.retry(steps, error, retries);
     }
     faultPoint('committer.afterCommitBeforeEffects');
     this.recovered();
     for (const step of steps) step.after();
   }
 
+  /** Each step in its own transaction: one that cannot be stored fails, and so do its owner's later steps; the rest commit. */
   private async commitOneByOne(steps: PendingStep[]): Promise<void> {
     const failedOwners = new Map<string, HoldfastError>();
     for (const step of steps) {
@@ -240,16 +265,31 @@ export class Committer {
         step.failed(earlier);
         continue;
       }
-      try {
-        await this.store.commit(step.mutations, this.durability);
+      let failure: HoldfastError | undefined;
+      for (let retries = 0; ; retries++) {
+        try {
+          await this.store.commit(step.mutations, this.durability);
+          failure = undefined;
+          break;
+        } catch (cause) {
+          failure = toHoldfastError(cause, 'STORE_CORRUPT');
+          this.noteFailure(failure, 1);
+          if (failure.code === 'STORAGE_FULL') return this.waitForSpace(steps.slice(steps.indexOf(step)), failure);
+          if (!mayPass(failure) || retries >= PASSING_RETRIES) break;
+          await this.pause(passingDelayMs(retries));
+        }
+      }
+      if (failure) {
+        failedOwners.set(step.owner, failure);
+        step.failed(failure);
+      } else {
         step.after();
-      } catch (cause) {
-        const error = toHoldfastError(cause, 'STORE_CORRUPT');
-        if (error.code === 'STORAGE_FULL') return this.waitForSpace(steps.slice(steps.indexOf(step)), error);
-        failedOwners.set(step.owner, error);
-        step.failed(error);
       }
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
   /** Disk full: nothing acknowledged is lost; retry the same steps with backoff until they fit. */

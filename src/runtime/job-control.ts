@@ -41,6 +41,8 @@ export interface JobControlOptions {
   timers: TimerQueue;
   events: EventHub;
   clock: Clock;
+  /** Errors that belong to no caller: a park that could not be stored. */
+  onError: (error: unknown) => void;
 }
 
 export class JobControl {
@@ -191,7 +193,11 @@ export class JobControl {
         this.parking.delete(record.id);
         this.o.events.publish({ type: 'actor.parked', id: record.id, error: error.toJSON(), at: this.o.clock.now() });
       },
-      () => this.parking.delete(record.id),
+      (failure) => {
+        this.parking.delete(record.id);
+        // Its record stays as it was in the store, so the next open resumes it; this process runs it no more.
+        this.o.onError(new HoldfastError(failure.code, `actor ${record.id} could not be parked (${error.message}): ${failure.message}; it runs again when the store is next opened`, { cause: failure, details: { id: record.id } }));
+      },
     );
     if (live) for (const delivery of live.mailbox) if (delivery.kind === 'external') delivery.reject(error);
   }

@@ -8,16 +8,16 @@
  */
 import { HoldfastError } from '../errors.js';
 import type { Durability, Mutation, Store } from '../persistence/store.js';
-
-/** Commits made in all per write at most: a store that keeps refusing has a failure of its own to report. */
-const ATTEMPTS = 3;
+import { PASSING_RETRIES, passingDelayMs } from './passing-failures.js';
 
 export async function commitRecordChanges(store: Pick<Store, 'commit'>, changes: readonly Mutation[], durability: Durability): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  // A store that keeps refusing after the retries has a failure of its own to report.
+  for (let retry = 0; ; retry++) {
     try {
       return await store.commit(changes, durability);
     } catch (error) {
-      if (attempt >= ATTEMPTS || !notApplied(error)) throw error;
+      if (retry >= PASSING_RETRIES || !notApplied(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, passingDelayMs(retry)));
     }
   }
 }

@@ -147,6 +147,48 @@ describe('pipelined group commit', () => {
     expect(events).toEqual(['failed bad SNAPSHOT_NOT_SERIALISABLE', 'ack a', 'failed later SNAPSHOT_NOT_SERIALISABLE', 'ack b']);
   });
 
+  it('a commit refused as not applied is committed again, as one transaction, after a pause; its steps are acknowledged in order', async () => {
+    const { committer, calls, events, step } = setup();
+    committer.enqueue(step('a'));
+    committer.enqueue(step('b'));
+    await turn();
+    const pauses = timers.length;
+    calls[0]!.reject(new HoldfastError('STORE_CORRUPT', 'not applied: an earlier commit failed', { details: { notApplied: true } }));
+    while (timers.length === pauses) await turn();
+    expect(calls).toHaveLength(1); // nothing is committed again before the pause is over
+    timers.pop()!();
+    while (calls.length < 2) await turn();
+    expect(calls[1]!.keys).toEqual(['a', 'b']);
+    calls[1]!.resolve();
+    await committer.drain();
+    expect(events).toEqual(['ack a', 'ack b']);
+    expect(committer.diagnostics(0).failures).toEqual([expect.objectContaining({ code: 'STORE_CORRUPT', steps: 2 })]);
+  });
+
+  it('a step whose commit keeps failing with a failure that may pass fails after its retries; the others commit', async () => {
+    const { committer, calls, events, step } = setup();
+    committer.enqueue(step('stuck'));
+    committer.enqueue(step('fine'));
+    await turn();
+    const transient = () => new HoldfastError('STORE_CORRUPT', 'write failed: MDB_BAD_TXN');
+    // The batch, then its six retries as one transaction, then 'stuck' alone seven times, then 'fine' alone.
+    for (let answered = 0; ; answered++) {
+      while (calls.length <= answered) {
+        if (timers.length > 0) timers.shift()!();
+        await turn();
+      }
+      const call = calls[answered]!;
+      if (call.keys.length === 1 && call.keys[0] === 'fine') {
+        call.resolve();
+        break;
+      }
+      call.reject(transient());
+    }
+    await committer.drain();
+    expect(calls.map((c) => c.keys.join('+'))).toEqual([...Array(7).fill('stuck+fine'), ...Array(7).fill('stuck'), 'fine']);
+    expect(events).toEqual(['failed stuck STORE_CORRUPT', 'ack fine']);
+  });
+
   it('with maxInFlight 1, writes one batch at a time', async () => {
     const { committer, calls, events, step } = setup(1);
     committer.enqueue(step('a'));

@@ -37,9 +37,11 @@ describe('commitRecordChanges', () => {
     expect(store.commits).toHaveLength(1);
   });
 
-  it('gives up after three refusals, with the store’s error', async () => {
-    const store = storeFailing(notApplied(), notApplied(), notApplied(), notApplied());
+  it('gives up after seven refusals (six retries, 630 ms of pauses), with the store’s error', async () => {
+    const store = storeFailing(...Array.from({ length: 8 }, notApplied));
+    const started = performance.now();
     await expect(commitRecordChanges(store, change, 'flush')).rejects.toMatchObject({ code: 'STORE_CORRUPT', details: { notApplied: true } });
-    expect(store.commits).toHaveLength(3);
+    expect(store.commits).toHaveLength(7);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
   });
 });
