@@ -42,6 +42,11 @@ export class CommitChain {
     return link.epoch === this.epoch;
   }
 
+  /** The marker of the last commit applied: every read made after its acknowledgement must show it. */
+  get appliedMarker(): number {
+    return this.applied;
+  }
+
   /** Its numbers, for a stall report. */
   describe(): { tip: number; applied: number; next: number; epoch: number } {
     return { tip: this.tip, applied: this.applied, next: this.next, epoch: this.epoch };

@@ -13,6 +13,7 @@
  * `flush` level still awaits `flushed`, which lmdb-js settles with it.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
+import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareKeys, IF_EXISTS, open, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
@@ -204,7 +205,56 @@ class LmdbStore implements Store, SyncReads {
     this.records = db('records');
     this.meta = db('meta');
     this.checkFormat();
-    if (!readOnly) this.resetChain();
+    if (!readOnly) {
+      this.resetChain();
+      const renewed = () => void (this.renewed = true);
+      // An event lmdb-js emits but leaves out of its typings; its own `on` passes it to a `super.on` that does not exist.
+      for (const database of [root, this.actors, this.index, this.inboxDb, this.timersDb, this.journalDb, this.records, this.meta]) EventEmitter.prototype.on.call(database, 'begin-transaction', renewed);
+    }
+  }
+
+  /** lmdb-js began a read transaction since the last check (its 'begin-transaction' event): see fresh(). */
+  private renewed = true;
+
+  /**
+   * Read-your-writes. Measured with lmdb-js 3.5.6: while another process opened and closed the store
+   * read-only, a read made here just after a commit was acknowledged sometimes missed it (68 reads of
+   * 17,800), its read transaction an older snapshot; a watch's actor rehydrated from such a read dropped
+   * its own durable timer and stalled. So a read transaction lmdb-js has just begun is checked against
+   * the commit chain: it must hold the marker of the last commit acknowledged here, or it is dropped
+   * and begun again (test/integration/reliability/reader-beside-owner.test.ts).
+   */
+  private fresh(): void {
+    if (this.readOnly || !this.chainStarted) return;
+    const applied = this.chain.appliedMarker;
+    // A read transaction begun before the last acknowledged commit landed may still be in use too.
+    if (!this.renewed && applied === this.checkedAt) return;
+    for (let attempt = 1; ; attempt++) {
+      const marker = this.chainMarker();
+      this.renewed = false;
+      if (marker >= applied) {
+        this.checkedAt = applied;
+        return;
+      }
+      if (attempt === FRESH_ATTEMPTS) return this.noteStillStale(marker, applied);
+      this.staleReads++;
+      this.root.resetReadTxn();
+      if (attempt > 1) Atomics.wait(PAUSE, 0, 0, attempt); // a moment for the writer's state to settle
+    }
+  }
+
+  /** The applied marker the read transaction in use was last found to show. */
+  private checkedAt = -1;
+  /** Set once the chain's first marker is written (resetChain): reads before it have nothing to check. */
+  private chainStarted = false;
+
+  /** Read transactions found older than the last acknowledged commit, and begun again (diagnostics). */
+  private staleReads = 0;
+
+  private noteStillStale(marker: number, applied: number): void {
+    if (this.guardsNoted.has('stale')) return;
+    this.guardsNoted.add('stale');
+    process.emitWarning(`reads of the store at ${this.path} showed commit ${marker} after commit ${applied} was acknowledged, through ${FRESH_ATTEMPTS} read transactions (said once per store)`, { code: 'HOLDFAST_STALE_READ' });
   }
 
   /**
@@ -230,6 +280,7 @@ class LmdbStore implements Store, SyncReads {
   private resetChain(): void {
     for (const key of this.meta.getKeys({ start: [CHAIN], end: [CHAIN, HIGH] })) this.meta.removeSync(key);
     this.meta.putSync([CHAIN, 0], PRESENT);
+    this.chainStarted = true;
   }
 
   /** Refuses a store written by a newer format; stamps a new store with ours. */
@@ -328,6 +379,7 @@ class LmdbStore implements Store, SyncReads {
       markerInStore: this.readOnly ? undefined : this.chainMarker(),
       commitsUnderWay: [...this.commitsUnderWay].map(([marker, { phase, since }]) => ({ marker, awaiting: phase, ms: now - since })),
       failedCommits: [...this.failedCommits],
+      staleReads: this.staleReads,
     };
   }
 
@@ -386,6 +438,7 @@ class LmdbStore implements Store, SyncReads {
   }
 
   getActor(id: ActorId): ActorRecord | undefined {
+    this.fresh();
     const bytes = this.actors.get([id]);
     return bytes === undefined ? undefined : decodeActorRecord(id, bytes);
   }
@@ -411,6 +464,7 @@ class LmdbStore implements Store, SyncReads {
   }
 
   actorIds(filter: ActorFilter): Iterable<ActorId> {
+    this.fresh();
     const [first, second] = rangesFor(filter, this.layout).map((range) => this.idsIn(range));
     return second === undefined ? first! : mergeIds(first!, second);
   }
@@ -420,6 +474,7 @@ class LmdbStore implements Store, SyncReads {
   }
 
   countActors(filter: ActorFilter): number {
+    this.fresh();
     if (rangeAnswers(filter)) return rangesFor(filter, this.layout).reduce((sum, range) => sum + this.index.getKeysCount(range), 0);
     let count = 0;
     for (const _ of this.queryActors({ ...filter, limit: undefined as never })) count++;
@@ -428,6 +483,7 @@ class LmdbStore implements Store, SyncReads {
 
   /** Reads index keys ['s', status, id], ['p', parent, id], ['m', machine, state, id] and the last journal entry of `id`. */
   identityOf(id: ActorId, machines: readonly string[] = []): IndexedIdentity | undefined {
+    this.fresh();
     return indexedIdentity(
       {
         has: (key) => this.index.doesExist(key),
@@ -473,26 +529,31 @@ class LmdbStore implements Store, SyncReads {
   }
 
   *inbox(to?: ActorId): Iterable<InboxMessage> {
+    this.fresh();
     const range = to === undefined ? {} : { start: [to], end: [to, Number.MAX_SAFE_INTEGER] };
     for (const { value } of this.inboxDb.getRange(range)) yield decodeRecord<InboxMessage>(value, 'inbox message');
   }
 
   *timers(): Iterable<TimerEntry> {
+    this.fresh();
     for (const { value } of this.timersDb.getRange({})) yield decodeRecord<TimerEntry>(value, 'timer');
   }
 
   *journal(id: ActorId, options: { fromSeq?: number; limit?: number } = {}): Iterable<JournalEntry> {
+    this.fresh();
     const range = { start: [id, options.fromSeq ?? 0], end: [id, Number.MAX_SAFE_INTEGER], ...(options.limit ? { limit: options.limit } : {}) };
     for (const { key, value } of this.journalDb.getRange(range)) yield decodeJournalEntry(key[1] as number, value, `journal of ${id}`);
   }
 
   getRecord<T>(collection: string, key: RecordKey): T | undefined {
+    this.fresh();
     const bytes = this.records.get(recordKey(collection, key));
     return bytes === undefined ? undefined : decodeRecord<T>(bytes, `${collection} record`);
   }
 
   /** Reads `records` keys [collection, ...prefix, ...] from just after [collection, ...after] when given. */
   *scanRecords<T>(collection: string, prefix?: RecordKey, options: ScanOptions = {}): Iterable<{ key: RecordKey; value: T }> {
+    this.fresh();
     const start = prefix === undefined ? [collection] : recordKey(collection, prefix);
     const end = [...start, HIGH];
     const after = options.after === undefined ? undefined : recordKey(collection, options.after);
@@ -506,6 +567,7 @@ class LmdbStore implements Store, SyncReads {
   }
 
   getMeta<T>(key: string): T | undefined {
+    this.fresh();
     const bytes = this.meta.get([key]);
     return bytes === undefined ? undefined : decodeRecord<T>(bytes, `meta ${key}`);
   }
@@ -681,6 +743,10 @@ async function settledOrStalled<T>(committed: Promise<T>, path: string): Promise
 }
 
 const COMMIT_STALL_MS = 5_000;
+/** Read transactions begun at most to find one that shows the last acknowledged commit (see fresh()). */
+const FRESH_ATTEMPTS = 6;
+/** Waited on (never woken) for a pause of a few milliseconds inside a synchronous read. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** How often a commit whose promise has not settled looks at the chain marker. */
 const LANDED_CHECK_MS = 2_000;
 
