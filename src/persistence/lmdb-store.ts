@@ -8,9 +8,10 @@
  * store read-only beside this writer (`holdfast jobs`, a test polling the store)
  * made this writer's transactions fail with MDB_BAD_TXN and thousands of its
  * conditional commits be refused (measured with lmdb-js 3.5.6: ~10,000 refusals
- * in 10 s against ~24-240 without it, and no failed transaction; the transitions
- * bench the same within its noise). A commit then resolves once synced; the
- * `flush` level still awaits `flushed`, which lmdb-js settles with it.
+ * in 10 s against 24 to 720 without it, and a failed transaction rarely; the
+ * transitions bench the same within its noise). What is left is retried by the
+ * committer (runtime/passing-failures.ts) and read through fresh(). A commit
+ * now resolves once synced; `flush` still awaits `flushed`, settled with it.
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
 import { EventEmitter } from 'node:events';
