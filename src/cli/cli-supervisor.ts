@@ -12,7 +12,8 @@
  * a child killed by another signal kills this process the same way.
  *
  * The child runs in its own process group, so a Ctrl-C reaches it once, from
- * here (SIGINT, SIGTERM and SIGHUP are forwarded), not twice; and it kills
+ * here (SIGINT, SIGTERM and SIGHUP are forwarded, and SIGUSR2, which asks the
+ * child for its stall report: cli/diagnostics-signal.ts), not twice; and it kills
  * itself when this process dies, even by SIGKILL (cli-child.ts), so a killed
  * `holdfast` never leaves its work running. Cost: one more Node start-up
  * (measured in docs/guarantees.md). Imports nothing heavy: this is all the
@@ -24,7 +25,7 @@ import { resolve } from 'node:path';
 
 /** Signals that mean the process read memory it could not: with LMDB's map, a damaged or cut store. */
 const CORRUPTION_SIGNALS: ReadonlySet<string> = new Set(['SIGBUS', 'SIGSEGV']);
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'] as const;
 /** The CLI's default store (assembly.ts's DEFAULT_STORE; a test keeps the two equal). */
 export const SUPERVISED_DEFAULT_STORE = './.holdfast';
 

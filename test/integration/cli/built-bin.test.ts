@@ -62,6 +62,27 @@ describe.skipIf(!built && !process.env.CI)('the published bin', () => {
     }
   });
 
+  it('answers SIGUSR2 with its stall report on stderr and goes on running', async () => {
+    const store = join(tempFolder('holdfast-bin-'), 'store');
+    const serve = spawn(process.execPath, [bin, 'serve', '--store', store, '--port', '0'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    serve.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    serve.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number | null>((done) => serve.on('close', done));
+    try {
+      await expect.poll(() => stdout, { timeout: 20_000 }).toContain('stop with Ctrl-C');
+      serve.kill('SIGUSR2'); // the supervisor: the report comes from its child
+      await expect.poll(() => stderr, { timeout: 10_000 }).toContain('{"diagnostics":');
+      const report = JSON.parse(stderr.split('\n').find((line) => line.startsWith('{"diagnostics":'))!) as { diagnostics: { host: unknown; committer: unknown; store: unknown } };
+      expect(report.diagnostics).toMatchObject({ host: { busy: [] }, committer: { inFlight: [] }, store: { commitsUnderWay: [] } });
+      expect(serve.exitCode).toBeNull();
+    } finally {
+      serve.kill('SIGTERM');
+      expect(await closed).toBe(0);
+    }
+  });
+
   it('ends quietly with exit 0 when its reader closes the pipe', async () => {
     const piped = await holdfast([], { shell: `set -o pipefail; node ${JSON.stringify(bin)} --help | head -1` });
     expect(piped.stderr).toBe('');
