@@ -69,12 +69,12 @@ export class JobControl {
     return this.pausedRoots.has(root);
   }
 
-  /** True while the park of `id` is committing: a record read meanwhile is out of date. */
   /** What pauses and parking hold, for a stall report. */
   diagnostics(): { paused: number; heldActors: number; heldEffects: number; parking: number } {
     return { paused: this.pausedRoots.size, heldActors: this.heldActors.size, heldEffects: this.heldEffects.length, parking: this.parking.size };
   }
 
+  /** True while the park of `id` is committing: a record read meanwhile is out of date. */
   isParking(id: ActorId): boolean {
     return this.parking.has(id);
   }
