@@ -253,9 +253,7 @@ class LmdbStore implements Store, SyncReads {
   private staleReads = 0;
 
   private noteStillStale(marker: number, applied: number): void {
-    if (this.guardsNoted.has('stale')) return;
-    this.guardsNoted.add('stale');
-    process.emitWarning(`reads of the store at ${this.path} showed commit ${marker} after commit ${applied} was acknowledged, through ${FRESH_ATTEMPTS} read transactions (said once per store)`, { code: 'HOLDFAST_STALE_READ' });
+    this.warnOnce('stale', `reads of the store at ${this.path} showed commit ${marker} after commit ${applied} was acknowledged, through ${FRESH_ATTEMPTS} read transactions`, 'HOLDFAST_STALE_READ');
   }
 
   /**
@@ -263,9 +261,14 @@ class LmdbStore implements Store, SyncReads {
    * not by lmdb-js: nothing is lost, but the stall it covered is worth a report.
    */
   private noteGuard(by: string): void {
-    if (this.guardsNoted.has(by)) return;
-    this.guardsNoted.add(by);
-    process.emitWarning(`a commit to the store at ${this.path} was acknowledged by ${by} after lmdb-js left it unsettled for ${LANDED_CHECK_MS} ms; nothing is lost (said once per store)`, { code: 'HOLDFAST_COMMIT_GUARD' });
+    this.warnOnce(by, `a commit to the store at ${this.path} was acknowledged by ${by} after lmdb-js left it unsettled for ${LANDED_CHECK_MS} ms; nothing is lost`, 'HOLDFAST_COMMIT_GUARD');
+  }
+
+  /** A process warning, given once per store for each `key`. */
+  private warnOnce(key: string, message: string, code: string): void {
+    if (this.guardsNoted.has(key)) return;
+    this.guardsNoted.add(key);
+    process.emitWarning(`${message} (said once per store)`, { code });
   }
 
   private readonly guardsNoted = new Set<string>();
