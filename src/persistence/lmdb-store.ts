@@ -3,15 +3,15 @@
  * keys. Values carry a checksum (record-codec.ts). No LMDB type leaves this file.
  *
  * Durability (RELIABILITY.md, "known hazards"): lmdb-js shows a write to readers
- * before its fsync. Its default `overlappingSync` (a transaction's fsync overlapping
- * the next one) is off here: with it, another process opening and closing the
- * store read-only beside this writer (`holdfast jobs`, a test polling the store)
- * made this writer's transactions fail with MDB_BAD_TXN and thousands of its
- * conditional commits be refused (measured with lmdb-js 3.5.6: ~10,000 refusals
- * in 10 s against 24 to 720 without it, and a failed transaction rarely; the
- * transitions bench the same within its noise). What is left is retried by the
- * committer (runtime/passing-failures.ts) and read through fresh(). A commit
- * now resolves once synced; `flush` still awaits `flushed`, settled with it.
+ * before its fsync, and with its default `overlappingSync` a write's promise can
+ * resolve before the data is on disk, so the `flush` level awaits `flushed` too.
+ * `overlappingSync` stays on although, with it, another process opening and closing
+ * the store read-only beside this writer made far more of its commits be refused
+ * (~10,000 in 10 s against 24 to 720 without it, lmdb-js 3.5.6): without it, a commit
+ * that fails on a full disk reaches the process as lmdb-js's uncaught "Commit failed"
+ * without the ENOSPC the storage-full guard knows, and the owner died (the nemesis
+ * test). The refusals are retried by the committer (runtime/passing-failures.ts) and
+ * stale reads are read again (fresh()).
  * Never `noSync`, `useWritemap` or `noMetaSync` here.
  */
 import { EventEmitter } from 'node:events';
@@ -141,7 +141,7 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     // read-ahead each fault read about 4 MB here (read_ahead_kb 8192), and an import whose store outgrew a
     // 400 MB memory budget read 154 GB for a 437 MB store, at 289 objects/s; without it, 1.3 GB and 875/s
     // (issue 21). LMDB's page size stays 4 KB, as lmdb-js asks of this flag. Its types leave the option out.
-    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: true, overlappingSync: false };
+    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dataFile, encoding: 'binary', maxDbs: 12, readOnly, compression: false, mapSize: MAP_SIZE, noReadAhead: true };
     root = open<Bytes, Key>(options);
   } catch (cause) {
     creation?.abandoned(); // nothing half-made is left to read as a damaged store (store-folder.ts)
