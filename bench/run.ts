@@ -7,6 +7,8 @@
  * commit, Node version, CPU model and load average, to bench/history.jsonl;
  * `--compare` prints the ratios of the last record beside this run's and flags
  * (exit code 1) a ratio whose performance fell by more than 10 % (history.ts).
+ * The suites run the code as it ships: `dist`, built first with `npm run build`
+ * (lib/shipped-code.mjs says why); `--source` runs `src` through tsx instead.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { appendRecord, compareRuns, formatComparison, lastComparable, readHistory, type HistoryRecord } from './lib/history.js';
 import { median, round } from './lib/stats.js';
-import { repoRoot, runTs, type Figures } from './lib/suite.js';
+import { benchedCode, repoRoot, runTs, type Figures } from './lib/suite.js';
 
 interface Target {
   key: string;
@@ -83,6 +85,8 @@ const option = (name: string) => {
 const only = option('--only');
 const repeats = Number(option('--repeat') ?? 3);
 const record = argv.includes('--record');
+// Read by lib/suite.ts here and in every suite's process (inherited).
+if (argv.includes('--source')) process.env.HOLDFAST_BENCH_CODE = 'source';
 const compare = argv.includes('--compare');
 const historyFile = fileURLToPath(new URL('./history.jsonl', import.meta.url));
 // Read before the run: a malformed history fails now, not after minutes of benching.
@@ -95,6 +99,12 @@ if (only && !available.includes(only)) {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const code = benchedCode();
+if (code === 'dist') {
+  // The shipped code, built from this tree now: a stale dist would measure other code.
+  log('building dist (npm run build)');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 const results: Figures = {};
 const errors: Record<string, string> = {};
 const startedAt = performance.now();
@@ -153,7 +163,7 @@ const rows = TARGETS.filter((target) => results[target.key] !== undefined).map((
 const header = ['figure', `median of ${repeats}`, 'target', ''];
 const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
 const line = (row: string[]) => row.map((cell, column) => (column === 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
-console.log(`\nholdfast bench${quick ? ' (--quick: small sizes, targets do not apply)' : ''}: node ${process.version}, ${cpus().length} cpus, load ${loadBefore.toFixed(2)} before, ${round((performance.now() - startedAt) / 1000, 0)} s`);
+console.log(`\nholdfast bench${quick ? ' (--quick: small sizes, targets do not apply)' : ''} of ${code === 'dist' ? 'dist (the shipped code)' : 'src through tsx'}: node ${process.version}, ${cpus().length} cpus, load ${loadBefore.toFixed(2)} before, ${round((performance.now() - startedAt) / 1000, 0)} s`);
 console.log(line(header));
 console.log(line(widths.map((width) => '-'.repeat(width))));
 for (const row of rows) console.log(line(row));
@@ -177,7 +187,7 @@ if (compare) {
   else {
     const rows = compareRuns(last.figures, results);
     dropped = rows.some((row) => row.dropped);
-    console.log(`\n${formatComparison(last, rows).join('\n')}`);
+    console.log(`\n${formatComparison(last, rows, code).join('\n')}`);
   }
 }
 // A run with a failed suite is not a reference to judge later runs by.
@@ -193,12 +203,13 @@ else if (record) {
     loadAfter: round(loadavg()[0]!, 2),
     quick,
     repeats,
+    code,
     figures: results,
   };
   appendRecord(historyFile, entry);
   console.log(`\nrecorded in ${historyFile} at ${entry.commit}, load ${entry.loadBefore} before and ${entry.loadAfter} after`);
 }
-if (json) console.log(JSON.stringify({ ...required, ...results, quick, repeats, ...(Object.keys(errors).length ? { errors } : {}) }));
+if (json) console.log(JSON.stringify({ ...required, ...results, quick, repeats, code, ...(Object.keys(errors).length ? { errors } : {}) }));
 process.exitCode = Object.keys(errors).length > 0 || dropped ? 1 : 0;
 
 /** The commit benched, marked `+dirty` when the work tree differs from it. */

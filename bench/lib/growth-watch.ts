@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDataverseStandin } from '../../src/adapters/dataverse/dataverse-standin.js';
-import { repoRoot } from './suite.js';
+import { codeFlags, repoRoot } from './suite.js';
 import { tempFolder } from './temp.js';
 
 export const GROWTH_PID = 'doi:10.5072/FK2/GROWTH';
@@ -38,7 +38,7 @@ export async function startGrowthWatch(options: { retention: string; files: numb
   mkdirSync(dir);
   const standin = await startDataverseStandin({ token: TOKEN, filesDir, datasets: [{ persistentId: GROWTH_PID }] });
   const args = ['watch', dir, '--dataset', GROWTH_PID, '--files-dir', filesDir, '--dataverse', standin.url, '--token', TOKEN, '--store', store, '--json', '--settle', '200', '--batch-idle', '60000', '--batch-files', String(options.files), '--retention', options.retention];
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/cli/cli-child.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', ...codeFlags(), 'src/cli/cli-child.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let partial = '';
   let stderr = '';

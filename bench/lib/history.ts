@@ -21,6 +21,8 @@ export interface HistoryRecord {
   loadAfter: number;
   quick: boolean;
   repeats: number;
+  /** The code the suites ran: `dist` (tsc's output, as shipped) or `source` (src through tsx); absent before session 22: source. */
+  code?: 'dist' | 'source';
   figures: Figures;
 }
 
@@ -144,9 +146,11 @@ export function appendRecord(path: string, record: HistoryRecord): void {
 }
 
 /** The comparison as text lines: ratios judged, absolute figures shown. */
-export function formatComparison(last: HistoryRecord, rows: readonly ComparedRow[]): string[] {
+export function formatComparison(last: HistoryRecord, rows: readonly ComparedRow[], code: 'dist' | 'source' = 'dist'): string[] {
   const show = (value: number | undefined) => (value === undefined ? '–' : value >= 100 ? Math.round(value).toLocaleString('en-US') : String(Math.round(value * 100) / 100));
   const lines = [`compared with the run recorded ${last.at} at ${last.commit} (node ${last.node}, ${last.cpu}, load ${last.loadBefore.toFixed(2)} before):`];
+  const lastCode = last.code ?? 'source';
+  if (lastCode !== code) lines.push(`  that run measured ${describeCode(lastCode)}, this one ${describeCode(code)}: a change between them is partly the compilation's`);
   const table = rows.map((row) => [
     row.label,
     show(row.last),
@@ -158,4 +162,8 @@ export function formatComparison(last: HistoryRecord, rows: readonly ComparedRow
   const widths = header.map((_, column) => Math.max(...[header, ...table].map((cells) => cells[column]!.length)));
   for (const cells of [header, ...table]) lines.push(cells.map((cell, column) => (column === 1 || column === 2 || column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
   return lines;
+}
+
+function describeCode(code: 'dist' | 'source'): string {
+  return code === 'dist' ? 'dist (tsc, as shipped)' : 'src through tsx';
 }

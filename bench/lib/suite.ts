@@ -8,6 +8,20 @@ import { fileURLToPath } from 'node:url';
 export const RESULT_PREFIX = 'BENCH_RESULT ';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * What the suites run: `dist`, the code as it ships (tsc's output, through
+ * shipped-code.mjs), unless HOLDFAST_BENCH_CODE=source (`bench --source`) asks
+ * for `src` as tsx compiles it, the way records before session 22 ran.
+ */
+export function benchedCode(): 'dist' | 'source' {
+  return process.env.HOLDFAST_BENCH_CODE === 'source' ? 'source' : 'dist';
+}
+
+/** Node flags that make a child run `benchedCode`: for every process a suite starts on holdfast's code. */
+export function codeFlags(): string[] {
+  return benchedCode() === 'dist' ? ['--import', fileURLToPath(new URL('./shipped-code-register.mjs', import.meta.url))] : [];
+}
+
 /** Figures of one suite run: numbers, or a `skipped` reason. */
 export type Figures = Record<string, number | string>;
 
@@ -28,7 +42,7 @@ export function report(figures: Figures): never {
  */
 export function runTs(file: string, args: string[], log: (line: string) => void = () => {}, wrap = (argv: string[]) => argv): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    const [command, ...rest] = wrap([process.execPath, '--expose-gc', '--import', 'tsx', file, ...args]);
+    const [command, ...rest] = wrap([process.execPath, '--expose-gc', '--import', 'tsx', ...codeFlags(), file, ...args]);
     const child = spawn(command!, rest, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,14 +9,15 @@
  * (transitions) CPU per step, which a neighbour holding the CPU or the disk does
  * not sway. Interleaving spreads a machine's drift (a neighbour's load, thermal
  * limits) over both sides alike, which back-to-back batches of runs do not.
+ * Both sides run their code as it ships (dist; `--source`: src through tsx).
  * Run it on a quiet machine. `--json` prints the
  * result as one JSON object on the last line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../lib/suite.js';
+import { benchedCode, repoRoot } from '../lib/suite.js';
 import { median, round } from '../lib/stats.js';
 
 /** Each suite's headline figure, and whether more is better. */
@@ -51,6 +52,7 @@ const suites = (option('--suites') ?? 'transitions,import,batch,recovery').split
 const json = argv.includes('--json');
 // Small sizes: a smoke test of the tool, not figures to quote.
 const quick = argv.includes('--quick');
+if (argv.includes('--source')) process.env.HOLDFAST_BENCH_CODE = 'source';
 if (!base || !Number.isInteger(runs) || runs < 1 || suites.some((suite) => !HEADLINES[suite])) {
   console.error(`usage: ab.ts --base REV [--runs N] [--suites ${Object.keys(HEADLINES).join(',')}] [--json]`);
   process.exit(2);
@@ -62,11 +64,21 @@ const headCommit = git('rev-parse', '--short', 'HEAD');
 const oldTree = join(mkdtempSync(join(tmpdir(), 'holdfast-ab-')), 'base');
 git('worktree', 'add', '--detach', oldTree, baseCommit);
 symlinkSync(join(repoRoot, 'node_modules'), join(oldTree, 'node_modules'));
+// Both sides run their shipped code (dist): an old tree whose bench predates that gets this tree's hook.
+const OLD_HOOK = join(oldTree, 'bench', 'lib', 'shipped-code-register.mjs');
+const oldEnv: NodeJS.ProcessEnv = { ...process.env };
+if (benchedCode() === 'dist' && !existsSync(OLD_HOOK)) {
+  for (const file of ['shipped-code.mjs', 'shipped-code-register.mjs']) copyFileSync(join(repoRoot, 'bench', 'lib', file), join(oldTree, 'bench', 'lib', file));
+  oldEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${OLD_HOOK}`.trim();
+  // Its bench/run.ts does not build: built once here (the new tree's run.ts builds itself each run).
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: oldTree, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 /** One run of one suite in one tree: its figures (the last line of `bench --json`). */
 function runSuite(tree: string, suite: string): Record<string, unknown> {
   const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/run.ts', '--only', suite, '--repeat', '1', '--json', ...(quick ? ['--quick'] : [])], {
     cwd: tree,
+    env: tree === oldTree ? oldEnv : process.env,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

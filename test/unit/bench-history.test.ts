@@ -73,6 +73,12 @@ describe('bench history: comparing a run with the last record', () => {
     expect(text).toMatch(/\(a\)\/\(b\).*0\.6\s+0\.45\s+-25\.0 %\s+DROP over 10 %/);
     expect(text).toMatch(/\(a\) durable transitions \/s\s+30,000\s+30,000\s+\+0\.0 %\s+shown, not judged/);
   });
+
+  it('says when the recorded run measured other code (src through tsx) than this one (dist)', () => {
+    const last: HistoryRecord = { at: 'then', commit: 'abc1234', node: 'v20', cpu: 'cpu', cpus: 2, loadBefore: 0, loadAfter: 0, quick: false, repeats: 3, figures: quiet };
+    expect(formatComparison(last, compareRuns(quiet, quiet), 'dist').join('\n')).toContain('that run measured src through tsx, this one dist (tsc, as shipped)');
+    expect(formatComparison({ ...last, code: 'dist' }, compareRuns(quiet, quiet), 'dist').join('\n')).not.toContain('that run measured');
+  });
 });
 
 describe('bench history file', () => {
