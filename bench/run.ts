@@ -2,11 +2,12 @@
  * `npm run bench`: every suite in its own child process (fresh heap, honest
  * RSS), repeated and reduced to medians, printed as a table beside the targets
  * of issue 2. `--json` adds all figures as one JSON object on the last line;
- * `--only NAME` runs one suite; `--quick` runs small sizes (a smoke test);
+ * `--only NAME[,NAME...]` runs those suites; `--quick` runs small sizes (a smoke test);
  * `--repeat N` overrides the repeats. `--record` appends the figures, with the
  * commit, Node version, CPU model and load average, to bench/history.jsonl;
  * `--compare` prints the ratios of the last record beside this run's and flags
  * (exit code 1) a ratio whose performance fell by more than 10 % (history.ts).
+ * transitions and ceiling run in turns, and (a)/(b) is the median of the turns' ratios.
  * The suites run the code as it ships: `dist`, built first with `npm run build`
  * (lib/shipped-code.mjs says why); `--source` runs `src` through tsx instead.
  */
@@ -93,8 +94,10 @@ const historyFile = fileURLToPath(new URL('./history.jsonl', import.meta.url));
 const history = record || compare ? readHistory(historyFile) : [];
 // `--only` also runs a suite file not (yet) in SUITES, such as a later issue's.
 const available = readdirSync(fileURLToPath(new URL('./suites/', import.meta.url))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-if (only && !available.includes(only)) {
-  console.error(`unknown suite ${only}; suites: ${available.join(', ')}`);
+const onlySuites = only?.split(',');
+const unknown = onlySuites?.find((suite) => !available.includes(suite));
+if (unknown !== undefined) {
+  console.error(`unknown suite ${unknown}; suites: ${available.join(', ')}`);
   process.exit(2);
 }
 
@@ -110,27 +113,45 @@ const errors: Record<string, string> = {};
 const startedAt = performance.now();
 const loadBefore = loadavg()[0]!;
 
-for (const suite of only ? [only] : SUITES) {
+const planned: string[] = onlySuites ?? [...SUITES];
+// (a) and (b) run in turns, (a) then (b), so each pair meets the machine alike: its speed moves
+// within minutes on a shared host, and (a)/(b) is judged as the median of the pairs' ratios.
+const paired = planned.includes('transitions') && planned.includes('ceiling');
+const runsBySuite = new Map<string, Figures[]>();
+
+/** Runs one suite once; false (its error kept) when it failed, and it is not run again. */
+async function runOnce(suite: string, n: number): Promise<boolean> {
+  if (errors[suite]) return false;
   const file = fileURLToPath(new URL(`./suites/${suite}.ts`, import.meta.url));
-  const runs: Figures[] = [];
   try {
-    for (let n = 1; n <= repeats; n++) {
-      const figures = await runTs(file, quick ? ['--quick'] : [], (line) => log(`  [${suite}] ${line}`));
-      log(`${suite} run ${n}/${repeats}: ${JSON.stringify(figures)}`);
-      runs.push(figures);
-      if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
-      if (typeof figures.budgetSkipped === 'string') log(`NOTE: import in a memory budget skipped: ${figures.budgetSkipped}`);
-      if (typeof figures.budgetFailed === 'string') log(`NOTE: import in a memory budget FAILED: ${figures.budgetFailed}`);
-      if (typeof figures.importLargeFailed === 'string') log(`NOTE: the large import in its memory budget FAILED: ${figures.importLargeFailed}`);
-    }
+    const figures = await runTs(file, quick ? ['--quick'] : [], (line) => log(`  [${suite}] ${line}`));
+    log(`${suite} run ${n}/${repeats}: ${JSON.stringify(figures)}`);
+    runsBySuite.set(suite, [...(runsBySuite.get(suite) ?? []), figures]);
+    if (typeof figures.bullmqSkipped === 'string') log(`NOTE: BullMQ skipped: ${figures.bullmqSkipped}`);
+    if (typeof figures.budgetSkipped === 'string') log(`NOTE: import in a memory budget skipped: ${figures.budgetSkipped}`);
+    if (typeof figures.budgetFailed === 'string') log(`NOTE: import in a memory budget FAILED: ${figures.budgetFailed}`);
+    if (typeof figures.importLargeFailed === 'string') log(`NOTE: the large import in its memory budget FAILED: ${figures.importLargeFailed}`);
+    return true;
   } catch (error) {
     errors[suite] = (error as Error).message;
     log(`${suite} FAILED: ${(error as Error).message}`);
+    return false;
   }
-  Object.assign(results, medians(runs));
-  // The store is built by the first run at most: say so, with that run's build time.
-  const built = runs.find((run) => run.recoveryStoreCached === 0);
-  if (built) Object.assign(results, { recoveryStoreCached: 0, recoveryStoreBuildMs: built.recoveryStoreBuildMs! });
+}
+
+for (const suite of planned) {
+  if (paired && suite === 'ceiling') continue; // run in turns with transitions
+  for (let n = 1; n <= repeats; n++) {
+    if (!(await runOnce(suite, n))) break;
+    if (paired && suite === 'transitions') await runOnce('ceiling', n);
+  }
+  for (const ran of paired && suite === 'transitions' ? ['transitions', 'ceiling'] : [suite]) {
+    const runs = runsBySuite.get(ran) ?? [];
+    Object.assign(results, medians(runs));
+    // The store is built by the first run at most: say so, with that run's build time.
+    const built = runs.find((run) => run.recoveryStoreCached === 0);
+    if (built) Object.assign(results, { recoveryStoreCached: 0, recoveryStoreBuildMs: built.recoveryStoreBuildMs! });
+  }
 }
 
 /** Median of each numeric figure across runs; strings from the first run. */
@@ -144,11 +165,20 @@ function medians(runs: Figures[]): Figures {
   return out;
 }
 
-// (a)/(b) come from separate processes: a ratio of medians. (e)'s ratio is the median of paired runs.
+// (a)/(b): the median of the ratios of the pairs run in turns (a ratio of medians when run apart,
+// `--only`). (e)'s ratio is the median of paired runs within its suite.
 const num = (key: string) => (typeof results[key] === 'number' ? (results[key] as number) : undefined);
-const a = num('transitionsPerSec');
-if (a !== undefined && num('ceilingStepsPerSec')) results.ratioToCeiling = round(a / num('ceilingStepsPerSec')!, 2);
-if (a !== undefined && num('ceilingExactStepsPerSec')) results.ratioToExactCeiling = round(a / num('ceilingExactStepsPerSec')!, 2);
+for (const [ratio, ceiling] of [['ratioToCeiling', 'ceilingStepsPerSec'], ['ratioToExactCeiling', 'ceilingExactStepsPerSec']] as const) {
+  const pairs = pairedRatios(runsBySuite.get('transitions') ?? [], runsBySuite.get('ceiling') ?? [], 'transitionsPerSec', ceiling);
+  if (pairs.length > 0) results[ratio] = round(median(pairs), 2);
+}
+
+/** a[i]/b[i] of the runs made in turns; none unless both suites ran every turn. */
+function pairedRatios(as: Figures[], bs: Figures[], aKey: string, bKey: string): number[] {
+  if (as.length === 0 || as.length !== bs.length) return [];
+  const ratios = as.map((run, i) => [run[aKey], bs[i]![bKey]]).filter((pair): pair is [number, number] => typeof pair[0] === 'number' && typeof pair[1] === 'number' && pair[1] > 0);
+  return ratios.length === as.length ? ratios.map(([a, b]) => a / b) : [];
+}
 
 const verdict = (target: Target, value: number | undefined): string => {
   if (value === undefined || target.kind === undefined || target.bound === undefined) return '';
