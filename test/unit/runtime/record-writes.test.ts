@@ -1,7 +1,8 @@
 /**
- * A record write beside the step pipeline, refused by the store only because a
- * commit queued before it failed (`notApplied`), is committed again; any other
- * failure, or a store that keeps refusing, reaches the caller.
+ * A record write beside the step pipeline, refused by the store because a
+ * commit queued before it failed (`notApplied`), or whose transaction failed
+ * (STORE_CORRUPT), is committed again after a pause; a full disk or a value
+ * that cannot be stored, or a store that keeps failing, reaches the caller.
  */
 import { describe, expect, it } from 'vitest';
 import { HoldfastError } from '../../../src/errors.js';
@@ -31,10 +32,18 @@ describe('commitRecordChanges', () => {
     expect(store.commits).toEqual([change, change]);
   });
 
-  it('passes any other failure on at once', async () => {
-    const store = storeFailing(new HoldfastError('STORAGE_FULL', 'no space left'));
-    await expect(commitRecordChanges(store, change, 'commit')).rejects.toMatchObject({ code: 'STORAGE_FULL' });
-    expect(store.commits).toHaveLength(1);
+  it('commits again a write whose transaction failed (lmdb-js MDB_BAD_TXN beside a reader)', async () => {
+    const store = storeFailing(new HoldfastError('STORE_CORRUPT', 'store /s: write failed: MDB_BAD_TXN: Transaction must abort, has a child, or is invalid'));
+    await commitRecordChanges(store, change, 'commit');
+    expect(store.commits).toEqual([change, change]);
+  });
+
+  it('passes a full disk and a value that cannot be stored on at once', async () => {
+    for (const error of [new HoldfastError('STORAGE_FULL', 'no space left'), new HoldfastError('SNAPSHOT_NOT_SERIALISABLE', 'value cannot be stored as JSON')]) {
+      const store = storeFailing(error);
+      await expect(commitRecordChanges(store, change, 'commit')).rejects.toBe(error);
+      expect(store.commits).toHaveLength(1);
+    }
   });
 
   it('gives up after seven refusals (six retries, 630 ms of pauses), with the store’s error', async () => {
