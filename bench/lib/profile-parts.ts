@@ -18,6 +18,7 @@ export interface ProfileParts {
   rows: { part: string; ms: number }[];
 }
 
+// Frames of src/*.ts (tsx) or dist/*.js (the shipped code, as the bench runs it).
 type Frame = { functionName: string; url: string };
 
 /** The part a frame names, or undefined to look at its caller. */
@@ -33,13 +34,13 @@ function partOf(frame: Frame, caller: Frame | undefined): string | undefined {
     return 'other records: encode';
   }
   if (url.includes('/node_modules/lmdb/') || url.includes('/node_modules/ordered-binary/')) return 'LMDB: puts, commit hand-off, flush (main thread)';
-  if (/\/persistence\/(lmdb-store|actor-chains|index-keys|commit-chain)\.ts/.test(url)) return 'store: plan writes, index keys, commit chain';
-  if (url.includes('/node_modules/xstate/') || /\/runtime\/(pure-transition|snapshot-codec|state-name)\.ts/.test(url)) return 'XState: transition and snapshot';
-  if (url.includes('/runtime/step-plan.ts')) return 'step plan (effects, timers, messages)';
-  if (/\/runtime\/(effect-launcher|effect-runner|limiter|effect)\.ts/.test(url) || url === 'node:internal/abort_controller') return 'effects: start, limiter, AbortSignal';
-  if (url.includes('/runtime/committer.ts')) return 'committer (group commit, acknowledgement)';
-  if (url.includes('/runtime/runtime-events.ts')) return 'runtime events';
-  if (/\/runtime\/(actor-host|runtime)\.ts/.test(url)) return 'actor host (step loop, mailboxes)';
+  if (/\/persistence\/(lmdb-store|actor-chains|index-keys|commit-chain)\.[jt]s/.test(url)) return 'store: plan writes, index keys, commit chain';
+  if (url.includes('/node_modules/xstate/') || /\/runtime\/(pure-transition|snapshot-codec|state-name)\.[jt]s/.test(url)) return 'XState: transition and snapshot';
+  if (/\/runtime\/step-plan\.[jt]s/.test(url)) return 'step plan (effects, timers, messages)';
+  if (/\/runtime\/(effect-launcher|effect-runner|limiter|effect)\.[jt]s/.test(url) || url === 'node:internal/abort_controller') return 'effects: start, limiter, AbortSignal';
+  if (/\/runtime\/committer\.[jt]s/.test(url)) return 'committer (group commit, acknowledgement)';
+  if (/\/runtime\/runtime-events\.[jt]s/.test(url)) return 'runtime events';
+  if (/\/runtime\/(actor-host|runtime)\.[jt]s/.test(url)) return 'actor host (step loop, mailboxes)';
   if (url.includes('/bench/')) return 'bench harness (producer, latency samples)';
   return undefined;
 }

@@ -6,6 +6,7 @@
  * shared machine the profile's wall time stretches, its proportions hold.
  * The lmdb-js write thread (the transaction and fsync) is not in the profile.
  * Usage: node --import tsx bench/tools/step-profile.ts [--quick] [--keep]
+ * Profiles dist, as the bench runs it (build it first: `npm run build`); HOLDFAST_BENCH_CODE=source profiles src through tsx.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { categorise, type CpuProfile } from '../lib/profile-parts.js';
-import { RESULT_PREFIX, repoRoot } from '../lib/suite.js';
+import { codeFlags, RESULT_PREFIX, repoRoot } from '../lib/suite.js';
 
 const argv = process.argv.slice(2);
 const folder = mkdtempSync(join(tmpdir(), 'holdfast-step-profile-'));
 const suite = fileURLToPath(new URL('../suites/transitions.ts', import.meta.url));
-const run = spawnSync(process.execPath, ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${folder}`, '--import', 'tsx', suite, ...(argv.includes('--quick') ? ['--quick'] : [])], {
+const run = spawnSync(process.execPath, ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${folder}`, '--import', 'tsx', ...codeFlags(), suite, ...(argv.includes('--quick') ? ['--quick'] : [])], {
   cwd: repoRoot,
   encoding: 'utf8',
   maxBuffer: 64 * 1024 * 1024,

@@ -50,4 +50,10 @@ describe('bench step profile: samples filed by part of a step', () => {
     });
     expect(parts.rows[0]!.ms).toBe(2); // largest first
   });
+
+  it('files the shipped code (dist/*.js, as the bench runs it) as it files src', () => {
+    const shipped = JSON.parse(JSON.stringify(tree).replaceAll('/repo/src/', '/repo/dist/').replaceAll('.ts"', '.js"')) as typeof tree;
+    const samples = ['(idle)', '(garbage collector)', 'stringify', 'encodeRecord', 'encodeJournalEntry', 'put', 'commit', 'flush', 'step', 'microstep'];
+    expect(categorise(profile(shipped, samples)).rows).toEqual(categorise(profile(tree, samples)).rows);
+  });
 });
