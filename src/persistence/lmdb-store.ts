@@ -147,10 +147,7 @@ export function openLmdbStore(folder: string, options: OpenStoreOptions = {}): S
     creation?.abandoned(); // nothing half-made is left to read as a damaged store (store-folder.ts)
     release();
     if (creation && isStorageFull(cause, path)) throw new HoldfastError('STORAGE_FULL', `store ${path} cannot be created: no space left (${describeFree(path)})`, { cause, details: { path } });
-    throw new HoldfastError('STORE_CORRUPT', `store ${path} cannot be opened: ${(cause as Error).message}`, {
-      cause,
-      details: { path },
-    });
+    throw openFailure(cause, path);
   }
   try {
     const store = new LmdbStore(path, root, readOnly, release);
@@ -681,6 +678,26 @@ function actorKeyId(key: Key | string): ActorId {
 
 function recordKey(collection: string, key: RecordKey): Key {
   return typeof key === 'object' ? [collection, ...key] : [collection, key];
+}
+
+/**
+ * Why lmdb-js could not open the environment. Two of its answers come from other
+ * processes opening and closing the store at that instant, not from damage
+ * (lmdb-js 3.5.6; measured with bench/tools/reader-churn.ts, docs/guarantees.md):
+ * STORE_BUSY, whose advice is not STORE_CORRUPT's (verify, restore a backup).
+ * This process keeps lmdb-js's half-opened environment, and opening the store
+ * again here was measured to fail again; a new process opens it.
+ */
+export function openFailure(cause: unknown, path: string): HoldfastError {
+  const message = (cause as Error | undefined)?.message ?? String(cause);
+  if (/^Invalid argument: (No transaction to renew|Attempting to setup locks)/.test(message)) {
+    return new HoldfastError(
+      'STORE_BUSY',
+      `store ${path} could not be opened while other processes were opening and closing it (lmdb-js: ${message}); it is not damaged: start again in a new process, and have other processes open it less often while it is in use`,
+      { cause, details: { path } },
+    );
+  }
+  return new HoldfastError('STORE_CORRUPT', `store ${path} cannot be opened: ${message}`, { cause, details: { path } });
 }
 
 /** A commit skipped because one queued before it failed: the caller commits it again. */
