@@ -6,17 +6,18 @@
  * shared machine the profile's wall time stretches, its proportions hold.
  * The lmdb-js write thread (the transaction and fsync) is not in the profile.
  * Usage: node --import tsx bench/tools/step-profile.ts [--quick] [--keep]
- * Profiles dist, as the bench runs it (build it first: `npm run build`); HOLDFAST_BENCH_CODE=source profiles src through tsx.
+ * Profiles dist, as the bench runs it (built here first); HOLDFAST_BENCH_CODE=source profiles src through tsx.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { categorise, type CpuProfile } from '../lib/profile-parts.js';
-import { codeFlags, RESULT_PREFIX, repoRoot } from '../lib/suite.js';
+import { benchedCode, codeFlags, RESULT_PREFIX, repoRoot } from '../lib/suite.js';
 
 const argv = process.argv.slice(2);
+if (benchedCode() === 'dist') execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
 const folder = mkdtempSync(join(tmpdir(), 'holdfast-step-profile-'));
 const suite = fileURLToPath(new URL('../suites/transitions.ts', import.meta.url));
 const run = spawnSync(process.execPath, ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${folder}`, '--import', 'tsx', ...codeFlags(), suite, ...(argv.includes('--quick') ? ['--quick'] : [])], {
