@@ -11,13 +11,13 @@
  * committer retries them, passing-failures.ts), and how often the readers
  * opened and failed to. Nothing is retried here, so the figures are lmdb-js's.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLmdbStore } from '../../src/index.js';
-import { codeFlags } from '../lib/suite.js';
+import { benchedCode, codeFlags, repoRoot } from '../lib/suite.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -85,6 +85,8 @@ else {
   const readers = option('--readers', 1);
   const owners = option('--owners', 12);
   const commits = option('--commits', 200);
+  // The children run the shipped code (dist), as the bench does: built from this tree first.
+  if (benchedCode() === 'dist') execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   const folder = mkdtempSync(join(tmpdir(), 'holdfast-reader-churn-'));
   const path = join(folder, 'store');
   try {
