@@ -22,21 +22,23 @@ export function recordedStartMarks(records: EffectRecords): StartMarks {
  * registration lost to power loss only leaves an orphan that power loss killed anyway).
  */
 export function recordedGroups(records: EffectRecords): GroupRegistry & { reapOrphans(): Promise<void> } {
-  const write = (pid: number, value: GroupRecord | null) => {
+  // Resolves once the write is committed, or has failed: a failed registration must not fail the
+  // job (the group is still killed at its end by this process).
+  const write = (pid: number, value: GroupRecord | null): Promise<void> => {
     const change = value ? { op: 'putRecord' as const, collection: PROCESS_GROUPS, key: pid, value } : { op: 'deleteRecord' as const, collection: PROCESS_GROUPS, key: pid };
-    // A failed registration must not fail the job: the group is still killed at its end by this process.
-    records.write([change], 'commit').catch(() => {});
+    return records.write([change], 'commit').catch(() => {});
   };
   return {
+    // The group's command waits for this commit (child-process.ts): a killed owner leaves no unregistered orphan.
     started: (pid, command, jobId = '') => write(pid, { pid, command, jobId }),
-    exited: (pid) => write(pid, null),
+    exited: (pid) => void write(pid, null),
     async reapOrphans() {
       // Read whole first: the writes below land in the collection being read.
       const groups: GroupRecord[] = [];
       for await (const { value } of records.iterate<GroupRecord>(PROCESS_GROUPS)) groups.push(value);
       for (const value of groups) {
         killOrphanGroup(value);
-        write(value.pid, null);
+        void write(value.pid, null);
       }
     },
   };

@@ -6,7 +6,7 @@
  * Never rejects for the child's own failure: the caller reads the exit status.
  */
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ChildOptions {
   command: string;
@@ -20,8 +20,11 @@ export interface ChildOptions {
   signal: AbortSignal;
   uid?: number;
   gid?: number;
-  /** Told the group's pid once the child runs, and again (`exited`) when its group is gone: the orphan registry. */
-  onGroup?: ((pid: number, phase: 'started' | 'exited') => void) | undefined;
+  /**
+   * Told the group's pid once the child is spawned, and again (`exited`) when its group is gone: the
+   * orphan registry. The command itself starts only once `started`'s promise settles (see HELD_START).
+   */
+  onGroup?: ((pid: number, phase: 'started' | 'exited') => void | Promise<void>) | undefined;
 }
 
 export interface ChildResult {
@@ -58,6 +61,16 @@ function capture(stream: Readable, limit: number): () => { text: string; truncat
   return () => ({ text: Buffer.concat(chunks).toString('utf8'), truncated });
 }
 
+/**
+ * A child whose group is registered waits for its registration before its command runs: a shell
+ * (the group's leader, so the group is registered under its pid) reads one line from fd 3, then
+ * execs the command in its place (same pid, same group). An owner SIGKILLed between the spawn and
+ * the registration's commit closes fd 3 unwritten: `read` ends at EOF and the shell exits without
+ * running the command, so no unregistered orphan runs (the crash test of process jobs found one
+ * that did). A registration that fails still lets the command run, as before.
+ */
+const HELD_START = 'read -r _ <&3 && exec "$0" "$@" 3<&-';
+
 /** Kills the child's whole process group; a group already gone is fine. */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -73,15 +86,23 @@ export function runChild(options: ChildOptions): Promise<ChildResult> {
     const startedAt = Date.now();
     let timedOut = false;
     let aborted = false;
-    const child = spawn(options.command, options.args, {
+    const held = options.onGroup !== undefined;
+    const [command, args] = held ? ['/bin/sh', ['-c', HELD_START, options.command, ...options.args]] : [options.command, options.args];
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: held ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
-    if (child.pid !== undefined) options.onGroup?.(child.pid, 'started');
+    if (child.pid !== undefined && options.onGroup) {
+      const go = child.stdio[3] as Writable | null;
+      go?.on('error', () => {}); // a child killed while it waits: nothing to tell it
+      void Promise.resolve(options.onGroup(child.pid, 'started'))
+        .catch(() => {})
+        .then(() => go?.end('\n'));
+    }
     const stdout = capture(child.stdout, options.maxOutputBytes);
     const stderr = capture(child.stderr, options.maxOutputBytes);
     const timer = setTimeout(() => {

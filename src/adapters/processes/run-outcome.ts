@@ -24,12 +24,15 @@ export function tail(text: string, max = 500): string {
 
 /** Where runners register the process groups they start (orphan-groups.ts). */
 export interface GroupRegistry {
-  /** `jobId`: the process job the group runs for, so a group a killed owner left names its job. */
-  started(pid: number, command: string, jobId?: string): void;
+  /**
+   * `jobId`: the process job the group runs for, so a group a killed owner left names its job.
+   * The group's command starts once the promise settles (the registration is stored), if one is returned.
+   */
+  started(pid: number, command: string, jobId?: string): void | Promise<void>;
   exited(pid: number): void;
 }
 
 /** The `onGroup` callback of runChild for a registry. */
-export function trackGroups(groups: GroupRegistry | undefined, command: string): ((pid: number, phase: 'started' | 'exited') => void) | undefined {
+export function trackGroups(groups: GroupRegistry | undefined, command: string): ((pid: number, phase: 'started' | 'exited') => void | Promise<void>) | undefined {
   return groups && ((pid, phase) => (phase === 'started' ? groups.started(pid, command) : groups.exited(pid)));
 }
