@@ -17,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { appendRecord, compareRuns, formatComparison, lastComparable, readHistory, type HistoryRecord } from './lib/history.js';
 import { median, round } from './lib/stats.js';
-import { benchedCode, repoRoot, runTs, type Figures } from './lib/suite.js';
+import { benchedCode, buildShippedCode, repoRoot, runTs, type Figures } from './lib/suite.js';
 
 interface Target {
   key: string;
@@ -103,11 +103,8 @@ if (unknown !== undefined) {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const code = benchedCode();
-if (code === 'dist') {
-  // The shipped code, built from this tree now: a stale dist would measure other code.
-  log('building dist (npm run build)');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-}
+if (code === 'dist') log('building dist (npm run build)');
+buildShippedCode();
 const results: Figures = {};
 const errors: Record<string, string> = {};
 const startedAt = performance.now();

@@ -2,7 +2,7 @@
  * The protocol between bench/run.ts and a suite: the suite runs in its own
  * process (fresh heap, honest RSS) and prints one `BENCH_RESULT {json}` line.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -20,6 +20,11 @@ export function benchedCode(): 'dist' | 'source' {
 /** Node flags that make a child run `benchedCode`: for every process a suite starts on holdfast's code. */
 export function codeFlags(): string[] {
   return benchedCode() === 'dist' ? ['--import', fileURLToPath(new URL('./shipped-code-register.mjs', import.meta.url))] : [];
+}
+
+/** Builds `tree`'s dist when the suites run it: a stale dist would measure other code. */
+export function buildShippedCode(tree = repoRoot): void {
+  if (benchedCode() === 'dist') execFileSync('npm', ['run', '--silent', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Figures of one suite run: numbers, or a `skipped` reason. */

@@ -17,7 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchedCode, repoRoot } from '../lib/suite.js';
+import { benchedCode, buildShippedCode, repoRoot } from '../lib/suite.js';
 import { median, round } from '../lib/stats.js';
 
 /** Each suite's headline figure, and whether more is better. */
@@ -71,7 +71,7 @@ if (benchedCode() === 'dist' && !existsSync(OLD_HOOK)) {
   for (const file of ['shipped-code.mjs', 'shipped-code-register.mjs']) copyFileSync(join(repoRoot, 'bench', 'lib', file), join(oldTree, 'bench', 'lib', file));
   oldEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${OLD_HOOK}`.trim();
   // Its bench/run.ts does not build: built once here (the new tree's run.ts builds itself each run).
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: oldTree, stdio: ['ignore', 'ignore', 'inherit'] });
+  buildShippedCode(oldTree);
 }
 
 /** One run of one suite in one tree: its figures (the last line of `bench --json`). */

@@ -11,13 +11,13 @@
  * committer retries them, passing-failures.ts), and how often the readers
  * opened and failed to. Nothing is retried here, so the figures are lmdb-js's.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLmdbStore } from '../../src/index.js';
-import { benchedCode, codeFlags, repoRoot } from '../lib/suite.js';
+import { buildShippedCode, codeFlags } from '../lib/suite.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -86,7 +86,7 @@ else {
   const owners = option('--owners', 12);
   const commits = option('--commits', 200);
   // The children run the shipped code (dist), as the bench does: built from this tree first.
-  if (benchedCode() === 'dist') execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  buildShippedCode();
   const folder = mkdtempSync(join(tmpdir(), 'holdfast-reader-churn-'));
   const path = join(folder, 'store');
   try {

@@ -12,12 +12,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { categorise, type CpuProfile } from '../lib/profile-parts.js';
-import { benchedCode, codeFlags, RESULT_PREFIX, repoRoot } from '../lib/suite.js';
+import { buildShippedCode, codeFlags, RESULT_PREFIX, repoRoot } from '../lib/suite.js';
 
 const argv = process.argv.slice(2);
-if (benchedCode() === 'dist') execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+buildShippedCode();
 const folder = mkdtempSync(join(tmpdir(), 'holdfast-step-profile-'));
 const suite = fileURLToPath(new URL('../suites/transitions.ts', import.meta.url));
 const run = spawnSync(process.execPath, ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${folder}`, '--import', 'tsx', ...codeFlags(), suite, ...(argv.includes('--quick') ? ['--quick'] : [])], {
